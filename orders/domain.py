@@ -1,0 +1,95 @@
+"""Changes to an order, as pure functions that return a new order.
+
+The service loads, calls these, and saves with a version check; nothing here does I/O or reads a clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from orders.lifecycle import Status, check_transition, is_backwards
+from orders.model import Order, OrderData, Source, TimelineEvent
+
+
+def move(
+    order: Order,
+    target: Status,
+    *,
+    at: datetime,
+    source: Source,
+    actor: str | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+    confidence: float | None = None,
+    force: bool = False,
+) -> Order | None:
+    """The order moved to ``target`` with the change on its timeline; None when it is already there.
+
+    Raises InvalidTransition for a move the lifecycle forbids without ``force``.
+    """
+    if not check_transition(order.status, target, force=force):
+        return None
+    event = TimelineEvent(
+        status=target,
+        from_status=order.status,
+        at=at,
+        source=source,
+        actor=actor,
+        note=note,
+        reason=reason,
+        confidence=confidence,
+        forced=force and is_backwards(order.status, target),
+    )
+    return order.model_copy(
+        update={
+            "status": target,
+            "status_since": at,
+            "updated_at": at,
+            "timeline": [*order.timeline, event],
+        }
+    )
+
+
+def record(order: Order, event: TimelineEvent) -> Order:
+    """The order with a non-status event (a staff action, a notification) on its timeline."""
+    return order.model_copy(update={"timeline": [*order.timeline, event], "updated_at": event.at})
+
+
+def stats_deltas(before: Order | None, after: Order) -> dict[str, float]:
+    """Counter changes for the shop's stats when ``before`` became ``after``."""
+    deltas: dict[str, float] = {}
+    if before is None:
+        deltas["total"] = 1
+        deltas[f"by_status.{after.status}"] = 1
+    elif before.status != after.status:
+        deltas[f"by_status.{before.status}"] = -1
+        deltas[f"by_status.{after.status}"] = 1
+    new_events = after.timeline[len(before.timeline) if before else 0 :]
+    for event in new_events:
+        if event.kind != "status" or event.from_status is None:
+            continue
+        deltas["moves.total"] = deltas.get("moves.total", 0) + 1
+        if event.source in (Source.RULES, Source.AI):
+            deltas["moves.automatic"] = deltas.get("moves.automatic", 0) + 1
+        if event.status == Status.SHIPPED and not _shipped_before(after, event):
+            hours = (event.at - after.created_at).total_seconds() / 3600
+            deltas["shipping.count"] = 1
+            deltas["shipping.hours"] = max(hours, 0.0)
+    return deltas
+
+
+def _shipped_before(order: Order, event: TimelineEvent) -> bool:
+    earlier = order.timeline[: order.timeline.index(event)]
+    return any(e.status == Status.SHIPPED and e.kind == "status" for e in earlier)
+
+
+def with_details(order: Order, data: OrderData) -> Order:
+    """The order with every field the source sent replaced (status is left to ``move``)."""
+    update: dict[str, object] = {"number": data.number}
+    for field in ("customer", "items", "total", "currency", "tracking", "channel"):
+        value = getattr(data, field)
+        if value is not None:
+            update[field] = value
+    if data.updated_at is not None:
+        update["source_updated_at"] = data.updated_at
+    return order.model_copy(update=update)

@@ -1,0 +1,187 @@
+"""The domain's data: shops, orders, their timeline, and outbox entries.
+
+These models are the domain's own shape. The store maps them to documents and the web layer to its
+schemas; neither leaks driver or HTTP types in here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import NewType
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orders.lifecycle import Status
+
+ShopId = NewType("ShopId", str)
+OrderId = NewType("OrderId", str)
+NotificationId = NewType("NotificationId", str)
+
+
+def new_id(prefix: str) -> str:
+    """A short random id with a readable prefix (``ord_3f9c...``)."""
+    return f"{prefix}_{secrets.token_hex(10)}"
+
+
+class Source(StrEnum):
+    """Who caused a change on an order."""
+
+    WEBHOOK = "webhook"
+    STAFF = "staff"
+    API = "api"
+    RULES = "rules"
+    AI = "ai"
+
+
+class Domain(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Thresholds(Domain):
+    """Per-shop attention and progression rules; the defaults are DESIGN.md's."""
+
+    pending_too_long_hours: float = 48
+    stuck_processing_hours: float = 72
+    stuck_shipped_hours: float = 240
+    no_contact_hours: float = 24
+    auto_process_after_hours: float = 24
+    confidence_threshold: float = 0.8
+    auto_progress: bool = False
+
+
+class Shop(Domain):
+    id: ShopId
+    name: str
+    timezone: str = "UTC"
+    webhook_secret: str
+    shopify_secret: str | None = None
+    woocommerce_secret: str | None = None
+    sms_number: str | None = None
+    whatsapp_number: str | None = None
+    instagram_id: str | None = None
+    staff_telegram_ids: list[int] = Field(default_factory=list)
+    rules: Thresholds = Field(default_factory=Thresholds)
+    created_at: datetime
+
+
+class Customer(Domain):
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    instagram_id: str | None = None
+
+
+class Item(Domain):
+    title: str
+    quantity: int = 1
+    price: Decimal = Decimal(0)
+
+
+class Tracking(Domain):
+    carrier: str | None = None
+    number: str | None = None
+    url: str | None = None
+
+
+class TimelineEvent(Domain):
+    """One change on an order. ``status`` is the status after the event."""
+
+    kind: str = "status"
+    status: Status
+    from_status: Status | None = None
+    at: datetime
+    source: Source
+    actor: str | None = None
+    note: str | None = None
+    reason: str | None = None
+    confidence: float | None = None
+    forced: bool = False
+
+
+class Order(Domain):
+    id: OrderId
+    shop_id: ShopId
+    external_id: str
+    number: str
+    status: Status
+    status_since: datetime
+    customer: Customer = Field(default_factory=Customer)
+    items: list[Item] = Field(default_factory=list)
+    total: Decimal = Decimal(0)
+    currency: str = "USD"
+    tracking: Tracking | None = None
+    channel: str | None = None
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+    source_updated_at: datetime | None = None
+    last_customer_contact_at: datetime | None = None
+    flags: list[str] = Field(default_factory=list)
+    version: int = 0
+
+
+class OutboxKind(StrEnum):
+    REPLY = "reply"
+    STATUS_UPDATE = "status_update"
+    FOLLOW_UP = "follow_up"
+    MANUAL = "manual"
+    STAFF_ALERT = "staff_alert"
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    DEAD = "dead"
+
+
+class OutboxEntry(Domain):
+    """A message to send; the notifier delivers it, this records that it must be."""
+
+    id: NotificationId
+    shop_id: ShopId
+    order_id: OrderId | None = None
+    kind: OutboxKind
+    channel: str | None = None
+    status: Status | None = None
+    message: str | None = None
+    due_at: datetime
+    state: OutboxState = OutboxState.QUEUED
+    attempts: int = 0
+    idempotency_key: str
+    actor: str | None = None
+    error: str | None = None
+    created_at: datetime
+
+
+class Decision(Domain):
+    """Whether an order should move on, and why."""
+
+    should_progress: bool
+    next_status: Status | None = None
+    reason: str
+    confidence: float = 1.0
+    source: Source = Source.RULES
+
+
+class OrderData(Domain):
+    """What a source tells us about an order: a full snapshot of the fields it knows."""
+
+    external_id: str
+    number: str
+    status: Status | None = None
+    customer: Customer | None = None
+    items: list[Item] | None = None
+    total: Decimal | None = None
+    currency: str | None = None
+    tracking: Tracking | None = None
+    channel: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -1,0 +1,494 @@
+"""Use cases over orders, shared by the REST API, the webhooks, staff commands and the CLI.
+
+Each change is read, computed by pure functions, and saved with a version check; on a conflict it is
+computed again from the fresh order. Outbox entries a change causes are written inside the order document
+in the same write, then queued; a crash in between is repaired by ``recover_pending_outbox``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from orders import domain, rules
+from orders.lifecycle import ACTIVE, InvalidTransition, Status, next_status, progress
+from orders.model import (
+    Decision,
+    NotificationId,
+    Order,
+    OrderData,
+    OrderId,
+    OutboxEntry,
+    OutboxKind,
+    Shop,
+    ShopId,
+    Source,
+    TimelineEvent,
+    new_id,
+)
+from orders.store import AlreadyExists, Conflict, Database, NotFound, decode_cursor, encode_cursor
+
+Clock = Callable[[], datetime]
+EventKind = Literal["created", "updated", "cancelled"]
+BulkAction = Literal["auto_progress", "update_status", "notify"]
+
+_RETRIES = 8
+_BULK_CONCURRENCY = 16
+_CLAIM_TIMEOUT = timedelta(seconds=60)
+
+
+class DeliveryInProgress(Exception):
+    """The same delivery is being processed right now; the sender should retry later."""
+
+
+class ProgressionAdvisor(Protocol):
+    """Decides whether an order should move on. The rules are one; Gemini plugs in as another."""
+
+    async def decide(
+        self, order: Order, shop: Shop, allowed: list[Status], rules_decision: Decision
+    ) -> Decision:
+        """Return a decision; its ``next_status`` must be one of ``allowed``."""
+        ...
+
+
+class RulesAdvisor:
+    """The advisor without AI: the rules' own decision."""
+
+    async def decide(
+        self, order: Order, shop: Shop, allowed: list[Status], rules_decision: Decision
+    ) -> Decision:
+        return rules_decision
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    order: Order
+    duplicate: bool = False
+    ignored: str | None = None
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    order: Order
+    reasons: list[rules.Reason]
+    age_hours: float
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    order: Order
+    progress: int
+    next_status: Status | None
+    notifications: list[OutboxEntry]
+
+
+@dataclass(frozen=True)
+class AutoProgressResult:
+    decision: Decision
+    applied: bool
+    order: Order
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    order_id: str
+    ok: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Stats:
+    total: int
+    by_status: dict[str, int]
+    sent: int
+    delivered: int
+    failed: int
+    delivery_rate: float | None
+    auto_progression_rate: float | None
+    avg_hours_to_ship: float | None
+
+
+@dataclass
+class OrderService:
+    """The order desk's use cases. ``advisor`` decides progressions (rules unless Gemini is plugged in)."""
+
+    db: Database
+    clock: Clock
+    advisor: ProgressionAdvisor = field(default_factory=RulesAdvisor)
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    async def _commit(self, before: Order | None, after: Order, pending: list[OutboxEntry]) -> Order:
+        """Save ``after`` (insert when ``before`` is None), then queue its outbox entries and count it."""
+        if before is None:
+            await self.db.orders.add(after, pending)
+            saved = after
+        else:
+            saved = await self.db.orders.save(after, pending)
+        await self._queue(saved, pending)
+        await self.db.stats.add(saved.shop_id, domain.stats_deltas(before, saved))
+        return saved
+
+    async def _queue(self, order: Order, pending: list[OutboxEntry]) -> None:
+        if not pending:
+            return
+        for entry in pending:
+            await self.db.outbox.add(entry)
+        await self.db.orders.clear_pending(order.shop_id, order.id, [entry.id for entry in pending])
+
+    async def recover_pending_outbox(self, older_than: timedelta = timedelta(seconds=30)) -> int:
+        """Queue outbox entries left inside orders by a crash between the two writes."""
+        found = await self.db.orders.with_pending_outbox(self.clock() - older_than)
+        for order, pending in found:
+            await self._queue(order, pending)
+        return len(found)
+
+    def _status_update(self, order: Order, now: datetime) -> OutboxEntry:
+        return OutboxEntry(
+            id=NotificationId(new_id("ntf")),
+            shop_id=order.shop_id,
+            order_id=order.id,
+            kind=OutboxKind.STATUS_UPDATE,
+            status=order.status,
+            channel=order.channel,
+            due_at=now,
+            idempotency_key=f"status_update:{order.id}:{len(order.timeline)}",
+            created_at=now,
+        )
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[Order]]) -> Order:
+        for _ in range(_RETRIES):
+            try:
+                return await attempt()
+            except Conflict:
+                await asyncio.sleep(secrets.randbelow(5) / 1000)
+        raise Conflict("the order kept changing; try again")
+
+    # -- order events from shops --------------------------------------------------------------------
+
+    async def receive_event(
+        self, shop: Shop, source: str, event_id: str, kind: EventKind, data: OrderData
+    ) -> EventOutcome:
+        """Apply a shop's order event once, however often it is delivered."""
+        scope = f"{source}:{shop.id}"
+        now = self.clock()
+        earlier = await self.db.events.claim(scope, event_id, now)
+        if earlier is not None:
+            if earlier["state"] == "done":
+                order = await self.db.orders.get(shop.id, earlier["result"]["order_id"])
+                return EventOutcome(order=order, duplicate=True)
+            claimed_at: datetime = earlier["received_at"]
+            if now - claimed_at < _CLAIM_TIMEOUT or not await self.db.events.take_over(
+                scope, event_id, claimed_at, now
+            ):
+                raise DeliveryInProgress(f"delivery {event_id} is being processed")
+        try:
+            outcome = await self.apply_event(shop, kind, data)
+        except BaseException:
+            await self.db.events.release(scope, event_id)
+            raise
+        await self.db.events.complete(scope, event_id, {"order_id": outcome.order.id})
+        return outcome
+
+    async def apply_event(self, shop: Shop, kind: EventKind, data: OrderData) -> EventOutcome:
+        """Create or update the order a source describes; events older than what is stored are ignored."""
+        for _ in range(_RETRIES):
+            now = self.clock()
+            existing = await self.db.orders.find_external(shop.id, data.external_id)
+            target = Status.CANCELLED if kind == "cancelled" else data.status
+            try:
+                if existing is None:
+                    return EventOutcome(
+                        order=await self._create(shop, data, target, Source.WEBHOOK, None, now)
+                    )
+                if (
+                    data.updated_at is not None
+                    and existing.source_updated_at is not None
+                    and data.updated_at <= existing.source_updated_at
+                ):
+                    return EventOutcome(order=existing, ignored="stale")
+                updated = domain.with_details(existing, data)
+                at = min(data.updated_at or now, now)
+                moved = domain.move(updated, target, at=at, source=Source.WEBHOOK) if target else None
+                after = (moved or updated).model_copy(update={"updated_at": now})
+                pending = [self._status_update(after, now)] if moved else []
+                return EventOutcome(order=await self._commit(existing, after, pending))
+            except (Conflict, AlreadyExists):
+                continue
+        raise Conflict(f"order {data.external_id} kept changing; try again")
+
+    async def create_order(self, shop: Shop, data: OrderData, actor: str | None) -> Order:
+        """Create an order from the API; an existing external id is a conflict."""
+        return await self._create(shop, data, data.status, Source.API, actor, self.clock())
+
+    async def _create(
+        self,
+        shop: Shop,
+        data: OrderData,
+        target: Status | None,
+        source: Source,
+        actor: str | None,
+        now: datetime,
+    ) -> Order:
+        status = target or Status.PENDING
+        created = min(data.created_at or now, now)
+        since = min(data.updated_at or created, now) if status != Status.PENDING else created
+        order = Order(
+            id=OrderId(new_id("ord")),
+            shop_id=shop.id,
+            external_id=data.external_id,
+            number=data.number,
+            status=status,
+            status_since=since,
+            created_at=created,
+            updated_at=now,
+            timeline=[TimelineEvent(status=status, at=since, source=source, actor=actor)],
+        )
+        order = domain.with_details(order, data)
+        return await self._commit(None, order, [self._status_update(order, now)])
+
+    # -- staff and API actions ----------------------------------------------------------------------
+
+    async def update_status(
+        self,
+        shop: Shop,
+        order_id: str,
+        target: Status,
+        *,
+        source: Source,
+        actor: str | None,
+        note: str | None = None,
+        notify: bool = True,
+        force: bool = False,
+        expected_version: int | None = None,
+        reason: str | None = None,
+        confidence: float | None = None,
+    ) -> Order:
+        """Move an order; InvalidTransition when the lifecycle forbids it, Conflict on a stale version."""
+
+        async def attempt() -> Order:
+            order = await self.db.orders.get(shop.id, order_id)
+            if expected_version is not None and order.version != expected_version:
+                raise _StaleVersion(f"order {order_id} changed since version {expected_version}")
+            now = self.clock()
+            moved = domain.move(
+                order, target, at=now, source=source, actor=actor, note=note,
+                reason=reason, confidence=confidence, force=force,
+            )  # fmt: skip
+            if moved is None:
+                return order
+            return await self._commit(order, moved, [self._status_update(moved, now)] if notify else [])
+
+        try:
+            return await self._retrying(attempt)
+        except _StaleVersion as exc:
+            raise Conflict(str(exc)) from None
+
+    async def auto_progress(
+        self, shop: Shop, order_id: str, *, dry_run: bool = False, actor: str | None = None
+    ) -> AutoProgressResult:
+        """Decide, and unless ``dry_run`` apply, whether the order moves on."""
+        order = await self.db.orders.get(shop.id, order_id)
+        now = self.clock()
+        rules_decision = rules.decide_progression(order, shop.rules, now)
+        allowed = rules.allowed_moves(order)
+        decision = await self.advisor.decide(order, shop, allowed, rules_decision)
+        if decision.should_progress and decision.next_status not in allowed:
+            decision = rules_decision
+        if dry_run or not rules.is_confident(decision, shop.rules) or decision.next_status is None:
+            return AutoProgressResult(decision=decision, applied=False, order=order)
+        try:
+            moved = await self.update_status(
+                shop, order.id, decision.next_status, source=decision.source, actor=actor,
+                reason=decision.reason, confidence=decision.confidence, expected_version=order.version,
+            )  # fmt: skip
+        except (Conflict, InvalidTransition):
+            return AutoProgressResult(
+                decision=decision, applied=False, order=await self.db.orders.get(shop.id, order_id)
+            )
+        return AutoProgressResult(decision=decision, applied=True, order=moved)
+
+    async def notify(
+        self,
+        shop: Shop,
+        order_id: str,
+        *,
+        message: str | None,
+        channel: str | None,
+        actor: str | None,
+        due_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> OutboxEntry:
+        """Queue a message to the order's customer now (manual) or later (follow-up)."""
+        now = self.clock()
+        kind = OutboxKind.FOLLOW_UP if due_at is not None else OutboxKind.MANUAL
+        entry_id = NotificationId(new_id("ntf"))
+        key = f"{kind}:{shop.id}:{idempotency_key}" if idempotency_key else f"{kind}:{entry_id}"
+        created: list[OutboxEntry] = []
+
+        async def attempt() -> Order:
+            order = await self.db.orders.get(shop.id, order_id)
+            entry = OutboxEntry(
+                id=entry_id, shop_id=shop.id, order_id=order.id, kind=kind, channel=channel or order.channel,
+                status=order.status, message=message, due_at=due_at or now, idempotency_key=key,
+                actor=actor, created_at=now,
+            )  # fmt: skip
+            note = f"{kind.value.replace('_', '-')} queued" + (f" for {due_at.isoformat()}" if due_at else "")
+            event = TimelineEvent(
+                kind=kind.value, status=order.status, at=now, source=Source.STAFF if actor else Source.API,
+                actor=actor, note=note,
+            )  # fmt: skip
+            created[:] = [entry]
+            return await self._commit(order, domain.record(order, event), [entry])
+
+        await self._retrying(attempt)
+        return await self.db.outbox.add(created[0])
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    async def get(self, shop: Shop, order_id: str) -> Order:
+        return await self.db.orders.get(shop.id, order_id)
+
+    async def progress(self, shop: Shop, order_id: str) -> ProgressView:
+        order = await self.db.orders.get(shop.id, order_id)
+        notifications = await self.db.outbox.for_order(shop.id, order.id)
+        return ProgressView(order, progress(order.status), next_status(order.status), notifications)
+
+    async def list_orders(
+        self, shop: Shop, *, status: Status | None, search: str | None, cursor: str | None, limit: int
+    ) -> tuple[list[Order], str | None]:
+        """A page of orders, newest first, and the cursor of the next page (None at the end)."""
+        after = decode_cursor(cursor) if cursor else None
+        orders = await self.db.orders.page(
+            shop.id, status=status, search=search, after=after, limit=limit + 1
+        )
+        more = len(orders) > limit
+        orders = orders[:limit]
+        return orders, encode_cursor(orders[-1]) if more else None
+
+    async def requiring_attention(
+        self,
+        shop: Shop,
+        *,
+        max_age_hours: float | None = None,
+        reason: rules.Reason | None = None,
+        limit: int = 50,
+    ) -> list[AttentionItem]:
+        """Orders that need a person, the longest waiting first; each query runs on an index."""
+        now = self.clock()
+        candidates: dict[str, Order] = {}
+
+        def wanted(candidate: rules.Reason) -> bool:
+            return reason is None or reason == candidate
+
+        for status in ACTIVE:
+            limit_td = rules.stale_after(status, shop.rules, max_age_hours)
+            if limit_td is not None and wanted(rules.STALE_REASON[status]):
+                for order in await self.db.orders.in_status_since_before(
+                    shop.id, status, now - limit_td, limit
+                ):
+                    candidates[order.id] = order
+        if wanted(rules.Reason.NO_CUSTOMER_CONTACT):
+            before = now - timedelta(hours=shop.rules.no_contact_hours)
+            for order in await self.db.orders.uncontacted_since_before(shop.id, before, limit):
+                candidates[order.id] = order
+        for flag in rules.FLAG_REASONS:
+            if wanted(flag):
+                for order in await self.db.orders.flagged(shop.id, flag.value, limit):
+                    candidates[order.id] = order
+        items = []
+        for order in candidates.values():
+            reasons = rules.attention_reasons(order, shop.rules, now, max_age_hours)
+            if reasons and (reason is None or reason in reasons):
+                items.append(AttentionItem(order, reasons, rules.age_hours(order, now)))
+        items.sort(key=lambda item: (item.order.status_since, item.order.id))
+        return items[:limit]
+
+    async def stats(self, shop: Shop) -> Stats:
+        counters = await self.db.stats.get(shop.id)
+        by_status = {status.value: int(counters.get(f"by_status.{status}", 0)) for status in Status}
+        sent = int(counters.get("notifications.sent", 0))
+        delivered = int(counters.get("notifications.delivered", 0))
+        failed = int(counters.get("notifications.failed", 0))
+        moves = counters.get("moves.total", 0)
+        shipped = counters.get("shipping.count", 0)
+        return Stats(
+            total=int(counters.get("total", 0)),
+            by_status=by_status,
+            sent=sent,
+            delivered=delivered,
+            failed=failed,
+            delivery_rate=round(delivered / sent, 4) if sent else None,
+            auto_progression_rate=round(counters.get("moves.automatic", 0) / moves, 4) if moves else None,
+            avg_hours_to_ship=round(counters.get("shipping.hours", 0) / shipped, 1) if shipped else None,
+        )
+
+    # -- bulk ---------------------------------------------------------------------------------------
+
+    async def bulk(
+        self,
+        shop: Shop,
+        order_ids: list[str],
+        action: BulkAction,
+        *,
+        actor: str | None,
+        status: Status | None = None,
+        message: str | None = None,
+    ) -> list[BulkResult]:
+        """Run one action on up to 100 orders concurrently; every order gets its own result."""
+        gate = asyncio.Semaphore(_BULK_CONCURRENCY)
+
+        async def one(order_id: str) -> BulkResult:
+            async with gate:
+                try:
+                    await self._bulk_one(shop, order_id, action, actor=actor, status=status, message=message)
+                except NotFound:
+                    return BulkResult(order_id, False, "not_found")
+                except InvalidTransition as exc:
+                    return BulkResult(order_id, False, f"invalid_transition: {exc}")
+                except Conflict as exc:
+                    return BulkResult(order_id, False, f"conflict: {exc}")
+                except _NotApplied as exc:
+                    return BulkResult(order_id, False, f"not_applied: {exc}")
+            return BulkResult(order_id, True)
+
+        return list(await asyncio.gather(*(one(order_id) for order_id in dict.fromkeys(order_ids))))
+
+    async def _bulk_one(
+        self, shop: Shop, order_id: str, action: BulkAction, *, actor: str | None, status: Status | None,
+        message: str | None,
+    ) -> Any:  # fmt: skip
+        if action == "update_status":
+            assert status is not None
+            return await self.update_status(
+                shop, order_id, status, source=Source.STAFF, actor=actor, note=message
+            )
+        if action == "notify":
+            return await self.notify(shop, order_id, message=message, channel=None, actor=actor)
+        result = await self.auto_progress(shop, order_id, actor=actor)
+        if not result.applied:
+            raise _NotApplied(result.decision.reason)
+        return result
+
+
+class _StaleVersion(Exception):
+    """Raised inside a retry loop to stop it: the caller asked for a specific version."""
+
+
+class _NotApplied(Exception):
+    """A bulk auto-progress that decided not to move the order."""
+
+
+def new_shop(name: str, now: datetime, **details: Any) -> Shop:
+    """A new shop with its own id and a generated order-webhook secret."""
+    return Shop(
+        id=ShopId(new_id("shop")),
+        name=name,
+        webhook_secret=secrets.token_urlsafe(32),
+        created_at=now,
+        **details,
+    )

@@ -1,0 +1,31 @@
+"""Shop lookups with a short-lived cache: every request needs its shop, few change it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from orders.model import Shop, ShopId
+from orders.store import ShopStore
+
+
+class ShopDirectory:
+    def __init__(
+        self, store: ShopStore, clock: Callable[[], datetime], ttl: timedelta = timedelta(seconds=5)
+    ):
+        self._store = store
+        self._clock = clock
+        self._ttl = ttl
+        self._cache: dict[str, tuple[datetime, Shop]] = {}
+
+    async def get(self, shop_id: str) -> Shop:
+        """The shop, or NotFound."""
+        now = self._clock()
+        hit = self._cache.get(shop_id)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        shop = await self._store.get(ShopId(shop_id))
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[shop_id] = (now, shop)
+        return shop

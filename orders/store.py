@@ -1,0 +1,441 @@
+"""MongoDB access: the only module that talks to the database driver.
+
+Every query of shop data filters on ``shop_id`` here, so no caller can forget it: each public method takes
+the shop id as its first argument. Orders carry a ``version`` and are saved with compare-and-set, so two
+concurrent changes never both win silently.
+
+SecantusDB (the embedded server) scans whole collections for ``find_one_and_update``, ``count_documents``
+and ``$group``; this module therefore uses ``find_one`` + conditional ``update_one``/``replace_one`` and
+incrementally kept counters, which are right on a real mongod too.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
+from bson.decimal128 import Decimal128
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from orders.lifecycle import ACTIVE, Status
+from orders.model import NotificationId, Order, OrderId, OutboxEntry, Shop, ShopId
+
+Doc = dict[str, Any]
+
+
+DatabaseError = PyMongoError
+"""Raised when the database cannot be reached or refuses an operation."""
+
+
+class NotFound(Exception):
+    """No such record for this shop."""
+
+
+class Conflict(Exception):
+    """The record changed since it was read (optimistic concurrency)."""
+
+
+class AlreadyExists(Exception):
+    """A record with the same unique key exists."""
+
+
+class _DecimalCodec(TypeCodec):
+    python_type = Decimal
+    bson_type = Decimal128
+
+    def transform_python(self, value: Decimal) -> Decimal128:
+        return Decimal128(value)
+
+    def transform_bson(self, value: Decimal128) -> Decimal:
+        return value.to_decimal()
+
+
+CODEC_OPTIONS: CodecOptions[Doc] = CodecOptions(tz_aware=True, type_registry=TypeRegistry([_DecimalCodec()]))
+
+_INDEXES: dict[str, list[IndexModel]] = {
+    "shops": [
+        IndexModel("sms_number", unique=True, sparse=True),
+        IndexModel("whatsapp_number", unique=True, sparse=True),
+        IndexModel("instagram_id", unique=True, sparse=True),
+    ],
+    "orders": [
+        IndexModel([("shop_id", ASCENDING), ("external_id", ASCENDING)], unique=True),
+        IndexModel([("shop_id", ASCENDING), ("number", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("status", ASCENDING), ("status_since", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("awaiting_contact", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("flags", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("search_keys", ASCENDING)]),
+        IndexModel("outbox_pending_since", sparse=True),
+    ],
+    "outbox": [
+        IndexModel("idempotency_key", unique=True),
+        IndexModel([("state", ASCENDING), ("due_at", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("order_id", ASCENDING), ("created_at", ASCENDING)]),
+    ],
+    "events": [
+        IndexModel("received_at", expireAfterSeconds=30 * 24 * 3600),
+    ],
+}
+
+
+def _search_keys(order: Order) -> list[str]:
+    """Exact-match keys for search: number, name-token prefixes, email, phone and its last four digits."""
+    keys = {order.number.lower(), order.external_id.lower()}
+    customer = order.customer
+    if customer.name:
+        for token in customer.name.lower().split():
+            keys.update(token[:n] for n in range(2, len(token) + 1))
+    if customer.email:
+        keys.add(customer.email.lower())
+    if customer.phone:
+        digits = "".join(ch for ch in customer.phone if ch.isdigit())
+        keys.update({customer.phone, digits, digits[-4:]})
+    return sorted(key for key in keys if key)
+
+
+def search_key(text: str) -> str:
+    """Normalise a search term the way ``_search_keys`` stores it."""
+    return text.strip().lower()
+
+
+def _order_to_doc(order: Order, pending: list[OutboxEntry] | None = None) -> Doc:
+    doc = order.model_dump(exclude={"id"})
+    doc["_id"] = order.id
+    doc["search_keys"] = _search_keys(order)
+    doc["awaiting_contact"] = order.status in ACTIVE and order.last_customer_contact_at is None
+    if pending:
+        doc["outbox_pending"] = [_entry_to_doc(entry) for entry in pending]
+        doc["outbox_pending_since"] = order.updated_at
+    return doc
+
+
+def _order_from_doc(doc: Mapping[str, Any]) -> Order:
+    fields = {k: v for k, v in doc.items() if k not in _DERIVED_ORDER_FIELDS}
+    fields["id"] = fields.pop("_id")
+    return Order.model_validate(fields)
+
+
+_DERIVED_ORDER_FIELDS = frozenset(
+    {"search_keys", "awaiting_contact", "outbox_pending", "outbox_pending_since"}
+)
+
+
+def _entry_to_doc(entry: OutboxEntry) -> Doc:
+    doc = entry.model_dump(exclude={"id"})
+    doc["_id"] = entry.id
+    return doc
+
+
+def _entry_from_doc(doc: Mapping[str, Any]) -> OutboxEntry:
+    fields = dict(doc)
+    fields["id"] = fields.pop("_id")
+    return OutboxEntry.model_validate(fields)
+
+
+def _shop_to_doc(shop: Shop) -> Doc:
+    doc = shop.model_dump(exclude={"id"}, exclude_none=True)
+    doc["_id"] = shop.id
+    return doc
+
+
+def _shop_from_doc(doc: Mapping[str, Any]) -> Shop:
+    fields = dict(doc)
+    fields["id"] = fields.pop("_id")
+    return Shop.model_validate(fields)
+
+
+def encode_cursor(order: Order) -> str:
+    raw = json.dumps([order.created_at.isoformat(), order.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Raise ValueError on anything that is not a cursor this module made."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, order_id = json.loads(raw)
+        return datetime.fromisoformat(created), str(order_id)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("invalid cursor") from exc
+
+
+class ShopStore:
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._shops = collection
+
+    async def add(self, shop: Shop) -> None:
+        try:
+            await self._shops.insert_one(_shop_to_doc(shop))
+        except DuplicateKeyError as exc:
+            raise AlreadyExists("a shop already uses one of these channel addresses") from exc
+
+    async def get(self, shop_id: ShopId) -> Shop:
+        doc = await self._shops.find_one({"_id": shop_id})
+        if doc is None:
+            raise NotFound(f"unknown shop {shop_id}")
+        return _shop_from_doc(doc)
+
+    async def find_by_name(self, name: str) -> Shop | None:
+        doc = await self._shops.find_one({"name": name})
+        return None if doc is None else _shop_from_doc(doc)
+
+    async def list(self) -> list[Shop]:
+        return [_shop_from_doc(doc) async for doc in self._shops.find().sort("created_at", ASCENDING)]
+
+
+class OrderStore:
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._orders = collection
+
+    async def get(self, shop_id: ShopId, order_id: str) -> Order:
+        doc = await self._orders.find_one({"_id": order_id, "shop_id": shop_id})
+        if doc is None:
+            raise NotFound(f"unknown order {order_id}")
+        return _order_from_doc(doc)
+
+    async def find_external(self, shop_id: ShopId, external_id: str) -> Order | None:
+        doc = await self._orders.find_one({"shop_id": shop_id, "external_id": external_id})
+        return None if doc is None else _order_from_doc(doc)
+
+    async def find_number(self, shop_id: ShopId, number: str) -> Order | None:
+        cursor = self._orders.find({"shop_id": shop_id, "number": number}).sort("created_at", DESCENDING)
+        async for doc in cursor.limit(1):
+            return _order_from_doc(doc)
+        return None
+
+    async def get_many(self, shop_id: ShopId, order_ids: Iterable[str]) -> dict[str, Order]:
+        ids = list(dict.fromkeys(order_ids))
+        found = self._orders.find({"shop_id": shop_id, "_id": {"$in": ids}})
+        return {doc["_id"]: _order_from_doc(doc) async for doc in found}
+
+    async def add(self, order: Order, pending: list[OutboxEntry] | None = None) -> None:
+        try:
+            await self._orders.insert_one(_order_to_doc(order, pending))
+        except DuplicateKeyError as exc:
+            raise AlreadyExists(f"order {order.external_id} exists") from exc
+
+    async def save(self, order: Order, pending: list[OutboxEntry] | None = None) -> Order:
+        """Write ``order`` if nobody changed it since it was read; return it with its new version."""
+        saved = order.model_copy(update={"version": order.version + 1})
+        result = await self._orders.replace_one(
+            {"_id": order.id, "shop_id": order.shop_id, "version": order.version},
+            _order_to_doc(saved, pending),
+        )
+        if result.matched_count == 0:
+            raise Conflict(f"order {order.id} changed meanwhile")
+        return saved
+
+    async def clear_pending(
+        self, shop_id: ShopId, order_id: OrderId, entry_ids: list[NotificationId]
+    ) -> None:
+        await self._orders.update_one(
+            {"_id": order_id, "shop_id": shop_id},
+            {
+                "$pull": {"outbox_pending": {"_id": {"$in": entry_ids}}},
+                "$unset": {"outbox_pending_since": ""},
+            },
+        )
+
+    async def with_pending_outbox(
+        self, older_than: datetime, limit: int = 100
+    ) -> list[tuple[Order, list[OutboxEntry]]]:
+        """Orders whose outbox entries were recorded but maybe not queued (a crash in between)."""
+        cursor = self._orders.find({"outbox_pending_since": {"$lte": older_than}}).limit(limit)
+        return [
+            (_order_from_doc(doc), [_entry_from_doc(entry) for entry in doc.get("outbox_pending", [])])
+            async for doc in cursor
+        ]
+
+    async def page(
+        self,
+        shop_id: ShopId,
+        *,
+        status: Status | None = None,
+        search: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> list[Order]:
+        """Orders newest first, ``limit`` at most, starting after a cursor position."""
+        query: Doc = {"shop_id": shop_id}
+        if status is not None:
+            query["status"] = status.value
+        if search:
+            query["search_keys"] = search_key(search)
+        if after is not None:
+            created, order_id = after
+            query["$or"] = [
+                {"created_at": {"$lt": created}},
+                {"created_at": created, "_id": {"$lt": order_id}},
+            ]
+        cursor = self._orders.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+        return [_order_from_doc(doc) async for doc in cursor]
+
+    async def in_status_since_before(
+        self, shop_id: ShopId, status: Status, before: datetime, limit: int
+    ) -> list[Order]:
+        """Orders in ``status`` since before ``before``, the longest waiting first."""
+        cursor = self._orders.find(
+            {"shop_id": shop_id, "status": status.value, "status_since": {"$lte": before}}
+        )
+        return [_order_from_doc(doc) async for doc in cursor.sort("status_since", ASCENDING).limit(limit)]
+
+    async def uncontacted_since_before(self, shop_id: ShopId, before: datetime, limit: int) -> list[Order]:
+        cursor = self._orders.find(
+            {"shop_id": shop_id, "awaiting_contact": True, "created_at": {"$lte": before}}
+        )
+        return [_order_from_doc(doc) async for doc in cursor.sort("created_at", ASCENDING).limit(limit)]
+
+    async def flagged(self, shop_id: ShopId, flag: str, limit: int) -> list[Order]:
+        cursor = self._orders.find({"shop_id": shop_id, "flags": flag}).limit(limit)
+        return [_order_from_doc(doc) async for doc in cursor]
+
+
+class OutboxStore:
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._outbox = collection
+
+    async def add(self, entry: OutboxEntry) -> OutboxEntry:
+        """Queue ``entry`` once per idempotency key; return the entry that holds the key."""
+        try:
+            await self._outbox.insert_one(_entry_to_doc(entry))
+        except DuplicateKeyError:
+            existing = await self._outbox.find_one({"idempotency_key": entry.idempotency_key})
+            if existing is None:
+                raise
+            return _entry_from_doc(existing)
+        return entry
+
+    async def for_order(self, shop_id: ShopId, order_id: OrderId) -> list[OutboxEntry]:
+        cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}).sort("created_at", ASCENDING)
+        return [_entry_from_doc(doc) async for doc in cursor]
+
+
+class EventStore:
+    """Webhook deliveries already seen, so a retried delivery changes nothing.
+
+    A delivery is first claimed (state ``processing``), then completed with its result. A claim left by a
+    crashed process can be taken over after ``stale_after``.
+    """
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._events = collection
+
+    async def claim(self, source: str, event_id: str, now: datetime) -> Doc | None:
+        """Claim a delivery; None if it is ours now, else the earlier record."""
+        key = f"{source}|{event_id}"
+        try:
+            await self._events.insert_one(
+                {
+                    "_id": key,
+                    "source": source,
+                    "event_id": event_id,
+                    "state": "processing",
+                    "received_at": now,
+                }
+            )
+        except DuplicateKeyError:
+            return await self._events.find_one({"_id": key})
+        return None
+
+    async def take_over(self, source: str, event_id: str, claimed_at: datetime, now: datetime) -> bool:
+        """Take over a claim that another process left behind at ``claimed_at``."""
+        result = await self._events.update_one(
+            {"_id": f"{source}|{event_id}", "state": "processing", "received_at": claimed_at},
+            {"$set": {"received_at": now}},
+        )
+        return result.modified_count == 1
+
+    async def complete(self, source: str, event_id: str, result: Mapping[str, Any]) -> None:
+        await self._events.update_one(
+            {"_id": f"{source}|{event_id}"}, {"$set": {"state": "done", "result": dict(result)}}
+        )
+
+    async def release(self, source: str, event_id: str) -> None:
+        await self._events.delete_one({"_id": f"{source}|{event_id}", "state": "processing"})
+
+
+class StatsStore:
+    """Per-shop counters, kept as changes happen so that stats never scan the orders."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._stats = collection
+
+    async def add(self, shop_id: ShopId, deltas: Mapping[str, float]) -> None:
+        changes = {key: value for key, value in deltas.items() if value}
+        if changes:
+            await self._stats.update_one({"_id": shop_id}, {"$inc": changes}, upsert=True)
+
+    async def get(self, shop_id: ShopId) -> dict[str, float]:
+        doc = await self._stats.find_one({"_id": shop_id}) or {}
+        return _flatten({k: v for k, v in doc.items() if k != "_id"})
+
+
+def _flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    flat: dict[str, float] = {}
+    for key, value in doc.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = float(value)
+    return flat
+
+
+class Database:
+    """One connection pool and the stores over it."""
+
+    def __init__(self, client: AsyncMongoClient[Doc], name: str) -> None:
+        self.client = client
+        self._db: AsyncDatabase[Doc] = client.get_database(name, codec_options=CODEC_OPTIONS)
+        self.shops = ShopStore(self._db.shops)
+        self.orders = OrderStore(self._db.orders)
+        self.outbox = OutboxStore(self._db.outbox)
+        self.events = EventStore(self._db.events)
+        self.stats = StatsStore(self._db.stats)
+
+    async def ensure_indexes(self) -> None:
+        """Create every index; a no-op when they exist."""
+        for name, indexes in _INDEXES.items():
+            await self._db[name].create_indexes(indexes)
+
+    async def ping(self) -> bool:
+        try:
+            await self._db.command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+    async def drop(self) -> None:
+        await self.client.drop_database(self._db.name)
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def open_database(uri: str, name: str, *, timeout_ms: int = 5000) -> Database:
+    """A Database over a new client; call ``ensure_indexes`` and ``close`` around its use."""
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(
+        uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True
+    )
+    return Database(client, name)
+
+
+__all__ = [
+    "AlreadyExists",
+    "Conflict",
+    "Database",
+    "DatabaseError",
+    "NotFound",
+    "decode_cursor",
+    "encode_cursor",
+    "open_database",
+]

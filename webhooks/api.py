@@ -1,0 +1,172 @@
+"""REST API v1: bearer-token routes over the order service.
+
+Thin handlers: authenticate, parse, call the service, render. A token only ever reaches its own shop's
+data, because every lookup goes through ``principal.shop_id``; another shop's ids answer 404.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TypeVar
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import BaseModel
+
+from orders.model import Shop, Source
+from webhooks import schemas
+from webhooks.auth import Principal, bearer_token, verify_token
+from webhooks.keys import CLOCK, SECRET_KEY, SERVICE, SHOPS
+from webhooks.middleware import ApiError, parse_json
+
+M = TypeVar("M", bound=BaseModel)
+
+PRINCIPAL = web.RequestKey("principal", Principal)
+SHOP = web.RequestKey("shop", Shop)
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    principal = verify_token(
+        request.config_dict[SECRET_KEY], bearer_token(request.headers.get("Authorization"))
+    )
+    request[PRINCIPAL] = principal
+    request[SHOP] = await request.config_dict[SHOPS].get(principal.shop_id)
+    return await handler(request)
+
+
+def _json(model: BaseModel, status: int = 200) -> web.Response:
+    return web.Response(body=model.model_dump_json(), status=status, content_type="application/json")
+
+
+def _query(model: type[M], request: web.Request) -> M:
+    return model.model_validate(dict(request.query))
+
+
+async def _body(model: type[M], request: web.Request) -> M:
+    if request.content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    return parse_json(model, await request.read())
+
+
+def _actor(request: web.Request) -> str:
+    return request[PRINCIPAL].subject
+
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/orders")
+async def list_orders(request: web.Request) -> web.Response:
+    query = _query(schemas.ListQuery, request)
+    try:
+        orders, cursor = await request.config_dict[SERVICE].list_orders(
+            request[SHOP], status=query.status, search=query.search, cursor=query.cursor, limit=query.limit
+        )
+    except ValueError:
+        raise ApiError(400, "malformed", "the cursor is not one this API gave out") from None
+    return _json(schemas.OrderListOut(orders=[schemas.OrderOut.of(o) for o in orders], next_cursor=cursor))
+
+
+@routes.post("/orders")
+async def create_order(request: web.Request) -> web.Response:
+    body = await _body(schemas.OrderCreate, request)
+    order = await request.config_dict[SERVICE].create_order(request[SHOP], body.data(), _actor(request))
+    return _json(schemas.OrderOut.of(order), status=201)
+
+
+@routes.get("/orders/requiring-attention")
+async def requiring_attention(request: web.Request) -> web.Response:
+    query = _query(schemas.AttentionQuery, request)
+    items = await request.config_dict[SERVICE].requiring_attention(
+        request[SHOP], max_age_hours=query.max_age_hours, reason=query.reason, limit=query.limit
+    )
+    return _json(
+        schemas.AttentionOut(count=len(items), orders=[schemas.AttentionOrderOut.of(i) for i in items])
+    )
+
+
+@routes.get("/orders/stats")
+async def stats(request: web.Request) -> web.Response:
+    return _json(schemas.StatsOut.of(await request.config_dict[SERVICE].stats(request[SHOP])))
+
+
+@routes.post("/orders/update-status")
+async def update_status(request: web.Request) -> web.Response:
+    body = await _body(schemas.UpdateStatus, request)
+    order = await request.config_dict[SERVICE].update_status(
+        request[SHOP], body.order_id, body.status, source=Source.API, actor=_actor(request), note=body.note,
+        notify=body.notify, force=body.force, expected_version=body.version,
+    )  # fmt: skip
+    return _json(schemas.OrderOut.of(order))
+
+
+@routes.post("/orders/bulk-action")
+async def bulk_action(request: web.Request) -> web.Response:
+    body = await _body(schemas.BulkAction, request)
+    results = await request.config_dict[SERVICE].bulk(
+        request[SHOP],
+        body.order_ids,
+        body.action,
+        actor=_actor(request),
+        status=body.status,
+        message=body.message,
+    )
+    return _json(schemas.BulkOut.of(results))
+
+
+@routes.post("/orders/notify")
+async def notify(request: web.Request) -> web.Response:
+    body = await _body(schemas.Notify, request)
+    entry = await request.config_dict[SERVICE].notify(
+        request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )  # fmt: skip
+    return _json(schemas.NotificationAccepted(notification_id=entry.id), status=202)
+
+
+@routes.post("/orders/schedule-followup")
+async def schedule_followup(request: web.Request) -> web.Response:
+    body = await _body(schemas.ScheduleFollowup, request)
+    now = request.config_dict[CLOCK]()
+    due_at = body.at if body.at is not None else now + timedelta(hours=body.delay_hours or 0)
+    if due_at <= now:
+        raise ApiError(422, "invalid_field", "the follow-up time must be in the future", [{"field": "at"}])
+    entry = await request.config_dict[SERVICE].notify(
+        request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
+        due_at=due_at, idempotency_key=request.headers.get("Idempotency-Key"),
+    )  # fmt: skip
+    return _json(schemas.FollowupAccepted(notification_id=entry.id, due_at=entry.due_at), status=202)
+
+
+@routes.get("/orders/{order_id}")
+async def get_order(request: web.Request) -> web.Response:
+    order = await request.config_dict[SERVICE].get(request[SHOP], request.match_info["order_id"])
+    return _json(schemas.OrderOut.of(order))
+
+
+@routes.get("/orders/{order_id}/progress")
+async def order_progress(request: web.Request) -> web.Response:
+    view = await request.config_dict[SERVICE].progress(request[SHOP], request.match_info["order_id"])
+    return _json(schemas.ProgressOut.of(view))
+
+
+@routes.post("/orders/{order_id}/auto-progress")
+async def auto_progress(request: web.Request) -> web.Response:
+    query = _query(schemas.AutoProgressQuery, request)
+    result = await request.config_dict[SERVICE].auto_progress(
+        request[SHOP], request.match_info["order_id"], dry_run=query.dry_run, actor=_actor(request)
+    )
+    decision = schemas.DecisionOut(**result.decision.model_dump())
+    return _json(
+        schemas.AutoProgressOut(
+            decision=decision, applied=result.applied, order=schemas.OrderOut.of(result.order)
+        )
+    )
+
+
+def build_api() -> web.Application:
+    """The ``/api/v1`` sub-application."""
+    api = web.Application(middlewares=[authenticate])
+    api.add_routes(routes)
+    return api

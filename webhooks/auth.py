@@ -1,0 +1,75 @@
+"""API tokens: HS256 JWTs with ``sub``, ``shop_id``, ``role``, ``exp`` and ``jti``."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import jwt
+
+Role = Literal["staff", "admin"]
+ROLES: tuple[Role, ...] = ("staff", "admin")
+_ALGORITHM = "HS256"
+
+
+class AuthError(Exception):
+    """A missing, malformed, expired or otherwise unacceptable token."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    shop_id: str
+    role: Role
+    token_id: str
+
+
+def issue_token(
+    secret: str,
+    shop_id: str,
+    *,
+    now: datetime,
+    role: Role = "staff",
+    days: float = 30,
+    subject: str | None = None,
+) -> str:
+    claims = {
+        "sub": subject or f"{role}@{shop_id}",
+        "shop_id": shop_id,
+        "role": role,
+        "iat": now,
+        "exp": now + timedelta(days=days),
+        "jti": secrets.token_hex(8),
+    }
+    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+
+
+def verify_token(secret: str, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[_ALGORITHM],
+            options={"require": ["sub", "shop_id", "role", "exp", "jti"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise AuthError("token expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise AuthError("invalid token") from exc
+    role = claims["role"]
+    if role not in ROLES or not isinstance(claims["shop_id"], str):
+        raise AuthError("invalid token")
+    return Principal(
+        subject=str(claims["sub"]), shop_id=claims["shop_id"], role=role, token_id=str(claims["jti"])
+    )
+
+
+def bearer_token(header: str | None) -> str:
+    if not header:
+        raise AuthError("missing bearer token")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("expected 'Authorization: Bearer <token>'")
+    return token.strip()

@@ -1,0 +1,134 @@
+"""Errors to HTTP in one place, and request metrics.
+
+Every error leaves as ``{"error": {"code", "message"}}`` with a fitting status; anything unexpected is
+logged once and answered 500 without details.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, TypeVar
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import BaseModel, ValidationError
+
+from orders.lifecycle import InvalidTransition
+from orders.service import DeliveryInProgress
+from orders.store import AlreadyExists, Conflict, DatabaseError, NotFound
+from webhooks.auth import AuthError
+from webhooks.keys import METRICS
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+_HTTP_CODES = {
+    400: "malformed",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_field",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """An error with the status and code the client should see."""
+
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def error_response(
+    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> web.Response:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return web.json_response({"error": body}, status=status)
+
+
+def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def parse_json(model: type[M], body: bytes) -> M:
+    """Validate a JSON body: 400 when it is not JSON (or not an object), 422 when a field is wrong."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        if any(error["type"] == "json_invalid" for error in errors):
+            raise ApiError(400, "malformed", "the body is not valid JSON") from None
+        if len(errors) == 1 and errors[0]["type"] == "model_type" and not errors[0]["loc"]:
+            raise ApiError(400, "malformed", "the body must be a JSON object") from None
+        raise ApiError(422, "invalid_field", "some fields are invalid", validation_details(exc)) from None
+
+
+def _map(exc: Exception) -> web.Response | None:
+    match exc:
+        case ApiError():
+            return error_response(exc.status, exc.code, exc.message, exc.details)
+        case AuthError():
+            return error_response(401, "unauthorized", str(exc))
+        case NotFound():
+            return error_response(404, "not_found", str(exc))
+        case InvalidTransition():
+            return error_response(409, "invalid_transition", str(exc))
+        case Conflict() | AlreadyExists():
+            return error_response(409, "conflict", str(exc))
+        case DeliveryInProgress():
+            return error_response(409, "in_progress", str(exc))
+        case ValidationError():
+            return error_response(422, "invalid_field", "some fields are invalid", validation_details(exc))
+        case DatabaseError():
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return error_response(503, "unavailable", "the database is unavailable; try again shortly")
+    return None
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "error")
+        message = exc.reason if exc.status != 413 else "the body is too large"
+        return error_response(exc.status, code, message)
+    except Exception as exc:
+        mapped = _map(exc)
+        if mapped is not None:
+            return mapped
+        log.exception("unexpected error on %s %s", request.method, request.rel_url.path)
+        return error_response(500, "internal", "something went wrong on our side")
+
+
+@web.middleware
+async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        registry = request.config_dict[METRICS]
+        registry.requests.labels(route, request.method, str(status)).inc()
+        registry.latency.labels(route, request.method).observe(time.perf_counter() - started)

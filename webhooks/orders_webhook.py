@@ -1,0 +1,59 @@
+"""``POST /webhooks/orders/{shop_id}``: a shop's own order events, signed with its webhook secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from aiohttp import web
+
+from orders.model import Shop
+from webhooks import schemas
+from webhooks.keys import METRICS, SERVICE, SHOPS
+from webhooks.middleware import ApiError, parse_json
+
+SIGNATURE_HEADER = "X-Orderbot-Signature"
+EVENT_ID_HEADER = "X-Orderbot-Event-Id"
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value a shop sends: ``sha256=<hex HMAC-SHA256 of the raw body>``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
+    return header is not None and hmac.compare_digest(sign(secret, body), header.strip())
+
+
+async def read_signed(request: web.Request, shop: Shop, secret: str, header: str, source: str) -> bytes:
+    """The raw body, once its HMAC signature is checked; 401 (nothing read further) when it is wrong."""
+    body = await request.read()
+    if not signature_valid(secret, body, request.headers.get(header)):
+        request.config_dict[METRICS].webhooks.labels(source, "rejected").inc()
+        raise ApiError(401, "bad_signature", f"missing or wrong {header}")
+    return body
+
+
+async def order_event(request: web.Request) -> web.Response:
+    shop = await request.config_dict[SHOPS].get(request.match_info["shop_id"])
+    body = await read_signed(request, shop, shop.webhook_secret, SIGNATURE_HEADER, "orders")
+    event_id = request.headers.get(EVENT_ID_HEADER) or hashlib.sha256(body).hexdigest()
+    if len(event_id) > 200:
+        raise ApiError(400, "malformed", f"{EVENT_ID_HEADER} is too long")
+    try:
+        payload = parse_json(schemas.OrderWebhook, body)
+    except ApiError:
+        request.config_dict[METRICS].webhooks.labels("orders", "invalid").inc()
+        raise
+    outcome = await request.config_dict[SERVICE].receive_event(
+        shop, "orders", event_id, payload.kind, payload.order.to_data(payload.order.id)
+    )
+    result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
+    request.config_dict[METRICS].webhooks.labels("orders", result).inc()
+    accepted = schemas.WebhookAccepted(
+        order_id=outcome.order.id,
+        status=outcome.order.status,
+        duplicate=outcome.duplicate,
+        ignored=outcome.ignored,
+    )
+    return web.Response(body=accepted.model_dump_json(), content_type="application/json")
