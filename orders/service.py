@@ -312,6 +312,22 @@ class OrderService:
             )
         return AutoProgressResult(decision=decision, applied=True, order=moved)
 
+    async def sweep_auto_progress(self, shop: Shop, limit: int = 200) -> int:
+        """Auto-progress the shop's orders that may be due; return how many moved."""
+        now = self.clock()
+        due = now - timedelta(hours=shop.rules.auto_process_after_hours)
+        candidates = [
+            *await self.db.orders.in_status_since_before(shop.id, Status.PENDING, due, limit),
+            *await self.db.orders.in_status_since_before(shop.id, Status.PROCESSING, now, limit),
+        ]
+        moved = 0
+        for order in candidates:
+            if order.status == Status.PROCESSING and not (order.tracking and order.tracking.number):
+                continue
+            result = await self.auto_progress(shop, order.id, actor="auto-progress sweep")
+            moved += result.applied
+        return moved
+
     async def notify(
         self,
         shop: Shop,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bot.scheduler import build_scheduler
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
@@ -47,8 +49,9 @@ def build_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     advisor: ProgressionAdvisor | None = None,
+    with_worker: bool = False,
 ) -> web.Application:
-    """The web application: REST API, webhooks, health and metrics."""
+    """The web application: REST API, webhooks, health and metrics (and the worker's jobs, for ``serve``)."""
     app = web.Application(middlewares=[metrics, errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -65,9 +68,33 @@ def build_app(
         await db.close()
 
     app.cleanup_ctx.append(database)
+    if with_worker:
+        app.cleanup_ctx.append(_worker)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", health.metrics_text)
     app.router.add_post("/webhooks/orders/{shop_id}", order_event)
     app.add_subapp("/api/v1", build_api())
     return app
+
+
+async def _worker(app: web.Application) -> AsyncIterator[None]:
+    scheduler = build_scheduler(app[SERVICE])
+    scheduler.start()
+    yield
+    scheduler.shutdown(wait=False)
+
+
+async def run_worker(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
+    """The worker process: periodic jobs until cancelled (SIGINT/SIGTERM)."""
+    db = database_for(settings)
+    try:
+        await db.ensure_indexes()
+        scheduler = build_scheduler(OrderService(db, clock))
+        scheduler.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            scheduler.shutdown(wait=False)
+    finally:
+        await db.close()

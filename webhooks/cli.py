@@ -1,0 +1,201 @@
+"""The ``orderbot`` command. Settings are read here, once, and passed down."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from orders.model import Shop
+from orders.service import OrderService, new_shop
+from orders.store import AlreadyExists, NotFound
+from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
+from webhooks.auth import ROLES, issue_token
+from webhooks.demo import ensure_demo_shop
+from webhooks.embedded import EmbeddedDatabaseError, embedded_mongodb
+from webhooks.settings import Settings
+
+T = TypeVar("T")
+log = logging.getLogger("orderbot")
+
+
+def _say(message: str) -> None:
+    """Human messages go to stderr, so stdout stays clean for scripts."""
+    print(message, file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[Settings]:
+    """Settings with a database: MONGODB_URI, else the embedded server for the data dir."""
+    if settings.mongodb_uri:
+        yield settings
+        return
+    with embedded_mongodb(settings.data_dir) as uri:
+        yield settings.model_copy(update={"mongodb_uri": uri})
+
+
+async def _with_service(settings: Settings, work: Callable[[OrderService], Awaitable[T]]) -> T:
+    db = database_for(settings)
+    try:
+        await db.ensure_indexes()
+        return await work(OrderService(db, utc_now))
+    finally:
+        await db.close()
+
+
+def _shop_json(shop: Shop) -> dict[str, Any]:
+    return {
+        "shop_id": shop.id,
+        "name": shop.name,
+        "timezone": shop.timezone,
+        "webhook_secret": shop.webhook_secret,
+        "sms_number": shop.sms_number,
+        "whatsapp_number": shop.whatsapp_number,
+        "instagram_id": shop.instagram_id,
+        "staff_telegram_ids": shop.staff_telegram_ids,
+    }
+
+
+def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -> None:
+    settings = settings.model_copy(
+        update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    )
+    app = build_app(settings, with_worker=with_worker)
+    if getattr(args, "demo", False):
+        shop = asyncio.run(_with_service(settings, lambda service: ensure_demo_shop(service, utc_now())))
+        token = issue_token(resolve_secret_key(settings), shop.id, now=utc_now(), role="admin", days=30)
+        print(
+            f"orderbot demo\n  base URL:       {settings.base_url}\n  shop id:        {shop.id}\n"
+            f"  webhook secret: {shop.webhook_secret}\n  API token:      {token}\n",
+            flush=True,
+        )
+    web.run_app(app, host=settings.host, port=settings.port, print=lambda text: _say(str(text)))
+
+
+def _worker(settings: Settings) -> None:
+    async def main() -> None:
+        task = asyncio.ensure_future(run_worker(settings))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    _say("orderbot worker running; Ctrl-C to stop")
+    asyncio.run(main())
+
+
+def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
+    shop = new_shop(
+        args.name,
+        utc_now(),
+        timezone=args.timezone,
+        sms_number=args.sms_number,
+        whatsapp_number=args.whatsapp_number,
+        instagram_id=args.instagram_id,
+        staff_telegram_ids=args.staff_telegram_id or [],
+        shopify_secret=args.shopify_secret,
+        woocommerce_secret=args.woocommerce_secret,
+    )
+
+    async def add(service: OrderService) -> None:
+        await service.db.shops.add(shop)
+
+    asyncio.run(_with_service(settings, add))
+    print(json.dumps(_shop_json(shop)))
+
+
+def _shop_list(settings: Settings) -> None:
+    async def shops(service: OrderService) -> list[Shop]:
+        return await service.db.shops.list()
+
+    print(json.dumps([_shop_json(shop) for shop in asyncio.run(_with_service(settings, shops))]))
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> None:
+    async def check(service: OrderService) -> Shop:
+        return await service.db.shops.get(args.shop)
+
+    asyncio.run(_with_service(settings, check))
+    print(issue_token(resolve_secret_key(settings), args.shop, now=utc_now(), role=args.role, days=args.days))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orderbot", description="Order-status chat service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="web and worker in one process (embedded database if needed)")
+    serve.add_argument("--demo", action="store_true", help="create a demo shop and print how to use it")
+    web_cmd = commands.add_parser("web", help="serve HTTP only (Procfile: web)")
+    for sub in (serve, web_cmd):
+        sub.add_argument("--host")
+        sub.add_argument("--port", type=int)
+    commands.add_parser("worker", help="run the periodic jobs only (Procfile: worker)")
+    shop = commands.add_parser("shop", help="manage shops").add_subparsers(dest="shop_command", required=True)
+    add = shop.add_parser("add", help="add a shop; prints it as JSON")
+    add.add_argument("--name", required=True)
+    add.add_argument("--sms-number")
+    add.add_argument("--whatsapp-number")
+    add.add_argument("--instagram-id")
+    add.add_argument("--staff-telegram-id", type=int, action="append")
+    add.add_argument("--timezone", default="UTC")
+    add.add_argument("--shopify-secret")
+    add.add_argument("--woocommerce-secret")
+    shop.add_parser("list", help="list shops as a JSON array")
+    token = commands.add_parser("token", help="issue an API token for a shop; prints the token alone")
+    token.add_argument("--shop", required=True)
+    token.add_argument("--role", choices=ROLES, default="staff")
+    token.add_argument("--days", type=float, default=30)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        _say(f"orderbot: invalid configuration: {exc}")
+        return 2
+    try:
+        with _database(settings) as settings:
+            _dispatch(settings, args)
+    except EmbeddedDatabaseError as exc:
+        _say(f"orderbot: {exc}")
+        return 1
+    except NotFound as exc:
+        _say(f"orderbot: {exc}")
+        return 1
+    except AlreadyExists as exc:
+        _say(f"orderbot: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
+    match args.command:
+        case "serve":
+            _serve(settings, args, with_worker=True)
+        case "web":
+            _serve(settings, args, with_worker=False)
+        case "worker":
+            _worker(settings)
+        case "shop" if args.shop_command == "add":
+            _shop_add(settings, args)
+        case "shop":
+            _shop_list(settings)
+        case "token":
+            _token(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

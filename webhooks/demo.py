@@ -1,0 +1,66 @@
+"""The demo shop for ``orderbot serve --demo``: about 30 orders over every status and age."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from orders.lifecycle import Status
+from orders.model import Customer, Item, OrderData, Shop, Tracking
+from orders.service import OrderService, new_shop
+
+DEMO_SHOP_NAME = "Demo Coffee Roasters"
+
+_CUSTOMERS = [
+    ("Ana Lima", "+14155550101"),
+    ("Ben Okafor", "+447700900102"),
+    ("Chloé Martin", "+33612345603"),
+    ("Dev Patel", "+919876543204"),
+    ("Emma Schulz", "+4915123456705"),
+    ("Femi Adeyemi", "+2348012345606"),
+]
+_PRODUCTS = [
+    ("Ethiopia Yirgacheffe 250 g", "14.50"),
+    ("House Espresso 1 kg", "32.00"),
+    ("Pour-over kit", "45.90"),
+]
+
+# (status, hours since the order was placed, hours in its current status)
+_PLAN: list[tuple[Status, float, float]] = [
+    *[(Status.PENDING, h, h) for h in (0.5, 3, 20, 30, 60, 75)],
+    *[(Status.PROCESSING, h, h - 10) for h in (12, 30, 50, 90, 100, 130)],
+    *[(Status.SHIPPED, h, h - 40) for h in (60, 80, 120, 200, 300, 320)],
+    *[(Status.FULFILLED, h, 20) for h in (90, 150, 200, 260, 400, 500)],
+    *[(Status.CANCELLED, h, h - 2) for h in (10, 40, 70, 200, 300, 380)],
+]
+
+
+async def ensure_demo_shop(service: OrderService, now: datetime) -> Shop:
+    """The demo shop and its orders, created once; running it again changes nothing."""
+    shop = await service.db.shops.find_by_name(DEMO_SHOP_NAME)
+    if shop is None:
+        shop = new_shop(DEMO_SHOP_NAME, now, timezone="America/New_York")
+        await service.db.shops.add(shop)
+    for index, (status, placed_hours, status_hours) in enumerate(_PLAN):
+        name, phone = _CUSTOMERS[index % len(_CUSTOMERS)]
+        title, price = _PRODUCTS[index % len(_PRODUCTS)]
+        quantity = 1 + index % 3
+        number = str(1001 + index)
+        if await service.db.orders.find_external(shop.id, f"demo-{number}") is not None:
+            continue
+        tracked = status in (Status.SHIPPED, Status.FULFILLED) or (status == Status.PROCESSING and index % 2)
+        data = OrderData(
+            external_id=f"demo-{number}",
+            number=number,
+            status=status,
+            customer=Customer(name=name, phone=phone, email=f"{name.split()[0].lower()}@example.com"),
+            items=[Item(title=title, quantity=quantity, price=Decimal(price))],
+            total=Decimal(price) * quantity,
+            currency="USD",
+            tracking=Tracking(carrier="UPS", number=f"1Z999AA1{index:010d}", url=None) if tracked else None,
+            channel=("whatsapp", "sms", "instagram")[index % 3],
+            created_at=now - timedelta(hours=placed_hours),
+            updated_at=now - timedelta(hours=status_hours),
+        )
+        await service.apply_event(shop, "created", data)
+    return shop
