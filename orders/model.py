@@ -11,8 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import NewType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orders.lifecycle import Status
 
@@ -65,6 +66,15 @@ class Shop(Domain):
     staff_telegram_ids: list[int] = Field(default_factory=list)
     rules: Thresholds = Field(default_factory=Thresholds)
     created_at: datetime
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
 
 class Customer(Domain):

@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import pymongo
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
@@ -407,9 +408,10 @@ class Database:
         for name, indexes in _INDEXES.items():
             await self._db[name].create_indexes(indexes)
 
-    async def ping(self) -> bool:
+    async def ping(self, within_seconds: float = 2.0) -> bool:
         try:
-            await self._db.command("ping")
+            with pymongo.timeout(within_seconds):
+                await self._db.command("ping")
         except PyMongoError:
             return False
         return True

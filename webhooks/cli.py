@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from orders.model import Shop
 from orders.service import OrderService, new_shop
@@ -176,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     except AlreadyExists as exc:
         _say(f"orderbot: {exc}")
         return 1
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        _say(f"orderbot: invalid input: {problems}")
+        return 2
     except KeyboardInterrupt:
         return 130
     return 0
