@@ -64,28 +64,28 @@ def stats_deltas(before: Order | None, after: Order) -> dict[str, float]:
     elif before.status != after.status:
         deltas[f"by_status.{before.status}"] = -1
         deltas[f"by_status.{after.status}"] = 1
-    new_events = after.timeline[len(before.timeline) if before else 0 :]
-    for event in new_events:
+    start = len(before.timeline) if before else 0
+    for index, event in enumerate(after.timeline[start:], start):
         if event.kind != "status" or event.from_status is None:
             continue
         deltas["moves.total"] = deltas.get("moves.total", 0) + 1
         if event.source in (Source.RULES, Source.AI):
             deltas["moves.automatic"] = deltas.get("moves.automatic", 0) + 1
-        if event.status == Status.SHIPPED and not _shipped_before(after, event):
+        if event.status == Status.SHIPPED and not _shipped_before(after.timeline[:index]):
             hours = (event.at - after.created_at).total_seconds() / 3600
             deltas["shipping.count"] = 1
             deltas["shipping.hours"] = max(hours, 0.0)
     return deltas
 
 
-def _shipped_before(order: Order, event: TimelineEvent) -> bool:
-    earlier = order.timeline[: order.timeline.index(event)]
+def _shipped_before(earlier: list[TimelineEvent]) -> bool:
+    # By position, not ``list.index``: two events can be equal field by field (same status, time, source).
     return any(e.status == Status.SHIPPED and e.kind == "status" for e in earlier)
 
 
 def with_details(order: Order, data: OrderData) -> Order:
     """The order with every field the source sent replaced (status is left to ``move``)."""
-    update: dict[str, object] = {"number": data.number}
+    update: dict[str, object] = {} if data.number is None else {"number": data.number}
     for field in ("customer", "items", "total", "currency", "tracking", "channel"):
         value = getattr(data, field)
         if value is not None:

@@ -185,7 +185,7 @@ class OrderData(Domain):
     """What a source tells us about an order: a full snapshot of the fields it knows."""
 
     external_id: str
-    number: str
+    number: str | None = None  # None: not sent; a new order then uses its external id
     status: Status | None = None
     customer: Customer | None = None
     items: list[Item] | None = None

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from orders import domain, rules
-from orders.lifecycle import ACTIVE, InvalidTransition, Status, next_status, progress
+from orders.lifecycle import ACTIVE, InvalidTransition, Status, is_backwards, next_status, progress
 from orders.model import (
     Decision,
     NotificationId,
@@ -211,6 +211,8 @@ class OrderService:
                     and data.updated_at <= existing.source_updated_at
                 ):
                     return EventOutcome(order=existing, ignored="stale")
+                if kind == "created" and target is not None and is_backwards(existing.status, target):
+                    return EventOutcome(order=existing, ignored="stale")
                 updated = domain.with_details(existing, data)
                 at = min(data.updated_at or now, now)
                 moved = domain.move(updated, target, at=at, source=Source.WEBHOOK) if target else None
@@ -241,7 +243,7 @@ class OrderService:
             id=OrderId(new_id("ord")),
             shop_id=shop.id,
             external_id=data.external_id,
-            number=data.number,
+            number=data.number or data.external_id,
             status=status,
             status_since=since,
             created_at=created,
@@ -344,6 +346,8 @@ class OrderService:
         kind = OutboxKind.FOLLOW_UP if due_at is not None else OutboxKind.MANUAL
         entry_id = NotificationId(new_id("ntf"))
         key = f"{kind}:{shop.id}:{idempotency_key}" if idempotency_key else f"{kind}:{entry_id}"
+        if idempotency_key and (earlier := await self.db.outbox.find_key(shop.id, key)) is not None:
+            return earlier
         created: list[OutboxEntry] = []
 
         async def attempt() -> Order:

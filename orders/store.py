@@ -270,8 +270,8 @@ class OrderStore:
         query: Doc = {"shop_id": shop_id}
         if status is not None:
             query["status"] = status.value
-        if search:
-            query["search_keys"] = search_key(search)
+        if search and (terms := search_key(search).split()):
+            query["search_keys"] = {"$all": terms}
         if after is not None:
             created, order_id = after
             query["$or"] = [
@@ -316,6 +316,10 @@ class OutboxStore:
             return _entry_from_doc(existing)
         return entry
 
+    async def find_key(self, shop_id: ShopId, idempotency_key: str) -> OutboxEntry | None:
+        doc = await self._outbox.find_one({"idempotency_key": idempotency_key, "shop_id": shop_id})
+        return None if doc is None else _entry_from_doc(doc)
+
     async def for_order(self, shop_id: ShopId, order_id: OrderId) -> list[OutboxEntry]:
         cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}).sort("created_at", ASCENDING)
         return [_entry_from_doc(doc) async for doc in cursor]
@@ -334,19 +338,23 @@ class EventStore:
     async def claim(self, source: str, event_id: str, now: datetime) -> Doc | None:
         """Claim a delivery; None if it is ours now, else the earlier record."""
         key = f"{source}|{event_id}"
-        try:
-            await self._events.insert_one(
-                {
-                    "_id": key,
-                    "source": source,
-                    "event_id": event_id,
-                    "state": "processing",
-                    "received_at": now,
-                }
-            )
-        except DuplicateKeyError:
-            return await self._events.find_one({"_id": key})
-        return None
+        record = {
+            "_id": key,
+            "source": source,
+            "event_id": event_id,
+            "state": "processing",
+            "received_at": now,
+        }
+        for _ in range(3):
+            try:
+                await self._events.insert_one(dict(record))
+            except DuplicateKeyError:
+                earlier = await self._events.find_one({"_id": key})
+                if earlier is not None:
+                    return earlier
+                continue  # released between our insert and our read: try to claim it again
+            return None
+        return record  # still contended: report it as being processed
 
     async def take_over(self, source: str, event_id: str, claimed_at: datetime, now: datetime) -> bool:
         """Take over a claim that another process left behind at ``claimed_at``."""

@@ -14,8 +14,9 @@ from aiohttp.typedefs import Handler
 from pydantic import BaseModel
 
 from orders.model import Shop, Source
+from orders.store import NotFound
 from webhooks import schemas
-from webhooks.auth import Principal, bearer_token, verify_token
+from webhooks.auth import AuthError, Principal, bearer_token, verify_token
 from webhooks.keys import CLOCK, SECRET_KEY, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 
@@ -31,7 +32,10 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         request.config_dict[SECRET_KEY], bearer_token(request.headers.get("Authorization"))
     )
     request[PRINCIPAL] = principal
-    request[SHOP] = await request.config_dict[SHOPS].get(principal.shop_id)
+    try:
+        request[SHOP] = await request.config_dict[SHOPS].get(principal.shop_id)
+    except NotFound:
+        raise AuthError("the token's shop does not exist") from None
     return await handler(request)
 
 

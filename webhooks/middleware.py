@@ -126,6 +126,9 @@ async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
         status = response.status
         return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
     finally:
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"

@@ -63,7 +63,7 @@ class OrderFields(BaseModel):
     def to_data(self, external_id: str) -> OrderData:
         return OrderData(
             external_id=external_id,
-            number=self.number or external_id,
+            number=self.number,
             status=self.status,
             customer=Customer(**self.customer.model_dump()) if self.customer else None,
             items=[Item(**item.model_dump()) for item in self.items] if self.items is not None else None,

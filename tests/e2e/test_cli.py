@@ -68,7 +68,9 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         self.process.kill()
-        raise AssertionError(f"server did not start: {self.process.stderr.read() if self.process.stderr else ''}")
+        raise AssertionError(
+            f"server did not start: {self.process.stderr.read() if self.process.stderr else ''}"
+        )
 
     def stop(self) -> tuple[str, str]:
         self.process.send_signal(signal.SIGTERM)
