@@ -195,3 +195,78 @@ class OrderData(Domain):
     channel: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+CustomerId = NewType("CustomerId", str)
+MessageId = NewType("MessageId", str)
+
+
+class CustomerRecord(Domain):
+    """A shop's customer as the chats know them: one record across phone, email and Instagram."""
+
+    id: CustomerId
+    shop_id: ShopId
+    name: str | None = None
+    phones: list[str] = Field(default_factory=list)
+    email: str | None = None
+    instagram_id: str | None = None
+    opted_out: list[str] = Field(default_factory=list)
+    last_inbound: dict[str, datetime] = Field(default_factory=dict)
+    preferred_channel: str | None = None
+    created_at: datetime
+
+
+class Attachment(Domain):
+    url: str
+    content_type: str | None = None
+
+
+class Direction(StrEnum):
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class DeliveryState(StrEnum):
+    """Where a message is: inbound ones are processed, outbound ones delivered (or not)."""
+
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    IGNORED = "ignored"
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+
+
+#: Outbound states in the order they happen; a callback never moves a message back down this list.
+DELIVERY_RANK: dict[DeliveryState, int] = {
+    DeliveryState.QUEUED: 0,
+    DeliveryState.SENT: 1,
+    DeliveryState.DELIVERED: 2,
+    DeliveryState.READ: 3,
+    DeliveryState.UNDELIVERED: 4,
+    DeliveryState.FAILED: 4,
+}
+
+
+class Message(Domain):
+    """One chat message in or out, stored once per provider id."""
+
+    id: MessageId
+    shop_id: ShopId
+    customer_id: CustomerId | None = None
+    channel: str
+    direction: Direction
+    provider_id: str
+    sender: str
+    recipient: str
+    body: str = ""
+    attachments: list[Attachment] = Field(default_factory=list)
+    state: DeliveryState
+    error_code: str | None = None
+    note: str | None = None
+    outbox_id: NotificationId | None = None
+    created_at: datetime
+    updated_at: datetime

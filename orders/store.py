@@ -27,7 +27,22 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from orders.lifecycle import ACTIVE, Status
-from orders.model import NotificationId, Order, OrderId, OutboxEntry, Shop, ShopId
+from orders.model import (
+    DELIVERY_RANK,
+    CustomerId,
+    CustomerRecord,
+    DeliveryState,
+    Direction,
+    Message,
+    MessageId,
+    NotificationId,
+    Order,
+    OrderId,
+    OutboxEntry,
+    Shop,
+    ShopId,
+    new_id,
+)
 
 Doc = dict[str, Any]
 
@@ -63,6 +78,7 @@ CODEC_OPTIONS: CodecOptions[Doc] = CodecOptions(tz_aware=True, type_registry=Typ
 
 _INDEXES: dict[str, list[IndexModel]] = {
     "shops": [
+        IndexModel("staff_telegram_ids"),
         IndexModel("sms_number", unique=True, sparse=True),
         IndexModel("whatsapp_number", unique=True, sparse=True),
         IndexModel("instagram_id", unique=True, sparse=True),
@@ -85,6 +101,18 @@ _INDEXES: dict[str, list[IndexModel]] = {
     ],
     "events": [
         IndexModel("received_at", expireAfterSeconds=30 * 24 * 3600),
+    ],
+    "customers": [
+        IndexModel([("shop_id", ASCENDING), ("phones", ASCENDING)], unique=True, sparse=True),
+        IndexModel([("shop_id", ASCENDING), ("instagram_id", ASCENDING)], unique=True, sparse=True),
+    ],
+    "messages": [
+        IndexModel([("channel", ASCENDING), ("provider_id", ASCENDING)], unique=True),
+        IndexModel([("state", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("customer_id", ASCENDING), ("created_at", DESCENDING)]),
+    ],
+    "rate_limits": [
+        IndexModel("expires_at", expireAfterSeconds=0),
     ],
 }
 
@@ -185,6 +213,17 @@ class ShopStore:
         if doc is None:
             raise NotFound(f"unknown shop {shop_id}")
         return _shop_from_doc(doc)
+
+    async def by_address(self, field: str, address: str) -> Shop | None:
+        """The shop that owns a channel address (``sms_number``, ``whatsapp_number``, ``instagram_id``)."""
+        if field not in ("sms_number", "whatsapp_number", "instagram_id"):
+            raise ValueError(f"not a channel address: {field}")
+        doc = await self._shops.find_one({field: address})
+        return None if doc is None else _shop_from_doc(doc)
+
+    async def for_staff(self, telegram_id: int) -> list[Shop]:
+        """The shops that list this Telegram user as staff."""
+        return [_shop_from_doc(doc) async for doc in self._shops.find({"staff_telegram_ids": telegram_id})]
 
     async def find_by_name(self, name: str) -> Shop | None:
         doc = await self._shops.find_one({"name": name})
@@ -399,6 +438,177 @@ def _flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
     return flat
 
 
+def _model_doc(record: CustomerRecord | Message) -> Doc:
+    doc = record.model_dump(exclude={"id"}, exclude_none=True)
+    doc["_id"] = record.id
+    return doc
+
+
+def _customer_from_doc(doc: Mapping[str, Any]) -> CustomerRecord:
+    fields = dict(doc)
+    fields["id"] = fields.pop("_id")
+    return CustomerRecord.model_validate(fields)
+
+
+def _message_from_doc(doc: Mapping[str, Any]) -> Message:
+    fields = dict(doc)
+    fields["id"] = fields.pop("_id")
+    return Message.model_validate(fields)
+
+
+class CustomerStore:
+    """Customers found by the address they write from; one record per phone or Instagram id in a shop."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._customers = collection
+
+    async def get(self, shop_id: ShopId, customer_id: str) -> CustomerRecord:
+        doc = await self._customers.find_one({"_id": customer_id, "shop_id": shop_id})
+        if doc is None:
+            raise NotFound(f"unknown customer {customer_id}")
+        return _customer_from_doc(doc)
+
+    async def find_or_create(
+        self, shop_id: ShopId, *, now: datetime, phone: str | None = None, instagram_id: str | None = None
+    ) -> CustomerRecord:
+        """The customer with this phone (E.164) or Instagram id, created on first contact."""
+        if (phone is None) == (instagram_id is None):
+            raise ValueError("give exactly one of phone or instagram_id")
+        query: Doc = {"shop_id": shop_id, **({"phones": phone} if phone else {"instagram_id": instagram_id})}
+        for _ in range(3):
+            doc = await self._customers.find_one(query)
+            if doc is not None:
+                return _customer_from_doc(doc)
+            record = CustomerRecord(
+                id=CustomerId(new_id("cus")),
+                shop_id=shop_id,
+                phones=[phone] if phone else [],
+                instagram_id=instagram_id,
+                created_at=now,
+            )
+            doc = _model_doc(record)
+            if not record.phones:
+                doc.pop("phones")
+            try:
+                await self._customers.insert_one(doc)
+            except DuplicateKeyError:
+                continue  # created by a concurrent message from the same sender
+            return record
+        raise Conflict("customer keeps changing")
+
+    async def record_inbound(
+        self, shop_id: ShopId, customer_id: CustomerId, channel: str, at: datetime
+    ) -> None:
+        """Remember when the customer last wrote on ``channel`` (opens the 24-hour window)."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id},
+            {"$max": {f"last_inbound.{channel}": at}, "$set": {"preferred_channel": channel}},
+        )
+
+    async def set_opt_out(
+        self, shop_id: ShopId, customer_id: CustomerId, channel: str, opted_out: bool
+    ) -> None:
+        change = "$addToSet" if opted_out else "$pull"
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id}, {change: {"opted_out": channel}}
+        )
+
+
+class MessageStore:
+    """Every chat message in and out. The (channel, provider id) key makes a retried delivery a no-op."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._messages = collection
+
+    async def add(self, message: Message) -> bool:
+        """Store the message; False when this provider id was stored before."""
+        try:
+            await self._messages.insert_one(_model_doc(message))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, shop_id: ShopId, message_id: str) -> Message:
+        doc = await self._messages.find_one({"_id": message_id, "shop_id": shop_id})
+        if doc is None:
+            raise NotFound(f"unknown message {message_id}")
+        return _message_from_doc(doc)
+
+    async def by_provider_id(self, channel: str, provider_id: str) -> Message | None:
+        doc = await self._messages.find_one({"channel": channel, "provider_id": provider_id})
+        return None if doc is None else _message_from_doc(doc)
+
+    async def set_state(
+        self,
+        shop_id: ShopId,
+        message_id: MessageId,
+        state: DeliveryState,
+        now: datetime,
+        note: str | None = None,
+    ) -> None:
+        change: Doc = {"state": state.value, "updated_at": now}
+        if note is not None:
+            change["note"] = note
+        await self._messages.update_one({"_id": message_id, "shop_id": shop_id}, {"$set": change})
+
+    async def unprocessed(self, received_before: datetime, limit: int = 100) -> list[Message]:
+        """Inbound messages stored but not yet handled (a crash after the webhook's 200)."""
+        cursor = self._messages.find(
+            {"state": DeliveryState.RECEIVED.value, "created_at": {"$lte": received_before}}
+        ).sort("created_at", ASCENDING)
+        return [_message_from_doc(doc) async for doc in cursor.limit(limit)]
+
+    async def record_delivery(
+        self,
+        channel: str,
+        provider_id: str,
+        state: DeliveryState,
+        now: datetime,
+        error_code: str | None = None,
+    ) -> Message | None:
+        """Move an outbound message forward to ``state``; callbacks arriving out of order never move it back.
+
+        Returns the message as it is now, or None for an unknown provider id.
+        """
+        rank = DELIVERY_RANK[state]
+        earlier = [s.value for s, r in DELIVERY_RANK.items() if r < rank]
+        change: Doc = {"state": state.value, "updated_at": now}
+        if error_code:
+            change["error_code"] = error_code
+        await self._messages.update_one(
+            {
+                "channel": channel,
+                "provider_id": provider_id,
+                "direction": Direction.OUTBOUND.value,
+                "state": {"$in": earlier},
+            },
+            {"$set": change},
+        )
+        return await self.by_provider_id(channel, provider_id)
+
+    async def recent(self, shop_id: ShopId, customer_id: CustomerId, limit: int = 20) -> list[Message]:
+        cursor = self._messages.find({"shop_id": shop_id, "customer_id": customer_id})
+        return [_message_from_doc(doc) async for doc in cursor.sort("created_at", DESCENDING).limit(limit)]
+
+
+class RateLimitStore:
+    """Fixed-window counters shared by every process (a TTL index removes old windows)."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._limits = collection
+
+    async def hit(self, key: str, now: datetime, window_seconds: int) -> int:
+        """Count one hit for ``key`` in the current window; return the window's count so far."""
+        start = int(now.timestamp()) // window_seconds * window_seconds
+        window_id = f"{key}|{start}"
+        expires = datetime.fromtimestamp(start + 2 * window_seconds, tz=now.tzinfo)
+        await self._limits.update_one(
+            {"_id": window_id}, {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires}}, upsert=True
+        )
+        doc = await self._limits.find_one({"_id": window_id})
+        return int(doc["count"]) if doc else 1
+
+
 class Database:
     """One connection pool and the stores over it."""
 
@@ -410,6 +620,9 @@ class Database:
         self.outbox = OutboxStore(self._db.outbox)
         self.events = EventStore(self._db.events)
         self.stats = StatsStore(self._db.stats)
+        self.customers = CustomerStore(self._db.customers)
+        self.messages = MessageStore(self._db.messages)
+        self.rate_limits = RateLimitStore(self._db.rate_limits)
 
     async def ensure_indexes(self) -> None:
         """Create every index; a no-op when they exist."""

@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bot.inbox import Inbox
 from bot.scheduler import build_scheduler
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
-from webhooks import health
+from webhooks import email_setup, health, instagram_routes, shop_webhooks, telegram_routes, twilio_routes
 from webhooks.api import build_api
-from webhooks.keys import CLOCK, DATABASE, METRICS, SECRET_KEY, SERVICE, SETTINGS, SHOPS
+from webhooks.keys import CLOCK, DATABASE, INBOX, METRICS, SECRET_KEY, SERVICE, SETTINGS, SHOPS
 from webhooks.metrics import Metrics
 from webhooks.middleware import errors, metrics
 from webhooks.orders_webhook import order_event
@@ -64,7 +65,11 @@ def build_app(
         app[DATABASE] = db
         app[SHOPS] = ShopDirectory(db.shops, clock)
         app[SERVICE] = OrderService(db, clock, advisor or RulesAdvisor())
+        app[INBOX] = inbox = Inbox(db, clock)
+        recovery = asyncio.create_task(inbox.recover())
         yield
+        recovery.cancel()
+        await inbox.drain()
         await db.close()
 
     app.cleanup_ctx.append(database)
@@ -74,6 +79,8 @@ def build_app(
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", health.metrics_text)
     app.router.add_post("/webhooks/orders/{shop_id}", order_event)
+    for channel in (twilio_routes, instagram_routes, telegram_routes, shop_webhooks, email_setup):
+        channel.setup(app, settings)
     app.add_subapp("/api/v1", build_api())
     return app
 

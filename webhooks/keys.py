@@ -7,6 +7,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot.inbox import Inbox
 from orders.service import OrderService
 from orders.shops import ShopDirectory
 from orders.store import Database
@@ -20,3 +21,4 @@ SERVICE = web.AppKey("service", OrderService)
 SHOPS = web.AppKey("shops", ShopDirectory)
 METRICS = web.AppKey("metrics", Metrics)
 SECRET_KEY = web.AppKey("secret_key", str)
+INBOX = web.AppKey("inbox", Inbox)

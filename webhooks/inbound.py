@@ -1,0 +1,19 @@
+"""Helpers shared by the provider webhook routes."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from channels.base import WebhookRequest
+from webhooks.settings import Settings
+
+
+async def webhook_request(request: web.Request, settings: Settings) -> WebhookRequest:
+    """The request as adapters see it, with the URL the provider called.
+
+    Behind a proxy the service sees its own address, not the public one the provider signed (Twilio signs
+    the full URL), so ``ORDERBOT_PUBLIC_URL`` + the path and query stand in for it when set.
+    """
+    url = f"{settings.public_url.rstrip('/')}{request.path_qs}" if settings.public_url else str(request.url)
+    body = await request.read()
+    return WebhookRequest(url=url, headers=dict(request.headers), body=body, query=dict(request.query))
