@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import NewType
+from typing import Literal, NewType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -53,6 +53,19 @@ class Thresholds(Domain):
     auto_progress: bool = False
 
 
+class EmailSettings(Domain):
+    """The shop's own SMTP server for customer email."""
+
+    host: str
+    port: int = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None
+    from_address: str
+    reply_to: str | None = None
+    unsubscribe_url: str | None = None
+
+
 class Shop(Domain):
     id: ShopId
     name: str
@@ -64,6 +77,7 @@ class Shop(Domain):
     whatsapp_number: str | None = None
     instagram_id: str | None = None
     staff_telegram_ids: list[int] = Field(default_factory=list)
+    email: EmailSettings | None = None
     rules: Thresholds = Field(default_factory=Thresholds)
     created_at: datetime
 

@@ -14,7 +14,7 @@ from bot.scheduler import build_scheduler
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
-from webhooks import email_setup, health, instagram_routes, shop_webhooks, telegram_routes, twilio_routes
+from webhooks import health, instagram_routes, shop_webhooks, telegram_routes, twilio_routes
 from webhooks.api import build_api
 from webhooks.keys import CLOCK, DATABASE, INBOX, METRICS, SECRET_KEY, SERVICE, SETTINGS, SHOPS
 from webhooks.metrics import Metrics
@@ -79,7 +79,7 @@ def build_app(
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", health.metrics_text)
     app.router.add_post("/webhooks/orders/{shop_id}", order_event)
-    for channel in (twilio_routes, instagram_routes, telegram_routes, shop_webhooks, email_setup):
+    for channel in (twilio_routes, instagram_routes, telegram_routes, shop_webhooks):
         channel.setup(app, settings)
     app.add_subapp("/api/v1", build_api())
     return app
