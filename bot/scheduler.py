@@ -1,4 +1,4 @@
-"""Periodic work on APScheduler: repairing the outbox after crashes and auto-progressing orders.
+"""Periodic work on APScheduler: repairing the outbox and inbox after crashes, auto-progressing orders.
 
 Every job is safe to run on several workers at once (queued entries are idempotent, moves use a version
 check); the notifications issue adds the dispatcher and a lease so each job runs on one worker at a time.
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.inbox import Inbox
 from orders.service import OrderService
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,15 @@ class Intervals:
 
 
 class Jobs:
-    def __init__(self, service: OrderService) -> None:
+    def __init__(self, service: OrderService, inbox: Inbox) -> None:
         self.service = service
+        self.inbox = inbox
+
+    async def recover_inbox(self) -> int:
+        recovered = await self.inbox.recover()
+        if recovered:
+            log.info("handled %d inbound messages left unprocessed by an interrupted process", recovered)
+        return recovered
 
     async def recover_outbox(self) -> int:
         recovered = await self.service.recover_pending_outbox()
@@ -42,13 +50,18 @@ class Jobs:
         return moved
 
 
-def build_scheduler(service: OrderService, intervals: Intervals | None = None) -> AsyncIOScheduler:
+def build_scheduler(
+    service: OrderService, inbox: Inbox, intervals: Intervals | None = None
+) -> AsyncIOScheduler:
     """A scheduler with every periodic job; start it inside the running event loop."""
     every = intervals or Intervals()
-    jobs = Jobs(service)
+    jobs = Jobs(service, inbox)
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     scheduler.add_job(
         jobs.recover_outbox, "interval", seconds=every.outbox_recovery_seconds, id="outbox-recovery"
+    )
+    scheduler.add_job(
+        jobs.recover_inbox, "interval", seconds=every.outbox_recovery_seconds, id="inbox-recovery"
     )
     scheduler.add_job(jobs.auto_progress, "interval", minutes=every.auto_progress_minutes, id="auto-progress")
     return scheduler

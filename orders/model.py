@@ -172,6 +172,8 @@ class OutboxEntry(Domain):
     id: NotificationId
     shop_id: ShopId
     order_id: OrderId | None = None
+    customer_id: str | None = None
+    recipient: str | None = None
     kind: OutboxKind
     channel: str | None = None
     status: Status | None = None
@@ -224,6 +226,7 @@ class CustomerRecord(Domain):
     phones: list[str] = Field(default_factory=list)
     email: str | None = None
     instagram_id: str | None = None
+    verified_phones: list[str] = Field(default_factory=list)
     opted_out: list[str] = Field(default_factory=list)
     last_inbound: dict[str, datetime] = Field(default_factory=dict)
     preferred_channel: str | None = None

@@ -314,6 +314,18 @@ class OrderService:
             )
         return AutoProgressResult(decision=decision, applied=True, order=moved)
 
+    async def set_flag(self, shop: Shop, order_id: str, flag: str, *, present: bool) -> Order:
+        """Raise or clear an attention flag (``customer_waiting``, ``notification_failed``)."""
+
+        async def attempt() -> Order:
+            order = await self.db.orders.get(shop.id, order_id)
+            flags = sorted(set(order.flags) | {flag}) if present else [f for f in order.flags if f != flag]
+            if flags == order.flags:
+                return order
+            return await self.db.orders.save(order.model_copy(update={"flags": flags}))
+
+        return await self._retrying(attempt)
+
     async def sweep_auto_progress(self, shop: Shop, limit: int = 200) -> int:
         """Auto-progress the shop's orders that may be due; return how many moved."""
         now = self.clock()

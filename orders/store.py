@@ -92,6 +92,8 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("shop_id", ASCENDING), ("awaiting_contact", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("flags", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("search_keys", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("customer.phone", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("customer.email", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel("outbox_pending_since", sparse=True),
     ],
     "outbox": [
@@ -253,6 +255,17 @@ class OrderStore:
             return _order_from_doc(doc)
         return None
 
+    async def for_customer(
+        self, shop_id: ShopId, *, phones: Iterable[str] = (), emails: Iterable[str] = (), limit: int = 20
+    ) -> list[Order]:
+        """The orders placed with any of these phones or emails, newest first."""
+        clauses: list[Doc] = [{"customer.phone": phone} for phone in phones]
+        clauses += [{"customer.email": email} for email in emails]
+        if not clauses:
+            return []
+        cursor = self._orders.find({"shop_id": shop_id, "$or": clauses}).sort("created_at", DESCENDING)
+        return [_order_from_doc(doc) async for doc in cursor.limit(limit)]
+
     async def get_many(self, shop_id: ShopId, order_ids: Iterable[str]) -> dict[str, Order]:
         ids = list(dict.fromkeys(order_ids))
         found = self._orders.find({"shop_id": shop_id, "_id": {"$in": ids}})
@@ -358,6 +371,18 @@ class OutboxStore:
     async def find_key(self, shop_id: ShopId, idempotency_key: str) -> OutboxEntry | None:
         doc = await self._outbox.find_one({"idempotency_key": idempotency_key, "shop_id": shop_id})
         return None if doc is None else _entry_from_doc(doc)
+
+    async def queued_for(self, shop_id: ShopId, customer_id: str, channel: str) -> list[OutboxEntry]:
+        """A customer's entries on one channel that are still queued, oldest first."""
+        query = {"shop_id": shop_id, "customer_id": customer_id, "channel": channel, "state": "queued"}
+        return [_entry_from_doc(doc) async for doc in self._outbox.find(query).sort("created_at", ASCENDING)]
+
+    async def set_state(self, shop_id: ShopId, entry_id: str, state: str, *, expected: str) -> bool:
+        """Move an entry from ``expected`` to ``state``; False if someone else moved it first."""
+        result = await self._outbox.update_one(
+            {"_id": entry_id, "shop_id": shop_id, "state": expected}, {"$set": {"state": state}}
+        )
+        return result.modified_count == 1
 
     async def for_order(self, shop_id: ShopId, order_id: OrderId) -> list[OutboxEntry]:
         cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}).sort("created_at", ASCENDING)
@@ -504,6 +529,18 @@ class CustomerStore:
             {"_id": customer_id, "shop_id": shop_id},
             {"$max": {f"last_inbound.{channel}": at}, "$set": {"preferred_channel": channel}},
         )
+
+    async def verify(
+        self, shop_id: ShopId, customer_id: CustomerId, *, phone: str | None, email: str | None
+    ) -> None:
+        """Link a customer (an Instagram account) to the phone or email of an order they proved is theirs."""
+        change: Doc = {}
+        if phone:
+            change["$addToSet"] = {"verified_phones": phone}
+        if email:
+            change["$set"] = {"email": email}
+        if change:
+            await self._customers.update_one({"_id": customer_id, "shop_id": shop_id}, change)
 
     async def set_opt_out(
         self, shop_id: ShopId, customer_id: CustomerId, channel: str, opted_out: bool

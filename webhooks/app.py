@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.scheduler import build_scheduler
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
@@ -65,7 +66,7 @@ def build_app(
         app[DATABASE] = db
         app[SHOPS] = ShopDirectory(db.shops, clock)
         app[SERVICE] = OrderService(db, clock, advisor or RulesAdvisor())
-        app[INBOX] = inbox = Inbox(db, clock)
+        app[INBOX] = inbox = Inbox(db, clock, Conversation(app[SERVICE], clock))
         recovery = asyncio.create_task(inbox.recover())
         yield
         recovery.cancel()
@@ -86,7 +87,7 @@ def build_app(
 
 
 async def _worker(app: web.Application) -> AsyncIterator[None]:
-    scheduler = build_scheduler(app[SERVICE])
+    scheduler = build_scheduler(app[SERVICE], app[INBOX])
     scheduler.start()
     yield
     scheduler.shutdown(wait=False)
@@ -97,7 +98,8 @@ async def run_worker(settings: Settings, *, clock: Callable[[], datetime] = utc_
     db = database_for(settings)
     try:
         await db.ensure_indexes()
-        scheduler = build_scheduler(OrderService(db, clock))
+        service = OrderService(db, clock)
+        scheduler = build_scheduler(service, Inbox(db, clock, Conversation(service, clock)))
         scheduler.start()
         try:
             await asyncio.Event().wait()

@@ -12,9 +12,11 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+import phonenumbers
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.chat import chat
 from orders.model import Shop
 from orders.service import OrderService, new_shop
 from orders.store import AlreadyExists, NotFound
@@ -129,6 +131,36 @@ def _token(settings: Settings, args: argparse.Namespace) -> None:
     print(issue_token(resolve_secret_key(settings), args.shop, now=utc_now(), role=args.role, days=args.days))
 
 
+def _chat(settings: Settings, args: argparse.Namespace) -> None:
+    try:
+        phone = phonenumbers.format_number(
+            phonenumbers.parse(args.phone), phonenumbers.PhoneNumberFormat.E164
+        )
+    except phonenumbers.NumberParseException:
+        raise ValueError(
+            f"--as needs a phone number in international form (+14155550100), not {args.phone!r}"
+        ) from None
+
+    async def read() -> str | None:
+        try:
+            return await asyncio.to_thread(input, "you> ")
+        except EOFError:
+            return None
+
+    def write(text: str) -> None:
+        print(f"bot> {text.replace(chr(10), chr(10) + '     ')}", flush=True)
+
+    _say(f"Chatting with shop {args.shop} as {phone} ({args.style} style). Ctrl-D to quit.")
+    asyncio.run(
+        _with_service(
+            settings,
+            lambda service: chat(
+                service, args.shop, phone, style=args.style, read=read, write=write, clock=utc_now
+            ),
+        )
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orderbot", description="Order-status chat service.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +186,10 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--shop", required=True)
     token.add_argument("--role", choices=ROLES, default="staff")
     token.add_argument("--days", type=float, default=30)
+    talk = commands.add_parser("chat", help="talk to the bot as a customer, at the terminal")
+    talk.add_argument("--shop", required=True)
+    talk.add_argument("--as", dest="phone", required=True, metavar="PHONE")
+    talk.add_argument("--style", choices=("whatsapp", "sms", "instagram"), default="whatsapp")
     return parser
 
 
@@ -177,7 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     except AlreadyExists as exc:
         _say(f"orderbot: {exc}")
         return 1
-    except ValidationError as exc:
+    except ValueError as exc:
+        if not isinstance(exc, ValidationError):
+            _say(f"orderbot: {exc}")
+            return 2
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         _say(f"orderbot: invalid input: {problems}")
         return 2
@@ -200,6 +239,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             _shop_list(settings)
         case "token":
             _token(settings, args)
+        case "chat":
+            _chat(settings, args)
 
 
 if __name__ == "__main__":

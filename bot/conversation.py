@@ -1,0 +1,231 @@
+"""The customer conversation: what to answer a message, and only about the customer's own orders.
+
+Privacy rule (DESIGN.md): on SMS, WhatsApp and the console the sender's number must match the order's
+customer; an Instagram account must first prove an order is theirs (its number plus the email or the last
+four digits of the phone on it). A wrong guess and an order that is not theirs get the same answer as an
+order that does not exist, so nothing leaks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot import composer
+from bot.composer import Composed, OrderFacts, Voice
+from bot.intents import Intent, Parsed, parse
+from orders.lifecycle import ACTIVE, TERMINAL
+from orders.model import (
+    CustomerRecord,
+    Message,
+    NotificationId,
+    Order,
+    OutboxEntry,
+    OutboxKind,
+    Shop,
+    new_id,
+)
+from orders.rules import Reason
+from orders.service import OrderService
+
+log = logging.getLogger(__name__)
+
+PHONE_CHANNELS = ("sms", "whatsapp", "console")
+
+
+class IntentClassifier(Protocol):
+    """Classifies a message the rules did not understand (Gemini plugs in here)."""
+
+    async def classify(self, text: str) -> Parsed | None: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    reply: Composed | None
+    order: Order | None = None
+    alert: str | None = None
+
+
+def facts(order: Order) -> OrderFacts:
+    tracking = order.tracking
+    return OrderFacts(
+        number=order.number,
+        status=order.status,
+        updated_at=order.status_since,
+        tracking_url=tracking.url if tracking else None,
+        tracking_number=tracking.number if tracking else None,
+        carrier=tracking.carrier if tracking else None,
+        items=tuple(f"{item.quantity} x {item.title}" for item in order.items),
+        total=str(order.total),
+        currency=order.currency,
+    )
+
+
+class Conversation:
+    """The inbox handler for customers: parse, look up their orders, answer in the channel's style."""
+
+    def __init__(
+        self,
+        service: OrderService,
+        clock: Callable[[], datetime],
+        classifier: IntentClassifier | None = None,
+        console_style: str = "console",
+    ) -> None:
+        self.console_style = console_style
+        self.service = service
+        self.db = service.db
+        self.clock = clock
+        self.classifier = classifier
+
+    async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
+        answer = await self.answer(shop, customer, message.channel, message.body)
+        now = self.clock()
+        if answer.alert:
+            await self._queue(
+                shop, OutboxKind.STAFF_ALERT, "telegram", answer.alert, f"alert:{message.id}", answer.order
+            )
+        if answer.reply is not None:
+            entry = await self._queue(
+                shop, OutboxKind.REPLY, message.channel, answer.reply.text, f"reply:{message.id}", answer.order,
+                customer=customer,
+            )  # fmt: skip
+            log.debug("reply %s queued at %s", entry.id, now.isoformat())
+
+    async def _queue(
+        self,
+        shop: Shop,
+        kind: OutboxKind,
+        channel: str,
+        text: str,
+        key: str,
+        order: Order | None,
+        customer: CustomerRecord | None = None,
+    ) -> OutboxEntry:
+        now = self.clock()
+        entry = OutboxEntry(
+            id=NotificationId(new_id("ntf")),
+            shop_id=shop.id,
+            order_id=order.id if order else None,
+            customer_id=customer.id if customer else None,
+            kind=kind,
+            channel=channel,
+            status=order.status if order else None,
+            message=text,
+            due_at=now,
+            idempotency_key=key,
+            created_at=now,
+        )
+        return await self.db.outbox.add(entry)
+
+    async def answer(self, shop: Shop, customer: CustomerRecord, channel: str, text: str) -> Answer:
+        """What to say to ``text`` from ``customer`` on ``channel`` (and what to tell staff)."""
+        parsed = parse(text)
+        if channel in customer.opted_out and parsed.intent != Intent.OPT_IN:
+            return Answer(None)  # opted out on this channel: nothing more until they opt back in
+        if parsed.intent == Intent.UNKNOWN and self.classifier is not None:
+            parsed = await self.classifier.classify(text) or parsed
+        orders = await self._orders_of(shop, customer)
+        name = next((o.customer.name for o in orders if o.customer.name), None) or customer.name
+        voice = Voice(shop.name, shop.timezone, composer.first_name(name))
+        style = self.console_style if channel == "console" else channel
+
+        def say(kind: str, **values: str) -> Composed:
+            return composer.canned(kind, voice, style, **values)
+
+        match parsed.intent:
+            case Intent.OPT_OUT:
+                await self.db.customers.set_opt_out(shop.id, customer.id, channel, True)
+                # Twilio answers STOP on SMS itself and blocks anything we send after it.
+                return Answer(None if channel == "sms" else say("opted_out"))
+            case Intent.OPT_IN:
+                await self.db.customers.set_opt_out(shop.id, customer.id, channel, False)
+                return Answer(say("opted_in"))
+            case Intent.GREETING:
+                return Answer(say("greeting"))
+            case Intent.THANKS:
+                return Answer(say("thanks"))
+            case Intent.HELP:
+                return Answer(say("help" if style == "sms" else "menu"))
+            case Intent.UNKNOWN:
+                return Answer(say("menu"))
+        if channel == "instagram" and not self._linked(customer):
+            return await self._link(shop, customer, parsed, say)
+        return await self._about_orders(shop, customer, parsed, orders, voice, style, say)
+
+    async def _about_orders(
+        self,
+        shop: Shop,
+        customer: CustomerRecord,
+        parsed: Parsed,
+        orders: list[Order],
+        voice: Voice,
+        style: str,
+        say: Callable[..., Composed],
+    ) -> Answer:
+        order = None
+        if parsed.order_number:
+            order = next((o for o in orders if o.number.upper() == parsed.order_number.upper()), None)
+            if order is None:
+                return Answer(say("unknown_order", number=parsed.order_number))
+        active = [o for o in orders if o.status in ACTIVE]
+        if parsed.intent == Intent.HUMAN:
+            target = order or next(iter(active or orders), None)
+            if target is not None:
+                await self.service.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
+            who = customer.name or "A customer"
+            about = f" about order #{target.number}" if target else ""
+            return Answer(say("human"), target, f"🙋 {who} on {style} asks for a person{about}.")
+        if parsed.intent == Intent.CANCEL_REQUEST:
+            target = order if order is not None else (active[0] if len(active) == 1 else None)
+            if target is None:
+                return Answer(
+                    say("no_orders")
+                    if not orders
+                    else composer.several_orders([facts(o) for o in active[:3] or orders[:3]], voice, style)
+                )
+            if target.status in TERMINAL:
+                return Answer(say("cancel_closed", number=target.number, status=target.status.value), target)
+            await self.service.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
+            return Answer(
+                say("cancel", number=target.number),
+                target,
+                f"❌ Cancel request for order #{target.number} on {style}.",
+            )
+        if order is not None:
+            return Answer(composer.order_status(facts(order), voice, style), order)
+        if not orders:
+            return Answer(say("no_orders"))
+        if parsed.intent == Intent.LIST_ORDERS or len(active) > 1:
+            shown = (active or orders)[:3]
+            return Answer(composer.several_orders([facts(o) for o in shown], voice, style))
+        latest = (active or orders)[0]
+        return Answer(composer.order_status(facts(latest), voice, style), latest)
+
+    @staticmethod
+    def _linked(customer: CustomerRecord) -> bool:
+        return bool(customer.verified_phones or customer.email)
+
+    async def _link(
+        self, shop: Shop, customer: CustomerRecord, parsed: Parsed, say: Callable[..., Composed]
+    ) -> Answer:
+        """Link an Instagram account once it proves an order is theirs; a wrong guess reveals nothing."""
+        if not parsed.order_number or not (parsed.email or parsed.phone_last4):
+            return Answer(say("link_needed"))
+        order = await self.db.orders.find_number(shop.id, parsed.order_number)
+        if order is None:
+            return Answer(say("not_linked"))
+        phone, email = order.customer.phone, order.customer.email
+        email_ok = bool(parsed.email and email and parsed.email.lower() == email.lower())
+        phone_ok = bool(parsed.phone_last4 and phone and phone.endswith(parsed.phone_last4))
+        if not (email_ok or phone_ok):
+            return Answer(say("not_linked"))
+        await self.db.customers.verify(shop.id, customer.id, phone=phone, email=email)
+        return Answer(say("linked"), order)
+
+    async def _orders_of(self, shop: Shop, customer: CustomerRecord) -> list[Order]:
+        phones = [*customer.phones, *customer.verified_phones]
+        emails = [customer.email] if customer.email else []
+        return await self.db.orders.for_customer(shop.id, phones=phones, emails=emails)
