@@ -176,3 +176,26 @@ def test_clear_error_when_the_database_cannot_start(tmp_path: Path) -> None:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines[-1].startswith("orderbot: embedded database")
     assert "Traceback" not in result.stderr
+
+
+def test_chat_as_a_customer_at_the_terminal(data_dir: Path) -> None:
+    shop = json.loads(_run(data_dir, "shop", "add", "--name", "Bean There").stdout)
+    talk = subprocess.run(
+        [*ORDERBOT, "chat", "--shop", shop["shop_id"], "--as", "+1 415 555 0101", "--style", "sms"],
+        env=_env(data_dir),
+        input="hi\nwhere is order 1042?\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert talk.returncode == 0, talk.stderr
+    replies = [line for line in talk.stdout.splitlines() if "bot> " in line]
+    assert len(replies) == 2
+    assert "order number" in replies[0]
+    assert "couldn't find order #1042" in replies[1]
+    assert all(reply.endswith("-Bean There") for reply in replies)  # SMS style: signed
+
+    bad = _run(data_dir, "chat", "--shop", shop["shop_id"], "--as", "not-a-phone")
+    assert bad.returncode == 2
+    assert "international form" in bad.stderr
