@@ -164,6 +164,7 @@ class OutboxState(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     DEAD = "dead"
+    REVIEW = "review"
 
 
 class OutboxEntry(Domain):
@@ -184,6 +185,10 @@ class OutboxEntry(Domain):
     idempotency_key: str
     actor: str | None = None
     error: str | None = None
+    error_code: str | None = None
+    lease_until: datetime | None = None
+    provider_id: str | None = None
+    sent_at: datetime | None = None
     created_at: datetime
 
 

@@ -314,6 +314,18 @@ class OrderService:
             )
         return AutoProgressResult(decision=decision, applied=True, order=moved)
 
+    async def record_contact(self, shop_id: ShopId, order_id: str, at: datetime) -> None:
+        """A message reached the order's customer: clears ``no_customer_contact``."""
+        shop = await self.db.shops.get(shop_id)
+
+        async def attempt() -> Order:
+            order = await self.db.orders.get(shop.id, order_id)
+            if order.last_customer_contact_at is not None and order.last_customer_contact_at >= at:
+                return order
+            return await self.db.orders.save(order.model_copy(update={"last_customer_contact_at": at}))
+
+        await self._retrying(attempt)
+
     async def set_flag(self, shop: Shop, order_id: str, flag: str, *, present: bool) -> Order:
         """Raise or clear an attention flag (``customer_waiting``, ``notification_failed``)."""
 

@@ -99,7 +99,9 @@ _INDEXES: dict[str, list[IndexModel]] = {
     "outbox": [
         IndexModel("idempotency_key", unique=True),
         IndexModel([("state", ASCENDING), ("due_at", ASCENDING)]),
+        IndexModel([("state", ASCENDING), ("lease_until", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("order_id", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel("provider_id", sparse=True),
     ],
     "events": [
         IndexModel("received_at", expireAfterSeconds=30 * 24 * 3600),
@@ -381,6 +383,51 @@ class OutboxStore:
         """Move an entry from ``expected`` to ``state``; False if someone else moved it first."""
         result = await self._outbox.update_one(
             {"_id": entry_id, "shop_id": shop_id, "state": expected}, {"$set": {"state": state}}
+        )
+        return result.modified_count == 1
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxEntry]:
+        """Claim up to ``limit`` due entries for one sender: compare-and-set from queued to sending."""
+        cursor = self._outbox.find({"state": "queued", "due_at": {"$lte": now}}).sort("due_at", ASCENDING)
+        claimed = []
+        async for doc in cursor.limit(limit):
+            result = await self._outbox.update_one(
+                {"_id": doc["_id"], "state": "queued"},
+                {"$set": {"state": "sending", "lease_until": lease_until}, "$inc": {"attempts": 1}},
+            )
+            if result.modified_count == 1:
+                doc.update(state="sending", lease_until=lease_until, attempts=doc.get("attempts", 0) + 1)
+                claimed.append(_entry_from_doc(doc))
+        return claimed
+
+    async def finish(self, entry: OutboxEntry, **changes: Any) -> bool:
+        """Record the outcome of a send, only while our lease holds; False if it was taken from us."""
+        result = await self._outbox.update_one(
+            {"_id": entry.id, "state": "sending", "lease_until": entry.lease_until}, {"$set": changes}
+        )
+        return result.modified_count == 1
+
+    async def expired_leases(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
+        """Entries whose sender vanished mid-send, moved to review: they may or may not have gone out."""
+        cursor = self._outbox.find({"state": "sending", "lease_until": {"$lt": now}}).limit(limit)
+        stuck = []
+        async for doc in cursor:
+            result = await self._outbox.update_one(
+                {"_id": doc["_id"], "state": "sending", "lease_until": doc["lease_until"]},
+                {"$set": {"state": "review", "error": "the sender stopped mid-send; check before resending"}},
+            )
+            if result.modified_count == 1:
+                stuck.append(_entry_from_doc(doc))
+        return stuck
+
+    async def by_provider_id(self, provider_id: str) -> OutboxEntry | None:
+        doc = await self._outbox.find_one({"provider_id": provider_id})
+        return None if doc is None else _entry_from_doc(doc)
+
+    async def move_state(self, entry_id: str, state: str, *, only_from: tuple[str, ...]) -> bool:
+        """Compare-and-set an entry's state; False when it was not in one of ``only_from``."""
+        result = await self._outbox.update_one(
+            {"_id": entry_id, "state": {"$in": list(only_from)}}, {"$set": {"state": state}}
         )
         return result.modified_count == 1
 
