@@ -16,6 +16,7 @@ from typing import Protocol
 from channels.base import ChannelName, InboundMessage
 from orders.model import (
     Attachment,
+    CustomerId,
     CustomerRecord,
     DeliveryState,
     Direction,
@@ -27,6 +28,8 @@ from orders.model import (
 from orders.store import Database, NotFound
 
 log = logging.getLogger(__name__)
+
+PHONE_CHANNELS = (ChannelName.SMS, ChannelName.WHATSAPP, ChannelName.CONSOLE)
 
 
 class InboxHandler(Protocol):
@@ -44,33 +47,32 @@ class FloodLimit:
 
 
 class Inbox:
+    """Stores inbound messages on the webhook's path (one write when the sender is known) and handles
+    them in background tasks, at most ``concurrency`` at a time; beyond that they wait for ``recover``."""
+
     def __init__(
         self,
         db: Database,
         clock: Callable[[], datetime],
         handler: InboxHandler | None = None,
         flood: FloodLimit | None = None,
+        concurrency: int = 64,
     ) -> None:
         self.db = db
         self.clock = clock
         self.handler = handler
         self.flood = flood or FloodLimit()
+        self.concurrency = concurrency
         self._tasks: set[asyncio.Task[None]] = set()
+        self._customer_ids: dict[tuple[str, str], CustomerId] = {}
 
     async def accept(self, shop: Shop, inbound: InboundMessage) -> Message | None:
         """Store a customer's message once; None when the provider delivered it before."""
         now = self.clock()
-        by_phone = inbound.channel in (ChannelName.SMS, ChannelName.WHATSAPP, ChannelName.CONSOLE)
-        customer = await self.db.customers.find_or_create(
-            shop.id,
-            now=now,
-            phone=inbound.sender if by_phone else None,
-            instagram_id=None if by_phone else inbound.sender,
-        )
         message = Message(
             id=MessageId(new_id("msg")),
             shop_id=shop.id,
-            customer_id=customer.id,
+            customer_id=await self._customer_id(shop, inbound, now),
             channel=inbound.channel.value,
             direction=Direction.INBOUND,
             provider_id=inbound.provider_id,
@@ -79,39 +81,62 @@ class Inbox:
             body=inbound.text,
             attachments=[Attachment(url=m.url, content_type=m.content_type) for m in inbound.media],
             state=DeliveryState.RECEIVED,
-            created_at=now,
+            created_at=inbound.received_at,
             updated_at=now,
         )
         if not await self.db.messages.add(message):
             return None
-        await self.db.customers.record_inbound(
-            shop.id, customer.id, inbound.channel.value, inbound.received_at
-        )
-        flood_key = f"inbound:{shop.id}:{inbound.channel}:{inbound.sender}"
-        if await self.db.rate_limits.hit(flood_key, now, self.flood.window_seconds) > self.flood.messages:
-            await self.db.messages.set_state(
-                shop.id, message.id, DeliveryState.IGNORED, now, note="rate_limited"
-            )
-            log.info(
-                "flood from one %s sender in shop %s: message recorded, not answered",
-                inbound.channel,
-                shop.id,
-            )
-            return message.model_copy(update={"state": DeliveryState.IGNORED, "note": "rate_limited"})
-        self._spawn(shop, customer, message)
+        if len(self._tasks) < self.concurrency:
+            self._spawn(shop, message)
         return message
 
-    def _spawn(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
-        task = asyncio.create_task(self.process(shop, customer, message))
+    async def _customer_id(self, shop: Shop, inbound: InboundMessage, now: datetime) -> CustomerId:
+        """The sender's customer id, from memory after the first message (ids never change)."""
+        key = (shop.id, f"{inbound.channel in PHONE_CHANNELS}:{inbound.sender}")
+        known = self._customer_ids.get(key)
+        if known is not None:
+            return known
+        by_phone = inbound.channel in PHONE_CHANNELS
+        customer = await self.db.customers.find_or_create(
+            shop.id,
+            now=now,
+            phone=inbound.sender if by_phone else None,
+            instagram_id=None if by_phone else inbound.sender,
+        )
+        if len(self._customer_ids) > 100_000:
+            self._customer_ids.clear()
+        self._customer_ids[key] = customer.id
+        return customer.id
+
+    def _spawn(self, shop: Shop, message: Message) -> None:
+        task = asyncio.create_task(self.process(shop, message))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def process(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
-        """Hand the message to the engine, then mark it processed (also when the engine failed: no loops)."""
+    async def process(self, shop: Shop, message: Message) -> None:
+        """Open the customer's window, apply the flood limit, hand the message to the engine, mark it done.
+
+        It is marked processed also when the engine failed, so one bad message cannot loop forever.
+        """
+        customer = await self.db.customers.get(shop.id, message.customer_id or "")
+        await self.db.customers.record_inbound(shop.id, customer.id, message.channel, message.created_at)
+        now = self.clock()
+        flood_key = f"inbound:{shop.id}:{message.channel}:{message.sender}"
+        if not await self.db.rate_limits.allow(
+            flood_key, now, limit=self.flood.messages, window_seconds=self.flood.window_seconds
+        ):
+            await self.db.messages.set_state(
+                shop.id, message.id, DeliveryState.IGNORED, now, note="rate_limited"
+            )
+            log.info("flood from one %s sender in shop %s: recorded, not answered", message.channel, shop.id)
+            return
         note = None
         try:
             if self.handler is not None:
-                await self.handler.handle(shop, customer, message)
+                fresh = customer.model_copy(
+                    update={"last_inbound": {**customer.last_inbound, message.channel: message.created_at}}
+                )
+                await self.handler.handle(shop, fresh, message)
         except Exception:
             log.exception("handling message %s failed", message.id)
             note = "handler_failed"
@@ -120,15 +145,14 @@ class Inbox:
         )
 
     async def recover(self, older_than: timedelta = timedelta(seconds=30)) -> int:
-        """Handle messages a crash left unprocessed; returns how many."""
+        """Handle messages a crash (or a backlog) left unprocessed; returns how many."""
         handled = 0
         for message in await self.db.messages.unprocessed(self.clock() - older_than):
             try:
                 shop = await self.db.shops.get(message.shop_id)
-                customer = await self.db.customers.get(message.shop_id, message.customer_id or "")
             except NotFound:
                 continue
-            await self.process(shop, customer, message)
+            await self.process(shop, message)
             handled += 1
         return handled
 

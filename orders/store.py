@@ -107,8 +107,17 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel("received_at", expireAfterSeconds=30 * 24 * 3600),
     ],
     "customers": [
-        IndexModel([("shop_id", ASCENDING), ("phones", ASCENDING)], unique=True, sparse=True),
-        IndexModel([("shop_id", ASCENDING), ("instagram_id", ASCENDING)], unique=True, sparse=True),
+        # partial, not sparse: a sparse compound index still indexes every document that has shop_id
+        IndexModel(
+            [("shop_id", ASCENDING), ("phones", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"phones": {"$exists": True}},
+        ),
+        IndexModel(
+            [("shop_id", ASCENDING), ("instagram_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"instagram_id": {"$exists": True}},
+        ),
     ],
     "messages": [
         IndexModel([("channel", ASCENDING), ("provider_id", ASCENDING)], unique=True),
@@ -681,16 +690,27 @@ class RateLimitStore:
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._limits = collection
 
-    async def hit(self, key: str, now: datetime, window_seconds: int) -> int:
-        """Count one hit for ``key`` in the current window; return the window's count so far."""
+    async def allow(self, key: str, now: datetime, *, limit: int, window_seconds: int) -> bool:
+        """Count one hit for ``key`` if the current window has room; False once ``limit`` is reached.
+
+        Each step is one atomic write (a conditional increment, else the window's first insert), so
+        concurrent hits from several processes never let more than ``limit`` through.
+        """
         start = int(now.timestamp()) // window_seconds * window_seconds
         window_id = f"{key}|{start}"
-        expires = datetime.fromtimestamp(start + 2 * window_seconds, tz=now.tzinfo)
-        await self._limits.update_one(
-            {"_id": window_id}, {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires}}, upsert=True
-        )
-        doc = await self._limits.find_one({"_id": window_id})
-        return int(doc["count"]) if doc else 1
+        for _ in range(2):
+            counted = await self._limits.update_one(
+                {"_id": window_id, "count": {"$lt": limit}}, {"$inc": {"count": 1}}
+            )
+            if counted.modified_count:
+                return True
+            expires = datetime.fromtimestamp(start + 2 * window_seconds, tz=now.tzinfo)
+            try:
+                await self._limits.insert_one({"_id": window_id, "count": 1, "expires_at": expires})
+            except DuplicateKeyError:
+                continue  # the window exists: full, or another hit created it just now
+            return True
+        return False
 
 
 class Database:

@@ -1,0 +1,283 @@
+"""Instagram direct messages through Meta's Instagram API with Instagram Login.
+
+Inbound: Meta POSTs ``{"object": "instagram", "entry": [{"id", "time", "messaging": [event, ...]}]}`` signed
+with ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body, keyed with the app secret>``. An event
+has ``sender.id`` (the customer's Instagram-scoped id), ``recipient.id`` (the shop's Instagram account id),
+``timestamp`` (ms) and one of ``message`` (``mid``, ``text``, ``attachments[{type, payload{url}}]``,
+``is_echo``, ``is_deleted``, ...), ``read`` (``mid``, the field ``messaging_seen``), ``reaction``, ``postback``.
+
+Outbound: the Send API, ``POST {base}/{version}/{IG_ID}/messages`` (or ``/me/messages``) with
+``{"recipient": {"id": IGSID}, "message": {"text": ...}}`` and the Instagram User access token as a bearer
+token; Meta answers ``{"recipient_id", "message_id"}``. Free-form messages are allowed only within 24 hours
+of the customer's last message, and their text is at most 1000 bytes of UTF-8.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+
+from channels.base import (
+    ChannelName,
+    DeliveryUpdate,
+    InboundMessage,
+    Limits,
+    Media,
+    OutboundMessage,
+    Receipt,
+    SendError,
+    WebhookRequest,
+)
+
+log = logging.getLogger(__name__)
+
+GRAPH_VERSION = "v26.0"
+"""The current Graph API version (released 2026-07-29); graph.instagram.com follows Graph API versions."""
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+LIMITS = Limits(max_length=1000, window_hours=24)
+"""Text is at most 1000 (bytes of UTF-8); free-form sends only within 24 h of the customer's last message."""
+
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
+RETRY_CODES = frozenset({1, 2, 1200})  # unknown error, service unavailable, temporary send failure
+OUTSIDE_WINDOW = frozenset({(10, 2018278), (551, None)})
+
+_MEDIA_TYPES = {
+    "image": "image/*",
+    "video": "video/*",
+    "audio": "audio/*",
+    "file": "application/octet-stream",
+}
+
+Event = InboundMessage | DeliveryUpdate
+
+
+def sign(app_secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` value Meta sends with ``body``."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def send_allowed(last_inbound: datetime | None, now: datetime, limits: Limits = LIMITS) -> bool:
+    """Whether a free-form message may go out now: only within the window after the customer last wrote."""
+    if limits.window_hours is None:
+        return True
+    if last_inbound is None:
+        return False
+    return now - last_inbound < timedelta(hours=limits.window_hours)
+
+
+def graph_error(status: int, body: bytes) -> SendError:
+    """A failed Send API answer as a SendError; ``code`` is Graph's ``code`` (``code/subcode`` when given)."""
+    error: Mapping[str, Any] = {}
+    try:
+        parsed = json.loads(body)
+        if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+            error = parsed["error"]
+    except ValueError:
+        pass
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    subcode = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
+    message = str(error.get("message") or f"Graph API answered HTTP {status}")
+    if code is None:
+        return SendError(message, transient=status >= 500 or status == 429, code=f"http_{status}")
+    label = f"{code}/{subcode}" if subcode is not None else str(code)
+    if (code, subcode) in OUTSIDE_WINDOW or (code, None) in OUTSIDE_WINDOW:
+        return SendError(f"outside the messaging window: {message}", transient=False, code=label)
+    transient = status >= 500 or status == 429 or code in RATE_LIMIT_CODES or code in RETRY_CODES
+    return SendError(message, transient=transient, code=label)
+
+
+def parse_payload(body: bytes) -> list[Event]:
+    """The customer messages and read receipts in a webhook body; ValueError when it is malformed.
+
+    Echoes of the shop's own messages, deleted or empty messages, reactions, postbacks and any other field
+    are left out: they need no answer and change nothing here.
+    """
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise ValueError("the body is not valid JSON") from exc
+    if not isinstance(payload, dict):
+        raise ValueError("the body must be a JSON object")
+    if payload.get("object") != "instagram":
+        log.info("ignoring a webhook for object %r", payload.get("object"))
+        return []
+    entries = payload.get("entry")
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ValueError("entry must be a list of objects")
+    events: list[Event] = []
+    for entry in entries:
+        messaging = entry.get("messaging", [])
+        if not isinstance(messaging, list):
+            raise ValueError("entry.messaging must be a list")
+        for event in messaging:
+            if isinstance(event, dict):
+                events.extend(_event(event, _time(entry.get("time"))))
+    return events
+
+
+def _event(event: Mapping[str, Any], entry_time: datetime | None) -> list[Event]:
+    sender, recipient = _id(event.get("sender")), _id(event.get("recipient"))
+    at = _time(event.get("timestamp")) or entry_time
+    if isinstance(message := event.get("message"), dict):
+        inbound = _message(message, sender, recipient, at)
+        return [inbound] if inbound is not None else []
+    if isinstance(read := event.get("read"), dict) and isinstance(mid := read.get("mid"), str):
+        return [DeliveryUpdate(ChannelName.INSTAGRAM, mid, "read", at=at)]
+    if isinstance(delivery := event.get("delivery"), dict):  # Messenger's format; kept for completeness
+        mids = delivery.get("mids") or []
+        return [
+            DeliveryUpdate(ChannelName.INSTAGRAM, m, "delivered", at=at) for m in mids if isinstance(m, str)
+        ]
+    return []  # reaction, postback, referral, optin, ...: nothing to store
+
+
+def _message(
+    message: Mapping[str, Any], sender: str | None, recipient: str | None, at: datetime | None
+) -> InboundMessage | None:
+    if message.get("is_echo") or message.get("is_deleted"):
+        return None
+    mid, text = message.get("mid"), message.get("text")
+    media = tuple(_media(message.get("attachments")))
+    if not isinstance(mid, str) or sender is None or recipient is None or at is None:
+        log.warning("skipping an Instagram message without mid, sender, recipient or timestamp")
+        return None
+    text = text if isinstance(text, str) else ""
+    if not text and not media:
+        return None  # unsupported content (Meta sends is_unsupported and nothing to read)
+    return InboundMessage(ChannelName.INSTAGRAM, mid, sender, recipient, text, at, media)
+
+
+def _media(attachments: Any) -> list[Media]:
+    found = []
+    for attachment in attachments if isinstance(attachments, list) else []:
+        payload = attachment.get("payload") if isinstance(attachment, dict) else None
+        if isinstance(payload, dict) and isinstance(url := payload.get("url"), str) and url:
+            found.append(Media(url=url, content_type=_MEDIA_TYPES.get(str(attachment.get("type")))))
+    return found
+
+
+def _id(party: Any) -> str | None:
+    value = party.get("id") if isinstance(party, dict) else None
+    return (
+        str(value) if isinstance(value, str | int) and not isinstance(value, bool) and value != "" else None
+    )
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        return None
+    seconds = value / 1000 if value > 10**11 else value  # messaging uses ms; some fields use seconds
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name, ignoring case (HTTP/2 and some proxies lower-case them)."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
+
+
+class InstagramChannel:
+    """The Instagram adapter: verify and parse Meta's webhooks, send through the Graph Send API."""
+
+    name = ChannelName.INSTAGRAM
+    limits = LIMITS
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession,
+        app_secret: str | None,
+        access_token: str | None,
+        base_url: str = "https://graph.instagram.com",
+        version: str = GRAPH_VERSION,
+        timeout: float = 10.0,
+    ) -> None:
+        self._session = session
+        self._app_secret = app_secret
+        self._access_token = access_token
+        self._base_url = base_url.rstrip("/")
+        self._version = version
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    @property
+    def configured(self) -> bool:
+        """Whether webhooks can be verified (an app secret is set)."""
+        return bool(self._app_secret)
+
+    def verify(self, request: WebhookRequest) -> bool:
+        header = _header(request.headers, SIGNATURE_HEADER)
+        if not self._app_secret or header is None:
+            return False
+        expected = sign(self._app_secret, request.body)
+        return hmac.compare_digest(expected.encode(), header.strip().lower().encode())
+
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        return parse_payload(request.body)
+
+    def endpoint(self, account_id: str | None) -> str:
+        """The Send API URL for the shop's Instagram account id (``me``, the token's account, if it is none)."""
+        account = account_id if account_id and account_id.isdigit() else "me"
+        return f"{self._base_url}/{self._version}/{account}/messages"
+
+    async def send(self, message: OutboundMessage) -> Receipt:
+        if not self._access_token:
+            raise SendError("INSTAGRAM_ACCESS_TOKEN is not set", transient=False, code="not_configured")
+        if message.media_urls or message.template is not None:
+            raise SendError("only text messages are sent on Instagram", transient=False, code="unsupported")
+        if not message.text.strip():
+            raise SendError("the message is empty", transient=False, code="empty")
+        if len(message.text.encode()) > self.limits.max_length:
+            raise SendError(
+                f"the text exceeds {self.limits.max_length} bytes", transient=False, code="text_too_long"
+            )
+        body = {"recipient": {"id": message.to}, "message": {"text": message.text}}
+        headers = {"Authorization": f"Bearer {self._access_token}"}
+        try:
+            async with self._session.post(
+                self.endpoint(message.sender), json=body, headers=headers, timeout=self._timeout
+            ) as response:
+                raw = await response.read()
+                status = response.status
+        except TimeoutError as exc:
+            raise SendError("the Graph API did not answer in time", transient=True, code="timeout") from exc
+        except aiohttp.ClientError as exc:
+            raise SendError(f"could not reach the Graph API: {exc}", transient=True, code="network") from exc
+        if status >= 300:
+            raise graph_error(status, raw)
+        return Receipt(provider_id=self._message_id(raw))
+
+    @staticmethod
+    def _message_id(raw: bytes) -> str:
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            answer = None
+        message_id = answer.get("message_id") if isinstance(answer, dict) else None
+        if not isinstance(message_id, str) or not message_id:
+            # The message may have gone out: retrying could send it twice.
+            raise SendError("the Graph API answer has no message_id", transient=False, code="bad_answer")
+        return message_id
+
+
+__all__ = [
+    "GRAPH_VERSION",
+    "LIMITS",
+    "SIGNATURE_HEADER",
+    "InstagramChannel",
+    "graph_error",
+    "parse_payload",
+    "send_allowed",
+    "sign",
+]
