@@ -1,11 +1,159 @@
-"""Placeholder while the channels work lands: registers nothing yet."""
+"""``POST /webhooks/shopify/{shop_id}`` and ``POST /webhooks/woocommerce/{shop_id}``: shop platforms' orders.
+
+Thin, like the generic order webhook: find the shop, check the signature before reading anything else,
+parse and map with the platform's adapter (``channels.shopify``, ``channels.woocommerce``), hand the event
+to ``OrderService.receive_event``, answer. Every answer a platform should not retry is a 200 in the generic
+webhook's shape: deliveries that touch no order (a WooCommerce ping, a topic we do not take) answer with
+``order_id`` and ``status`` null and say why in ``ignored``. A delivery that would move an order backwards
+(an older state sent later, with a newer timestamp) is answered 200 ``ignored: "backwards"`` and changes
+nothing: a platform retries any other answer until it gives up on the webhook.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
+import logging
+from collections.abc import Callable
+from typing import TypeVar
 
+from aiohttp import web
+from pydantic import BaseModel
+
+from channels import shopify, woocommerce
+from orders.lifecycle import InvalidTransition, Status
+from orders.model import OrderData, Shop
+from orders.service import EventKind
+from webhooks import schemas
+from webhooks.keys import DATABASE, METRICS, SERVICE, SHOPS
+from webhooks.middleware import ApiError, parse_json
 from webhooks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_MAX_EVENT_ID = 200
+
+M = TypeVar("M", bound=BaseModel)
+Verifier = Callable[[str, bytes, str | None], bool]
+
+
+class NoOrder(BaseModel):
+    """The generic webhook's answer for a delivery that touched no order."""
+
+    order_id: str | None = None
+    status: Status | None = None
+    duplicate: bool = False
+    ignored: str
 
 
 def setup(app: web.Application, settings: Settings) -> None:
-    """Register this channel's routes and resources on the app."""
+    """Register the Shopify and WooCommerce order webhooks."""
+    app.router.add_post("/webhooks/shopify/{shop_id}", shopify_event)
+    app.router.add_post("/webhooks/woocommerce/{shop_id}", woocommerce_event)
+
+
+async def shopify_event(request: web.Request) -> web.Response:
+    shop = await request.config_dict[SHOPS].get(request.match_info["shop_id"])
+    body = await _read_signed(
+        request, "shopify", shopify.signing_secret(shop), shopify.SIGNATURE_HEADER, shopify.signature_valid
+    )
+    topic = request.headers.get(shopify.TOPIC_HEADER, "").strip()
+    if topic not in shopify.ORDER_TOPICS:
+        return _no_order(request, "shopify", "topic")
+    event_id = shopify.delivery_id(
+        request.headers.get(shopify.EVENT_ID_HEADER),
+        request.headers.get(shopify.WEBHOOK_ID_HEADER),
+        topic,
+        body,
+    )
+    if len(event_id) > _MAX_EVENT_ID:
+        _count(request, "shopify", "invalid")
+        raise ApiError(400, "malformed", "the delivery's event or webhook id is too long")
+    order = _parse(request, "shopify", shopify.ShopifyOrder, body)
+    event = shopify.to_event(topic, order)
+    return await _apply(request, "shopify", shop, event_id, event.kind, event.data)
+
+
+async def woocommerce_event(request: web.Request) -> web.Response:
+    shop = await request.config_dict[SHOPS].get(request.match_info["shop_id"])
+    if woocommerce.SIGNATURE_HEADER not in request.headers:
+        # WooCommerce's ping, sent when a webhook is saved, carries no signature; it writes nothing.
+        body = await request.read()
+        if woocommerce.ping_webhook_id(body) is not None:
+            return _no_order(request, "woocommerce", "ping")
+    body = await _read_signed(
+        request,
+        "woocommerce",
+        woocommerce.signing_secret(shop),
+        woocommerce.SIGNATURE_HEADER,
+        woocommerce.signature_valid,
+    )
+    topic = request.headers.get(woocommerce.TOPIC_HEADER, "").strip()
+    if woocommerce.ping_webhook_id(body) is not None:
+        return _no_order(request, "woocommerce", "ping")
+    if topic not in woocommerce.ORDER_TOPICS:
+        return _no_order(request, "woocommerce", "topic")
+    order = _parse(request, "woocommerce", woocommerce.WooOrder, body)
+    if (reason := woocommerce.skipped(order)) is not None:
+        return _no_order(request, "woocommerce", reason)
+    event = woocommerce.to_event(topic, order)
+    return await _apply(request, "woocommerce", shop, event.event_id, event.kind, event.data)
+
+
+# -- shared steps -------------------------------------------------------------------------------------------
+
+
+async def _read_signed(request: web.Request, source: str, secret: str, header: str, valid: Verifier) -> bytes:
+    """The raw body, once its signature is checked; 401 (and nothing read further) when it is wrong."""
+    body = await request.read()
+    if not valid(secret, body, request.headers.get(header)):
+        _count(request, source, "rejected")
+        raise ApiError(401, "bad_signature", f"missing or wrong {header}")
+    return body
+
+
+def _parse(request: web.Request, source: str, model: type[M], body: bytes) -> M:
+    try:
+        return parse_json(model, body)
+    except ApiError:
+        _count(request, source, "invalid")
+        raise
+
+
+async def _apply(
+    request: web.Request, source: str, shop: Shop, event_id: str, kind: EventKind, data: OrderData
+) -> web.Response:
+    try:
+        outcome = await request.config_dict[SERVICE].receive_event(shop, source, event_id, kind, data)
+    except InvalidTransition as exc:
+        log.info("%s delivery for shop %s ignored: %s", source, shop.id, exc)
+        _count(request, source, "backwards")
+        # The refused move wrote nothing; answer with the order as it stands.
+        current = await request.config_dict[DATABASE].orders.find_external(shop.id, data.external_id)
+        return _answer(
+            schemas.WebhookAccepted(
+                order_id=current.id, status=current.status, duplicate=False, ignored="backwards"
+            )
+            if current is not None
+            else NoOrder(status=exc.current, ignored="backwards")
+        )
+    _count(request, source, "duplicate" if outcome.duplicate else outcome.ignored or "accepted")
+    return _answer(
+        schemas.WebhookAccepted(
+            order_id=outcome.order.id,
+            status=outcome.order.status,
+            duplicate=outcome.duplicate,
+            ignored=outcome.ignored,
+        )
+    )
+
+
+def _no_order(request: web.Request, source: str, reason: str) -> web.Response:
+    _count(request, source, reason)
+    return _answer(NoOrder(ignored=reason))
+
+
+def _count(request: web.Request, source: str, outcome: str) -> None:
+    request.config_dict[METRICS].webhooks.labels(source, outcome).inc()
+
+
+def _answer(body: BaseModel) -> web.Response:
+    return web.Response(body=body.model_dump_json(), content_type="application/json")

@@ -1,0 +1,312 @@
+"""Shopify order webhooks: check a delivery's signature and map its order onto ours. Pure: no I/O.
+
+Shopify signs the raw body: ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of it, keyed with the shop's
+Shopify secret (an app's client secret, or the key shown under Settings > Notifications > Webhooks); a shop
+without one uses its own ``webhook_secret``. ``X-Shopify-Topic`` names the topic. ``X-Shopify-Event-Id`` is the
+same on every delivery of one event (Shopify's documented dedupe key); ``X-Shopify-Webhook-Id`` names the
+delivery and stands in where the event id is missing.
+
+The topics taken are ``orders/create``, ``orders/updated``, ``orders/paid``, ``orders/fulfilled`` and
+``orders/cancelled``; any other topic is acknowledged and ignored. Each of them carries the whole order, so
+the status is read from the order, not from the topic (the topic only tells a creation from an update). The
+first row that matches wins:
+
+| Shopify order                                                             | our status |
+| ------------------------------------------------------------------------- | ---------- |
+| ``cancelled_at`` set                                                      | cancelled  |
+| ``financial_status`` refunded or voided                                   | cancelled  |
+| ``fulfillment_status`` fulfilled, and every live fulfillment's            | fulfilled  |
+|   ``shipment_status`` is delivered or picked_up                           |            |
+| ``fulfillment_status`` fulfilled                                          | shipped    |
+| ``fulfillment_status`` partial                                            | processing |
+| ``financial_status`` paid, partially_paid or partially_refunded           | processing |
+| ``financial_status`` pending, authorized, expired, missing or unknown     | pending    |
+
+A fulfillment is live unless its ``status`` is ``cancelled``, ``error`` or ``failure``. ``closed_at``
+(archived) says nothing about delivery (Shopify archives orders as soon as they are fulfilled by default), so
+it does not move an order. A full refund after shipping is a return: the order is cancelled while it is
+still shipped, and left alone once it was delivered (the lifecycle refuses to leave a terminal status).
+
+The other fields:
+
+- ``external_id`` is ``id``; ``number`` is ``name`` without its leading ``#`` (what the customer sees,
+  with the shop's prefix or suffix), else ``order_number``.
+- ``customer``: ``customer.first_name``/``last_name`` (else the shipping, then billing address); ``email``
+  (else ``contact_email``, ``customer.email``); the first of ``phone``, ``customer.phone``, the shipping
+  and billing address phones that is a valid number, as E.164 (a number without a country code is read in
+  the address's country); no valid one, no phone.
+- ``items`` from ``line_items`` (``name``, which includes the variant, else ``title``; ``quantity``;
+  ``price``); ``total`` is ``total_price`` in ``currency``.
+- ``tracking`` from the newest live fulfillment with a tracking number: ``tracking_company``,
+  ``tracking_number`` (else the first of ``tracking_numbers``), ``tracking_url`` (else the first of
+  ``tracking_urls``; http(s) only).
+- ``created_at`` is ``created_at``; ``updated_at`` is the latest of the order's and its live fulfillments'
+  ``updated_at`` (a carrier's shipment update changes the fulfillment), so older deliveries are stale.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from orders.lifecycle import Status
+from orders.model import Customer, Item, OrderData, Shop, Tracking
+
+__all__ = [
+    "EVENT_ID_HEADER",
+    "ORDER_TOPICS",
+    "SIGNATURE_HEADER",
+    "TOPIC_HEADER",
+    "WEBHOOK_ID_HEADER",
+    "ShopifyEvent",
+    "ShopifyOrder",
+    "delivery_id",
+    "sign",
+    "signature_valid",
+    "signing_secret",
+    "status_of",
+    "to_event",
+]
+
+SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
+TOPIC_HEADER = "X-Shopify-Topic"
+EVENT_ID_HEADER = "X-Shopify-Event-Id"
+WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
+ORDER_TOPICS = frozenset(
+    {"orders/create", "orders/updated", "orders/paid", "orders/fulfilled", "orders/cancelled"}
+)
+
+Kind = Literal["created", "updated", "cancelled"]
+
+_DEAD_FULFILLMENTS = frozenset({"cancelled", "error", "failure"})
+_ARRIVED = frozenset({"delivered", "picked_up"})
+_PAID = frozenset({"paid", "partially_paid", "partially_refunded"})
+_CALLED_OFF = frozenset({"refunded", "voided"})
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def signing_secret(shop: Shop) -> str:
+    """The key a shop's Shopify deliveries are signed with: its Shopify secret, else its webhook secret."""
+    return shop.shopify_secret or shop.webhook_secret
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Shopify-Hmac-Sha256`` value for ``body``: base64 of its HMAC-SHA256."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
+    if header is None or not header.isascii():  # a base64 value is ASCII; compare_digest refuses other text
+        return False
+    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
+
+
+def delivery_id(event_id: str | None, webhook_id: str | None, topic: str, body: bytes) -> str:
+    """The dedupe key of a delivery: its event id, else its webhook id, else a hash of topic and body."""
+    if event_id and event_id.strip():
+        return f"event:{event_id.strip()}"
+    if webhook_id and webhook_id.strip():
+        return f"webhook:{webhook_id.strip()}"
+    return "body:" + hashlib.sha256(topic.encode() + b"\n" + body).hexdigest()
+
+
+# -- the wire format (the fields we use; Shopify sends many more) ----------------------------------------
+
+
+def _id_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+ExternalId = Annotated[str, BeforeValidator(_id_text), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]  # fmt: skip
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ShopifyCustomer(_Wire):
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class ShopifyAddress(_Wire):
+    first_name: str | None = None
+    last_name: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    country_code: str | None = None
+
+
+class ShopifyLineItem(_Wire):
+    title: str | None = None
+    name: str | None = None
+    quantity: Annotated[int, Field(ge=0, le=1_000_000)] = 1
+    price: Money = Decimal(0)
+
+
+class ShopifyFulfillment(_Wire):
+    status: str | None = None
+    shipment_status: str | None = None
+    tracking_company: str | None = None
+    tracking_number: str | None = None
+    tracking_numbers: list[str | None] = Field(default_factory=list)
+    tracking_url: str | None = None
+    tracking_urls: list[str | None] = Field(default_factory=list)
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+
+    @property
+    def live(self) -> bool:
+        return (self.status or "").lower() not in _DEAD_FULFILLMENTS
+
+
+class ShopifyOrder(_Wire):
+    """An order as Shopify's order webhooks carry it (REST Admin API shape)."""
+
+    id: ExternalId
+    name: str | None = None
+    order_number: int | None = None
+    email: str | None = None
+    contact_email: str | None = None
+    phone: str | None = None
+    financial_status: str | None = None
+    fulfillment_status: str | None = None
+    cancelled_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    total_price: Money | None = None
+    customer: ShopifyCustomer | None = None
+    shipping_address: ShopifyAddress | None = None
+    billing_address: ShopifyAddress | None = None
+    line_items: Annotated[list[ShopifyLineItem], Field(max_length=1000)] = Field(default_factory=list)
+    fulfillments: Annotated[list[ShopifyFulfillment], Field(max_length=1000)] = Field(default_factory=list)
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime
+
+
+# -- mapping ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShopifyEvent:
+    kind: Kind
+    data: OrderData
+
+
+def status_of(order: ShopifyOrder) -> Status:
+    """Our status for a Shopify order (the table in the module docstring)."""
+    financial = (order.financial_status or "").lower()
+    fulfillment = (order.fulfillment_status or "").lower()
+    live = [f for f in order.fulfillments if f.live]
+    if order.cancelled_at is not None or financial in _CALLED_OFF:
+        return Status.CANCELLED
+    if fulfillment == "fulfilled":
+        arrived = bool(live) and all((f.shipment_status or "").lower() in _ARRIVED for f in live)
+        return Status.FULFILLED if arrived else Status.SHIPPED
+    if fulfillment == "partial" or financial in _PAID:
+        return Status.PROCESSING
+    return Status.PENDING
+
+
+def to_event(topic: str, order: ShopifyOrder) -> ShopifyEvent:
+    """The event a delivery of ``topic`` describes: its kind and the order as we keep it."""
+    status = status_of(order)
+    kind: Kind = (
+        "cancelled" if status == Status.CANCELLED else "created" if topic == "orders/create" else "updated"
+    )
+    live = [f for f in order.fulfillments if f.live]
+    changed = [order.updated_at, *(f.updated_at for f in live if f.updated_at is not None)]
+    data = OrderData(
+        external_id=order.id,
+        number=_number(order),
+        status=status,
+        customer=_customer(order),
+        items=[_item(line) for line in order.line_items],
+        total=order.total_price,
+        currency=order.currency,
+        tracking=_tracking(live),
+        created_at=order.created_at,
+        updated_at=max(changed),
+    )
+    return ShopifyEvent(kind=kind, data=data)
+
+
+def _number(order: ShopifyOrder) -> str | None:
+    name = (order.name or "").strip().lstrip("#").strip()
+    if name:
+        return name[:100]
+    return str(order.order_number) if order.order_number is not None else None
+
+
+def _customer(order: ShopifyOrder) -> Customer:
+    person = order.customer or ShopifyCustomer()
+    addresses = [a for a in (order.shipping_address, order.billing_address) if a is not None]
+    name = _join(person.first_name, person.last_name)
+    for address in addresses:
+        name = name or _text(address.name) or _join(address.first_name, address.last_name)
+    email = next((e for e in (order.email, order.contact_email, person.email) if _is_email(e)), None)
+    region = next((a.country_code for a in addresses if a.country_code), None)
+    phones = [
+        (order.phone, region),
+        (person.phone, region),
+        *((a.phone, a.country_code or region) for a in addresses),
+    ]
+    phone = next((p for p in (_e164(raw, r) for raw, r in phones) if p), None)
+    return Customer(name=name, email=email.strip() if email else None, phone=phone)
+
+
+def _item(line: ShopifyLineItem) -> Item:
+    title = _text(line.name) or _text(line.title) or "item"
+    return Item(title=title[:200], quantity=line.quantity, price=line.price)
+
+
+def _tracking(live: list[ShopifyFulfillment]) -> Tracking | None:
+    tracked = [f for f in live if _text(f.tracking_number) or any(_text(n) for n in f.tracking_numbers)]
+    if not tracked:
+        return None
+    newest = max(enumerate(tracked), key=lambda pair: (_sort_time(pair[1].created_at), pair[0]))[1]
+    number = _text(newest.tracking_number) or next(_text(n) for n in newest.tracking_numbers if _text(n))
+    urls = [newest.tracking_url, *newest.tracking_urls]
+    url = next((u.strip() for u in urls if u and re.match(r"^https?://", u.strip())), None)
+    return Tracking(carrier=_text(newest.tracking_company), number=number, url=url)
+
+
+def _sort_time(value: datetime | None) -> float:
+    return value.timestamp() if value is not None else float("-inf")
+
+
+def _text(value: str | None) -> str | None:
+    return (value.strip() or None) if value else None
+
+
+def _join(*parts: str | None) -> str | None:
+    return " ".join(p.strip() for p in parts if p and p.strip()) or None
+
+
+def _is_email(value: str | None) -> bool:
+    return value is not None and len(value) <= 254 and _EMAIL.match(value.strip()) is not None
+
+
+def _e164(raw: str | None, region: str | None) -> str | None:
+    """``raw`` as an E.164 number (read in ``region`` when it has no country code); None when invalid."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw, region.upper() if region else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,307 @@
+"""WooCommerce order webhooks: check a delivery's signature and map its order onto ours. Pure: no I/O.
+
+WooCommerce signs the raw body: ``X-WC-Webhook-Signature`` is the base64 HMAC-SHA256 of it, keyed with the
+webhook's secret (the shop's ``woocommerce_secret``, else its ``webhook_secret``). ``X-WC-Webhook-Topic``
+names the topic. When a webhook is saved as active, WooCommerce first sends a ping: the form-encoded body
+``webhook_id=<n>`` with no signature and no ``X-WC-Webhook-*`` headers, and keeps the webhook only if it
+gets a 200.
+
+``X-WC-Webhook-Delivery-ID`` is a hash of the webhook id and the current second, so it is neither unique
+per event nor stable across a redelivery. A delivery is therefore identified by the order's ``id`` and its
+``date_modified_gmt``: the same modification delivered twice is applied once, two modifications are two
+events. (Two changes within the same second look like one; the later snapshot is then ignored as stale.)
+
+The topics taken are ``order.created``, ``order.updated`` and ``order.restored`` (untrashed; it carries the
+whole order). ``order.deleted`` (moved to the trash; it carries only the id) and every other topic are
+acknowledged and ignored: trashing an order is housekeeping, not a cancellation. WooCommerce builds the
+payload when it delivers, so it is the order as it is then. Statuses (sent without the ``wc-`` prefix):
+
+| WooCommerce status                                                   | our status              |
+| -------------------------------------------------------------------- | ----------------------- |
+| ``pending`` (pending payment)                                        | pending                 |
+| ``on-hold`` (awaiting payment or a manual check, e.g. bank transfer) | pending                 |
+| ``failed`` (payment failed or declined; the customer may pay again)  | pending                 |
+| ``processing`` (paid, being prepared)                                | processing              |
+| ``partial-shipped``, ``partially-shipped`` (shipment-tracking plugins) | processing            |
+| ``shipped``, ``in-transit``, ``out-for-delivery`` (plugins)          | shipped                 |
+| ``completed`` (fulfilled and complete, needs no further action)      | fulfilled               |
+| ``delivered`` (plugins)                                              | fulfilled               |
+| ``cancelled``                                                        | cancelled               |
+| ``refunded`` (fully refunded; partial refunds keep the status)       | cancelled               |
+| ``checkout-draft``, ``draft``, ``auto-draft``, ``trash``             | delivery ignored        |
+| any other (a plugin's own status)                                    | unchanged (new: pending)|
+
+The other fields:
+
+- ``external_id`` is ``id``; ``number`` is ``number`` (plugins may customise it), else ``id``.
+- ``customer``: billing first and last name (else shipping); billing email; the first of the billing and
+  shipping phones that is a valid number, as E.164 (read in the address's country when it has no country
+  code); no valid one, no phone.
+- ``items`` from ``line_items`` (``name`` with HTML entities decoded, ``quantity``, ``price``: the unit price
+  after discounts, rounded to cents); ``total`` in ``currency``.
+- ``tracking`` from the ``_wc_shipment_tracking_items`` order meta that the Shipment Tracking extension
+  (and Advanced Shipment Tracking) keep: the newest entry's provider, number and custom tracking link.
+- ``created_at`` is ``date_created_gmt`` and ``updated_at`` is ``date_modified_gmt``; both are UTC without
+  an offset.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from orders.lifecycle import Status
+from orders.model import Customer, Item, OrderData, Shop, Tracking
+
+__all__ = [
+    "DELIVERY_ID_HEADER",
+    "ORDER_TOPICS",
+    "SIGNATURE_HEADER",
+    "TOPIC_HEADER",
+    "WooEvent",
+    "WooOrder",
+    "ping_webhook_id",
+    "sign",
+    "signature_valid",
+    "signing_secret",
+    "skipped",
+    "status_of",
+    "to_event",
+]
+
+SIGNATURE_HEADER = "X-WC-Webhook-Signature"
+TOPIC_HEADER = "X-WC-Webhook-Topic"
+DELIVERY_ID_HEADER = "X-WC-Webhook-Delivery-ID"
+ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
+TRACKING_META = "_wc_shipment_tracking_items"
+
+Kind = Literal["created", "updated", "cancelled"]
+
+STATUSES: dict[str, Status] = {
+    "pending": Status.PENDING,
+    "on-hold": Status.PENDING,
+    "failed": Status.PENDING,
+    "processing": Status.PROCESSING,
+    "partial-shipped": Status.PROCESSING,
+    "partially-shipped": Status.PROCESSING,
+    "shipped": Status.SHIPPED,
+    "in-transit": Status.SHIPPED,
+    "out-for-delivery": Status.SHIPPED,
+    "completed": Status.FULFILLED,
+    "delivered": Status.FULFILLED,
+    "cancelled": Status.CANCELLED,
+    "refunded": Status.CANCELLED,
+}
+_NOT_ORDERS = {"checkout-draft": "draft", "draft": "draft", "auto-draft": "draft", "trash": "trashed"}
+_PING = re.compile(rb"webhook_id=(\d{1,20})")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CENT = Decimal("0.01")
+
+
+def signing_secret(shop: Shop) -> str:
+    """The key a shop's WooCommerce deliveries are signed with: its WooCommerce secret, else its webhook secret."""
+    return shop.woocommerce_secret or shop.webhook_secret
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-WC-Webhook-Signature`` value for ``body``: base64 of its HMAC-SHA256."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
+    if header is None or not header.isascii():  # a base64 value is ASCII; compare_digest refuses other text
+        return False
+    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
+
+
+def ping_webhook_id(body: bytes) -> str | None:
+    """The webhook id when ``body`` is WooCommerce's ping (``webhook_id=<n>``), else None."""
+    match = _PING.fullmatch(body.strip())
+    return match.group(1).decode() if match else None
+
+
+# -- the wire format (REST API v3 order; the fields we use) ----------------------------------------------
+
+
+def _id_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _no_blank(value: Any) -> Any:
+    return None if value == "" else value
+
+
+ExternalId = Annotated[str, BeforeValidator(_id_text), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]  # fmt: skip
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+GmtTime = Annotated[datetime, BeforeValidator(_no_blank)]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class WooAddress(_Wire):
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    country: str | None = None
+
+
+class WooLineItem(_Wire):
+    name: str | None = None
+    quantity: Annotated[int, Field(ge=0, le=1_000_000)] = 1
+    price: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] = Decimal(0)
+
+
+class WooMeta(_Wire):
+    key: str | None = None
+    value: Any = None
+
+
+class WooOrder(_Wire):
+    """An order as WooCommerce's order webhooks carry it (the REST API v3 shape)."""
+
+    id: ExternalId
+    number: Annotated[str | None, BeforeValidator(_id_text)] = None
+    status: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)
+    ]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    total: Money | None = None
+    billing: WooAddress | None = None
+    shipping: WooAddress | None = None
+    line_items: Annotated[list[WooLineItem], Field(max_length=1000)] = Field(default_factory=list)
+    meta_data: Annotated[list[WooMeta], Field(max_length=1000)] = Field(default_factory=list)
+    date_created_gmt: GmtTime | None = None
+    date_modified_gmt: GmtTime
+
+
+# -- mapping ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WooEvent:
+    event_id: str
+    kind: Kind
+    data: OrderData
+
+
+def status_of(order: WooOrder) -> Status | None:
+    """Our status for a WooCommerce status; None for a status we do not know (the order keeps its own)."""
+    return STATUSES.get(order.status.removeprefix("wc-"))
+
+
+def skipped(order: WooOrder) -> str | None:
+    """Why a delivery is no order to keep (a checkout draft, a trashed order), or None."""
+    return _NOT_ORDERS.get(order.status.removeprefix("wc-"))
+
+
+def to_event(topic: str, order: WooOrder) -> WooEvent:
+    """The event a delivery of ``topic`` describes: its id, its kind and the order as we keep it."""
+    status = status_of(order)
+    kind: Kind = (
+        "cancelled" if status == Status.CANCELLED else "created" if topic == "order.created" else "updated"
+    )
+    modified = _utc(order.date_modified_gmt)
+    data = OrderData(
+        external_id=order.id,
+        number=(order.number or "").strip()[:100] or None,
+        status=status,
+        customer=_customer(order),
+        items=[_item(line) for line in order.line_items],
+        total=order.total,
+        currency=order.currency,
+        tracking=_tracking(order.meta_data),
+        created_at=_utc(order.date_created_gmt) if order.date_created_gmt else None,
+        updated_at=modified,
+    )
+    return WooEvent(event_id=f"{order.id}@{modified.isoformat()}", kind=kind, data=data)
+
+
+def _utc(value: datetime) -> datetime:
+    """WooCommerce's ``*_gmt`` times are UTC without an offset."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _customer(order: WooOrder) -> Customer:
+    addresses = [a for a in (order.billing, order.shipping) if a is not None]
+    name = next((n for n in (_join(a.first_name, a.last_name) for a in addresses) if n), None)
+    email = next(((a.email or "").strip() for a in addresses if _is_email(a.email)), None)
+    region = next((a.country for a in addresses if a.country), None)
+    phone = next((p for p in (_e164(a.phone, a.country or region) for a in addresses) if p), None)
+    return Customer(name=name, email=email, phone=phone)
+
+
+def _item(line: WooLineItem) -> Item:
+    title = html.unescape(line.name or "").strip() or "item"
+    try:
+        price = line.price.quantize(_CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # absurdly large: keep it as sent
+        price = line.price
+    return Item(title=title[:200], quantity=line.quantity, price=price)
+
+
+def _tracking(meta: list[WooMeta]) -> Tracking | None:
+    entries = [
+        entry
+        for item in meta
+        if item.key == TRACKING_META and isinstance(item.value, list)
+        for entry in item.value
+        if isinstance(entry, dict) and _field(entry, "tracking_number")
+    ]
+    if not entries:
+        return None
+    newest = max(enumerate(entries), key=lambda pair: (_shipped_at(pair[1]), pair[0]))[1]
+    url = _field(newest, "custom_tracking_link")
+    return Tracking(
+        carrier=_field(newest, "custom_tracking_provider") or _field(newest, "tracking_provider"),
+        number=_field(newest, "tracking_number"),
+        url=url if url and re.match(r"^https?://", url) else None,
+    )
+
+
+def _shipped_at(entry: dict[Any, Any]) -> float:
+    """An entry's ``date_shipped`` (a Unix timestamp, as a number or a string); 0 when missing."""
+    try:
+        return float(entry.get("date_shipped") or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _field(entry: dict[Any, Any], key: str) -> str | None:
+    value = entry.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return (value.strip()[:500] or None) if isinstance(value, str) else None
+
+
+def _join(*parts: str | None) -> str | None:
+    return " ".join(p.strip() for p in parts if p and p.strip()) or None
+
+
+def _is_email(value: str | None) -> bool:
+    return value is not None and len(value) <= 254 and _EMAIL.match(value.strip()) is not None
+
+
+def _e164(raw: str | None, region: str | None) -> str | None:
+    """``raw`` as an E.164 number (read in ``region`` when it has no country code); None when invalid."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw, region.upper() if region else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
