@@ -1,11 +1,136 @@
-"""Placeholder while the channels work lands: registers nothing yet."""
+"""``POST /webhooks/twilio/messages`` and ``POST /webhooks/twilio/status``: SMS and WhatsApp through Twilio.
+
+Both check ``X-Twilio-Signature`` (over ``ORDERBOT_PUBLIC_URL`` + path, so it holds behind a proxy) before
+anything is parsed or stored. An incoming message is stored once per ``MessageSid`` and answered with
+empty TwiML at once; the reply, if any, goes out later through the outbox. A status callback moves the
+outbound message's delivery state forward, never back.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from typing import Protocol
+
 from aiohttp import web
 
+from channels.base import ChannelName, DeliveryUpdate, InboundMessage, WebhookRequest
+from channels.twilio import EMPTY_TWIML, TwilioChannels, mask, open_twilio
+from orders.model import DeliveryState, Message
+from webhooks.inbound import webhook_request
+from webhooks.keys import CLOCK, DATABASE, INBOX, METRICS, SETTINGS
+from webhooks.middleware import ApiError
 from webhooks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PATH = "/webhooks/twilio/messages"
+STATUS_PATH = "/webhooks/twilio/status"
+
+
+class DeliveryListener(Protocol):
+    """Told of every outbound message a status callback touched (the notifier: outbox states, stats)."""
+
+    async def on_delivery(self, message: Message) -> None: ...
+
+
+#: The Twilio channels (``.sms``, ``.whatsapp``) for code that sends; absent when Twilio is not configured.
+TWILIO = web.AppKey("twilio", TwilioChannels)
+#: Optional: set by the composition root to hear of delivery updates after they are stored.
+DELIVERY_LISTENER: web.AppKey[DeliveryListener] = web.AppKey("twilio_delivery_listener")
+
+_ADDRESS_FIELDS = {ChannelName.SMS: "sms_number", ChannelName.WHATSAPP: "whatsapp_number"}
 
 
 def setup(app: web.Application, settings: Settings) -> None:
-    """Register this channel's routes and resources on the app."""
+    """Register the Twilio routes, and the channels with their HTTP client when an auth token is set."""
+    app.router.add_post(MESSAGES_PATH, inbound_message)
+    app.router.add_post(STATUS_PATH, delivery_status)
+    if settings.twilio_auth_token is None:
+        return
+    auth_token = settings.twilio_auth_token.get_secret_value()
+    # Twilio can only call back a public URL; without one, messages are sent without status callbacks.
+    callback = f"{settings.public_url.rstrip('/')}{STATUS_PATH}" if settings.public_url else None
+
+    async def channels(app: web.Application) -> AsyncIterator[None]:
+        twilio = open_twilio(
+            auth_token=auth_token,
+            account_sid=settings.twilio_account_sid,
+            clock=app[CLOCK],
+            base_url=settings.twilio_base_url,
+            status_callback=callback,
+        )
+        app[TWILIO] = twilio
+        try:
+            yield
+        finally:
+            await twilio.close()
+
+    app.cleanup_ctx.append(channels)
+
+
+def _outcome(request: web.Request, outcome: str) -> None:
+    request.config_dict[METRICS].webhooks.labels("twilio", outcome).inc()
+
+
+async def _verified(request: web.Request) -> tuple[TwilioChannels, WebhookRequest]:
+    """The channels and the request, once its signature holds; 403 (nothing parsed) otherwise."""
+    twilio = request.config_dict.get(TWILIO)
+    if twilio is None:
+        _outcome(request, "rejected")
+        raise ApiError(403, "not_configured", "Twilio is not configured on this server")
+    hook = await webhook_request(request, request.config_dict[SETTINGS])
+    if not twilio.verify(hook):
+        _outcome(request, "rejected")
+        raise ApiError(403, "bad_signature", "missing or wrong X-Twilio-Signature")
+    return twilio, hook
+
+
+def _parsed(
+    request: web.Request, twilio: TwilioChannels, hook: WebhookRequest
+) -> list[InboundMessage | DeliveryUpdate]:
+    try:
+        return twilio.parse(hook)
+    except ValueError as exc:
+        _outcome(request, "invalid")
+        raise ApiError(400, "malformed", str(exc)) from None
+
+
+async def inbound_message(request: web.Request) -> web.Response:
+    twilio, hook = await _verified(request)
+    items = _parsed(request, twilio, hook)
+    if len(items) != 1 or not isinstance(items[0], InboundMessage):
+        _outcome(request, "invalid")
+        raise ApiError(400, "malformed", "not an incoming message")
+    inbound = items[0]
+    db = request.config_dict[DATABASE]
+    shop = await db.shops.by_address(_ADDRESS_FIELDS[inbound.channel], inbound.recipient)
+    if shop is None:
+        _outcome(request, "unknown_shop")
+        log.info("%s message to %s, which no shop uses", inbound.channel, mask(inbound.recipient))
+        raise ApiError(404, "not_found", f"no shop uses this {inbound.channel} number")
+    stored = await request.config_dict[INBOX].accept(shop, inbound)
+    _outcome(request, "accepted" if stored is not None else "duplicate")
+    return web.Response(text=EMPTY_TWIML, content_type="text/xml")
+
+
+async def delivery_status(request: web.Request) -> web.Response:
+    twilio, hook = await _verified(request)
+    items = _parsed(request, twilio, hook)
+    updates = [item for item in items if isinstance(item, DeliveryUpdate)]
+    if len(updates) != len(items):
+        _outcome(request, "invalid")
+        raise ApiError(400, "malformed", "not a status callback")
+    db = request.config_dict[DATABASE]
+    listener = request.config_dict.get(DELIVERY_LISTENER)
+    now = request.config_dict[CLOCK]()
+    for update in updates:
+        message = await db.messages.record_delivery(
+            update.channel.value, update.provider_id, DeliveryState(update.state), now, update.error_code
+        )
+        if message is None:
+            log.info("status %s for unknown %s message %s", update.state, update.channel, update.provider_id)
+        elif listener is not None:
+            await listener.on_delivery(message)
+    _outcome(request, "status")
+    return web.Response(status=204)

@@ -1,0 +1,312 @@
+"""SMS and WhatsApp through Twilio: signed form webhooks in, the Messages API out.
+
+The only module that imports the twilio SDK. One ``TwilioChannel`` per channel name shares the account's
+auth token (webhook signatures) and one async HTTP client (``TwilioChannels`` holds both and closes it).
+WhatsApp addresses carry Twilio's ``whatsapp:`` prefix on the wire and plain E.164 numbers everywhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import ClientError
+from multidict import MultiDict
+from twilio.base.exceptions import (  # type: ignore[import-untyped]
+    TwilioRestException,
+    TwilioServiceException,
+)
+from twilio.http.async_http_client import AsyncTwilioHttpClient  # type: ignore[import-untyped]
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+from twilio.rest import Client  # type: ignore[import-untyped]
+
+from channels.base import (
+    ChannelName,
+    DeliveryUpdate,
+    InboundMessage,
+    Limits,
+    Media,
+    OutboundMessage,
+    Receipt,
+    SendError,
+    WebhookRequest,
+)
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+WHATSAPP_PREFIX = "whatsapp:"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+#: Twilio takes bodies of up to 1,600 characters on both channels (error 21617 beyond); WhatsApp allows
+#: free text only within 24 hours of the customer's last message, and approved templates outside it.
+SMS_LIMITS = Limits(max_length=1600)
+WHATSAPP_LIMITS = Limits(max_length=1600, window_hours=24, template_outside_window=True)
+
+#: Twilio's message statuses in our delivery vocabulary; inbound ones (receiving, received) mean nothing here.
+_STATES = {
+    "accepted": "queued",
+    "scheduled": "queued",
+    "queued": "queued",
+    "sending": "queued",
+    "sent": "sent",
+    "delivered": "delivered",
+    "partially_delivered": "delivered",
+    "read": "read",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+}
+
+#: Refusals worth naming; every other 4xx is permanent too, 429 and 5xx are transient.
+_PERMANENT = {
+    "21211": "the 'To' number is not a valid phone number",
+    "21610": "the recipient opted out of messages from this number (STOP)",
+    "21614": "the 'To' number cannot receive SMS",
+    "63016": "outside the WhatsApp 24-hour window: only a template can be sent",
+}
+_TRANSIENT_CODES = {"20429", "20503"}
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+_MAX_MEDIA = 20
+
+
+def mask(address: str) -> str:
+    """A phone number fit for logs: ``+49…4567``."""
+    return f"{address[:3]}…{address[-4:]}" if len(address) > 8 else "…"
+
+
+def parse_form(body: bytes) -> MultiDict[str]:
+    """The fields of an ``application/x-www-form-urlencoded`` body; ValueError when it is not UTF-8."""
+    return MultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+
+
+def _header(request: WebhookRequest, name: str) -> str | None:
+    wanted = name.lower()
+    return next((value for key, value in request.headers.items() if key.lower() == wanted), None)
+
+
+def _required(form: MultiDict[str], name: str) -> str:
+    value = form.get(name, "").strip()
+    if not value:
+        raise ValueError(f"{name} is missing")
+    return value
+
+
+def channel_of(form: MultiDict[str]) -> ChannelName:
+    """WhatsApp when the addresses carry the ``whatsapp:`` prefix, else SMS; ValueError when they disagree."""
+    addresses = [form[name] for name in ("From", "To") if form.get(name)]
+    prefixed = [address.startswith(WHATSAPP_PREFIX) for address in addresses]
+    if any(prefixed) != all(prefixed):
+        raise ValueError("From and To are on different channels")
+    if any(prefixed) or (not addresses and form.get("ChannelPrefix") == "whatsapp"):
+        return ChannelName.WHATSAPP
+    if any(":" in address for address in addresses):
+        raise ValueError("only SMS and WhatsApp addresses are supported")
+    return ChannelName.SMS
+
+
+class TwilioChannel:
+    """One Twilio channel (``sms`` or ``whatsapp``): verify and parse its webhooks, send its messages."""
+
+    def __init__(
+        self,
+        name: ChannelName,
+        *,
+        auth_token: str,
+        clock: Callable[[], datetime],
+        client: Any = None,
+        status_callback: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        if name not in (ChannelName.SMS, ChannelName.WHATSAPP):
+            raise ValueError(f"Twilio does not carry {name}")
+        self.name = name
+        self.limits = WHATSAPP_LIMITS if name is ChannelName.WHATSAPP else SMS_LIMITS
+        self._validator = RequestValidator(auth_token)
+        self._clock = clock
+        self._client = client
+        self._status_callback = status_callback
+        self._timeout = timeout
+
+    def verify(self, request: WebhookRequest) -> bool:
+        """Whether ``X-Twilio-Signature`` is the auth token's HMAC of the public URL and the form fields."""
+        signature = _header(request, SIGNATURE_HEADER)
+        if not signature:
+            return False
+        try:
+            form = parse_form(request.body)
+        except ValueError:
+            return False
+        return bool(self._validator.validate(request.url, form, signature))
+
+    def parse(self, request: WebhookRequest) -> list[InboundMessage | DeliveryUpdate]:
+        """An incoming message, or a status callback's update (none for statuses without meaning here)."""
+        return self.parse_form(parse_form(request.body))
+
+    def parse_form(self, form: MultiDict[str]) -> list[InboundMessage | DeliveryUpdate]:
+        if channel_of(form) is not self.name:
+            raise ValueError(f"not a {self.name} message")
+        sid = _required(form, "MessageSid")
+        if "MessageStatus" in form:
+            state = _STATES.get(_required(form, "MessageStatus").lower())
+            if state is None:
+                return []
+            error = form.get("ErrorCode", "").strip() or None
+            return [DeliveryUpdate(self.name, sid, state, error_code=error, at=self._clock())]
+        sender = self._plain(_required(form, "From"))
+        if not _E164.fullmatch(sender):
+            raise ValueError("From is not an E.164 phone number")
+        return [
+            InboundMessage(
+                channel=self.name,
+                provider_id=sid,
+                sender=sender,
+                recipient=self._plain(_required(form, "To")),
+                text=form.get("Body", ""),
+                received_at=self._clock(),
+                media=self._media(form),
+                sender_name=form.get("ProfileName") or None,
+            )
+        ]
+
+    async def send(self, message: OutboundMessage) -> Receipt:
+        """Create the message at Twilio; SendError (transient or not, with Twilio's code) when refused."""
+        if self._client is None:
+            raise SendError("Twilio is not configured (no account SID)", transient=False)
+        request = self._request(message)
+        try:
+            async with asyncio.timeout(self._timeout):
+                created = await self._client.messages.create_async(**request)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise _send_error(exc) from exc
+        except (TimeoutError, ClientError) as exc:
+            raise SendError(f"Twilio unreachable: {type(exc).__name__}", transient=True) from exc
+        return Receipt(provider_id=str(created.sid), state=_STATES.get(str(created.status), "queued"))
+
+    def _request(self, message: OutboundMessage) -> dict[str, Any]:
+        if message.channel is not self.name:
+            raise ValueError(f"a {message.channel} message given to the {self.name} channel")
+        request: dict[str, Any] = {"to": self._address(message.to), "from_": self._address(message.sender)}
+        if self._status_callback:
+            request["status_callback"] = self._status_callback
+        if message.template is not None:
+            request["content_sid"] = message.template.content_sid
+            if message.template.variables:
+                request["content_variables"] = json.dumps(dict(message.template.variables))
+            return request  # a template carries its own text: Body and MediaUrl are left out
+        if len(message.text) > self.limits.max_length:
+            raise SendError(f"the text is over {self.limits.max_length} characters", transient=False)
+        if not message.text and not message.media_urls:
+            raise SendError("nothing to send: no text, media or template", transient=False)
+        if message.text:
+            request["body"] = message.text
+        if message.media_urls:
+            request["media_url"] = list(message.media_urls)
+        return request
+
+    def _address(self, number: str) -> str:
+        number = self._plain(number)
+        return f"{WHATSAPP_PREFIX}{number}" if self.name is ChannelName.WHATSAPP else number
+
+    @staticmethod
+    def _plain(address: str) -> str:
+        return address.removeprefix(WHATSAPP_PREFIX).strip()
+
+    @staticmethod
+    def _media(form: MultiDict[str]) -> tuple[Media, ...]:
+        count = form.get("NumMedia", "0").strip() or "0"
+        if not count.isdigit():
+            raise ValueError("NumMedia is not a number")
+        found = (
+            Media(url, form.get(f"MediaContentType{n}") or None)
+            for n in range(min(int(count), _MAX_MEDIA))
+            if (url := form.get(f"MediaUrl{n}"))
+        )
+        return tuple(found)
+
+
+def _send_error(exc: TwilioRestException | TwilioServiceException) -> SendError:
+    status = int(exc.status or 0)
+    code = str(exc.code) if exc.code and exc.code != status else None
+    transient = status == 429 or status >= 500 or code in _TRANSIENT_CODES
+    reason = _PERMANENT.get(code or "") or getattr(exc, "msg", None) or getattr(exc, "title", "")
+    return SendError(f"Twilio refused the message ({status}): {reason}", transient=transient, code=code)
+
+
+@dataclass
+class TwilioChannels:
+    """Both Twilio channels, over one auth token and one HTTP client."""
+
+    sms: TwilioChannel
+    whatsapp: TwilioChannel
+    http: Any = None
+
+    def get(self, name: ChannelName) -> TwilioChannel:
+        return self.whatsapp if name is ChannelName.WHATSAPP else self.sms
+
+    def verify(self, request: WebhookRequest) -> bool:
+        return self.sms.verify(request)  # one auth token signs both channels' webhooks
+
+    def parse(self, request: WebhookRequest) -> list[InboundMessage | DeliveryUpdate]:
+        """The request's messages, parsed by the channel its addresses belong to."""
+        form = parse_form(request.body)
+        return self.get(channel_of(form)).parse_form(form)
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await self.http.close()
+
+    @property
+    def closed(self) -> bool:
+        session = getattr(self.http, "session", None)
+        return session is None or bool(session.closed)
+
+
+def open_twilio(
+    *,
+    auth_token: str,
+    clock: Callable[[], datetime],
+    account_sid: str | None = None,
+    base_url: str | None = None,
+    status_callback: str | None = None,
+    timeout: float = 10.0,
+) -> TwilioChannels:
+    """Both channels; they can send only with an account SID. Call inside the event loop; ``close`` after."""
+    http = client = None
+    if account_sid:
+        http = AsyncTwilioHttpClient()
+        # A non-empty environment keeps the SDK from reading TWILIO_* (region, edge) from os.environ.
+        client = Client(account_sid, auth_token, http_client=http, environment={"ORDERBOT": "1"})
+        if base_url:
+            client.api.base_url = base_url.rstrip("/")
+
+    def channel(name: ChannelName) -> TwilioChannel:
+        return TwilioChannel(
+            name,
+            auth_token=auth_token,
+            clock=clock,
+            client=client,
+            status_callback=status_callback,
+            timeout=timeout,
+        )
+
+    return TwilioChannels(channel(ChannelName.SMS), channel(ChannelName.WHATSAPP), http)
+
+
+__all__ = [
+    "EMPTY_TWIML",
+    "SIGNATURE_HEADER",
+    "SMS_LIMITS",
+    "WHATSAPP_LIMITS",
+    "TwilioChannel",
+    "TwilioChannels",
+    "channel_of",
+    "mask",
+    "open_twilio",
+    "parse_form",
+]
