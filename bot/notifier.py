@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from bot import composer
 from bot.conversation import facts
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
+from channels.email import EmailChannel
 from orders.model import (
     CustomerRecord,
     DeliveryState,
@@ -66,6 +67,11 @@ class Delivery:
     subject: str | None = None
 
 
+def shop_email_channel(shop: Shop) -> Channel | None:
+    """The shop's own SMTP server, when it has one."""
+    return EmailChannel(shop.name, shop.email) if shop.email else None
+
+
 class Notifier:
     def __init__(
         self,
@@ -76,7 +82,9 @@ class Notifier:
         lease: timedelta = timedelta(seconds=60),
         retry: RetryPolicy | None = None,
         concurrency: int = 16,
+        email_channel: Callable[[Shop], Channel | None] | None = None,
     ) -> None:
+        self.email_channel = email_channel or shop_email_channel
         self.service = service
         self.db = service.db
         self.channels = channels
@@ -108,7 +116,7 @@ class Notifier:
     async def _send_one(self, entry: OutboxEntry) -> None:
         async with self._gate:
             try:
-                deliveries = await self._plan(entry)
+                shop, deliveries = await self._plan(entry)
             except Skip as why:
                 await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
                 return
@@ -116,7 +124,7 @@ class Notifier:
                 await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
                 return
             try:
-                receipts = [await self._deliver(entry, delivery) for delivery in deliveries]
+                receipts = [await self._deliver(entry, delivery, shop) for delivery in deliveries]
             except SendError as exc:
                 await self._failed(entry, exc)
                 return
@@ -128,8 +136,11 @@ class Notifier:
             if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id:
                 await self.service.record_contact(entry.shop_id, entry.order_id, now)
 
-    async def _deliver(self, entry: OutboxEntry, delivery: Delivery) -> str:
-        channel = self.channels.get(delivery.channel.value)
+    async def _deliver(self, entry: OutboxEntry, delivery: Delivery, shop: Shop) -> str:
+        if delivery.channel == ChannelName.EMAIL:
+            channel = self.email_channel(shop)
+        else:
+            channel = self.channels.get(delivery.channel.value)
         if channel is None:
             raise SendError(
                 f"the {delivery.channel} channel is not configured", transient=False, code="no_channel"
@@ -171,23 +182,22 @@ class Notifier:
 
     # -- what to send, to whom, on which channel ------------------------------------------------------
 
-    async def _plan(self, entry: OutboxEntry) -> list[Delivery]:
+    async def _plan(self, entry: OutboxEntry) -> tuple[Shop, list[Delivery]]:
         shop = await self.db.shops.get(entry.shop_id)
         order = await self.db.orders.get(shop.id, entry.order_id) if entry.order_id else None
         if entry.kind == OutboxKind.STAFF_ALERT:
             if not shop.staff_telegram_ids:
                 raise Skip("the shop lists no staff on Telegram")
             text = entry.message or ""
-            return [
-                Delivery(ChannelName.TELEGRAM, str(staff), shop.name, text)
-                for staff in shop.staff_telegram_ids
+            return shop, [
+                Delivery(ChannelName.TELEGRAM, str(s), shop.name, text) for s in shop.staff_telegram_ids
             ]
         customer = await self._customer(shop, entry, order)
         channel = self._channel(shop, entry, order, customer)
         to = self._address(channel, order, customer)
         sender = self._sender(shop, channel)
         text, subject = self._text(shop, entry, order, customer, channel)
-        return [Delivery(channel, to, sender, text, subject)]
+        return shop, [Delivery(channel, to, sender, text, subject)]
 
     async def _customer(self, shop: Shop, entry: OutboxEntry, order: Order | None) -> CustomerRecord | None:
         if entry.customer_id:

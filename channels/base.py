@@ -118,8 +118,15 @@ class Limits:
 class Channel(Protocol):
     """One platform. ``verify`` and ``parse`` are pure; ``send`` is the only I/O."""
 
-    name: ChannelName
-    limits: Limits
+    @property
+    def name(self) -> ChannelName:
+        """Which platform this adapter speaks to."""
+        ...
+
+    @property
+    def limits(self) -> Limits:
+        """What the platform allows."""
+        ...
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether the request carries the provider's valid signature (checked before anything is parsed)."""

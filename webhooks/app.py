@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -11,13 +12,29 @@ from aiohttp import web
 
 from bot.conversation import Conversation
 from bot.inbox import Inbox
+from bot.notifier import Notifier
 from bot.scheduler import build_scheduler
+from channels.base import Channel, ChannelName
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
 from webhooks import health, instagram_routes, shop_webhooks, telegram_routes, twilio_routes
 from webhooks.api import build_api
-from webhooks.keys import CLOCK, DATABASE, INBOX, METRICS, SECRET_KEY, SERVICE, SETTINGS, SHOPS
+from webhooks.keys import (
+    CLOCK,
+    DATABASE,
+    DELIVERY_LISTENER,
+    INBOX,
+    INSTAGRAM,
+    METRICS,
+    NOTIFIER,
+    SECRET_KEY,
+    SERVICE,
+    SETTINGS,
+    SHOPS,
+    TELEGRAM_CHANNEL,
+    TWILIO,
+)
 from webhooks.metrics import Metrics
 from webhooks.middleware import errors, metrics
 from webhooks.orders_webhook import order_event
@@ -54,6 +71,28 @@ def build_app(
     with_worker: bool = False,
 ) -> web.Application:
     """The web application: REST API, webhooks, health and metrics (and the worker's jobs, for ``serve``)."""
+    app = _core(settings, clock, advisor)
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", health.metrics_text)
+    app.router.add_post("/webhooks/orders/{shop_id}", order_event)
+    app.add_subapp("/api/v1", build_api())
+    if with_worker:
+        app.cleanup_ctx.append(_worker)
+    return app
+
+
+def build_worker(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
+    """The worker: the same parts as the web app, serving nothing, running the dispatcher and the jobs."""
+    app = _core(settings, clock, None)
+    app.cleanup_ctx.append(_worker)
+    return app
+
+
+def _core(
+    settings: Settings, clock: Callable[[], datetime], advisor: ProgressionAdvisor | None
+) -> web.Application:
+    """Settings, database, service, inbox, the channels and the notifier, each opened and closed with the app."""
     app = web.Application(middlewares=[metrics, errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -74,36 +113,49 @@ def build_app(
         await db.close()
 
     app.cleanup_ctx.append(database)
-    if with_worker:
-        app.cleanup_ctx.append(_worker)
-    app.router.add_get("/healthz", health.healthz)
-    app.router.add_get("/readyz", health.readyz)
-    app.router.add_get("/metrics", health.metrics_text)
-    app.router.add_post("/webhooks/orders/{shop_id}", order_event)
     for channel in (twilio_routes, instagram_routes, telegram_routes, shop_webhooks):
         channel.setup(app, settings)
-    app.add_subapp("/api/v1", build_api())
+    app.cleanup_ctx.append(_notifier)
     return app
 
 
+def _channels(app: web.Application) -> dict[str, Channel]:
+    """The configured channels by name (email is per shop and built by the notifier)."""
+    channels: dict[str, Channel] = {}
+    if (twilio := app.get(TWILIO)) is not None:
+        channels |= {ChannelName.SMS.value: twilio.sms, ChannelName.WHATSAPP.value: twilio.whatsapp}
+    if app[SETTINGS].instagram_access_token is not None and (instagram := app.get(INSTAGRAM)) is not None:
+        channels[ChannelName.INSTAGRAM.value] = instagram
+    if (telegram := app.get(TELEGRAM_CHANNEL)) is not None:
+        channels[ChannelName.TELEGRAM.value] = telegram
+    return channels
+
+
+async def _notifier(app: web.Application) -> AsyncIterator[None]:
+    notifier = Notifier(app[SERVICE], _channels(app), app[CLOCK])
+    app[NOTIFIER] = notifier
+    if DELIVERY_LISTENER not in app:  # a test may listen in its stead
+        app[DELIVERY_LISTENER] = notifier
+    yield
+
+
 async def _worker(app: web.Application) -> AsyncIterator[None]:
+    """The dispatcher loop and the periodic jobs; stopped (and awaited) before the channels close."""
     scheduler = build_scheduler(app[SERVICE], app[INBOX])
     scheduler.start()
+    dispatcher = asyncio.create_task(app[NOTIFIER].run_forever())
     yield
+    dispatcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await dispatcher
     scheduler.shutdown(wait=False)
 
 
 async def run_worker(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> None:
-    """The worker process: periodic jobs until cancelled (SIGINT/SIGTERM)."""
-    db = database_for(settings)
+    """The worker process: dispatcher and periodic jobs until cancelled (SIGINT/SIGTERM)."""
+    runner = web.AppRunner(build_worker(settings, clock=clock))
+    await runner.setup()
     try:
-        await db.ensure_indexes()
-        service = OrderService(db, clock)
-        scheduler = build_scheduler(service, Inbox(db, clock, Conversation(service, clock)))
-        scheduler.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            scheduler.shutdown(wait=False)
+        await asyncio.Event().wait()
     finally:
-        await db.close()
+        await runner.cleanup()

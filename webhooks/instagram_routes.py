@@ -21,14 +21,11 @@ from channels.base import DeliveryUpdate, InboundMessage
 from channels.instagram import SIGNATURE_HEADER, InstagramChannel
 from orders.model import DeliveryState, Shop
 from webhooks.inbound import webhook_request
-from webhooks.keys import CLOCK, DATABASE, INBOX, METRICS, SETTINGS
+from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, INSTAGRAM, METRICS, SETTINGS
 from webhooks.middleware import ApiError
 from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)
-
-INSTAGRAM = web.AppKey("instagram", InstagramChannel)
-"""The Instagram adapter (its ClientSession lives as long as the app)."""
 
 SEND_TIMEOUT_SECONDS = 10.0
 
@@ -115,6 +112,8 @@ async def _store(request: web.Request, events: Sequence[InboundMessage | Deliver
             )
             if updated is not None and updated.state == state:
                 outcome.updates += 1
+                if (listener := request.config_dict.get(DELIVERY_LISTENER)) is not None:
+                    await listener.on_delivery(updated)
             continue
         if event.recipient not in shops:
             shops[event.recipient] = await db.shops.by_address("instagram_id", event.recipient)

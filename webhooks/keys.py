@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from aiohttp import web
 
+from bot.commands import StaffApplication
 from bot.inbox import Inbox
+from bot.notifier import Notifier
+from channels.instagram import InstagramChannel
+from channels.telegram import TelegramChannel
+from channels.twilio import TwilioChannels
+from orders.model import Message
 from orders.service import OrderService
 from orders.shops import ShopDirectory
 from orders.store import Database
@@ -22,3 +29,20 @@ SHOPS = web.AppKey("shops", ShopDirectory)
 METRICS = web.AppKey("metrics", Metrics)
 SECRET_KEY = web.AppKey("secret_key", str)
 INBOX = web.AppKey("inbox", Inbox)
+
+
+class DeliveryListener(Protocol):
+    """Told of every outbound message a provider callback touched (the notifier: outbox states, stats)."""
+
+    async def on_delivery(self, message: Message) -> None: ...
+
+
+#: Set by the composition root to hear of delivery updates after they are stored.
+DELIVERY_LISTENER: web.AppKey[DeliveryListener] = web.AppKey("delivery_listener")
+#: The Twilio channels (``.sms``, ``.whatsapp``); absent when Twilio is not configured.
+TWILIO = web.AppKey("twilio", TwilioChannels)
+#: The Instagram adapter (its ClientSession lives as long as the app).
+INSTAGRAM = web.AppKey("instagram", InstagramChannel)
+TELEGRAM_APPLICATION: web.AppKey[StaffApplication] = web.AppKey("telegram_application")
+TELEGRAM_CHANNEL = web.AppKey("telegram_channel", TelegramChannel)
+NOTIFIER = web.AppKey("notifier", Notifier)

@@ -22,14 +22,12 @@ from bot import commands
 from channels.telegram import SECRET_HEADER, TelegramChannel, UpdateFailed, build_application, process
 from orders.service import DeliveryInProgress
 from orders.store import Database
-from webhooks.keys import CLOCK, DATABASE, METRICS, SERVICE
+from webhooks.keys import CLOCK, DATABASE, METRICS, SERVICE, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL
 from webhooks.middleware import ApiError
 from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_APPLICATION: web.AppKey[commands.StaffApplication] = web.AppKey("telegram_application")
-TELEGRAM_CHANNEL = web.AppKey("telegram_channel", TelegramChannel)
 
 SOURCE = "telegram"
 _CLAIM_TIMEOUT = timedelta(seconds=60)

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Protocol
 
 from aiohttp import web
 
 from channels.base import ChannelName, DeliveryUpdate, InboundMessage, WebhookRequest
 from channels.twilio import EMPTY_TWIML, TwilioChannels, mask, open_twilio
-from orders.model import DeliveryState, Message
+from orders.model import DeliveryState
 from webhooks.inbound import webhook_request
-from webhooks.keys import CLOCK, DATABASE, INBOX, METRICS, SETTINGS
+from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, METRICS, SETTINGS, TWILIO
 from webhooks.middleware import ApiError
 from webhooks.settings import Settings
 
@@ -27,17 +26,6 @@ log = logging.getLogger(__name__)
 MESSAGES_PATH = "/webhooks/twilio/messages"
 STATUS_PATH = "/webhooks/twilio/status"
 
-
-class DeliveryListener(Protocol):
-    """Told of every outbound message a status callback touched (the notifier: outbox states, stats)."""
-
-    async def on_delivery(self, message: Message) -> None: ...
-
-
-#: The Twilio channels (``.sms``, ``.whatsapp``) for code that sends; absent when Twilio is not configured.
-TWILIO = web.AppKey("twilio", TwilioChannels)
-#: Optional: set by the composition root to hear of delivery updates after they are stored.
-DELIVERY_LISTENER: web.AppKey[DeliveryListener] = web.AppKey("twilio_delivery_listener")
 
 _ADDRESS_FIELDS = {ChannelName.SMS: "sms_number", ChannelName.WHATSAPP: "whatsapp_number"}
 

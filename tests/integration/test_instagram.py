@@ -27,7 +27,7 @@ from orders.store import Database
 from tests.conftest import Clock
 from tests.standins.graph import GraphStandin
 from webhooks.app import build_app
-from webhooks.instagram_routes import INSTAGRAM
+from webhooks.keys import INSTAGRAM
 from webhooks.settings import Settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "instagram"

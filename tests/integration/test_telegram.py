@@ -29,8 +29,8 @@ from orders.store import Database
 from tests.conftest import Api, Clock, token_for
 from tests.standins.telegram import Sent, TelegramStandin
 from webhooks.app import build_app
+from webhooks.keys import TELEGRAM_CHANNEL
 from webhooks.settings import Settings
-from webhooks.telegram_routes import TELEGRAM_CHANNEL
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "telegram"
 TOKEN = "7000000001:AAFq3xTestTokenForTheStandin_0123456"

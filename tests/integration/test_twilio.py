@@ -28,8 +28,8 @@ from orders.store import Database
 from tests.conftest import Clock
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
+from webhooks.keys import DELIVERY_LISTENER, TWILIO
 from webhooks.settings import Settings
-from webhooks.twilio_routes import DELIVERY_LISTENER, TWILIO
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "twilio"
 ACCOUNT_SID = "AC3f0c6e1a9b2d4c8e7f5a1b3c9d2e4f6a"
