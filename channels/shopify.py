@@ -29,8 +29,9 @@ still shipped, and left alone once it was delivered (the lifecycle refuses to le
 
 The other fields:
 
-- ``external_id`` is ``id``; ``number`` is ``name`` without its leading ``#`` (what the customer sees,
-  with the shop's prefix or suffix), else ``order_number``.
+- ``external_id`` is ``shopify:`` and ``id`` (the prefix keeps it apart from the same shop's orders from
+  other sources); ``number`` is ``name`` without its leading ``#`` (what the customer sees, with the shop's
+  prefix or suffix), else ``order_number``, else ``id``.
 - ``customer``: ``customer.first_name``/``last_name`` (else the shipping, then billing address); ``email``
   (else ``contact_email``, ``customer.email``); the first of ``phone``, ``customer.phone``, the shipping
   and billing address phones that is a valid number, as E.164 (a number without a country code is read in
@@ -46,18 +47,17 @@ The other fields:
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import phonenumbers
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from channels import contacts, signatures
+from channels.contacts import Contact, ExternalId
 from orders.lifecycle import Status
 from orders.model import Customer, Item, OrderData, Shop, Tracking
 
@@ -91,7 +91,6 @@ _DEAD_FULFILLMENTS = frozenset({"cancelled", "error", "failure"})
 _ARRIVED = frozenset({"delivered", "picked_up"})
 _PAID = frozenset({"paid", "partially_paid", "partially_refunded"})
 _CALLED_OFF = frozenset({"refunded", "voided"})
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def signing_secret(shop: Shop) -> str:
@@ -101,13 +100,12 @@ def signing_secret(shop: Shop) -> str:
 
 def sign(secret: str, body: bytes) -> str:
     """The ``X-Shopify-Hmac-Sha256`` value for ``body``: base64 of its HMAC-SHA256."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return signatures.base64_hmac_sha256(secret, body)
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
-    if header is None or not header.isascii():  # a base64 value is ASCII; compare_digest refuses other text
-        return False
-    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
+    """Whether ``header`` is the signature of ``body`` (constant time; a non-ASCII header never is)."""
+    return signatures.header_matches(sign(secret, body), header)
 
 
 def delivery_id(event_id: str | None, webhook_id: str | None, topic: str, body: bytes) -> str:
@@ -122,11 +120,6 @@ def delivery_id(event_id: str | None, webhook_id: str | None, topic: str, body: 
 # -- the wire format (the fields we use; Shopify sends many more) ----------------------------------------
 
 
-def _id_text(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-ExternalId = Annotated[str, BeforeValidator(_id_text), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]  # fmt: skip
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
 
 
@@ -134,18 +127,12 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class ShopifyCustomer(_Wire):
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
+class ShopifyCustomer(Contact):
+    pass
 
 
-class ShopifyAddress(_Wire):
-    first_name: str | None = None
-    last_name: str | None = None
+class ShopifyAddress(Contact):
     name: str | None = None
-    phone: str | None = None
     country_code: str | None = None
 
 
@@ -229,8 +216,8 @@ def to_event(topic: str, order: ShopifyOrder) -> ShopifyEvent:
     live = [f for f in order.fulfillments if f.live]
     changed = [order.updated_at, *(f.updated_at for f in live if f.updated_at is not None)]
     data = OrderData(
-        external_id=order.id,
-        number=_number(order),
+        external_id=f"shopify:{order.id}",
+        number=_number(order) or order.id,
         status=status,
         customer=_customer(order),
         items=[_item(line) for line in order.line_items],
@@ -253,60 +240,41 @@ def _number(order: ShopifyOrder) -> str | None:
 def _customer(order: ShopifyOrder) -> Customer:
     person = order.customer or ShopifyCustomer()
     addresses = [a for a in (order.shipping_address, order.billing_address) if a is not None]
-    name = _join(person.first_name, person.last_name)
+    name = contacts.join(person.first_name, person.last_name)
     for address in addresses:
-        name = name or _text(address.name) or _join(address.first_name, address.last_name)
-    email = next((e for e in (order.email, order.contact_email, person.email) if _is_email(e)), None)
+        name = name or contacts.text(address.name) or contacts.join(address.first_name, address.last_name)
+    email = next((e for e in (order.email, order.contact_email, person.email) if contacts.is_email(e)), None)
     region = next((a.country_code for a in addresses if a.country_code), None)
-    phones = [
-        (order.phone, region),
-        (person.phone, region),
-        *((a.phone, a.country_code or region) for a in addresses),
-    ]
-    phone = next((p for p in (_e164(raw, r) for raw, r in phones) if p), None)
+    phone = contacts.first_e164(
+        [
+            (order.phone, region),
+            (person.phone, region),
+            *((a.phone, a.country_code or region) for a in addresses),
+        ]
+    )
     return Customer(name=name, email=email.strip() if email else None, phone=phone)
 
 
 def _item(line: ShopifyLineItem) -> Item:
-    title = _text(line.name) or _text(line.title) or "item"
+    title = contacts.text(line.name) or contacts.text(line.title) or "item"
     return Item(title=title[:200], quantity=line.quantity, price=line.price)
 
 
 def _tracking(live: list[ShopifyFulfillment]) -> Tracking | None:
-    tracked = [f for f in live if _text(f.tracking_number) or any(_text(n) for n in f.tracking_numbers)]
+    tracked = [f for f in live if _tracking_number(f)]
     if not tracked:
         return None
     newest = max(enumerate(tracked), key=lambda pair: (_sort_time(pair[1].created_at), pair[0]))[1]
-    number = _text(newest.tracking_number) or next(_text(n) for n in newest.tracking_numbers if _text(n))
     urls = [newest.tracking_url, *newest.tracking_urls]
     url = next((u.strip() for u in urls if u and re.match(r"^https?://", u.strip())), None)
-    return Tracking(carrier=_text(newest.tracking_company), number=number, url=url)
+    return Tracking(carrier=contacts.text(newest.tracking_company), number=_tracking_number(newest), url=url)
+
+
+def _tracking_number(fulfillment: ShopifyFulfillment) -> str | None:
+    """``tracking_number``, else the first of ``tracking_numbers``; None when none is given."""
+    numbers = (fulfillment.tracking_number, *fulfillment.tracking_numbers)
+    return next((n for n in map(contacts.text, numbers) if n), None)
 
 
 def _sort_time(value: datetime | None) -> float:
     return value.timestamp() if value is not None else float("-inf")
-
-
-def _text(value: str | None) -> str | None:
-    return (value.strip() or None) if value else None
-
-
-def _join(*parts: str | None) -> str | None:
-    return " ".join(p.strip() for p in parts if p and p.strip()) or None
-
-
-def _is_email(value: str | None) -> bool:
-    return value is not None and len(value) <= 254 and _EMAIL.match(value.strip()) is not None
-
-
-def _e164(raw: str | None, region: str | None) -> str | None:
-    """``raw`` as an E.164 number (read in ``region`` when it has no country code); None when invalid."""
-    if not raw or not raw.strip():
-        return None
-    try:
-        number = phonenumbers.parse(raw, region.upper() if region else None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

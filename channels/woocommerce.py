@@ -33,7 +33,8 @@ payload when it delivers, so it is the order as it is then. Statuses (sent witho
 
 The other fields:
 
-- ``external_id`` is ``id``; ``number`` is ``number`` (plugins may customise it), else ``id``.
+- ``external_id`` is ``woocommerce:`` and ``id`` (the prefix keeps it apart from the same shop's orders from
+  other sources); ``number`` is ``number`` (plugins may customise it), else ``id``.
 - ``customer``: billing first and last name (else shipping); billing email; the first of the billing and
   shipping phones that is a valid number, as E.164 (read in the address's country when it has no country
   code); no valid one, no phone.
@@ -47,9 +48,6 @@ The other fields:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import html
 import re
 from dataclasses import dataclass
@@ -57,9 +55,10 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from channels import contacts, signatures
+from channels.contacts import Contact, ExternalId
 from orders.lifecycle import Status
 from orders.model import Customer, Item, OrderData, Shop, Tracking
 
@@ -104,7 +103,6 @@ STATUSES: dict[str, Status] = {
 }
 _NOT_ORDERS = {"checkout-draft": "draft", "draft": "draft", "auto-draft": "draft", "trash": "trashed"}
 _PING = re.compile(rb"webhook_id=(\d{1,20})")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CENT = Decimal("0.01")
 
 
@@ -115,13 +113,12 @@ def signing_secret(shop: Shop) -> str:
 
 def sign(secret: str, body: bytes) -> str:
     """The ``X-WC-Webhook-Signature`` value for ``body``: base64 of its HMAC-SHA256."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return signatures.base64_hmac_sha256(secret, body)
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
-    if header is None or not header.isascii():  # a base64 value is ASCII; compare_digest refuses other text
-        return False
-    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
+    """Whether ``header`` is the signature of ``body`` (constant time; a non-ASCII header never is)."""
+    return signatures.header_matches(sign(secret, body), header)
 
 
 def ping_webhook_id(body: bytes) -> str | None:
@@ -133,15 +130,10 @@ def ping_webhook_id(body: bytes) -> str | None:
 # -- the wire format (REST API v3 order; the fields we use) ----------------------------------------------
 
 
-def _id_text(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
 def _no_blank(value: Any) -> Any:
     return None if value == "" else value
 
 
-ExternalId = Annotated[str, BeforeValidator(_id_text), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]  # fmt: skip
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
 GmtTime = Annotated[datetime, BeforeValidator(_no_blank)]
 
@@ -150,11 +142,7 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class WooAddress(_Wire):
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
+class WooAddress(Contact):
     country: str | None = None
 
 
@@ -173,7 +161,7 @@ class WooOrder(_Wire):
     """An order as WooCommerce's order webhooks carry it (the REST API v3 shape)."""
 
     id: ExternalId
-    number: Annotated[str | None, BeforeValidator(_id_text)] = None
+    number: Annotated[str | None, BeforeValidator(contacts.id_text)] = None
     status: Annotated[
         str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)
     ]
@@ -215,8 +203,8 @@ def to_event(topic: str, order: WooOrder) -> WooEvent:
     )
     modified = _utc(order.date_modified_gmt)
     data = OrderData(
-        external_id=order.id,
-        number=(order.number or "").strip()[:100] or None,
+        external_id=f"woocommerce:{order.id}",
+        number=(order.number or "").strip()[:100] or order.id,
         status=status,
         customer=_customer(order),
         items=[_item(line) for line in order.line_items],
@@ -236,10 +224,10 @@ def _utc(value: datetime) -> datetime:
 
 def _customer(order: WooOrder) -> Customer:
     addresses = [a for a in (order.billing, order.shipping) if a is not None]
-    name = next((n for n in (_join(a.first_name, a.last_name) for a in addresses) if n), None)
-    email = next(((a.email or "").strip() for a in addresses if _is_email(a.email)), None)
+    name = next((n for n in (contacts.join(a.first_name, a.last_name) for a in addresses) if n), None)
+    email = next(((a.email or "").strip() for a in addresses if contacts.is_email(a.email)), None)
     region = next((a.country for a in addresses if a.country), None)
-    phone = next((p for p in (_e164(a.phone, a.country or region) for a in addresses) if p), None)
+    phone = contacts.first_e164([(a.phone, a.country or region) for a in addresses])
     return Customer(name=name, email=email, phone=phone)
 
 
@@ -284,24 +272,3 @@ def _field(entry: dict[Any, Any], key: str) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     return (value.strip()[:500] or None) if isinstance(value, str) else None
-
-
-def _join(*parts: str | None) -> str | None:
-    return " ".join(p.strip() for p in parts if p and p.strip()) or None
-
-
-def _is_email(value: str | None) -> bool:
-    return value is not None and len(value) <= 254 and _EMAIL.match(value.strip()) is not None
-
-
-def _e164(raw: str | None, region: str | None) -> str | None:
-    """``raw`` as an E.164 number (read in ``region`` when it has no country code); None when invalid."""
-    if not raw or not raw.strip():
-        return None
-    try:
-        number = phonenumbers.parse(raw, region.upper() if region else None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

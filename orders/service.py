@@ -34,10 +34,11 @@ from orders.store import AlreadyExists, Conflict, Database, NotFound, decode_cur
 
 Clock = Callable[[], datetime]
 EventKind = Literal["created", "updated", "cancelled"]
+OnBackwards = Literal["raise", "ignore"]
 BulkAction = Literal["auto_progress", "update_status", "notify"]
 
 _RETRIES = 8
-_BULK_CONCURRENCY = 16
+_BULK_CONCURRENCY = 32
 _CLAIM_TIMEOUT = timedelta(seconds=60)
 
 
@@ -171,9 +172,20 @@ class OrderService:
     # -- order events from shops --------------------------------------------------------------------
 
     async def receive_event(
-        self, shop: Shop, source: str, event_id: str, kind: EventKind, data: OrderData
+        self,
+        shop: Shop,
+        source: str,
+        event_id: str,
+        kind: EventKind,
+        data: OrderData,
+        *,
+        on_backwards: OnBackwards = "raise",
     ) -> EventOutcome:
-        """Apply a shop's order event once, however often it is delivered."""
+        """Apply a shop's order event once, however often it is delivered.
+
+        ``on_backwards`` is as for ``apply_event``. A refused move (raised) leaves the delivery unrecorded,
+        so a retry is refused again; an ignored one is recorded, so a retry is a duplicate.
+        """
         scope = f"{source}:{shop.id}"
         now = self.clock()
         earlier = await self.db.events.claim(scope, event_id, now)
@@ -187,15 +199,21 @@ class OrderService:
             ):
                 raise DeliveryInProgress(f"delivery {event_id} is being processed")
         try:
-            outcome = await self.apply_event(shop, kind, data)
+            outcome = await self.apply_event(shop, kind, data, on_backwards=on_backwards)
         except BaseException:
             await self.db.events.release(scope, event_id)
             raise
         await self.db.events.complete(scope, event_id, {"order_id": outcome.order.id})
         return outcome
 
-    async def apply_event(self, shop: Shop, kind: EventKind, data: OrderData) -> EventOutcome:
-        """Create or update the order a source describes; events older than what is stored are ignored."""
+    async def apply_event(
+        self, shop: Shop, kind: EventKind, data: OrderData, *, on_backwards: OnBackwards = "raise"
+    ) -> EventOutcome:
+        """Create or update the order a source describes; events older than what is stored are ignored.
+
+        A move the lifecycle refuses as backwards raises InvalidTransition with ``on_backwards="raise"``;
+        with ``"ignore"`` it changes nothing and the outcome is the stored order, ``ignored="backwards"``.
+        """
         for _ in range(_RETRIES):
             now = self.clock()
             existing = await self.db.orders.find_external(shop.id, data.external_id)
@@ -215,7 +233,12 @@ class OrderService:
                     return EventOutcome(order=existing, ignored="stale")
                 updated = domain.with_details(existing, data)
                 at = min(data.updated_at or now, now)
-                moved = domain.move(updated, target, at=at, source=Source.WEBHOOK) if target else None
+                try:
+                    moved = domain.move(updated, target, at=at, source=Source.WEBHOOK) if target else None
+                except InvalidTransition:
+                    if on_backwards == "raise":
+                        raise
+                    return EventOutcome(order=existing, ignored="backwards")
                 after = (moved or updated).model_copy(update={"updated_at": now})
                 pending = [self._status_update(after, now)] if moved else []
                 return EventOutcome(order=await self._commit(existing, after, pending))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 
 from aiohttp import web
 
+from channels import signatures
 from orders.model import Shop
 from webhooks import schemas
 from webhooks.keys import METRICS, SERVICE, SHOPS
@@ -18,11 +18,12 @@ EVENT_ID_HEADER = "X-Orderbot-Event-Id"
 
 def sign(secret: str, body: bytes) -> str:
     """The signature header value a shop sends: ``sha256=<hex HMAC-SHA256 of the raw body>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "sha256=" + signatures.hex_hmac_sha256(secret, body)
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
-    return header is not None and hmac.compare_digest(sign(secret, body), header.strip())
+    """Whether ``header`` is the signature of ``body`` (constant time; a non-ASCII header never is)."""
+    return signatures.header_matches(sign(secret, body), header)
 
 
 async def read_signed(request: web.Request, shop: Shop, secret: str, header: str, source: str) -> bytes:
@@ -50,10 +51,5 @@ async def order_event(request: web.Request) -> web.Response:
     )
     result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
     request.config_dict[METRICS].webhooks.labels("orders", result).inc()
-    accepted = schemas.WebhookAccepted(
-        order_id=outcome.order.id,
-        status=outcome.order.status,
-        duplicate=outcome.duplicate,
-        ignored=outcome.ignored,
-    )
+    accepted = schemas.WebhookAccepted.of(outcome)
     return web.Response(body=accepted.model_dump_json(), content_type="application/json")

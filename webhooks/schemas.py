@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from orders.lifecycle import Status, next_status, progress
 from orders.model import Customer, Item, Order, OrderData, OutboxEntry, TimelineEvent, Tracking, new_id
 from orders.rules import Reason
-from orders.service import AttentionItem, BulkResult, ProgressView, Stats
+from orders.service import AttentionItem, BulkResult, EventOutcome, ProgressView, Stats
 
 ChannelName = Literal["whatsapp", "sms", "instagram", "email", "telegram", "console"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -375,10 +375,19 @@ class StatsOut(BaseModel):
 
 
 class WebhookAccepted(BaseModel):
-    order_id: str
-    status: Status
-    duplicate: bool
+    """A webhook's 200 answer; ``order_id`` and ``status`` are None for a delivery that touched no order."""
+
+    order_id: str | None = None
+    status: Status | None = None
+    duplicate: bool = False
     ignored: str | None = None
+
+    @classmethod
+    def of(cls, outcome: EventOutcome) -> WebhookAccepted:
+        order = outcome.order
+        return cls(
+            order_id=order.id, status=order.status, duplicate=outcome.duplicate, ignored=outcome.ignored
+        )
 
 
 class ErrorBody(BaseModel):

@@ -6,7 +6,8 @@ to ``OrderService.receive_event``, answer. Every answer a platform should not re
 webhook's shape: deliveries that touch no order (a WooCommerce ping, a topic we do not take) answer with
 ``order_id`` and ``status`` null and say why in ``ignored``. A delivery that would move an order backwards
 (an older state sent later, with a newer timestamp) is answered 200 ``ignored: "backwards"`` and changes
-nothing: a platform retries any other answer until it gives up on the webhook.
+nothing: a platform retries any other answer until it gives up on the webhook. Such a delivery is recorded
+like any other, so its retry is answered as a duplicate.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from channels import shopify, woocommerce
-from orders.lifecycle import InvalidTransition, Status
 from orders.model import OrderData, Shop
 from orders.service import EventKind
 from webhooks import schemas
-from webhooks.keys import DATABASE, METRICS, SERVICE, SHOPS
+from webhooks.keys import METRICS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 from webhooks.settings import Settings
 
@@ -33,15 +33,6 @@ _MAX_EVENT_ID = 200
 
 M = TypeVar("M", bound=BaseModel)
 Verifier = Callable[[str, bytes, str | None], bool]
-
-
-class NoOrder(BaseModel):
-    """The generic webhook's answer for a delivery that touched no order."""
-
-    order_id: str | None = None
-    status: Status | None = None
-    duplicate: bool = False
-    ignored: str
 
 
 def setup(app: web.Application, settings: Settings) -> None:
@@ -121,34 +112,23 @@ def _parse(request: web.Request, source: str, model: type[M], body: bytes) -> M:
 async def _apply(
     request: web.Request, source: str, shop: Shop, event_id: str, kind: EventKind, data: OrderData
 ) -> web.Response:
-    try:
-        outcome = await request.config_dict[SERVICE].receive_event(shop, source, event_id, kind, data)
-    except InvalidTransition as exc:
-        log.info("%s delivery for shop %s ignored: %s", source, shop.id, exc)
-        _count(request, source, "backwards")
-        # The refused move wrote nothing; answer with the order as it stands.
-        current = await request.config_dict[DATABASE].orders.find_external(shop.id, data.external_id)
-        return _answer(
-            schemas.WebhookAccepted(
-                order_id=current.id, status=current.status, duplicate=False, ignored="backwards"
-            )
-            if current is not None
-            else NoOrder(status=exc.current, ignored="backwards")
+    outcome = await request.config_dict[SERVICE].receive_event(
+        shop, source, event_id, kind, data, on_backwards="ignore"
+    )
+    if outcome.ignored == "backwards":
+        log.info(
+            "%s delivery for shop %s would move order %s backwards; ignored",
+            source,
+            shop.id,
+            outcome.order.id,
         )
     _count(request, source, "duplicate" if outcome.duplicate else outcome.ignored or "accepted")
-    return _answer(
-        schemas.WebhookAccepted(
-            order_id=outcome.order.id,
-            status=outcome.order.status,
-            duplicate=outcome.duplicate,
-            ignored=outcome.ignored,
-        )
-    )
+    return _answer(schemas.WebhookAccepted.of(outcome))
 
 
 def _no_order(request: web.Request, source: str, reason: str) -> web.Response:
     _count(request, source, reason)
-    return _answer(NoOrder(ignored=reason))
+    return _answer(schemas.WebhookAccepted(ignored=reason))
 
 
 def _count(request: web.Request, source: str, outcome: str) -> None:

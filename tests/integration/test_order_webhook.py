@@ -371,6 +371,41 @@ async def test_missing_or_wrong_signatures_get_401_and_store_nothing(
     assert accepted["duplicate"] is False
 
 
+async def raw_post(client: TestClient[Any, Any], path: str, body: bytes, headers: dict[str, bytes]) -> int:
+    """POST with header values sent byte for byte (aiohttp's client would encode them as UTF-8); the status."""
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    try:
+        head = [f"POST {path} HTTP/1.1".encode(), f"Host: {client.host}".encode(), b"Connection: close"]
+        head += [f"Content-Length: {len(body)}".encode(), b"Content-Type: application/json"]
+        head += [name.encode() + b": " + value for name, value in headers.items()]
+        writer.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+        await writer.drain()
+        status_line = await reader.readline()
+        await reader.read()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+async def test_a_non_ascii_signature_gets_401_and_stores_nothing(
+    client: TestClient[Any, Any], api: Api, shop: Shop
+) -> None:
+    payload = event()
+    body = encode(payload)
+    for signature in ("sha256=\u00e9", "\u00e9" * 71, sign(shop.webhook_secret, body) + "\u00e9"):
+        response = await post(client, shop.id, payload, secret=None, event_id="evt-1", signature=signature)
+        assert response.status == 401, signature
+        assert error_code(await response.json()) == "bad_signature", signature
+    # the same as raw Latin-1 bytes, which the server cannot decode as UTF-8
+    path = f"/webhooks/orders/{shop.id}"
+    for value in (b"sha256=\xe9", sign(shop.webhook_secret, body).encode() + b"\xe9"):
+        headers = {"X-Orderbot-Signature": value, "X-Orderbot-Event-Id": b"evt-1"}
+        assert await raw_post(client, path, body, headers) == 401, value
+    assert await orders_of(api) == []
+    assert (await deliver(client, shop, payload, event_id="evt-1"))["duplicate"] is False
+
+
 async def test_refusals_and_acceptances_are_counted_in_metrics(
     client: TestClient[Any, Any], shop: Shop
 ) -> None:

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from channels import shopify, woocommerce
-from orders.model import Shop
-from orders.service import new_shop
+from orders.lifecycle import InvalidTransition, Status
+from orders.model import OrderData, Shop
+from orders.service import OnBackwards, OrderService, new_shop
 from orders.store import Database
 from tests.conftest import Api, Clock
+from webhooks import orders_webhook
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CREATE, PAID, PARTIAL, FULFILLED, DELIVERED, CANCELLED = (
@@ -191,7 +195,11 @@ async def test_a_shopify_order_moves_through_its_life(
     assert len({a["order_id"] for a in answers}) == 1
 
     [order] = await orders_of(api)
-    assert (order["external_id"], order["number"], order["status"]) == ("5937461723438", "1001", "fulfilled")
+    assert (order["external_id"], order["number"], order["status"]) == (
+        "shopify:5937461723438",
+        "1001",
+        "fulfilled",
+    )
     assert order["customer"] == {
         "name": "Maya Chen", "phone": "+14155552671", "email": "maya.chen@example.com", "instagram_id": None,
     }  # fmt: skip
@@ -323,14 +331,19 @@ async def test_a_newer_shopify_delivery_that_goes_backwards_is_acknowledged_and_
     unfulfilled = changed(
         "shopify", PAID, fulfillments=[], updated_at="2026-11-01T07:00:00-05:00", total_price="99.00"
     )
-    for _ in range(2):  # the refusal is not recorded: a retry is refused the same way, still with a 200
-        answer = await shopify_delivers(client, shop, unfulfilled, "orders/updated")
-        assert answer == {
-            "order_id": shipped["order_id"],
-            "status": "shipped",
-            "duplicate": False,
-            "ignored": "backwards",
-        }
+    answer = await shopify_delivers(client, shop, unfulfilled, "orders/updated", event_id="evt-back")
+    assert answer == {
+        "order_id": shipped["order_id"],
+        "status": "shipped",
+        "duplicate": False,
+        "ignored": "backwards",
+    }
+    # the ignored delivery is recorded: its retry is a duplicate, and still a 200
+    retry = await shopify_delivers(client, shop, unfulfilled, "orders/updated", event_id="evt-back")
+    assert retry == {**answer, "duplicate": True, "ignored": None}
+    # another delivery of the same state is no duplicate, and is ignored the same way
+    other = await shopify_delivers(client, shop, unfulfilled, "orders/updated", event_id="evt-back-2")
+    assert other == answer
     assert await snapshot(api) == before
 
     delivered = await shopify_delivers(client, shop, DELIVERED)
@@ -457,7 +470,7 @@ async def test_a_woocommerce_order_moves_through_its_life(
     assert len({a["order_id"] for a in answers}) == 1
 
     [order] = await orders_of(api)
-    assert (order["external_id"], order["number"]) == ("4521", "4521")
+    assert (order["external_id"], order["number"]) == ("woocommerce:4521", "4521")
     assert order["customer"] == {
         "name": "Lukas Becker", "phone": "+49301234567", "email": "lukas.becker@example.de", "instagram_id": None,
     }  # fmt: skip
@@ -487,8 +500,8 @@ async def test_cancelled_and_refunded_woocommerce_orders_land_cancelled(
         assert answer["status"] == "cancelled", name
         assert status_updates(await progress_of(api, answer["order_id"])) == ["cancelled"]
     orders = {o["external_id"]: o for o in await orders_of(api)}
-    assert orders["4522"]["customer"]["phone"] == "+14155550132"
-    assert orders["4523"]["customer"]["phone"] == "+4915123456789"
+    assert orders["woocommerce:4522"]["customer"]["phone"] == "+14155550132"
+    assert orders["woocommerce:4523"]["customer"]["phone"] == "+4915123456789"
 
     # a paid order that is refunded later moves there too
     await woo_delivers(client, shop, W_PROCESSING)
@@ -549,14 +562,16 @@ async def test_a_newer_woocommerce_delivery_that_goes_backwards_is_acknowledged_
     reopened = changed(
         "woocommerce", W_COMPLETED, status="processing", date_modified_gmt="2026-11-01T11:00:00"
     )
-    for delivery in ("a1", "a2"):
-        answer = await woo_delivers(client, shop, reopened, delivery_id=delivery)
-        assert answer == {
-            "order_id": completed["order_id"],
-            "status": "fulfilled",
-            "duplicate": False,
-            "ignored": "backwards",
-        }
+    answer = await woo_delivers(client, shop, reopened, delivery_id="a1")
+    assert answer == {
+        "order_id": completed["order_id"],
+        "status": "fulfilled",
+        "duplicate": False,
+        "ignored": "backwards",
+    }
+    # WooCommerce retries with another delivery id; the same modification is recorded, so a duplicate
+    retry = await woo_delivers(client, shop, reopened, delivery_id="a2")
+    assert retry == {**answer, "duplicate": True, "ignored": None}
     assert await snapshot(api) == before
 
 
@@ -679,3 +694,66 @@ async def test_outcomes_are_counted_per_platform(client: TestClient[Any, Any], s
         1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
     ]  # fmt: skip
     assert [metric(text, "woocommerce", o) for o in ("accepted", "backwards", "ping")] == [1.0, 1.0, 1.0]
+
+
+async def test_the_same_id_from_the_generic_webhook_and_the_platforms_is_three_orders(
+    client: TestClient[Any, Any], api: Api, shop: Shop
+) -> None:
+    """A shop feeding orders from several sources: each platform's ids live apart from the others'."""
+    generic = json.dumps(
+        {"event": "order.created", "order": {"id": "4521", "number": "4521", "status": "processing",
+                                             "customer": {"name": "Ana Lima"}}}
+    ).encode()  # fmt: skip
+    headers = {"X-Orderbot-Signature": orders_webhook.sign(shop.webhook_secret, generic)}
+    own = await answer_of(await client.post(f"/webhooks/orders/{shop.id}", data=generic, headers=headers))
+    woo = await woo_delivers(client, shop, W_PENDING, "order.created")
+    shop_order = await shopify_delivers(client, shop, changed("shopify", CREATE, id=4521), "orders/create")
+    for answer in (own, woo, shop_order):
+        assert (answer["duplicate"], answer["ignored"]) == (False, None)
+    assert (own["status"], woo["status"], shop_order["status"]) == ("processing", "pending", "pending")
+    assert len({own["order_id"], woo["order_id"], shop_order["order_id"]}) == 3
+
+    orders = {o["external_id"]: o for o in await orders_of(api)}
+    assert set(orders) == {"4521", "woocommerce:4521", "shopify:4521"}
+    assert orders["4521"]["customer"]["name"] == "Ana Lima"
+    assert orders["woocommerce:4521"]["customer"]["name"] == "Lukas Becker"
+    # a later WooCommerce update moves its own order only
+    moved = await woo_delivers(client, shop, W_COMPLETED)
+    assert (moved["order_id"], moved["status"]) == (woo["order_id"], "fulfilled")
+    assert (await api.get(f"/orders/{own['order_id']}"))["status"] == "processing"
+    assert (await api.get(f"/orders/{shop_order['order_id']}"))["status"] == "pending"
+
+
+async def test_the_service_ignores_a_backwards_event_only_when_asked(
+    db: Database, shop: Shop, clock: Clock
+) -> None:
+    service = OrderService(db, clock)
+    shipped = OrderData(
+        external_id="woocommerce:1", status=Status.SHIPPED, updated_at=clock() - timedelta(hours=2)
+    )
+    stored = (await service.apply_event(shop, "created", shipped)).order
+    back = OrderData(
+        external_id="woocommerce:1", status=Status.PENDING, updated_at=clock() - timedelta(hours=1),
+        total=Decimal("99"),
+    )  # fmt: skip
+
+    for _ in range(2):  # refused, and so not recorded: the same delivery is refused again
+        with pytest.raises(InvalidTransition):
+            await service.receive_event(shop, "woocommerce", "evt-1", "updated", back)
+    with pytest.raises(InvalidTransition):
+        await service.apply_event(shop, "updated", back, on_backwards="raise")
+
+    ignored = await service.apply_event(shop, "updated", back, on_backwards="ignore")
+    assert (ignored.order, ignored.duplicate, ignored.ignored) == (stored, False, "backwards")
+    received = await service.receive_event(
+        shop, "woocommerce", "evt-1", "updated", back, on_backwards="ignore"
+    )
+    assert (received.order, received.duplicate, received.ignored) == (stored, False, "backwards")
+    # recorded as done: a retry is a duplicate, whatever it asks for
+    modes: tuple[OnBackwards, ...] = ("ignore", "raise")
+    for on_backwards in modes:
+        again = await service.receive_event(
+            shop, "woocommerce", "evt-1", "updated", back, on_backwards=on_backwards
+        )
+        assert (again.order, again.duplicate) == (stored, True)
+    assert await db.orders.get(shop.id, stored.id) == stored

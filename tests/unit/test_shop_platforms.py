@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from channels import shopify, woocommerce
+from channels import shopify, signatures, woocommerce
 from orders.lifecycle import Status
 from orders.model import Customer, Item, Shop, ShopId, Tracking
+from webhooks import orders_webhook, schemas
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -64,6 +65,54 @@ def test_the_signature_is_the_base64_hmac_sha256_of_the_raw_body(module: Any) ->
     assert not module.signature_valid("s3cret", body, hex_digest)
 
 
+@pytest.mark.parametrize("module", [shopify, woocommerce, orders_webhook])
+def test_a_non_ascii_signature_header_is_refused_not_an_error(module: Any) -> None:
+    body = b'{"id": 1}'
+    good = module.sign("s3cret", body)
+    assert module.signature_valid("s3cret", body, good)
+    # "\udce9" is how the HTTP parser hands over a Latin-1 byte it could not decode as UTF-8
+    for header in (
+        "\u00e9",
+        "sha256=\u00e9",
+        "\udce9" * 44,
+        good + "\u00e9",
+        good[:-1] + "\u00e9",
+        "\u00e9" + good,
+    ):
+        assert not module.signature_valid("s3cret", body, header), header
+
+
+def test_signature_headers_are_compared_as_ascii_bytes() -> None:
+    expected = signatures.hex_hmac_sha256("s3cret", b"body")
+    assert expected == hmac.new(b"s3cret", b"body", hashlib.sha256).hexdigest()
+    assert (
+        signatures.base64_hmac_sha256("s3cret", b"body")
+        == base64.b64encode(hmac.new(b"s3cret", b"body", hashlib.sha256).digest()).decode()
+    )
+    assert signatures.header_matches(expected, expected)
+    assert signatures.header_matches(expected, f"\t{expected} \r")
+    for header in (
+        None,
+        "",
+        expected.upper(),
+        expected[:-1],
+        expected + "0",
+        expected[:-1] + "\u00e9",
+        "\udcff",
+    ):
+        assert not signatures.header_matches(expected, header), header
+
+
+def test_a_delivery_that_touches_no_order_is_answered_in_the_webhooks_shape() -> None:
+    answer = schemas.WebhookAccepted(ignored="ping")
+    assert answer.model_dump(mode="json") == {
+        "order_id": None,
+        "status": None,
+        "duplicate": False,
+        "ignored": "ping",
+    }
+
+
 def test_a_platform_secret_replaces_the_generated_webhook_secret() -> None:
     assert shopify.signing_secret(shop()) == "generated"
     assert woocommerce.signing_secret(shop()) == "generated"
@@ -99,7 +148,7 @@ def test_each_shopify_fixture_maps_to_its_status(name: str, topic: str, status: 
 
 def test_a_shopify_order_keeps_its_details() -> None:
     data = shopify_event("orders_create_pending.json", "orders/create").data
-    assert data.external_id == "5937461723438"
+    assert data.external_id == "shopify:5937461723438"
     assert data.number == "1001"
     # no phone on the order or the customer: the shipping address's, read in its country
     assert data.customer == Customer(name="Maya Chen", phone="+14155552671", email="maya.chen@example.com")
@@ -244,6 +293,12 @@ def test_shopify_number_falls_back_to_the_order_number() -> None:
     assert shopify.to_event("orders/paid", order).data.number == "1001"
     order = shopify.ShopifyOrder.model_validate(with_changes("orders_paid.json", name="ACME-1001-X"))
     assert shopify.to_event("orders/paid", order).data.number == "ACME-1001-X"
+    # neither: Shopify's id, without the prefix the external id carries
+    order = shopify.ShopifyOrder.model_validate(
+        with_changes("orders_paid.json", name=" # ", order_number=None)
+    )
+    data = shopify.to_event("orders/paid", order).data
+    assert (data.external_id, data.number) == ("shopify:5937461723438", "5937461723438")
 
 
 @pytest.mark.parametrize(
@@ -251,6 +306,7 @@ def test_shopify_number_falls_back_to_the_order_number() -> None:
     [
         ({"id": None}, "id"),
         ({"id": ""}, "id"),
+        ({"id": "   "}, "id"),
         ({"updated_at": None}, "updated_at"),
         ({"updated_at": "yesterday"}, "updated_at"),
         ({"updated_at": "2026-10-30T10:15:23"}, "updated_at"),  # Shopify always sends an offset
@@ -336,7 +392,7 @@ def test_a_woocommerce_order_keeps_its_details() -> None:
     event = woo_event("order_pending.json", "order.created")
     data = event.data
     assert event.event_id == "4521@2026-10-30T14:15:03+00:00"
-    assert (data.external_id, data.number) == ("4521", "4521")
+    assert (data.external_id, data.number) == ("woocommerce:4521", "4521")
     assert data.customer == Customer(
         name="Lukas Becker", phone="+49301234567", email="lukas.becker@example.de"
     )
@@ -348,6 +404,17 @@ def test_a_woocommerce_order_keeps_its_details() -> None:
     assert data.tracking is None
     assert data.created_at == utc(2026, 10, 30, 14, 15, 2)
     assert data.updated_at == utc(2026, 10, 30, 14, 15, 3)
+
+
+def test_a_woocommerce_number_falls_back_to_the_unprefixed_id() -> None:
+    for number in (None, "", "  "):
+        payload = fixture("woocommerce", "order_pending.json")
+        payload["number"] = number
+        data = woocommerce.to_event("order.updated", woocommerce.WooOrder.model_validate(payload)).data
+        assert (data.external_id, data.number) == ("woocommerce:4521", "4521"), number
+    payload["number"] = "KR-2026-0042"
+    data = woocommerce.to_event("order.updated", woocommerce.WooOrder.model_validate(payload)).data
+    assert (data.external_id, data.number) == ("woocommerce:4521", "KR-2026-0042")
 
 
 def test_woocommerce_event_ids_are_the_order_and_its_modification() -> None:
@@ -398,6 +465,7 @@ def test_woocommerce_phones_fall_back_to_the_shipping_address() -> None:
     ("changes", "field"),
     [
         ({"id": None}, "id"),
+        ({"id": " "}, "id"),
         ({"status": None}, "status"),
         ({"date_modified_gmt": None}, "date_modified_gmt"),
         ({"date_modified_gmt": ""}, "date_modified_gmt"),

@@ -1,0 +1,72 @@
+"""Reading the loose contact and id fields shop platforms send: names, emails, phone numbers, ids.
+
+Pure functions, shared by the platform adapters (``channels.shopify``, ``channels.woocommerce``). Each takes
+what a platform may send (missing, blank, padded, the wrong type) and returns the clean value or None.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import phonenumbers
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+
+__all__ = ["Contact", "ExternalId", "e164", "first_e164", "id_text", "is_email", "join", "text"]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def text(value: str | None) -> str | None:
+    """``value`` without surrounding whitespace; None when it is missing or blank."""
+    return (value.strip() or None) if value else None
+
+
+def join(*parts: str | None) -> str | None:
+    """The non-blank ``parts``, stripped and joined with spaces (first and last name); None when none."""
+    return " ".join(p.strip() for p in parts if p and p.strip()) or None
+
+
+def is_email(value: str | None) -> bool:
+    """Whether ``value`` (surrounding whitespace aside) looks like an email address."""
+    return value is not None and len(value) <= 254 and _EMAIL.match(value.strip()) is not None
+
+
+def e164(raw: str | None, region: str | None) -> str | None:
+    """``raw`` as an E.164 number (read in ``region`` when it has no country code); None when invalid."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw, region.upper() if region else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def first_e164(candidates: list[tuple[str | None, str | None]]) -> str | None:
+    """The first of ``(raw, region)`` candidates that is a valid number, as E.164; None when none is."""
+    return next((p for p in (e164(raw, region) for raw, region in candidates) if p), None)
+
+
+def id_text(value: Any) -> Any:
+    """An integer id as text (platforms send ids as JSON numbers); anything else unchanged, for validation."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+# The constraints come first so that they apply to the text ``id_text`` makes (placed after a validator they
+# are checked before stripping, and a blank id would pass as "").
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), BeforeValidator(id_text)]  # fmt: skip
+"""A platform's id for an order: a number or a non-blank string of at most 100 characters, kept as text."""
+
+
+class Contact(BaseModel):
+    """The person fields a platform's customer or address carries (as sent: unchecked, possibly blank)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
