@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bot.ai import build_ai
 from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier
@@ -39,6 +40,9 @@ from webhooks.metrics import Metrics
 from webhooks.middleware import errors, metrics
 from webhooks.orders_webhook import order_event
 from webhooks.settings import Settings
+
+#: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
+AI_CONCURRENCY = 32
 
 
 def utc_now() -> datetime:
@@ -102,14 +106,18 @@ def _core(
     async def database(app: web.Application) -> AsyncIterator[None]:
         db = database_for(settings)
         await db.ensure_indexes()
+        ai = build_ai(settings, clock=clock, concurrency=AI_CONCURRENCY)  # None: rules and templates only
         app[DATABASE] = db
         app[SHOPS] = ShopDirectory(db.shops, clock)
-        app[SERVICE] = OrderService(db, clock, advisor or RulesAdvisor())
-        app[INBOX] = inbox = Inbox(db, clock, Conversation(app[SERVICE], clock))
+        app[SERVICE] = OrderService(db, clock, advisor or (ai.advisor if ai else RulesAdvisor()))
+        conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
+        app[INBOX] = inbox = Inbox(db, clock, conversation)
         recovery = asyncio.create_task(inbox.recover())
         yield
         recovery.cancel()
         await inbox.drain()
+        if ai is not None:
+            await ai.aclose()
         await db.close()
 
     app.cleanup_ctx.append(database)
