@@ -9,7 +9,7 @@ from bot.conversation import Conversation
 from bot.inbox import FloodLimit, Inbox
 from channels.base import ChannelName, OutboundMessage
 from channels.console import ConsoleChannel
-from orders.model import ShopId
+from orders.model import Shop, ShopId
 from orders.service import OrderService
 
 
@@ -28,6 +28,21 @@ async def chat(
     shop = await db.shops.get(ShopId(shop_id))
     inbox = Inbox(db, clock, Conversation(service, clock, console_style=style), FloodLimit(messages=1000))
     console = ConsoleChannel(write)
+    try:
+        await _converse(shop, phone, inbox, console, read, clock)
+    finally:
+        await inbox.close()
+
+
+async def _converse(
+    shop: Shop,
+    phone: str,
+    inbox: Inbox,
+    console: ConsoleChannel,
+    read: Callable[[], Awaitable[str | None]],
+    clock: Callable[[], datetime],
+) -> None:
+    db = inbox.db
     while (line := await read()) is not None:
         if not line.strip():
             continue

@@ -7,10 +7,11 @@ detailed; Telegram (staff) is compact; the console is plain.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orders.lifecycle import Status, next_status, progress
 
@@ -19,10 +20,20 @@ GSM7 = frozenset(
     "¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 SMS_SEGMENT = 160
+# Characters outside GSM-7's basic set that have a faithful plain stand-in (the rest lose their accents, or
+# go). The GSM-7 extension characters (€ [ ] { } ~ ^ | \) cost two septets and some phones show them badly.
 _GSM7_REPLACEMENTS = {
-    "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-    "\u2026": "...", "\u00a0": " ",
+    "\u2019": "'", "\u2018": "'", "\u201a": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2026": "...", "\u2022": "-", "\u00b7": ".", "\u00d7": "x", "\u00f7": "/", "\u2044": "/",
+    "\u2192": "->", "\u2190": "<-", "\u20ac": "EUR", "[": "(", "]": ")", "{": "(", "}": ")",
+    "\\": "/", "|": "/", "~": "-", "^": "",
 }  # fmt: skip
+# Links are kept working rather than made pretty: inside one, other characters are percent-encoded.
+_URL = re.compile(  # "https://…", "www.…" or "ups.com/…", without the sentence's closing punctuation
+    r"(?<![\w.-])(?:https?://|www\.|[\w-]+(?:\.[\w-]+)+/)(?:\S*[^\s.,;:!?)\]'\"])?", re.IGNORECASE
+)
 
 _STATUS_WORDS = {
     Status.PENDING: "received and waiting to be processed",
@@ -79,25 +90,64 @@ class Composed:
 
 
 def to_gsm7(text: str) -> str:
-    """Only characters every phone can show in one GSM-7 SMS: accents stripped, quotes made plain."""
-    out = []
-    for original in text:
-        ch = _GSM7_REPLACEMENTS.get(original, original)
-        if all(c in GSM7 for c in ch):
-            out.append(ch)
-            continue
-        plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-        out.append("".join(c for c in plain if c in GSM7))
-    return " ".join("".join(out).split(" ")).replace("  ", " ").strip()
+    """Only characters every phone can show in one GSM-7 SMS: accents stripped, quotes made plain.
+
+    GSM-7 characters are kept as they are, so the result is never longer than needed and converting twice
+    changes nothing; spaces are collapsed and trimmed. Links keep working: inside a URL, other characters
+    are percent-encoded instead of replaced.
+    """
+    text = unicodedata.normalize("NFC", text)
+    out, at = [], 0
+    for url in _URL.finditer(text):
+        out.append(_plain_gsm7(text[at : url.start()]))
+        out.append("".join(ch if ch in GSM7 else _percent_encoded(ch) for ch in url.group(0)))
+        at = url.end()
+    out.append(_plain_gsm7(text[at:]))
+    tidy = re.sub(r" {2,}", " ", "".join(out))
+    return re.sub(r" ?([\r\n]) ?", r"\1", tidy).strip()
+
+
+def _plain_gsm7(text: str) -> str:
+    return "".join(_gsm7_char(ch) for ch in text)
+
+
+def _gsm7_char(ch: str) -> str:
+    if ch in GSM7:
+        return ch
+    if ch in _GSM7_REPLACEMENTS:
+        return _GSM7_REPLACEMENTS[ch]
+    if ch.isspace():
+        return " "
+    parts = unicodedata.normalize("NFKD", ch)  # "é" → "e" + accent, "ﬁ" → "fi", "½" → "1/2"
+    return "".join(c if c in GSM7 else _GSM7_REPLACEMENTS.get(c, "") for c in parts if not c.isspace())
+
+
+def _percent_encoded(ch: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in ch.encode("utf-8", "surrogatepass"))
 
 
 def local_time(at: datetime, timezone: str) -> str:
-    """``25 Nov, 14:05`` in the shop's time zone."""
-    return at.astimezone(ZoneInfo(timezone)).strftime("%d %b, %H:%M")
+    """``25 Nov, 14:05`` in the shop's time zone (UTC when it is unknown; naive times are UTC)."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(zone).strftime("%d %b, %H:%M")
+
+
+def _one_line(value: str | None) -> str:
+    """A value from the shop's data, flattened so that it cannot break a message's layout."""
+    return " ".join((value or "").split())
 
 
 def _status_line(order: OrderFacts) -> str:
-    return f"Order #{order.number} is {_STATUS_WORDS[order.status]}"
+    return f"Order #{_one_line(order.number)} is {_STATUS_WORDS[order.status]}"
+
+
+def _progress(order: OrderFacts, suffix: str = "") -> str:
+    """`` (75%)``; nothing for a cancelled order, where "0% done" would only confuse."""
+    return "" if order.status == Status.CANCELLED else f" ({progress(order.status)}%{suffix})"
 
 
 def _next_line(order: OrderFacts) -> str | None:
@@ -106,10 +156,10 @@ def _next_line(order: OrderFacts) -> str | None:
 
 
 def _tracking(order: OrderFacts) -> str | None:
-    if order.tracking_url:
-        return order.tracking_url
-    if order.tracking_number:
-        return f"{order.carrier or 'tracking'} {order.tracking_number}".strip()
+    if url := _one_line(order.tracking_url):
+        return url
+    if number := _one_line(order.tracking_number):
+        return f"{_one_line(order.carrier) or 'tracking'} {number}"
     return None
 
 
@@ -120,7 +170,7 @@ def order_status(order: OrderFacts, voice: Voice, style: str) -> Composed:
 
 
 def _status_sms(order: OrderFacts, voice: Voice, style: str) -> Composed:
-    parts = [f"{_status_line(order)} ({progress(order.status)}%)."]
+    parts = [f"{_status_line(order)}{_progress(order)}."]
     tracking, nxt = _tracking(order), _next_line(order)
     if tracking:
         parts.append(f"Track: {tracking}")
@@ -132,7 +182,7 @@ def _status_sms(order: OrderFacts, voice: Voice, style: str) -> Composed:
 def _status_chat(order: OrderFacts, voice: Voice, style: str) -> Composed:
     hello = "Hey" if style == "instagram" else "Hi"
     hello = f"{hello} {voice.first_name}! " if voice.first_name else f"{hello}! "
-    lines = [f"{hello}{_STATUS_EMOJI[order.status]} {_status_line(order)} ({progress(order.status)}% done)."]
+    lines = [f"{hello}{_STATUS_EMOJI[order.status]} {_status_line(order)}{_progress(order, ' done')}."]
     if nxt := _next_line(order):
         lines.append(nxt)
     if tracking := _tracking(order):
@@ -144,14 +194,26 @@ def _status_chat(order: OrderFacts, voice: Voice, style: str) -> Composed:
 
 
 def _status_email(order: OrderFacts, voice: Voice, style: str) -> Composed:
-    subject = f"{voice.shop_name}: order #{order.number} is {_STATUS_WORDS[order.status]}"
-    lines = [f"Dear {voice.first_name or 'customer'},", "", f"{_status_line(order)}."]
+    subject = (
+        f"{_one_line(voice.shop_name)}: order #{_one_line(order.number)} is {_STATUS_WORDS[order.status]}"
+    )
+    lines = [
+        f"Dear {voice.first_name or 'customer'},",
+        "",
+        f"{_status_line(order)}{_progress(order, ' complete')}.",
+    ]
     if order.items:
-        lines += ["", "Items:", *[f"  - {item}" for item in order.items]]
-    if order.total:
-        lines.append(f"Total: {order.total} {order.currency or ''}".rstrip())
-    if tracking := _tracking(order):
-        lines += ["", f"Tracking: {tracking}"]
+        lines += ["", "Items:", *[f"  - {_one_line(item)}" for item in order.items]]
+    if total := _one_line(order.total):
+        lines.append(f"Total: {total} {_one_line(order.currency)}".rstrip())
+    number, url = _one_line(order.tracking_number), _one_line(order.tracking_url)
+    if number or url:
+        lines.append("")
+    if number:
+        carrier = _one_line(order.carrier)
+        lines.append(f"Tracking number: {carrier} {number}" if carrier else f"Tracking number: {number}")
+    if url:
+        lines.append(f"Track your parcel: {url}")
     if nxt := _next_line(order):
         lines += ["", nxt]
     when = local_time(order.updated_at, voice.timezone)
@@ -160,7 +222,7 @@ def _status_email(order: OrderFacts, voice: Voice, style: str) -> Composed:
 
 
 def _status_plain(order: OrderFacts, voice: Voice, style: str) -> Composed:
-    lines = [f"{_status_line(order)} ({progress(order.status)}%)."]
+    lines = [f"{_status_line(order)}{_progress(order)}."]
     if nxt := _next_line(order):
         lines.append(nxt)
     if tracking := _tracking(order):
@@ -170,20 +232,41 @@ def _status_plain(order: OrderFacts, voice: Voice, style: str) -> Composed:
 
 
 def sms_text(body: str, voice: Voice) -> str:
-    """GSM-7 only, signed, and cut to one segment when the signature still fits."""
-    signature = f" -{to_gsm7(voice.signature or voice.shop_name)}"
+    """GSM-7 only, signed, and cut to one segment when the signature still fits.
+
+    A body that fits with its signature is sent whole. A longer one is cut at a word with "..." so that
+    the message is one segment, unless that would cut or drop a link (the part a customer needs) or the
+    signature leaves less than 60 characters for the body: then it goes whole, over several segments.
+    """
+    signature = _sms_signature(voice)
     text = to_gsm7(body)
     if len(text) + len(signature) <= SMS_SEGMENT:
         return text + signature
-    room = SMS_SEGMENT - len(signature) - 3
-    if room >= 60 and "http" not in text[room:]:
-        return text[:room].rstrip() + "..." + signature
-    return text + signature
+    cut = _cut_point(text, SMS_SEGMENT - len(signature) - len("..."))
+    return text + signature if cut is None else text[:cut] + "..." + signature
+
+
+def _sms_signature(voice: Voice) -> str:
+    """`` -Bean There``: the signature (or shop name) in GSM-7 on one line; none if nothing of it is left."""
+    for name in (voice.signature, voice.shop_name):
+        if plain := " ".join(to_gsm7(name or "").split()):
+            return f" -{plain}"
+    return ""
+
+
+def _cut_point(text: str, room: int) -> int | None:
+    """Where to cut ``text`` to keep at most ``room`` characters: at a word, never inside a link."""
+    ends = [url.end() for url in _URL.finditer(text)]
+    if room < 60 or any(end > room for end in ends):
+        return None
+    space = text.rfind(" ", room - 20, room + 1)
+    cut = len(text[: space if space > 0 else room].rstrip(" .,;:-"))
+    return max([cut, *ends])
 
 
 def several_orders(orders: list[OrderFacts], voice: Voice, style: str) -> Composed:
     """A short list of the customer's latest orders."""
-    lines = [f"#{o.number}: {o.status.value} ({progress(o.status)}%)" for o in orders]
+    lines = [f"#{_one_line(o.number)}: {o.status.value}{_progress(o)}" for o in orders]
     if style == "sms":
         return Composed(sms_text("Your orders: " + "; ".join(lines), voice))
     lead = {"whatsapp": "Here are your latest orders 📋", "instagram": "Here are your latest orders 📋"}.get(
@@ -221,9 +304,10 @@ def canned(kind: str, voice: Voice, style: str, **values: str) -> Composed:
     if style == "sms":
         return Composed(sms_text(text, voice))
     if style in ("whatsapp", "instagram") and kind in _EMOJI:
-        name = f" {voice.first_name}" if voice.first_name and kind in ("greeting", "thanks") else ""
-        if kind == "greeting":
-            text = text.replace("Hi!", f"Hi{name}!", 1)
+        if voice.first_name and kind == "greeting":
+            text = text.replace("Hi!", f"Hi {voice.first_name}!", 1)
+        if voice.first_name and kind == "thanks":
+            text = text.replace("You're welcome!", f"You're welcome, {voice.first_name}!", 1)
         return Composed(f"{text} {_EMOJI[kind]}")
     return Composed(text)
 

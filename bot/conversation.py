@@ -16,7 +16,7 @@ from typing import Protocol
 
 from bot import composer
 from bot.composer import Composed, OrderFacts, Voice
-from bot.intents import Intent, Parsed, parse
+from bot.intents import Intent, Parsed, is_carrier_keyword, parse
 from orders.lifecycle import ACTIVE, TERMINAL
 from orders.model import (
     CustomerRecord,
@@ -138,8 +138,10 @@ class Conversation:
         match parsed.intent:
             case Intent.OPT_OUT:
                 await self.db.customers.set_opt_out(shop.id, customer.id, channel, True)
-                # Twilio answers STOP on SMS itself and blocks anything we send after it.
-                return Answer(None if channel == "sms" else say("opted_out"))
+                # Twilio answers its own keywords (STOP, ...) on SMS and blocks anything we send after them;
+                # other ways of saying it ("stop sending me updates") get our confirmation.
+                twilio_handles_it = channel == "sms" and is_carrier_keyword(text)
+                return Answer(None if twilio_handles_it else say("opted_out"))
             case Intent.OPT_IN:
                 await self.db.customers.set_opt_out(shop.id, customer.id, channel, False)
                 return Answer(say("opted_in"))

@@ -6,13 +6,13 @@ A webhook answers after ``accept`` has stored the message, not after the reply i
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.work import WorkQueue
 from channels.base import ChannelName, InboundMessage
 from orders.model import (
     Attachment,
@@ -47,8 +47,12 @@ class FloodLimit:
 
 
 class Inbox:
-    """Stores inbound messages on the webhook's path (one write when the sender is known) and handles
-    them in background tasks, at most ``concurrency`` at a time; beyond that they wait for ``recover``."""
+    """Stores inbound messages on the webhook's path (one write when the sender is known) and hands them to
+    ``concurrency`` background workers through a bounded queue.
+
+    The workers are few on purpose: under a burst the acknowledgements keep the database's attention and
+    the answers follow at their own pace. What overflows the queue stays ``received`` for ``recover``.
+    """
 
     def __init__(
         self,
@@ -56,14 +60,14 @@ class Inbox:
         clock: Callable[[], datetime],
         handler: InboxHandler | None = None,
         flood: FloodLimit | None = None,
-        concurrency: int = 64,
+        concurrency: int = 8,
+        backlog: int = 5000,
     ) -> None:
         self.db = db
         self.clock = clock
         self.handler = handler
         self.flood = flood or FloodLimit()
-        self.concurrency = concurrency
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.work = WorkQueue("inbox", concurrency, backlog)
         self._customer_ids: dict[tuple[str, str], CustomerId] = {}
 
     async def accept(self, shop: Shop, inbound: InboundMessage) -> Message | None:
@@ -86,8 +90,7 @@ class Inbox:
         )
         if not await self.db.messages.add(message):
             return None
-        if len(self._tasks) < self.concurrency:
-            self._spawn(shop, message)
+        self._enqueue(shop, message)
         return message
 
     async def _customer_id(self, shop: Shop, inbound: InboundMessage, now: datetime) -> CustomerId:
@@ -108,10 +111,8 @@ class Inbox:
         self._customer_ids[key] = customer.id
         return customer.id
 
-    def _spawn(self, shop: Shop, message: Message) -> None:
-        task = asyncio.create_task(self.process(shop, message))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _enqueue(self, shop: Shop, message: Message) -> None:
+        self.work.submit(lambda: self.process(shop, message))
 
     async def process(self, shop: Shop, message: Message) -> None:
         """Open the customer's window, apply the flood limit, hand the message to the engine, mark it done.
@@ -157,6 +158,8 @@ class Inbox:
         return handled
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """Let in-flight handling finish (graceful shutdown); what does not finish is recovered later."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+        """Wait until queued messages are handled (tests, graceful shutdown); the rest are recovered later."""
+        await self.work.drain(timeout)
+
+    async def close(self) -> None:
+        await self.work.close()

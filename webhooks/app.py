@@ -111,11 +111,12 @@ def _core(
         app[SHOPS] = ShopDirectory(db.shops, clock)
         app[SERVICE] = OrderService(db, clock, advisor or (ai.advisor if ai else RulesAdvisor()))
         conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
-        app[INBOX] = inbox = Inbox(db, clock, conversation)
+        app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         recovery = asyncio.create_task(inbox.recover())
         yield
         recovery.cancel()
         await inbox.drain()
+        await inbox.close()
         if ai is not None:
             await ai.aclose()
         await db.close()

@@ -21,7 +21,7 @@ from channels.base import DeliveryUpdate, InboundMessage
 from channels.instagram import SIGNATURE_HEADER, InstagramChannel
 from orders.model import DeliveryState, Shop
 from webhooks.inbound import webhook_request
-from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, INSTAGRAM, METRICS, SETTINGS
+from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, INSTAGRAM, METRICS, SETTINGS, SHOPS
 from webhooks.middleware import ApiError
 from webhooks.settings import Settings
 
@@ -116,7 +116,9 @@ async def _store(request: web.Request, events: Sequence[InboundMessage | Deliver
                     await listener.on_delivery(updated)
             continue
         if event.recipient not in shops:
-            shops[event.recipient] = await db.shops.by_address("instagram_id", event.recipient)
+            shops[event.recipient] = await request.config_dict[SHOPS].by_address(
+                "instagram_id", event.recipient
+            )
         shop = shops[event.recipient]
         if shop is None:
             log.warning("Instagram message for account %s, which no shop owns: skipped", event.recipient)

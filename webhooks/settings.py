@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     gemini_base_url: str | None = Field(None, validation_alias="ORDERBOT_GEMINI_BASE_URL")
 
     max_body_bytes: int = Field(1024 * 1024, validation_alias="ORDERBOT_MAX_BODY_BYTES", gt=0)
+    inbox_workers: int = Field(2, validation_alias="ORDERBOT_INBOX_WORKERS", ge=0, le=256)
 
     @property
     def base_url(self) -> str:

@@ -17,7 +17,7 @@ from channels.base import ChannelName, DeliveryUpdate, InboundMessage, WebhookRe
 from channels.twilio import EMPTY_TWIML, TwilioChannels, mask, open_twilio
 from orders.model import DeliveryState
 from webhooks.inbound import webhook_request
-from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, METRICS, SETTINGS, TWILIO
+from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, METRICS, SETTINGS, SHOPS, TWILIO
 from webhooks.middleware import ApiError
 from webhooks.settings import Settings
 
@@ -91,8 +91,7 @@ async def inbound_message(request: web.Request) -> web.Response:
         _outcome(request, "invalid")
         raise ApiError(400, "malformed", "not an incoming message")
     inbound = items[0]
-    db = request.config_dict[DATABASE]
-    shop = await db.shops.by_address(_ADDRESS_FIELDS[inbound.channel], inbound.recipient)
+    shop = await request.config_dict[SHOPS].by_address(_ADDRESS_FIELDS[inbound.channel], inbound.recipient)
     if shop is None:
         _outcome(request, "unknown_shop")
         log.info("%s message to %s, which no shop uses", inbound.channel, mask(inbound.recipient))

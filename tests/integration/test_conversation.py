@@ -178,6 +178,16 @@ async def test_stop_silences_the_channel_until_start(
     assert "#1042" in reply_text(await say(inbox, shop, clock, "1042", channel=ChannelName.SMS))
 
 
+async def test_other_ways_of_opting_out_get_our_confirmation(
+    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+) -> None:
+    """Twilio only confirms its exact keywords; "stop sending me updates" is ours to confirm."""
+    assert "won't get more messages" in reply_text(
+        await say(inbox, shop, clock, "stop sending me updates", channel=ChannelName.SMS)
+    )
+    assert await say(inbox, shop, clock, "where is 1042", channel=ChannelName.SMS) == []
+
+
 async def test_instagram_links_only_with_matching_details(
     inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
 ) -> None:
@@ -230,7 +240,7 @@ async def test_messages_left_unprocessed_by_a_crash_are_recovered(
     service: OrderService, shop: Shop, clock: Clock
 ) -> None:
     crashed = Inbox(service.db, clock, handler=None)
-    crashed.concurrency = 0  # the process dies right after the 200: nothing handles the message
+    crashed.work.workers = 0  # the process dies right after the 200: nothing handles the message
     message = await crashed.accept(
         shop, InboundMessage(ChannelName.WHATSAPP, "SMcrash", ANA, shop.id, "hello", clock())
     )

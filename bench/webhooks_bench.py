@@ -1,0 +1,262 @@
+"""Webhook ingestion benchmark: signed Twilio and Shopify webhooks against the service, beside a bare
+aiohttp handler that does only the same database insert, at 8 and 32 concurrent clients.
+
+Usage::
+
+    .venv/bin/python bench/webhooks_bench.py [--requests 2000] [--levels 8 32]
+
+Everything runs on loopback in separate processes: the embedded database, ``orderbot web`` (one web
+process, as deployed), the bare handler, and this load generator. It prints requests/s and p50/p99 per
+target and level, and the service's share of the bare handler's throughput. It always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+from orders.service import new_shop
+from orders.store import open_database
+from webhooks.embedded import embedded_mongodb
+
+AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+PUBLIC_URL = "https://bench.orderbot.example"
+SHOP_SMS, SHOP_WHATSAPP = "+14155550100", "+14155238886"
+
+BARE_SERVER = textwrap.dedent(
+    """
+    import os, secrets, sys
+    from aiohttp import web
+    from pymongo import AsyncMongoClient
+
+    async def app():
+        client = AsyncMongoClient(os.environ["MONGODB_URI"])
+        collection = client[os.environ["MONGODB_DB"]]["bare"]
+        async def handle(request):
+            body = await request.read()
+            await collection.insert_one({"_id": secrets.token_hex(10), "len": len(body)})
+            return web.Response(text="ok")
+        application = web.Application()
+        application.router.add_post("/{tail:.*}", handle)
+        return application
+
+    web.run_app(app(), host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+    """
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Result:
+    target: str
+    clients: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+    log = Path(env["ORDERBOT_DATA_DIR"]) / f"process-{port}.log"
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if proc.poll() is not None:
+                raise SystemExit(f"{args[-2:]} exited: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def twilio_requests(count: int) -> list[Request]:
+    validator = RequestValidator(AUTH_TOKEN)
+    made = []
+    for index in range(count):
+        channel = "whatsapp:" if index % 2 else ""
+        params = {
+            "MessageSid": f"SM{secrets.token_hex(16)}",
+            "AccountSid": "AC" + "0" * 32,
+            "From": f"{channel}+1415555{index % 500:04d}",
+            "To": f"{channel}{SHOP_WHATSAPP if channel else SHOP_SMS}",
+            "Body": "hey where is my order 1042?",
+            "NumMedia": "0",
+        }
+        body = "&".join(f"{k}={aiohttp.helpers.quote(v, safe='')}" for k, v in params.items()).encode()
+        signature = validator.compute_signature(f"{PUBLIC_URL}/webhooks/twilio/messages", params)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+        made.append(Request("/webhooks/twilio/messages", body, headers))
+    return made
+
+
+def shopify_requests(count: int, shop_id: str, secret: str) -> list[Request]:
+    made = []
+    now = datetime.now(UTC).isoformat()
+    for index in range(count):
+        order = {
+            "id": 5_000_000 + index, "name": f"#{10_000 + index}", "order_number": 10_000 + index,
+            "financial_status": "paid", "fulfillment_status": None, "cancelled_at": None,
+            "created_at": now, "updated_at": now, "currency": "USD", "total_price": "29.00",
+            "email": f"buyer{index}@example.com", "phone": None,
+            "customer": {"first_name": "Ana", "last_name": "Lima", "email": f"buyer{index}@example.com"},
+            "line_items": [{"title": "House Espresso 1 kg", "quantity": 1, "price": "29.00"}],
+            "fulfillments": [],
+        }  # fmt: skip
+        body = json.dumps(order).encode()
+        signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Hmac-Sha256": signature,
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Event-Id": secrets.token_hex(12),
+            "X-Shopify-Webhook-Id": secrets.token_hex(12),
+        }
+        made.append(Request(f"/webhooks/shopify/{shop_id}", body, headers))
+    return made
+
+
+async def drive(base: str, requests: list[Request], clients: int) -> tuple[float, list[float], int]:
+    """Send every request with ``clients`` concurrent keep-alive connections; (seconds, latencies, errors)."""
+    queue = iter(requests)
+    latencies: list[float] = []
+    errors = 0
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        for request in queue:
+            started = time.perf_counter()
+            async with session.post(
+                base + request.path, data=request.body, headers=request.headers
+            ) as answer:
+                await answer.read()
+                if answer.status >= 300:
+                    errors += 1
+            latencies.append(time.perf_counter() - started)
+
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+        return time.perf_counter() - started, latencies, errors
+
+
+def measure(target: str, base: str, make: Callable[[int], list[Request]], total: int, clients: int) -> Result:
+    asyncio.run(drive(base, make(min(200, total)), clients))  # warm up connections, caches, indexes
+    seconds, latencies, errors = asyncio.run(drive(base, make(total), clients))
+    cuts = statistics.quantiles(latencies, n=100)
+    return Result(target, clients, len(latencies) / seconds, cuts[49] * 1000, cuts[98] * 1000, errors)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--levels", type=int, nargs="+", default=[8, 32])
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, embedded_mongodb(Path(tmp) / "var") as uri:
+        db_name = f"bench_{secrets.token_hex(4)}"
+
+        async def create_shop() -> tuple[str, str]:
+            db = open_database(uri, db_name)
+            await db.ensure_indexes()
+            shop = new_shop(
+                "Bench Coffee", datetime.now(UTC), sms_number=SHOP_SMS, whatsapp_number=SHOP_WHATSAPP
+            )
+            await db.shops.add(shop)
+            await db.close()
+            return shop.id, shop.webhook_secret
+
+        shop_id, secret = asyncio.run(create_shop())
+        env = {**os.environ, "MONGODB_URI": uri, "MONGODB_DB": db_name, "ORDERBOT_PUBLIC_URL": PUBLIC_URL,
+               "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "ORDERBOT_SECRET_KEY": "bench-" + "k" * 40,
+               "ORDERBOT_DATA_DIR": str(Path(tmp) / "var")}  # fmt: skip
+        service_port, bare_port = free_port(), free_port()
+        results: list[Result] = []
+        bare_script = Path(tmp) / "bare.py"
+        bare_script.write_text(BARE_SERVER)
+        with process([sys.executable, str(bare_script), str(bare_port)], env, bare_port):
+            for clients in args.levels:
+                results.append(
+                    measure(
+                        "bare insert",
+                        f"http://127.0.0.1:{bare_port}",
+                        twilio_requests,
+                        args.requests,
+                        clients,
+                    )
+                )
+        service = [sys.executable, "-m", "webhooks.cli", "web", "--port", str(service_port)]
+        with process(service, {**env, "PYTHONWARNINGS": "ignore"}, service_port):
+            base = f"http://127.0.0.1:{service_port}"
+            for clients in args.levels:
+                results.append(measure("twilio", base, twilio_requests, args.requests, clients))
+                results.append(
+                    measure(
+                        "shopify",
+                        base,
+                        lambda n: shopify_requests(n, shop_id, secret),
+                        args.requests,
+                        clients,
+                    )
+                )
+
+    bare = {r.clients: r for r in results if r.target == "bare insert"}
+    print(f"\n{'target':<12} {'clients':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}  vs bare")
+    for r in results:
+        base_r = bare[r.clients]
+        share = (
+            ""
+            if r is base_r
+            else (
+                f"{r.rps / base_r.rps:5.0%} of req/s, p99 x{r.p99_ms / base_r.p99_ms:.1f} "
+                f"({'PASS' if r.rps >= 0.6 * base_r.rps and r.p99_ms <= 2 * base_r.p99_ms else 'FAIL'})"
+            )
+        )
+        print(
+            f"{r.target:<12} {r.clients:>7} {r.rps:>8.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {r.errors:>6}  {share}"
+        )
+    print("\ntarget: at least 60% of the bare handler's requests/s and a p99 at most twice its p99")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

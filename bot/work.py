@@ -1,0 +1,60 @@
+"""A bounded queue of background work with a fixed number of workers.
+
+Webhooks acknowledge once a delivery is durably stored and leave the rest to these workers. They are few
+on purpose: under a burst the acknowledgements keep the database's attention and the work follows at its
+own pace. What overflows the queue is still stored, and the periodic recovery picks it up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class WorkQueue:
+    def __init__(self, name: str, workers: int, backlog: int = 5000) -> None:
+        self.name = name
+        self.workers = workers
+        self.backlog = backlog
+        self._queue: asyncio.Queue[Callable[[], Awaitable[object]]] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def submit(self, job: Callable[[], Awaitable[object]]) -> bool:
+        """Queue ``job``; False when there are no workers or the backlog is full (recovery will do it)."""
+        if self.workers <= 0:
+            return False
+        if self._queue is None:
+            self._queue = asyncio.Queue(maxsize=self.backlog)
+            self._tasks = [asyncio.create_task(self._work(self._queue)) for _ in range(self.workers)]
+        try:
+            self._queue.put_nowait(job)
+        except asyncio.QueueFull:
+            log.warning("%s backlog full: left for recovery", self.name)
+            return False
+        return True
+
+    async def _work(self, queue: asyncio.Queue[Callable[[], Awaitable[object]]]) -> None:
+        while True:
+            job = await queue.get()
+            try:
+                await job()
+            except Exception:
+                log.exception("%s job failed; recovery will retry it", self.name)
+            finally:
+                queue.task_done()
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until queued work is done (tests, graceful shutdown); what is left is recovered later."""
+        if self._queue is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.join(), timeout)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks, self._queue = [], None
