@@ -62,12 +62,13 @@ class Inbox:
         flood: FloodLimit | None = None,
         concurrency: int = 8,
         backlog: int = 5000,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.handler = handler
         self.flood = flood or FloodLimit()
-        self.work = WorkQueue("inbox", concurrency, backlog)
+        self.work = WorkQueue("inbox", concurrency, backlog, busy)
         self._customer_ids: dict[tuple[str, str], CustomerId] = {}
 
     async def accept(self, shop: Shop, inbound: InboundMessage) -> Message | None:

@@ -14,9 +14,15 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
+YIELD_STEP_SECONDS = 0.01
+YIELD_STEPS = 100
+
 
 class WorkQueue:
-    def __init__(self, name: str, workers: int, backlog: int = 5000) -> None:
+    def __init__(
+        self, name: str, workers: int, backlog: int = 5000, busy: Callable[[], bool] | None = None
+    ) -> None:
+        self.busy = busy
         self.name = name
         self.workers = workers
         self.backlog = backlog
@@ -40,12 +46,22 @@ class WorkQueue:
     async def _work(self, queue: asyncio.Queue[Callable[[], Awaitable[object]]]) -> None:
         while True:
             job = await queue.get()
+            await self._yield_to_requests()
             try:
                 await job()
             except Exception:
                 log.exception("%s job failed; recovery will retry it", self.name)
             finally:
                 queue.task_done()
+
+    async def _yield_to_requests(self) -> None:
+        """While the web process is busy answering, wait (up to a second per job) so acks come first."""
+        if self.busy is None:
+            return
+        for _ in range(YIELD_STEPS):
+            if not self.busy():
+                return
+            await asyncio.sleep(YIELD_STEP_SECONDS)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until queued work is done (tests, graceful shutdown); what is left is recovered later."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
@@ -10,7 +10,12 @@ __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
 
 class Metrics:
     def __init__(self) -> None:
+        self.in_flight = 0
+        """Requests being answered right now; background work yields while it is high."""
         self.registry = CollectorRegistry()
+        Gauge(
+            "orderbot_http_requests_in_flight", "Requests being answered", registry=self.registry
+        ).set_function(lambda: self.in_flight)
         self.requests = Counter(
             "orderbot_http_requests",
             "HTTP requests answered",

@@ -122,6 +122,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     status = 500
+    registry = request.config_dict[METRICS]
+    registry.in_flight += 1
     try:
         response = await handler(request)
         status = response.status
@@ -130,8 +132,8 @@ async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
         status = exc.status
         raise
     finally:
+        registry.in_flight -= 1
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
-        registry = request.config_dict[METRICS]
         registry.requests.labels(route, request.method, str(status)).inc()
         registry.latency.labels(route, request.method).observe(time.perf_counter() - started)

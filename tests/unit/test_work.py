@@ -1,0 +1,87 @@
+"""The background work queue: bounded, drained, and polite to requests in flight."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot import work
+from bot.work import WorkQueue
+
+
+async def test_jobs_run_and_drain_waits_for_them() -> None:
+    done: list[int] = []
+
+    async def job(n: int) -> None:
+        await asyncio.sleep(0.01)
+        done.append(n)
+
+    queue = WorkQueue("test", workers=2)
+    for n in range(5):
+        assert queue.submit(lambda n=n: job(n))  # type: ignore[misc]
+    await queue.drain()
+    await queue.close()
+    assert sorted(done) == [0, 1, 2, 3, 4]
+
+
+async def test_a_full_backlog_or_no_workers_refuses_work() -> None:
+    assert not WorkQueue("none", workers=0).submit(lambda: asyncio.sleep(0))
+    queue = WorkQueue("tiny", workers=1, backlog=1)
+    gate = asyncio.Event()
+    assert queue.submit(gate.wait)
+    await asyncio.sleep(0)  # the worker takes the first job
+    assert queue.submit(gate.wait)
+    assert not queue.submit(gate.wait)  # backlog full: left for recovery
+    gate.set()
+    await queue.drain()
+    await queue.close()
+
+
+async def test_a_failing_job_does_not_stop_the_worker() -> None:
+    done: list[str] = []
+
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    async def fine() -> None:
+        done.append("fine")
+
+    queue = WorkQueue("test", workers=1)
+    queue.submit(boom)
+    queue.submit(fine)
+    await queue.drain()
+    await queue.close()
+    assert done == ["fine"]
+
+
+async def test_work_waits_while_requests_are_busy_but_not_forever() -> None:
+    checks = 0
+
+    def busy() -> bool:
+        nonlocal checks
+        checks += 1
+        return checks <= 3
+
+    done = asyncio.Event()
+
+    async def job() -> None:
+        done.set()
+
+    queue = WorkQueue("polite", workers=1, busy=busy)
+    queue.submit(job)
+    await asyncio.wait_for(done.wait(), 1)
+    assert checks == 4  # waited three steps, then ran
+
+    always = WorkQueue("starved", workers=1, busy=lambda: True)
+    started = asyncio.get_running_loop().time()
+    finished = asyncio.Event()
+
+    async def marker() -> None:
+        finished.set()
+
+    always.submit(marker)
+    await asyncio.wait_for(finished.wait(), 5)
+    waited = asyncio.get_running_loop().time() - started
+    assert waited >= work.YIELD_STEPS * work.YIELD_STEP_SECONDS * 0.9  # it did yield...
+    assert waited < 3  # ...but never starves the job for good
+    await queue.close()
+    await always.close()
