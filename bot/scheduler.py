@@ -1,4 +1,4 @@
-"""Periodic work on APScheduler: repairing the outbox and inbox after crashes, auto-progressing orders.
+"""Periodic work on APScheduler: repairs after crashes (outbox, inbox, shop events), auto-progressing orders.
 
 Every job is safe to run on several workers at once (queued entries are idempotent, moves use a version
 check); the notifications issue adds the dispatcher and a lease so each job runs on one worker at a time.
@@ -34,6 +34,12 @@ class Jobs:
             log.info("handled %d inbound messages left unprocessed by an interrupted process", recovered)
         return recovered
 
+    async def recover_events(self) -> int:
+        recovered = await self.service.recover_events()
+        if recovered:
+            log.info("applied %d shop order events left unapplied by an interrupted process", recovered)
+        return recovered
+
     async def recover_outbox(self) -> int:
         recovered = await self.service.recover_pending_outbox()
         if recovered:
@@ -62,6 +68,9 @@ def build_scheduler(
     )
     scheduler.add_job(
         jobs.recover_inbox, "interval", seconds=every.outbox_recovery_seconds, id="inbox-recovery"
+    )
+    scheduler.add_job(
+        jobs.recover_events, "interval", seconds=every.outbox_recovery_seconds, id="event-recovery"
     )
     scheduler.add_job(jobs.auto_progress, "interval", minutes=every.auto_progress_minutes, id="auto-progress")
     return scheduler

@@ -8,8 +8,9 @@ in the same write, then queued; a crash in between is repaired by ``recover_pend
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -40,6 +41,11 @@ BulkAction = Literal["auto_progress", "update_status", "notify"]
 _RETRIES = 8
 _BULK_CONCURRENCY = 32
 _CLAIM_TIMEOUT = timedelta(seconds=60)
+_RECOVERY_ROUNDS = 50
+_ATTENTION_TTL = timedelta(seconds=15)
+_RECOVERY_BATCH = 100
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryInProgress(Exception):
@@ -70,6 +76,11 @@ class EventOutcome:
     order: Order
     duplicate: bool = False
     ignored: str | None = None
+
+
+def _result(outcome: EventOutcome) -> dict[str, Any]:
+    """What a completed event record keeps: the order, and why it changed nothing when it did not."""
+    return {"order_id": outcome.order.id, **({"ignored": outcome.ignored} if outcome.ignored else {})}
 
 
 @dataclass(frozen=True)
@@ -120,33 +131,44 @@ class OrderService:
     db: Database
     clock: Clock
     advisor: ProgressionAdvisor = field(default_factory=RulesAdvisor)
+    _attention: dict[tuple[str, float | None, str | None, int], tuple[datetime, list[AttentionItem]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     # -- writing ---------------------------------------------------------------------------------
 
     async def _commit(self, before: Order | None, after: Order, pending: list[OutboxEntry]) -> Order:
-        """Save ``after`` (insert when ``before`` is None), then queue its outbox entries and count it."""
+        """Save ``after`` (insert when ``before`` is None), then queue its outbox entries and count it.
+
+        The entries ride inside the order's own write, so a crash right after it loses none; they are
+        queued at once (idempotently) and ``recover_pending_outbox`` clears them from the order later,
+        off the request's path.
+        """
+        self._changed(after.shop_id)
         if before is None:
             await self.db.orders.add(after, pending)
             saved = after
         else:
             saved = await self.db.orders.save(after, pending)
-        await self._queue(saved, pending)
-        await self.db.stats.add(saved.shop_id, domain.stats_deltas(before, saved))
+        await asyncio.gather(
+            *(self.db.outbox.add(entry) for entry in pending),
+            self.db.stats.add(saved.shop_id, domain.stats_deltas(before, saved)),
+        )
         return saved
 
-    async def _queue(self, order: Order, pending: list[OutboxEntry]) -> None:
-        if not pending:
-            return
-        for entry in pending:
-            await self.db.outbox.add(entry)
-        await self.db.orders.clear_pending(order.shop_id, order.id, [entry.id for entry in pending])
-
     async def recover_pending_outbox(self, older_than: timedelta = timedelta(seconds=30)) -> int:
-        """Queue outbox entries left inside orders by a crash between the two writes."""
-        found = await self.db.orders.with_pending_outbox(self.clock() - older_than)
-        for order, pending in found:
-            await self._queue(order, pending)
-        return len(found)
+        """Queue (once) and clear the outbox entries that orders carry; returns how many orders."""
+        done = 0
+        for _ in range(_RECOVERY_ROUNDS):
+            found = await self.db.orders.with_pending_outbox(self.clock() - older_than)
+            if not found:
+                break
+            for order, pending in found:
+                for entry in pending:
+                    await self.db.outbox.add(entry)
+                await self.db.orders.clear_pending(order.shop_id, order.id, [entry.id for entry in pending])
+            done += len(found)
+        return done
 
     def _status_update(self, order: Order, now: datetime) -> OutboxEntry:
         return OutboxEntry(
@@ -203,8 +225,121 @@ class OrderService:
         except BaseException:
             await self.db.events.release(scope, event_id)
             raise
-        await self.db.events.complete(scope, event_id, {"order_id": outcome.order.id})
+        await self.db.events.complete(scope, event_id, _result(outcome))
         return outcome
+
+    async def accept_event(
+        self,
+        shop: Shop,
+        source: str,
+        event_id: str,
+        kind: EventKind,
+        data: OrderData,
+        *,
+        on_backwards: OnBackwards = "ignore",
+    ) -> bool:
+        """Record a shop's order event to apply later, in one write; False when it was delivered before.
+
+        A webhook answers once this returns: ``process_event`` applies the event, and ``recover_events``
+        applies what a crash or a full work queue left unapplied. A delivery seen before (applied, or still
+        waiting to be) is a duplicate and changes nothing.
+        """
+        scope = f"{source}:{shop.id}"
+        now = self.clock()
+        payload = {
+            "shop_id": shop.id,
+            "source": source,
+            "kind": kind,
+            "data": data.model_dump(mode="json"),
+            "on_backwards": on_backwards,
+        }
+        earlier = await self.db.events.claim(scope, event_id, now, payload)
+        if earlier is None:
+            return True
+        if (
+            earlier["state"] == "processing"
+            and "payload" not in earlier
+            and now - earlier["received_at"] >= _CLAIM_TIMEOUT
+        ):
+            # a claim without a payload, left by a process that crashed inside receive_event: the sender
+            # was never answered, so this retry is the event, and it is ours to apply
+            return await self.db.events.take_over(scope, event_id, earlier["received_at"], now, payload)
+        return False
+
+    async def process_event(self, shop: Shop, source: str, event_id: str) -> EventOutcome | None:
+        """Apply an event ``accept_event`` recorded, as ``receive_event`` would, and mark it done.
+
+        Safe to run more than once and from several processes: None when the event is done, unknown, or
+        being applied by another run (each run starts by moving the claim with a compare-and-set). When
+        applying fails the claim stays for ``recover_events``; a backwards move refused by
+        ``on_backwards="raise"`` releases it, as ``receive_event`` does.
+        """
+        scope = f"{source}:{shop.id}"
+        claim = await self.db.events.get(scope, event_id)
+        if claim is None or claim["state"] != "processing" or "payload" not in claim:
+            return None
+        now = self.clock()
+        claimed_at: datetime = claim["received_at"]
+        if claim.get("attempts") and now - claimed_at < _CLAIM_TIMEOUT:
+            return None  # another run started it a moment ago
+        if not await self.db.events.start(scope, event_id, claimed_at, now):
+            return None  # another run started it first
+        payload = claim["payload"]
+        data = OrderData.model_validate(payload["data"])
+        try:
+            outcome = await self.apply_event(
+                shop, payload["kind"], data, on_backwards=payload["on_backwards"]
+            )
+        except InvalidTransition:
+            await self.db.events.release(scope, event_id)
+            raise
+        await self.db.events.complete(scope, event_id, _result(outcome))
+        return outcome
+
+    async def recover_events(
+        self, older_than: timedelta = timedelta(seconds=30), *, batch: int = _RECOVERY_BATCH
+    ) -> int:
+        """Apply events accepted at least ``older_than`` ago and still unapplied; returns how many.
+
+        They are read ``batch`` at a time, oldest first, until none are left. An event whose shop is gone is
+        dropped. One that fails is logged and left for a later run.
+        """
+        cutoff = self.clock() - older_than
+        kept: set[str] = set()  # still pending after this run looked at them: not looked at again
+        applied = 0
+        while True:
+            # every claim looked at either leaves the pending set (applied, dropped) or is kept, so
+            # asking for one batch more than the kept ones brings new claims until none are left
+            wanted = batch + len(kept)
+            claims = await self.db.events.pending(cutoff, wanted)
+            fresh = [claim for claim in claims if claim["_id"] not in kept]
+            for claim in fresh:
+                result = await self._recover_event(claim)
+                applied += result == "applied"
+                if result == "kept":
+                    kept.add(claim["_id"])
+            if not fresh or len(claims) < wanted:
+                return applied
+
+    async def _recover_event(self, claim: Mapping[str, Any]) -> Literal["applied", "dropped", "kept"]:
+        payload = claim["payload"]
+        try:
+            shop = await self.db.shops.get(payload["shop_id"])
+        except NotFound:
+            log.warning("dropping event %s: its shop %s is gone", claim["event_id"], payload["shop_id"])
+            await self.db.events.release(claim["source"], claim["event_id"])
+            return "dropped"
+        try:
+            outcome = await self.process_event(shop, payload["source"], claim["event_id"])
+        except InvalidTransition as exc:
+            log.info("event %s of shop %s refused and dropped: %s", claim["event_id"], shop.id, exc)
+            return "dropped"
+        except Exception:
+            log.exception(
+                "applying event %s of shop %s failed; left for a later run", claim["event_id"], shop.id
+            )
+            return "kept"
+        return "kept" if outcome is None else "applied"
 
     async def apply_event(
         self, shop: Shop, kind: EventKind, data: OrderData, *, on_backwards: OnBackwards = "raise"
@@ -345,6 +480,7 @@ class OrderService:
             order = await self.db.orders.get(shop.id, order_id)
             if order.last_customer_contact_at is not None and order.last_customer_contact_at >= at:
                 return order
+            self._changed(shop.id)
             return await self.db.orders.save(order.model_copy(update={"last_customer_contact_at": at}))
 
         await self._retrying(attempt)
@@ -357,6 +493,7 @@ class OrderService:
             flags = sorted(set(order.flags) | {flag}) if present else [f for f in order.flags if f != flag]
             if flags == order.flags:
                 return order
+            self._changed(shop.id)
             return await self.db.orders.save(order.model_copy(update={"flags": flags}))
 
         return await self._retrying(attempt)
@@ -421,8 +558,9 @@ class OrderService:
         return await self.db.orders.get(shop.id, order_id)
 
     async def progress(self, shop: Shop, order_id: str) -> ProgressView:
-        order = await self.db.orders.get(shop.id, order_id)
-        notifications = await self.db.outbox.for_order(shop.id, order.id)
+        order, notifications = await asyncio.gather(
+            self.db.orders.get(shop.id, order_id), self.db.outbox.for_order(shop.id, OrderId(order_id))
+        )
         return ProgressView(order, progress(order.status), next_status(order.status), notifications)
 
     async def list_orders(
@@ -431,7 +569,7 @@ class OrderService:
         """A page of orders, newest first, and the cursor of the next page (None at the end)."""
         after = decode_cursor(cursor) if cursor else None
         orders = await self.db.orders.page(
-            shop.id, status=status, search=search, after=after, limit=limit + 1
+            shop.id, status=status, search=search, after=after, limit=limit + 1, now=self.clock()
         )
         more = len(orders) > limit
         orders = orders[:limit]
@@ -445,24 +583,53 @@ class OrderService:
         reason: rules.Reason | None = None,
         limit: int = 50,
     ) -> list[AttentionItem]:
-        """Orders that need a person, the longest waiting first; each query runs on an index."""
+        """Orders that need a person, the longest waiting first; each query runs on an index.
+
+        The queue changes on the scale of hours, and many dashboards ask for it: an answer is kept for a
+        few seconds per process, and forgotten at once when this process changes one of the shop's orders.
+        """
         now = self.clock()
+        key = (shop.id, max_age_hours, reason, limit)
+        kept = self._attention.get(key)
+        if kept is not None and now - kept[0] < _ATTENTION_TTL:
+            return kept[1]
+        items = await self._attention_now(shop, now, max_age_hours, reason, limit)
+        if len(self._attention) > 1000:
+            self._attention.clear()
+        self._attention[key] = (now, items)
+        return items
+
+    def _changed(self, shop_id: str) -> None:
+        for key in [key for key in self._attention if key[0] == shop_id]:
+            del self._attention[key]
+
+    async def _attention_now(
+        self, shop: Shop, now: datetime, max_age_hours: float | None, reason: rules.Reason | None, limit: int
+    ) -> list[AttentionItem]:
         candidates: dict[str, Order] = {}
+        cutoff: list[datetime | None] = [None]  # once `limit` candidates are in, only older ones can enter
 
         def wanted(candidate: rules.Reason) -> bool:
             return reason is None or reason == candidate
 
-        for status in ACTIVE:
-            limit_td = rules.stale_after(status, shop.rules, max_age_hours)
+        def bound(before: datetime) -> datetime:
+            return before if cutoff[0] is None else min(before, cutoff[0])
+
+        def take(orders: list[Order]) -> None:
+            candidates.update((order.id, order) for order in orders)
+            if len(candidates) >= limit:
+                cutoff[0] = sorted(order.status_since for order in candidates.values())[limit - 1]
+
+        stale = [(status, rules.stale_after(status, shop.rules, max_age_hours)) for status in ACTIVE]
+        for status, limit_td in sorted(stale, key=lambda pair: pair[1] or timedelta(0), reverse=True):
             if limit_td is not None and wanted(rules.STALE_REASON[status]):
-                for order in await self.db.orders.in_status_since_before(
-                    shop.id, status, now - limit_td, limit
-                ):
-                    candidates[order.id] = order
+                take(
+                    await self.db.orders.in_status_since_before(shop.id, status, bound(now - limit_td), limit)
+                )
         if wanted(rules.Reason.NO_CUSTOMER_CONTACT):
-            before = now - timedelta(hours=shop.rules.no_contact_hours)
-            for order in await self.db.orders.uncontacted_since_before(shop.id, before, limit):
-                candidates[order.id] = order
+            # created_at <= status_since, so an order created after the cutoff cannot make the page
+            before = bound(now - timedelta(hours=shop.rules.no_contact_hours))
+            take(await self.db.orders.uncontacted_since_before(shop.id, before, limit))
         for flag in rules.FLAG_REASONS:
             if wanted(flag):
                 for order in await self.db.orders.flagged(shop.id, flag.value, limit):

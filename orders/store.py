@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -105,6 +105,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
     ],
     "events": [
         IndexModel("received_at", expireAfterSeconds=30 * 24 * 3600),
+        IndexModel([("state", ASCENDING), ("received_at", ASCENDING)]),
     ],
     "customers": [
         # partial, not sparse: a sparse compound index still indexes every document that has shop_id
@@ -128,6 +129,10 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel("expires_at", expireAfterSeconds=0),
     ],
 }
+
+
+_FIRST_WINDOW = timedelta(hours=6)
+_LAST_WINDOW = timedelta(days=3 * 365)
 
 
 def _search_keys(order: Order) -> list[str]:
@@ -251,8 +256,10 @@ class OrderStore:
         self._orders = collection
 
     async def get(self, shop_id: ShopId, order_id: str) -> Order:
-        doc = await self._orders.find_one({"_id": order_id, "shop_id": shop_id})
-        if doc is None:
+        # By _id alone, then the shop checked here: the embedded server plans {_id, shop_id} through a
+        # shop_id index and reads every order of the shop (seconds at 100,000 orders).
+        doc = await self._orders.find_one({"_id": order_id})
+        if doc is None or doc.get("shop_id") != shop_id:
             raise NotFound(f"unknown order {order_id}")
         return _order_from_doc(doc)
 
@@ -279,8 +286,8 @@ class OrderStore:
 
     async def get_many(self, shop_id: ShopId, order_ids: Iterable[str]) -> dict[str, Order]:
         ids = list(dict.fromkeys(order_ids))
-        found = self._orders.find({"shop_id": shop_id, "_id": {"$in": ids}})
-        return {doc["_id"]: _order_from_doc(doc) async for doc in found}
+        found = self._orders.find({"_id": {"$in": ids}})
+        return {doc["_id"]: _order_from_doc(doc) async for doc in found if doc.get("shop_id") == shop_id}
 
     async def add(self, order: Order, pending: list[OutboxEntry] | None = None) -> None:
         try:
@@ -289,12 +296,19 @@ class OrderStore:
             raise AlreadyExists(f"order {order.external_id} exists") from exc
 
     async def save(self, order: Order, pending: list[OutboxEntry] | None = None) -> Order:
-        """Write ``order`` if nobody changed it since it was read; return it with its new version."""
+        """Write ``order`` if nobody changed it since it was read; return it with its new version.
+
+        ``order`` was read through ``get`` (so it is this shop's), and ``_id`` plus ``version`` pin the
+        exact document. Outbox entries are appended to the ones an earlier write may still carry, so a
+        crash between two writes never drops one; ``recover`` queues and clears them.
+        """
         saved = order.model_copy(update={"version": order.version + 1})
-        result = await self._orders.replace_one(
-            {"_id": order.id, "shop_id": order.shop_id, "version": order.version},
-            _order_to_doc(saved, pending),
-        )
+        fields = _order_to_doc(saved)
+        change: Doc = {"$set": {k: v for k, v in fields.items() if k != "_id"}}
+        if pending:
+            change["$push"] = {"outbox_pending": {"$each": [_entry_to_doc(entry) for entry in pending]}}
+            change["$min"] = {"outbox_pending_since": saved.updated_at}
+        result = await self._orders.update_one({"_id": order.id, "version": order.version}, change)
         if result.matched_count == 0:
             raise Conflict(f"order {order.id} changed meanwhile")
         return saved
@@ -304,10 +318,10 @@ class OrderStore:
     ) -> None:
         await self._orders.update_one(
             {"_id": order_id, "shop_id": shop_id},
-            {
-                "$pull": {"outbox_pending": {"_id": {"$in": entry_ids}}},
-                "$unset": {"outbox_pending_since": ""},
-            },
+            {"$pull": {"outbox_pending": {"_id": {"$in": entry_ids}}}},
+        )
+        await self._orders.update_one(
+            {"_id": order_id, "outbox_pending": {"$size": 0}}, {"$unset": {"outbox_pending_since": ""}}
         )
 
     async def with_pending_outbox(
@@ -328,6 +342,7 @@ class OrderStore:
         search: str | None = None,
         after: tuple[datetime, str] | None = None,
         limit: int = 50,
+        now: datetime,
     ) -> list[Order]:
         """Orders newest first, ``limit`` at most, starting after a cursor position."""
         query: Doc = {"shop_id": shop_id}
@@ -335,12 +350,34 @@ class OrderStore:
             query["status"] = status.value
         if search and (terms := search_key(search).split()):
             query["search_keys"] = {"$all": terms}
+            return await self._page_query(query, after, None, limit)
+        # The embedded server reads every match before it sorts and limits, so a shop's whole history
+        # would be read for one page: look back in windows that grow fourfold until the page is full.
+        newest = after[0] if after else now + timedelta(days=1)
+        window = _FIRST_WINDOW
+        found: list[Order] = []
+        while len(found) < limit and window <= _LAST_WINDOW:
+            since = newest - window
+            found = await self._page_query(query, after, since, limit)
+            window *= 4
+        if len(found) < limit:
+            found = await self._page_query(query, after, None, limit)
+        return found
+
+    async def _page_query(
+        self, query: Doc, after: tuple[datetime, str] | None, since: datetime | None, limit: int
+    ) -> list[Order]:
+        query = dict(query)
+        created: Doc = {"$gte": since} if since is not None else {}
         if after is not None:
-            created, order_id = after
+            last_created, last_id = after
+            created["$lte"] = last_created
             query["$or"] = [
-                {"created_at": {"$lt": created}},
-                {"created_at": created, "_id": {"$lt": order_id}},
+                {"created_at": {"$lt": last_created}},
+                {"created_at": last_created, "_id": {"$lt": last_id}},
             ]
+        if created:
+            query["created_at"] = created
         cursor = self._orders.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
         return [_order_from_doc(doc) async for doc in cursor]
 
@@ -360,7 +397,11 @@ class OrderStore:
         return [_order_from_doc(doc) async for doc in cursor.sort("created_at", ASCENDING).limit(limit)]
 
     async def flagged(self, shop_id: ShopId, flag: str, limit: int) -> list[Order]:
-        cursor = self._orders.find({"shop_id": shop_id, "flags": flag}).limit(limit)
+        cursor = (
+            self._orders.find({"shop_id": shop_id, "flags": flag})
+            .sort("status_since", ASCENDING)
+            .limit(limit)
+        )
         return [_order_from_doc(doc) async for doc in cursor]
 
 
@@ -449,22 +490,28 @@ class EventStore:
     """Webhook deliveries already seen, so a retried delivery changes nothing.
 
     A delivery is first claimed (state ``processing``), then completed with its result. A claim left by a
-    crashed process can be taken over after ``stale_after``.
+    crashed process can be taken over after ``stale_after``. A claim may carry the delivery's ``payload``
+    (what to apply), so that a webhook can answer once it is claimed and the work can follow later, or be
+    picked up again by ``pending`` after a crash.
     """
 
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._events = collection
 
-    async def claim(self, source: str, event_id: str, now: datetime) -> Doc | None:
-        """Claim a delivery; None if it is ours now, else the earlier record."""
+    async def claim(
+        self, source: str, event_id: str, now: datetime, payload: Mapping[str, Any] | None = None
+    ) -> Doc | None:
+        """Claim a delivery (one insert); None if it is ours now, else the earlier record."""
         key = f"{source}|{event_id}"
-        record = {
+        record: Doc = {
             "_id": key,
             "source": source,
             "event_id": event_id,
             "state": "processing",
             "received_at": now,
         }
+        if payload is not None:
+            record["payload"] = dict(payload)
         for _ in range(3):
             try:
                 await self._events.insert_one(dict(record))
@@ -476,13 +523,59 @@ class EventStore:
             return None
         return record  # still contended: report it as being processed
 
-    async def take_over(self, source: str, event_id: str, claimed_at: datetime, now: datetime) -> bool:
-        """Take over a claim that another process left behind at ``claimed_at``."""
+    async def get(self, source: str, event_id: str) -> Doc | None:
+        return await self._events.find_one({"_id": f"{source}|{event_id}"})
+
+    async def take_over(
+        self,
+        source: str,
+        event_id: str,
+        claimed_at: datetime,
+        now: datetime,
+        payload: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Take over a claim that another process left behind at ``claimed_at`` (compare-and-set).
+
+        ``payload``, when given, is stored with it.
+        """
+        return await self._move_claim(source, event_id, claimed_at, now, payload=payload)
+
+    async def start(self, source: str, event_id: str, claimed_at: datetime, now: datetime) -> bool:
+        """Start applying a claim's payload: ``take_over``, counting the claim's ``attempts``."""
+        return await self._move_claim(source, event_id, claimed_at, now, attempt=True)
+
+    async def _move_claim(
+        self,
+        source: str,
+        event_id: str,
+        claimed_at: datetime,
+        now: datetime,
+        *,
+        payload: Mapping[str, Any] | None = None,
+        attempt: bool = False,
+    ) -> bool:
+        """Move a claim still ``processing`` since ``claimed_at`` to ``now``; False if it moved first.
+
+        ``received_at`` always moves forward (by at least the database's millisecond, even on a clock that
+        stands still), so of two processes moving the same claim exactly one wins.
+        """
+        fields: Doc = {"received_at": max(now, claimed_at + timedelta(milliseconds=1))}
+        if payload is not None:
+            fields["payload"] = dict(payload)
+        change: Doc = {"$set": fields}
+        if attempt:
+            change["$inc"] = {"attempts": 1}
         result = await self._events.update_one(
-            {"_id": f"{source}|{event_id}", "state": "processing", "received_at": claimed_at},
-            {"$set": {"received_at": now}},
+            {"_id": f"{source}|{event_id}", "state": "processing", "received_at": claimed_at}, change
         )
         return result.modified_count == 1
+
+    async def pending(self, claimed_before: datetime, limit: int = 100) -> list[Doc]:
+        """Claims with a payload still ``processing`` since before ``claimed_before``, oldest first."""
+        cursor = self._events.find(
+            {"state": "processing", "received_at": {"$lt": claimed_before}, "payload": {"$exists": True}}
+        ).sort("received_at", ASCENDING)
+        return [doc async for doc in cursor.limit(limit)]
 
     async def complete(self, source: str, event_id: str, result: Mapping[str, Any]) -> None:
         await self._events.update_one(

@@ -15,6 +15,7 @@ from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier
 from bot.scheduler import build_scheduler
+from bot.work import WorkQueue
 from channels.base import Channel, ChannelName
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
@@ -25,6 +26,7 @@ from webhooks.keys import (
     CLOCK,
     DATABASE,
     DELIVERY_LISTENER,
+    EVENT_WORK,
     INBOX,
     INSTAGRAM,
     METRICS,
@@ -112,11 +114,16 @@ def _core(
         app[SERVICE] = OrderService(db, clock, advisor or (ai.advisor if ai else RulesAdvisor()))
         conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
+        app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recovery = asyncio.create_task(inbox.recover())
+        event_recovery = asyncio.create_task(app[SERVICE].recover_events())
         yield
         recovery.cancel()
+        event_recovery.cancel()
         await inbox.drain()
         await inbox.close()
+        await events.drain()
+        await events.close()
         if ai is not None:
             await ai.aclose()
         await db.close()

@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.commands import StaffApplication
 from bot.inbox import Inbox
 from bot.notifier import Notifier
+from bot.work import WorkQueue
 from channels.instagram import InstagramChannel
 from channels.telegram import TelegramChannel
 from channels.twilio import TwilioChannels
@@ -29,6 +30,8 @@ SHOPS = web.AppKey("shops", ShopDirectory)
 METRICS = web.AppKey("metrics", Metrics)
 SECRET_KEY = web.AppKey("secret_key", str)
 INBOX = web.AppKey("inbox", Inbox)
+#: Applies the shop platforms' order events after their webhooks answered (``OrderService.process_event``).
+EVENT_WORK = web.AppKey("event_work", WorkQueue)
 
 
 class DeliveryListener(Protocol):

@@ -1,13 +1,18 @@
 """``POST /webhooks/shopify/{shop_id}`` and ``POST /webhooks/woocommerce/{shop_id}``: shop platforms' orders.
 
-Thin, like the generic order webhook: find the shop, check the signature before reading anything else,
-parse and map with the platform's adapter (``channels.shopify``, ``channels.woocommerce``), hand the event
-to ``OrderService.receive_event``, answer. Every answer a platform should not retry is a 200 in the generic
-webhook's shape: deliveries that touch no order (a WooCommerce ping, a topic we do not take) answer with
-``order_id`` and ``status`` null and say why in ``ignored``. A delivery that would move an order backwards
-(an older state sent later, with a newer timestamp) is answered 200 ``ignored: "backwards"`` and changes
-nothing: a platform retries any other answer until it gives up on the webhook. Such a delivery is recorded
-like any other, so its retry is answered as a duplicate.
+Verify, parse, store, answer: find the shop, check the signature before reading anything else, parse and
+map with the platform's adapter (``channels.shopify``, ``channels.woocommerce``), record the event with
+``OrderService.accept_event`` (one write), and answer 200 once it is stored. The event is applied after the
+answer, by the ``EVENT_WORK`` queue's workers (``OrderService.process_event``); what a crash or a full queue
+leaves unapplied is applied by ``OrderService.recover_events`` (at start-up and periodically by the worker).
+
+Every answer is a 200 in the generic webhook's shape with ``order_id`` and ``status`` null, since the order
+is not known yet; ``duplicate`` says whether the delivery was seen before (applied or waiting to be), and
+deliveries that touch no order (a WooCommerce ping, a topic we do not take) say why in ``ignored``. A
+delivery that would move an order backwards (an older state sent later, with a newer timestamp) changes
+nothing when it is applied: a platform retries any answer but a 2xx until it gives up on the webhook. Such
+a delivery is recorded like any other, so its retry is answered as a duplicate. The processing outcomes
+(``stale``, ``backwards``) are counted in the metrics when the event is applied.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from pydantic import BaseModel
 
 from channels import shopify, woocommerce
 from orders.model import OrderData, Shop
-from orders.service import EventKind
+from orders.service import EventKind, OrderService
 from webhooks import schemas
-from webhooks.keys import METRICS, SERVICE, SHOPS
+from webhooks.keys import EVENT_WORK, METRICS, SERVICE, SHOPS
+from webhooks.metrics import Metrics
 from webhooks.middleware import ApiError, parse_json
 from webhooks.settings import Settings
 
@@ -60,7 +66,7 @@ async def shopify_event(request: web.Request) -> web.Response:
         raise ApiError(400, "malformed", "the delivery's event or webhook id is too long")
     order = _parse(request, "shopify", shopify.ShopifyOrder, body)
     event = shopify.to_event(topic, order)
-    return await _apply(request, "shopify", shop, event_id, event.kind, event.data)
+    return await _accept(request, "shopify", shop, event_id, event.kind, event.data)
 
 
 async def woocommerce_event(request: web.Request) -> web.Response:
@@ -86,7 +92,7 @@ async def woocommerce_event(request: web.Request) -> web.Response:
     if (reason := woocommerce.skipped(order)) is not None:
         return _no_order(request, "woocommerce", reason)
     event = woocommerce.to_event(topic, order)
-    return await _apply(request, "woocommerce", shop, event.event_id, event.kind, event.data)
+    return await _accept(request, "woocommerce", shop, event.event_id, event.kind, event.data)
 
 
 # -- shared steps -------------------------------------------------------------------------------------------
@@ -109,12 +115,24 @@ def _parse(request: web.Request, source: str, model: type[M], body: bytes) -> M:
         raise
 
 
-async def _apply(
+async def _accept(
     request: web.Request, source: str, shop: Shop, event_id: str, kind: EventKind, data: OrderData
 ) -> web.Response:
-    outcome = await request.config_dict[SERVICE].receive_event(
-        shop, source, event_id, kind, data, on_backwards="ignore"
-    )
+    """Store the event (one write), hand its processing to the event workers, answer."""
+    service = request.config_dict[SERVICE]
+    new = await service.accept_event(shop, source, event_id, kind, data, on_backwards="ignore")
+    metrics = request.config_dict[METRICS]
+    if new:
+        # False when the queue is full or has no workers: recovery applies the event later
+        request.config_dict[EVENT_WORK].submit(lambda: _process(service, metrics, shop, source, event_id))
+    _count_in(metrics, source, "accepted" if new else "duplicate")
+    return _answer(schemas.WebhookAccepted(duplicate=not new))
+
+
+async def _process(service: OrderService, metrics: Metrics, shop: Shop, source: str, event_id: str) -> None:
+    outcome = await service.process_event(shop, source, event_id)
+    if outcome is None or outcome.ignored is None:
+        return
     if outcome.ignored == "backwards":
         log.info(
             "%s delivery for shop %s would move order %s backwards; ignored",
@@ -122,8 +140,7 @@ async def _apply(
             shop.id,
             outcome.order.id,
         )
-    _count(request, source, "duplicate" if outcome.duplicate else outcome.ignored or "accepted")
-    return _answer(schemas.WebhookAccepted.of(outcome))
+    _count_in(metrics, source, outcome.ignored)
 
 
 def _no_order(request: web.Request, source: str, reason: str) -> web.Response:
@@ -132,7 +149,11 @@ def _no_order(request: web.Request, source: str, reason: str) -> web.Response:
 
 
 def _count(request: web.Request, source: str, outcome: str) -> None:
-    request.config_dict[METRICS].webhooks.labels(source, outcome).inc()
+    _count_in(request.config_dict[METRICS], source, outcome)
+
+
+def _count_in(metrics: Metrics, source: str, outcome: str) -> None:
+    metrics.webhooks.labels(source, outcome).inc()
 
 
 def _answer(body: BaseModel) -> web.Response:

@@ -1,0 +1,56 @@
+"""Outbox entries ride inside the order's own write: a crash right after it loses none."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from orders import domain
+from orders.lifecycle import Status
+from orders.model import Customer, OrderData, Shop, Source
+from orders.service import OrderService
+from orders.store import Database
+from tests.conftest import Clock
+
+
+async def test_entries_written_with_the_order_are_queued_once_and_cleared(
+    db: Database, shop: Shop, clock: Clock
+) -> None:
+    service = OrderService(db, clock)
+    order = (
+        await service.apply_event(
+            shop, "created", OrderData(external_id="x1", number="1", customer=Customer(phone="+14155550101"))
+        )
+    ).order
+    # The process dies after the order's write and before it queues: write as _commit does, skip the rest.
+    moved = domain.move(order, Status.PROCESSING, at=clock(), source=Source.STAFF)
+    assert moved is not None
+    entry = service._status_update(moved, clock())
+    await db.orders.save(moved, [entry])
+    assert await db.outbox.find_key(shop.id, entry.idempotency_key) is None
+
+    assert await service.recover_pending_outbox(older_than=timedelta(seconds=30)) == 0  # maybe in flight
+    clock.advance(minutes=1)
+    assert await service.recover_pending_outbox(older_than=timedelta(seconds=30)) == 1
+    assert await db.outbox.find_key(shop.id, entry.idempotency_key) is not None
+    assert await service.recover_pending_outbox(older_than=timedelta(seconds=30)) == 0  # cleared
+    # queued once, however often recovery runs
+    assert [e.idempotency_key for e in await db.outbox.for_order(shop.id, order.id)].count(
+        entry.idempotency_key
+    ) == 1
+
+
+async def test_a_later_write_never_drops_entries_an_earlier_one_carried(
+    db: Database, shop: Shop, clock: Clock
+) -> None:
+    service = OrderService(db, clock)
+    order = (await service.apply_event(shop, "created", OrderData(external_id="x2", number="2"))).order
+    first = domain.move(order, Status.PROCESSING, at=clock(), source=Source.STAFF)
+    assert first is not None
+    entry = service._status_update(first, clock())
+    saved = await db.orders.save(first, [entry])  # crash: never queued
+    await service.update_status(
+        shop, saved.id, Status.SHIPPED, source=Source.STAFF, actor="ana"
+    )  # next change
+    clock.advance(minutes=1)
+    await service.recover_pending_outbox()
+    assert await db.outbox.find_key(shop.id, entry.idempotency_key) is not None
