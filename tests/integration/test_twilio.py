@@ -28,7 +28,7 @@ from orders.store import Database
 from tests.conftest import Clock
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
-from webhooks.keys import DELIVERY_LISTENER, TWILIO
+from webhooks.keys import DELIVERY_LISTENER, INBOX, TWILIO
 from webhooks.settings import Settings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "twilio"
@@ -172,6 +172,7 @@ async def test_whatsapp_addresses_lose_their_prefix(twilio: Twilio) -> None:
     assert message.channel == "whatsapp"
     assert (message.sender, message.recipient) == (CUSTOMER_WHATSAPP, SHOP_WHATSAPP)
     assert message.body == "Hi! Where is my order 1001? 📦"
+    await twilio.client.server.app[INBOX].drain()  # the window opens when the message is handled
     customer = await twilio.db.customers.get(twilio.shop.id, message.customer_id or "")
     assert customer.phones == [CUSTOMER_WHATSAPP]
     assert "whatsapp" in customer.last_inbound
