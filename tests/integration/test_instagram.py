@@ -27,7 +27,7 @@ from orders.store import Database
 from tests.conftest import Clock
 from tests.standins.graph import GraphStandin
 from webhooks.app import build_app
-from webhooks.keys import INSTAGRAM
+from webhooks.keys import INBOX, INSTAGRAM
 from webhooks.settings import Settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "instagram"
@@ -209,6 +209,7 @@ async def test_a_text_is_stored_once_for_the_customer_by_instagram_id(
         ig_shop.id, Direction.INBOUND, CUSTOMER, SHOP_IG,
     )  # fmt: skip
     assert message.body == "Hi! Where is my order #1001? 📦"
+    await ig_client.server.app[INBOX].drain()  # the window opens when the message is handled
     customer = await db.customers.get(ig_shop.id, message.customer_id or "")
     assert customer.instagram_id == CUSTOMER and customer.phones == []
     assert customer.last_inbound["instagram"] == datetime(2026, 11, 2, 8, 59, 30, tzinfo=UTC)
