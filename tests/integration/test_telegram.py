@@ -222,7 +222,10 @@ async def test_order_shows_status_progress_next_and_latest_events(desk: Harness)
     # timeline in the shop's time zone: 09:00 UTC is 10:00 in Berlin
     assert lines[-2] == f"• 02 Nov 10:00 pending by api (staff@{desk.shop.id})"
     assert lines[-1] == f"• 02 Nov 10:00 processing by api (staff@{desk.shop.id}) — packed by Jo"
-    assert reply.buttons() == [("🔄 Refresh", f"order:{created['order_id']}")]
+    order_id = created["order_id"]
+    assert reply.buttons() == [
+        ("⏩ Advance", f"adv:{order_id}"), ("🔔 Notify", f"ntf:{order_id}"), ("🔄 Refresh", f"order:{order_id}")
+    ]  # fmt: skip
 
 
 async def test_refresh_button_redraws_the_order_card(desk: Harness) -> None:
@@ -248,7 +251,8 @@ async def test_help_and_start_list_the_commands(desk: Harness) -> None:
     await desk.deliver(fixture("command_help"))
     [reply] = desk.telegram.messages_to(STAFF)
     assert reply.text.startswith("Order desk of Acme Coffee.")
-    for name in ("/stats", "/order <number>", "/help"):
+    for name in ("/attention", "/order <number>", "/status <number> <status>", "/advance <number>",
+                 "/notify <number>", "/followup <number> <hours>", "/bulk", "/find", "/stats", "/help"):  # fmt: skip
         assert name in reply.text
     assert await desk.ask("/start") == reply.text
 
@@ -256,8 +260,9 @@ async def test_help_and_start_list_the_commands(desk: Harness) -> None:
 async def test_unknown_command_gets_a_usage_line(desk: Harness) -> None:
     await desk.deliver(fixture("command_unknown"))
     [reply] = desk.telegram.messages_to(STAFF)
-    assert reply.text == "Unknown command /refund.\nUsage: /stats · /order <number> · /help"
-    assert await desk.ask("hello?") == "Usage: /stats · /order <number> · /help"
+    usage = "Usage: /attention · /order · /status · /advance · /notify · /followup · /bulk · /find · /stats · /help"
+    assert reply.text == f"Unknown command /refund.\n{usage}"
+    assert await desk.ask("hello?") == usage
 
 
 @pytest.mark.parametrize("text", ["/order", "/order 1042 1043", "/order #"])
