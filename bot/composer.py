@@ -182,6 +182,8 @@ def _status_sms(order: OrderFacts, voice: Voice, style: str) -> Composed:
 def _status_chat(order: OrderFacts, voice: Voice, style: str) -> Composed:
     hello = "Hey" if style == "instagram" else "Hi"
     hello = f"{hello} {voice.first_name}! " if voice.first_name else f"{hello}! "
+    if voice.tone == "formal":
+        return _status_formal(order, voice)
     lines = [f"{hello}{_STATUS_EMOJI[order.status]} {_status_line(order)}{_progress(order, ' done')}."]
     if nxt := _next_line(order):
         lines.append(nxt)
@@ -190,7 +192,23 @@ def _status_chat(order: OrderFacts, voice: Voice, style: str) -> Composed:
     lines.append(f"Last update: {local_time(order.updated_at, voice.timezone)}")
     if style == "instagram":
         lines.append("Anything else? Just message me ✨")
-    return Composed("\n".join(lines))
+    return Composed(_signed("\n".join(lines), voice))
+
+
+def _status_formal(order: OrderFacts, voice: Voice) -> Composed:
+    """A shop that prefers a formal tone: no emoji, a plain greeting, its signature."""
+    lines = [f"Hello {voice.first_name}," if voice.first_name else "Hello,"]
+    lines.append(f"{_status_line(order)}{_progress(order, ' complete')}.")
+    if nxt := _next_line(order):
+        lines.append(nxt)
+    if tracking := _tracking(order):
+        lines.append(f"Tracking: {tracking}")
+    lines.append(f"Last update: {local_time(order.updated_at, voice.timezone)}")
+    return Composed(_signed("\n".join(lines), voice))
+
+
+def _signed(text: str, voice: Voice) -> str:
+    return f"{text}\n— {_one_line(voice.signature)}" if voice.signature else text
 
 
 def _status_email(order: OrderFacts, voice: Voice, style: str) -> Composed:
@@ -303,7 +321,7 @@ def canned(kind: str, voice: Voice, style: str, **values: str) -> Composed:
     text = _PLAIN[kind].format(shop=voice.shop_name, **values)
     if style == "sms":
         return Composed(sms_text(text, voice))
-    if style in ("whatsapp", "instagram") and kind in _EMOJI:
+    if style in ("whatsapp", "instagram") and kind in _EMOJI and voice.tone != "formal":
         if voice.first_name and kind == "greeting":
             text = text.replace("Hi!", f"Hi {voice.first_name}!", 1)
         if voice.first_name and kind == "thanks":

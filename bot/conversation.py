@@ -64,6 +64,11 @@ def facts(order: Order) -> OrderFacts:
     )
 
 
+def shop_voice(shop: Shop, customer_name: str | None) -> Voice:
+    """How this shop speaks to this customer: its name, time zone, tone and signature."""
+    return Voice(shop.name, shop.timezone, composer.first_name(customer_name), shop.signature, shop.tone)
+
+
 class Conversation:
     """The inbox handler for customers: parse, look up their orders, answer in the channel's style."""
 
@@ -129,7 +134,7 @@ class Conversation:
             parsed = await self.classifier.classify(text) or parsed
         orders = await self._orders_of(shop, customer)
         name = next((o.customer.name for o in orders if o.customer.name), None) or customer.name
-        voice = Voice(shop.name, shop.timezone, composer.first_name(name))
+        voice = shop_voice(shop, name)
         style = self.console_style if channel == "console" else channel
 
         def say(kind: str, **values: str) -> Composed:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import composer
-from bot.conversation import facts
+from bot.conversation import facts, shop_voice
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
 from channels.email import EmailChannel
 from orders.model import (
@@ -273,9 +273,7 @@ class Notifier:
         channel: ChannelName,
     ) -> tuple[str, str | None]:
         style = channel.value
-        voice = composer.Voice(
-            shop.name, shop.timezone, composer.first_name(order.customer.name if order else None)
-        )
+        voice = shop_voice(shop, order.customer.name if order else None)
         if entry.kind == OutboxKind.REPLY and entry.message:
             return entry.message, None
         if order is None:

@@ -77,6 +77,8 @@ class Shop(Domain):
     whatsapp_number: str | None = None
     instagram_id: str | None = None
     staff_telegram_ids: list[int] = Field(default_factory=list)
+    tone: Literal["friendly", "formal"] = "friendly"
+    signature: str | None = None
     email: EmailSettings | None = None
     rules: Thresholds = Field(default_factory=Thresholds)
     created_at: datetime

@@ -64,6 +64,8 @@ def _shop_json(shop: Shop) -> dict[str, Any]:
         "whatsapp_number": shop.whatsapp_number,
         "instagram_id": shop.instagram_id,
         "staff_telegram_ids": shop.staff_telegram_ids,
+        "tone": shop.tone,
+        "signature": shop.signature,
     }
 
 
@@ -105,6 +107,8 @@ def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
         whatsapp_number=args.whatsapp_number,
         instagram_id=args.instagram_id,
         staff_telegram_ids=args.staff_telegram_id or [],
+        tone=args.tone,
+        signature=args.signature,
         shopify_secret=args.shopify_secret,
         woocommerce_secret=args.woocommerce_secret,
     )
@@ -179,6 +183,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--instagram-id")
     add.add_argument("--staff-telegram-id", type=int, action="append")
     add.add_argument("--timezone", default="UTC")
+    add.add_argument("--tone", choices=("friendly", "formal"), default="friendly")
+    add.add_argument("--signature", help="how messages are signed (default: the shop's name)")
     add.add_argument("--shopify-secret")
     add.add_argument("--woocommerce-secret")
     shop.add_parser("list", help="list shops as a JSON array")

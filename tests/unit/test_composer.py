@@ -440,3 +440,22 @@ def test_canned_kinds_are_all_covered() -> None:
     assert all(
         isinstance(canned(kind, Voice("S"), "sms", **values), Composed) for kind, values in KINDS.items()
     )
+
+
+def test_a_formal_shop_speaks_without_emoji_and_signs_its_messages() -> None:
+    order = OrderFacts(
+        "1042", Status.SHIPPED, datetime(2026, 11, 25, 9, tzinfo=UTC), tracking_url="https://t.example/1"
+    )
+    formal = Voice(
+        "Maison Dupont", "Europe/Paris", "Chloé", signature="Service client Maison Dupont", tone="formal"
+    )
+    for style in ("whatsapp", "instagram"):
+        text = order_status(order, formal, style).text
+        assert text.startswith("Hello Chloé,")
+        assert text.endswith("— Service client Maison Dupont")
+        assert not any(ord(ch) > 0x2000 and ch != "—" for ch in text)  # no emoji
+        assert "#1042" in text and "https://t.example/1" in text
+    assert "😊" not in canned("thanks", formal, "whatsapp").text
+    friendly = Voice("Bean There", "UTC", "Ana", signature="Team Bean")
+    assert order_status(order, friendly, "whatsapp").text.endswith("— Team Bean")
+    assert order_status(order, friendly, "sms").text.endswith("-Team Bean")
