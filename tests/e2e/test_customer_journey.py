@@ -21,6 +21,7 @@ from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
 from tests.conftest import Clock, token_for
+from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
 from webhooks.keys import INBOX, NOTIFIER
@@ -32,6 +33,8 @@ AUTH_TOKEN = "f0e1d2c3b4a5968778695a4b3c2d1e0f"
 PUBLIC_URL = "https://orderbot.example.com"
 SHOP_WHATSAPP = "+14155238886"
 ANA, BEN = "+4915112345678", "+447700900123"
+BOT_TOKEN = "7000000001:AAE-journey-test-token"
+STAFF = 5012345678
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
@@ -44,6 +47,7 @@ class World:
     shop: Shop
     db: Database
     clock: Clock
+    telegram: TelegramStandin
     sids: int = 0
 
     async def whatsapp(self, sender: str, body: str) -> None:
@@ -112,19 +116,24 @@ async def world(
 ) -> World:
     twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
     server = await aiohttp_server(twilio.app())
+    telegram = TelegramStandin(BOT_TOKEN)
+    telegram_server = await aiohttp_server(telegram.app())
     configured = settings.model_copy(
         update={
             "public_url": PUBLIC_URL,
             "twilio_account_sid": ACCOUNT_SID,
             "twilio_auth_token": SecretStr(AUTH_TOKEN),
             "twilio_base_url": f"http://{server.host}:{server.port}",
+            "telegram_bot_token": SecretStr(BOT_TOKEN),
+            "telegram_webhook_secret": SecretStr("telegram-secret"),
+            "telegram_base_url": str(telegram_server.make_url("")).rstrip("/"),
         }
     )
-    shop = new_shop("Acme Coffee", clock(), whatsapp_number=SHOP_WHATSAPP)
+    shop = new_shop("Acme Coffee", clock(), whatsapp_number=SHOP_WHATSAPP, staff_telegram_ids=[STAFF])
     await db.shops.add(shop)
     app = build_app(configured, clock=clock)
     client = await aiohttp_client(app)
-    world = World(client, app, twilio, shop, db, clock)
+    world = World(client, app, twilio, shop, db, clock, telegram)
     await world.order_event("order.created", id="A-1042", number="1042", status="processing",
                             customer={"name": "Ana Lima", "phone": ANA}, channel="whatsapp")  # fmt: skip
     await world.order_event("order.created", id="B-2001", number="2001", status="shipped",
@@ -201,4 +210,14 @@ async def test_an_opted_out_number_is_not_retried_and_flags_the_order(world: Wor
     await world.dispatch()
     assert len(world.twilio.requests) == 1
     attention = await world.api("/orders/requiring-attention?reason=notification_failed")
+    assert [o["number"] for o in attention["orders"]] == ["1042"]
+
+
+async def test_asking_for_a_person_alerts_the_staff_in_telegram(world: World) -> None:
+    await world.whatsapp(ANA, "can I talk to a real person about 1042?")
+    assert await world.dispatch() == 2  # the reply to Ana and the staff alert
+    [alert] = world.telegram.messages_to(STAFF)
+    assert "#1042" in alert.text and "person" in alert.text
+    assert "team" in world.sent_to(ANA)[-1]
+    attention = await world.api("/orders/requiring-attention?reason=customer_waiting")
     assert [o["number"] for o in attention["orders"]] == ["1042"]
