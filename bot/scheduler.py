@@ -1,13 +1,17 @@
 """Periodic work on APScheduler: repairs after crashes (outbox, inbox, shop events), auto-progressing orders.
 
 Every job is safe to run on several workers at once (queued entries are idempotent, moves use a version
-check); the notifications issue adds the dispatcher and a lease so each job runs on one worker at a time.
+check), and a lease in MongoDB makes each run on one worker per interval: the worker that takes the lease
+keeps it for the interval, and another takes over only when it runs out (its holder stopped).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -24,9 +28,16 @@ class Intervals:
 
 
 class Jobs:
-    def __init__(self, service: OrderService, inbox: Inbox) -> None:
+    def __init__(self, service: OrderService, inbox: Inbox, holder: str | None = None) -> None:
         self.service = service
         self.inbox = inbox
+        self.holder = holder or f"worker-{secrets.token_hex(4)}"
+
+    async def exclusive(self, name: str, every: timedelta, job: Callable[[], Awaitable[int]]) -> int | None:
+        """Run ``job`` if this worker holds (or takes) the lease on ``name``; None when another does."""
+        if not await self.service.db.locks.acquire(name, self.holder, self.service.clock(), every):
+            return None
+        return await job()
 
     async def recover_inbox(self) -> int:
         recovered = await self.inbox.recover()
@@ -63,14 +74,15 @@ def build_scheduler(
     every = intervals or Intervals()
     jobs = Jobs(service, inbox)
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
-    scheduler.add_job(
-        jobs.recover_outbox, "interval", seconds=every.outbox_recovery_seconds, id="outbox-recovery"
-    )
-    scheduler.add_job(
-        jobs.recover_inbox, "interval", seconds=every.outbox_recovery_seconds, id="inbox-recovery"
-    )
-    scheduler.add_job(
-        jobs.recover_events, "interval", seconds=every.outbox_recovery_seconds, id="event-recovery"
-    )
-    scheduler.add_job(jobs.auto_progress, "interval", minutes=every.auto_progress_minutes, id="auto-progress")
+    recovery = timedelta(seconds=every.outbox_recovery_seconds)
+    sweep = timedelta(minutes=every.auto_progress_minutes)
+    for name, interval, job in (
+        ("outbox-recovery", recovery, jobs.recover_outbox),
+        ("inbox-recovery", recovery, jobs.recover_inbox),
+        ("event-recovery", recovery, jobs.recover_events),
+        ("auto-progress", sweep, jobs.auto_progress),
+    ):
+        scheduler.add_job(
+            jobs.exclusive, "interval", args=(name, interval, job), seconds=interval.total_seconds(), id=name
+        )
     return scheduler

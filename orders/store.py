@@ -806,6 +806,30 @@ class RateLimitStore:
         return False
 
 
+class LockStore:
+    """Leases on periodic jobs, so that each runs on one worker at a time however many run."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._locks = collection
+
+    async def acquire(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take (or renew) the lease on ``name`` for ``ttl``; False while another holder's lease runs."""
+        expires = now + ttl
+        for _ in range(2):
+            renewed = await self._locks.update_one(
+                {"_id": name, "$or": [{"holder": holder}, {"expires_at": {"$lte": now}}]},
+                {"$set": {"holder": holder, "expires_at": expires}},
+            )
+            if renewed.matched_count:
+                return True
+            try:
+                await self._locks.insert_one({"_id": name, "holder": holder, "expires_at": expires})
+            except DuplicateKeyError:
+                continue  # someone holds it, or took it just now: look again once
+            return True
+        return False
+
+
 class Database:
     """One connection pool and the stores over it."""
 
@@ -820,6 +844,7 @@ class Database:
         self.customers = CustomerStore(self._db.customers)
         self.messages = MessageStore(self._db.messages)
         self.rate_limits = RateLimitStore(self._db.rate_limits)
+        self.locks = LockStore(self._db.locks)
 
     async def ensure_indexes(self) -> None:
         """Create every index; a no-op when they exist."""
