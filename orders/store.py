@@ -16,11 +16,12 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pymongo
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
+from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -45,6 +46,7 @@ from orders.model import (
 )
 
 Doc = dict[str, Any]
+R = TypeVar("R", bound=BaseModel)
 
 
 DatabaseError = PyMongoError
@@ -166,39 +168,34 @@ def _order_to_doc(order: Order, pending: list[OutboxEntry] | None = None) -> Doc
     return doc
 
 
-def _order_from_doc(doc: Mapping[str, Any]) -> Order:
-    fields = {k: v for k, v in doc.items() if k not in _DERIVED_ORDER_FIELDS}
+def _to_doc(record: BaseModel, *, keep_none: bool = False) -> Doc:
+    """A domain record as a document: its ``id`` becomes ``_id``."""
+    doc = record.model_dump(exclude={"id"}, exclude_none=not keep_none)
+    doc["_id"] = getattr(record, "id")  # noqa: B009 - every stored record has an id
+    return doc
+
+
+def _from_doc(model: type[R], doc: Mapping[str, Any], drop: frozenset[str] = frozenset()) -> R:
+    fields = {k: v for k, v in doc.items() if k not in drop}
     fields["id"] = fields.pop("_id")
-    return Order.model_validate(fields)
+    return model.model_validate(fields)
+
+
+def _order_from_doc(doc: Mapping[str, Any]) -> Order:
+    return _from_doc(Order, doc, _DERIVED_ORDER_FIELDS)
+
+
+def _entry_to_doc(entry: OutboxEntry) -> Doc:
+    return _to_doc(entry, keep_none=True)  # lease and error fields are matched on, null included
+
+
+def _entry_from_doc(doc: Mapping[str, Any]) -> OutboxEntry:
+    return _from_doc(OutboxEntry, doc)
 
 
 _DERIVED_ORDER_FIELDS = frozenset(
     {"search_keys", "awaiting_contact", "outbox_pending", "outbox_pending_since"}
 )
-
-
-def _entry_to_doc(entry: OutboxEntry) -> Doc:
-    doc = entry.model_dump(exclude={"id"})
-    doc["_id"] = entry.id
-    return doc
-
-
-def _entry_from_doc(doc: Mapping[str, Any]) -> OutboxEntry:
-    fields = dict(doc)
-    fields["id"] = fields.pop("_id")
-    return OutboxEntry.model_validate(fields)
-
-
-def _shop_to_doc(shop: Shop) -> Doc:
-    doc = shop.model_dump(exclude={"id"}, exclude_none=True)
-    doc["_id"] = shop.id
-    return doc
-
-
-def _shop_from_doc(doc: Mapping[str, Any]) -> Shop:
-    fields = dict(doc)
-    fields["id"] = fields.pop("_id")
-    return Shop.model_validate(fields)
 
 
 def encode_cursor(order: Order) -> str:
@@ -222,7 +219,7 @@ class ShopStore:
 
     async def add(self, shop: Shop) -> None:
         try:
-            await self._shops.insert_one(_shop_to_doc(shop))
+            await self._shops.insert_one(_to_doc(shop))
         except DuplicateKeyError as exc:
             raise AlreadyExists("a shop already uses one of these channel addresses") from exc
 
@@ -230,25 +227,25 @@ class ShopStore:
         doc = await self._shops.find_one({"_id": shop_id})
         if doc is None:
             raise NotFound(f"unknown shop {shop_id}")
-        return _shop_from_doc(doc)
+        return _from_doc(Shop, doc)
 
     async def by_address(self, field: str, address: str) -> Shop | None:
         """The shop that owns a channel address (``sms_number``, ``whatsapp_number``, ``instagram_id``)."""
         if field not in ("sms_number", "whatsapp_number", "instagram_id"):
             raise ValueError(f"not a channel address: {field}")
         doc = await self._shops.find_one({field: address})
-        return None if doc is None else _shop_from_doc(doc)
+        return None if doc is None else _from_doc(Shop, doc)
 
     async def for_staff(self, telegram_id: int) -> list[Shop]:
         """The shops that list this Telegram user as staff."""
-        return [_shop_from_doc(doc) async for doc in self._shops.find({"staff_telegram_ids": telegram_id})]
+        return [_from_doc(Shop, doc) async for doc in self._shops.find({"staff_telegram_ids": telegram_id})]
 
     async def find_by_name(self, name: str) -> Shop | None:
         doc = await self._shops.find_one({"name": name})
-        return None if doc is None else _shop_from_doc(doc)
+        return None if doc is None else _from_doc(Shop, doc)
 
     async def list(self) -> list[Shop]:
-        return [_shop_from_doc(doc) async for doc in self._shops.find().sort("created_at", ASCENDING)]
+        return [_from_doc(Shop, doc) async for doc in self._shops.find().sort("created_at", ASCENDING)]
 
 
 class OrderStore:
@@ -612,24 +609,6 @@ def _flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
     return flat
 
 
-def _model_doc(record: CustomerRecord | Message) -> Doc:
-    doc = record.model_dump(exclude={"id"}, exclude_none=True)
-    doc["_id"] = record.id
-    return doc
-
-
-def _customer_from_doc(doc: Mapping[str, Any]) -> CustomerRecord:
-    fields = dict(doc)
-    fields["id"] = fields.pop("_id")
-    return CustomerRecord.model_validate(fields)
-
-
-def _message_from_doc(doc: Mapping[str, Any]) -> Message:
-    fields = dict(doc)
-    fields["id"] = fields.pop("_id")
-    return Message.model_validate(fields)
-
-
 class CustomerStore:
     """Customers found by the address they write from; one record per phone or Instagram id in a shop."""
 
@@ -640,7 +619,7 @@ class CustomerStore:
         doc = await self._customers.find_one({"_id": customer_id, "shop_id": shop_id})
         if doc is None:
             raise NotFound(f"unknown customer {customer_id}")
-        return _customer_from_doc(doc)
+        return _from_doc(CustomerRecord, doc)
 
     async def find_or_create(
         self, shop_id: ShopId, *, now: datetime, phone: str | None = None, instagram_id: str | None = None
@@ -652,7 +631,7 @@ class CustomerStore:
         for _ in range(3):
             doc = await self._customers.find_one(query)
             if doc is not None:
-                return _customer_from_doc(doc)
+                return _from_doc(CustomerRecord, doc)
             record = CustomerRecord(
                 id=CustomerId(new_id("cus")),
                 shop_id=shop_id,
@@ -660,7 +639,7 @@ class CustomerStore:
                 instagram_id=instagram_id,
                 created_at=now,
             )
-            doc = _model_doc(record)
+            doc = _to_doc(record)
             if not record.phones:
                 doc.pop("phones")
             try:
@@ -709,7 +688,7 @@ class MessageStore:
     async def add(self, message: Message) -> bool:
         """Store the message; False when this provider id was stored before."""
         try:
-            await self._messages.insert_one(_model_doc(message))
+            await self._messages.insert_one(_to_doc(message))
         except DuplicateKeyError:
             return False
         return True
@@ -718,11 +697,11 @@ class MessageStore:
         doc = await self._messages.find_one({"_id": message_id, "shop_id": shop_id})
         if doc is None:
             raise NotFound(f"unknown message {message_id}")
-        return _message_from_doc(doc)
+        return _from_doc(Message, doc)
 
     async def by_provider_id(self, channel: str, provider_id: str) -> Message | None:
         doc = await self._messages.find_one({"channel": channel, "provider_id": provider_id})
-        return None if doc is None else _message_from_doc(doc)
+        return None if doc is None else _from_doc(Message, doc)
 
     async def set_state(
         self,
@@ -742,7 +721,7 @@ class MessageStore:
         cursor = self._messages.find(
             {"state": DeliveryState.RECEIVED.value, "created_at": {"$lte": received_before}}
         ).sort("created_at", ASCENDING)
-        return [_message_from_doc(doc) async for doc in cursor.limit(limit)]
+        return [_from_doc(Message, doc) async for doc in cursor.limit(limit)]
 
     async def record_delivery(
         self,
@@ -774,7 +753,7 @@ class MessageStore:
 
     async def recent(self, shop_id: ShopId, customer_id: CustomerId, limit: int = 20) -> list[Message]:
         cursor = self._messages.find({"shop_id": shop_id, "customer_id": customer_id})
-        return [_message_from_doc(doc) async for doc in cursor.sort("created_at", DESCENDING).limit(limit)]
+        return [_from_doc(Message, doc) async for doc in cursor.sort("created_at", DESCENDING).limit(limit)]
 
 
 class RateLimitStore:
