@@ -31,7 +31,15 @@ from orders.model import (
     TimelineEvent,
     new_id,
 )
-from orders.store import AlreadyExists, Conflict, Database, NotFound, decode_cursor, encode_cursor
+from orders.store import (
+    AlreadyExists,
+    Conflict,
+    Database,
+    EventStore,
+    NotFound,
+    decode_cursor,
+    encode_cursor,
+)
 
 Clock = Callable[[], datetime]
 EventKind = Literal["created", "updated", "cancelled"]
@@ -76,6 +84,35 @@ class EventOutcome:
     order: Order
     duplicate: bool = False
     ignored: str | None = None
+
+
+async def run_once(
+    events: EventStore,
+    clock: Clock,
+    scope: str,
+    event_id: str,
+    work: Callable[[], Awaitable[dict[str, Any]]],
+) -> tuple[bool, dict[str, Any]]:
+    """Run ``work`` once per delivery; ``(True, earlier result)`` without running it when it ran before.
+
+    DeliveryInProgress while another delivery of it runs; a claim left by a crashed process is taken over
+    after a minute. A failed run releases its claim, so the provider's next delivery runs it again.
+    """
+    now = clock()
+    earlier = await events.claim(scope, event_id, now)
+    if earlier is not None:
+        if earlier["state"] == "done":
+            return True, dict(earlier.get("result") or {})
+        claimed_at: datetime = earlier["received_at"]
+        if now - claimed_at < _CLAIM_TIMEOUT or not await events.take_over(scope, event_id, claimed_at, now):
+            raise DeliveryInProgress(f"delivery {event_id} is being processed")
+    try:
+        result = await work()
+    except BaseException:
+        await events.release(scope, event_id)
+        raise
+    await events.complete(scope, event_id, result)
+    return False, result
 
 
 def _result(outcome: EventOutcome) -> dict[str, Any]:
@@ -208,25 +245,16 @@ class OrderService:
         ``on_backwards`` is as for ``apply_event``. A refused move (raised) leaves the delivery unrecorded,
         so a retry is refused again; an ignored one is recorded, so a retry is a duplicate.
         """
-        scope = f"{source}:{shop.id}"
-        now = self.clock()
-        earlier = await self.db.events.claim(scope, event_id, now)
-        if earlier is not None:
-            if earlier["state"] == "done":
-                order = await self.db.orders.get(shop.id, earlier["result"]["order_id"])
-                return EventOutcome(order=order, duplicate=True)
-            claimed_at: datetime = earlier["received_at"]
-            if now - claimed_at < _CLAIM_TIMEOUT or not await self.db.events.take_over(
-                scope, event_id, claimed_at, now
-            ):
-                raise DeliveryInProgress(f"delivery {event_id} is being processed")
-        try:
-            outcome = await self.apply_event(shop, kind, data, on_backwards=on_backwards)
-        except BaseException:
-            await self.db.events.release(scope, event_id)
-            raise
-        await self.db.events.complete(scope, event_id, _result(outcome))
-        return outcome
+        applied: list[EventOutcome] = []
+
+        async def apply() -> dict[str, Any]:
+            applied.append(await self.apply_event(shop, kind, data, on_backwards=on_backwards))
+            return _result(applied[0])
+
+        duplicate, result = await run_once(self.db.events, self.clock, f"{source}:{shop.id}", event_id, apply)
+        if duplicate:
+            return EventOutcome(order=await self.db.orders.get(shop.id, result["order_id"]), duplicate=True)
+        return applied[0]
 
     async def accept_event(
         self,

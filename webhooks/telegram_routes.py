@@ -13,15 +13,14 @@ OrderService at start-up.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
 from bot import commands
 from channels.telegram import SECRET_HEADER, TelegramChannel, UpdateFailed, build_application, process
-from orders.service import DeliveryInProgress
-from orders.store import Database
+from orders.service import run_once
 from webhooks.keys import CLOCK, DATABASE, METRICS, SERVICE, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL
 from webhooks.middleware import ApiError
 from webhooks.settings import Settings
@@ -30,7 +29,6 @@ log = logging.getLogger(__name__)
 
 
 SOURCE = "telegram"
-_CLAIM_TIMEOUT = timedelta(seconds=60)
 
 
 def setup(app: web.Application, settings: Settings) -> None:
@@ -75,13 +73,17 @@ async def telegram_update(request: web.Request) -> web.Response:
         outcomes.labels(SOURCE, "invalid").inc()
         raise ApiError(400, "malformed", str(exc)) from None
 
-    async def handle() -> None:
+    clock = request.config_dict[CLOCK]
+
+    async def handle() -> dict[str, Any]:
         await process(application, update)
+        return {"handled_at": clock()}
 
     try:
-        duplicate = await once(
-            request.config_dict[DATABASE],
-            request.config_dict[CLOCK],
+        duplicate, _ = await run_once(
+            request.config_dict[DATABASE].events,
+            clock,
+            SOURCE,
             f"{application.bot.id}:{update.update_id}",  # update ids are numbered per bot
             handle,
         )
@@ -90,30 +92,3 @@ async def telegram_update(request: web.Request) -> web.Response:
         raise ApiError(503, "unavailable", "the update could not be handled now; deliver it again") from None
     outcomes.labels(SOURCE, "duplicate" if duplicate else "accepted").inc()
     return web.json_response({"ok": True, "duplicate": duplicate})
-
-
-async def once(
-    db: Database, clock: Callable[[], datetime], update_id: str, work: Callable[[], Awaitable[None]]
-) -> bool:
-    """Run ``work`` once per update (``<bot id>:<update id>``); True, running nothing, when it ran before.
-
-    DeliveryInProgress (409) while another delivery runs it; a claim left by a crashed process is taken
-    over after a minute. A failed run releases its claim, so the next delivery runs it again.
-    """
-    now = clock()
-    earlier = await db.events.claim(SOURCE, update_id, now)
-    if earlier is not None:
-        if earlier["state"] == "done":
-            return True
-        claimed_at: datetime = earlier["received_at"]
-        if now - claimed_at < _CLAIM_TIMEOUT or not await db.events.take_over(
-            SOURCE, update_id, claimed_at, now
-        ):
-            raise DeliveryInProgress(f"update {update_id} is being processed")
-    try:
-        await work()
-    except BaseException:
-        await db.events.release(SOURCE, update_id)
-        raise
-    await db.events.complete(SOURCE, update_id, {"handled_at": clock()})
-    return False
