@@ -19,6 +19,7 @@ from webhooks import schemas
 from webhooks.auth import AuthError, Principal, bearer_token, verify_token
 from webhooks.keys import CLOCK, SECRET_KEY, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
+from webhooks.openapi import ApiRoutes
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,10 +58,14 @@ def _actor(request: web.Request) -> str:
     return request[PRINCIPAL].subject
 
 
-routes = web.RouteTableDef()
+IDEMPOTENCY = {"Idempotency-Key": "makes a retry answer the first call's notification instead of queueing another"}
+
+#: Registering a route here also describes it in the OpenAPI document (``webhooks/openapi.py``).
+routes = ApiRoutes()
 
 
-@routes.get("/orders")
+@routes.get("/orders", "List orders, newest first", query=schemas.ListQuery, response=schemas.OrderListOut,
+            errors=(400,))  # fmt: skip
 async def list_orders(request: web.Request) -> web.Response:
     query = _query(schemas.ListQuery, request)
     try:
@@ -72,14 +77,16 @@ async def list_orders(request: web.Request) -> web.Response:
     return _json(schemas.OrderListOut(orders=[schemas.OrderOut.of(o) for o in orders], next_cursor=cursor))
 
 
-@routes.post("/orders")
+@routes.post("/orders", "Create an order", body=schemas.OrderCreate, response=schemas.OrderOut, status=201,
+             errors=(409,))  # fmt: skip
 async def create_order(request: web.Request) -> web.Response:
     body = await _body(schemas.OrderCreate, request)
     order = await request.config_dict[SERVICE].create_order(request[SHOP], body.data(), _actor(request))
     return _json(schemas.OrderOut.of(order), status=201)
 
 
-@routes.get("/orders/requiring-attention")
+@routes.get("/orders/requiring-attention", "Orders that need a person", query=schemas.AttentionQuery,
+            response=schemas.AttentionOut)  # fmt: skip
 async def requiring_attention(request: web.Request) -> web.Response:
     query = _query(schemas.AttentionQuery, request)
     items = await request.config_dict[SERVICE].requiring_attention(
@@ -90,12 +97,13 @@ async def requiring_attention(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/orders/stats")
+@routes.get("/orders/stats", "The shop's order and notification figures", response=schemas.StatsOut)
 async def stats(request: web.Request) -> web.Response:
     return _json(schemas.StatsOut.of(await request.config_dict[SERVICE].stats(request[SHOP])))
 
 
-@routes.post("/orders/update-status")
+@routes.post("/orders/update-status", "Change an order's status", body=schemas.UpdateStatus,
+             response=schemas.OrderOut, errors=(404, 409))  # fmt: skip
 async def update_status(request: web.Request) -> web.Response:
     body = await _body(schemas.UpdateStatus, request)
     order = await request.config_dict[SERVICE].update_status(
@@ -105,7 +113,8 @@ async def update_status(request: web.Request) -> web.Response:
     return _json(schemas.OrderOut.of(order))
 
 
-@routes.post("/orders/bulk-action")
+@routes.post("/orders/bulk-action", "Run one action on up to 100 orders", body=schemas.BulkAction,
+             response=schemas.BulkOut)  # fmt: skip
 async def bulk_action(request: web.Request) -> web.Response:
     body = await _body(schemas.BulkAction, request)
     results = await request.config_dict[SERVICE].bulk(
@@ -119,7 +128,8 @@ async def bulk_action(request: web.Request) -> web.Response:
     return _json(schemas.BulkOut.of(results))
 
 
-@routes.post("/orders/notify")
+@routes.post("/orders/notify", "Queue a notification to the order's customer", body=schemas.Notify,
+             response=schemas.NotificationAccepted, status=202, errors=(404,), headers=IDEMPOTENCY)  # fmt: skip
 async def notify(request: web.Request) -> web.Response:
     body = await _body(schemas.Notify, request)
     entry = await request.config_dict[SERVICE].notify(
@@ -129,7 +139,8 @@ async def notify(request: web.Request) -> web.Response:
     return _json(schemas.NotificationAccepted(notification_id=entry.id), status=202)
 
 
-@routes.post("/orders/schedule-followup")
+@routes.post("/orders/schedule-followup", "Schedule a follow-up message", body=schemas.ScheduleFollowup,
+             response=schemas.FollowupAccepted, status=202, errors=(404,), headers=IDEMPOTENCY)  # fmt: skip
 async def schedule_followup(request: web.Request) -> web.Response:
     body = await _body(schemas.ScheduleFollowup, request)
     now = request.config_dict[CLOCK]()
@@ -143,19 +154,21 @@ async def schedule_followup(request: web.Request) -> web.Response:
     return _json(schemas.FollowupAccepted(notification_id=entry.id, due_at=entry.due_at), status=202)
 
 
-@routes.get("/orders/{order_id}")
+@routes.get("/orders/{order_id}", "One order", response=schemas.OrderOut)
 async def get_order(request: web.Request) -> web.Response:
     order = await request.config_dict[SERVICE].get(request[SHOP], request.match_info["order_id"])
     return _json(schemas.OrderOut.of(order))
 
 
-@routes.get("/orders/{order_id}/progress")
+@routes.get("/orders/{order_id}/progress", "An order's progress, timeline and notifications",
+            response=schemas.ProgressOut)  # fmt: skip
 async def order_progress(request: web.Request) -> web.Response:
     view = await request.config_dict[SERVICE].progress(request[SHOP], request.match_info["order_id"])
     return _json(schemas.ProgressOut.of(view))
 
 
-@routes.post("/orders/{order_id}/auto-progress")
+@routes.post("/orders/{order_id}/auto-progress", "Let the rules move an order on (or only say what they would do)",
+             query=schemas.AutoProgressQuery, response=schemas.AutoProgressOut, errors=(409,))  # fmt: skip
 async def auto_progress(request: web.Request) -> web.Response:
     query = _query(schemas.AutoProgressQuery, request)
     result = await request.config_dict[SERVICE].auto_progress(
@@ -172,5 +185,5 @@ async def auto_progress(request: web.Request) -> web.Response:
 def build_api() -> web.Application:
     """The ``/api/v1`` sub-application."""
     api = web.Application(middlewares=[authenticate])
-    api.add_routes(routes)
+    api.add_routes(routes.table)
     return api

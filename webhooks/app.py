@@ -22,6 +22,7 @@ from orders.shops import ShopDirectory
 from orders.store import Database, open_database
 from webhooks import health, instagram_routes, shop_webhooks, telegram_routes, twilio_routes
 from webhooks.api import build_api
+from webhooks.api import routes as api_routes
 from webhooks.keys import (
     CLOCK,
     DATABASE,
@@ -40,6 +41,7 @@ from webhooks.keys import (
 )
 from webhooks.metrics import Metrics
 from webhooks.middleware import errors, metrics
+from webhooks.openapi import API_PREFIX, add_docs
 from webhooks.orders_webhook import order_event
 from webhooks.settings import Settings
 
@@ -85,7 +87,8 @@ def build_app(
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", health.metrics_text)
     app.router.add_post("/webhooks/orders/{shop_id}", order_event)
-    app.add_subapp("/api/v1", build_api())
+    app.add_subapp(API_PREFIX, build_api())
+    add_docs(app, api_routes)
     if with_worker:
         app.cleanup_ctx.append(_worker)
     return app
