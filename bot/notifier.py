@@ -119,6 +119,7 @@ class Notifier:
                 shop, deliveries = await self._plan(entry)
             except Skip as why:
                 await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
+                await self.db.stats.touch(entry.shop_id)
                 return
             except NotFound as exc:
                 await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))

@@ -511,7 +511,8 @@ class OrderService:
             self._changed(shop.id)
             return await self.db.orders.save(order.model_copy(update={"last_customer_contact_at": at}))
 
-        await self._retrying(attempt)
+        if (await self._retrying(attempt)).last_customer_contact_at == at:
+            await self.db.stats.touch(shop.id)
 
     async def set_flag(self, shop: Shop, order_id: str, flag: str, *, present: bool) -> Order:
         """Raise or clear an attention flag (``customer_waiting``, ``notification_failed``)."""
@@ -522,9 +523,14 @@ class OrderService:
             if flags == order.flags:
                 return order
             self._changed(shop.id)
+            changed.append(True)
             return await self.db.orders.save(order.model_copy(update={"flags": flags}))
 
-        return await self._retrying(attempt)
+        changed: list[bool] = []
+        flagged = await self._retrying(attempt)
+        if changed:
+            await self.db.stats.touch(shop.id)
+        return flagged
 
     async def sweep_auto_progress(self, shop: Shop, limit: int = 200) -> int:
         """Auto-progress the shop's orders that may be due; return how many moved."""
@@ -669,6 +675,10 @@ class OrderService:
                 items.append(AttentionItem(order, reasons, rules.age_hours(order, now)))
         items.sort(key=lambda item: (item.order.status_since, item.order.id))
         return items[:limit]
+
+    async def revision(self, shop: Shop) -> int:
+        """Moves whenever the shop's orders or notifications change; one read by id."""
+        return await self.db.stats.revision(shop.id)
 
     async def stats(self, shop: Shop) -> Stats:
         counters = await self.db.stats.get(shop.id)

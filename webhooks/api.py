@@ -154,6 +154,26 @@ async def schedule_followup(request: web.Request) -> web.Response:
     return _json(schemas.FollowupAccepted(notification_id=entry.id, due_at=entry.due_at), status=202)
 
 
+@routes.get("/shop", "The token's shop", response=schemas.ShopOut)
+async def get_shop(request: web.Request) -> web.Response:
+    found = request[SHOP]
+    return _json(schemas.ShopOut(shop_id=found.id, name=found.name, timezone=found.timezone))
+
+
+@routes.get("/shop/revision", "A number that moves when the shop's orders change", response=schemas.RevisionOut,
+            headers={"If-None-Match": "the ETag of an earlier answer"}, empty={304: "Nothing changed since that ETag"})  # fmt: skip
+async def shop_revision(request: web.Request) -> web.Response:
+    """One read by id: a page polls this and reloads only when the ETag moved (304 otherwise)."""
+    revision = await request.config_dict[SERVICE].revision(request[SHOP])
+    etag = f'"{revision}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    response = _json(schemas.RevisionOut(revision=revision))
+    response.headers.update(headers)
+    return response
+
+
 @routes.get("/orders/{order_id}", "One order", response=schemas.OrderOut)
 async def get_order(request: web.Request) -> web.Response:
     order = await request.config_dict[SERVICE].get(request[SHOP], request.match_info["order_id"])

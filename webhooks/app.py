@@ -20,7 +20,14 @@ from channels.base import Channel, ChannelName
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
-from webhooks import health, instagram_routes, shop_webhooks, telegram_routes, twilio_routes
+from webhooks import (
+    dashboard_routes,
+    health,
+    instagram_routes,
+    shop_webhooks,
+    telegram_routes,
+    twilio_routes,
+)
 from webhooks.api import build_api
 from webhooks.api import routes as api_routes
 from webhooks.keys import (
@@ -89,6 +96,7 @@ def build_app(
     app.router.add_post("/webhooks/orders/{shop_id}", order_event)
     app.add_subapp(API_PREFIX, build_api())
     add_docs(app, api_routes)
+    dashboard_routes.setup(app)
     if with_worker:
         app.cleanup_ctx.append(_worker)
     return app

@@ -79,7 +79,8 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
         token = issue_token(resolve_secret_key(settings), shop.id, now=utc_now(), role="admin", days=30)
         print(
             f"orderbot demo\n  base URL:       {settings.base_url}\n  shop id:        {shop.id}\n"
-            f"  webhook secret: {shop.webhook_secret}\n  API token:      {token}\n",
+            f"  webhook secret: {shop.webhook_secret}\n  API token:      {token}\n"
+            f"  order desk:     {dashboard_link(settings, token)}\n",
             flush=True,
         )
     web.run_app(app, host=settings.host, port=settings.port, print=lambda text: _say(str(text)))
@@ -127,12 +128,17 @@ def _shop_list(settings: Settings) -> None:
     print(json.dumps([_shop_json(shop) for shop in asyncio.run(_with_service(settings, shops))]))
 
 
-def _token(settings: Settings, args: argparse.Namespace) -> None:
+def _token(settings: Settings, args: argparse.Namespace) -> str:
     async def check(service: OrderService) -> Shop:
         return await service.db.shops.get(args.shop)
 
     asyncio.run(_with_service(settings, check))
-    print(issue_token(resolve_secret_key(settings), args.shop, now=utc_now(), role=args.role, days=args.days))
+    return issue_token(resolve_secret_key(settings), args.shop, now=utc_now(), role=args.role, days=args.days)
+
+
+def dashboard_link(settings: Settings, token: str) -> str:
+    """The order desk's address with the token in the fragment, which browsers never send to a server."""
+    return f"{settings.base_url}/dashboard#token={token}"
 
 
 def _chat(settings: Settings, args: argparse.Namespace) -> None:
@@ -192,6 +198,10 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--shop", required=True)
     token.add_argument("--role", choices=ROLES, default="staff")
     token.add_argument("--days", type=float, default=30)
+    link = commands.add_parser("dashboard-link", help="print the order desk's sign-in link for a shop")
+    link.add_argument("--shop", required=True)
+    link.add_argument("--role", choices=ROLES, default="staff")
+    link.add_argument("--days", type=float, default=30)
     talk = commands.add_parser("chat", help="talk to the bot as a customer, at the terminal")
     talk.add_argument("--shop", required=True)
     talk.add_argument("--as", dest="phone", required=True, metavar="PHONE")
@@ -244,7 +254,9 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
         case "shop":
             _shop_list(settings)
         case "token":
-            _token(settings, args)
+            print(_token(settings, args))
+        case "dashboard-link":
+            print(dashboard_link(settings, _token(settings, args)))
         case "chat":
             _chat(settings, args)
 

@@ -374,6 +374,20 @@ class StatsOut(BaseModel):
         )
 
 
+class ShopOut(BaseModel):
+    """The token's shop as its staff see it: no secrets, no channel addresses."""
+
+    shop_id: str
+    name: str
+    timezone: str
+
+
+class RevisionOut(BaseModel):
+    """A number that moves whenever the shop's orders or notifications change (also the ETag)."""
+
+    revision: int
+
+
 class WebhookAccepted(BaseModel):
     """A webhook's 200 answer; ``order_id`` and ``status`` are None for a delivery that touched no order."""
 
