@@ -19,6 +19,7 @@ from bot import composer
 from bot.conversation import facts, shop_voice
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
 from channels.email import EmailChannel
+from orders.correlation import request_id
 from orders.model import (
     CustomerRecord,
     DeliveryState,
@@ -91,29 +92,57 @@ class Notifier:
         self.clock = clock
         self.lease = lease
         self.retry = retry or RetryPolicy()
+        self.concurrency = concurrency
         self._gate = asyncio.Semaphore(concurrency)
 
     async def run_once(self, batch: int = 50) -> int:
         """Claim and send one batch of due entries; returns how many were claimed."""
+        entries = await self._claim(batch)
+        await asyncio.gather(*(self._send_one(entry) for entry in entries))
+        return len(entries)
+
+    async def _claim(self, limit: int) -> list[OutboxEntry]:
         now = self.clock()
         for stuck in await self.db.outbox.expired_leases(now):
             log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
             await self._flag(stuck, Reason.NOTIFICATION_FAILED)
-        entries = await self.db.outbox.claim_due(now, now + self.lease, batch)
-        await asyncio.gather(*(self._send_one(entry) for entry in entries))
-        return len(entries)
+        return await self.db.outbox.claim_due(now, now + self.lease, limit)
 
     async def run_forever(self, idle_seconds: float = 0.5) -> None:
-        while True:
-            try:
-                claimed = await self.run_once()
-            except Exception:
-                log.exception("dispatcher pass failed; retrying")
-                claimed = 0
-            if not claimed:
-                await asyncio.sleep(idle_seconds)
+        """Claim due entries whenever a sending slot is free.
+
+        Sends are not awaited batch by batch: a provider that answers slowly or not at all (until the
+        channel's timeout) holds only its own slots, and what falls due meanwhile goes out at once.
+        """
+        sending: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                entries: list[OutboxEntry] = []
+                if len(sending) < self.concurrency:
+                    try:
+                        entries = await self._claim(self.concurrency - len(sending))
+                    except Exception:
+                        log.exception("dispatcher pass failed; retrying")
+                for entry in entries:
+                    task = asyncio.create_task(self._send_logged(entry))
+                    sending.add(task)
+                    task.add_done_callback(sending.discard)
+                if not entries:
+                    await asyncio.sleep(idle_seconds)
+        finally:
+            for task in sending:
+                task.cancel()
+            await asyncio.gather(*sending, return_exceptions=True)
+
+    async def _send_logged(self, entry: OutboxEntry) -> None:
+        try:
+            await self._send_one(entry)
+        except Exception:
+            log.exception("sending outbox entry %s failed; its lease will expire into review", entry.id)
+
 
     async def _send_one(self, entry: OutboxEntry) -> None:
+        request_id.set(entry.request_id)  # this task's log lines name the request that caused the entry
         async with self._gate:
             try:
                 shop, deliveries = await self._plan(entry)
@@ -134,6 +163,7 @@ class Notifier:
                 entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None
             )
             await self.db.stats.add(entry.shop_id, {"notifications.sent": 1})
+            log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
             if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id:
                 await self.service.record_contact(entry.shop_id, entry.order_id, now)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -16,6 +17,20 @@ log = logging.getLogger(__name__)
 
 YIELD_STEP_SECONDS = 0.01
 YIELD_STEPS = 100
+
+
+def _in_context(
+    job: Callable[[], Awaitable[object]], context: contextvars.Context
+) -> Callable[[], Awaitable[object]]:
+    """``job``, run in the context it was submitted from, so the request id that caused it follows it."""
+
+    async def call() -> object:
+        return await job()
+
+    async def run() -> object:
+        return await asyncio.create_task(call(), context=context)
+
+    return run
 
 
 class WorkQueue:
@@ -37,7 +52,7 @@ class WorkQueue:
             self._queue = asyncio.Queue(maxsize=self.backlog)
             self._tasks = [asyncio.create_task(self._work(self._queue)) for _ in range(self.workers)]
         try:
-            self._queue.put_nowait(job)
+            self._queue.put_nowait(_in_context(job, contextvars.copy_context()))
         except asyncio.QueueFull:
             log.warning("%s backlog full: left for recovery", self.name)
             return False

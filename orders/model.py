@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from orders.correlation import current_request_id
 from orders.lifecycle import Status
 
 ShopId = NewType("ShopId", str)
@@ -192,6 +193,8 @@ class OutboxEntry(Domain):
     provider_id: str | None = None
     sent_at: datetime | None = None
     created_at: datetime
+    #: The request that caused this entry (a webhook, an API call), for following it through the logs.
+    request_id: str | None = Field(default_factory=current_request_id)
 
 
 class Decision(Domain):

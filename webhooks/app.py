@@ -46,6 +46,7 @@ from webhooks.keys import (
     TELEGRAM_CHANNEL,
     TWILIO,
 )
+from webhooks.logs import request_ids
 from webhooks.metrics import Metrics
 from webhooks.middleware import errors, metrics
 from webhooks.openapi import API_PREFIX, add_docs
@@ -78,7 +79,7 @@ def resolve_secret_key(settings: Settings) -> str:
 def database_for(settings: Settings) -> Database:
     if settings.mongodb_uri is None:
         raise RuntimeError("MONGODB_URI is not set and no embedded database was started")
-    return open_database(settings.mongodb_uri, settings.mongodb_db)
+    return open_database(settings.mongodb_uri, settings.mongodb_db, timeout_ms=settings.mongodb_timeout_ms)
 
 
 def build_app(
@@ -113,7 +114,7 @@ def _core(
     settings: Settings, clock: Callable[[], datetime], advisor: ProgressionAdvisor | None
 ) -> web.Application:
     """Settings, database, service, inbox, the channels and the notifier, each opened and closed with the app."""
-    app = web.Application(middlewares=[metrics, errors], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[request_ids, metrics, errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[METRICS] = Metrics()

@@ -20,6 +20,7 @@ from bot.chat import chat
 from orders.model import Shop
 from orders.service import OrderService, new_shop
 from orders.store import AlreadyExists, NotFound
+from webhooks import logs
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.auth import ROLES, issue_token
 from webhooks.demo import ensure_demo_shop
@@ -211,12 +212,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings()
     except ValueError as exc:
         _say(f"orderbot: invalid configuration: {exc}")
         return 2
+    log_format = settings.log_format or ("json" if args.command in ("web", "worker") else "text")
+    logs.configure(log_format, level=settings.log_level, secrets=settings.secret_values())
     try:
         with _database(settings) as settings:
             _dispatch(settings, args)

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
+#: What a 503 asks clients to wait while the database is unreachable.
+RETRY_AFTER_SECONDS = 5
+
 _HTTP_CODES = {
     400: "malformed",
     401: "unauthorized",
@@ -95,8 +98,11 @@ def _map(exc: Exception) -> web.Response | None:
         case ValidationError():
             return error_response(422, "invalid_field", "some fields are invalid", validation_details(exc))
         case DatabaseError():
+            # Nothing was acknowledged: providers retry a 503, so no delivery is lost while it is down.
             log.warning("database unavailable: %s", type(exc).__name__)
-            return error_response(503, "unavailable", "the database is unavailable; try again shortly")
+            response = error_response(503, "unavailable", "the database is unavailable; try again shortly")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,22 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(1024 * 1024, validation_alias="ORDERBOT_MAX_BODY_BYTES", gt=0)
     inbox_workers: int = Field(2, validation_alias="ORDERBOT_INBOX_WORKERS", ge=0, le=256)
+    #: How long a database call waits for a reachable server before failing (then: 503, Retry-After).
+    mongodb_timeout_ms: int = Field(2000, validation_alias="ORDERBOT_MONGODB_TIMEOUT_MS", gt=0)
+    #: ``json`` (one event a line) or ``text``; unset: text for ``serve``, JSON for ``web`` and ``worker``.
+    log_format: Literal["json", "text"] | None = Field(None, validation_alias="ORDERBOT_LOG_FORMAT")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="ORDERBOT_LOG_LEVEL"
+    )
+
+    def secret_values(self) -> list[str]:
+        """Every secret setting's value, for the log redaction filter."""
+        values = [
+            self.secret_key, self.gemini_api_key, self.twilio_auth_token, self.instagram_app_secret,
+            self.instagram_verify_token, self.instagram_access_token, self.telegram_bot_token,
+            self.telegram_webhook_secret,
+        ]  # fmt: skip
+        return [value.get_secret_value() for value in values if value is not None]
 
     @property
     def base_url(self) -> str:

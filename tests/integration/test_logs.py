@@ -1,0 +1,252 @@
+"""Structured logs: one JSON event a line, a request id from the webhook to the send, nothing secret.
+
+A customer's whole conversation (signed Twilio webhook in, reply out through the Twilio stand-in, a staff
+alert through the Telegram stand-in) and a status change (shop webhook, then the REST API) run with every
+logger at DEBUG — aiohttp's access log, the twilio SDK, httpx, python-telegram-bot and pymongo included —
+and the captured log is searched for every secret, token, signature and phone number the run used.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+from orders.model import Shop
+from orders.service import new_shop
+from orders.store import Database
+from tests.conftest import SECRET_KEY, Clock, token_for
+from tests.standins.telegram import TelegramStandin
+from tests.standins.twilio import TwilioStandIn
+from webhooks import logs
+from webhooks.app import build_app
+from webhooks.keys import INBOX, NOTIFIER
+from webhooks.orders_webhook import sign
+from webhooks.settings import Settings
+
+ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+AUTH_TOKEN = "9c1e7a3b5d2f4a6c8e0b1d3f5a7c9e2b"
+PUBLIC_URL = "https://orderbot.example.com"
+SHOP_WHATSAPP = "+14155238886"
+ANA = "+4915112345678"
+BOT_TOKEN = "7000000002:AAF-logs-test-token-0123456789"
+TELEGRAM_SECRET = "telegram-webhook-secret-for-logs"
+STAFF = 5012345678
+LIBRARY_LOGGERS = ("aiohttp.access", "aiohttp.server", "twilio", "httpx", "httpcore", "telegram", "pymongo")
+
+AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+
+
+@dataclass
+class Run:
+    """The app under test with its stand-ins, and everything secret it has been given or shown."""
+
+    client: TestClient[Any, Any]
+    app: web.Application
+    twilio: TwilioStandIn
+    telegram: TelegramStandin
+    shop: Shop
+    db: Database
+    secrets: set[str] = field(default_factory=set)
+    sids: int = 0
+
+    async def whatsapp(self, body: str, request_id: str | None = None) -> web.StreamResponse:
+        self.sids += 1
+        params = {
+            "MessageSid": f"SM{self.sids:032x}", "AccountSid": ACCOUNT_SID, "From": f"whatsapp:{ANA}",
+            "To": f"whatsapp:{SHOP_WHATSAPP}", "Body": body, "NumMedia": "0", "ProfileName": "Ana",
+            "WaId": ANA.lstrip("+"),
+        }  # fmt: skip
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(
+            f"{PUBLIC_URL}/webhooks/twilio/messages", params
+        )
+        self.secrets.add(signature)
+        headers = {"X-Twilio-Signature": signature} | ({"X-Request-Id": request_id} if request_id else {})
+        response = await self.client.post("/webhooks/twilio/messages", data=params, headers=headers)
+        assert response.status == 200, await response.text()
+        await self.app[INBOX].drain()
+        return response
+
+    async def order_event(self, event: str, request_id: str | None = None, **order: Any) -> Any:
+        body = json.dumps({"event": event, "order": order}).encode()
+        signature = sign(self.shop.webhook_secret, body)
+        self.secrets.add(signature.removeprefix("sha256="))
+        headers = {"X-Orderbot-Signature": signature, "Content-Type": "application/json"}
+        if request_id:
+            headers["X-Request-Id"] = request_id
+        response = await self.client.post(f"/webhooks/orders/{self.shop.id}", data=body, headers=headers)
+        assert response.status == 200, await response.text()
+        return response
+
+    async def api_post(self, path: str, body: Any, request_id: str) -> Any:
+        token = token_for(self.shop)
+        self.secrets.add(token)
+        headers = {"Authorization": f"Bearer {token}", "X-Request-Id": request_id}
+        response = await self.client.post(f"/api/v1{path}", json=body, headers=headers)
+        assert response.status == 200, await response.text()
+        assert response.headers["X-Request-Id"] == request_id
+        return await response.json()
+
+    async def dispatch(self) -> int:
+        return await self.app[NOTIFIER].run_once()
+
+
+@pytest.fixture(params=["settings-secrets", "patterns-only"])
+def captured(request: pytest.FixtureRequest) -> Iterator[tuple[io.StringIO, bool]]:
+    """Every logger at DEBUG into a JSON stream, configured as ``orderbot web`` does (or with the redaction
+    filter told no secret values at all, to show its patterns alone keep them out)."""
+    stream = io.StringIO()
+    with_settings = request.param == "settings-secrets"
+    known = [SECRET_KEY, AUTH_TOKEN, BOT_TOKEN, TELEGRAM_SECRET] if with_settings else []
+    handler = logs.configure("json", level=logging.DEBUG, secrets=known, stream=stream)
+    levels = {name: logging.getLogger(name).level for name in LIBRARY_LOGGERS}
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    yield stream, with_settings
+    logging.getLogger().removeHandler(handler)
+    logging.getLogger().setLevel(logging.WARNING)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture
+async def run(
+    aiohttp_client: AiohttpClient,
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+) -> Run:
+    twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
+    twilio_server = await aiohttp_server(twilio.app())
+    telegram = TelegramStandin(BOT_TOKEN)
+    telegram_server = await aiohttp_server(telegram.app())
+    configured = settings.model_copy(
+        update={
+            "public_url": PUBLIC_URL,
+            "twilio_account_sid": ACCOUNT_SID,
+            "twilio_auth_token": SecretStr(AUTH_TOKEN),
+            "twilio_base_url": str(twilio_server.make_url("")).rstrip("/"),
+            "telegram_bot_token": SecretStr(BOT_TOKEN),
+            "telegram_webhook_secret": SecretStr(TELEGRAM_SECRET),
+            "telegram_base_url": str(telegram_server.make_url("")).rstrip("/"),
+        }
+    )
+    shop = new_shop("Acme Coffee", clock(), whatsapp_number=SHOP_WHATSAPP, staff_telegram_ids=[STAFF])
+    await db.shops.add(shop)
+    app = build_app(configured, clock=clock)
+    client = await aiohttp_client(app)
+    secrets = {SECRET_KEY, AUTH_TOKEN, BOT_TOKEN, BOT_TOKEN.split(":")[1], TELEGRAM_SECRET}
+    return Run(client, app, twilio, telegram, shop, db, secrets | {shop.webhook_secret})
+
+
+def events(stream: io.StringIO) -> list[dict[str, Any]]:
+    lines = stream.getvalue().splitlines()
+    assert lines, "nothing was logged"
+    parsed = [json.loads(line) for line in lines]  # one JSON object a line, or this raises
+    assert all({"time", "level", "logger", "message", "request_id"} <= set(event) for event in parsed)
+    return parsed
+
+
+async def test_a_conversation_and_a_status_change_log_no_secret_and_no_phone_number(
+    run: Run, captured: tuple[io.StringIO, bool], db: Database
+) -> None:
+    stream, _ = captured
+    created = await run.order_event("order.created", request_id="shop-evt-1", id="A-1042", number="1042",
+                                    status="processing", customer={"name": "Ana Lima", "phone": ANA},
+                                    channel="whatsapp")  # fmt: skip
+    assert created.headers["X-Request-Id"] == "shop-evt-1"
+    order_id = (await created.json())["order_id"]
+    await run.dispatch()
+
+    # the customer asks, gets an answer, and asks for a person: staff hear of it in Telegram
+    await run.whatsapp("hey where's my order 1042?", request_id="twilio-req-1")
+    await run.whatsapp("can I talk to a real person about 1042?")
+    assert await run.dispatch() >= 2
+    answers = [r["Body"] for r in run.twilio.created if r["To"] == f"whatsapp:{ANA}"]
+    assert len(answers) == 2 and "#1042" in answers[0]
+    assert run.telegram.messages_to(STAFF), "the staff alert went out through Telegram"
+
+    # a status change through the API notifies the customer
+    await run.api_post("/orders/update-status", {"order_id": order_id, "status": "shipped"}, "api-req-7")
+    assert await run.dispatch() == 1
+
+    logged = events(stream)
+    text = stream.getvalue()
+    for secret in sorted(run.secrets):
+        assert secret not in text, f"a secret reached the log: {secret[:4]}…"
+    for number in (ANA, ANA.lstrip("+"), "%2B" + ANA.lstrip("+"), SHOP_WHATSAPP, SHOP_WHATSAPP.lstrip("+")):
+        assert number not in text, "a full phone number reached the log"
+    assert "eyJ" not in text, "a JWT reached the log"
+    loggers = {event["logger"] for event in logged}
+    assert {"aiohttp.access", "httpx"} <= loggers, loggers  # the libraries really logged, at DEBUG
+    assert any(name.startswith("twilio") for name in loggers), loggers
+    assert any(name.startswith("pymongo") for name in loggers), loggers
+
+
+async def test_the_request_id_follows_a_request_into_the_outbox_and_the_send(
+    run: Run, captured: tuple[io.StringIO, bool], db: Database
+) -> None:
+    stream, _ = captured
+    created = await run.order_event("order.created", id="A-1042", number="1042", status="processing",
+                                    customer={"name": "Ana Lima", "phone": ANA}, channel="whatsapp")  # fmt: skip
+    generated = created.headers["X-Request-Id"]
+    assert generated and generated != "shop-evt-1"
+    order_id = (await created.json())["order_id"]
+    await run.dispatch()
+    await run.whatsapp("where is 1042?", request_id="twilio-req-1")  # answered by a background worker
+    await run.api_post("/orders/update-status", {"order_id": order_id, "status": "shipped"}, "api-req-7")
+
+    entries = await db.outbox.for_order(run.shop.id, order_id)
+    by_kind = {(entry.kind.value, entry.status.value if entry.status else None): entry for entry in entries}
+    assert by_kind[("status_update", "processing")].request_id == generated
+    assert by_kind[("reply", "processing")].request_id == "twilio-req-1"
+    assert by_kind[("status_update", "shipped")].request_id == "api-req-7"
+
+    await run.dispatch()
+    sent = [e for e in events(stream) if e["logger"] == "bot.notifier" and e["message"].startswith("sent ")]
+    assert {e["request_id"] for e in sent} >= {"twilio-req-1", "api-req-7"}
+    handled = [e for e in events(stream) if e["request_id"] == "twilio-req-1"]
+    assert {"aiohttp.access", "bot.notifier"} <= {e["logger"] for e in handled}
+
+
+@pytest.mark.parametrize("incoming", ["", "has spaces", "x" * 101, 'quote"', "ünïcode"])
+async def test_an_unfit_incoming_request_id_is_replaced(run: Run, incoming: str) -> None:
+    response = await run.client.get("/healthz", headers={"X-Request-Id": incoming})
+    assert response.status == 200
+    assert response.headers["X-Request-Id"] != incoming
+    assert len(response.headers["X-Request-Id"]) == 16
+
+
+def test_the_redaction_filter_scrubs_what_code_should_never_have_logged() -> None:
+    stream = io.StringIO()
+    handler = logs.configure("json", level=logging.INFO, stream=stream)
+    try:
+        log = logging.getLogger("test_logs")
+        log.info("auth %s sig=%s", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "abc")
+        log.info(
+            "webhook_secret=%s phone %s wa %s", "Zm9vYmFyYmF6cXV4cXV1eHh5enp5eHh5enp5", ANA, "4915112345678"
+        )
+        log.info("url https://api.telegram.org/bot%s/sendMessage", BOT_TOKEN)
+        log.info("mongodb://orderbot:hunter2hunter2@db.example.com/orderbot")
+        log.warning("extra fields too", extra={"recipient": ANA})
+        try:
+            raise ValueError(f"token={AUTH_TOKEN}")
+        except ValueError:
+            log.exception("failed for %s", ANA)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = stream.getvalue()
+    for leaked in ("eyJ", "Zm9vYmFy", ANA, "4915112345678", BOT_TOKEN.split(":")[1], "hunter2", AUTH_TOKEN):
+        assert leaked not in text, leaked
+    assert text.count("5678") >= 4  # masked numbers keep their last four digits
+    assert "ValueError" in text  # the traceback survives, scrubbed

@@ -1,0 +1,188 @@
+"""Logging for every ``orderbot`` process: configured once at start-up, one event a line.
+
+JSON by default (``web``, ``worker``), plain text for people at a terminal (``serve``). Every line names
+the request that caused it (``request_id``): the middleware here takes a sane incoming ``X-Request-Id`` or
+makes one, echoes it in the response and keeps it in a context variable that outlives the response in the
+work it started (see ``orders.correlation``). A redaction filter scrubs secrets, tokens, signatures and
+phone numbers from every line as defence in depth: the code should not log them in the first place.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import sys
+import traceback
+from collections.abc import Iterable
+from typing import IO, Literal
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pythonjsonlogger.json import JsonFormatter
+
+from orders.correlation import request_id
+
+LogFormat = Literal["json", "text"]
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+_MASK = "***"
+
+#: Fields every record has; anything else on a record was passed as ``extra`` and is redacted too.
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+
+# Order matters: whole tokens first, then key=value pairs, then numbers.
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # JSON Web Tokens (API tokens, dashboard links)
+    (re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*"), _MASK),
+    # Telegram bot tokens, also inside Bot API URLs (/bot<id>:<secret>/sendMessage)
+    (re.compile(r"(?<!\d)\d{5,}:[\w-]{10,}"), _MASK),
+    # credentials after an auth scheme
+    (re.compile(r"\b(Bearer|Basic|Token)\s+[\w.~+/=-]+", re.IGNORECASE), rf"\1 {_MASK}"),
+    # passwords in URLs (mongodb://user:password@host)
+    (re.compile(r"(\w+://[^:/\s@]+:)[^@\s/]+@"), rf"\1{_MASK}@"),
+    # key=value / "key": "value" where the key names a secret, a token, a signature or a password
+    (
+        re.compile(
+            r"""(?ix)
+            ( [\w.-]*(?:token|secret|signature|password|passwd|authorization|api[_-]?key|hmac|cookie)[\w.-]*
+              ["']? \s* [:=] \s* ["']? )
+            (?!\*\*\*) [^\s"'&,;}\]]+
+            """
+        ),
+        rf"\1{_MASK}",
+    ),
+    # HMAC hex digests (sha256=..., X-Orderbot-Signature values)
+    (re.compile(r"\bsha(?:1|256)=[0-9A-Fa-f]{20,}"), _MASK),
+    # long random-looking strings (generated webhook secrets, auth tokens), but not Twilio SIDs
+    (re.compile(r"(?<![\w-])(?!(?:AC|SM|MM|MG|CA|PN|SK)[0-9a-f]{32}(?![\w-]))[\w-]{32,}(?![\w-])"), _MASK),
+    # phone numbers: E.164, URL-encoded E.164, and long bare digit runs (WhatsApp ids) keep their last 4
+    (re.compile(r"(\+|%2[Bb])[\d ().-]{3,}(\d{4})\b"), r"\1…\2"),
+    (re.compile(r"(?<![\w.-])\d{5,11}(\d{4})(?![\w.])"), r"…\1"),
+)
+
+
+def redact(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` without the ``known`` secret values, tokens, signatures or full phone numbers."""
+    for secret in known:
+        text = text.replace(secret, _MASK)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactionFilter(logging.Filter):
+    """Rewrites each record's message, extras, traceback and stack with ``redact`` before it is written."""
+
+    def __init__(self, known: Iterable[str] = ()) -> None:
+        super().__init__()
+        # Longest first, so a secret containing another is masked whole; short values would mask noise.
+        self.known = sorted({value for value in known if len(value) >= 8}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self.known)
+        record.args = None
+        if record.exc_info:
+            record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.known)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.known)
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD and isinstance(value, str):
+                setattr(record, key, redact(value, self.known))
+        return True
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` (or None) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        return True
+
+
+def configure(
+    log_format: LogFormat = "json",
+    *,
+    level: int | str = logging.INFO,
+    secrets: Iterable[str] = (),
+    stream: IO[str] | None = None,
+) -> logging.Handler:
+    """Send every logger's records, redacted and with their request id, to ``stream`` (stderr).
+
+    Replaces the root logger's handlers, so calling it again reconfigures rather than duplicates.
+
+    Args:
+        log_format: ``json`` (one object a line) or ``text`` (for people).
+        level: The root logger's level.
+        secrets: Values known to be secret (provider tokens, the signing key), masked wherever they appear.
+        stream: Where lines go (default: stderr).
+
+    Returns:
+        The handler, for a caller (a test) that wants to remove it again.
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactionFilter(secrets))
+    formatter: logging.Formatter
+    if log_format == "json":
+        formatter = JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            datefmt="%Y-%m-%dT%H:%M:%S%z",
+        )
+    else:
+        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "orderbot", False):
+            root.removeHandler(old)
+    handler.orderbot = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    return handler
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(8)
+
+
+def incoming_request_id(value: str | None) -> str:
+    """The caller's request id when it is sane (short, plain characters), else a new one."""
+    if value and _SANE_REQUEST_ID.fullmatch(value):
+        return value
+    return new_request_id()
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give the request an id, for its log lines, the work it causes and the response header.
+
+    The variable is not reset: aiohttp runs each request in its own task, whose access log line comes
+    after the response and should carry the id too.
+    """
+    rid = incoming_request_id(request.headers.get(REQUEST_ID_HEADER))
+    request_id.set(rid)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers[REQUEST_ID_HEADER] = rid
+        raise
+    response.headers[REQUEST_ID_HEADER] = rid
+    return response
+
+
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "LogFormat",
+    "RedactionFilter",
+    "RequestIdFilter",
+    "configure",
+    "incoming_request_id",
+    "redact",
+    "request_ids",
+]
