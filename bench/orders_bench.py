@@ -469,10 +469,11 @@ async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace, *, drop:
         MONGODB_DB=name,
         ORDERBOT_SECRET_KEY=SECRET_KEY,
         ORDERBOT_DATA_DIR=tmp / "var",
+        ORDERBOT_API_RATE_LIMIT=10**9,  # counted on every request, as in production, but never reached
     )
     # A long timeout: the embedded server can be busy for seconds, and the driver's monitor would then
     # interrupt the loader's writes.
-    db = open_database(uri, name, timeout_ms=120_000)
+    db = open_database(uri, name, secret_keys=[SECRET_KEY], timeout_ms=120_000)
     try:
         await db.ensure_indexes()
         shop, data = await load(db, args.orders, args.outbox)

@@ -196,7 +196,7 @@ def main() -> int:
         db_name = f"bench_{secrets.token_hex(4)}"
 
         async def create_shop() -> tuple[str, str]:
-            db = open_database(uri, db_name)
+            db = open_database(uri, db_name, secret_keys=["bench-" + "k" * 40])
             await db.ensure_indexes()
             shop = new_shop(
                 "Bench Coffee", datetime.now(UTC), sms_number=SHOP_SMS, whatsapp_number=SHOP_WHATSAPP

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from orders.crypto import SecretBox
 from orders.lifecycle import ACTIVE, Status
 from orders.model import (
     DELIVERY_RANK,
@@ -130,6 +131,9 @@ _INDEXES: dict[str, list[IndexModel]] = {
     "rate_limits": [
         IndexModel("expires_at", expireAfterSeconds=0),
     ],
+    "revocations": [
+        IndexModel("expires_at", expireAfterSeconds=0),
+    ],
 }
 
 
@@ -213,13 +217,41 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise ValueError("invalid cursor") from exc
 
 
+#: The shop's secrets, stored sealed (``orders.crypto``): dotted paths into the shop's document.
+SHOP_SECRET_FIELDS = ("webhook_secret", "shopify_secret", "woocommerce_secret", "email.password")
+
+
+def _map_secrets(doc: Doc, change: Callable[[str, str], str]) -> Doc:
+    """``doc`` with each secret field present replaced by ``change(value, context)``."""
+    doc = dict(doc)
+    for path in SHOP_SECRET_FIELDS:
+        parent, _, field = path.rpartition(".")
+        holder = doc
+        if parent:
+            if not isinstance(doc.get(parent), Mapping):
+                continue
+            holder = doc[parent] = dict(doc[parent])
+        if isinstance(holder.get(field), str):
+            holder[field] = change(holder[field], f"{doc['_id']}/{path}")
+    return doc
+
+
 class ShopStore:
-    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+    """Shops, their secrets sealed in the document mapping itself, so no caller can store one in clear."""
+
+    def __init__(self, collection: AsyncCollection[Doc], box: SecretBox) -> None:
         self._shops = collection
+        self._box = box
+
+    def _to_doc(self, shop: Shop) -> Doc:
+        return _map_secrets(_to_doc(shop), self._box.seal)
+
+    def _from_doc(self, doc: Mapping[str, Any]) -> Shop:
+        return _from_doc(Shop, _map_secrets(dict(doc), self._box.open))
 
     async def add(self, shop: Shop) -> None:
         try:
-            await self._shops.insert_one(_to_doc(shop))
+            await self._shops.insert_one(self._to_doc(shop))
         except DuplicateKeyError as exc:
             raise AlreadyExists("a shop already uses one of these channel addresses") from exc
 
@@ -227,25 +259,53 @@ class ShopStore:
         doc = await self._shops.find_one({"_id": shop_id})
         if doc is None:
             raise NotFound(f"unknown shop {shop_id}")
-        return _from_doc(Shop, doc)
+        return self._from_doc(doc)
+
+    async def reseal_all(self) -> tuple[int, int]:
+        """Seal every shop's secrets with the newest key (plaintext from before included).
+
+        Returns (shops changed, shops seen). Each shop is one compare-and-set on the values it was read
+        with, so a shop changed meanwhile keeps its change (run again to reseal it). Raises ``SealError``
+        for a shop whose secrets no configured key opens, after the shops before it were done.
+        """
+        changed = seen = 0
+        async for doc in self._shops.find({}, projection=list(SHOP_SECRET_FIELDS)):
+            seen += 1
+            resealed = _map_secrets(doc, self._box.reseal)
+            fields = {p: _dotted(resealed, p) for p in SHOP_SECRET_FIELDS if _dotted(doc, p) is not None}
+            news = {p: v for p, v in fields.items() if v != _dotted(doc, p)}
+            if not news:
+                continue
+            before = {p: _dotted(doc, p) for p in news}
+            result = await self._shops.update_one({"_id": doc["_id"], **before}, {"$set": news})
+            changed += result.modified_count
+        return changed, seen
 
     async def by_address(self, field: str, address: str) -> Shop | None:
         """The shop that owns a channel address (``sms_number``, ``whatsapp_number``, ``instagram_id``)."""
         if field not in ("sms_number", "whatsapp_number", "instagram_id"):
             raise ValueError(f"not a channel address: {field}")
         doc = await self._shops.find_one({field: address})
-        return None if doc is None else _from_doc(Shop, doc)
+        return None if doc is None else self._from_doc(doc)
 
     async def for_staff(self, telegram_id: int) -> list[Shop]:
         """The shops that list this Telegram user as staff."""
-        return [_from_doc(Shop, doc) async for doc in self._shops.find({"staff_telegram_ids": telegram_id})]
+        return [self._from_doc(doc) async for doc in self._shops.find({"staff_telegram_ids": telegram_id})]
 
     async def find_by_name(self, name: str) -> Shop | None:
         doc = await self._shops.find_one({"name": name})
-        return None if doc is None else _from_doc(Shop, doc)
+        return None if doc is None else self._from_doc(doc)
 
     async def list(self) -> list[Shop]:
-        return [_from_doc(Shop, doc) async for doc in self._shops.find().sort("created_at", ASCENDING)]
+        return [self._from_doc(doc) async for doc in self._shops.find().sort("created_at", ASCENDING)]
+
+
+def _dotted(doc: Mapping[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(doc, Mapping):
+            return None
+        doc = doc.get(part)  # type: ignore[assignment]
+    return doc
 
 
 class OrderStore:
@@ -796,6 +856,37 @@ class RateLimitStore:
             return True
         return False
 
+    async def used(self, key: str, now: datetime, *, window_seconds: int) -> int:
+        """How many hits ``allow`` has counted for ``key`` in the current window (one read, no write)."""
+        doc = await self._limits.find_one({"_id": f"{key}|{window_start(now, window_seconds)}"})
+        return 0 if doc is None else int(doc["count"])
+
+
+def window_start(now: datetime, window_seconds: int) -> int:
+    """The epoch second at which ``now``'s fixed window (``RateLimitStore.allow``) began."""
+    return int(now.timestamp()) // window_seconds * window_seconds
+
+
+class RevocationStore:
+    """Token ids (``jti``) refused from now on, by every process: each request looks its token up by id."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._revoked = collection
+
+    async def revoke(self, token_id: str, now: datetime, expires_at: datetime | None = None) -> bool:
+        """Revoke a token id; False when it was revoked before. ``expires_at`` lets the record expire."""
+        doc: Doc = {"_id": token_id, "revoked_at": now}
+        if expires_at is not None:
+            doc["expires_at"] = expires_at
+        try:
+            await self._revoked.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def is_revoked(self, token_id: str) -> bool:
+        return await self._revoked.find_one({"_id": token_id}, projection=["_id"]) is not None
+
 
 class LockStore:
     """Leases on periodic jobs, so that each runs on one worker at a time however many run."""
@@ -824,10 +915,10 @@ class LockStore:
 class Database:
     """One connection pool and the stores over it."""
 
-    def __init__(self, client: AsyncMongoClient[Doc], name: str) -> None:
+    def __init__(self, client: AsyncMongoClient[Doc], name: str, *, secret_keys: Sequence[str]) -> None:
         self.client = client
         self._db: AsyncDatabase[Doc] = client.get_database(name, codec_options=CODEC_OPTIONS)
-        self.shops = ShopStore(self._db.shops)
+        self.shops = ShopStore(self._db.shops, SecretBox(secret_keys))
         self.orders = OrderStore(self._db.orders)
         self.outbox = OutboxStore(self._db.outbox)
         self.events = EventStore(self._db.events)
@@ -835,6 +926,7 @@ class Database:
         self.customers = CustomerStore(self._db.customers)
         self.messages = MessageStore(self._db.messages)
         self.rate_limits = RateLimitStore(self._db.rate_limits)
+        self.revocations = RevocationStore(self._db.revocations)
         self.locks = LockStore(self._db.locks)
 
     async def ensure_indexes(self) -> None:
@@ -857,12 +949,15 @@ class Database:
         await self.client.close()
 
 
-def open_database(uri: str, name: str, *, timeout_ms: int = 5000) -> Database:
-    """A Database over a new client; call ``ensure_indexes`` and ``close`` around its use."""
+def open_database(uri: str, name: str, *, secret_keys: Sequence[str], timeout_ms: int = 5000) -> Database:
+    """A Database over a new client; call ``ensure_indexes`` and ``close`` around its use.
+
+    ``secret_keys`` (newest first) seal and open the shops' secrets (``orders.crypto``).
+    """
     client: AsyncMongoClient[Doc] = AsyncMongoClient(
         uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True
     )
-    return Database(client, name)
+    return Database(client, name, secret_keys=secret_keys)
 
 
 __all__ = [

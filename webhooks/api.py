@@ -17,7 +17,7 @@ from orders.model import Shop, Source
 from orders.store import NotFound
 from webhooks import schemas
 from webhooks.auth import AuthError, Principal, bearer_token, verify_token
-from webhooks.keys import CLOCK, SECRET_KEY, SERVICE, SHOPS
+from webhooks.keys import CLOCK, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 from webhooks.openapi import ApiRoutes
 
@@ -30,7 +30,7 @@ SHOP = web.RequestKey("shop", Shop)
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     principal = verify_token(
-        request.config_dict[SECRET_KEY], bearer_token(request.headers.get("Authorization"))
+        request.config_dict[SECRET_KEYS], bearer_token(request.headers.get("Authorization"))
     )
     request[PRINCIPAL] = principal
     try:

@@ -40,6 +40,7 @@ from webhooks.keys import (
     METRICS,
     NOTIFIER,
     SECRET_KEY,
+    SECRET_KEYS,
     SERVICE,
     SETTINGS,
     SHOPS,
@@ -79,7 +80,17 @@ def resolve_secret_key(settings: Settings) -> str:
 def database_for(settings: Settings) -> Database:
     if settings.mongodb_uri is None:
         raise RuntimeError("MONGODB_URI is not set and no embedded database was started")
-    return open_database(settings.mongodb_uri, settings.mongodb_db, timeout_ms=settings.mongodb_timeout_ms)
+    return open_database(
+        settings.mongodb_uri,
+        settings.mongodb_db,
+        secret_keys=secret_keys(settings),
+        timeout_ms=settings.mongodb_timeout_ms,
+    )
+
+
+def secret_keys(settings: Settings) -> tuple[str, ...]:
+    """Every key in use, newest first: it seals secrets and signs tokens; the older ones still open and verify."""
+    return (resolve_secret_key(settings), *settings.old_keys)
 
 
 def build_app(
@@ -119,6 +130,7 @@ def _core(
     app[CLOCK] = clock
     app[METRICS] = Metrics()
     app[SECRET_KEY] = resolve_secret_key(settings)
+    app[SECRET_KEYS] = secret_keys(settings)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         db = database_for(settings)

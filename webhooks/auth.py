@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import jwt
 
@@ -46,18 +47,27 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
-def verify_token(secret: str, token: str) -> Principal:
-    try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=[_ALGORITHM],
-            options={"require": ["sub", "shop_id", "role", "exp", "jti"]},
-        )
-    except jwt.ExpiredSignatureError as exc:
-        raise AuthError("token expired") from exc
-    except jwt.InvalidTokenError as exc:
-        raise AuthError("invalid token") from exc
+def verify_token(secret: str | Sequence[str], token: str) -> Principal:
+    """The token's principal, if any of the keys signed it (several during a key rotation, newest first)."""
+    keys = [secret] if isinstance(secret, str) else list(secret)
+    claims: dict[str, Any] | None = None
+    for key in keys:
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[_ALGORITHM],
+                options={"require": ["sub", "shop_id", "role", "exp", "jti"]},
+            )
+            break
+        except jwt.InvalidSignatureError:
+            continue  # perhaps signed with an older key
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthError("token expired") from exc
+        except jwt.InvalidTokenError as exc:
+            raise AuthError("invalid token") from exc
+    if claims is None:
+        raise AuthError("invalid token")
     role = claims["role"]
     if role not in ROLES or not isinstance(claims["shop_id"], str):
         raise AuthError("invalid token")

@@ -29,6 +29,8 @@ SERVICE = web.AppKey("service", OrderService)
 SHOPS = web.AppKey("shops", ShopDirectory)
 METRICS = web.AppKey("metrics", Metrics)
 SECRET_KEY = web.AppKey("secret_key", str)
+#: ``SECRET_KEY`` and the ``ORDERBOT_OLD_SECRET_KEYS`` after it: tokens signed with any of them verify.
+SECRET_KEYS: web.AppKey[tuple[str, ...]] = web.AppKey("secret_keys")
 INBOX = web.AppKey("inbox", Inbox)
 #: Applies the shop platforms' order events after their webhooks answered (``OrderService.process_event``).
 EVENT_WORK = web.AppKey("event_work", WorkQueue)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+IPNetwork = IPv4Network | IPv6Network
+
+
+def _networks(value: str) -> tuple[IPNetwork, ...]:
+    return tuple(ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
 
 
 class Settings(BaseSettings):
@@ -20,7 +28,16 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias="ORDERBOT_HOST")
     public_url: str | None = Field(None, validation_alias="ORDERBOT_PUBLIC_URL")
     secret_key: SecretStr | None = Field(None, validation_alias="ORDERBOT_SECRET_KEY")
+    #: Earlier secret keys, comma-separated: they still open sealed shop secrets and verify tokens.
+    old_secret_keys: SecretStr | None = Field(None, validation_alias="ORDERBOT_OLD_SECRET_KEYS")
     data_dir: Path = Field(Path("var"), validation_alias="ORDERBOT_DATA_DIR")
+    #: Failed authentications (bad token or signature) one address may make per window; then 429. 0: off.
+    auth_failure_limit: int = Field(20, validation_alias="ORDERBOT_AUTH_FAILURE_LIMIT", ge=0)
+    #: REST API requests one token may make per window; then 429. 0: off.
+    api_rate_limit: int = Field(600, validation_alias="ORDERBOT_API_RATE_LIMIT", ge=0)
+    rate_limit_window: int = Field(60, validation_alias="ORDERBOT_RATE_LIMIT_WINDOW", gt=0)
+    #: Proxies (addresses or networks, comma-separated) whose ``X-Forwarded-For`` names the client.
+    trusted_proxies: str = Field("", validation_alias="ORDERBOT_TRUSTED_PROXIES")
 
     gemini_api_key: SecretStr | None = Field(None, validation_alias="GEMINI_API_KEY")
     gemini_model: str = Field("gemini-2.5-flash", validation_alias="ORDERBOT_GEMINI_MODEL")
@@ -55,6 +72,22 @@ class Settings(BaseSettings):
             self.telegram_webhook_secret,
         ]  # fmt: skip
         return [value.get_secret_value() for value in values if value is not None]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        _networks(value)  # a typo fails at start-up, not on the first request
+        return value
+
+    @property
+    def proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return _networks(self.trusted_proxies)
+
+    @property
+    def old_keys(self) -> list[str]:
+        """``ORDERBOT_OLD_SECRET_KEYS`` as a list, in the order given."""
+        raw = self.old_secret_keys.get_secret_value() if self.old_secret_keys else ""
+        return [key.strip() for key in raw.split(",") if key.strip()]
 
     @property
     def base_url(self) -> str:
