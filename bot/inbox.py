@@ -123,6 +123,8 @@ class Inbox:
         customer = await self.db.customers.get(shop.id, message.customer_id or "")
         await self.db.customers.record_inbound(shop.id, customer.id, message.channel, message.created_at)
         now = self.clock()
+        # the window is open again: what waited behind a WhatsApp nudge goes out now
+        await self.db.outbox.release_parked(shop.id, customer.id, message.channel, now)
         flood_key = f"inbound:{shop.id}:{message.channel}:{message.sender}"
         if not await self.db.rate_limits.allow(
             flood_key, now, limit=self.flood.messages, window_seconds=self.flood.window_seconds

@@ -3,7 +3,9 @@
 Entries are claimed with a lease (compare-and-set from ``queued`` to ``sending``), sent through the
 channel's adapter and finished only while the lease holds. Transient errors retry with exponential backoff
 and jitter; permanent ones fail at once and put the order in the attention queue. An entry whose lease ran
-out mid-send is never resent blindly: it goes to ``review``.
+out mid-send is never resent blindly: it goes to ``review``. What to do with an entry (send it and how,
+hold it for quiet hours, a rate or a debounce, park it behind a WhatsApp nudge, skip it as superseded) is
+decided by ``bot.planner``; a customer's reply releases their parked entries (``release_parked``).
 """
 
 from __future__ import annotations
@@ -11,22 +13,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from bot import composer
-from bot.conversation import facts, shop_voice
+from bot.planner import Delivery, Hold, Park, Planner, Send, Skip
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
 from channels.email import EmailChannel
+from channels.telegram import Button, TelegramChannel
 from orders.correlation import request_id
 from orders.model import (
-    CustomerRecord,
     DeliveryState,
     Direction,
     Message,
     MessageId,
-    Order,
     OutboxEntry,
     OutboxKind,
     OutboxState,
@@ -39,8 +40,6 @@ from orders.service import OrderService
 from orders.store import NotFound
 
 log = logging.getLogger(__name__)
-
-WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -55,17 +54,24 @@ class RetryPolicy:
         return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter, not security
 
 
-class Skip(Exception):
-    """The entry must not be sent (opted out, no address, outside the window); ``str`` says why."""
+class OutboxMetrics(Protocol):
+    """Where the dispatcher counts what it did (Prometheus in the app)."""
+
+    def outcome(self, channel: str, outcome: str) -> None: ...
+
+    def depth(self, state: str, count: int) -> None: ...
 
 
-@dataclass(frozen=True)
-class Delivery:
-    channel: ChannelName
-    to: str
-    sender: str
-    text: str
-    subject: str | None = None
+class NoMetrics:
+    def outcome(self, channel: str, outcome: str) -> None:
+        return None
+
+    def depth(self, state: str, count: int) -> None:
+        return None
+
+
+#: Staff alert buttons for an order: staff_views builds them, the notifier only carries them.
+AlertButtons = Callable[[OutboxEntry], Sequence[Sequence[Button]]]
 
 
 def shop_email_channel(shop: Shop) -> Channel | None:
@@ -84,8 +90,14 @@ class Notifier:
         retry: RetryPolicy | None = None,
         concurrency: int = 16,
         email_channel: Callable[[Shop], Channel | None] | None = None,
+        planner: Planner | None = None,
+        metrics: OutboxMetrics | None = None,
+        alert_buttons: AlertButtons | None = None,
     ) -> None:
         self.email_channel = email_channel or shop_email_channel
+        self.planner = planner or Planner(service.db, clock)
+        self.metrics: OutboxMetrics = metrics or NoMetrics()
+        self.alert_buttons = alert_buttons
         self.service = service
         self.db = service.db
         self.channels = channels
@@ -140,12 +152,11 @@ class Notifier:
         except Exception:
             log.exception("sending outbox entry %s failed; its lease will expire into review", entry.id)
 
-
     async def _send_one(self, entry: OutboxEntry) -> None:
         request_id.set(entry.request_id)  # this task's log lines name the request that caused the entry
         async with self._gate:
             try:
-                shop, deliveries = await self._plan(entry)
+                plan = await self.planner.plan(entry)
             except Skip as why:
                 await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
                 await self.db.stats.touch(entry.shop_id)
@@ -153,12 +164,24 @@ class Notifier:
             except NotFound as exc:
                 await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
                 return
+            if not isinstance(plan, Send):
+                await self._wait(entry, plan)
+                return
+            shop, deliveries = plan.shop, plan.deliveries
             try:
                 receipts = [await self._deliver(entry, delivery, shop) for delivery in deliveries]
             except SendError as exc:
-                await self._failed(entry, exc)
+                await self._failed(entry, exc, deliveries[0].channel.value)
                 return
             now = self.clock()
+            self.metrics.outcome(deliveries[0].channel.value, "nudged" if plan.park else "sent")
+            if plan.park:
+                await self.db.outbox.finish(
+                    entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
+                    held=f"nudged on {plan.channel}; sent when the customer replies", provider_id=receipts[0],
+                    attempts=entry.attempts - 1, lease_until=None,
+                )  # fmt: skip
+                return
             await self.db.outbox.finish(
                 entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None
             )
@@ -176,12 +199,14 @@ class Notifier:
             raise SendError(
                 f"the {delivery.channel} channel is not configured", transient=False, code="no_channel"
             )
-        receipt = await channel.send(
-            OutboundMessage(
-                channel=delivery.channel, to=delivery.to, sender=delivery.sender, text=delivery.text,
-                subject=delivery.subject,
-            )
+        outbound = OutboundMessage(
+            channel=delivery.channel, to=delivery.to, sender=delivery.sender, text=delivery.text,
+            subject=delivery.subject, template=delivery.template,
         )  # fmt: skip
+        if isinstance(channel, TelegramChannel) and self.alert_buttons is not None:
+            receipt = await channel.send(outbound, buttons=self.alert_buttons(entry))
+        else:
+            receipt = await channel.send(outbound)
         now = self.clock()
         await self.db.messages.add(
             Message(
@@ -193,14 +218,16 @@ class Notifier:
         )  # fmt: skip
         return receipt.provider_id
 
-    async def _failed(self, entry: OutboxEntry, exc: SendError) -> None:
+    async def _failed(self, entry: OutboxEntry, exc: SendError, channel: str) -> None:
         if exc.transient and entry.attempts < self.retry.attempts:
+            self.metrics.outcome(channel, "retried")
             due = self.clock() + self.retry.delay(entry.attempts)
             await self.db.outbox.finish(
                 entry, state=OutboxState.QUEUED.value, due_at=due, error=str(exc), error_code=exc.code
             )
             return
         state = OutboxState.DEAD if exc.transient else OutboxState.FAILED
+        self.metrics.outcome(channel, state.value)
         log.warning("outbox entry %s %s: %s", entry.id, state.value, exc.code or "error")
         await self.db.outbox.finish(entry, state=state.value, error=str(exc), error_code=exc.code)
         await self.db.stats.add(entry.shop_id, {"notifications.failed": 1})
@@ -211,109 +238,21 @@ class Notifier:
             shop = await self.db.shops.get(entry.shop_id)
             await self.service.set_flag(shop, entry.order_id, reason.value, present=True)
 
-    # -- what to send, to whom, on which channel ------------------------------------------------------
-
-    async def _plan(self, entry: OutboxEntry) -> tuple[Shop, list[Delivery]]:
-        shop = await self.db.shops.get(entry.shop_id)
-        order = await self.db.orders.get(shop.id, entry.order_id) if entry.order_id else None
-        if entry.kind == OutboxKind.STAFF_ALERT:
-            if not shop.staff_telegram_ids:
-                raise Skip("the shop lists no staff on Telegram")
-            text = entry.message or ""
-            return shop, [
-                Delivery(ChannelName.TELEGRAM, str(s), shop.name, text) for s in shop.staff_telegram_ids
-            ]
-        customer = await self._customer(shop, entry, order)
-        channel = self._channel(shop, entry, order, customer)
-        to = self._address(channel, order, customer)
-        sender = self._sender(shop, channel)
-        text, subject = self._text(shop, entry, order, customer, channel)
-        return shop, [Delivery(channel, to, sender, text, subject)]
-
-    async def _customer(self, shop: Shop, entry: OutboxEntry, order: Order | None) -> CustomerRecord | None:
-        if entry.customer_id:
-            return await self.db.customers.get(shop.id, entry.customer_id)
-        if order is not None and order.customer.phone:
-            return await self.db.customers.find_or_create(
-                shop.id, now=self.clock(), phone=order.customer.phone
-            )
-        return None
-
-    def _channel(
-        self, shop: Shop, entry: OutboxEntry, order: Order | None, customer: CustomerRecord | None
-    ) -> ChannelName:
-        """The channel they last wrote on, else the order's, else what the shop can send on."""
-        now = self.clock()
-        wanted = (
-            entry.channel
-            or (customer.preferred_channel if customer else None)
-            or (order.channel if order else None)
-        )
-        candidates = [wanted] if wanted else []
-        candidates += ["whatsapp" if shop.whatsapp_number else "", "sms" if shop.sms_number else "", "email"]
-        reasons = []
-        for name in filter(None, candidates):
-            if customer is not None and name in customer.opted_out:
-                reasons.append(f"opted out of {name}")
-                continue
-            if name in ("whatsapp", "instagram"):
-                last = customer.last_inbound.get(name) if customer else None
-                if last is None or now - last > WINDOW:
-                    reasons.append(f"outside the 24-hour {name} window")
-                    continue
-            if name == "email" and not (order and order.customer.email and shop.email):
-                continue
-            if (
-                name in ("sms", "whatsapp", "console")
-                and not (order and order.customer.phone)
-                and not (customer and customer.phones)
-            ):
-                continue
-            return ChannelName(name)
-        raise Skip("; ".join(reasons) or "no channel reaches this customer")
-
-    @staticmethod
-    def _address(channel: ChannelName, order: Order | None, customer: CustomerRecord | None) -> str:
-        if channel == ChannelName.EMAIL and order and order.customer.email:
-            return order.customer.email
-        if channel == ChannelName.INSTAGRAM and customer and customer.instagram_id:
-            return customer.instagram_id
-        phone = (customer.phones[0] if customer and customer.phones else None) or (
-            order.customer.phone if order else None
-        )
-        if phone is None:
-            raise Skip(f"no {channel} address for this customer")
-        return phone
-
-    @staticmethod
-    def _sender(shop: Shop, channel: ChannelName) -> str:
-        addresses = {
-            ChannelName.SMS: shop.sms_number,
-            ChannelName.WHATSAPP: shop.whatsapp_number,
-            ChannelName.INSTAGRAM: shop.instagram_id,
-            ChannelName.EMAIL: shop.email.from_address if shop.email else None,
-        }
-        return addresses.get(channel) or shop.name
-
-    def _text(
-        self,
-        shop: Shop,
-        entry: OutboxEntry,
-        order: Order | None,
-        customer: CustomerRecord | None,
-        channel: ChannelName,
-    ) -> tuple[str, str | None]:
-        style = channel.value
-        voice = shop_voice(shop, order.customer.name if order else None)
-        if entry.kind == OutboxKind.REPLY and entry.message:
-            return entry.message, None
-        if order is None:
-            return entry.message or "", None
-        if entry.message:
-            text = composer.sms_text(entry.message, voice) if style == "sms" else entry.message
-            return text, f"{shop.name}: order #{order.number}" if style == "email" else None
-        composed = composer.order_status(facts(order), voice, style)
-        return composed.text, composed.subject
+    async def _wait(self, entry: OutboxEntry, plan: Hold | Park) -> None:
+        """Not now: held (queued again, due later) or parked; neither spends an attempt."""
+        if isinstance(plan, Park):
+            await self.db.outbox.finish(
+                entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
+                held=f"waiting for the customer to write on {plan.channel}", attempts=entry.attempts - 1,
+                lease_until=None,
+            )  # fmt: skip
+            self.metrics.outcome(plan.channel, "parked")
+            return
+        await self.db.outbox.finish(
+            entry, state=OutboxState.QUEUED.value, due_at=plan.until, held=plan.reason,
+            attempts=entry.attempts - 1, lease_until=None,
+        )  # fmt: skip
+        self.metrics.outcome(entry.channel or "unknown", plan.reason)
 
     # -- provider callbacks -----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ schemas; neither leaks driver or HTTP types in here.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from decimal import Decimal
@@ -67,6 +68,50 @@ class EmailSettings(Domain):
     unsubscribe_url: str | None = None
 
 
+class NotifyPolicy(Domain):
+    """How a shop's notifications go out: WhatsApp templates, quiet hours, debounce and send rates."""
+
+    #: Approved WhatsApp templates (Twilio Content SIDs) by order status, plus ``nudge``: "an update is
+    #: ready, reply to see it", sent when the full message must wait for the customer to reopen the window.
+    whatsapp_templates: dict[str, str] = Field(default_factory=dict)
+    #: Quiet hours in the customer's local time (``HH:MM``); equal start and end turn them off.
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
+    #: Hold status updates this long so that a quick run of changes sends one message (0: off).
+    debounce_seconds: float = Field(0, ge=0, le=3600)
+    #: Messages per second per sending address, by channel, over the notifier's defaults.
+    rates: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("whatsapp_templates")
+    @classmethod
+    def content_sids(cls, value: dict[str, str]) -> dict[str, str]:
+        known = {status.value for status in Status} | {"nudge"}
+        for key, sid in value.items():
+            if key not in known:
+                raise ValueError(f"a template is for an order status or 'nudge', not {key!r}")
+            if not _CONTENT_SID.fullmatch(sid):
+                raise ValueError(f"{sid!r} is not a Twilio Content SID (HX and 32 hex digits)")
+        return value
+
+    @field_validator("quiet_start", "quiet_end")
+    @classmethod
+    def clock_time(cls, value: str) -> str:
+        if not _CLOCK_TIME.fullmatch(value):
+            raise ValueError(f"{value!r} is not a time of day as HH:MM")
+        return value
+
+    @field_validator("rates")
+    @classmethod
+    def positive_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(rate <= 0 for rate in value.values()):
+            raise ValueError("send rates are messages per second, above 0")
+        return value
+
+
+_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+_CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
 class Shop(Domain):
     id: ShopId
     name: str
@@ -82,6 +127,7 @@ class Shop(Domain):
     signature: str | None = None
     email: EmailSettings | None = None
     rules: Thresholds = Field(default_factory=Thresholds)
+    notify: NotifyPolicy = Field(default_factory=NotifyPolicy)
     created_at: datetime
 
     @field_validator("timezone")
@@ -168,6 +214,7 @@ class OutboxState(StrEnum):
     SKIPPED = "skipped"
     DEAD = "dead"
     REVIEW = "review"
+    PARKED = "parked"
 
 
 class OutboxEntry(Domain):
@@ -193,6 +240,12 @@ class OutboxEntry(Domain):
     provider_id: str | None = None
     sent_at: datetime | None = None
     created_at: datetime
+    #: Goes out at once, quiet hours or not (out for delivery, a delivery problem, an answer).
+    urgent: bool = False
+    #: Status updates: the order's timeline length, so a newer update of the same order supersedes it.
+    sequence: int | None = None
+    #: Why a queued entry waits past its first due time (quiet hours, rate limit, debounce), or is parked.
+    held: str | None = None
     #: The request that caused this entry (a webhook, an API call), for following it through the logs.
     request_id: str | None = Field(default_factory=current_request_id)
 

@@ -217,6 +217,7 @@ class OrderService:
             channel=order.channel,
             due_at=now,
             idempotency_key=f"status_update:{order.id}:{len(order.timeline)}",
+            sequence=len(order.timeline),
             created_at=now,
         )
 

@@ -104,6 +104,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("state", ASCENDING), ("due_at", ASCENDING)]),
         IndexModel([("state", ASCENDING), ("lease_until", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("order_id", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("customer_id", ASCENDING), ("state", ASCENDING)]),
         IndexModel("provider_id", sparse=True),
     ],
     "events": [
@@ -280,6 +281,15 @@ class ShopStore:
             result = await self._shops.update_one({"_id": doc["_id"], **before}, {"$set": news})
             changed += result.modified_count
         return changed, seen
+
+    async def save(self, shop: Shop) -> None:
+        """Replace the stored shop with ``shop`` (its settings changed)."""
+        try:
+            result = await self._shops.replace_one({"_id": shop.id}, self._to_doc(shop))
+        except DuplicateKeyError as exc:
+            raise AlreadyExists("a shop already uses one of these channel addresses") from exc
+        if result.matched_count == 0:
+            raise NotFound(f"unknown shop {shop.id}")
 
     async def by_address(self, field: str, address: str) -> Shop | None:
         """The shop that owns a channel address (``sms_number``, ``whatsapp_number``, ``instagram_id``)."""
@@ -541,6 +551,41 @@ class OutboxStore:
     async def for_order(self, shop_id: ShopId, order_id: OrderId) -> list[OutboxEntry]:
         cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}).sort("created_at", ASCENDING)
         return [_entry_from_doc(doc) async for doc in cursor]
+
+    async def supersede(self, shop_id: ShopId, order_id: OrderId, sequence: int) -> int:
+        """Skip the order's older status updates still waiting (queued or parked); returns how many.
+
+        A compare-and-set on the state: an entry a sender has claimed is left to it (it checks
+        ``has_newer`` before it sends).
+        """
+        result = await self._outbox.update_many(
+            {
+                "shop_id": shop_id, "order_id": order_id, "kind": "status_update",
+                "state": {"$in": ["queued", "parked"]}, "sequence": {"$lt": sequence},
+            },
+            {"$set": {"state": "skipped", "error": "superseded", "lease_until": None}},
+        )  # fmt: skip
+        return result.modified_count
+
+    async def has_newer(self, shop_id: ShopId, order_id: OrderId, sequence: int) -> bool:
+        """Whether a newer status update of the order exists (whatever became of it)."""
+        query = {"shop_id": shop_id, "order_id": order_id, "kind": "status_update", "sequence": {"$gt": sequence}}
+        return await self._outbox.find_one(query, {"_id": 1}) is not None
+
+    async def has_parked(self, shop_id: ShopId, customer_id: str) -> bool:
+        query = {"shop_id": shop_id, "customer_id": customer_id, "state": "parked"}
+        return await self._outbox.find_one(query, {"_id": 1}) is not None
+
+    async def release_parked(self, shop_id: ShopId, customer_id: str, channel: str, now: datetime) -> int:
+        """The customer wrote on ``channel``: their parked entries on it are due now; returns how many."""
+        result = await self._outbox.update_many(
+            {"shop_id": shop_id, "customer_id": customer_id, "channel": channel, "state": "parked"},
+            {"$set": {"state": "queued", "due_at": now, "held": None}},
+        )
+        return result.modified_count
+
+    async def count_state(self, state: str) -> int:
+        return await self._outbox.count_documents({"state": state})
 
 
 class EventStore:
@@ -829,7 +874,7 @@ class MessageStore:
 
 
 class RateLimitStore:
-    """Fixed-window counters shared by every process (a TTL index removes old windows)."""
+    """Fixed-window counters and token buckets shared by every process (a TTL index removes old ones)."""
 
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._limits = collection
@@ -855,6 +900,35 @@ class RateLimitStore:
                 continue  # the window exists: full, or another hit created it just now
             return True
         return False
+
+    async def take(
+        self, key: str, now: datetime, *, per_second: float, burst: int = 1, tries: int = 4
+    ) -> timedelta | None:
+        """Take one token from the bucket ``key``; None when taken, else how long until one is free.
+
+        A token bucket kept as its theoretical arrival time (GCRA): one document per bucket, moved
+        with a compare-and-set, so several processes share one rate. Contention past ``tries`` answers
+        with a short wait rather than a token.
+        """
+        interval = timedelta(seconds=1 / per_second)
+        slack = interval * (burst - 1)
+        for _ in range(tries):
+            doc = await self._limits.find_one({"_id": key})
+            tat: datetime = doc["tat"] if doc else now
+            start = max(tat, now)
+            if start - now > slack:
+                return start - now - slack
+            change = {"tat": start + interval, "expires_at": start + interval + timedelta(minutes=10)}
+            if doc is None:
+                try:
+                    await self._limits.insert_one({"_id": key, **change})
+                except DuplicateKeyError:
+                    continue
+                return None
+            moved = await self._limits.update_one({"_id": key, "tat": tat}, {"$set": change})
+            if moved.modified_count:
+                return None
+        return interval
 
     async def used(self, key: str, now: datetime, *, window_seconds: int) -> int:
         """How many hits ``allow`` has counted for ``key`` in the current window (one read, no write)."""

@@ -5,6 +5,13 @@ and auth token, validates the fields as Twilio does (To, From, a body, media or 
 records every request, and answers 201 with a Message resource in Twilio's JSON shape (status
 ``queued``). Failures are scripted: ``fail_next(2, status=503)``, ``fail_next(status=400, code=21610)``,
 ``stall_next(5)``.
+
+Content templates are checked as Twilio documents them: ``ContentVariables`` needs a ``ContentSid``
+(21654), a ContentSid is ``HX`` and 32 hex digits and, once ``approve`` named some, one of those (21655),
+and the variables are a JSON object of at most 100 non-empty strings under keys of up to 16 characters
+(21656). With ``windows=True`` it keeps WhatsApp's 24-hour customer service windows: free text to a
+WhatsApp number that has not written (``customer_wrote``) is refused with 63016, as Twilio does for
+business-initiated free-form messages; templates always go.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import asyncio
 import base64
 import hmac
 import json
+import re
 import secrets
 from collections import deque
 from dataclasses import dataclass
@@ -38,11 +46,16 @@ ERRORS = {
     21610: "Attempt to send to unsubscribed recipient",
     21614: "'To' number is not a valid mobile number",
     21619: "A text message body or media urls must be specified.",
+    21654: "A ContentSid must be specified if ContentVariables are provided in the request.",
+    21655: "The ContentSid is Invalid",
+    21656: "The ContentVariables Parameter is invalid",
     21910: "Invalid From and To pair. From and To should be of the same channel",
     63016: "Failed to send freeform message because you are outside the allowed window. "
     "If you want to send messages outside this window, please use a Template.",
 }
 _STATUS_CODES = {401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
+_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+_MAX_VARIABLES, _MAX_KEY = 100, 16
 
 
 @dataclass(frozen=True)
@@ -74,11 +87,25 @@ class Scripted:
 
 
 class TwilioStandIn:
-    def __init__(self, account_sid: str, auth_token: str) -> None:
+    def __init__(self, account_sid: str, auth_token: str, *, windows: bool = False) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.requests: list[SentRequest] = []
+        self.windows = windows
+        self._open: set[str] = set()
+        self._approved: set[str] = set()
         self._script: deque[Scripted] = deque()
+
+    def approve(self, *content_sids: str) -> None:
+        """Content templates WhatsApp approved; once any are named, other ContentSids are refused."""
+        self._approved.update(content_sids)
+
+    def customer_wrote(self, number: str) -> None:
+        """Open the 24-hour window of a WhatsApp number (``+4915...``), as an inbound message does."""
+        self._open.add(number.removeprefix("whatsapp:"))
+
+    def window_closed(self, number: str) -> None:
+        self._open.discard(number.removeprefix("whatsapp:"))
 
     @property
     def created(self) -> list[SentRequest]:
@@ -140,9 +167,34 @@ class TwilioStandIn:
             return error(400, 21910)
         if not to.removeprefix("whatsapp:").startswith("+"):
             return error(400, 21211)
+        if refused := self._content_error(form):
+            return error(400, refused)
         if not (form.get("Body") or form.get("MediaUrl") or form.get("ContentSid")):
             return error(400, 21619)
+        free_text = to.startswith("whatsapp:") and not form.get("ContentSid")
+        if self.windows and free_text and to.removeprefix("whatsapp:") not in self._open:
+            return error(400, 63016)
         return web.json_response(self.resource(account_sid, form), status=201)
+
+    def _content_error(self, form: MultiDictProxy[str]) -> int | None:
+        """Twilio's error code for a malformed content template request, or None."""
+        sid, variables = form.get("ContentSid"), form.get("ContentVariables")
+        if sid is None:
+            return 21654 if variables is not None else None
+        if not _CONTENT_SID.fullmatch(sid) or (self._approved and sid not in self._approved):
+            return 21655
+        if variables is None:
+            return None
+        try:
+            values = json.loads(variables)
+        except ValueError:
+            return 21656
+        if not isinstance(values, dict) or len(values) > _MAX_VARIABLES:
+            return 21656
+        for key, value in values.items():
+            if len(key) > _MAX_KEY or not isinstance(value, str) or not value:
+                return 21656
+        return None
 
     def resource(self, account_sid: str, form: MultiDictProxy[str]) -> dict[str, Any]:
         """A Message resource as Twilio answers a create: queued, not yet sent or priced."""

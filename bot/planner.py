@@ -1,0 +1,239 @@
+"""What the dispatcher does with one claimed outbox entry: send it (how, to whom), hold it, or skip it.
+
+Reads the shop, order and customer, then applies, in this order: coalescing (a newer status update of the
+same order supersedes this one), the shop's debounce, the route (``bot.delivery_policy``), the customer's
+quiet hours (``bot.quiet_hours``) and the sender's rate (a token bucket shared through MongoDB). Sending
+is the notifier's job; this module only decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot import composer
+from bot.conversation import facts, shop_voice
+from bot.delivery_policy import Mode, NoRoute, Reach, Route, route
+from bot.quiet_hours import QuietHours, quiet_decision
+from channels.base import ChannelName, Template
+from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop
+from orders.store import Database
+
+#: Messages per second per sending address, and the burst a bucket holds, by channel: Twilio queues a
+#: long code at 1 message/s, WhatsApp senders take about 80/s, Meta's Send API 100/s per account,
+#: Telegram bots about 30/s; email goes through the shop's own SMTP server.
+DEFAULT_RATES: dict[str, tuple[float, int]] = {
+    "sms": (1.0, 5),
+    "whatsapp": (80.0, 80),
+    "instagram": (100.0, 100),
+    "telegram": (25.0, 25),
+    "email": (10.0, 10),
+}
+
+
+class Skip(Exception):
+    """The entry must not be sent (opted out, no address, superseded); ``str`` says why."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    channel: ChannelName
+    to: str
+    sender: str
+    text: str
+    subject: str | None = None
+    template: Template | None = None
+
+
+@dataclass(frozen=True)
+class Send:
+    shop: Shop
+    deliveries: list[Delivery]
+    park: bool = False  # a nudge: the entry itself waits, parked, for the customer to reopen the window
+    customer_id: str | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Not now: queued again, due at ``until``, with the reason recorded."""
+
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Park:
+    """Parked without a new nudge: the customer was nudged already and has not replied yet."""
+
+    customer_id: str
+    channel: str
+
+
+Plan = Send | Hold | Park
+
+
+@dataclass
+class Planner:
+    db: Database
+    clock: Callable[[], datetime]
+    rates: Mapping[str, tuple[float, int]] = field(default_factory=lambda: dict(DEFAULT_RATES))
+
+    async def plan(self, entry: OutboxEntry) -> Plan:
+        shop = await self.db.shops.get(entry.shop_id)
+        order = await self.db.orders.get(shop.id, entry.order_id) if entry.order_id else None
+        coalesce = entry.kind == OutboxKind.STATUS_UPDATE and order is not None and entry.sequence is not None
+        if coalesce and order is not None and entry.sequence is not None:
+            if await self.db.outbox.has_newer(shop.id, order.id, entry.sequence):
+                raise Skip("superseded")
+            plan = await self._plan(shop, entry, order)
+            # after the plan, so that a parked older update still counts as "nudged" for this one
+            await self.db.outbox.supersede(shop.id, order.id, entry.sequence)
+            return plan
+        return await self._plan(shop, entry, order)
+
+    async def _plan(self, shop: Shop, entry: OutboxEntry, order: Order | None) -> Plan:
+        now = self.clock()
+        if entry.kind == OutboxKind.STATUS_UPDATE:
+            settle = entry.created_at + timedelta(seconds=shop.notify.debounce_seconds)
+            if now < settle:
+                return Hold(settle, "debounce")
+        if entry.kind == OutboxKind.STAFF_ALERT:
+            return await self._staff(shop, entry, now)
+        customer = await self._customer(shop, entry, order)
+        try:
+            found = route(self._reach(shop, entry, order, customer, now))
+        except NoRoute as why:
+            raise Skip(str(why)) from None
+        phone = (customer.phones[0] if customer and customer.phones else None) or (
+            order.customer.phone if order else None
+        )
+        quiet = QuietHours.parse(shop.notify.quiet_start, shop.notify.quiet_end)
+        until = quiet_decision(
+            now, kind=entry.kind, urgent=entry.urgent, phone=phone, shop_zone=shop.timezone, quiet=quiet
+        )
+        if until is not None:
+            return Hold(until, "quiet_hours")
+        parked = customer is not None and found.mode == Mode.NUDGE
+        if customer is not None and parked and await self.db.outbox.has_parked(shop.id, customer.id):
+            return Park(customer.id, found.channel)  # nudged already: one nudge until they reply
+        sender = self._sender(shop, found.channel)
+        if (wait := await self._throttle(shop, found.channel, sender, now)) is not None:
+            return Hold(now + wait, "rate_limited")
+        delivery = self._delivery(shop, entry, order, found, sender)
+        return Send(
+            shop, [delivery], park=found.mode == Mode.NUDGE,
+            customer_id=customer.id if customer else None, channel=found.channel,
+        )  # fmt: skip
+
+    async def _staff(self, shop: Shop, entry: OutboxEntry, now: datetime) -> Plan:
+        if not shop.staff_telegram_ids:
+            raise Skip("the shop lists no staff on Telegram")
+        if (wait := await self._throttle(shop, "telegram", shop.id, now)) is not None:
+            return Hold(now + wait, "rate_limited")
+        text = entry.message or ""
+        return Send(
+            shop, [Delivery(ChannelName.TELEGRAM, str(s), shop.name, text) for s in shop.staff_telegram_ids]
+        )
+
+    async def _throttle(self, shop: Shop, channel: str, sender: str, now: datetime) -> timedelta | None:
+        rate, burst = self.rates.get(channel, (0.0, 0))
+        if override := shop.notify.rates.get(channel):
+            rate, burst = override, max(1, int(override))
+        if rate <= 0:
+            return None
+        return await self.db.rate_limits.take(f"send:{channel}:{sender}", now, per_second=rate, burst=burst)
+
+    async def _customer(self, shop: Shop, entry: OutboxEntry, order: Order | None) -> CustomerRecord | None:
+        if entry.customer_id:
+            return await self.db.customers.get(shop.id, entry.customer_id)
+        if order is not None and order.customer.phone:
+            return await self.db.customers.find_or_create(
+                shop.id, now=self.clock(), phone=order.customer.phone
+            )
+        return None
+
+    @staticmethod
+    def _reach(
+        shop: Shop, entry: OutboxEntry, order: Order | None, customer: CustomerRecord | None, now: datetime
+    ) -> Reach:
+        wanted = (
+            entry.channel
+            or (customer.preferred_channel if customer else None)
+            or (order.channel if order else None)
+        )
+        offered = {
+            "sms": bool(shop.sms_number), "whatsapp": bool(shop.whatsapp_number),
+            "instagram": bool(shop.instagram_id), "email": shop.email is not None, "console": True,
+        }  # fmt: skip
+        phone = (customer.phones[0] if customer and customer.phones else None) or (
+            order.customer.phone if order else None
+        )
+        return Reach(
+            now=now,
+            wanted=wanted,
+            shop_channels=frozenset(name for name, ok in offered.items() if ok),
+            phone=phone,
+            email=order.customer.email if order else None,
+            instagram_id=customer.instagram_id if customer else None,
+            opted_out=frozenset(customer.opted_out if customer else ()),
+            last_inbound=dict(customer.last_inbound) if customer else {},
+            templates=shop.notify.whatsapp_templates,
+            status=order.status.value if order and entry.kind == OutboxKind.STATUS_UPDATE else None,
+        )
+
+    @staticmethod
+    def _sender(shop: Shop, channel: str) -> str:
+        addresses = {
+            "sms": shop.sms_number,
+            "whatsapp": shop.whatsapp_number,
+            "instagram": shop.instagram_id,
+            "email": shop.email.from_address if shop.email else None,
+        }
+        return addresses.get(channel) or shop.name
+
+    def _delivery(
+        self, shop: Shop, entry: OutboxEntry, order: Order | None, found: Route, sender: str
+    ) -> Delivery:
+        channel = ChannelName(found.channel)
+        name = order.customer.name if order else None
+        if found.mode != Mode.TEXT and found.content_sid:
+            variables = template_variables(shop, order, found.mode)
+            summary = f"[template {found.content_sid}] " + " · ".join(variables.values())
+            return Delivery(
+                channel, found.address, sender, summary, template=Template(found.content_sid, variables)
+            )
+        text, subject = message_text(shop, entry, order, found.channel, name)
+        return Delivery(channel, found.address, sender, text, subject)
+
+
+def template_variables(shop: Shop, order: Order | None, mode: Mode) -> dict[str, str]:
+    """Placeholders of the shop's templates: {{1}} first name, {{2}} order number (status templates) or
+    shop name (the nudge), {{3}} the tracking link when there is one. Twilio refuses empty values."""
+    first = composer.first_name(order.customer.name if order else None) or "there"
+    if mode == Mode.NUDGE or order is None:
+        return {"1": first, "2": shop.name}
+    variables = {"1": first, "2": order.number}
+    if order.tracking and order.tracking.url:
+        variables["3"] = order.tracking.url
+    return variables
+
+
+def message_text(
+    shop: Shop, entry: OutboxEntry, order: Order | None, style: str, name: str | None
+) -> tuple[str, str | None]:
+    """The full message in the channel's style, and an email's subject."""
+    voice = shop_voice(shop, name)
+    if entry.kind == OutboxKind.REPLY and entry.message:
+        return entry.message, None
+    if order is None:
+        return entry.message or "", None
+    if entry.message:
+        text = composer.sms_text(entry.message, voice) if style == "sms" else entry.message
+        return text, f"{shop.name}: order #{order.number}" if style == "email" else None
+    composed = composer.order_status(facts(order), voice, style)
+    return composed.text, composed.subject
+
+
+__all__ = ["DEFAULT_RATES", "Delivery", "Hold", "Park", "Plan", "Planner", "Send", "Skip"]

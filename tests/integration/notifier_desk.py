@@ -1,0 +1,88 @@
+"""A notifier on the real database and the real twilio SDK against the Messages API stand-in, for tests."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiohttp.test_utils import TestServer
+
+from bot.notifier import Notifier
+from channels.twilio import TwilioChannels, open_twilio
+from orders.lifecycle import Status
+from orders.model import Customer, OrderData, OrderId, OutboxEntry, Shop, Source
+from orders.service import OrderService, new_shop
+from orders.store import Database
+from tests.conftest import Clock
+from tests.standins.twilio import TwilioStandIn
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "2" * 32
+SHOP_WHATSAPP, SHOP_SMS = "+14155238886", "+14155550132"
+ANA = "+4915112345678"
+SHIPPED_SID, NUDGE_SID = "HX" + "a" * 32, "HX" + "b" * 32
+
+
+@dataclass
+class Desk:
+    db: Database
+    clock: Clock
+    service: OrderService
+    notifier: Notifier
+    twilio: TwilioStandIn
+    channels: TwilioChannels
+
+    async def shop(self, **details: object) -> Shop:
+        shop = new_shop("Acme Coffee", self.clock(), whatsapp_number=SHOP_WHATSAPP, **details)
+        await self.db.shops.add(shop)
+        return shop
+
+    async def order(
+        self, shop: Shop, *, wrote_hours_ago: float | None, number: str = "1042", phone: str = ANA
+    ) -> OrderId:
+        """A customer's order on WhatsApp; they last wrote ``wrote_hours_ago`` (None: never).
+
+        Its "created" update stays queued: the next status update supersedes it.
+        """
+        customer = await self.db.customers.find_or_create(shop.id, now=self.clock(), phone=phone)
+        if wrote_hours_ago is not None:
+            at = self.clock() - timedelta(hours=wrote_hours_ago)
+            await self.db.customers.record_inbound(shop.id, customer.id, "whatsapp", at)
+            if wrote_hours_ago <= 24:
+                self.twilio.customer_wrote(phone)
+        data = OrderData(
+            external_id=f"A-{number}", number=number, status=Status.PROCESSING,
+            customer=Customer(name="Ana Lima", phone=phone, email="ana@example.com"), channel="whatsapp",
+        )  # fmt: skip
+        return (await self.service.apply_event(shop, "created", data)).order.id
+
+    async def move(self, shop: Shop, order_id: OrderId, status: Status) -> None:
+        await self.service.update_status(shop, order_id, status, source=Source.STAFF, actor="ana")
+
+    async def drain(self) -> None:
+        while await self.notifier.run_once():
+            pass
+
+    async def entries(self, shop: Shop, order_id: OrderId) -> list[OutboxEntry]:
+        return await self.db.outbox.for_order(shop.id, order_id)
+
+
+Server = Callable[..., Awaitable[TestServer]]
+
+
+@contextlib.asynccontextmanager
+async def open_desk(db: Database, clock: Clock, aiohttp_server: Server) -> AsyncIterator[Desk]:
+    """A desk for a test's fixture: ``async with open_desk(db, clock, aiohttp_server) as desk``."""
+    twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN, windows=True)
+    server = await aiohttp_server(twilio.app())
+    channels = open_twilio(
+        auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, clock=clock, base_url=str(server.make_url(""))
+    )
+    service = OrderService(db, clock)
+    notifier = Notifier(service, {"sms": channels.sms, "whatsapp": channels.whatsapp}, clock)
+    try:
+        yield Desk(db, clock, service, notifier, twilio, channels)
+    finally:
+        await channels.close()
