@@ -35,6 +35,7 @@ from channels.base import (
     SendError,
     WebhookRequest,
 )
+from channels.payloads import load_json
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +102,7 @@ def parse_payload(body: bytes) -> list[Event]:
     Echoes of the shop's own messages, deleted or empty messages, reactions, postbacks and any other field
     are left out: they need no answer and change nothing here.
     """
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise ValueError("the body is not valid JSON") from exc
+    payload = load_json(body)
     if not isinstance(payload, dict):
         raise ValueError("the body must be a JSON object")
     if payload.get("object") != "instagram":

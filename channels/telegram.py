@@ -9,7 +9,6 @@ updates and sends messages, mapping python-telegram-bot's errors to ``SendError`
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import re
 from collections.abc import Sequence
@@ -42,6 +41,8 @@ from channels.base import (
     SendError,
     WebhookRequest,
 )
+from channels.payloads import load_json
+from channels.telegram_updates import check_update
 
 log = logging.getLogger(__name__)
 
@@ -180,15 +181,13 @@ class TelegramChannel:
 
     def decode(self, body: bytes) -> Update:
         """The Update in a webhook body, bound to our bot; ValueError when it is not one."""
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError("the body is not valid JSON") from exc
+        data = load_json(body)
         if not isinstance(data, dict):
             raise ValueError("the body must be a JSON object")
         update_id = data.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise ValueError("update_id must be an integer")
+        check_update(data)
         try:
             return Update.de_json(data, self._bot)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -1,0 +1,106 @@
+"""One app with every provider configured, one shop that owns every address, and a database snapshot.
+
+The hostile tests throw garbage at every webhook route of this app and compare what the database holds
+before and after. Providers' signing helpers and constants are the integration tests' own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
+from pymongo.asynchronous.database import AsyncDatabase
+
+from orders.model import Shop
+from orders.service import new_shop
+from orders.store import Database
+from tests.conftest import Clock
+from tests.integration import test_instagram as ig
+from tests.integration import test_telegram as tg
+from tests.integration import test_twilio as tw
+from tests.standins.graph import GraphStandin
+from tests.standins.telegram import TelegramStandin
+from tests.standins.twilio import TwilioStandIn
+from webhooks.app import build_app
+from webhooks.keys import EVENT_WORK, INBOX
+from webhooks.settings import Settings
+
+AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
+Raw = AsyncDatabase[dict[str, Any]]
+
+SHOPIFY_SECRET = "shpss_hostile-shopify-secret"
+WOO_SECRET = "wc-hostile-woocommerce-secret"
+
+#: What a delivery can write; rate-limit counters and job leases are bookkeeping, not deliveries.
+COLLECTIONS = ("shops", "customers", "orders", "messages", "outbox", "events", "alerts", "stats")
+
+Snapshot = dict[str, list[dict[str, Any]]]
+
+
+@dataclass
+class Target:
+    """The app under attack, its client, the shop behind every address and the database as documents."""
+
+    client: TestClient[Any, Any]
+    app: web.Application
+    shop: Shop
+    raw: Raw
+
+    async def settle(self) -> None:
+        """Let background work started by earlier deliveries (answers, order events) finish."""
+        await self.app[INBOX].drain()
+        await self.app[EVENT_WORK].drain()
+
+    async def snapshot(self) -> Snapshot:
+        """Every document a delivery could have written, once background work is done."""
+        await self.settle()
+        return {name: [doc async for doc in self.raw[name].find({}).sort("_id", 1)] for name in COLLECTIONS}
+
+
+@pytest.fixture
+async def hostile_settings(settings: Settings, aiohttp_server: AiohttpServer) -> Settings:
+    twilio = await aiohttp_server(TwilioStandIn(tw.ACCOUNT_SID, tw.AUTH_TOKEN).app())
+    graph = await aiohttp_server(GraphStandin(ig.ACCESS_TOKEN).app())
+    telegram = await aiohttp_server(TelegramStandin(tg.TOKEN).app())
+    return settings.model_copy(
+        update={
+            "public_url": tw.PUBLIC_URL,
+            "twilio_account_sid": tw.ACCOUNT_SID,
+            "twilio_auth_token": SecretStr(tw.AUTH_TOKEN),
+            "twilio_base_url": str(twilio.make_url("")).rstrip("/"),
+            "instagram_app_secret": SecretStr(ig.APP_SECRET),
+            "instagram_verify_token": SecretStr(ig.VERIFY_TOKEN),
+            "instagram_access_token": SecretStr(ig.ACCESS_TOKEN),
+            "graph_base_url": str(graph.make_url("")),
+            "telegram_bot_token": SecretStr(tg.TOKEN),
+            "telegram_webhook_secret": SecretStr(tg.SECRET),
+            "telegram_base_url": str(telegram.make_url("")).rstrip("/"),
+        }
+    )
+
+
+@pytest.fixture
+async def target(
+    aiohttp_client: AiohttpClient, hostile_settings: Settings, db: Database, clock: Clock
+) -> Target:
+    shop = new_shop(
+        "Acme Coffee",
+        clock(),
+        sms_number=tw.SHOP_SMS,
+        whatsapp_number=tw.SHOP_WHATSAPP,
+        instagram_id=ig.SHOP_IG,
+        staff_telegram_ids=[tg.STAFF],
+        shopify_secret=SHOPIFY_SECRET,
+        woocommerce_secret=WOO_SECRET,
+    )
+    await db.shops.add(shop)
+    app = build_app(hostile_settings, clock=clock)
+    client = await aiohttp_client(app)
+    raw: Raw = db.client[hostile_settings.mongodb_db]
+    return Target(client, app, shop, raw)

@@ -1,0 +1,101 @@
+"""What the hostile tests found, one focused test each: a correctly signed delivery that used to fail.
+
+Each body here once answered a 5xx (500, or a 503 that made the provider redeliver it forever); each is
+now refused with a 400 and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.hostile.conftest import Target
+from tests.hostile.garbage import fixtures_of
+from tests.hostile.routes import BY_NAME
+from tests.integration import test_telegram as tg
+
+
+async def refused(target: Target, route: str, body: bytes) -> dict[str, Any]:
+    """Deliver ``body`` correctly signed; it must be a 400 that wrote nothing. Its error."""
+    before = await target.snapshot()
+    hook = BY_NAME[route]
+    headers = {**hook.signed(target.shop, body), "Content-Type": "application/json"}
+    response = await target.client.post(hook.path(target.shop), data=body, headers=headers)
+    answer: dict[str, Any] = await response.json()
+    assert response.status == 400, answer
+    assert await target.snapshot() == before
+    error: dict[str, Any] = answer["error"]
+    return error
+
+
+def instagram_text(text_json: str) -> bytes:
+    """Instagram's text fixture with its message text replaced by the raw JSON string ``text_json``."""
+    payload = fixtures_of("instagram")[0]
+    payload["entry"][0]["messaging"][0]["message"]["text"] = "@@TEXT@@"
+    return json.dumps(payload).replace('"@@TEXT@@"', text_json).encode()
+
+
+def command(text: str, **message: Any) -> dict[str, Any]:
+    update = tg.command(text)
+    update["message"].update(message)
+    return update
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("instagram", b'{"object":"instagram","entry":[{"messaging":[' + b"[" * 5000 + b"]" * 5000 + b"]}]}"),
+        ("telegram", b'{"update_id":1,"message":' + b'{"a":' * 5000 + b"1" + b"}" * 5001),
+    ],
+    ids=["instagram", "telegram"],
+)
+async def test_json_nested_deeper_than_the_decoder_allows_is_malformed(
+    target: Target, route: str, body: bytes
+) -> None:
+    error = await refused(target, route, body)
+
+    assert error == {"code": "malformed", "message": "the body is nested too deeply"}
+
+
+async def test_an_instagram_message_with_a_lone_surrogate_is_malformed(target: Target) -> None:
+    error = await refused(target, "instagram", instagram_text('"where is \\ud800 my order"'))
+
+    assert error["code"] == "malformed"
+    assert "surrogate" in error["message"]
+
+
+async def test_a_telegram_command_with_a_lone_surrogate_is_malformed(target: Target) -> None:
+    body = json.dumps(command("/order 1001")).replace("/order 1001", "/order 1001\\udfff").encode()
+
+    error = await refused(target, "telegram", body)
+
+    assert "surrogate" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("update", "field"),
+    [
+        (command("/help", entities=[{"offset": 0, "length": "5", "type": "bot_command"}]), "length"),
+        (command("/help", chat={"id": 2**70, "type": "private"}), "message.chat.id"),
+        (command("/help", message_id=True), "message.message_id"),
+        ({"update_id": 7, "callback_query": {"id": "1", "from": {"id": "5012345678"}}}, "from.id"),
+    ],
+    ids=["entity-length-text", "chat-id-over-64-bits", "message-id-bool", "user-id-text"],
+)
+async def test_a_telegram_update_of_the_wrong_shape_is_malformed_not_retried(
+    target: Target, update: dict[str, Any], field: str
+) -> None:
+    error = await refused(target, "telegram", json.dumps(update).encode())
+
+    assert error["code"] == "malformed"
+    assert field in error["message"]
+
+
+@pytest.mark.parametrize("route", ["instagram", "telegram"])
+async def test_numbers_json_cannot_carry_are_malformed(target: Target, route: str) -> None:
+    for body in (b'{"update_id":' + b"9" * 5000 + b"}", b'{"update_id":NaN,"object":"instagram"}'):
+        error = await refused(target, route, body)
+
+        assert error == {"code": "malformed", "message": "the body is not valid JSON"}
