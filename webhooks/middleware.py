@@ -94,7 +94,9 @@ def _map(exc: Exception) -> web.Response | None:
         case Conflict() | AlreadyExists():
             return error_response(409, "conflict", str(exc))
         case DeliveryInProgress():
-            return error_response(409, "in_progress", str(exc))
+            response = error_response(409, "in_progress", str(exc))
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         case ValidationError():
             return error_response(422, "invalid_field", "some fields are invalid", validation_details(exc))
         case DatabaseError():
