@@ -16,10 +16,11 @@ from pydantic import BaseModel
 from orders.model import Shop, Source
 from orders.store import NotFound
 from webhooks import schemas
+from webhooks.abuse import charge_token
 from webhooks.auth import AuthError, Principal, bearer_token, verify_token
-from webhooks.keys import CLOCK, SECRET_KEYS, SERVICE, SHOPS
+from webhooks.keys import CLOCK, DATABASE, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
-from webhooks.openapi import ApiRoutes, Header
+from webhooks.openapi import ApiRoutes
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -32,6 +33,9 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     principal = verify_token(
         request.config_dict[SECRET_KEYS], bearer_token(request.headers.get("Authorization"))
     )
+    if await request.config_dict[DATABASE].revocations.is_revoked(principal.token_id):
+        raise AuthError("token revoked")
+    await charge_token(request, principal)
     request[PRINCIPAL] = principal
     try:
         request[SHOP] = await request.config_dict[SHOPS].get(principal.shop_id)
@@ -58,11 +62,7 @@ def _actor(request: web.Request) -> str:
     return request[PRINCIPAL].subject
 
 
-IDEMPOTENCY = Header(
-    "Idempotency-Key",
-    "makes a retry answer the first call's notification instead of queueing another",
-    schemas.IdempotencyKey,
-)
+IDEMPOTENCY = {"Idempotency-Key": "makes a retry answer the first call's notification instead of queueing another"}
 
 #: Registering a route here also describes it in the OpenAPI document (``webhooks/openapi.py``).
 routes = ApiRoutes()
@@ -133,18 +133,18 @@ async def bulk_action(request: web.Request) -> web.Response:
 
 
 @routes.post("/orders/notify", "Queue a notification to the order's customer", body=schemas.Notify,
-             response=schemas.NotificationAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
+             response=schemas.NotificationAccepted, status=202, errors=(404,), headers=IDEMPOTENCY)  # fmt: skip
 async def notify(request: web.Request) -> web.Response:
     body = await _body(schemas.Notify, request)
     entry = await request.config_dict[SERVICE].notify(
         request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
-        idempotency_key=IDEMPOTENCY.read(request),
+        idempotency_key=request.headers.get("Idempotency-Key"),
     )  # fmt: skip
     return _json(schemas.NotificationAccepted(notification_id=entry.id), status=202)
 
 
 @routes.post("/orders/schedule-followup", "Schedule a follow-up message", body=schemas.ScheduleFollowup,
-             response=schemas.FollowupAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
+             response=schemas.FollowupAccepted, status=202, errors=(404,), headers=IDEMPOTENCY)  # fmt: skip
 async def schedule_followup(request: web.Request) -> web.Response:
     body = await _body(schemas.ScheduleFollowup, request)
     now = request.config_dict[CLOCK]()
@@ -153,7 +153,7 @@ async def schedule_followup(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid_field", "the follow-up time must be in the future", [{"field": "at"}])
     entry = await request.config_dict[SERVICE].notify(
         request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
-        due_at=due_at, idempotency_key=IDEMPOTENCY.read(request),
+        due_at=due_at, idempotency_key=request.headers.get("Idempotency-Key"),
     )  # fmt: skip
     return _json(schemas.FollowupAccepted(notification_id=entry.id, due_at=entry.due_at), status=202)
 
@@ -165,7 +165,7 @@ async def get_shop(request: web.Request) -> web.Response:
 
 
 @routes.get("/shop/revision", "A number that moves when the shop's orders change", response=schemas.RevisionOut,
-            headers=(Header("If-None-Match", "the ETag of an earlier answer"),), empty={304: "Nothing changed since that ETag"})  # fmt: skip
+            headers={"If-None-Match": "the ETag of an earlier answer"}, empty={304: "Nothing changed since that ETag"})  # fmt: skip
 async def shop_revision(request: web.Request) -> web.Response:
     """One read by id: a page polls this and reloads only when the ETag moved (304 otherwise)."""
     revision = await request.config_dict[SERVICE].revision(request[SHOP])

@@ -28,6 +28,7 @@ from webhooks import (
     telegram_routes,
     twilio_routes,
 )
+from webhooks.abuse import abuse_guard
 from webhooks.api import build_api
 from webhooks.api import routes as api_routes
 from webhooks.keys import (
@@ -125,7 +126,10 @@ def _core(
     settings: Settings, clock: Callable[[], datetime], advisor: ProgressionAdvisor | None
 ) -> web.Application:
     """Settings, database, service, inbox, the channels and the notifier, each opened and closed with the app."""
-    app = web.Application(middlewares=[request_ids, metrics, errors], client_max_size=settings.max_body_bytes)
+    app = web.Application(
+        middlewares=[request_ids, metrics, errors, abuse_guard(settings)],
+        client_max_size=settings.max_body_bytes,
+    )
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[METRICS] = Metrics()

@@ -17,10 +17,11 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.chat import chat
+from orders.crypto import SealError
 from orders.model import Shop
 from orders.service import OrderService, new_shop
 from orders.store import AlreadyExists, NotFound
-from webhooks import logs
+from webhooks import key_commands, logs
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.auth import ROLES, issue_token
 from webhooks.demo import ensure_demo_shop
@@ -196,9 +197,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--woocommerce-secret")
     shop.add_parser("list", help="list shops as a JSON array")
     token = commands.add_parser("token", help="issue an API token for a shop; prints the token alone")
-    token.add_argument("--shop", required=True)
+    token_for = token.add_mutually_exclusive_group(required=True)
+    token_for.add_argument("--shop")
+    token_for.add_argument("--revoke", metavar="JTI", help="revoke a token by its jti (or the token itself)")
     token.add_argument("--role", choices=ROLES, default="staff")
     token.add_argument("--days", type=float, default=30)
+    commands.add_parser("rotate-key", help="reseal shop secrets with the current key")
     link = commands.add_parser("dashboard-link", help="print the order desk's sign-in link for a shop")
     link.add_argument("--shop", required=True)
     link.add_argument("--role", choices=ROLES, default="staff")
@@ -228,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     except NotFound as exc:
         _say(f"orderbot: {exc}")
         return 1
+    except SealError as exc:  # a shop sealed with a key no longer configured
+        _say(f"orderbot: {exc}")
+        return 1
     except AlreadyExists as exc:
         _say(f"orderbot: {exc}")
         return 1
@@ -255,8 +262,12 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             _shop_add(settings, args)
         case "shop":
             _shop_list(settings)
+        case "token" if args.revoke:
+            key_commands.revoke(settings, args.revoke)
         case "token":
             print(_token(settings, args))
+        case "rotate-key":
+            key_commands.rotate_key(settings)
         case "dashboard-link":
             print(dashboard_link(settings, _token(settings, args)))
         case "chat":

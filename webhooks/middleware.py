@@ -44,12 +44,20 @@ _HTTP_CODES = {
 class ApiError(Exception):
     """An error with the status and code the client should see."""
 
-    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers or {}
 
 
 def error_response(
@@ -84,7 +92,9 @@ def parse_json(model: type[M], body: bytes) -> M:
 def _map(exc: Exception) -> web.Response | None:
     match exc:
         case ApiError():
-            return error_response(exc.status, exc.code, exc.message, exc.details)
+            response = error_response(exc.status, exc.code, exc.message, exc.details)
+            response.headers.update(exc.headers)
+            return response
         case AuthError():
             return error_response(401, "unauthorized", str(exc))
         case NotFound():

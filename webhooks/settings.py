@@ -9,7 +9,6 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 IPNetwork = IPv4Network | IPv6Network
 
 
