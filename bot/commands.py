@@ -43,7 +43,7 @@ from telegram.ext import (
 
 from bot import staff_views as views
 from orders.lifecycle import InvalidTransition
-from orders.model import Order, Shop, Source
+from orders.model import Order, OutboxKind, OutboxState, Shop, Source
 from orders.service import OrderService
 from orders.store import Conflict, Database, NotFound
 
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 NOT_AUTHORISED = "Sorry, you are not authorised to use this bot."
 _ATTENTION_LIMIT = 50
 _SEARCH_POOL = 100  # orders sharing a phone's last four digits, filtered down to the full number
+_FAILED = (OutboxState.FAILED, OutboxState.DEAD, OutboxState.REVIEW)
 
 
 class Desk:
@@ -113,7 +114,7 @@ def install(application: StaffApplication) -> None:
     }  # fmt: skip
     buttons: dict[str, Handler] = {
         views.ADVANCE: advance_button, views.NOTIFY: notify_button, views.OPEN: open_card,
-        views.REFRESH: refresh_order, views.ATTENTION: refresh_attention,
+        views.REFRESH: refresh_order, views.ATTENTION: refresh_attention, views.RETRY: retry_button,
     }  # fmt: skip
     application.add_handler(TypeHandler(Update, admit), group=-1)
     application.add_handlers(
@@ -430,6 +431,28 @@ async def notify_button(update: Update, context: StaffContext) -> None:
         shop, order.id, message=None, channel=None, actor=actor(update), idempotency_key=f"tg-cb:{query.id}"
     )
     await query.answer(f"🔔 Status message to the customer of #{views.clip(order.number, 20)} queued.")
+
+
+async def retry_button(update: Update, context: StaffContext) -> None:
+    """Send the order's last failed notification again, on the channel the button names (once per tap)."""
+    query, data = query_of(update, views.RETRY)
+    parsed = views.retry_of(data)
+    if parsed is None:
+        await query.answer("This button is no longer in use.")
+        return
+    order_id, channel = parsed
+    shop = context.staff_shop
+    order = await context.service.get(shop, order_id)  # another shop's id: NotFound, answered as unknown
+    entries = await context.bot_data.db.outbox.for_order(shop.id, order.id)
+    failed = next(
+        (e for e in reversed(entries) if e.state in _FAILED and e.kind != OutboxKind.STAFF_ALERT), None
+    )
+    await context.service.notify(
+        shop, order.id, channel=channel, actor=actor(update),
+        message=failed.message if failed and failed.kind != OutboxKind.STATUS_UPDATE else None,
+        idempotency_key=f"retry:{failed.id if failed else query.id}:{channel}",
+    )  # fmt: skip
+    await query.answer(f"↻ #{views.clip(order.number, 20)} queued again by {channel}.")
 
 
 async def open_card(update: Update, context: StaffContext) -> None:

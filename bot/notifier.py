@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -40,6 +41,10 @@ from orders.service import OrderService
 from orders.store import NotFound
 
 log = logging.getLogger(__name__)
+
+#: Queue states shown as gauges (queued is what waits to be sent), refreshed this often.
+DEPTH_STATES = ("queued", "parked", "review")
+DEPTH_EVERY = 15.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class NoMetrics:
 
 
 #: Staff alert buttons for an order: staff_views builds them, the notifier only carries them.
-AlertButtons = Callable[[OutboxEntry], Sequence[Sequence[Button]]]
+AlertButtons = Callable[[OutboxEntry], Awaitable[Sequence[Sequence[Button]]]]
 
 
 def shop_email_channel(shop: Shop) -> Channel | None:
@@ -98,6 +103,7 @@ class Notifier:
         self.planner = planner or Planner(service.db, clock)
         self.metrics: OutboxMetrics = metrics or NoMetrics()
         self.alert_buttons = alert_buttons
+        self._counted = -DEPTH_EVERY
         self.service = service
         self.db = service.db
         self.channels = channels
@@ -114,11 +120,20 @@ class Notifier:
         return len(entries)
 
     async def _claim(self, limit: int) -> list[OutboxEntry]:
+        await self._count_depth()
         now = self.clock()
         for stuck in await self.db.outbox.expired_leases(now):
             log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
             await self._flag(stuck, Reason.NOTIFICATION_FAILED)
         return await self.db.outbox.claim_due(now, now + self.lease, limit)
+
+    async def _count_depth(self) -> None:
+        """Refresh the queue-depth gauges, at most every ``DEPTH_EVERY`` seconds (a count is a scan)."""
+        if time.monotonic() - self._counted < DEPTH_EVERY:
+            return
+        self._counted = time.monotonic()
+        for state in DEPTH_STATES:
+            self.metrics.depth(state, await self.db.outbox.count_state(state))
 
     async def run_forever(self, idle_seconds: float = 0.5) -> None:
         """Claim due entries whenever a sending slot is free.
@@ -189,6 +204,10 @@ class Notifier:
             log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
             if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id:
                 await self.service.record_contact(entry.shop_id, entry.order_id, now)
+            if entry.kind == OutboxKind.MANUAL and entry.order_id:  # staff (or a Retry tap) reached them
+                await self.service.set_flag(
+                    shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False
+                )
 
     async def _deliver(self, entry: OutboxEntry, delivery: Delivery, shop: Shop) -> str:
         if delivery.channel == ChannelName.EMAIL:
@@ -204,7 +223,7 @@ class Notifier:
             subject=delivery.subject, template=delivery.template,
         )  # fmt: skip
         if isinstance(channel, TelegramChannel) and self.alert_buttons is not None:
-            receipt = await channel.send(outbound, buttons=self.alert_buttons(entry))
+            receipt = await channel.send(outbound, buttons=await self.alert_buttons(entry))
         else:
             receipt = await channel.send(outbound)
         now = self.clock()
@@ -229,7 +248,9 @@ class Notifier:
         state = OutboxState.DEAD if exc.transient else OutboxState.FAILED
         self.metrics.outcome(channel, state.value)
         log.warning("outbox entry %s %s: %s", entry.id, state.value, exc.code or "error")
-        await self.db.outbox.finish(entry, state=state.value, error=str(exc), error_code=exc.code)
+        await self.db.outbox.finish(
+            entry, state=state.value, error=str(exc), error_code=exc.code, channel=channel
+        )
         await self.db.stats.add(entry.shop_id, {"notifications.failed": 1})
         await self._flag(entry, Reason.NOTIFICATION_FAILED)
 

@@ -1,4 +1,5 @@
-"""Periodic work on APScheduler: repairs after crashes (outbox, inbox, shop events), auto-progressing orders.
+"""Periodic work on APScheduler: repairs after crashes (outbox, inbox, shop events), auto-progressing orders,
+the attention scan that alerts staff (once per order and reason).
 
 Every job is safe to run on several workers at once (queued entries are idempotent, moves use a version
 check), and a lease in MongoDB makes each run on one worker per interval: the worker that takes the lease
@@ -16,6 +17,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.inbox import Inbox
+from bot.staff_alerts import StaffAlerts
 from orders.service import OrderService
 
 log = logging.getLogger(__name__)
@@ -25,12 +27,14 @@ log = logging.getLogger(__name__)
 class Intervals:
     outbox_recovery_seconds: float = 60
     auto_progress_minutes: float = 15
+    attention_minutes: float = 30
 
 
 class Jobs:
     def __init__(self, service: OrderService, inbox: Inbox, holder: str | None = None) -> None:
         self.service = service
         self.inbox = inbox
+        self.alerts = StaffAlerts(service, service.clock)
         self.holder = holder or f"worker-{secrets.token_hex(4)}"
 
     async def exclusive(self, name: str, every: timedelta, job: Callable[[], Awaitable[int]]) -> int | None:
@@ -57,6 +61,12 @@ class Jobs:
             log.info("queued outbox entries of %d orders left by an interrupted write", recovered)
         return recovered
 
+    async def attention_scan(self) -> int:
+        alerted = await self.alerts.scan()
+        if alerted:
+            log.info("alerted staff about %d orders that newly need attention", alerted)
+        return alerted
+
     async def auto_progress(self) -> int:
         moved = 0
         for shop in await self.service.db.shops.list():
@@ -76,11 +86,13 @@ def build_scheduler(
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     recovery = timedelta(seconds=every.outbox_recovery_seconds)
     sweep = timedelta(minutes=every.auto_progress_minutes)
+    scan = timedelta(minutes=every.attention_minutes)
     for name, interval, job in (
         ("outbox-recovery", recovery, jobs.recover_outbox),
         ("inbox-recovery", recovery, jobs.recover_inbox),
         ("event-recovery", recovery, jobs.recover_events),
         ("auto-progress", sweep, jobs.auto_progress),
+        ("attention-scan", scan, jobs.attention_scan),
     ):
         scheduler.add_job(
             jobs.exclusive, "interval", args=(name, interval, job), seconds=interval.total_seconds(), id=name

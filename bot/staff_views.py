@@ -23,6 +23,11 @@ from orders.service import AttentionItem, AutoProgressResult, BulkAction, BulkRe
 
 # Callback data of inline buttons: a prefix, then the order id (or the attention list's hours).
 ADVANCE, NOTIFY, OPEN, REFRESH, ATTENTION = "adv:", "ntf:", "open:", "order:", "att:"
+# Retry a failed notification: ``rty:<order id>:<channel>``.
+RETRY = "rty:"
+RETRY_CHANNELS = ("sms", "whatsapp", "email")
+_CHANNEL_WORDS = {"sms": "SMS", "whatsapp": "WhatsApp", "email": "email"}
+_REASON_VALUES = frozenset(reason.value for reason in Reason)
 
 USAGE = (
     "Usage: /attention · /order · /status · /advance · /notify · /followup · /bulk · /find · /stats · /help"
@@ -272,10 +277,41 @@ def event_line(event: TimelineEvent, zone: ZoneInfo) -> str:
 
 
 def order_buttons(order: Order) -> InlineKeyboardMarkup | None:
-    """The order card's keyboard: Advance (while the order is open), Notify, Refresh."""
+    """The order card's keyboard: Advance (while the order is open), Notify, Refresh; Retry after a
+    failed notification."""
     row = [] if order.status in TERMINAL else [Button("⏩ Advance", f"{ADVANCE}{order.id}")]
     row += [Button("🔔 Notify", f"{NOTIFY}{order.id}"), Button("🔄 Refresh", f"{REFRESH}{order.id}")]
-    return keyboard([row])
+    return keyboard([row, *retry_buttons(order)])
+
+
+def retry_buttons(order: Order, failed_channel: str | None = None) -> list[list[Button]]:
+    """One tap to send the failed notification again on another channel the customer has an address on."""
+    if Reason.NOTIFICATION_FAILED.value not in order.flags:
+        return []
+    reachable = {"sms": order.customer.phone, "whatsapp": order.customer.phone, "email": order.customer.email}
+    row = [
+        Button(f"↻ Retry by {_CHANNEL_WORDS[channel]}", f"{RETRY}{order.id}:{channel}")
+        for channel in RETRY_CHANNELS
+        if reachable[channel] and channel != failed_channel
+    ]
+    return [row] if row else []
+
+
+def retry_of(data: str) -> tuple[str, str] | None:
+    """The order id and channel in a Retry button's data, or None when it is not one of ours."""
+    order_id, _, channel = data.removeprefix(RETRY).rpartition(":")
+    return (order_id, channel) if order_id and channel in RETRY_CHANNELS else None
+
+
+def render_alert(order: Order, reasons: Sequence[str], error: str | None = None) -> str:
+    """A staff alert from the attention scan: the order, what is wrong, the provider's word."""
+    words = ", ".join(_REASON_WORDS.get(Reason(r), r) if r in _REASON_VALUES else r for r in reasons)
+    lines = [f"⚠️ Order #{clip(order.number, 40)} needs attention: {words}."]
+    if order.customer.name:
+        lines.append(f"Customer: {clip(order.customer.name, 80)} · {order.status}")
+    if error:
+        lines.append(f"Last failure: {clip(error, 200)}")
+    return "\n".join(lines)
 
 
 def open_button(order: Order) -> InlineKeyboardMarkup | None:

@@ -132,6 +132,9 @@ _INDEXES: dict[str, list[IndexModel]] = {
     "rate_limits": [
         IndexModel("expires_at", expireAfterSeconds=0),
     ],
+    "alerts": [
+        IndexModel("shop_id"),
+    ],
     "revocations": [
         IndexModel("expires_at", expireAfterSeconds=0),
     ],
@@ -962,6 +965,40 @@ class RevocationStore:
         return await self._revoked.find_one({"_id": token_id}, projection=["_id"]) is not None
 
 
+class AlertStore:
+    """Attention alerts already sent to staff: one per (order, reason) until the reason goes away."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._alerts = collection
+
+    async def record(self, shop_id: ShopId, order_id: str, reason: str, now: datetime) -> str | None:
+        """Remember an alert about to be queued; its token (the outbox key), or None when this
+        (order, reason) was alerted already. ``queued`` marks it done; until then a scan queues it again."""
+        token = new_id("alr")
+        try:
+            await self._alerts.insert_one(
+                {
+                    "_id": f"{shop_id}|{order_id}|{reason}", "shop_id": shop_id, "order_id": order_id,
+                    "reason": reason, "alerted_at": now, "token": token, "queued": False,
+                }
+            )  # fmt: skip
+        except DuplicateKeyError:
+            return None
+        return token
+
+    async def queued(self, shop_id: ShopId, order_id: str, reason: str) -> None:
+        await self._alerts.update_one(
+            {"_id": f"{shop_id}|{order_id}|{reason}", "shop_id": shop_id}, {"$set": {"queued": True}}
+        )
+
+    async def for_shop(self, shop_id: ShopId) -> list[Doc]:
+        return [doc async for doc in self._alerts.find({"shop_id": shop_id})]
+
+    async def clear(self, shop_id: ShopId, order_id: str, reason: str) -> None:
+        """The reason went away: a later recurrence alerts again."""
+        await self._alerts.delete_one({"_id": f"{shop_id}|{order_id}|{reason}", "shop_id": shop_id})
+
+
 class LockStore:
     """Leases on periodic jobs, so that each runs on one worker at a time however many run."""
 
@@ -1002,6 +1039,7 @@ class Database:
         self.rate_limits = RateLimitStore(self._db.rate_limits)
         self.revocations = RevocationStore(self._db.revocations)
         self.locks = LockStore(self._db.locks)
+        self.alerts = AlertStore(self._db.alerts)
 
     async def ensure_indexes(self) -> None:
         """Create every index; a no-op when they exist."""

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from bot.chat import chat
 from orders.crypto import SealError
-from orders.model import Shop
+from orders.model import NotifyPolicy, Shop
 from orders.service import OrderService, new_shop
 from orders.store import AlreadyExists, NotFound
 from webhooks import key_commands, logs
@@ -68,7 +68,36 @@ def _shop_json(shop: Shop) -> dict[str, Any]:
         "staff_telegram_ids": shop.staff_telegram_ids,
         "tone": shop.tone,
         "signature": shop.signature,
+        "notify": shop.notify.model_dump(),
     }
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """``KEY=VALUE`` arguments as a dict; ValueError naming the option when one has no ``=``."""
+    pairs = {}
+    for value in values or []:
+        key, sep, rest = value.partition("=")
+        if not sep or not key or not rest:
+            raise ValueError(f"{option} takes KEY=VALUE, not {value!r}")
+        pairs[key.strip()] = rest.strip()
+    return pairs
+
+
+def _notify_policy(args: argparse.Namespace, base: NotifyPolicy) -> NotifyPolicy:
+    """The shop's notification settings with the options given on the command line applied."""
+    fields = base.model_dump()
+    fields["whatsapp_templates"] |= _pairs(args.whatsapp_template, "--whatsapp-template")
+    fields["rates"] |= _pairs(args.rate, "--rate")
+    if args.quiet_hours is not None:
+        start, sep, end = args.quiet_hours.partition("-")
+        if args.quiet_hours == "off":
+            start, sep, end = "00:00", "-", "00:00"
+        if not sep:
+            raise ValueError(f"--quiet-hours takes HH:MM-HH:MM or off, not {args.quiet_hours!r}")
+        fields |= {"quiet_start": start.strip(), "quiet_end": end.strip()}
+    if args.debounce_seconds is not None:
+        fields["debounce_seconds"] = args.debounce_seconds
+    return NotifyPolicy.model_validate(fields)
 
 
 def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -> None:
@@ -114,6 +143,7 @@ def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
         signature=args.signature,
         shopify_secret=args.shopify_secret,
         woocommerce_secret=args.woocommerce_secret,
+        notify=_notify_policy(args, NotifyPolicy()),
     )
 
     async def add(service: OrderService) -> None:
@@ -121,6 +151,29 @@ def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
 
     asyncio.run(_with_service(settings, add))
     print(json.dumps(_shop_json(shop)))
+
+
+def _shop_set(settings: Settings, args: argparse.Namespace) -> None:
+    async def change(service: OrderService) -> Shop:
+        shop = await service.db.shops.get(args.shop)
+        changed = shop.model_copy(update={"notify": _notify_policy(args, shop.notify)})
+        await service.db.shops.save(changed)
+        return changed
+
+    print(json.dumps(_shop_json(asyncio.run(_with_service(settings, change)))))
+
+
+def _notify_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--whatsapp-template", action="append", metavar="STATUS=HX…",
+        help="approved WhatsApp template (Twilio Content SID) for a status, or nudge=HX… for "
+        "'an update is ready, reply to see it'; repeat for several",
+    )  # fmt: skip
+    parser.add_argument("--quiet-hours", metavar="HH:MM-HH:MM", help="customer-local quiet hours, or off")
+    parser.add_argument("--debounce-seconds", type=float, help="hold status updates to send only the last")
+    parser.add_argument(
+        "--rate", action="append", metavar="CHANNEL=PER_SECOND", help="messages per second per sender"
+    )
 
 
 def _shop_list(settings: Settings) -> None:
@@ -195,6 +248,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--signature", help="how messages are signed (default: the shop's name)")
     add.add_argument("--shopify-secret")
     add.add_argument("--woocommerce-secret")
+    _notify_options(add)
+    change = shop.add_parser("set", help="change a shop's notification settings; prints it as JSON")
+    change.add_argument("--shop", required=True)
+    _notify_options(change)
     shop.add_parser("list", help="list shops as a JSON array")
     token = commands.add_parser("token", help="issue an API token for a shop; prints the token alone")
     token_for = token.add_mutually_exclusive_group(required=True)
@@ -260,6 +317,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             _worker(settings)
         case "shop" if args.shop_command == "add":
             _shop_add(settings, args)
+        case "shop" if args.shop_command == "set":
+            _shop_set(settings, args)
         case "shop":
             _shop_list(settings)
         case "token" if args.revoke:

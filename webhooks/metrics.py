@@ -36,5 +36,26 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.outbox_sends = Counter(
+            "orderbot_outbox_sends",
+            "Outbox entries handled by channel and outcome (sent, nudged, parked, retried, failed, dead, "
+            "quiet_hours, rate_limited, debounce)",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
+        self.outbox_entries = Gauge(
+            "orderbot_outbox_entries",
+            "Outbox entries by state (queued = pending, parked, review), as the dispatcher last counted",
+            ["state"],
+            registry=self.registry,
+        )
+
+    def outcome(self, channel: str, outcome: str) -> None:
+        """The dispatcher did ``outcome`` with an entry on ``channel`` (``bot.notifier.OutboxMetrics``)."""
+        self.outbox_sends.labels(channel, outcome).inc()
+
+    def depth(self, state: str, count: int) -> None:
+        self.outbox_entries.labels(state).set(count)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

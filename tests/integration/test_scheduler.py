@@ -47,5 +47,7 @@ async def test_one_worker_runs_a_job_per_interval_and_another_takes_over(db: Dat
 async def test_every_periodic_job_is_scheduled_under_a_lease(db: Database, clock: Clock) -> None:
     scheduler = build_scheduler(OrderService(db, clock), Inbox(db, clock))
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"outbox-recovery", "inbox-recovery", "event-recovery", "auto-progress"}
+    assert set(jobs) == {
+        "outbox-recovery", "inbox-recovery", "event-recovery", "auto-progress", "attention-scan",
+    }  # fmt: skip
     assert all(job.func.__name__ == "exclusive" and job.args[0] == job.id for job in jobs.values())
