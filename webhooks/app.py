@@ -50,7 +50,7 @@ from webhooks.keys import (
 )
 from webhooks.logs import request_ids
 from webhooks.metrics import Metrics
-from webhooks.middleware import errors, metrics
+from webhooks.middleware import body_limit, errors, metrics
 from webhooks.openapi import API_PREFIX, add_docs
 from webhooks.orders_webhook import order_event
 from webhooks.settings import Settings
@@ -127,7 +127,7 @@ def _core(
 ) -> web.Application:
     """Settings, database, service, inbox, the channels and the notifier, each opened and closed with the app."""
     app = web.Application(
-        middlewares=[request_ids, metrics, errors, abuse_guard(settings)],
+        middlewares=[request_ids, metrics, errors, body_limit, abuse_guard(settings)],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings

@@ -137,6 +137,19 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 @web.middleware
+async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """413 for a body declared larger than the app's ``client_max_size``, before anything reads a byte.
+
+    A body without a declared length (chunked) is cut off by aiohttp as it is read: ``request.read()``
+    raises 413 once it holds more than ``client_max_size``, so no more than that is ever kept.
+    """
+    declared, limit = request.content_length, request.client_max_size
+    if declared is not None and limit and declared > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=declared)
+    return await handler(request)
+
+
+@web.middleware
 async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     status = 500
