@@ -2,7 +2,7 @@
 
 One app for the session, served on a real loopback port from its own thread and event loop (so the
 tests can be plain synchronous Playwright code), on the suite's real database. Each test gets its own
-shops, so tests never see each other's orders. One browser for the session; a fresh page per test.
+shops, so tests never see each other's orders. One browser for the browser module; a fresh page per test.
 """
 
 from __future__ import annotations
@@ -104,8 +104,10 @@ def live(mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     app.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module-scoped: sync Playwright keeps an event loop running in this thread while it is open, and
+    # the async tests of later modules need the thread free. One module drives the browser.
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
@@ -127,7 +129,13 @@ def watch() -> PageWatch:
 
 @pytest.fixture
 def page(browser: Browser, watch: PageWatch) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    # The browser's own zone differs from the shop's (Berlin), so shown times prove the shop's zone is used.
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        reduced_motion="reduce",
+        locale="en-US",
+        timezone_id="America/Los_Angeles",
+    )
     opened = context.new_page()
     opened.set_default_timeout(5000)
 

@@ -17,6 +17,16 @@ function App() {
   const [token, setToken] = useState(() => takeTokenFromAddress());
   const [why, setWhy] = useState(null);
 
+  // A new sign-in link opened in this tab (same page, new fragment) signs in with its token.
+  useEffect(() => {
+    const follow = () => {
+      const fresh = takeTokenFromAddress();
+      if (fresh) setToken(fresh);
+    };
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, []);
+
   const signOut = useCallback((reason) => {
     forgetToken();
     setToken(null);

@@ -43,7 +43,7 @@ export function hours(value) {
 }
 
 export function percent(rate) {
-  return rate === null || rate === undefined ? "–" : `${(rate * 100).toFixed(1)} %`;
+  return rate === null || rate === undefined ? "none yet" : `${(rate * 100).toFixed(1)} %`;
 }
 
 export function money(total, currency) {

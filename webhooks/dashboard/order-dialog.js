@@ -204,11 +204,11 @@ function Actions({ order, api, act }) {
           )}
       >
         <label>
-          Follow up in (hours)
+          Follow up in hours
           <input type="number" min="0.25" max="8760" step="0.25" value=${delay} required onInput=${(event) => setDelay(event.currentTarget.value)} />
         </label>
         <label class="grow">
-          Follow-up text <span class="muted small">(optional)</span>
+          Text <span class="muted small">(optional)</span>
           <input type="text" maxlength="2000" value=${followUp} onInput=${(event) => setFollowUp(event.currentTarget.value)} />
         </label>
         <button type="submit" disabled=${busy}>Schedule follow-up</button>
