@@ -20,7 +20,7 @@ from webhooks.abuse import charge_token
 from webhooks.auth import AuthError, Principal, bearer_token, verify_token
 from webhooks.keys import CLOCK, DATABASE, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
-from webhooks.openapi import ApiRoutes
+from webhooks.openapi import ApiRoutes, Header
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -62,7 +62,11 @@ def _actor(request: web.Request) -> str:
     return request[PRINCIPAL].subject
 
 
-IDEMPOTENCY = {"Idempotency-Key": "makes a retry answer the first call's notification instead of queueing another"}
+IDEMPOTENCY = Header(
+    "Idempotency-Key",
+    "makes a retry answer the first call's notification instead of queueing another",
+    schemas.IdempotencyKey,
+)
 
 #: Registering a route here also describes it in the OpenAPI document (``webhooks/openapi.py``).
 routes = ApiRoutes()
@@ -133,18 +137,18 @@ async def bulk_action(request: web.Request) -> web.Response:
 
 
 @routes.post("/orders/notify", "Queue a notification to the order's customer", body=schemas.Notify,
-             response=schemas.NotificationAccepted, status=202, errors=(404,), headers=IDEMPOTENCY)  # fmt: skip
+             response=schemas.NotificationAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
 async def notify(request: web.Request) -> web.Response:
     body = await _body(schemas.Notify, request)
     entry = await request.config_dict[SERVICE].notify(
         request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
-        idempotency_key=request.headers.get("Idempotency-Key"),
+        idempotency_key=IDEMPOTENCY.read(request),
     )  # fmt: skip
     return _json(schemas.NotificationAccepted(notification_id=entry.id), status=202)
 
 
 @routes.post("/orders/schedule-followup", "Schedule a follow-up message", body=schemas.ScheduleFollowup,
-             response=schemas.FollowupAccepted, status=202, errors=(404,), headers=IDEMPOTENCY)  # fmt: skip
+             response=schemas.FollowupAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
 async def schedule_followup(request: web.Request) -> web.Response:
     body = await _body(schemas.ScheduleFollowup, request)
     now = request.config_dict[CLOCK]()
@@ -153,7 +157,7 @@ async def schedule_followup(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid_field", "the follow-up time must be in the future", [{"field": "at"}])
     entry = await request.config_dict[SERVICE].notify(
         request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
-        due_at=due_at, idempotency_key=request.headers.get("Idempotency-Key"),
+        due_at=due_at, idempotency_key=IDEMPOTENCY.read(request),
     )  # fmt: skip
     return _json(schemas.FollowupAccepted(notification_id=entry.id, due_at=entry.due_at), status=202)
 
@@ -165,7 +169,7 @@ async def get_shop(request: web.Request) -> web.Response:
 
 
 @routes.get("/shop/revision", "A number that moves when the shop's orders change", response=schemas.RevisionOut,
-            headers={"If-None-Match": "the ETag of an earlier answer"}, empty={304: "Nothing changed since that ETag"})  # fmt: skip
+            headers=(Header("If-None-Match", "the ETag of an earlier answer"),), empty={304: "Nothing changed since that ETag"})  # fmt: skip
 async def shop_revision(request: web.Request) -> web.Response:
     """One read by id: a page polls this and reloads only when the ETag moved (304 otherwise)."""
     revision = await request.config_dict[SERVICE].revision(request[SHOP])

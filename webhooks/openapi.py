@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, TypedDict, TypeVar, Unpack
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from webhooks.middleware import ApiError
 from webhooks.schemas import ErrorOut
 
 API_PREFIX = "/api/v1"
@@ -55,6 +56,34 @@ COMMON_ERRORS = (401, 429, 503)
 
 
 @dataclass(frozen=True)
+class Header:
+    """An optional request header, validated by the same type that describes it."""
+
+    name: str
+    description: str
+    type: Any = str
+
+    def schema(self) -> dict[str, Any]:
+        return TypeAdapter(self.type).json_schema()
+
+    def read(self, request: web.Request) -> Any:
+        """The header's value, ``None`` when absent; 422 naming the header when it is invalid."""
+        raw = request.headers.get(self.name)
+        if raw is None:
+            return None
+        try:
+            return TypeAdapter(self.type).validate_python(raw)
+        except ValidationError as exc:
+            message = exc.errors(include_url=False, include_input=False)[0]["msg"]
+            raise ApiError(
+                422,
+                "invalid_field",
+                f"the {self.name} header is invalid",
+                [{"field": self.name, "message": message}],
+            ) from None
+
+
+@dataclass(frozen=True)
 class Operation:
     """One API operation as the document describes it; paths are relative to :data:`API_PREFIX`."""
 
@@ -67,7 +96,7 @@ class Operation:
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: tuple[Header, ...] = ()
     empty: Mapping[int, str] = field(default_factory=dict)
     description: str | None = None
 
@@ -94,7 +123,7 @@ class Describe(TypedDict, total=False):
     query: type[BaseModel] | None
     body: type[BaseModel] | None
     errors: tuple[int, ...]
-    headers: Mapping[str, str]
+    headers: tuple[Header, ...]
     empty: Mapping[int, str]
 
 
@@ -160,13 +189,13 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
             parameters += _query_params(schemas, refs[(op.query, "validation")])
         parameters += [
             {
-                "name": name,
+                "name": h.name,
                 "in": "header",
                 "required": False,
-                "description": text,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                "description": h.description,
+                "schema": h.schema(),
             }
-            for name, text in op.headers.items()
+            for h in op.headers
         ]
         if parameters:
             spec["parameters"] = parameters

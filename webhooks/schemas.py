@@ -20,6 +20,7 @@ from orders.service import AttentionItem, BulkResult, EventOutcome, ProgressView
 ChannelName = Literal["whatsapp", "sms", "instagram", "email", "telegram", "console"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
@@ -117,6 +118,15 @@ class Notify(Strict):
 
 
 class ScheduleFollowup(Strict):
+    #: ``one_time`` as JSON Schema, so the OpenAPI document says it too.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["delay_hours"], "properties": {"delay_hours": {"type": "number"}}},
+                {"required": ["at"], "properties": {"at": {"type": "string"}}},
+            ]
+        }
+    )
     order_id: ShortText
     delay_hours: Annotated[float, Field(gt=0, le=24 * 365)] | None = None
     at: AwareDatetime | None = None
@@ -131,6 +141,13 @@ class ScheduleFollowup(Strict):
 
 
 class BulkAction(Strict):
+    #: ``status_for_update`` as JSON Schema, so the OpenAPI document says it too.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["action"], "properties": {"action": {"const": "update_status"}}},
+            "then": {"required": ["status"], "properties": {"status": {"type": "string"}}},
+        }
+    )
     order_ids: Annotated[list[ShortText], Field(min_length=1, max_length=100)]
     action: Literal["auto_progress", "update_status", "notify"]
     status: Status | None = None

@@ -1,0 +1,254 @@
+"""REST API v1 fuzzed against its own OpenAPI document with Schemathesis: a live server, the real database.
+
+The app listens on a real local port (the ``client`` fixture's server) and serves from the test's event
+loop, while Hypothesis drives Schemathesis' generated requests from a worker thread. Every operation is
+exercised with a valid token (positive and negative data, real order ids mixed in) and with bad tokens;
+the bad ones must be refused without a single write. Bounded by ``EXAMPLES``: the file runs in well under
+90 s here, and ``derandomize`` keeps CI runs repeatable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from aiohttp.test_utils import TestClient
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from pymongo import AsyncMongoClient
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.schemas import APIOperation
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    missing_required_header,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from orders.model import Shop
+from tests.conftest import SECRET_KEY, Api, token_for
+from webhooks.auth import issue_token
+from webhooks.openapi import DOCUMENT_PATH
+from webhooks.settings import Settings
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
+NEGATIVE_EXAMPLES = EXAMPLES * 2 // 5
+BAD_TOKEN_EXAMPLES = 6
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    missing_required_header,
+    unsupported_method,
+]
+
+SEED_ORDERS: list[dict[str, Any]] = [
+    {"number": "1001", "customer": {"name": "Ana Lima", "phone": "+14155550101", "email": "ana@example.com"},
+     "items": [{"title": "House Espresso 1 kg", "quantity": 1, "price": "32.00"}], "total": "32.00",
+     "currency": "USD", "channel": "whatsapp"},
+    {"number": "1002", "status": "processing", "customer": {"name": "Bo Chen", "phone": "+14155550102"},
+     "tracking": {"carrier": "UPS", "number": "1Z999", "url": "https://example.com/t/1Z999"}, "channel": "sms"},
+    {"number": "1003", "status": "shipped", "customer": {"email": "cy@example.com"}, "total": "12.50"},
+    {"number": "1004", "status": "fulfilled", "customer": {"instagram_id": "ig-4"}, "channel": "instagram"},
+    {"number": "1005", "status": "cancelled"},
+    {"number": "1006", "external_id": "shop-1006", "customer": {"name": "Dee", "phone": "+442071838750"}},
+]  # fmt: skip
+
+
+@dataclass
+class Live:
+    """The served app as Schemathesis sees it."""
+
+    base_url: str
+    operations: list[APIOperation]
+    order_ids: list[str]
+    settings: Settings
+    statuses: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    tokens_used: set[str] = field(default_factory=set)
+
+
+@pytest.fixture
+async def live(client: TestClient[Any, Any], shop: Shop, other_shop: Shop, settings: Settings) -> Live:
+    api = Api(client, token_for(shop))
+    ids = [(await api.post("/orders", order, status=201))["order_id"] for order in SEED_ORDERS]
+    await api.post("/orders/update-status", {"order_id": ids[0], "status": "processing", "note": "packed"})
+    await api.post("/orders/notify", {"order_id": ids[1], "message": "On its way soon"}, status=202)
+    await Api(client, token_for(other_shop)).post("/orders", {"number": "9001"}, status=201)
+    doc = await (await client.get(DOCUMENT_PATH)).json()
+    operations = [result.ok() for result in schemathesis.openapi.from_dict(doc).get_all_operations()]
+    return Live(str(client.make_url("")).rstrip("/"), operations, ids, settings)
+
+
+def with_real_ids(case: Any, data: st.DataObject, ids: list[str], always: bool) -> None:
+    """Point a generated case at real orders (always, or when Hypothesis chooses to)."""
+    if not always and not data.draw(st.booleans(), label="use real order ids"):
+        return
+    real = st.sampled_from(ids)
+    if case.path_parameters and "order_id" in case.path_parameters:
+        case.path_parameters["order_id"] = data.draw(real)
+    if isinstance(case.body, dict):
+        if "order_id" in case.body:
+            case.body["order_id"] = data.draw(real)
+        if isinstance(case.body.get("order_ids"), list):
+            case.body["order_ids"] = data.draw(st.lists(real, min_size=1, max_size=len(ids)))
+
+
+def refers_to_orders(operation: APIOperation) -> bool:
+    body = operation.definition.raw.get("requestBody", {})
+    ref = body.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    return "{order_id}" in operation.path or ref.rsplit("/", 1)[-1] in {
+        "UpdateStatus",
+        "BulkAction",
+        "Notify",
+        "ScheduleFollowup",
+    }
+
+
+def fuzz(
+    live: Live,
+    operation: APIOperation,
+    mode: GenerationMode,
+    tokens: dict[str, dict[str, str]],
+    *,
+    examples: int,
+    real_ids: bool | None,
+    expect: set[int] | None = None,
+) -> str | None:
+    """Run one operation's generated cases against the server; the failure report, or None.
+
+    ``tokens``: the Authorization headers to draw from, by name. ``real_ids``: None leaves the generated ids,
+    False mixes in real ones, True always uses real ones.
+    """
+    session = requests.Session()
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=os.environ.get("FUZZ_RANDOM") is None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    )
+    @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
+    def run(case: Any, data: st.DataObject) -> None:
+        kind = data.draw(st.sampled_from(sorted(tokens)), label="token")
+        headers = tokens[kind]
+        live.tokens_used.add(kind)
+        if real_ids is not None:
+            with_real_ids(case, data, live.order_ids, always=real_ids)
+        response = case.call(base_url=live.base_url, session=session, headers=headers, timeout=30)
+        live.statuses[f"{operation.label} {mode.value}"].add(response.status_code)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+        if expect is not None:
+            assert response.status_code in expect, f"{response.status_code} {response.text[:300]}"
+            if operation.path.endswith("/bulk-action") and response.status_code == 200:
+                assert response.json()["succeeded"] == 0, response.text[:300]
+
+    try:
+        run()
+    except (Exception, BaseExceptionGroup) as exc:  # Schemathesis reports several failures as a group
+        return f"{operation.label} [{mode.value}]:\n{exc}"
+    finally:
+        session.close()
+    return None
+
+
+async def snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Every document of every collection of the test's database, in a stable order."""
+    assert settings.mongodb_uri is not None
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
+    try:
+        db = client[settings.mongodb_db]
+        return {
+            name: await db[name].find({}).sort("_id", 1).to_list(None)
+            for name in sorted(await db.list_collection_names())
+        }
+    finally:
+        await client.close()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_every_operation_keeps_its_contract_with_a_valid_token(live: Live, shop: Shop) -> None:
+    tokens = {"valid": bearer(token_for(shop))}
+    failures = []
+    for operation in live.operations:
+        for mode, examples in (
+            (GenerationMode.POSITIVE, EXAMPLES),
+            (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES),
+        ):
+            failure = await asyncio.to_thread(
+                fuzz,
+                live,
+                operation,
+                mode,
+                tokens,
+                examples=examples,
+                real_ids=False if mode is GenerationMode.POSITIVE else None,  # invalid data stays invalid
+            )
+            if failure:
+                failures.append(failure)
+    assert not failures, "\n\n".join(failures)
+    for operation in live.operations:
+        seen = live.statuses[f"{operation.label} positive"]
+        assert any(200 <= status < 300 for status in seen), (operation.label, seen)
+
+
+def bad_tokens(shop: Shop) -> dict[str, dict[str, str]]:
+    now = datetime.now(UTC)
+    return {
+        "none": {},
+        "not a bearer": {"Authorization": "Basic dXNlcjpwYXNz"},
+        "garbage": bearer("not-a-jwt"),
+        "expired": bearer(issue_token(SECRET_KEY, shop.id, now=now - timedelta(days=40), days=1)),
+        "signed with another key": bearer(issue_token("another-key-" + "y" * 32, shop.id, now=now)),
+        "for no shop": bearer(issue_token(SECRET_KEY, "shop_that_does_not_exist", now=now)),
+    }
+
+
+async def test_bad_tokens_are_refused_and_write_nothing(live: Live, shop: Shop) -> None:
+    tokens = bad_tokens(shop)
+    before = await snapshot(live.settings)
+    failures = []
+    for operation in live.operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            failure = await asyncio.to_thread(
+                fuzz, live, operation, mode, tokens, examples=BAD_TOKEN_EXAMPLES, real_ids=False, expect={401}
+            )
+            if failure:
+                failures.append(failure)
+    assert not failures, "\n\n".join(failures)
+    assert live.tokens_used == set(tokens)
+    assert await snapshot(live.settings) == before
+
+
+async def test_another_shops_token_cannot_touch_this_shops_orders(live: Live, other_shop: Shop) -> None:
+    tokens = {"other shop": bearer(token_for(other_shop))}
+    before = await snapshot(live.settings)
+    targeted = [operation for operation in live.operations if refers_to_orders(operation)]
+    assert len(targeted) >= 7, [operation.label for operation in targeted]
+    failures = []
+    for operation in targeted:
+        expect = {200, 422} if operation.path.endswith("/bulk-action") else {404, 422}
+        failure = await asyncio.to_thread(
+            fuzz, live, operation, GenerationMode.POSITIVE, tokens, examples=BAD_TOKEN_EXAMPLES,
+            real_ids=True, expect=expect,
+        )  # fmt: skip
+        if failure:
+            failures.append(failure)
+    assert not failures, "\n\n".join(failures)
+    assert await snapshot(live.settings) == before
