@@ -75,6 +75,9 @@ routes = ApiRoutes()
 @routes.get("/orders", "List orders, newest first", query=schemas.ListQuery, response=schemas.OrderListOut,
             errors=(400,))  # fmt: skip
 async def list_orders(request: web.Request) -> web.Response:
+    """`search` matches the number, a name prefix, the email, the phone or its last 4 digits; pass
+    `next_cursor` as `cursor` for the next page.
+    """
     query = _query(schemas.ListQuery, request)
     try:
         orders, cursor = await request.config_dict[SERVICE].list_orders(
@@ -88,6 +91,7 @@ async def list_orders(request: web.Request) -> web.Response:
 @routes.post("/orders", "Create an order", body=schemas.OrderCreate, response=schemas.OrderOut, status=201,
              errors=(409,))  # fmt: skip
 async def create_order(request: web.Request) -> web.Response:
+    """The customer is told of the new order. 409 when `external_id` is already taken."""
     body = await _body(schemas.OrderCreate, request)
     order = await request.config_dict[SERVICE].create_order(request[SHOP], body.data(), _actor(request))
     return _json(schemas.OrderOut.of(order), status=201)
@@ -96,6 +100,10 @@ async def create_order(request: web.Request) -> web.Response:
 @routes.get("/orders/requiring-attention", "Orders that need a person", query=schemas.AttentionQuery,
             response=schemas.AttentionOut)  # fmt: skip
 async def requiring_attention(request: web.Request) -> web.Response:
+    """Reasons: `pending_too_long` (48 h), `stuck_processing` (72 h), `stuck_shipped` (10 days),
+    `no_customer_contact`, `notification_failed`, `customer_waiting`; `max_age_hours` replaces the per-
+    status thresholds.
+    """
     query = _query(schemas.AttentionQuery, request)
     items = await request.config_dict[SERVICE].requiring_attention(
         request[SHOP], max_age_hours=query.max_age_hours, reason=query.reason, limit=query.limit
@@ -113,6 +121,9 @@ async def stats(request: web.Request) -> web.Response:
 @routes.post("/orders/update-status", "Change an order's status", body=schemas.UpdateStatus,
              response=schemas.OrderOut, errors=(404, 409))  # fmt: skip
 async def update_status(request: web.Request) -> web.Response:
+    """Backwards only with `force`; with `version` it is a compare-and-set (409 when the order changed since).
+    `notify` tells the customer.
+    """
     body = await _body(schemas.UpdateStatus, request)
     order = await request.config_dict[SERVICE].update_status(
         request[SHOP], body.order_id, body.status, source=Source.API, actor=_actor(request), note=body.note,
@@ -124,6 +135,7 @@ async def update_status(request: web.Request) -> web.Response:
 @routes.post("/orders/bulk-action", "Run one action on up to 100 orders", body=schemas.BulkAction,
              response=schemas.BulkOut)  # fmt: skip
 async def bulk_action(request: web.Request) -> web.Response:
+    """Each order succeeds or fails on its own: the answer has a result per order, in the order given."""
     body = await _body(schemas.BulkAction, request)
     results = await request.config_dict[SERVICE].bulk(
         request[SHOP],
@@ -139,6 +151,9 @@ async def bulk_action(request: web.Request) -> web.Response:
 @routes.post("/orders/notify", "Queue a notification to the order's customer", body=schemas.Notify,
              response=schemas.NotificationAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
 async def notify(request: web.Request) -> web.Response:
+    """Sent by the worker on the customer's last channel (or `channel`). An `Idempotency-Key` makes a retry
+    answer the same notification.
+    """
     body = await _body(schemas.Notify, request)
     entry = await request.config_dict[SERVICE].notify(
         request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
@@ -150,6 +165,7 @@ async def notify(request: web.Request) -> web.Response:
 @routes.post("/orders/schedule-followup", "Schedule a follow-up message", body=schemas.ScheduleFollowup,
              response=schemas.FollowupAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
 async def schedule_followup(request: web.Request) -> web.Response:
+    """Exactly one of `delay_hours` or `at` (in the future)."""
     body = await _body(schemas.ScheduleFollowup, request)
     now = request.config_dict[CLOCK]()
     due_at = body.at if body.at is not None else now + timedelta(hours=body.delay_hours or 0)
@@ -198,6 +214,7 @@ async def order_progress(request: web.Request) -> web.Response:
 @routes.post("/orders/{order_id}/auto-progress", "Let the rules move an order on (or only say what they would do)",
              query=schemas.AutoProgressQuery, response=schemas.AutoProgressOut, errors=(409,))  # fmt: skip
 async def auto_progress(request: web.Request) -> web.Response:
+    """The rules (and Gemini, when configured) decide; `dry_run=true` only says what they would do."""
     query = _query(schemas.AutoProgressQuery, request)
     result = await request.config_dict[SERVICE].auto_progress(
         request[SHOP], request.match_info["order_id"], dry_run=query.dry_run, actor=_actor(request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar, Unpack
 
@@ -181,7 +182,11 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
 
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
-        spec: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary, "tags": ["orders"]}
+        spec: dict[str, Any] = {
+            "operationId": op.operation_id,
+            "summary": op.summary,
+            "tags": [op.path.split("/")[1]],
+        }
         if op.description:
             spec["description"] = op.description
         parameters = [_path_param(name) for name in op.path_params]
@@ -203,7 +208,7 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
             spec["requestBody"] = {"required": True, "content": _json(refs[(op.body, "validation")])}
         responses: dict[str, Any] = {
             str(op.status): {
-                "description": _title(op.response),
+                "description": _dedent(op.response.__doc__) or HTTPStatus(op.status).phrase,
                 "content": _json(refs[(op.response, "serialization")]),
             }
         }
@@ -237,10 +242,6 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
-
-
-def _title(model: type[BaseModel]) -> str:
-    return _dedent(model.__doc__) or model.__name__
 
 
 def _dedent(text: str | None) -> str | None:

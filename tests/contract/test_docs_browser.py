@@ -1,0 +1,71 @@
+"""The API docs page in Chromium: Swagger UI renders the OpenAPI 3.1 document under the page's CSP."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from orders.service import new_shop
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, NOW, SCREENSHOTS, LiveApp
+from tests.conftest import SECRET_KEY, Clock, token_for
+from webhooks.api import routes
+from webhooks.settings import Settings
+
+
+@pytest.fixture
+def docs_app(mongodb_uri: str, tmp_path: Path) -> Iterator[LiveApp]:
+    settings = Settings(
+        MONGODB_URI=mongodb_uri,
+        MONGODB_DB=f"test_docs_{secrets.token_hex(6)}",
+        ORDERBOT_SECRET_KEY=SECRET_KEY,
+        ORDERBOT_DATA_DIR=tmp_path / "var",
+    )
+    app = LiveApp(settings, Clock(NOW))
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        opened = browser.new_page(viewport={"width": 1280, "height": 900})
+        opened.set_default_timeout(10_000)
+        yield opened
+        browser.close()
+
+
+def test_docs_page_shows_every_operation_and_calls_the_api(docs_app: LiveApp, page: Page) -> None:
+    shop = new_shop("Docs Shop", NOW)
+    docs_app.run(docs_app.db.shops.add(shop))
+    errors: list[str] = []
+    hosts: set[str] = set()
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda request: hosts.add(re.sub(r"^(\w+://[^/]+).*", r"\1", request.url)))
+
+    page.goto(f"{docs_app.url}/api/docs")
+    expect(page.locator(".information-container .title")).to_contain_text("orderbot REST API")
+    expect(page.locator(".information-container .title")).to_contain_text("OAS 3.1")
+    expect(page.locator(".opblock")).to_have_count(len(routes.operations))
+
+    page.locator(".btn.authorize").click()
+    page.locator(".auth-container input").fill(token_for(shop))
+    page.locator(".auth-btn-wrapper .btn.authorize").click()
+    page.locator(".btn-done").click()
+    stats = page.locator(".opblock", has=page.locator('[data-path="/api/v1/orders/stats"]'))
+    stats.locator(".opblock-summary").click()
+    stats.locator(".try-out__btn").click()
+    stats.locator(".execute").click()
+    expect(stats.locator(".live-responses-table tbody .response-col_status").first).to_have_text("200")
+    expect(stats.locator(".live-responses-table .microlight").first).to_contain_text('"by_status"')
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "api-docs.png"))
+    assert errors == []
+    assert hosts == {docs_app.url}
