@@ -70,7 +70,7 @@ class Settings(BaseSettings):
             self.instagram_verify_token, self.instagram_access_token, self.telegram_bot_token,
             self.telegram_webhook_secret,
         ]  # fmt: skip
-        return [value.get_secret_value() for value in values if value is not None]
+        return [value.get_secret_value() for value in values if value is not None] + self.old_keys
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -107,6 +107,13 @@ async def test_every_shop_secret_is_sealed_in_the_database_and_read_back_in_clea
     assert await db.shops.get(shop.id) == shop
     assert await db.shops.list() == [shop]
 
+    changed = shop.model_copy(update={"woocommerce_secret": "wc-changed-secret"})
+    await db.shops.save(changed)  # every way in goes through the same mapping
+    resaved = await _raw(db, settings, shop.id)
+    assert all(is_sealed(value) for value in _stored_secrets(resaved))
+    assert "wc-changed-secret" not in repr(resaved)
+    assert await db.shops.get(shop.id) == changed
+
 
 async def test_the_app_verifies_webhooks_with_the_sealed_secret(
     db: Database, settings: Settings, clock: Clock, aiohttp_client: AiohttpClient
