@@ -91,9 +91,19 @@ class RedactionFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info, self.known)
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, redact(value, self.known))
+            if key not in _STANDARD:
+                setattr(record, key, self._scrub(value))
         return True
+
+    def _scrub(self, value: object) -> object:
+        """Strings redacted, also inside the dicts and lists an ``extra`` may carry (aiohttp's headers)."""
+        if isinstance(value, str):
+            return redact(value, self.known)
+        if isinstance(value, dict):
+            return {key: self._scrub(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._scrub(item) for item in value]
+        return value
 
 
 class RequestIdFilter(logging.Filter):

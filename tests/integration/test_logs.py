@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
@@ -59,7 +59,7 @@ class Run:
     secrets: set[str] = field(default_factory=set)
     sids: int = 0
 
-    async def whatsapp(self, body: str, request_id: str | None = None) -> web.StreamResponse:
+    async def whatsapp(self, body: str, request_id: str | None = None) -> ClientResponse:
         self.sids += 1
         params = {
             "MessageSid": f"SM{self.sids:032x}", "AccountSid": ACCOUNT_SID, "From": f"whatsapp:{ANA}",
@@ -238,7 +238,9 @@ def test_the_redaction_filter_scrubs_what_code_should_never_have_logged() -> Non
         )
         log.info("url https://api.telegram.org/bot%s/sendMessage", BOT_TOKEN)
         log.info("mongodb://orderbot:hunter2hunter2@db.example.com/orderbot")
-        log.warning("extra fields too", extra={"recipient": ANA})
+        log.warning(
+            "extra fields too", extra={"recipient": ANA, "request_header": {"Referer": f"/?phone={ANA}"}}
+        )
         try:
             raise ValueError(f"token={AUTH_TOKEN}")
         except ValueError:
