@@ -289,3 +289,29 @@ def test_screenshots_at_phone_and_desktop_width(page: Page, desk: Desk, watch: P
         # nothing wider than the screen
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert watch.errors == []
+
+
+def test_an_idle_desk_only_asks_whether_anything_changed(page: Page, desk: Desk) -> None:
+    page.clock.install()  # the page's timers run when the test says so
+    signed_in(page, desk)
+    page.wait_for_load_state("networkidle")
+    answers: list[tuple[str, int]] = []
+    page.on("response", lambda response: answers.append((response.url.split("/api/v1")[-1], response.status)))
+
+    def settled(count: int) -> None:
+        deadline = time.monotonic() + 5
+        while len(answers) < count and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        page.wait_for_timeout(200)  # and nothing more follows
+
+    for _ in range(3):
+        page.clock.run_for(3_000)  # one change check
+        settled(len(answers) + 1)
+    assert answers == [("/shop/revision", 304)] * 3
+
+    answers.clear()
+    page.clock.run_for(21_000)  # the 30-second refresh: ages move, the unchanged page of orders is kept
+    settled(10)
+    paths = sorted(path.split("?")[0] for path, _ in answers)
+    assert "/orders/requiring-attention" in paths and "/orders/stats" in paths, paths
+    assert "/orders" not in paths, paths

@@ -1,0 +1,312 @@
+"""Order desk refresh cost: requests and server time per refresh, and 100 open desks on one shop.
+
+Usage::
+
+    .venv/bin/python bench/dashboard_bench.py [--orders 100000] [--desks 100] [--seconds 30]
+
+It loads one shop's orders the way ``bench/orders_bench.py`` does (straight through the store's document
+mapping), starts the real app on a loopback port in this process and calls REST API v1 exactly as the
+page does:
+
+- the idle change check, every 3 s per desk: ``GET /api/v1/shop/revision`` with ``If-None-Match`` → 304;
+- a refresh, every 30 s per desk and after a change: the revision, stats and the attention queue
+  (limit 200), plus a page of 25 orders when the revision moved since the page read it, at once (the
+  page sends them in parallel), plus the open order and its progress when the order view is open.
+
+Server time is what the app's own request histogram (``orderbot_http_request_seconds``) adds up per
+route, so it is the time from the first middleware to the answer, database included. Then ``--desks``
+simulated desks run for ``--seconds`` (each checks every 3 s and refreshes fully every 30 s, at random
+offsets), and a status change made elsewhere lands every 10 s, so every desk also refreshes after it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import random
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orders_bench  # the loader and database set-up of the orders benchmark, next to this file
+from aiohttp import web
+
+from orders.lifecycle import Status
+from orders.store import open_database
+from webhooks.app import build_app
+from webhooks.auth import issue_token
+from webhooks.keys import METRICS
+
+CHECK_SECONDS = 3.0
+REFRESH_SECONDS = 30.0
+CHANGE_EVERY_SECONDS = 10.0
+
+
+@dataclass
+class Desk:
+    """One open order desk: its token, the ETag it last saw, what it measured."""
+
+    session: aiohttp.ClientSession
+    base: str
+    token: str
+    etag: str | None = None
+    list_etag: str | None = None
+    checks: list[float] = field(default_factory=list)
+    refreshes: list[float] = field(default_factory=list)
+    requests: int = 0
+
+    async def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        self.requests += 1
+        async with self.session.get(
+            f"{self.base}/api/v1{path}", headers={"Authorization": f"Bearer {self.token}", **(headers or {})}
+        ) as response:
+            raw = await response.read()
+            assert response.status in (200, 304), f"GET {path} -> {response.status}: {raw[:300]!r}"
+            return response.status, (await response.json() if response.status == 200 else None)
+
+    async def check(self) -> bool:
+        """The 3-second change check; True when the shop's data moved."""
+        started = time.perf_counter()
+        status, body = await self.get("/shop/revision", {"If-None-Match": self.etag} if self.etag else {})
+        self.checks.append((time.perf_counter() - started) * 1000)
+        if status == 304:
+            return False
+        self.etag = f'"{body["revision"]}"'
+        return True
+
+    async def refresh(self, open_order: str | None = None, *, everything: bool = False) -> None:
+        """What the page reads: the page of orders only when the revision moved since it was read."""
+        started = time.perf_counter()
+        _, body = await self.get("/shop/revision")
+        self.etag = f'"{body["revision"]}"'
+        calls = [self.get("/orders/stats"), self.get("/orders/requiring-attention?limit=200")]
+        if everything or self.list_etag != self.etag:
+            calls.append(self.get("/orders?limit=25"))
+            self.list_etag = self.etag
+        if open_order:
+            calls += [self.get(f"/orders/{open_order}"), self.get(f"/orders/{open_order}/progress")]
+        await asyncio.gather(*calls)
+        self.refreshes.append((time.perf_counter() - started) * 1000)
+
+
+class ServerTime:
+    """Reads the app's request histogram: seconds and requests per route since the last reading."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.registry = app[METRICS].registry
+        self.last = self._read()
+
+    def _read(self) -> dict[str, tuple[float, float]]:
+        totals: dict[str, tuple[float, float]] = {}
+        for metric in self.registry.collect():
+            if metric.name != "orderbot_http_request_seconds":
+                continue
+            for sample in metric.samples:
+                route = sample.labels.get("route", "")
+                seconds, count = totals.get(route, (0.0, 0.0))
+                if sample.name.endswith("_sum"):
+                    seconds += sample.value
+                elif sample.name.endswith("_count"):
+                    count += sample.value
+                totals[route] = (seconds, count)
+        return totals
+
+    def since_last(self) -> dict[str, tuple[float, float]]:
+        now = self._read()
+        delta = {
+            route: (
+                seconds - self.last.get(route, (0.0, 0.0))[0],
+                count - self.last.get(route, (0.0, 0.0))[1],
+            )
+            for route, (seconds, count) in now.items()
+        }
+        self.last = now
+        return {route: value for route, value in delta.items() if value[1] > 0}
+
+
+@asynccontextmanager
+async def serving(settings: orders_bench.Settings) -> AsyncIterator[tuple[str, web.Application]]:
+    app = build_app(settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        yield f"http://{host}:{port}", app
+    finally:
+        await runner.cleanup()
+
+
+def pct(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def show(title: str, delta: dict[str, tuple[float, float]], operations: int) -> float:
+    """Print server time per route per operation; return the total server ms per operation."""
+    total = sum(seconds for seconds, _ in delta.values()) * 1000 / operations
+    requests = sum(count for _, count in delta.values()) / operations
+    print(f"{title}: {requests:.1f} requests, {total:.2f} ms server time per operation")
+    for route, (seconds, count) in sorted(delta.items()):
+        print(f"    {route:<45} {count / operations:>4.1f} req  {seconds * 1000 / count:>7.2f} ms each")
+    return total
+
+
+async def single_desk(desk: Desk, server: ServerTime, open_order: str, samples: int) -> None:
+    for _ in range(3):
+        await desk.refresh()
+    await desk.check()
+    server.since_last()
+    for _ in range(samples):
+        await desk.check()
+    idle = show("idle change check (304)", server.since_last(), samples)
+    print(
+        f"    client latency p50 {pct(desk.checks[-samples:], 50):.2f} ms, p99 {pct(desk.checks[-samples:], 99):.2f} ms"
+    )
+    for label, order, everything in (
+        ("30-second refresh, nothing changed", None, False),
+        ("refresh after a change", None, True),
+        ("refresh after a change, order view open", open_order, True),
+    ):
+        desk.refreshes.clear()
+        server.since_last()
+        for _ in range(samples):
+            await desk.refresh(order, everything=everything)
+        show(label, server.since_last(), samples)
+        print(f"    wall time p50 {pct(desk.refreshes, 50):.2f} ms, p99 {pct(desk.refreshes, 99):.2f} ms")
+    per_desk_per_minute = 60 / CHECK_SECONDS * idle
+    print(
+        f"one idle desk: {60 / CHECK_SECONDS:.0f} checks a minute ≈ {per_desk_per_minute:.0f} ms server time a minute"
+    )
+
+
+async def many_desks(
+    desks: list[Desk], server: ServerTime, seconds: float, change: Callable[[], Awaitable[None]]
+) -> None:
+    stop = time.perf_counter() + seconds
+    changes = 0
+
+    async def run(desk: Desk) -> None:
+        rng = random.Random(id(desk))
+        next_check = time.perf_counter() + rng.uniform(0, CHECK_SECONDS)
+        next_refresh = time.perf_counter() + rng.uniform(0, REFRESH_SECONDS)
+        while True:
+            now = time.perf_counter()
+            wake = min(next_check, next_refresh)
+            if wake >= stop:
+                return
+            await asyncio.sleep(max(0.0, wake - now))
+            if next_refresh <= next_check:
+                await desk.refresh()
+                next_refresh += REFRESH_SECONDS
+            else:
+                if await desk.check():
+                    await desk.refresh()
+                next_check += CHECK_SECONDS
+
+    async def changer() -> None:
+        nonlocal changes
+        while time.perf_counter() + CHANGE_EVERY_SECONDS < stop:
+            await asyncio.sleep(CHANGE_EVERY_SECONDS)
+            await change()
+            changes += 1
+
+    for desk in desks:
+        desk.checks.clear()
+        desk.refreshes.clear()
+        desk.requests = 0
+    server.since_last()
+    started = time.perf_counter()
+    await asyncio.gather(changer(), *(run(desk) for desk in desks))
+    wall = time.perf_counter() - started
+    delta = server.since_last()
+    busy = sum(s for s, _ in delta.values())
+    requests = sum(desk.requests for desk in desks)
+    checks = [ms for desk in desks for ms in desk.checks]
+    refreshes = [ms for desk in desks for ms in desk.refreshes]
+    print(
+        f"{len(desks)} desks for {wall:.0f} s with {changes} changes: {requests} requests ({requests / wall:.1f}/s), "
+        f"server time {busy:.2f} s ({busy / wall * 100:.1f} % of one core's wall time, handlers overlap)"
+    )
+    print(
+        f"    change checks {len(checks)}: p50 {pct(checks, 50):.2f} ms, p99 {pct(checks, 99):.2f} ms; "
+        f"full refreshes {len(refreshes)}: p50 {pct(refreshes, 50):.1f} ms, p99 {pct(refreshes, 99):.1f} ms"
+    )
+    for route, (secs, count) in sorted(delta.items()):
+        print(f"    {route:<45} {count:>6.0f} req  {secs * 1000 / count:>7.2f} ms each")
+
+
+async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
+    settings = orders_bench.BenchSettings(
+        MONGODB_URI=uri,
+        MONGODB_DB=name,
+        ORDERBOT_SECRET_KEY=orders_bench.SECRET_KEY,
+        ORDERBOT_DATA_DIR=tmp / "var",
+        ORDERBOT_API_RATE_LIMIT=10**9,  # counted on every request, as in production, but never reached
+    )
+    db = open_database(uri, name, secret_keys=[orders_bench.SECRET_KEY], timeout_ms=120_000)
+    try:
+        await db.ensure_indexes()
+        shop, data = await orders_bench.load(db, args.orders, with_outbox=False)
+        movable = [o for o in data.orders if o.status == Status.PENDING]
+        open_order = data.orders[len(data.orders) // 2].id
+        async with (
+            serving(settings) as (base, app),
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session,
+        ):
+            server = ServerTime(app)
+
+            def token(n: int) -> str:
+                return issue_token(
+                    orders_bench.SECRET_KEY, shop.id, now=datetime.now(UTC), subject=f"desk{n}"
+                )
+
+            print(f"\napp at {base}; {args.orders:,} orders in the shop\n")
+            await single_desk(Desk(session, base, token(0)), server, open_order, args.samples)
+            print()
+            staff = Desk(session, base, token(-1))
+
+            async def change() -> None:  # a status change made elsewhere (another desk, Telegram, a webhook)
+                order = movable.pop()
+                async with session.post(
+                    f"{base}/api/v1/orders/update-status",
+                    json={"order_id": order.id, "status": "processing", "notify": False},
+                    headers={"Authorization": f"Bearer {staff.token}"},
+                ) as response:
+                    assert response.status == 200, await response.text()
+
+            desks = [Desk(session, base, token(n)) for n in range(1, args.desks + 1)]
+            await many_desks(desks, server, args.seconds, change)
+    finally:
+        await db.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--orders", type=int, default=100_000, help="orders in the shop (default 100,000)")
+    parser.add_argument("--desks", type=int, default=100, help="open desks to simulate (default 100)")
+    parser.add_argument("--seconds", type=float, default=30, help="how long the desks run (default 30)")
+    parser.add_argument("--samples", type=int, default=100, help="sequential checks/refreshes (default 100)")
+    args = parser.parse_args()
+    with (
+        tempfile.TemporaryDirectory(prefix="orderbot-dash-bench-") as tmp,
+        orders_bench.mongodb(Path(tmp)) as (
+            uri,
+            name,
+        ),
+    ):
+        asyncio.run(run(uri, name, Path(tmp), args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
