@@ -323,7 +323,7 @@ function Stats({ state }) {
         ["total", "Total orders", data.total],
         ...STATUSES.map((status) => [status, statusLabel(status), data.by_status[status] ?? 0]),
         ["delivery_rate", "Delivery rate", percent(data.notifications.delivery_rate)],
-        ["auto_progression_rate", "Auto-progressed", percent(data.auto_progression_rate)],
+        ["auto_progression_rate", "Automatic moves", percent(data.auto_progression_rate)],
       ]
     : [];
   return html`
@@ -335,7 +335,7 @@ function Stats({ state }) {
           ([key, label, value]) => html`
             <div key=${key} class=${`stat stat-${key}`} data-stat=${key}>
               <dt>${label}</dt>
-              <dd>${value}</dd>
+              <dd class=${typeof value === "string" && !/\d/.test(value) ? "quiet" : undefined}>${value}</dd>
             </div>
           `,
         )}
@@ -472,7 +472,7 @@ function QuickNotify({ row, api, onDone }) {
       }}
     >
       <label>
-        Message <span class="muted small">(optional)</span>
+        <span>Message <span class="muted small">(optional)</span></span>
         <input ref=${input} type="text" maxlength="2000" value=${text} onInput=${(event) => setText(event.currentTarget.value)} />
       </label>
       <button type="submit">Send</button>
@@ -646,7 +646,7 @@ function BulkBar({ selected, api, onClear, onChanged }) {
         </label>`}
         ${action === "notify" &&
         html`<label class="grow">
-          Message <span class="muted small">(optional)</span>
+          <span>Message <span class="muted small">(optional)</span></span>
           <input type="text" maxlength="2000" value=${message} onInput=${(event) => setMessage(event.currentTarget.value)} />
         </label>`}
         <button type="submit" disabled=${busy}>${busy ? "Working…" : `Run on ${selected.size}`}</button>

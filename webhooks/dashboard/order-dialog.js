@@ -182,7 +182,7 @@ function Actions({ order, api, act }) {
           )}
       >
         <label class="grow">
-          Message to the customer <span class="muted small">(empty: the usual status message)</span>
+          <span>Message to the customer <span class="muted small">(empty: the usual status message)</span></span>
           <textarea rows="2" maxlength="2000" value=${message} onInput=${(event) => setMessage(event.currentTarget.value)}></textarea>
         </label>
         <button type="submit" disabled=${busy}>Notify</button>
@@ -208,7 +208,7 @@ function Actions({ order, api, act }) {
           <input type="number" min="0.25" max="8760" step="0.25" value=${delay} required onInput=${(event) => setDelay(event.currentTarget.value)} />
         </label>
         <label class="grow">
-          Text <span class="muted small">(optional)</span>
+          <span>Text <span class="muted small">(optional)</span></span>
           <input type="text" maxlength="2000" value=${followUp} onInput=${(event) => setFollowUp(event.currentTarget.value)} />
         </label>
         <button type="submit" disabled=${busy}>Schedule follow-up</button>
