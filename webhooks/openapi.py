@@ -52,6 +52,12 @@ ERROR_MEANINGS: dict[int, str] = {
     429: "Too many requests from this token or address; wait `Retry-After` seconds",
     503: "The database is unavailable; try again shortly",
 }
+#: These answers say in ``Retry-After`` how many seconds to wait.
+RETRY_AFTER_STATUSES = (429, 503)
+RETRY_AFTER = {
+    "description": "seconds to wait before trying again",
+    "schema": {"type": "integer", "minimum": 1},
+}
 #: Every operation can answer these: it needs a token, is rate-limited and needs the database.
 COMMON_ERRORS = (401, 429, 503)
 
@@ -216,6 +222,8 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
             responses[str(status)] = {"description": meaning}
         for status in op.error_statuses():
             responses[str(status)] = {"description": ERROR_MEANINGS[status], "content": _json(error_ref)}
+            if status in RETRY_AFTER_STATUSES:
+                responses[str(status)]["headers"] = {"Retry-After": RETRY_AFTER}
         spec["responses"] = responses
         paths.setdefault(prefix + op.path, {})[op.method.lower()] = spec
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jsonschema_rs
@@ -11,8 +12,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
+from orders.model import Shop
+from tests.conftest import Clock, token_for
 from webhooks import schemas
 from webhooks.api import routes
+from webhooks.app import build_app
 from webhooks.openapi import (
     API_PREFIX,
     DOCUMENT_PATH,
@@ -20,6 +24,7 @@ from webhooks.openapi import (
     ApiRoutes,
     document,
 )
+from webhooks.settings import Settings
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
 
@@ -92,7 +97,9 @@ async def test_every_operation_needs_the_bearer_token_and_documents_its_errors(
     for path, item in doc["paths"].items():
         for method, op in item.items():
             statuses = {int(status) for status in op["responses"]}
-            assert 401 in statuses, (method, path)
+            assert {401, 429, 503} <= statuses, (method, path)
+            for status in ("429", "503"):
+                assert "Retry-After" in op["responses"][status]["headers"], (method, path, status)
             if "{" in path:
                 assert 404 in statuses, (method, path)
             if "requestBody" in op:
@@ -146,3 +153,22 @@ def test_operation_ids_are_unique() -> None:
     ids = [op.operation_id for op in routes.operations]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"[a-z_]+", op_id) for op_id in ids)
+
+
+async def test_a_rate_limited_answer_is_what_the_document_says(
+    aiohttp_client: Callable[[web.Application], Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    clock: Clock,
+    shop: Shop,
+) -> None:
+    client = await aiohttp_client(build_app(settings.model_copy(update={"api_rate_limit": 1}), clock=clock))
+    doc = await fetch_document(client)
+    headers = {"Authorization": f"Bearer {token_for(shop)}"}
+    assert (await client.get(f"{API_PREFIX}/orders/stats", headers=headers)).status == 200
+    response = await client.get(f"{API_PREFIX}/orders/stats", headers=headers)
+    assert response.status == 429
+    documented = doc["paths"][f"{API_PREFIX}/orders/stats"]["get"]["responses"]["429"]
+    body_schema = {**documented["content"]["application/json"]["schema"], "components": doc["components"]}
+    jsonschema_rs.validate(body_schema, await response.json())
+    retry_after = documented["headers"]["Retry-After"]["schema"]
+    jsonschema_rs.validate(retry_after, int(response.headers["Retry-After"]))
