@@ -882,23 +882,25 @@ class RateLimitStore:
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._limits = collection
 
-    async def allow(self, key: str, now: datetime, *, limit: int, window_seconds: int) -> bool:
-        """Count one hit for ``key`` if the current window has room; False once ``limit`` is reached.
+    async def allow(self, key: str, now: datetime, *, limit: int, window_seconds: int, hits: int = 1) -> bool:
+        """Count ``hits`` (one) for ``key`` if the current window has room for them; False once it has not.
 
         Each step is one atomic write (a conditional increment, else the window's first insert), so
         concurrent hits from several processes never let more than ``limit`` through.
         """
+        if hits > limit:
+            return False
         start = int(now.timestamp()) // window_seconds * window_seconds
         window_id = f"{key}|{start}"
         for _ in range(2):
             counted = await self._limits.update_one(
-                {"_id": window_id, "count": {"$lt": limit}}, {"$inc": {"count": 1}}
+                {"_id": window_id, "count": {"$lte": limit - hits}}, {"$inc": {"count": hits}}
             )
             if counted.modified_count:
                 return True
             expires = datetime.fromtimestamp(start + 2 * window_seconds, tz=now.tzinfo)
             try:
-                await self._limits.insert_one({"_id": window_id, "count": 1, "expires_at": expires})
+                await self._limits.insert_one({"_id": window_id, "count": hits, "expires_at": expires})
             except DuplicateKeyError:
                 continue  # the window exists: full, or another hit created it just now
             return True

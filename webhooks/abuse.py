@@ -24,12 +24,13 @@ from ipaddress import ip_address
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from orders.store import RateLimitStore, window_start
 from webhooks.auth import AuthError, Principal
-from webhooks.keys import CLOCK, DATABASE, SETTINGS
+from webhooks.keys import CLOCK, DATABASE, TOKEN_RATES
 from webhooks.middleware import ApiError
 from webhooks.settings import IPNetwork, Settings
 
-__all__ = ["abuse_guard", "charge_token", "client_address"]
+__all__ = ["TokenRates", "abuse_guard", "charge_token", "client_address"]
 
 GUARDED_PREFIXES = ("/api/", "/webhooks/")
 FAILED_STATUSES = frozenset({401, 403})
@@ -60,8 +61,8 @@ def _trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:
 
 
 def _retry_after(now: datetime, window: int) -> int:
-    """Seconds until the fixed window that holds ``now`` ends (``orders.store.window_start``)."""
-    return max(1, window - int(now.timestamp()) % window)
+    """Seconds until the fixed window that holds ``now`` ends."""
+    return max(1, window_start(now, window) + window - int(now.timestamp()))
 
 
 def _too_many(now: datetime, window: int, message: str) -> ApiError:
@@ -108,15 +109,48 @@ def abuse_guard(settings: Settings) -> Middleware:
     return guard
 
 
+class TokenRates:
+    """Each token's API rate in one process, taken from the count in MongoDB a batch at a time.
+
+    A request spends one of the requests this process holds for the token in the current window; when it
+    holds none, it takes ``batch`` more from the shared count in one write (one by one once fewer are left).
+    So never more than ``limit`` requests pass in a window however many processes serve the token, at one
+    write per ``batch`` requests; a token that stops using one process may meet 429 up to ``batch - 1``
+    requests early per process it left requests in.
+    """
+
+    def __init__(self, limit: int, window: int) -> None:
+        self.limit = limit
+        self.window = window
+        self.batch = max(1, limit // 20)
+        self._held: dict[str, tuple[int, int]] = {}  # key -> (window start, requests held)
+
+    def _spend(self, key: str, start: int, add: int = 0) -> bool:
+        held_start, held = self._held.get(key, (start, 0))
+        held = (held if held_start == start else 0) + add
+        if held == 0:
+            return False
+        if len(self._held) > 10_000:
+            self._held.clear()  # old windows' entries; the current ones are re-taken from the database
+        self._held[key] = (start, held - 1)
+        return True
+
+    async def take(self, store: RateLimitStore, key: str, now: datetime) -> bool:
+        """Whether one more request of ``key`` fits in the window."""
+        start = window_start(now, self.window)
+        if self._spend(key, start):
+            return True
+        for hits in dict.fromkeys((self.batch, 1)):
+            if await store.allow(key, now, limit=self.limit, window_seconds=self.window, hits=hits):
+                return self._spend(key, start, hits)
+        return False
+
+
 async def charge_token(request: web.Request, principal: Principal) -> None:
     """Count one API request against its token's rate; 429 with ``Retry-After`` once the rate is used up."""
-    settings = request.config_dict[SETTINGS]
-    if settings.api_rate_limit == 0:
+    rates = request.config_dict[TOKEN_RATES]
+    if rates.limit == 0:
         return
     now = request.config_dict[CLOCK]()
-    window = settings.rate_limit_window
-    allowed = await request.config_dict[DATABASE].rate_limits.allow(
-        f"token:{principal.token_id}", now, limit=settings.api_rate_limit, window_seconds=window
-    )
-    if not allowed:
-        raise _too_many(now, window, "this token made too many requests; try again later")
+    if not await rates.take(request.config_dict[DATABASE].rate_limits, f"token:{principal.token_id}", now):
+        raise _too_many(now, rates.window, "this token made too many requests; try again later")

@@ -28,7 +28,7 @@ from webhooks import (
     telegram_routes,
     twilio_routes,
 )
-from webhooks.abuse import abuse_guard
+from webhooks.abuse import TokenRates, abuse_guard
 from webhooks.api import build_api
 from webhooks.api import routes as api_routes
 from webhooks.keys import (
@@ -46,6 +46,7 @@ from webhooks.keys import (
     SETTINGS,
     SHOPS,
     TELEGRAM_CHANNEL,
+    TOKEN_RATES,
     TWILIO,
 )
 from webhooks.logs import request_ids
@@ -135,6 +136,7 @@ def _core(
     app[METRICS] = Metrics()
     app[SECRET_KEY] = resolve_secret_key(settings)
     app[SECRET_KEYS] = secret_keys(settings)
+    app[TOKEN_RATES] = TokenRates(settings.api_rate_limit, settings.rate_limit_window)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         db = database_for(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
@@ -22,6 +22,9 @@ from orders.store import Database
 from webhooks.metrics import Metrics
 from webhooks.settings import Settings
 
+if TYPE_CHECKING:
+    from webhooks.abuse import TokenRates  # it reads its state through these keys
+
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 DATABASE = web.AppKey("database", Database)
@@ -31,6 +34,8 @@ METRICS = web.AppKey("metrics", Metrics)
 SECRET_KEY = web.AppKey("secret_key", str)
 #: ``SECRET_KEY`` and the ``ORDERBOT_OLD_SECRET_KEYS`` after it: tokens signed with any of them verify.
 SECRET_KEYS: web.AppKey[tuple[str, ...]] = web.AppKey("secret_keys")
+#: Each API token's rate in this process (``webhooks.abuse``).
+TOKEN_RATES: web.AppKey[TokenRates] = web.AppKey("token_rates")
 INBOX = web.AppKey("inbox", Inbox)
 #: Applies the shop platforms' order events after their webhooks answered (``OrderService.process_event``).
 EVENT_WORK = web.AppKey("event_work", WorkQueue)

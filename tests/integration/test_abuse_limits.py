@@ -115,6 +115,24 @@ async def test_each_token_has_a_rate_shared_by_every_process(
     assert (await _stats(first, token)).status == 200
 
 
+async def test_a_token_taken_in_batches_never_gets_more_than_its_rate(
+    settings: Settings, shop: Shop, clock: Clock, aiohttp_client: AiohttpClient
+) -> None:
+    rate = 100  # each process takes the token's requests 5 at a time from the shared count
+    busy = settings.model_copy(update={"api_rate_limit": rate})
+    first = await aiohttp_client(build_app(busy, clock=clock))
+    second = await aiohttp_client(build_app(busy, clock=clock))
+    token = token_for(shop)
+    statuses = [
+        r.status for r in await asyncio.gather(*(_stats((first, second)[n % 2], token) for n in range(130)))
+    ]
+    assert statuses.count(200) <= rate
+    assert statuses.count(200) >= rate - 2 * 4  # at most batch - 1 left unspent in each process
+    assert set(statuses) == {200, 429}
+    clock.advance(seconds=60)
+    assert (await _stats(second, token)).status == 200
+
+
 async def test_forwarded_addresses_count_only_behind_a_trusted_proxy(
     limited: Settings, shop: Shop, clock: Clock, aiohttp_client: AiohttpClient
 ) -> None:
