@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import random
+import socket
 import sys
 import tempfile
 import time
@@ -41,13 +42,14 @@ from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-ins and process helpers in tests/
 
 from orders.model import NotifyPolicy, Shop
 from orders.service import new_shop
-from tests.faults.processes import Orderbot, free_port
+from tests.faults.processes import Orderbot, free_port, wait_until
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import database_for
 from webhooks.auth import issue_token
@@ -63,6 +65,7 @@ CUSTOMERS_PER_SHOP = 300
 REPLAY_SHARE = 0.1
 MIX = {"twilio": 30, "order_webhook": 25, "api_write": 10, "api_read": 20, "dashboard": 15}
 DONE_STATES = {"sent", "delivered", "read"}
+SLOW_PROVIDER_SECONDS = 10.0  # the Twilio channel's send timeout
 
 
 @dataclass
@@ -266,19 +269,30 @@ async def drive(traffic: Traffic, seconds: float, rate: float) -> float:
     return time.monotonic() - started
 
 
-async def check(
-    settings: Settings, traffic: Traffic, twilio: TwilioStandIn, drain_seconds: float
-) -> dict[str, Any]:
-    """Wait for the workers to finish, then count duplicates and lost deliveries in the database."""
+async def drain(settings: Settings, drain_seconds: float) -> None:
+    """Wait for the web and worker processes to finish what the traffic left them.
+
+    The wait lasts while the backlog shrinks (a loaded machine catches up late, which is not a loss), and
+    ends when it is empty or has not shrunk for ``drain_seconds``.
+    """
     db = database_for(settings)
     raw = db.client[settings.mongodb_db]
-    deadline = time.monotonic() + drain_seconds
-    while time.monotonic() < deadline:
+    smallest, since = -1, time.monotonic()
+    while time.monotonic() - since < drain_seconds:
         busy = await raw["messages"].count_documents({"direction": "in", "state": "received"})
         busy += await raw["outbox"].count_documents({"state": {"$in": ["queued", "sending"]}})
         if not busy:
             break
+        if smallest < 0 or busy < smallest:
+            smallest, since = busy, time.monotonic()
         await asyncio.sleep(1)
+    await db.close()
+
+
+async def check(settings: Settings, traffic: Traffic, provider_sends: int) -> dict[str, Any]:
+    """Count duplicates and lost deliveries in the database, once ``drain`` is done."""
+    db = database_for(settings)
+    raw = db.client[settings.mongodb_db]
     duplicates: Counter[str] = Counter()
     lost: Counter[str] = Counter()
     orders = Counter([d["external_id"] async for d in raw["orders"].find({}, {"external_id": 1})])
@@ -314,28 +328,39 @@ async def check(
         [d["outbox_id"] async for d in raw["messages"].find({"direction": "out"}, {"outbox_id": 1})]
     )
     duplicates["entry sent twice"] = sum(n - 1 for n in sends.values())
-    duplicates["provider asked to send more than recorded"] = max(
-        0, len(twilio.created) - sum(sends.values())
-    )
+    duplicates["provider asked to send more than recorded"] = max(0, provider_sends - sum(sends.values()))
     await db.close()
     return {
         "duplicates": {k: v for k, v in duplicates.items() if v},
         "lost": {k: v for k, v in lost.items() if v},
         "stored": {
+            "entries sent after a failed attempt": sum(
+                1 for e in entries if e.get("attempts", 0) > 1 and e["state"] in DONE_STATES
+            ),
             "orders": len(orders),
             "inbound messages": len(inbound),
             "outbox entries": len(entries),
-            "provider sends": len(twilio.created),
+            "provider sends": provider_sends,
         },
     }
 
 
 async def soak(seconds: float, rate: float, shops: int, workers: int, data_dir: Path) -> dict[str, Any]:
-    twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
-    runner = web.AppRunner(twilio.app(), access_log=None)
-    await runner.setup()
     stand_in_port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", stand_in_port).start()
+    stand_in = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--stand-in-port", str(stand_in_port), stdin=asyncio.subprocess.DEVNULL
+    )
+    try:
+        await asyncio.to_thread(wait_until, lambda: _listening(stand_in_port), 30, "the Twilio stand-in")
+        return await _soak(seconds, rate, shops, workers, data_dir, stand_in_port)
+    finally:
+        stand_in.terminate()
+        await stand_in.wait()
+
+
+async def _soak(
+    seconds: float, rate: float, shops: int, workers: int, data_dir: Path, stand_in_port: int
+) -> dict[str, Any]:
     with embedded_mongodb(data_dir / "db") as uri:
         settings = Settings(MONGODB_URI=uri, MONGODB_DB="soak", ORDERBOT_SECRET_KEY=SECRET_KEY)
         db = database_for(settings)
@@ -374,12 +399,18 @@ async def soak(seconds: float, rate: float, shops: int, workers: int, data_dir: 
                 while elapsed < seconds - 0.01:
                     elapsed += await drive(traffic, min(step, seconds - elapsed), rate)
                     memory.append([p.rss_kib() for p in processes])
-            result = await check(settings, traffic, twilio, drain_seconds=max(60.0, seconds / 5))
+            await drain(settings, drain_seconds=60.0)
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"http://127.0.0.1:{stand_in_port}/_soak/summary") as response,
+            ):
+                provider = await response.json()
+            result = await check(settings, traffic, provider["created"])
+            result["stored"]["provider answers slower than the 10 s send timeout"] = provider["slow"]
             alive = all(p.proc is not None and p.proc.poll() is None for p in processes)
         finally:
             for process in processes:
                 await asyncio.to_thread(process.stop)
-            await runner.cleanup()
     figures = traffic.figures
     total = sum(len(v) for v in figures.latencies.values()) + sum(figures.errors.values())
     return {
@@ -404,6 +435,41 @@ async def soak(seconds: float, rate: float, shops: int, workers: int, data_dir: 
         "processes_alive": alive,
         "rss_mib": {name: [round(sample[i] / 1024, 1) for sample in memory] for i, name in enumerate(names)},
     }
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def serve_stand_in(port: int) -> None:
+    """The Twilio stand-in in a process of its own, so that the load generator's work never slows it.
+
+    ``GET /_soak/summary`` tells how many messages it created and how many answers took longer than the
+    Twilio channel's send timeout.
+    """
+    twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
+    app = twilio.app()
+    slow: list[float] = []
+
+    @web.middleware
+    async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.monotonic()
+        try:
+            return await handler(request)
+        finally:
+            if time.monotonic() - started > SLOW_PROVIDER_SECONDS:
+                slow.append(time.monotonic() - started)
+
+    async def summary(request: web.Request) -> web.Response:
+        return web.json_response({"created": len(twilio.created), "slow": len(slow)})
+
+    app.middlewares.append(timed)
+    app.router.add_get("/_soak/summary", summary)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
 def report(figures: dict[str, Any]) -> None:
@@ -433,7 +499,11 @@ def main() -> int:
         "--workers", type=int, default=2, help="worker processes (0 shows what the check finds)"
     )
     parser.add_argument("--json", action="store_true", help="also print one line 'SOAK {json}'")
+    parser.add_argument("--stand-in-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stand_in_port:
+        serve_stand_in(args.stand_in_port)
+        return 0
     with tempfile.TemporaryDirectory(prefix="orderbot-soak-") as tmp:
         figures = asyncio.run(soak(args.seconds, args.rate, args.shops, args.workers, Path(tmp)))
     report(figures)
