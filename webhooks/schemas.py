@@ -187,6 +187,18 @@ class CustomerOut(BaseModel):
     instagram_id: str | None
 
 
+class ItemOut(BaseModel):
+    title: str
+    quantity: int
+    price: str
+
+
+class TrackingOut(BaseModel):
+    carrier: str | None
+    number: str | None
+    url: str | None
+
+
 class OrderOut(BaseModel):
     order_id: str
     external_id: str
@@ -196,10 +208,10 @@ class OrderOut(BaseModel):
     progress: int
     next_status: Status | None
     customer: CustomerOut
-    items: list[dict[str, Any]]
+    items: list[ItemOut]
     total: str
     currency: str
-    tracking: dict[str, str | None] | None
+    tracking: TrackingOut | None
     channel: str | None
     created_at: datetime
     updated_at: datetime
@@ -216,10 +228,10 @@ class OrderOut(BaseModel):
             progress=progress(order.status),
             next_status=next_status(order.status),
             customer=CustomerOut(**order.customer.model_dump()),
-            items=[{"title": i.title, "quantity": i.quantity, "price": str(i.price)} for i in order.items],
+            items=[ItemOut(title=i.title, quantity=i.quantity, price=str(i.price)) for i in order.items],
             total=str(order.total),
             currency=order.currency,
-            tracking=order.tracking.model_dump() if order.tracking else None,
+            tracking=TrackingOut(**order.tracking.model_dump()) if order.tracking else None,
             channel=order.channel,
             created_at=order.created_at,
             updated_at=order.updated_at,
