@@ -24,6 +24,7 @@ from typing import Any
 
 import aiohttp
 
+from channels import signatures
 from channels.base import (
     ChannelName,
     DeliveryUpdate,
@@ -218,8 +219,8 @@ class InstagramChannel:
         header = _header(request.headers, SIGNATURE_HEADER)
         if not self._app_secret or header is None:
             return False
-        expected = sign(self._app_secret, request.body)
-        return hmac.compare_digest(expected.encode(), header.strip().lower().encode())
+        # Meta sends lowercase hex; bytes that are not UTF-8 reach us as surrogates and never match
+        return signatures.header_matches(sign(self._app_secret, request.body), header.lower())
 
     def parse(self, request: WebhookRequest) -> list[Event]:
         return parse_payload(request.body)

@@ -5,7 +5,24 @@ from __future__ import annotations
 from aiohttp import web
 
 from channels.base import WebhookRequest
+from webhooks.middleware import ApiError
 from webhooks.settings import Settings
+
+
+def header_text(request: web.Request, name: str) -> str | None:
+    """A header's value as text; 400 when its bytes are not UTF-8.
+
+    aiohttp decodes header bytes that are not UTF-8 into lone surrogates, which no database can store: a
+    delivery id made of them would fail only when it is written.
+    """
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "malformed", f"{name} is not UTF-8 text") from None
+    return value
 
 
 async def webhook_request(request: web.Request, settings: Settings) -> WebhookRequest:

@@ -9,6 +9,7 @@ from aiohttp import web
 from channels import signatures
 from orders.model import Shop
 from webhooks import schemas
+from webhooks.inbound import header_text
 from webhooks.keys import METRICS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 
@@ -38,7 +39,7 @@ async def read_signed(request: web.Request, shop: Shop, secret: str, header: str
 async def order_event(request: web.Request) -> web.Response:
     shop = await request.config_dict[SHOPS].get(request.match_info["shop_id"])
     body = await read_signed(request, shop, shop.webhook_secret, SIGNATURE_HEADER, "orders")
-    event_id = request.headers.get(EVENT_ID_HEADER) or hashlib.sha256(body).hexdigest()
+    event_id = header_text(request, EVENT_ID_HEADER) or hashlib.sha256(body).hexdigest()
     if len(event_id) > 200:
         raise ApiError(400, "malformed", f"{EVENT_ID_HEADER} is too long")
     try:

@@ -28,6 +28,7 @@ from channels import shopify, woocommerce
 from orders.model import OrderData, Shop
 from orders.service import EventKind, OrderService
 from webhooks import schemas
+from webhooks.inbound import header_text
 from webhooks.keys import EVENT_WORK, METRICS, SERVICE, SHOPS
 from webhooks.metrics import Metrics
 from webhooks.middleware import ApiError, parse_json
@@ -56,8 +57,8 @@ async def shopify_event(request: web.Request) -> web.Response:
     if topic not in shopify.ORDER_TOPICS:
         return _no_order(request, "shopify", "topic")
     event_id = shopify.delivery_id(
-        request.headers.get(shopify.EVENT_ID_HEADER),
-        request.headers.get(shopify.WEBHOOK_ID_HEADER),
+        header_text(request, shopify.EVENT_ID_HEADER),
+        header_text(request, shopify.WEBHOOK_ID_HEADER),
         topic,
         body,
     )

@@ -51,6 +51,8 @@ class Target:
     app: web.Application
     shop: Shop
     raw: Raw
+    db: Database
+    telegram: TelegramStandin
 
     async def settle(self) -> None:
         """Let background work started by earlier deliveries (answers, order events) finish."""
@@ -64,10 +66,17 @@ class Target:
 
 
 @pytest.fixture
-async def hostile_settings(settings: Settings, aiohttp_server: AiohttpServer) -> Settings:
+def telegram_standin() -> TelegramStandin:
+    return TelegramStandin(tg.TOKEN)
+
+
+@pytest.fixture
+async def hostile_settings(
+    settings: Settings, aiohttp_server: AiohttpServer, telegram_standin: TelegramStandin
+) -> Settings:
     twilio = await aiohttp_server(TwilioStandIn(tw.ACCOUNT_SID, tw.AUTH_TOKEN).app())
     graph = await aiohttp_server(GraphStandin(ig.ACCESS_TOKEN).app())
-    telegram = await aiohttp_server(TelegramStandin(tg.TOKEN).app())
+    telegram = await aiohttp_server(telegram_standin.app())
     return settings.model_copy(
         update={
             "public_url": tw.PUBLIC_URL,
@@ -90,7 +99,11 @@ async def hostile_settings(settings: Settings, aiohttp_server: AiohttpServer) ->
 
 @pytest.fixture
 async def target(
-    aiohttp_client: AiohttpClient, hostile_settings: Settings, db: Database, clock: Clock
+    aiohttp_client: AiohttpClient,
+    hostile_settings: Settings,
+    db: Database,
+    clock: Clock,
+    telegram_standin: TelegramStandin,
 ) -> Target:
     shop = new_shop(
         "Acme Coffee",
@@ -106,4 +119,4 @@ async def target(
     app = build_app(hostile_settings, clock=clock)
     client = await aiohttp_client(app)
     raw: Raw = db.client[hostile_settings.mongodb_db]
-    return Target(client, app, shop, raw)
+    return Target(client, app, shop, raw, db, telegram_standin)

@@ -68,7 +68,7 @@ FIXTURE_FILES = {
     "shopify": ["shopify/orders_create_pending.json", "shopify/orders_fulfilled.json"],
     "woocommerce": ["woocommerce/order_processing.json", "woocommerce/order_completed.json"],
 }
-ORDER_EVENT = {
+ORDER_EVENT: dict[str, Any] = {
     "event": "order.created",
     "order": {
         "id": "A-1042",

@@ -19,7 +19,7 @@ from tests.hostile.routes import ROUTES, Route
 from tests.integration import test_telegram as tg
 
 HOSTILE = settings(
-    max_examples=50,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
