@@ -16,6 +16,9 @@ from tests.conftest import SECRET_KEY, Clock, token_for
 from webhooks.api import routes
 from webhooks.settings import Settings
 
+#: Generous: a loaded CI machine takes seconds to parse Swagger UI's 1.7 MB bundle.
+WAIT = 30_000
+
 
 @pytest.fixture
 def docs_app(mongodb_uri: str, tmp_path: Path) -> Iterator[LiveApp]:
@@ -35,7 +38,7 @@ def page() -> Iterator[Page]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         opened = browser.new_page(viewport={"width": 1280, "height": 900})
-        opened.set_default_timeout(10_000)
+        opened.set_default_timeout(WAIT)
         yield opened
         browser.close()
 
@@ -50,9 +53,9 @@ def test_docs_page_shows_every_operation_and_calls_the_api(docs_app: LiveApp, pa
     page.on("request", lambda request: hosts.add(re.sub(r"^(\w+://[^/]+).*", r"\1", request.url)))
 
     page.goto(f"{docs_app.url}/api/docs")
-    expect(page.locator(".information-container .title")).to_contain_text("orderbot REST API")
-    expect(page.locator(".information-container .title")).to_contain_text("OAS 3.1")
-    expect(page.locator(".opblock")).to_have_count(len(routes.operations))
+    expect(page.locator(".information-container .title")).to_contain_text("orderbot REST API", timeout=WAIT)
+    expect(page.locator(".information-container .title")).to_contain_text("OAS 3.1", timeout=WAIT)
+    expect(page.locator(".opblock")).to_have_count(len(routes.operations), timeout=WAIT)
 
     page.locator(".btn.authorize").click()
     page.locator(".auth-container input").fill(token_for(shop))
@@ -62,8 +65,12 @@ def test_docs_page_shows_every_operation_and_calls_the_api(docs_app: LiveApp, pa
     stats.locator(".opblock-summary").click()
     stats.locator(".try-out__btn").click()
     stats.locator(".execute").click()
-    expect(stats.locator(".live-responses-table tbody .response-col_status").first).to_have_text("200")
-    expect(stats.locator(".live-responses-table .microlight").first).to_contain_text('"by_status"')
+    expect(stats.locator(".live-responses-table tbody .response-col_status").first).to_have_text(
+        "200", timeout=WAIT
+    )
+    expect(stats.locator(".live-responses-table .microlight").first).to_contain_text(
+        '"by_status"', timeout=WAIT
+    )
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "api-docs.png"))
