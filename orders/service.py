@@ -161,6 +161,9 @@ class Stats:
     avg_hours_to_ship: float | None
 
 
+OrderPage = tuple[list[Order], str | None]
+
+
 @dataclass
 class OrderService:
     """The order desk's use cases. ``advisor`` decides progressions (rules unless Gemini is plugged in)."""
@@ -169,6 +172,9 @@ class OrderService:
     clock: Clock
     advisor: ProgressionAdvisor = field(default_factory=RulesAdvisor)
     _attention: dict[tuple[str, float | None, str | None, int], tuple[datetime, list[AttentionItem]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _pages: dict[tuple[str, Status | None, str | None, str | None, int], tuple[int, OrderPage]] = field(
         default_factory=dict, init=False, repr=False
     )
 
@@ -600,15 +606,29 @@ class OrderService:
 
     async def list_orders(
         self, shop: Shop, *, status: Status | None, search: str | None, cursor: str | None, limit: int
-    ) -> tuple[list[Order], str | None]:
-        """A page of orders, newest first, and the cursor of the next page (None at the end)."""
+    ) -> OrderPage:
+        """A page of orders, newest first, and the cursor of the next page (None at the end).
+
+        Every open order desk asks for the same page after each change: an answer is kept per process
+        under the shop's revision read before the query, and reused while the revision stands. It is
+        never older than that revision, since every order write moves the revision after it is made.
+        """
         after = decode_cursor(cursor) if cursor else None
+        revision = await self.db.stats.revision(shop.id)
+        key = (shop.id, status, search, cursor, limit)
+        kept = self._pages.get(key)
+        if kept is not None and kept[0] == revision:
+            return kept[1]
         orders = await self.db.orders.page(
             shop.id, status=status, search=search, after=after, limit=limit + 1, now=self.clock()
         )
         more = len(orders) > limit
         orders = orders[:limit]
-        return orders, encode_cursor(orders[-1]) if more else None
+        page = (orders, encode_cursor(orders[-1]) if more else None)
+        if len(self._pages) > 1000:
+            self._pages.clear()
+        self._pages[key] = (revision, page)
+        return page
 
     async def requiring_attention(
         self,

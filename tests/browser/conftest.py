@@ -62,12 +62,9 @@ class LiveApp:
         self.app = build_app(settings, clock=clock)
         self.runner = web.AppRunner(self.app)
         self.run(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.run(site.start())
-        server = site._server
-        assert server is not None
-        port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.run(web.TCPSite(self.runner, "127.0.0.1", 0).start())
+        host, port = self.runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)

@@ -254,6 +254,12 @@ def test_a_stale_change_is_refused_in_words(page: Page, desk: Desk) -> None:
 
 
 def test_the_api_being_down_is_said_in_words(page: Page, desk: Desk) -> None:
+    page.route("**/api/v1/**", lambda route: route.abort())
+    page.goto(desk.link)
+    expect(page.get_by_role("alert")).to_contain_text("Can't reach the order desk server")
+    page.unroute("**/api/v1/**")
+    expect(page.get_by_text(desk.shop.name)).to_be_visible(timeout=5000)  # the page keeps trying
+
     signed_in(page, desk)
     page.route("**/api/v1/**", lambda route: route.abort())
     page.get_by_role("button", name="Refresh").click()

@@ -165,3 +165,14 @@ def test_dashboard_link_prints_a_link_whose_token_signs_in(live: LiveApp) -> Non
 
     missing = orderbot("dashboard-link", "--shop", "shop_missing")
     assert missing.returncode == 1 and missing.stdout == ""
+
+
+async def test_a_page_of_orders_shared_by_many_desks_is_never_older_than_the_last_change(api: Api) -> None:
+    created = await api.post("/orders", {"number": "7101", "status": "pending"}, status=201)
+    first = await api.get("/orders", limit=5)
+    assert await api.get("/orders", limit=5) == first  # the same page again, while nothing changed
+    await api.post("/orders/update-status", {"order_id": created["order_id"], "status": "processing"})
+    again = await api.get("/orders", limit=5)
+    assert [o["status"] for o in again["orders"]] == ["processing"]
+    await api.post("/orders", {"number": "7102"}, status=201)
+    assert sorted(o["number"] for o in (await api.get("/orders", limit=5))["orders"]) == ["7101", "7102"]

@@ -174,24 +174,34 @@ function Desk({ token, onSignOut, onRejected }) {
   };
   const refreshRef = useLatest(refreshAll);
 
-  // Sign-in check, then the two timers; both stop when the desk goes away (sign-out).
+  // Sign-in check (retried by the change check while the server cannot be reached), then the two timers;
+  // both stop when the desk goes away (sign-out).
+  const connected = useRef(false);
   useEffect(() => {
     let stopped = false;
-    client
-      .shop()
-      .then((found) => {
-        if (stopped) return;
-        setShop(found);
-        refreshRef.current();
-      })
-      .catch((error) => {
-        if (!stopped && error.status !== 401) setOffline(error.message);
-      });
+    const connect = () =>
+      client
+        .shop()
+        .then((found) => {
+          if (stopped) return;
+          connected.current = true;
+          setShop(found);
+          setOffline(null);
+          refreshRef.current();
+        })
+        .catch((error) => {
+          if (!stopped && error.status !== 401) setOffline(error.message);
+        });
+    connect();
     const full = setInterval(() => {
-      if (!document.hidden) refreshRef.current();
+      if (!document.hidden && connected.current) refreshRef.current();
     }, FULL_REFRESH_MS);
     const check = setInterval(async () => {
       if (document.hidden) return;
+      if (!connected.current) {
+        connect();
+        return;
+      }
       try {
         const answer = await client.revision(etag.current);
         if (!answer.notModified) await refreshRef.current();
@@ -201,7 +211,7 @@ function Desk({ token, onSignOut, onRejected }) {
       }
     }, CHANGE_CHECK_MS);
     const visible = () => {
-      if (!document.hidden) refreshRef.current();
+      if (!document.hidden && connected.current) refreshRef.current();
     };
     document.addEventListener("visibilitychange", visible);
     return () => {
@@ -243,7 +253,10 @@ function Desk({ token, onSignOut, onRejected }) {
 
   if (!shop) {
     return html`<main class="desk">
-      ${offline ? html`<${Notice} tone="error" text=${offline} />` : html`<p class="boot">Signing in…</p>`}
+      ${offline
+        ? html`<${Notice} tone="error" text=${offline} />
+            <p><button type="button" class="secondary" onClick=${onSignOut}>Sign out</button></p>`
+        : html`<p class="boot">Signing in…</p>`}
     </main>`;
   }
   return html`
