@@ -107,6 +107,10 @@ class Operation:
     empty: Mapping[int, str] = field(default_factory=dict)
     description: str | None = None
 
+    def __post_init__(self) -> None:
+        if unknown := set(self.errors) - set(ERROR_MEANINGS):
+            raise ValueError(f"{self.operation_id}: no meaning for error statuses {sorted(unknown)}")
+
     @property
     def path_params(self) -> list[str]:
         return [part[1:-1] for part in self.path.split("/") if part.startswith("{") and part.endswith("}")]

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jsonschema_rs
+import pytest
 import schemathesis
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -147,6 +148,15 @@ def test_a_new_route_is_documented_by_the_decorator_that_registers_it() -> None:
         {"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
     ]
     OPENAPI_31_VALIDATOR.validate(doc)
+
+
+def test_an_error_status_without_a_meaning_is_refused_at_registration() -> None:
+    table = ApiRoutes()
+    with pytest.raises(ValueError, match="418"):
+
+        @table.get("/teapot", "A teapot", response=schemas.NotificationAccepted, errors=(418,))
+        async def teapot(request: web.Request) -> web.Response:
+            raise web.HTTPNotFound()
 
 
 def test_operation_ids_are_unique() -> None:
