@@ -61,54 +61,50 @@ def body_of(route: Route) -> bytes:
     return b"{}"
 
 
+INJECTED = [b"\rX-Evil: 1", b"\nX-Evil: 1", b"\x00", b"\r\n X-Folded: continued", b"\x7f\x01"]
+NOT_UTF8 = [b"\xff\xfe", b"sha256=\xc3\x28", b"evt-\xed\xa0\x80", b"evt\x80"]
+
+
 @by_route
-@pytest.mark.parametrize(
-    "injected",
-    [b"\rX-Evil: 1", b"\nX-Evil: 1", b"\x00", b"\r\n X-Folded: continued", b"\x7f\x01"],
-    ids=["cr", "lf", "nul", "obs-fold", "control"],
-)
-async def test_control_characters_in_the_signature_header_are_refused(
-    target: Target, route: Route, injected: bytes
-) -> None:
+async def test_control_characters_in_the_signature_header_are_refused(target: Target, route: Route) -> None:
     body = body_of(route)
     before = await target.snapshot()
     valid = route.signed(target.shop, body)[route.signature_header].encode()
 
-    status = await send_raw(target, route, [route.signature_header.encode() + b": " + valid + injected], body)
+    for injected in INJECTED:
+        line = route.signature_header.encode() + b": " + valid + injected
+        status = await send_raw(target, route, [line], body)
 
-    assert 400 <= status < 500
+        assert 400 <= status < 500, (injected, status)
     assert await target.snapshot() == before
 
 
 @by_route
-@pytest.mark.parametrize("raw", [b"\xff\xfe", b"sha256=\xc3\x28", b"\xed\xa0\x80", b"\xe2\x80\xae"])
-async def test_signature_bytes_that_are_not_utf8_are_a_wrong_signature(
-    target: Target, route: Route, raw: bytes
-) -> None:
+async def test_signature_bytes_that_are_not_utf8_are_a_wrong_signature(target: Target, route: Route) -> None:
     body = body_of(route)
     before = await target.snapshot()
 
-    status = await send_raw(target, route, [route.signature_header.encode() + b": " + raw], body)
+    for raw in [*NOT_UTF8, b"\xe2\x80\xae"]:
+        status = await send_raw(target, route, [route.signature_header.encode() + b": " + raw], body)
 
-    assert status in {401, 403}
+        assert status in {401, 403}, (raw, status)
     assert await target.snapshot() == before
 
 
 @pytest.mark.parametrize("route_name", ["orders", "shopify"])
-@pytest.mark.parametrize("raw", [b"\xff\xfe", b"evt-\xed\xa0\x80", b"evt\x80"])
 async def test_an_event_id_that_is_not_utf8_is_refused_on_a_signed_delivery(
-    target: Target, route_name: str, raw: bytes
+    target: Target, route_name: str
 ) -> None:
     route = BY_NAME[route_name]
     body = ORDER if route_name == "orders" else json.dumps(fixtures_of("shopify")[0]).encode()
     header = EVENT_ID_HEADER if route_name == "orders" else "X-Shopify-Event-Id"
     before = await target.snapshot()
 
-    status = await send_raw(
-        target, route, [signature_line(target, route, body), header.encode() + b": " + raw], body
-    )
+    for raw in NOT_UTF8:
+        lines = [signature_line(target, route, body), header.encode() + b": " + raw]
+        status = await send_raw(target, route, lines, body)
 
-    assert status == 400
+        assert status == 400, (raw, status)
     assert await target.snapshot() == before
 
 
@@ -130,22 +126,21 @@ async def test_a_duplicated_signature_header_is_never_a_5xx_nor_two_writes(
         assert len(docs) <= 1, (collection, docs)
 
 
-@pytest.mark.parametrize(
-    "framing",
-    [
-        [b"Content-Length: 2", b"Content-Length: 40"],
-        [b"Content-Length: 2", b"Transfer-Encoding: chunked"],
-        [b"Transfer-Encoding: chunked", b"Transfer-Encoding: chunked"],
-        [b"Content-Length: -1"],
-        [b"Content-Length: 1e3"],
-    ],
-    ids=["two-lengths", "length-and-chunked", "chunked-twice", "negative", "not-a-number"],
-)
-async def test_ambiguous_framing_is_refused_by_the_parser(target: Target, framing: list[bytes]) -> None:
+FRAMINGS = [
+    [b"Content-Length: 2", b"Content-Length: 40"],
+    [b"Content-Length: 2", b"Transfer-Encoding: chunked"],
+    [b"Transfer-Encoding: chunked", b"Transfer-Encoding: chunked"],
+    [b"Content-Length: -1"],
+    [b"Content-Length: 1e3"],
+]
+
+
+async def test_ambiguous_framing_is_refused_by_the_parser(target: Target) -> None:
     route = BY_NAME["orders"]
     before = await target.snapshot()
 
-    status = await send_raw(target, route, [signature_line(target, route, ORDER), *framing], ORDER)
+    for framing in FRAMINGS:
+        status = await send_raw(target, route, [signature_line(target, route, ORDER), *framing], ORDER)
 
-    assert status == 400
+        assert status == 400, (framing, status)
     assert await target.snapshot() == before
