@@ -2,8 +2,9 @@
 
 The app listens on a real local port (the ``client`` fixture's server) and serves from the test's event
 loop, while Hypothesis drives Schemathesis' generated requests from a worker thread. Every operation is
-exercised with a valid token (positive and negative data, real order ids mixed in) and with bad tokens;
-the bad ones must be refused without a single write. Bounded by ``EXAMPLES``: the file runs in well under
+exercised with a valid token (positive and negative data, real order ids mixed in; every refusal is
+checked to have written nothing), in stateful sequences, and with bad tokens, which must be refused
+without a single write. Bounded by ``EXAMPLES``: the file runs in well under
 90 s here, and ``derandomize`` keeps CI runs repeatable.
 """
 
@@ -36,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
     unsupported_method,
 )
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from orders.model import Shop
 from tests.conftest import SECRET_KEY, Api, token_for
@@ -46,6 +48,7 @@ from webhooks.settings import Settings
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 NEGATIVE_EXAMPLES = EXAMPLES * 2 // 5
 BAD_TOKEN_EXAMPLES = 5
+STATEFUL_EXAMPLES = 12
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -74,6 +77,7 @@ class Live:
     """The served app as Schemathesis sees it."""
 
     base_url: str
+    schema: OpenApiSchema
     operations: list[APIOperation]
     order_ids: list[str]
     db: AsyncDatabase[dict[str, Any]]
@@ -104,10 +108,11 @@ async def live(
     await api.post("/orders/notify", {"order_id": ids[1], "message": "On its way soon"}, status=202)
     await Api(client, token_for(other_shop)).post("/orders", {"number": "9001"}, status=201)
     doc = await (await client.get(DOCUMENT_PATH)).json()
-    operations = [result.ok() for result in schemathesis.openapi.from_dict(doc).get_all_operations()]
+    schema = schemathesis.openapi.from_dict(doc)
+    operations = [result.ok() for result in schema.get_all_operations()]
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
     base_url = str(client.make_url("")).rstrip("/")
-    yield Live(base_url, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop())
+    yield Live(base_url, schema, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop())
     await mongo.close()
 
 
@@ -219,6 +224,38 @@ async def test_every_operation_keeps_its_contract_with_a_valid_token(live: Live,
         seen = live.statuses[f"{operation.label} positive"]
         assert any(200 <= status < 300 for status in seen), (operation.label, seen)
     assert live.refused >= len(live.operations)  # refusals happened, and each was checked for writes
+
+
+async def test_sequences_of_operations_keep_the_contract(live: Live, shop: Shop) -> None:
+    """Stateful: Schemathesis chains operations through the ids earlier answers gave (list, then progress,
+    then update-status on that order...)."""
+    headers = bearer(token_for(shop))
+    steps: list[tuple[str, int]] = []
+
+    class Sequences(live.schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Any) -> None:
+            case.headers = {**(case.headers or {}), **headers}
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": live.base_url, "timeout": 30}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            steps.append((case.operation.label, response.status_code))
+
+        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+    run = settings(
+        max_examples=STATEFUL_EXAMPLES,
+        stateful_step_count=6,
+        deadline=None,
+        database=None,
+        derandomize=os.environ.get("FUZZ_RANDOM") is None,
+        suppress_health_check=list(HealthCheck),
+    )
+    await asyncio.to_thread(Sequences.run, settings=run)
+    assert len({label for label, _ in steps}) >= 5, steps
+    assert any(200 <= status < 300 and "{order_id}" in label for label, status in steps), steps
 
 
 def bad_tokens(shop: Shop) -> dict[str, dict[str, str]]:
