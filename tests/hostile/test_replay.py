@@ -8,6 +8,7 @@ status of the newest event. Every example uses fresh ids, so examples share the 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections import Counter
@@ -281,3 +282,55 @@ def outbound(target: Target, sid: str) -> Message:
         created_at=at,
         updated_at=at,
     )
+
+
+# -- the same delivery, many times at once ------------------------------------------------------------
+
+
+async def deliver_concurrently(target: Target, delivery: Delivery, times: int) -> list[int]:
+    hook = BY_NAME[delivery.route]
+    headers = {**hook.signed(target.shop, delivery.body), **delivery.headers}
+    path = hook.path(target.shop)
+
+    async def once() -> int:
+        response = await target.client.post(path, data=delivery.body, headers=headers)
+        await response.read()
+        return response.status
+
+    statuses = await asyncio.gather(*(once() for _ in range(times)))
+    await target.settle()
+    return list(statuses)
+
+
+@pytest.mark.parametrize("source", list(LIVES))
+async def test_an_order_event_delivered_eight_times_at_once_makes_one_order(
+    target: Target, source: str
+) -> None:
+    life = LIVES[source](next(_fresh))
+
+    statuses = await deliver_concurrently(target, life.deliveries[0], 8)
+
+    assert all(status < 500 for status in statuses), statuses
+    assert 200 in statuses, statuses
+    order = await target.raw["orders"].find_one({"external_id": life.external_id})
+    assert order is not None
+    assert await target.raw["orders"].count_documents({"external_id": life.external_id}) == 1
+    assert len(order["timeline"]) == 1
+    assert await target.raw["outbox"].count_documents({"order_id": order["_id"]}) <= 1
+
+
+@pytest.mark.parametrize("route", list(MESSAGES))
+async def test_a_message_delivered_eight_times_at_once_is_stored_and_answered_once(
+    target: Target, route: str
+) -> None:
+    delivery = MESSAGES[route](next(_fresh))[0]
+    inbound_before = await target.raw["messages"].count_documents({"direction": "in"})
+    replies_before = await replies(target, route)
+
+    statuses = await deliver_concurrently(target, delivery, 8)
+
+    assert all(status < 500 for status in statuses), statuses
+    assert 200 in statuses, statuses
+    stored = await target.raw["messages"].count_documents({"direction": "in"}) - inbound_before
+    assert stored == (0 if route == "telegram" else 1)
+    assert await replies(target, route) - replies_before == 1
