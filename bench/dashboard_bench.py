@@ -5,16 +5,18 @@ Usage::
     .venv/bin/python bench/dashboard_bench.py [--orders 100000] [--desks 100] [--seconds 30]
 
 It loads one shop's orders the way ``bench/orders_bench.py`` does (straight through the store's document
-mapping), starts the real app on a loopback port in this process and calls REST API v1 exactly as the
-page does:
+mapping), starts ``orderbot web`` as its own process on a loopback port and calls REST API v1 exactly as
+the page does:
 
 - the idle change check, every 3 s per desk: ``GET /api/v1/shop/revision`` with ``If-None-Match`` → 304;
-- a refresh, every 30 s per desk and after a change: the revision, stats and the attention queue
-  (limit 200), plus a page of 25 orders when the revision moved since the page read it, at once (the
-  page sends them in parallel), plus the open order and its progress when the order view is open.
+- a refresh, every 30 s per desk and after a change: the revision (unless the change check has just
+  read it), stats and the attention queue (limit 200), plus a page of 25 orders when the revision moved
+  since the page read it, at once (the page sends them in parallel), plus the open order and its
+  progress when the order view is open.
 
-Server time is what the app's own request histogram (``orderbot_http_request_seconds``) adds up per
-route, so it is the time from the first middleware to the answer, database included. Then ``--desks``
+Server time is what the web process's request histogram (``orderbot_http_request_seconds`` on
+``/metrics``) adds up per route: from the first middleware to the answer, database included. Server CPU
+is what the web process and the database process used (``/proc``). Then ``--desks``
 simulated desks run for ``--seconds`` (each checks every 3 s and refreshes fully every 30 s, at random
 offsets), and a status change made elsewhere lands every 10 s, so every desk also refreshes after it.
 """
@@ -24,10 +26,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import random
+import re
+import socket
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,17 +43,15 @@ from typing import Any
 
 import aiohttp
 import orders_bench  # the loader and database set-up of the orders benchmark, next to this file
-from aiohttp import web
 
 from orders.lifecycle import Status
 from orders.store import open_database
-from webhooks.app import build_app
 from webhooks.auth import issue_token
-from webhooks.keys import METRICS
 
 CHECK_SECONDS = 3.0
 REFRESH_SECONDS = 30.0
 CHANGE_EVERY_SECONDS = 10.0
+CHANGE_ROUTE = "/api/v1/orders/update-status"
 
 
 @dataclass
@@ -82,13 +86,17 @@ class Desk:
         self.etag = f'"{body["revision"]}"'
         return True
 
-    async def refresh(self, open_order: str | None = None, *, everything: bool = False) -> None:
-        """What the page reads: the page of orders only when the revision moved since it was read."""
+    async def refresh(self, open_order: str | None = None, *, checked: bool = False) -> None:
+        """What the page reads: the page of orders only when the revision moved since it was read.
+
+        ``checked``: a change check has just read the revision, so the refresh does not ask again.
+        """
         started = time.perf_counter()
-        _, body = await self.get("/shop/revision")
-        self.etag = f'"{body["revision"]}"'
+        if not checked:
+            _, body = await self.get("/shop/revision")
+            self.etag = f'"{body["revision"]}"'
         calls = [self.get("/orders/stats"), self.get("/orders/requiring-attention?limit=200")]
-        if everything or self.list_etag != self.etag:
+        if self.list_etag != self.etag:
             calls.append(self.get("/orders?limit=25"))
             self.list_etag = self.etag
         if open_order:
@@ -97,30 +105,60 @@ class Desk:
         self.refreshes.append((time.perf_counter() - started) * 1000)
 
 
-class ServerTime:
-    """Reads the app's request histogram: seconds and requests per route since the last reading."""
+_SAMPLE = re.compile(r"^orderbot_http_request_seconds_(sum|count)\{(.*)\} (\S+)$")
 
-    def __init__(self, app: web.Application) -> None:
-        self.registry = app[METRICS].registry
-        self.last = self._read()
 
-    def _read(self) -> dict[str, tuple[float, float]]:
-        totals: dict[str, tuple[float, float]] = {}
-        for metric in self.registry.collect():
-            if metric.name != "orderbot_http_request_seconds":
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pid_listening_on(port: int) -> int | None:
+    """The process whose command line names ``--port PORT`` (the embedded database)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
                 continue
-            for sample in metric.samples:
-                route = sample.labels.get("route", "")
-                seconds, count = totals.get(route, (0.0, 0.0))
-                if sample.name.endswith("_sum"):
-                    seconds += sample.value
-                elif sample.name.endswith("_count"):
-                    count += sample.value
-                totals[route] = (seconds, count)
+            if b"--port" in args and args[args.index(b"--port") + 1 : args.index(b"--port") + 2] == [
+                str(port).encode()
+            ]:
+                return int(entry.name)
+    return None
+
+
+class ServerTime:
+    """The web process's request histogram (from ``/metrics``) and the server processes' CPU, as deltas."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str, pids: dict[str, int]) -> None:
+        self.session = session
+        self.base = base
+        self.pids = pids
+        self.last: dict[str, tuple[float, float]] = {}
+        self.cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+    async def _read(self) -> dict[str, tuple[float, float]]:
+        async with self.session.get(f"{self.base}/metrics") as response:
+            text = await response.text()
+        totals: dict[str, tuple[float, float]] = {}
+        for line in text.splitlines():
+            match = _SAMPLE.match(line)
+            if not match:
+                continue
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', match[2]))
+            seconds, count = totals.get(labels.get("route", ""), (0.0, 0.0))
+            if match[1] == "sum":
+                seconds += float(match[3])
+            else:
+                count += float(match[3])
+            totals[labels.get("route", "")] = (seconds, count)
+        totals.pop("/metrics", None)
         return totals
 
-    def since_last(self) -> dict[str, tuple[float, float]]:
-        now = self._read()
+    async def since_last(self) -> dict[str, tuple[float, float]]:
+        now = await self._read()
         delta = {
             route: (
                 seconds - self.last.get(route, (0.0, 0.0))[0],
@@ -131,19 +169,42 @@ class ServerTime:
         self.last = now
         return {route: value for route, value in delta.items() if value[1] > 0}
 
+    def cpu_since_last(self) -> dict[str, float]:
+        now = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        delta = {name: now[name] - self.cpu[name] for name in now}
+        self.cpu = now
+        return delta
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 @asynccontextmanager
-async def serving(settings: orders_bench.Settings) -> AsyncIterator[tuple[str, web.Application]]:
-    app = build_app(settings)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
+async def serving(env: dict[str, str], tmp: Path) -> AsyncIterator[tuple[str, int]]:
+    """``orderbot web`` in its own process: (base URL, pid)."""
+    port = free_port()
+    log = tmp / "web.log"
+    command = [sys.executable, "-m", "webhooks.cli", "web", "--port", str(port)]
+    with log.open("wb") as errors:
+        proc = await asyncio.create_subprocess_exec(
+            *command, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=errors
+        )
     try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        yield f"http://{host}:{port}", app
+        deadline = time.monotonic() + 60
+        while True:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if proc.returncode is not None or time.monotonic() > deadline:
+                raise SystemExit(f"orderbot web did not start: {log.read_text()[-2000:]}")
+            await asyncio.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
-        await runner.cleanup()
+        proc.terminate()
+        await proc.wait()
 
 
 def pct(samples: list[float], p: float) -> float:
@@ -151,41 +212,61 @@ def pct(samples: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def show(title: str, delta: dict[str, tuple[float, float]], operations: int) -> float:
-    """Print server time per route per operation; return the total server ms per operation."""
+def show(title: str, delta: dict[str, tuple[float, float]], cpu: dict[str, float], operations: int) -> float:
+    """Print server time per route and server CPU per operation; return the server CPU ms per operation."""
     total = sum(seconds for seconds, _ in delta.values()) * 1000 / operations
     requests = sum(count for _, count in delta.values()) / operations
-    print(f"{title}: {requests:.1f} requests, {total:.2f} ms server time per operation")
+    used = {name: seconds * 1000 / operations for name, seconds in cpu.items()}
+    print(
+        f"{title}: {requests:.1f} requests, {total:.2f} ms server time; CPU "
+        + ", ".join(f"{name} {ms:.2f} ms" for name, ms in used.items())
+        + " per operation"
+    )
     for route, (seconds, count) in sorted(delta.items()):
         print(f"    {route:<45} {count / operations:>4.1f} req  {seconds * 1000 / count:>7.2f} ms each")
-    return total
+    return sum(used.values())
 
 
-async def single_desk(desk: Desk, server: ServerTime, open_order: str, samples: int) -> None:
+async def single_desk(
+    desk: Desk, server: ServerTime, open_order: str, samples: int, change: Callable[[], Awaitable[None]]
+) -> None:
     for _ in range(3):
         await desk.refresh()
     await desk.check()
-    server.since_last()
-    for _ in range(samples):
-        await desk.check()
-    idle = show("idle change check (304)", server.since_last(), samples)
-    print(
-        f"    client latency p50 {pct(desk.checks[-samples:], 50):.2f} ms, p99 {pct(desk.checks[-samples:], 99):.2f} ms"
-    )
-    for label, order, everything in (
+
+    async def measured(label: str, work: Callable[[], Awaitable[Any]], leave_out: str | None = None) -> float:
+        await server.since_last()
+        server.cpu_since_last()
+        for _ in range(samples):
+            await work()
+        cpu = server.cpu_since_last()
+        delta = await server.since_last()
+        if leave_out:
+            delta.pop(leave_out, None)
+        return show(label, delta, cpu, samples)
+
+    await measured("authentication alone (GET /api/v1/shop)", lambda: desk.get("/shop"))
+    desk.checks.clear()
+    idle = await measured("idle change check (304)", desk.check)
+    print(f"    client latency p50 {pct(desk.checks, 50):.2f} ms, p99 {pct(desk.checks, 99):.2f} ms")
+    for label, order, changed in (
         ("30-second refresh, nothing changed", None, False),
-        ("refresh after a change", None, True),
-        ("refresh after a change, order view open", open_order, True),
+        ("change check and refresh after a change (the first desk to ask; the change left out)", None, True),
+        ("the same, order view open", open_order, True),
     ):
         desk.refreshes.clear()
-        server.since_last()
-        for _ in range(samples):
-            await desk.refresh(order, everything=everything)
-        show(label, server.since_last(), samples)
+
+        async def one(order: str | None = order, changed: bool = changed) -> None:
+            if changed:
+                await change()
+                assert await desk.check()
+            await desk.refresh(order, checked=changed)
+
+        await measured(label, one, CHANGE_ROUTE if changed else None)
         print(f"    wall time p50 {pct(desk.refreshes, 50):.2f} ms, p99 {pct(desk.refreshes, 99):.2f} ms")
-    per_desk_per_minute = 60 / CHECK_SECONDS * idle
     print(
-        f"one idle desk: {60 / CHECK_SECONDS:.0f} checks a minute ≈ {per_desk_per_minute:.0f} ms server time a minute"
+        f"one idle desk: {60 / CHECK_SECONDS:.0f} checks a minute ≈ {60 / CHECK_SECONDS * idle:.0f} ms "
+        "server CPU a minute"
     )
 
 
@@ -210,7 +291,7 @@ async def many_desks(
                 next_refresh += REFRESH_SECONDS
             else:
                 if await desk.check():
-                    await desk.refresh()
+                    await desk.refresh(checked=True)
                 next_check += CHECK_SECONDS
 
     async def changer() -> None:
@@ -224,18 +305,23 @@ async def many_desks(
         desk.checks.clear()
         desk.refreshes.clear()
         desk.requests = 0
-    server.since_last()
+    await server.since_last()
+    server.cpu_since_last()
     started = time.perf_counter()
     await asyncio.gather(changer(), *(run(desk) for desk in desks))
     wall = time.perf_counter() - started
-    delta = server.since_last()
-    busy = sum(s for s, _ in delta.values())
+    cpu = server.cpu_since_last()
+    delta = await server.since_last()
     requests = sum(desk.requests for desk in desks)
     checks = [ms for desk in desks for ms in desk.checks]
     refreshes = [ms for desk in desks for ms in desk.refreshes]
     print(
-        f"{len(desks)} desks for {wall:.0f} s with {changes} changes: {requests} requests ({requests / wall:.1f}/s), "
-        f"server time {busy:.2f} s ({busy / wall * 100:.1f} % of one core's wall time, handlers overlap)"
+        f"{len(desks)} desks for {wall:.0f} s with {changes} changes: {requests} requests ({requests / wall:.1f}/s); "
+        "server CPU "
+        + ", ".join(
+            f"{name} {seconds:.1f} s ({seconds / wall * 100:.0f} % of a core)"
+            for name, seconds in cpu.items()
+        )
     )
     print(
         f"    change checks {len(checks)}: p50 {pct(checks, 50):.2f} ms, p99 {pct(checks, 99):.2f} ms; "
@@ -246,12 +332,14 @@ async def many_desks(
 
 
 async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
-    settings = orders_bench.BenchSettings(
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "ORDERBOT_", "TWILIO_"))}
+    env.update(
         MONGODB_URI=uri,
         MONGODB_DB=name,
         ORDERBOT_SECRET_KEY=orders_bench.SECRET_KEY,
-        ORDERBOT_DATA_DIR=tmp / "var",
-        ORDERBOT_API_RATE_LIMIT=10**9,  # counted on every request, as in production, but never reached
+        ORDERBOT_DATA_DIR=str(tmp / "var"),
+        ORDERBOT_API_RATE_LIMIT=str(10**9),  # counted on every request, as in production, but never reached
+        ORDERBOT_LOG_LEVEL="WARNING",
     )
     db = open_database(uri, name, secret_keys=[orders_bench.SECRET_KEY], timeout_ms=120_000)
     try:
@@ -259,20 +347,21 @@ async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
         shop, data = await orders_bench.load(db, args.orders, with_outbox=False)
         movable = [o for o in data.orders if o.status == Status.PENDING]
         open_order = data.orders[len(data.orders) // 2].id
+        pids: dict[str, int] = {}
+        port = urllib.parse.urlsplit(uri).port
+        if port is not None and (db_pid := pid_listening_on(port)) is not None:
+            pids["database"] = db_pid
         async with (
-            serving(settings) as (base, app),
+            serving(env, tmp) as (base, web_pid),
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session,
         ):
-            server = ServerTime(app)
+            server = ServerTime(session, base, {"web": web_pid, **pids})
 
             def token(n: int) -> str:
                 return issue_token(
                     orders_bench.SECRET_KEY, shop.id, now=datetime.now(UTC), subject=f"desk{n}"
                 )
 
-            print(f"\napp at {base}; {args.orders:,} orders in the shop\n")
-            await single_desk(Desk(session, base, token(0)), server, open_order, args.samples)
-            print()
             staff = Desk(session, base, token(-1))
 
             async def change() -> None:  # a status change made elsewhere (another desk, Telegram, a webhook)
@@ -284,6 +373,9 @@ async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
                 ) as response:
                     assert response.status == 200, await response.text()
 
+            print(f"\norderbot web at {base}; {args.orders:,} orders in the shop\n")
+            await single_desk(Desk(session, base, token(0)), server, open_order, args.samples, change)
+            print()
             desks = [Desk(session, base, token(n)) for n in range(1, args.desks + 1)]
             await many_desks(desks, server, args.seconds, change)
     finally:

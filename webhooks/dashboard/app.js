@@ -153,10 +153,10 @@ function Desk({ token, onSignOut, onRejected }) {
   // the page of orders only changes with the shop's data, so it is read again only when the revision
   // moved since it was loaded (or on "Refresh"): an idle desk's 30-second refresh skips the costly list.
   const listRevision = useRef(null);
-  const refreshAll = async ({ everything = false } = {}) => {
+  const refreshAll = async ({ everything = false, known = null } = {}) => {
     try {
-      const revision = await client.revision(null);
-      const seen = `"${revision.revision}"`;
+      const revision = known ?? (await client.revision(null)).revision; // known: the change check just read it
+      const seen = `"${revision}"`;
       etag.current = seen;
       const loads = [loadStats(), loadAttention(), loadDetail()];
       if (everything || listRevision.current !== seen) {
@@ -204,7 +204,7 @@ function Desk({ token, onSignOut, onRejected }) {
       }
       try {
         const answer = await client.revision(etag.current);
-        if (!answer.notModified) await refreshRef.current();
+        if (!answer.notModified) await refreshRef.current({ known: answer.revision });
         else setOffline(null);
       } catch (error) {
         if (error instanceof ApiError && error.status !== 401) setOffline(error.message);
