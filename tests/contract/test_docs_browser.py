@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from orders.service import new_shop
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, NOW, SCREENSHOTS, LiveApp
 from tests.conftest import SECRET_KEY, Clock, token_for
 from webhooks.api import routes
+from webhooks.openapi import DOCUMENT_PATH
 from webhooks.settings import Settings
 
 #: Generous: a loaded CI machine takes seconds to parse Swagger UI's 1.7 MB bundle.
@@ -41,6 +44,12 @@ def page() -> Iterator[Page]:
         opened.set_default_timeout(WAIT)
         yield opened
         browser.close()
+
+
+def docs_schemas(app: LiveApp) -> dict[str, object]:
+    with urllib.request.urlopen(f"{app.url}{DOCUMENT_PATH}", timeout=10) as response:
+        schemas: dict[str, object] = json.loads(response.read())["components"]["schemas"]
+    return schemas
 
 
 def test_docs_page_shows_every_operation_and_calls_the_api(docs_app: LiveApp, page: Page) -> None:
@@ -71,6 +80,16 @@ def test_docs_page_shows_every_operation_and_calls_the_api(docs_app: LiveApp, pa
     expect(stats.locator(".live-responses-table .microlight").first).to_contain_text(
         '"by_status"', timeout=WAIT
     )
+
+    update = page.locator(".opblock", has=page.locator('[data-path="/api/v1/orders/update-status"]'))
+    update.locator(".opblock-summary").click()
+    expect(update.locator(".opblock-section-request-body")).to_contain_text("Request body", timeout=WAIT)
+    expect(update.locator(".responses-table")).to_contain_text("409", timeout=WAIT)
+    models = page.locator(".models article.json-schema-2020-12[data-json-schema-level='0']")
+    expect(models).to_have_count(len(docs_schemas(docs_app)), timeout=WAIT)
+    followup = models.filter(has=page.locator(".json-schema-2020-12__title", has_text="ScheduleFollowup"))
+    followup.locator(".json-schema-2020-12-expand-deep-button").first.click()
+    expect(followup).to_contain_text("delay_hours", timeout=WAIT)
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "api-docs.png"))

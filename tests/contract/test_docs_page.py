@@ -26,6 +26,7 @@ async def test_docs_page_loads_only_its_own_files(client: TestClient[Any, Any]) 
     html = await response.text()
     csp = directives(response.headers["Content-Security-Policy"])
     assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]  # the browser test proves Swagger UI renders without inline styles
     assert csp["default-src"] == ["'none'"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "//" not in html.replace("<!doctype html>", ""), "the page must not reach another host"
