@@ -572,7 +572,12 @@ class OutboxStore:
 
     async def has_newer(self, shop_id: ShopId, order_id: OrderId, sequence: int) -> bool:
         """Whether a newer status update of the order exists (whatever became of it)."""
-        query = {"shop_id": shop_id, "order_id": order_id, "kind": "status_update", "sequence": {"$gt": sequence}}
+        query = {
+            "shop_id": shop_id,
+            "order_id": order_id,
+            "kind": "status_update",
+            "sequence": {"$gt": sequence},
+        }
         return await self._outbox.find_one(query, {"_id": 1}) is not None
 
     async def has_parked(self, shop_id: ShopId, customer_id: str) -> bool:
@@ -907,23 +912,24 @@ class RateLimitStore:
         return False
 
     async def take(
-        self, key: str, now: datetime, *, per_second: float, burst: int = 1, tries: int = 4
+        self, key: str, now: datetime, *, per_second: float, burst: int = 1, tries: int = 8
     ) -> timedelta | None:
         """Take one token from the bucket ``key``; None when taken, else how long until one is free.
 
-        A token bucket kept as its theoretical arrival time (GCRA): one document per bucket, moved
-        with a compare-and-set, so several processes share one rate. Contention past ``tries`` answers
-        with a short wait rather than a token.
+        A token bucket kept as its theoretical arrival time (GCRA, in epoch seconds: a date keeps only
+        milliseconds): one document per bucket, moved with a compare-and-set, so several processes share
+        one rate. Contention past ``tries`` answers with a short wait rather than a token.
         """
-        interval = timedelta(seconds=1 / per_second)
+        interval = 1 / per_second
         slack = interval * (burst - 1)
+        at = now.timestamp()
         for _ in range(tries):
             doc = await self._limits.find_one({"_id": key})
-            tat: datetime = doc["tat"] if doc else now
-            start = max(tat, now)
-            if start - now > slack:
-                return start - now - slack
-            change = {"tat": start + interval, "expires_at": start + interval + timedelta(minutes=10)}
+            tat: float = doc["tat"] if doc else at
+            start = max(tat, at)
+            if start - at > slack:
+                return timedelta(seconds=start - at - slack)
+            change = {"tat": start + interval, "expires_at": now + timedelta(seconds=start - at + 600)}
             if doc is None:
                 try:
                     await self._limits.insert_one({"_id": key, **change})
@@ -931,9 +937,9 @@ class RateLimitStore:
                     continue
                 return None
             moved = await self._limits.update_one({"_id": key, "tat": tat}, {"$set": change})
-            if moved.modified_count:
+            if moved.matched_count:  # still as we read it: the token is ours
                 return None
-        return interval
+        return timedelta(seconds=interval)
 
     async def used(self, key: str, now: datetime, *, window_seconds: int) -> int:
         """How many hits ``allow`` has counted for ``key`` in the current window (one read, no write)."""

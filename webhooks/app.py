@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -15,6 +15,7 @@ from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier
 from bot.scheduler import build_scheduler
+from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
 from channels.base import Channel, ChannelName
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
@@ -186,7 +187,11 @@ def _channels(app: web.Application) -> dict[str, Channel]:
 
 
 async def _notifier(app: web.Application) -> AsyncIterator[None]:
-    notifier = Notifier(app[SERVICE], _channels(app), app[CLOCK])
+    alerts = StaffAlerts(app[SERVICE], app[CLOCK])
+    notifier = Notifier(
+        app[SERVICE], _channels(app), app[CLOCK], metrics=app[METRICS], alert_buttons=alerts.buttons,
+        lease=timedelta(seconds=app[SETTINGS].outbox_lease_seconds),
+    )  # fmt: skip
     app[NOTIFIER] = notifier
     if DELIVERY_LISTENER not in app:  # a test may listen in its stead
         app[DELIVERY_LISTENER] = notifier

@@ -87,9 +87,12 @@ class Scripted:
 
 
 class TwilioStandIn:
-    def __init__(self, account_sid: str, auth_token: str, *, windows: bool = False) -> None:
+    def __init__(
+        self, account_sid: str, auth_token: str, *, windows: bool = False, latency: float = 0.0
+    ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
+        self.latency = latency  # seconds before every answer, as a distant API takes
         self.requests: list[SentRequest] = []
         self.windows = windows
         self._open: set[str] = set()
@@ -144,6 +147,8 @@ class TwilioStandIn:
         form = await request.post()
         fields = MultiDictProxy(MultiDict((key, str(value)) for key, value in form.items()))
         authorized = self._authorized(request)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         answer = self._answer(account_sid, fields, authorized)
         if authorized and self._script:
             scripted = self._script.popleft()
