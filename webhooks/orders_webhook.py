@@ -9,8 +9,8 @@ from aiohttp import web
 from channels import signatures
 from orders.model import Shop
 from webhooks import schemas
-from webhooks.inbound import header_text
-from webhooks.keys import METRICS, SERVICE, SHOPS
+from webhooks.inbound import header_text, refuse_future
+from webhooks.keys import CLOCK, METRICS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 
 SIGNATURE_HEADER = "X-Orderbot-Signature"
@@ -47,9 +47,13 @@ async def order_event(request: web.Request) -> web.Response:
     except ApiError:
         request.config_dict[METRICS].webhooks.labels("orders", "invalid").inc()
         raise
-    outcome = await request.config_dict[SERVICE].receive_event(
-        shop, "orders", event_id, payload.kind, payload.order.to_data(payload.order.id)
-    )
+    data = payload.order.to_data(payload.order.id)
+    try:
+        refuse_future(data, request.config_dict[CLOCK](), "order.")
+    except ApiError:
+        request.config_dict[METRICS].webhooks.labels("orders", "invalid").inc()
+        raise
+    outcome = await request.config_dict[SERVICE].receive_event(shop, "orders", event_id, payload.kind, data)
     result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
     request.config_dict[METRICS].webhooks.labels("orders", result).inc()
     accepted = schemas.WebhookAccepted.of(outcome)

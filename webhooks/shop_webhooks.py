@@ -28,8 +28,8 @@ from channels import shopify, woocommerce
 from orders.model import OrderData, Shop
 from orders.service import EventKind, OrderService
 from webhooks import schemas
-from webhooks.inbound import header_text
-from webhooks.keys import EVENT_WORK, METRICS, SERVICE, SHOPS
+from webhooks.inbound import header_text, refuse_future
+from webhooks.keys import CLOCK, EVENT_WORK, METRICS, SERVICE, SHOPS
 from webhooks.metrics import Metrics
 from webhooks.middleware import ApiError, parse_json
 from webhooks.settings import Settings
@@ -120,6 +120,11 @@ async def _accept(
     request: web.Request, source: str, shop: Shop, event_id: str, kind: EventKind, data: OrderData
 ) -> web.Response:
     """Store the event (one write), hand its processing to the event workers, answer."""
+    try:
+        refuse_future(data, request.config_dict[CLOCK]())
+    except ApiError:
+        _count(request, source, "invalid")
+        raise
     service = request.config_dict[SERVICE]
     new = await service.accept_event(shop, source, event_id, kind, data, on_backwards="ignore")
     metrics = request.config_dict[METRICS]

@@ -79,8 +79,8 @@ ORDER_EVENT: dict[str, Any] = {
         "total": "32.00",
         "currency": "USD",
         "tracking": {"carrier": "UPS", "number": "1Z999", "url": "https://example.com/t/1Z999"},
-        "created_at": "2026-11-25T09:00:00Z",
-        "updated_at": "2026-11-25T09:00:00Z",
+        "created_at": "2026-11-01T09:00:00Z",
+        "updated_at": "2026-11-01T09:00:00Z",
         "channel": "whatsapp",
     },
 }

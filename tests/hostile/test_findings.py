@@ -99,3 +99,33 @@ async def test_numbers_json_cannot_carry_are_malformed(target: Target, route: st
         error = await refused(target, route, body)
 
         assert error == {"code": "malformed", "message": "the body is not valid JSON"}
+
+
+def far_future(route: str) -> bytes:
+    """A delivery the route would take, stamped in the year 9999."""
+    match route:
+        case "orders":
+            order = {**fixtures_of("orders")[0]["order"], "updated_at": "9999-12-31T23:59:59Z"}
+            return json.dumps({"event": "order.updated", "order": order}).encode()
+        case "shopify":
+            return json.dumps(
+                {**fixtures_of("shopify")[0], "updated_at": "9999-12-31T23:59:59-05:00"}
+            ).encode()
+    return json.dumps({**fixtures_of("woocommerce")[0], "date_modified_gmt": "9999-12-31T23:59:59"}).encode()
+
+
+@pytest.mark.parametrize("route", ["orders", "shopify", "woocommerce"])
+async def test_an_order_event_from_the_far_future_is_refused_so_it_cannot_freeze_the_order(
+    target: Target, route: str
+) -> None:
+    before = await target.snapshot()
+    hook = BY_NAME[route]
+    body = far_future(route)
+    headers = {**hook.signed(target.shop, body), "Content-Type": "application/json"}
+
+    response = await target.client.post(hook.path(target.shop), data=body, headers=headers)
+
+    answer = await response.json()
+    assert response.status == 422, answer
+    assert answer["error"]["details"][0]["field"].endswith("updated_at")
+    assert await target.snapshot() == before

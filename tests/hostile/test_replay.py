@@ -83,7 +83,7 @@ def generic_life(n: int) -> Life:
     deliveries = []
     for hour, (kind, status) in enumerate(steps, start=9):
         order = {**ORDER_EVENT["order"], "id": external, "number": f"H{n}", "status": status,
-                 "updated_at": f"2026-11-25T{hour:02}:00:00Z"}  # fmt: skip
+                 "updated_at": f"2026-11-01T{hour:02}:00:00Z"}  # fmt: skip
         body = json.dumps({"event": kind, "order": order}).encode()
         deliveries.append(Delivery("orders", body, {EVENT_ID_HEADER: f"{external}-{hour}"}))
     return Life(external, deliveries, [Status(status) for _, status in steps])
