@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,10 +29,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(ready: object, timeout: float, what: str) -> None:
+def wait_until(ready: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll ``ready()`` every 50 ms until it is true; AssertionError naming ``what`` after ``timeout``."""
     deadline = time.monotonic() + timeout
-    while not ready():  # type: ignore[operator]
+    while not ready():
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not ready within {timeout:g} s")
         time.sleep(0.05)
