@@ -31,6 +31,7 @@ from orders.model import (
     TimelineEvent,
     new_id,
 )
+from orders.shared_answers import SharedAnswers
 from orders.store import (
     AlreadyExists,
     Conflict,
@@ -162,6 +163,8 @@ class Stats:
 
 
 OrderPage = tuple[list[Order], str | None]
+AttentionKey = tuple[str, float | None, str | None, int]
+PageKey = tuple[str, Status | None, str | None, str | None, int]
 
 
 @dataclass
@@ -171,11 +174,11 @@ class OrderService:
     db: Database
     clock: Clock
     advisor: ProgressionAdvisor = field(default_factory=RulesAdvisor)
-    _attention: dict[tuple[str, float | None, str | None, int], tuple[datetime, list[AttentionItem]]] = field(
-        default_factory=dict, init=False, repr=False
+    _attention: SharedAnswers[AttentionKey, datetime, list[AttentionItem]] = field(
+        default_factory=SharedAnswers, init=False, repr=False
     )
-    _pages: dict[tuple[str, Status | None, str | None, str | None, int], tuple[int, OrderPage]] = field(
-        default_factory=dict, init=False, repr=False
+    _pages: SharedAnswers[PageKey, int, OrderPage] = field(
+        default_factory=SharedAnswers, init=False, repr=False
     )
 
     # -- writing ---------------------------------------------------------------------------------
@@ -615,20 +618,16 @@ class OrderService:
         """
         after = decode_cursor(cursor) if cursor else None
         revision = await self.db.stats.revision(shop.id)
+
+        async def page() -> OrderPage:
+            orders = await self.db.orders.page(
+                shop.id, status=status, search=search, after=after, limit=limit + 1, now=self.clock()
+            )
+            more = len(orders) > limit
+            return orders[:limit], encode_cursor(orders[limit - 1]) if more else None
+
         key = (shop.id, status, search, cursor, limit)
-        kept = self._pages.get(key)
-        if kept is not None and kept[0] == revision:
-            return kept[1]
-        orders = await self.db.orders.page(
-            shop.id, status=status, search=search, after=after, limit=limit + 1, now=self.clock()
-        )
-        more = len(orders) > limit
-        orders = orders[:limit]
-        page = (orders, encode_cursor(orders[-1]) if more else None)
-        if len(self._pages) > 1000:
-            self._pages.clear()
-        self._pages[key] = (revision, page)
-        return page
+        return await self._pages.get(key, revision, lambda kept: kept == revision, page)
 
     async def requiring_attention(
         self,
@@ -644,19 +643,15 @@ class OrderService:
         few seconds per process, and forgotten at once when this process changes one of the shop's orders.
         """
         now = self.clock()
-        key = (shop.id, max_age_hours, reason, limit)
-        kept = self._attention.get(key)
-        if kept is not None and now - kept[0] < _ATTENTION_TTL:
-            return kept[1]
-        items = await self._attention_now(shop, now, max_age_hours, reason, limit)
-        if len(self._attention) > 1000:
-            self._attention.clear()
-        self._attention[key] = (now, items)
-        return items
+        return await self._attention.get(
+            (shop.id, max_age_hours, reason, limit),
+            now,
+            lambda made: now - made < _ATTENTION_TTL,
+            lambda: self._attention_now(shop, now, max_age_hours, reason, limit),
+        )
 
     def _changed(self, shop_id: str) -> None:
-        for key in [key for key in self._attention if key[0] == shop_id]:
-            del self._attention[key]
+        self._attention.forget(lambda key: key[0] == shop_id)
 
     async def _attention_now(
         self, shop: Shop, now: datetime, max_age_hours: float | None, reason: rules.Reason | None, limit: int

@@ -120,17 +120,31 @@ function Desk({ token, onSignOut, onRejected }) {
       async () => setStats({ data: await client.stats() }),
       (error) => setStats((old) => ({ ...old, error: error.message })),
     );
+  // A filter may change while an answer is on its way: only the answer to the latest call is shown.
+  const calls = useRef({ attention: 0, orders: 0 });
+  const latest = async (name, ask, show) => {
+    const call = ++calls.current[name];
+    const data = await ask();
+    if (call === calls.current[name]) show(data);
+  };
   const loadAttention = () =>
     guard(
-      async () => setAttention({ data: await client.attention({ ...view.current.attentionFilter, limit: 200 }) }),
+      () =>
+        latest(
+          "attention",
+          () => client.attention({ ...view.current.attentionFilter, limit: 200 }),
+          (data) => setAttention({ data }),
+        ),
       (error) => setAttention((old) => ({ ...old, error: error.message })),
     );
   const loadOrders = () =>
     guard(
-      async () =>
-        setOrders({
-          data: await client.orders({ ...view.current.listFilter, cursor: view.current.cursor, limit: PAGE_SIZE }),
-        }),
+      () =>
+        latest(
+          "orders",
+          () => client.orders({ ...view.current.listFilter, cursor: view.current.cursor, limit: PAGE_SIZE }),
+          (data) => setOrders({ data }),
+        ),
       (error) => setOrders((old) => ({ ...old, error: error.message })),
     );
   const loadDetail = async () => {
