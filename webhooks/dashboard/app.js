@@ -628,6 +628,21 @@ function AllOrders({ state, filter, onFilter, cursors, onPage, timeZone, api, on
   `;
 }
 
+const BULK_ERRORS = {
+  not_found: "no such order",
+  not_applied: "not moved",
+  invalid_transition: "not allowed",
+  conflict: "changed meanwhile, try again",
+};
+
+/** "not_applied: pending for 2 h; ..." in words: "not moved: pending for 2 h; ...". */
+function bulkError(error) {
+  const match = /^([a-z_]+)(?::\s*(.*))?$/s.exec(error ?? "");
+  if (!match) return error ?? "failed";
+  const words = BULK_ERRORS[match[1]] ?? match[1].replaceAll("_", " ");
+  return match[2] ? `${words}: ${match[2]}` : words;
+}
+
 function BulkBar({ selected, api, onClear, onChanged }) {
   const [action, setAction] = useState("auto_progress");
   const [status, setStatus] = useState("processing");
@@ -684,14 +699,15 @@ function BulkBar({ selected, api, onClear, onChanged }) {
       html`
         <div class="bulk-result" role="status">
           <p>
-            ${BULK_ACTIONS[result.action]}: ${result.answer.succeeded} done, ${result.answer.failed} failed.
+            ${BULK_ACTIONS[result.action]}: ${result.answer.succeeded} done, ${result.answer.failed} not done.
           </p>
           <ul>
             ${result.answer.results.map(
               (item) => html`
                 <li key=${item.order_id} class=${item.ok ? "ok" : "failed"} data-result=${item.ok ? "ok" : "failed"}>
-                  <span aria-hidden="true">${item.ok ? "✓" : "✗"}</span>
-                  Order #${result.numbers.get(item.order_id) ?? item.order_id}: ${item.ok ? "done" : `failed — ${item.error}`}
+                  <span aria-hidden="true">${item.ok ? "✓ " : "✗ "}</span>
+                  Order #${result.numbers.get(item.order_id) ?? item.order_id}:${" "}
+                  ${item.ok ? "done" : `not done — ${bulkError(item.error)}`}
                 </li>
               `,
             )}
