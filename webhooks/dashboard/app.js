@@ -578,7 +578,7 @@ function AllOrders({ state, filter, onFilter, cursors, onPage, timeZone, api, on
                   onChange=${(event) => orders.forEach((order) => toggle(order, event.currentTarget.checked))}
                 />
               </th>
-              <th>Order</th><th>Status</th><th>Customer</th><th>Total</th><th>Placed</th><th><span class="sr-only">Actions</span></th>
+              <th>Order</th><th>Status</th><th>Customer</th><th>Total</th><th>Placed <span class="muted">(${timeZone})</span></th><th><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
           <tbody>
