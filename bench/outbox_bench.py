@@ -35,7 +35,6 @@ from aiohttp import web
 from orders.model import NotificationId, NotifyPolicy, OutboxEntry, OutboxKind, ShopId
 from orders.service import new_shop
 from orders.store import Database, open_database
-from tests.standins.twilio import TwilioStandIn
 from webhooks.embedded import embedded_mongodb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +73,9 @@ async def seed(db: Database, entries: int, default_rates: bool) -> tuple[ShopId,
 
 
 async def run(uri: str, data_dir: Path, args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.standins.twilio import TwilioStandIn  # noqa: PLC0415 - with the tests, off the installed path
+
     db = open_database(uri, "outbox_bench", secret_keys=[SECRET_KEY])
     await db.drop()
     await db.ensure_indexes()

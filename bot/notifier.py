@@ -136,25 +136,35 @@ class Notifier:
             self.metrics.depth(state, await self.db.outbox.count_state(state))
 
     async def run_forever(self, idle_seconds: float = 0.5) -> None:
-        """Claim due entries whenever a sending slot is free.
+        """Claim due entries whenever half the sending slots are free, and wait for a slot, not a timer.
 
         Sends are not awaited batch by batch: a provider that answers slowly or not at all (until the
-        channel's timeout) holds only its own slots, and what falls due meanwhile goes out at once.
+        channel's timeout) holds only its own slots, and what falls due meanwhile goes out at once. A claim
+        reads the due queue (on the embedded server, all of it), so it fills half the slots or more at once.
+        Claimed entries are all being sent, so a worker killed mid-batch leaves at most ``concurrency``
+        entries for review.
         """
         sending: set[asyncio.Task[None]] = set()
+        room = self.concurrency
         try:
             while True:
                 entries: list[OutboxEntry] = []
-                if len(sending) < self.concurrency:
+                if len(sending) <= room // 2:
                     try:
-                        entries = await self._claim(self.concurrency - len(sending))
+                        entries = await self._claim(room - len(sending))
                     except Exception:
                         log.exception("dispatcher pass failed; retrying")
                 for entry in entries:
                     task = asyncio.create_task(self._send_logged(entry))
                     sending.add(task)
                     task.add_done_callback(sending.discard)
-                if not entries:
+                if entries:
+                    continue
+                if sending:  # wait for room (or for the idle time, to look for newly due entries)
+                    await asyncio.wait(
+                        set(sending), timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED
+                    )
+                else:
                     await asyncio.sleep(idle_seconds)
         finally:
             for task in sending:

@@ -204,9 +204,8 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
         else:
             assert arrived <= 1, entry  # in review: maybe sent once before the kill, never twice
     assert max(bodies.values()) == 1  # nothing anywhere arrived twice
-    assert (
-        1 <= states[OutboxState.REVIEW] <= 16
-    )  # what the killed worker had in flight (up to its concurrency)
+    # what the killed worker had in flight (up to its concurrency, 16), and no more
+    assert 1 <= states[OutboxState.REVIEW] <= 16
 
 
 async def _answered(twilio: TwilioStandIn, count: int) -> bool:
