@@ -107,6 +107,8 @@ def test_serve_demo_signed_webhook_and_restart(data_dir: Path) -> None:
     secret = re.search(r"webhook secret:\s+(\S+)", out)
     token = re.search(r"API token:\s+(\S+)", out)
     assert shop_id and secret and token, out
+    desk = re.search(r"order desk:\s+(\S+)", out)
+    assert desk and desk.group(1) == f"{server.base}/dashboard#token={token.group(1)}", out
     assert server.process.returncode == 0, err
     time.sleep(0.5)
     assert not _alive(db_pid), "the embedded database outlived serve"
@@ -116,6 +118,8 @@ def test_serve_demo_signed_webhook_and_restart(data_dir: Path) -> None:
     server = Server(data_dir, "--demo")
     try:
         auth = {"Authorization": f"Bearer {token.group(1)}"}
+        with urllib.request.urlopen(f"{server.base}/dashboard", timeout=10) as page:
+            assert page.status == 200 and b"<html" in page.read().lower()
         status, stats = _request(f"{server.base}/api/v1/orders/stats", headers=auth)
         assert status == 200
         assert stats["total"] == 30
