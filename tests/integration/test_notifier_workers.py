@@ -215,3 +215,19 @@ async def _answered(twilio: TwilioStandIn, count: int) -> bool:
 async def _settled(db: Database, shop: Shop) -> bool:
     entries = [await db.outbox.find_key(shop.id, f"reply:{n}") for n in range(200)]
     return all(entry is not None and entry.state in ("sent", "review") for entry in entries)
+
+
+async def test_queue_depth_gauges_count_waiting_parked_and_review(desk: Desk) -> None:
+    shop = await desk.shop(notify=FAST)
+    customer = await desk.db.customers.find_or_create(shop.id, now=desk.clock(), phone=ANA)
+    await replies(desk.db, shop, customer, 3, desk.clock() + timedelta(hours=1))  # not due yet
+    metrics = Metrics()
+    notifier = Notifier(desk.service, desk.notifier.channels, desk.clock, metrics=metrics)
+    assert await notifier.run_once() == 0
+    depth = {
+        sample.labels["state"]: sample.value
+        for family in text_string_to_metric_families(metrics.render().decode())
+        if family.name == "orderbot_outbox_entries"
+        for sample in family.samples
+    }
+    assert depth == {"queued": 3, "parked": 0, "review": 0}
