@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.inbox import Inbox
@@ -23,25 +24,25 @@ async def test_one_worker_runs_a_job_per_interval_and_another_takes_over(db: Dat
     a, b = worker(db, clock, "a"), worker(db, clock, "b")
     runs: list[str] = []
 
-    def job(who: str) -> object:
+    def job(who: str) -> Callable[[], Awaitable[int]]:
         async def run() -> int:
             runs.append(who)
             return 1
 
         return run
 
-    results = await asyncio.gather(*(w.exclusive("sweep", EVERY, job(w.holder)) for w in (a, b, a, b)))  # type: ignore[arg-type]
+    results = await asyncio.gather(*(w.exclusive("sweep", EVERY, job(w.holder)) for w in (a, b, a, b)))
     assert sorted(r for r in results if r is not None) == [1, 1]  # the lease holder, twice (it renews)
     assert len(set(runs)) == 1
     holder = runs[0]
     other = b if holder == "a" else a
 
     clock.advance(seconds=30)
-    assert await other.exclusive("sweep", EVERY, job(other.holder)) is None  # lease still runs  # type: ignore[arg-type]
+    assert await other.exclusive("sweep", EVERY, job(other.holder)) is None  # lease still runs
     clock.advance(minutes=2)  # the holder stopped renewing (its process died)
-    assert await other.exclusive("sweep", EVERY, job(other.holder)) == 1  # type: ignore[arg-type]
+    assert await other.exclusive("sweep", EVERY, job(other.holder)) == 1
     assert runs[-1] == other.holder
-    assert await other.exclusive("other-job", EVERY, job(other.holder)) == 1  # leases are per job  # type: ignore[arg-type]
+    assert await other.exclusive("other-job", EVERY, job(other.holder)) == 1  # leases are per job
 
 
 async def test_every_periodic_job_is_scheduled_under_a_lease(db: Database, clock: Clock) -> None:
