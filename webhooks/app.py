@@ -105,9 +105,7 @@ def build_app(
 ) -> web.Application:
     """The web application: REST API, webhooks, health and metrics (and the worker's jobs, for ``serve``)."""
     app = _core(settings, clock, advisor)
-    app.router.add_get("/healthz", health.healthz)
-    app.router.add_get("/readyz", health.readyz)
-    app.router.add_get("/metrics", health.metrics_text)
+    _add_health(app)
     app.router.add_post("/webhooks/orders/{shop_id}", order_event)
     app.add_subapp(API_PREFIX, build_api())
     add_docs(app, api_routes)
@@ -117,9 +115,19 @@ def build_app(
     return app
 
 
+def _add_health(app: web.Application) -> None:
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", health.metrics_text)
+
+
 def build_worker(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
-    """The worker: the same parts as the web app, serving nothing, running the dispatcher and the jobs."""
+    """The worker: the same parts as the web app, running the dispatcher and the jobs.
+
+    It answers only health and metrics, and only when ``ORDERBOT_WORKER_METRICS_PORT`` asks it to listen.
+    """
     app = _core(settings, clock, None)
+    _add_health(app)
     app.cleanup_ctx.append(_worker)
     return app
 
@@ -214,6 +222,8 @@ async def run_worker(settings: Settings, *, clock: Callable[[], datetime] = utc_
     """The worker process: dispatcher and periodic jobs until cancelled (SIGINT/SIGTERM)."""
     runner = web.AppRunner(build_worker(settings, clock=clock))
     await runner.setup()
+    if settings.worker_metrics_port is not None:
+        await web.TCPSite(runner, settings.host, settings.worker_metrics_port).start()
     try:
         await asyncio.Event().wait()
     finally:

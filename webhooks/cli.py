@@ -114,7 +114,7 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
             f"  order desk:     {dashboard_link(settings, token)}\n",
             flush=True,
         )
-    web.run_app(app, host=settings.host, port=settings.port, print=lambda text: _say(str(text)))
+    web.run_app(app, host=settings.host, port=settings.port, print=lambda text: log.info(str(text).strip()))
 
 
 def _worker(settings: Settings) -> None:

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(1024 * 1024, validation_alias="ORDERBOT_MAX_BODY_BYTES", gt=0)
     inbox_workers: int = Field(2, validation_alias="ORDERBOT_INBOX_WORKERS", ge=0, le=256)
+    # The worker serves /healthz, /readyz and /metrics on this port when set (it has no HTTP otherwise).
+    worker_metrics_port: int | None = Field(
+        None, validation_alias="ORDERBOT_WORKER_METRICS_PORT", ge=0, le=65535
+    )
     #: How long a sender holds an outbox entry; one still held after it stopped goes to review.
     outbox_lease_seconds: float = Field(60, validation_alias="ORDERBOT_OUTBOX_LEASE_SECONDS", gt=0, le=3600)
     #: How long a database call waits for a reachable server before failing (then: 503, Retry-After).
