@@ -79,6 +79,15 @@ class NoMetrics:
 AlertButtons = Callable[[OutboxEntry], Awaitable[Sequence[Sequence[Button]]]]
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message ready for its channel's ``send``."""
+
+    channel: Channel
+    message: OutboundMessage
+    buttons: Sequence[Sequence[Button]] = ()
+
+
 def shop_email_channel(shop: Shop) -> Channel | None:
     """The shop's own SMTP server, when it has one."""
     return EmailChannel(shop.name, shop.email) if shop.email else None
@@ -189,12 +198,23 @@ class Notifier:
             except NotFound as exc:
                 await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
                 return
+            except Exception as exc:  # nothing was sent: queue it again rather than leave it for review
+                await self._unplanned(entry, exc)
+                return
             if not isinstance(plan, Send):
                 await self._wait(entry, plan)
                 return
             shop, deliveries = plan.shop, plan.deliveries
             try:
-                receipts = [await self._deliver(entry, delivery, shop) for delivery in deliveries]
+                outgoing = [await self._outgoing(entry, delivery, shop) for delivery in deliveries]
+            except SendError as exc:
+                await self._failed(entry, exc, deliveries[0].channel.value)
+                return
+            except Exception as exc:
+                await self._unplanned(entry, exc)
+                return
+            try:  # from here on an unexpected error leaves the entry to its lease, and so to review
+                receipts = [await self._deliver(entry, out) for out in outgoing]
             except SendError as exc:
                 await self._failed(entry, exc, deliveries[0].channel.value)
                 return
@@ -219,7 +239,8 @@ class Notifier:
                     shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False
                 )
 
-    async def _deliver(self, entry: OutboxEntry, delivery: Delivery, shop: Shop) -> str:
+    async def _outgoing(self, entry: OutboxEntry, delivery: Delivery, shop: Shop) -> Outgoing:
+        """Everything a send needs, made before the first provider call (so a failure here sent nothing)."""
         if delivery.channel == ChannelName.EMAIL:
             channel = self.email_channel(shop)
         else:
@@ -232,28 +253,56 @@ class Notifier:
             channel=delivery.channel, to=delivery.to, sender=delivery.sender, text=delivery.text,
             subject=delivery.subject, template=delivery.template,
         )  # fmt: skip
+        buttons: Sequence[Sequence[Button]] = ()
         if isinstance(channel, TelegramChannel) and self.alert_buttons is not None:
-            receipt = await channel.send(outbound, buttons=await self.alert_buttons(entry))
+            buttons = await self.alert_buttons(entry)
+        return Outgoing(channel, outbound, buttons)
+
+    async def _deliver(self, entry: OutboxEntry, out: Outgoing) -> str:
+        outbound, channel = out.message, out.channel
+        if isinstance(channel, TelegramChannel):
+            receipt = await channel.send(outbound, buttons=out.buttons)
         else:
             receipt = await channel.send(outbound)
         now = self.clock()
         await self.db.messages.add(
             Message(
                 id=MessageId(new_id("msg")), shop_id=entry.shop_id, customer_id=entry.customer_id,
-                channel=delivery.channel.value, direction=Direction.OUTBOUND, provider_id=receipt.provider_id,
-                sender=delivery.sender, recipient=delivery.to, body=delivery.text,
+                channel=outbound.channel.value, direction=Direction.OUTBOUND, provider_id=receipt.provider_id,
+                sender=outbound.sender, recipient=outbound.to, body=outbound.text,
                 state=DeliveryState.SENT, outbox_id=entry.id, created_at=now, updated_at=now,
             )
         )  # fmt: skip
         return receipt.provider_id
 
+    async def _unplanned(self, entry: OutboxEntry, exc: Exception) -> None:
+        """An unexpected error before any provider call (a shop that cannot be read, a bug): retried with
+        backoff like a transient send error, so it ends ``dead`` after the retry budget."""
+        log.error("preparing outbox entry %s failed before sending", entry.id, exc_info=exc)
+        reason = f"could not prepare the message ({type(exc).__name__}): {exc}"[:300]
+        failure = SendError(reason, transient=True, code="planning_failed")
+        try:
+            await self._failed(entry, failure, entry.channel or "unknown")
+        except Exception:  # flagging the order needs the shop, which may be what cannot be read
+            log.exception("recording the failure of outbox entry %s failed", entry.id)
+
     async def _failed(self, entry: OutboxEntry, exc: SendError, channel: str) -> None:
+        if exc.ambiguous:  # the provider may have taken it: as with an expired lease, a person decides
+            self.metrics.outcome(channel, OutboxState.REVIEW.value)
+            log.warning("outbox entry %s may have been sent; moved to review: %s", entry.id, exc)
+            await self.db.outbox.finish(
+                entry, state=OutboxState.REVIEW.value, error=f"{exc}; check before resending",
+                error_code=exc.code, channel=channel, lease_until=None,
+            )  # fmt: skip
+            await self._flag(entry, Reason.NOTIFICATION_FAILED)
+            return
         if exc.transient and entry.attempts < self.retry.attempts:
             self.metrics.outcome(channel, "retried")
             due = self.clock() + self.retry.delay(entry.attempts)
             await self.db.outbox.finish(
-                entry, state=OutboxState.QUEUED.value, due_at=due, error=str(exc), error_code=exc.code
-            )
+                entry, state=OutboxState.QUEUED.value, due_at=due, error=str(exc), error_code=exc.code,
+                lease_until=None,
+            )  # fmt: skip
             return
         state = OutboxState.DEAD if exc.transient else OutboxState.FAILED
         self.metrics.outcome(channel, state.value)

@@ -96,14 +96,20 @@ class Receipt:
 class SendError(Exception):
     """The provider refused or could not take a message.
 
-    ``transient`` errors (timeouts, 5xx, 429) are worth retrying; permanent ones (invalid number, opted out,
-    outside the messaging window) are not.
+    ``transient`` errors certainly left the message untaken and are worth retrying: the request never
+    reached the provider (DNS, a refused connection, a connect timeout) or the provider answered that it
+    could not take it now (429, 5xx). Permanent ones (invalid number, opted out, outside the messaging
+    window) are not. ``ambiguous`` ones may have been taken (a read timeout, a connection dropped after the
+    request was sent): neither retried nor failed, they need someone to check before a resend.
     """
 
-    def __init__(self, message: str, *, transient: bool, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, transient: bool, code: str | None = None, ambiguous: bool = False
+    ) -> None:
         super().__init__(message)
-        self.transient = transient
+        self.transient = transient and not ambiguous
         self.code = code
+        self.ambiguous = ambiguous
 
 
 @dataclass(frozen=True)

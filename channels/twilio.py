@@ -26,6 +26,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient  # type: ignore[
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 
+from channels import wire
 from channels.base import (
     ChannelName,
     DeliveryUpdate,
@@ -183,13 +184,19 @@ class TwilioChannel:
         if self._client is None:
             raise SendError("Twilio is not configured (no account SID)", transient=False)
         request = self._request(message)
-        try:
-            async with asyncio.timeout(self._timeout):
-                created = await self._client.messages.create_async(**request)
-        except (TwilioRestException, TwilioServiceException) as exc:
-            raise _send_error(exc) from exc
-        except (TimeoutError, ClientError) as exc:
-            raise SendError(f"Twilio unreachable: {type(exc).__name__}", transient=True) from exc
+        with wire.watch() as progress:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    created = await self._client.messages.create_async(**request)
+            except (TwilioRestException, TwilioServiceException) as exc:
+                raise _send_error(exc) from exc
+            except (TimeoutError, ClientError) as exc:
+                if wire.ambiguous(exc, progress):  # Twilio may have taken it: a resend could send it twice
+                    raise SendError(
+                        f"no answer from Twilio after the request was sent: {type(exc).__name__}",
+                        transient=False, code="ambiguous", ambiguous=True,
+                    ) from exc  # fmt: skip
+                raise SendError(f"Twilio unreachable: {type(exc).__name__}", transient=True) from exc
         return Receipt(provider_id=str(created.sid), state=_STATES.get(str(created.status), "queued"))
 
     def _request(self, message: OutboundMessage) -> dict[str, Any]:
@@ -283,7 +290,7 @@ def open_twilio(
     """Both channels; they can send only with an account SID. Call inside the event loop; ``close`` after."""
     http = client = None
     if account_sid:
-        http = AsyncTwilioHttpClient()
+        http = AsyncTwilioHttpClient(trace_configs=[wire.trace_config()])  # tells sent from not sent
         # A non-empty environment keeps the SDK from reading TWILIO_* (region, edge) from os.environ.
         client = Client(account_sid, auth_token, http_client=http, environment={"ORDERBOT": "1"})
         if base_url:

@@ -73,13 +73,19 @@ Server = Callable[..., Awaitable[TestServer]]
 
 
 @contextlib.asynccontextmanager
-async def open_desk(db: Database, clock: Clock, aiohttp_server: Server) -> AsyncIterator[Desk]:
-    """A desk for a test's fixture: ``async with open_desk(db, clock, aiohttp_server) as desk``."""
-    twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN, windows=True)
+async def open_desk(
+    db: Database, clock: Clock, aiohttp_server: Server, *, latency: float = 0.0, timeout: float = 10.0
+) -> AsyncIterator[Desk]:
+    """A desk for a test's fixture: ``async with open_desk(db, clock, aiohttp_server) as desk``.
+
+    ``latency``: the stand-in's delay before each answer; ``timeout``: the channel's, for the answer.
+    """
+    twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN, windows=True, latency=latency)
     server = await aiohttp_server(twilio.app())
     channels = open_twilio(
-        auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, clock=clock, base_url=str(server.make_url(""))
-    )
+        auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, clock=clock, base_url=str(server.make_url("")),
+        timeout=timeout,
+    )  # fmt: skip
     service = OrderService(db, clock)
     notifier = Notifier(service, {"sms": channels.sms, "whatsapp": channels.whatsapp}, clock)
     try:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient, TestServer, unused_port
 from pydantic import SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
@@ -172,7 +172,9 @@ async def test_whatsapp_addresses_lose_their_prefix(twilio: Twilio) -> None:
     assert message.channel == "whatsapp"
     assert (message.sender, message.recipient) == (CUSTOMER_WHATSAPP, SHOP_WHATSAPP)
     assert message.body == "Hi! Where is my order 1001? 📦"
-    await twilio.client.server.app[INBOX].drain()  # the window opens when the message is handled
+    server = twilio.client.server
+    assert isinstance(server, TestServer)
+    await server.app[INBOX].drain()  # the window opens when the message is handled
     customer = await twilio.db.customers.get(twilio.shop.id, message.customer_id or "")
     assert customer.phones == [CUSTOMER_WHATSAPP]
     assert "whatsapp" in customer.last_inbound
@@ -468,7 +470,9 @@ async def test_refusals_are_permanent_with_twilio_code(twilio: Twilio, code: int
     assert (raised.value.transient, raised.value.code) == (False, str(code))
 
 
-async def test_a_timeout_is_transient(standin_url: tuple[TwilioStandIn, str], clock: Clock) -> None:
+async def test_a_timeout_after_the_request_was_sent_is_ambiguous_not_transient(
+    standin_url: tuple[TwilioStandIn, str], clock: Clock
+) -> None:
     standin, base_url = standin_url
     standin.stall_next(2.0)
     channels = open_twilio(
@@ -479,8 +483,23 @@ async def test_a_timeout_is_transient(standin_url: tuple[TwilioStandIn, str], cl
             await channels.sms.send(OutboundMessage(ChannelName.SMS, CUSTOMER_SMS, SHOP_SMS, "hello"))
     finally:
         await channels.close()
-    assert raised.value.transient is True
+    # Twilio took it and answered late: a retry would send it twice
+    assert (raised.value.ambiguous, raised.value.transient, raised.value.code) == (True, False, "ambiguous")
+    assert len(standin.created) == 1
     assert channels.closed
+
+
+async def test_a_refused_connection_is_transient_not_ambiguous(clock: Clock) -> None:
+    channels = open_twilio(
+        auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, clock=clock,
+        base_url=f"http://127.0.0.1:{unused_port()}", timeout=2,
+    )  # fmt: skip
+    try:
+        with pytest.raises(SendError) as raised:
+            await channels.sms.send(OutboundMessage(ChannelName.SMS, CUSTOMER_SMS, SHOP_SMS, "hello"))
+    finally:
+        await channels.close()
+    assert (raised.value.ambiguous, raised.value.transient) == (False, True)
 
 
 async def test_wrong_credentials_are_permanent(standin_url: tuple[TwilioStandIn, str], clock: Clock) -> None:

@@ -92,7 +92,7 @@ class TwilioStandIn:
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.latency = latency  # seconds before every answer, as a distant API takes
+        self.latency = latency  # seconds before every answer (after taking the message), as a distant API
         self.requests: list[SentRequest] = []
         self.windows = windows
         self._open: set[str] = set()
@@ -147,15 +147,14 @@ class TwilioStandIn:
         form = await request.post()
         fields = MultiDictProxy(MultiDict((key, str(value)) for key, value in form.items()))
         authorized = self._authorized(request)
-        if self.latency:
-            await asyncio.sleep(self.latency)
         answer = self._answer(account_sid, fields, authorized)
-        if authorized and self._script:
-            scripted = self._script.popleft()
-            await asyncio.sleep(scripted.delay)
-            if scripted.status >= 400:
-                answer = error(scripted.status, scripted.code, scripted.message)
+        scripted = self._script.popleft() if authorized and self._script else None
+        if scripted is not None and scripted.status >= 400:
+            answer = error(scripted.status, scripted.code, scripted.message)
+        # Recorded (the message taken) on arrival, as Twilio does: a client that stops waiting for the
+        # answer does not undo it.
         self.requests.append(SentRequest(account_sid, fields, request.headers, authorized, answer.status))
+        await asyncio.sleep(self.latency + (scripted.delay if scripted is not None else 0.0))
         return answer
 
     def _answer(self, account_sid: str, form: MultiDictProxy[str], authorized: bool) -> web.Response:
