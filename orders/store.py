@@ -1074,8 +1074,14 @@ def open_database(uri: str, name: str, *, secret_keys: Sequence[str], timeout_ms
 
     ``secret_keys`` (newest first) seal and open the shops' secrets (``orders.crypto``).
     """
+    # Idle connections are dropped after a minute: servers and proxies close long-idle ones on their side,
+    # and a write on such a connection fails instead of being sent.
     client: AsyncMongoClient[Doc] = AsyncMongoClient(
-        uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        maxIdleTimeMS=60_000,
+        tz_aware=True,
     )
     return Database(client, name, secret_keys=secret_keys)
 

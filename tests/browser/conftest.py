@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import pytest
 from aiohttp import web
 from playwright.sync_api import Browser, Page, sync_playwright
+from pymongo.errors import AutoReconnect
 
 from orders.lifecycle import Status
 from orders.model import Customer, Item, Order, OrderData, Shop, Tracking
@@ -79,7 +80,10 @@ class LiveApp:
 
     def close(self) -> None:
         async def stop() -> None:
-            await self.db.drop()
+            try:
+                await self.db.drop()
+            except AutoReconnect:  # a pooled connection went stale while the session ran; a new one works
+                await self.db.drop()
             await self.runner.cleanup()
 
         self.run(stop())
