@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-from channels import signatures
+from channels import signatures, wire
 from channels.base import (
     ChannelName,
     DeliveryUpdate,
@@ -95,6 +95,18 @@ def graph_error(status: int, body: bytes) -> SendError:
         return SendError(f"outside the messaging window: {message}", transient=False, code=label)
     transient = status >= 500 or status == 429 or code in RATE_LIMIT_CODES or code in RETRY_CODES
     return SendError(message, transient=transient, code=label)
+
+
+def _unanswered(exc: TimeoutError | aiohttp.ClientError, progress: wire.Progress) -> SendError:
+    """No answer: transient when the request never went out, else ambiguous (Meta may have sent it)."""
+    if wire.ambiguous(exc, progress):
+        return SendError(
+            f"no answer from the Graph API after the request was sent: {type(exc).__name__}",
+            transient=False, code="ambiguous", ambiguous=True,
+        )  # fmt: skip
+    if isinstance(exc, TimeoutError):
+        return SendError("could not connect to the Graph API in time", transient=True, code="timeout")
+    return SendError(f"could not reach the Graph API: {exc}", transient=True, code="network")
 
 
 def parse_payload(body: bytes) -> list[Event]:
@@ -208,7 +220,9 @@ class InstagramChannel:
         self._access_token = access_token
         self._base_url = base_url.rstrip("/")
         self._version = version
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # Connect and read timed apart, so a timeout tells whether the request went out (see channels.wire);
+        # the total only bounds an answer that trickles in.
+        self._timeout = aiohttp.ClientTimeout(total=3 * timeout, connect=timeout, sock_read=timeout)
 
     @property
     def configured(self) -> bool:
@@ -243,16 +257,15 @@ class InstagramChannel:
             )
         body = {"recipient": {"id": message.to}, "message": {"text": message.text}}
         headers = {"Authorization": f"Bearer {self._access_token}"}
-        try:
-            async with self._session.post(
-                self.endpoint(message.sender), json=body, headers=headers, timeout=self._timeout
-            ) as response:
-                raw = await response.read()
-                status = response.status
-        except TimeoutError as exc:
-            raise SendError("the Graph API did not answer in time", transient=True, code="timeout") from exc
-        except aiohttp.ClientError as exc:
-            raise SendError(f"could not reach the Graph API: {exc}", transient=True, code="network") from exc
+        with wire.watch() as progress:
+            try:
+                async with self._session.post(
+                    self.endpoint(message.sender), json=body, headers=headers, timeout=self._timeout
+                ) as response:
+                    raw = await response.read()
+                    status = response.status
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise _unanswered(exc, progress) from exc
         if status >= 300:
             raise graph_error(status, raw)
         return Receipt(provider_id=self._message_id(raw))

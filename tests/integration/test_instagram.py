@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import ClientResponse, web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient, TestServer, unused_port
 from pydantic import SecretStr
 
 from channels.base import ChannelName, Limits, OutboundMessage, SendError
@@ -209,7 +209,7 @@ async def test_a_text_is_stored_once_for_the_customer_by_instagram_id(
         ig_shop.id, Direction.INBOUND, CUSTOMER, SHOP_IG,
     )  # fmt: skip
     assert message.body == "Hi! Where is my order #1001? 📦"
-    await ig_client.server.app[INBOX].drain()  # the window opens when the message is handled
+    await ig_client.app[INBOX].drain()  # the window opens when the message is handled
     customer = await db.customers.get(ig_shop.id, message.customer_id or "")
     assert customer.instagram_id == CUSTOMER and customer.phones == []
     assert customer.last_inbound["instagram"] == datetime(2026, 11, 2, 8, 59, 30, tzinfo=UTC)
@@ -390,7 +390,7 @@ async def test_graph_errors_become_send_errors(
     assert (raised.value.transient, raised.value.code) == (transient, code)
 
 
-async def test_a_wrong_token_is_permanent_and_a_slow_answer_transient(
+async def test_a_wrong_token_is_permanent_and_a_slow_answer_ambiguous(
     graph: GraphStandin, graph_server: TestServer
 ) -> None:
     base_url = str(graph_server.make_url(""))
@@ -406,7 +406,18 @@ async def test_a_wrong_token_is_permanent_and_a_slow_answer_transient(
         graph.delay_next(2)
         with pytest.raises(SendError) as raised:
             await slow.send(to_customer())
-        assert (raised.value.transient, raised.value.code) == (True, "timeout")
+        # the request reached Meta, which may have sent it: not retried blindly
+        error = raised.value
+        assert (error.ambiguous, error.transient, error.code) == (True, False, "ambiguous")
+
+        refused = InstagramChannel(
+            session=session, app_secret=None, access_token=ACCESS_TOKEN,
+            base_url=f"http://127.0.0.1:{unused_port()}", timeout=2,
+        )  # fmt: skip
+        with pytest.raises(SendError) as raised:
+            await refused.send(to_customer())
+        error = raised.value
+        assert (error.ambiguous, error.transient, error.code) == (False, True, "network")
 
 
 async def test_what_meta_would_refuse_is_not_sent(ig_client: Client, graph: GraphStandin) -> None:
