@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.error import (
     BadRequest,
@@ -105,7 +106,7 @@ async def _record_failure(update: object, context: CallbackContext[Any, Any, Any
         return
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, TelegramError) and not send_error(error).transient:
-        log.warning("Telegram refused a reply to update %s: %s", update_id, error)
+        log.warning("a reply to update %s failed; not retried: %s", update_id, error)
     else:
         log.error("handling Telegram update %s failed", update_id, exc_info=error)
     failures = _failures.get()
@@ -113,8 +114,30 @@ async def _record_failure(update: object, context: CallbackContext[Any, Any, Any
         failures.append(error)
 
 
+#: httpx errors raised before any byte of the request was written (python-telegram-bot wraps them in
+#: TimedOut or NetworkError, keeping them as ``__cause__``).
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def _network_error(exc: NetworkError, code: str) -> SendError:
+    """Transient when Telegram answered (5xx, 502) or the request never went out; else ambiguous.
+
+    python-telegram-bot's TimedOut covers httpx's connect, pool, write and read timeouts alike; the httpx
+    error it wraps tells them apart: after a write or read timeout or a dropped connection the message may
+    have been sent.
+    """
+    cause = exc.__cause__
+    if cause is None or isinstance(cause, (TelegramError, *_NOT_SENT)):
+        return SendError(str(exc), transient=True, code=code)
+    return SendError(
+        f"no answer from Telegram after the request was sent: {exc}", transient=False, code="ambiguous",
+        ambiguous=True,
+    )  # fmt: skip
+
+
 def send_error(exc: TelegramError) -> SendError:
-    """Telegram's refusal as a SendError: flood control, timeouts and network trouble are transient."""
+    """Telegram's refusal as a SendError: flood control, 5xx and unsent requests are transient; a request
+    that went out and got no answer is ambiguous."""
     # BadRequest and TimedOut are NetworkErrors in python-telegram-bot: the permanent ones go first.
     match exc:
         case Forbidden():
@@ -128,9 +151,9 @@ def send_error(exc: TelegramError) -> SendError:
         case RetryAfter():
             return SendError(str(exc), transient=True, code="retry_after")
         case TimedOut():
-            return SendError(str(exc), transient=True, code="timed_out")
+            return _network_error(exc, "timed_out")
         case NetworkError():
-            return SendError(str(exc), transient=True, code="network_error")
+            return _network_error(exc, "network_error")
     return SendError(str(exc), transient=True, code="telegram_error")
 
 

@@ -10,19 +10,23 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient, TestServer, unused_port
 from pydantic import SecretStr
+from telegram.error import TimedOut
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
 
 from channels.base import ChannelName, InboundMessage, OutboundMessage, SendError, WebhookRequest
-from channels.telegram import SECRET_HEADER, Button
+from channels.telegram import SECRET_HEADER, Button, TelegramChannel, send_error
 from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
@@ -421,7 +425,7 @@ async def test_without_a_webhook_secret_updates_are_refused(
 
 
 def test_the_adapter_verifies_and_parses_like_every_channel(desk: Harness) -> None:
-    channel = desk.client.server.app[TELEGRAM_CHANNEL]
+    channel = desk.client.app[TELEGRAM_CHANNEL]
     body = (FIXTURES / "command_order.json").read_bytes()
     assert channel.verify(
         WebhookRequest(url="/webhooks/telegram", headers={SECRET_HEADER: SECRET}, body=body)
@@ -447,7 +451,7 @@ def outbound(to: str = str(STAFF), text: str = "Order #1042 needs a look") -> Ou
 
 
 async def test_the_adapter_sends_through_the_bot(desk: Harness) -> None:
-    channel = desk.client.server.app[TELEGRAM_CHANNEL]
+    channel = desk.client.app[TELEGRAM_CHANNEL]
     receipt = await channel.send(outbound(), buttons=[[Button("Open", "order:ord_1")]])
     [sent] = desk.telegram.sent
     assert (sent.chat_id, sent.text) == (STAFF, "Order #1042 needs a look")
@@ -469,13 +473,69 @@ async def test_the_adapter_maps_telegram_errors(
 ) -> None:
     desk.telegram.fail_next("sendMessage", status, description, retry_after=retry_after)
     with pytest.raises(SendError) as raised:
-        await desk.client.server.app[TELEGRAM_CHANNEL].send(outbound())
+        await desk.client.app[TELEGRAM_CHANNEL].send(outbound())
     assert (raised.value.transient, raised.value.code) == (transient, code)
     assert desk.telegram.sent == []
 
 
 async def test_the_adapter_refuses_a_recipient_that_is_not_a_chat_id(desk: Harness) -> None:
     with pytest.raises(SendError) as raised:
-        await desk.client.server.app[TELEGRAM_CHANNEL].send(outbound(to="+4915112345678"))
+        await desk.client.app[TELEGRAM_CHANNEL].send(outbound(to="+4915112345678"))
     assert (raised.value.transient, raised.value.code) == (False, "bad_recipient")
     assert desk.telegram.methods() == ["getMe"]
+
+
+@pytest.fixture
+async def silent_port() -> AsyncIterator[int]:
+    """A server that takes the request and never answers (as Telegram after our read timeout)."""
+    received: list[bytes] = []
+    writers: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        received.append(await reader.read(65536))
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    for writer in writers:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+def bot_at(port: int) -> ExtBot[None]:
+    request = HTTPXRequest(connect_timeout=2, read_timeout=0.3)
+    return ExtBot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request)
+
+
+async def test_a_send_with_no_answer_after_it_went_out_is_ambiguous(silent_port: int) -> None:
+    bot = bot_at(silent_port)
+    try:
+        with pytest.raises(SendError) as raised:
+            await TelegramChannel(bot, None).send(outbound())
+    finally:
+        await bot.shutdown()
+    assert (raised.value.ambiguous, raised.value.transient, raised.value.code) == (True, False, "ambiguous")
+
+
+async def test_a_send_that_never_went_out_is_transient() -> None:
+    bot = bot_at(unused_port())  # nothing listens: the connection is refused
+    try:
+        with pytest.raises(SendError) as raised:
+            await TelegramChannel(bot, None).send(outbound())
+    finally:
+        await bot.shutdown()
+    assert (raised.value.ambiguous, raised.value.transient) == (False, True)
+
+
+def test_timeouts_are_told_apart_by_the_httpx_error_they_wrap() -> None:
+    def timed_out(cause: Exception) -> SendError:
+        try:
+            raise TimedOut() from cause
+        except TimedOut as exc:
+            return send_error(exc)
+
+    pool, connect = timed_out(httpx.PoolTimeout("full")), timed_out(httpx.ConnectTimeout("slow"))
+    read, write = timed_out(httpx.ReadTimeout("late")), timed_out(httpx.WriteTimeout("stuck"))
+    assert [(e.transient, e.ambiguous) for e in (pool, connect)] == [(True, False)] * 2
+    assert [(e.transient, e.ambiguous) for e in (read, write)] == [(False, True)] * 2
