@@ -5,7 +5,8 @@
 transactional senders (Message-ID, Date, From, Reply-To, List-Unsubscribe and, for an HTTPS URL,
 RFC 8058 one-click unsubscribe). ``EmailChannel.send`` hands it to the shop's server with aiosmtplib
 and maps every refusal to ``SendError``: 5xx replies are permanent (``code`` is the SMTP code), 4xx
-replies, dropped connections and timeouts are transient.
+replies, dropped connections and timeouts are transient, except that a timeout or dropped connection
+once DATA went out is ambiguous (the server may have taken the message).
 
 Email is outbound only: there is no webhook, so ``verify`` is always False and ``parse`` finds nothing.
 Bounces that arrive later as delivery status notifications go to the shop's own mailbox; only refusals
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 import aiosmtplib
 
@@ -146,8 +148,12 @@ def _reply_error(code: int, reply: str, what: str) -> SendError:
     return SendError(f"{what}: {code} {detail}", transient=not 500 <= code < 600, code=str(code))
 
 
-def _send_error(exc: Exception) -> SendError:
-    """The ``SendError`` for what aiosmtplib (or the network) raised while sending."""
+def _send_error(exc: Exception, *, after_data: bool = False) -> SendError:
+    """The ``SendError`` for what aiosmtplib (or the network) raised while sending.
+
+    ``after_data``: the DATA command had gone out. A server that answers refuses; one that times out or
+    drops the connection from then on may have taken the message, so that is ambiguous.
+    """
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         refused = exc.recipients[0]
         return _reply_error(refused.code, refused.message, "recipient refused")
@@ -157,10 +163,25 @@ def _send_error(exc: Exception) -> SendError:
         # The server's certificate does not verify: a setup problem that retrying will not fix.
         return SendError(f"TLS certificate not trusted: {exc}", transient=False, code="tls")
     # Refused or dropped connections and timeouts: aiosmtplib's are ConnectionError/TimeoutError, so OSError.
+    if isinstance(exc, OSError) and after_data:
+        return SendError(
+            f"no answer from the mail server after the message was sent: {type(exc).__name__}",
+            transient=False, code="ambiguous", ambiguous=True,
+        )  # fmt: skip
     if isinstance(exc, OSError):
         return SendError(f"mail server unreachable: {exc}", transient=True)
     # STARTTLS or AUTH not offered, SMTPUTF8 needed but unsupported, a malformed host: the settings need fixing.
     return SendError(f"mail server cannot take this message: {exc}", transient=False)
+
+
+class _Smtp(aiosmtplib.SMTP):
+    """aiosmtplib's client, noting when the DATA command (the message itself) starts to go out."""
+
+    data_started = False
+
+    async def data(self, message: str | bytes, /, **kwargs: Any) -> aiosmtplib.SMTPResponse:
+        self.data_started = True
+        return await super().data(message, **kwargs)
 
 
 class EmailChannel:
@@ -207,18 +228,17 @@ class EmailChannel:
         Raises:
             SendError: permanent for an invalid address, a 5xx reply or an untrusted certificate
                 (``code`` is the SMTP code, or ``invalid_address``/``tls``); transient for a 4xx reply,
-                a refused or dropped connection and timeouts.
+                a refused or dropped connection and timeouts before DATA; ambiguous (``code``
+                ``ambiguous``) for a timeout or dropped connection after it.
         """
         try:
             email = build_message(message, shop_name=self.shop_name, settings=self.settings, now=self.clock())
         except ValueError as exc:
             raise SendError(str(exc), transient=False, code="invalid_address") from exc
         settings = self.settings
-        try:
-            await aiosmtplib.send(
-                email,
-                sender=_address(settings.from_address).addr_spec,
-                recipients=[_address(message.to).addr_spec],
+        client: _Smtp | None = None
+        try:  # as aiosmtplib.send does (connect, STARTTLS, AUTH, MAIL, RCPT, DATA, QUIT), watching DATA
+            client = _Smtp(
                 hostname=settings.host,
                 port=settings.port,
                 username=settings.username or None,
@@ -228,6 +248,12 @@ class EmailChannel:
                 tls_context=self.tls_context,
                 timeout=self.timeout,
             )
+            async with client:
+                await client.send_message(
+                    email,
+                    sender=_address(settings.from_address).addr_spec,
+                    recipients=[_address(message.to).addr_spec],
+                )
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:  # ValueError: unusable settings
-            raise _send_error(exc) from exc
+            raise _send_error(exc, after_data=client is not None and client.data_started) from exc
         return Receipt(provider_id=str(email["Message-ID"]))

@@ -370,7 +370,16 @@ async def test_a_server_that_never_answers_times_out_transiently(silent_server: 
     channel = EmailChannel("Acme", email_settings(port=silent_server), timeout=0.5)
     with pytest.raises(SendError) as refused:
         await channel.send(outbound())
-    assert refused.value.transient is True
+    assert (refused.value.transient, refused.value.ambiguous) == (True, False)  # before DATA: not taken
+
+
+async def test_no_answer_after_the_message_went_out_is_ambiguous(plain_server: SmtpStandin) -> None:
+    plain_server.mailbox.data_delay = 1.5
+    with pytest.raises(SendError) as refused:
+        await channel_for(plain_server, timeout=0.5).send(outbound())
+    error = refused.value
+    assert (error.ambiguous, error.transient, error.code) == (True, False, "ambiguous")
+    assert len(plain_server.mailbox.received) == 1  # the server took it: a resend would deliver it twice
 
 
 def test_the_certificate_is_written_to_the_given_directory(tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ class Mailbox:
 
     refuse: dict[str, str] = field(default_factory=dict)  # recipient -> reply, e.g. "550 5.1.1 No such user"
     data_reply: str | None = None  # answer DATA with this instead of accepting
+    data_delay: float = 0.0  # seconds between taking a message and answering 250 (for client timeouts)
     require_auth: bool = False
     received: list[Received] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)  # (mechanism, username) that succeeded
@@ -97,6 +98,7 @@ class Mailbox:
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         tls = server.transport is not None and server.transport.get_extra_info("ssl_object") is not None
         self.received.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), data, login, tls))
+        await asyncio.sleep(self.data_delay)
         return "250 2.0.0 Message accepted for delivery"
 
 
