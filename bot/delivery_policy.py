@@ -4,7 +4,8 @@ Pure functions over what is known of the customer and the shop. The channel they
 first, then the order's, then what the shop can send on (WhatsApp, SMS, email). WhatsApp outside the
 24-hour window takes only an approved template: the shop's template for the order's status, else the
 "update ready, reply to see it" nudge while the full message is parked until the customer writes back;
-with neither it falls back to SMS, then email. Instagram outside its window falls back the same way.
+with neither it falls back to SMS, then email, and so does a parked message whose nudge went unanswered
+(``nudge_unanswered``). Instagram outside its window falls back the same way.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Reach:
     last_inbound: Mapping[str, datetime] = field(default_factory=dict)
     templates: Mapping[str, str] = field(default_factory=dict)
     status: str | None = None  # the order's status, for a status update (templates exist per status)
+    nudge_unanswered: bool = False  # nudged before without a reply: no second nudge, fall back instead
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,16 @@ def route(reach: Reach) -> Route:
         found = _outside_window(reach, channel, to, tuple(reasons))
         if found is not None:
             return found
-        reasons.append(
-            f"outside the 24-hour {channel} window"
-            + (" with no approved template" if channel == "whatsapp" else "")
-        )
+        reasons.append(_closed(reach, channel))
     raise NoRoute("; ".join(reasons) or "no channel reaches this customer")
+
+
+def _closed(reach: Reach, channel: str) -> str:
+    if channel != "whatsapp":
+        return f"outside the 24-hour {channel} window"
+    if reach.nudge_unanswered:
+        return "outside the 24-hour whatsapp window and no reply to the nudge"
+    return "outside the 24-hour whatsapp window with no approved template"
 
 
 def _outside_window(reach: Reach, channel: str, to: str, reasons: tuple[str, ...]) -> Route | None:
@@ -100,7 +107,7 @@ def _outside_window(reach: Reach, channel: str, to: str, reasons: tuple[str, ...
         return None
     if reach.status is not None and (sid := reach.templates.get(reach.status)):
         return Route(channel, to, Mode.TEMPLATE, sid, reasons)
-    if sid := reach.templates.get(NUDGE):
+    if not reach.nudge_unanswered and (sid := reach.templates.get(NUDGE)):
         return Route(channel, to, Mode.NUDGE, sid, reasons)
     return None
 

@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.planner import Delivery, Hold, Park, Planner, Send, Skip
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 #: Queue states shown as gauges (queued is what waits to be sent), refreshed this often.
 DEPTH_STATES = ("queued", "parked", "review")
 DEPTH_EVERY = 15.0
+#: How often the claim loop looks for parked entries whose nudge expired.
+PARK_SWEEP_EVERY = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Notifier:
         self.metrics: OutboxMetrics = metrics or NoMetrics()
         self.alert_buttons = alert_buttons
         self._counted = -DEPTH_EVERY
+        self._next_park_sweep = datetime.min.replace(tzinfo=UTC)
         self.service = service
         self.db = service.db
         self.channels = channels
@@ -134,7 +137,18 @@ class Notifier:
         for stuck in await self.db.outbox.expired_leases(now):
             log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
             await self._flag(stuck, Reason.NOTIFICATION_FAILED)
+        await self._expire_parked(now)
         return await self.db.outbox.claim_due(now, now + self.lease, limit)
+
+    async def _expire_parked(self, now: datetime) -> None:
+        """Parked entries whose nudge went unanswered (the shop's ``nudge_wait_hours``) are queued again,
+        to go by SMS, then email, or be skipped: the claim below picks them up. Every ``PARK_SWEEP_EVERY``."""
+        if now < self._next_park_sweep:
+            return
+        self._next_park_sweep = now + PARK_SWEEP_EVERY
+        for entry in await self.db.outbox.expire_parked(now):
+            log.info("outbox entry %s: no reply to the nudge in time; trying another channel", entry.id)
+            self.metrics.outcome(entry.channel or "whatsapp", "nudge_expired")
 
     async def _count_depth(self) -> None:
         """Refresh the queue-depth gauges, at most every ``DEPTH_EVERY`` seconds (a count is a scan)."""
@@ -220,11 +234,12 @@ class Notifier:
                 return
             now = self.clock()
             self.metrics.outcome(deliveries[0].channel.value, "nudged" if plan.park else "sent")
-            if plan.park:
+            if plan.park:  # due_at of a parked entry: when the nudge expires (``_expire_parked``)
                 await self.db.outbox.finish(
                     entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
                     held=f"nudged on {plan.channel}; sent when the customer replies", provider_id=receipts[0],
                     attempts=entry.attempts - 1, lease_until=None,
+                    due_at=now + timedelta(hours=shop.notify.nudge_wait_hours),
                 )  # fmt: skip
                 return
             await self.db.outbox.finish(
@@ -324,7 +339,7 @@ class Notifier:
             await self.db.outbox.finish(
                 entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
                 held=f"waiting for the customer to write on {plan.channel}", attempts=entry.attempts - 1,
-                lease_until=None,
+                lease_until=None, due_at=plan.until,
             )  # fmt: skip
             self.metrics.outcome(plan.channel, "parked")
             return

@@ -65,10 +65,12 @@ class Hold:
 
 @dataclass(frozen=True)
 class Park:
-    """Parked without a new nudge: the customer was nudged already and has not replied yet."""
+    """Parked without a new nudge: the customer was nudged already and has not replied yet; without a reply
+    by ``until`` (when that nudge expires) it goes another way."""
 
     customer_id: str
     channel: str
+    until: datetime
 
 
 Plan = Send | Hold | Park
@@ -115,9 +117,10 @@ class Planner:
         )
         if until is not None:
             return Hold(until, "quiet_hours")
-        parked = customer is not None and found.mode == Mode.NUDGE
-        if customer is not None and parked and await self.db.outbox.has_parked(shop.id, customer.id):
-            return Park(customer.id, found.channel)  # nudged already: one nudge until they reply
+        if customer is not None and found.mode == Mode.NUDGE:
+            until = await self.db.outbox.parked_until(shop.id, customer.id)
+            if until is not None:  # nudged already: one nudge until they reply, or until it expires
+                return Park(customer.id, found.channel, until)
         sender = self._sender(shop, found.channel)
         if (wait := await self._throttle(shop, found.channel, sender, now)) is not None:
             return Hold(now + wait, "rate_limited")
@@ -181,6 +184,7 @@ class Planner:
             last_inbound=dict(customer.last_inbound) if customer else {},
             templates=shop.notify.whatsapp_templates,
             status=order.status.value if order and entry.kind == OutboxKind.STATUS_UPDATE else None,
+            nudge_unanswered=entry.nudge_unanswered,
         )
 
     @staticmethod

@@ -81,6 +81,8 @@ class NotifyPolicy(Domain):
     debounce_seconds: float = Field(0, ge=0, le=3600)
     #: Messages per second per sending address, by channel, over the notifier's defaults.
     rates: dict[str, float] = Field(default_factory=dict)
+    #: How long a message parked behind a WhatsApp nudge waits for a reply before it goes by SMS or email.
+    nudge_wait_hours: float = Field(24, gt=0, le=24 * 30)
 
     @field_validator("whatsapp_templates")
     @classmethod
@@ -246,6 +248,8 @@ class OutboxEntry(Domain):
     sequence: int | None = None
     #: Why a queued entry waits past its first due time (quiet hours, rate limit, debounce), or is parked.
     held: str | None = None
+    #: Parked behind a WhatsApp nudge that got no reply in time: go by another channel, do not nudge again.
+    nudge_unanswered: bool = False
     #: The request that caused this entry (a webhook, an API call), for following it through the logs.
     request_id: str | None = Field(default_factory=current_request_id)
 

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pymongo
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
@@ -580,9 +580,29 @@ class OutboxStore:
         }
         return await self._outbox.find_one(query, {"_id": 1}) is not None
 
-    async def has_parked(self, shop_id: ShopId, customer_id: str) -> bool:
+    async def parked_until(self, shop_id: ShopId, customer_id: str) -> datetime | None:
+        """When the customer's earliest parked entry stops waiting for a reply; None when none is parked.
+
+        A parked entry's ``due_at`` is when its nudge expires (``expire_parked``).
+        """
         query = {"shop_id": shop_id, "customer_id": customer_id, "state": "parked"}
-        return await self._outbox.find_one(query, {"_id": 1}) is not None
+        doc = await self._outbox.find_one(query, {"due_at": 1}, sort=[("due_at", ASCENDING)])
+        return None if doc is None else cast(datetime, doc["due_at"])
+
+    async def expire_parked(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
+        """Parked entries whose nudge got no reply by their ``due_at``, queued again to go another way.
+
+        A compare-and-set on the state, as ``release_parked`` does: a reply and an expiry at the same
+        moment move each entry once, whichever comes first.
+        """
+        cursor = self._outbox.find({"state": "parked", "due_at": {"$lte": now}}).limit(limit)
+        expired = []
+        async for doc in cursor:
+            change = {"state": "queued", "due_at": now, "nudge_unanswered": True, "held": "nudge unanswered"}
+            result = await self._outbox.update_one({"_id": doc["_id"], "state": "parked"}, {"$set": change})
+            if result.modified_count == 1:
+                expired.append(_entry_from_doc({**doc, **change}))
+        return expired
 
     async def release_parked(self, shop_id: ShopId, customer_id: str, channel: str, now: datetime) -> int:
         """The customer wrote on ``channel``: their parked entries on it are due now; returns how many."""

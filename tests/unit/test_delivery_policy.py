@@ -81,3 +81,24 @@ def test_opted_out_and_unreachable_say_why() -> None:
 
 def test_a_channel_the_shop_does_not_have_is_passed_over() -> None:
     assert route(reach(wanted="sms", shop_channels=frozenset({"whatsapp"}))).channel == "whatsapp"
+
+
+def test_an_unanswered_nudge_is_not_sent_again_the_message_falls_back_to_sms_then_email() -> None:
+    nudged = reach(last_inbound=STALE, templates={"nudge": NUDGE_SID}, nudge_unanswered=True)
+    assert route(reach(last_inbound=STALE, templates={"nudge": NUDGE_SID})).mode == Mode.NUDGE
+    assert (route(nudged).channel, route(nudged).mode) == ("sms", Mode.TEXT)
+    by_email = reach(
+        last_inbound=STALE, templates={"nudge": NUDGE_SID}, nudge_unanswered=True,
+        shop_channels=frozenset({"whatsapp", "email"}),
+    )  # fmt: skip
+    assert (route(by_email).channel, route(by_email).address) == ("email", EMAIL)
+    with pytest.raises(NoRoute, match="no reply to the nudge"):
+        route(reach(
+            last_inbound=STALE, templates={"nudge": NUDGE_SID}, nudge_unanswered=True,
+            shop_channels=frozenset({"whatsapp"}),
+        ))  # fmt: skip
+
+
+def test_an_unanswered_nudge_still_goes_as_free_text_once_the_customer_writes() -> None:
+    found = route(reach(templates={"nudge": NUDGE_SID}, nudge_unanswered=True))
+    assert (found.channel, found.mode) == ("whatsapp", Mode.TEXT)
