@@ -97,6 +97,8 @@ def _notify_policy(args: argparse.Namespace, base: NotifyPolicy) -> NotifyPolicy
         fields |= {"quiet_start": start.strip(), "quiet_end": end.strip()}
     if args.debounce_seconds is not None:
         fields["debounce_seconds"] = args.debounce_seconds
+    if args.nudge_wait_hours is not None:
+        fields["nudge_wait_hours"] = args.nudge_wait_hours
     return NotifyPolicy.model_validate(fields)
 
 
@@ -171,6 +173,11 @@ def _notify_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--quiet-hours", metavar="HH:MM-HH:MM", help="customer-local quiet hours, or off")
     parser.add_argument("--debounce-seconds", type=float, help="hold status updates to send only the last")
+    parser.add_argument(
+        "--nudge-wait-hours",
+        type=float,
+        help="how long a parked WhatsApp update waits for a reply to its nudge",
+    )
     parser.add_argument(
         "--rate", action="append", metavar="CHANNEL=PER_SECOND", help="messages per second per sender"
     )

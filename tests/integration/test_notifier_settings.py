@@ -42,13 +42,14 @@ def test_templates_quiet_hours_debounce_and_rates_are_set_on_add_and_changed_lat
 
     code, changed, _ = run(
         capsys, "shop", "set", "--shop", str(shop["shop_id"]), "--whatsapp-template", f"shipped={SHIPPED}",
-        "--quiet-hours", "off", "--debounce-seconds", "30",
+        "--quiet-hours", "off", "--debounce-seconds", "30", "--nudge-wait-hours", "6",
     )  # fmt: skip
     assert code == 0
     notify = changed["notify"]
     assert isinstance(notify, dict)
     assert notify["whatsapp_templates"] == {"nudge": NUDGE, "shipped": SHIPPED}
     assert (notify["quiet_start"], notify["quiet_end"], notify["debounce_seconds"]) == ("00:00", "00:00", 30)
+    assert notify["nudge_wait_hours"] == 6
 
     code, listed, _ = run(capsys, "shop", "list")
     assert listed[0]["notify"] == notify
