@@ -57,8 +57,9 @@ from webhooks.embedded import embedded_mongodb
 from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
 
-ACCOUNT_SID = "AC50a4e1f0c9b8a7d6e5f4a3b2c1d0e9f8"
-AUTH_TOKEN = "6d5c4b3a29180f7e6d5c4b3a29180f7e"
+# Made up, and the same in the stand-in's own process (it imports this module again): not credentials.
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "soak-stand-in-auth-token"
 SECRET_KEY = "soak-secret-key-" + "s" * 40
 PUBLIC_URL = "https://soak.orderbot.example"
 CUSTOMERS_PER_SHOP = 300

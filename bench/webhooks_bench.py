@@ -40,7 +40,7 @@ from orders.service import new_shop
 from orders.store import open_database
 from webhooks.embedded import embedded_mongodb
 
-AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://bench.orderbot.example"
 SHOP_SMS, SHOP_WHATSAPP = "+14155550100", "+14155238886"
 

@@ -7,6 +7,7 @@ status callbacks, shop status changes notifying the customer, retries and perman
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +29,8 @@ from webhooks.keys import INBOX, NOTIFIER
 from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
 
-ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
-AUTH_TOKEN = "f0e1d2c3b4a5968778695a4b3c2d1e0f"
+ACCOUNT_SID = "AC" + secrets.token_hex(16)  # made up per run: the stand-in's account
+AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://orderbot.example.com"
 SHOP_WHATSAPP = "+14155238886"
 ANA, BEN = "+4915112345678", "+447700900123"

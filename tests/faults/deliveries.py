@@ -7,6 +7,7 @@ until it is answered 200, as the real ones retry. ``Ledger`` records every answe
 from __future__ import annotations
 
 import json
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +18,8 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from webhooks.orders_webhook import sign
 
 PUBLIC_URL = "https://orderbot.example.com"
-ACCOUNT_SID = "AC7d1f0e2c3b4a59687a6b5c4d3e2f1a0b"
-AUTH_TOKEN = "4b2f8e1c9a7d3e5f0b6c2a8d4e1f7a3c"
+ACCOUNT_SID = "AC" + secrets.token_hex(16)  # made up per run: the stand-in's account
+AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 SHOP_SMS = "+14155550132"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,8 +28,8 @@ from webhooks.app import build_app
 from webhooks.keys import INBOX, NOTIFIER
 from webhooks.settings import Settings
 
-ACCOUNT_SID = "AC5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b"
-AUTH_TOKEN = "2f4e6d8c0b1a3f5e7d9c2b4a6f8e0d1c"
+ACCOUNT_SID = "AC" + secrets.token_hex(16)  # made up per run: the stand-in's account
+AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://orderbot.example.com"
 SHOP_A, SHOP_B = "+14155550141", "+14155550142"
 
@@ -83,8 +84,7 @@ async def test_a_hung_send_holds_up_no_other_reply(
         await write_in(client, "+14155557002", SHOP_A, "SM" + "b" * 32)  # the same shop's next customer
         await write_in(client, "+14155557003", SHOP_B, "SM" + "c" * 32)  # another shop's customer
         await app[INBOX].drain()
-        waited = await sent_within(twilio, {"+14155557002", "+14155557003"}, seconds=3.0)
-        assert waited < 3.0
+        await sent_within(twilio, {"+14155557002", "+14155557003"}, seconds=3.0)
         assert [request["To"] for request in twilio.created].count("+14155557001") == 1  # still hanging, once
     finally:
         dispatcher.cancel()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,8 +34,8 @@ from webhooks.keys import INBOX, NOTIFIER
 from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
 
-ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
-AUTH_TOKEN = "9c1e7a3b5d2f4a6c8e0b1d3f5a7c9e2b"
+ACCOUNT_SID = "AC" + secrets.token_hex(16)  # made up per run: the stand-in's account
+AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://orderbot.example.com"
 SHOP_WHATSAPP = "+14155238886"
 ANA = "+4915112345678"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +33,8 @@ from webhooks.keys import DELIVERY_LISTENER, INBOX, TWILIO
 from webhooks.settings import Settings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "twilio"
-ACCOUNT_SID = "AC3f0c6e1a9b2d4c8e7f5a1b3c9d2e4f6a"
-AUTH_TOKEN = "5e1f0a9c3b7d2e8f4a6c1b0d9e3f7a2c"
+ACCOUNT_SID = "AC" + secrets.token_hex(16)  # made up per run: the stand-in's account
+AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://orderbot.example.com"
 SHOP_SMS, SHOP_WHATSAPP = "+14155550132", "+14155238886"
 CUSTOMER_SMS, CUSTOMER_WHATSAPP = "+14155550199", "+4915112345678"
