@@ -108,7 +108,7 @@ def _uri(port: int) -> str:
     return f"mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"
 
 
-def _ping(uri: str) -> bool:
+def ping(uri: str) -> bool:
     """Tell whether a MongoDB server at uri answers a ping within about a second."""
     client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(uri, serverSelectionTimeoutMS=1000)
     try:
@@ -143,7 +143,7 @@ def _read_state(state_path: Path) -> tuple[int, str] | None:
 def _running_uri(state_path: Path) -> str | None:
     """Return the URI recorded in state_path if its server is alive and answers, else None."""
     state = _read_state(state_path)
-    return state[1] if state is not None and _pid_alive(state[0]) and _ping(state[1]) else None
+    return state[1] if state is not None and _pid_alive(state[0]) and ping(state[1]) else None
 
 
 def _wait_exit(pid: int, timeout: float) -> None:
@@ -235,7 +235,7 @@ def _start(data_dir: Path, startup_timeout: float) -> tuple[subprocess.Popen[byt
         )
     try:
         deadline = time.monotonic() + startup_timeout
-        while not (_port_open(port) and _ping(uri)):
+        while not (_port_open(port) and ping(uri)):
             if proc.poll() is not None:
                 line = _last_log_line(log_path, offset) or f"exited with code {proc.returncode}"
                 raise EmbeddedDatabaseError(f"embedded database did not start: {line} (see {log_path})")

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pymongo
-from pymongo.errors import PyMongoError
+from webhooks.embedded import ping
 
 REPO = Path(__file__).resolve().parents[2]
 ORDERBOT = Path(sys.executable).with_name("orderbot")
@@ -36,17 +35,6 @@ def wait_until(ready: Callable[[], bool], timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not ready within {timeout:g} s")
         time.sleep(0.05)
-
-
-def pingable(uri: str) -> bool:
-    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(uri, serverSelectionTimeoutMS=500)
-    try:
-        client.admin.command("ping")
-    except PyMongoError:
-        return False
-    finally:
-        client.close()
-    return True
 
 
 @dataclass
@@ -69,7 +57,7 @@ class DatabaseServer:
             self.proc = subprocess.Popen(
                 cmd, cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
             )
-        wait_until(lambda: pingable(self.uri), timeout, "the database server")
+        wait_until(lambda: ping(self.uri), timeout, "the database server")
 
     def stop(self, *, kill: bool = False) -> None:
         """Stop the server: SIGKILL (a crash) or SIGTERM (an orderly stop)."""
