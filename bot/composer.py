@@ -2,7 +2,8 @@
 
 WhatsApp is casual with the first name and emoji; SMS is concise, GSM-7 only, one 160-character segment
 where possible and signed with the shop's name; Instagram is friendly with emoji; email is professional and
-detailed; Telegram (staff) is compact; the console is plain.
+detailed; Telegram (staff) is compact; the console is plain. A shipped order with the carrier's delivery
+stage says that stage (out for delivery, ready for pickup, a delivery problem) instead of "on its way".
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from orders.lifecycle import Status, next_status, progress
+from orders.lifecycle import DeliveryStage, Status, next_status, progress
 
 GSM7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
@@ -49,6 +50,26 @@ _STATUS_EMOJI = {
     Status.FULFILLED: "✅",
     Status.CANCELLED: "❌",
 }
+# What a shipped order's carrier stage says, after "Order #1042 ", and what comes next (None: nothing).
+_STAGE_WORDS = {
+    DeliveryStage.IN_TRANSIT: "is in transit",
+    DeliveryStage.OUT_FOR_DELIVERY: "is out for delivery today",
+    DeliveryStage.READY_FOR_PICKUP: "is ready for pickup",
+    DeliveryStage.DELIVERY_PROBLEM: "had a delivery problem: the carrier could not deliver it",
+    DeliveryStage.DELIVERED: "was delivered, the carrier says",
+}
+_STAGE_NEXT: dict[DeliveryStage, str | None] = {
+    DeliveryStage.READY_FOR_PICKUP: "Next: collect it at the pickup point.",
+    DeliveryStage.DELIVERY_PROBLEM: "Next: check the tracking for what the carrier needs, or contact us.",
+    DeliveryStage.DELIVERED: None,
+}
+_STAGE_EMOJI = {
+    DeliveryStage.IN_TRANSIT: "🚚",
+    DeliveryStage.OUT_FOR_DELIVERY: "🚚",
+    DeliveryStage.READY_FOR_PICKUP: "📍",
+    DeliveryStage.DELIVERY_PROBLEM: "⚠️",
+    DeliveryStage.DELIVERED: "📬",
+}
 _NEXT_WORDS = {
     Status.PROCESSING: "we start preparing it",
     Status.SHIPPED: "it ships",
@@ -69,6 +90,7 @@ class OrderFacts:
     items: tuple[str, ...] = ()
     total: str | None = None
     currency: str | None = None
+    stage: DeliveryStage | None = None  # the carrier's latest news; said only while the order is shipped
 
 
 @dataclass(frozen=True)
@@ -141,8 +163,18 @@ def _one_line(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
+def _stage(order: OrderFacts) -> DeliveryStage | None:
+    return order.stage if order.status == Status.SHIPPED else None
+
+
+def _state(order: OrderFacts) -> str:
+    """``is on its way``, or what the carrier says of a shipped order: ``is out for delivery today``."""
+    stage = _stage(order)
+    return _STAGE_WORDS[stage] if stage is not None else f"is {_STATUS_WORDS[order.status]}"
+
+
 def _status_line(order: OrderFacts) -> str:
-    return f"Order #{_one_line(order.number)} is {_STATUS_WORDS[order.status]}"
+    return f"Order #{_one_line(order.number)} {_state(order)}"
 
 
 def _progress(order: OrderFacts, suffix: str = "") -> str:
@@ -151,6 +183,9 @@ def _progress(order: OrderFacts, suffix: str = "") -> str:
 
 
 def _next_line(order: OrderFacts) -> str | None:
+    stage = _stage(order)
+    if stage in _STAGE_NEXT:
+        return _STAGE_NEXT[stage]
     step = next_status(order.status)
     return f"Next: {_NEXT_WORDS[step]}." if step in _NEXT_WORDS else None
 
@@ -184,7 +219,9 @@ def _status_chat(order: OrderFacts, voice: Voice, style: str) -> Composed:
     hello = f"{hello} {voice.first_name}! " if voice.first_name else f"{hello}! "
     if voice.tone == "formal":
         return _status_formal(order, voice)
-    lines = [f"{hello}{_STATUS_EMOJI[order.status]} {_status_line(order)}{_progress(order, ' done')}."]
+    stage = _stage(order)
+    emoji = _STAGE_EMOJI[stage] if stage is not None else _STATUS_EMOJI[order.status]
+    lines = [f"{hello}{emoji} {_status_line(order)}{_progress(order, ' done')}."]
     if nxt := _next_line(order):
         lines.append(nxt)
     if tracking := _tracking(order):
@@ -212,9 +249,7 @@ def _signed(text: str, voice: Voice) -> str:
 
 
 def _status_email(order: OrderFacts, voice: Voice, style: str) -> Composed:
-    subject = (
-        f"{_one_line(voice.shop_name)}: order #{_one_line(order.number)} is {_STATUS_WORDS[order.status]}"
-    )
+    subject = f"{_one_line(voice.shop_name)}: order #{_one_line(order.number)} {_state(order)}"
     lines = [
         f"Dear {voice.first_name or 'customer'},",
         "",
@@ -282,9 +317,15 @@ def _cut_point(text: str, room: int) -> int | None:
     return max([cut, *ends])
 
 
+def _short_state(order: OrderFacts) -> str:
+    """``shipped``, or a shipped order's carrier stage: ``out for delivery``."""
+    stage = _stage(order)
+    return stage.value.replace("_", " ") if stage is not None else order.status.value
+
+
 def several_orders(orders: list[OrderFacts], voice: Voice, style: str) -> Composed:
     """A short list of the customer's latest orders."""
-    lines = [f"#{_one_line(o.number)}: {o.status.value}{_progress(o)}" for o in orders]
+    lines = [f"#{_one_line(o.number)}: {_short_state(o)}{_progress(o)}" for o in orders]
     if style == "sms":
         return Composed(sms_text("Your orders: " + "; ".join(lines), voice))
     lead = {"whatsapp": "Here are your latest orders 📋", "instagram": "Here are your latest orders 📋"}.get(

@@ -54,13 +54,15 @@ def facts(order: Order) -> OrderFacts:
     return OrderFacts(
         number=order.number,
         status=order.status,
-        updated_at=order.status_since,
+        # carrier news on a shipped order is an update too
+        updated_at=max([order.status_since, *(e.at for e in order.timeline if e.kind == "delivery")]),
         tracking_url=tracking.url if tracking else None,
         tracking_number=tracking.number if tracking else None,
         carrier=tracking.carrier if tracking else None,
         items=tuple(f"{item.quantity} x {item.title}" for item in order.items),
         total=str(order.total),
         currency=order.currency,
+        stage=tracking.stage if tracking else None,
     )
 
 

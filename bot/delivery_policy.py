@@ -2,7 +2,8 @@
 
 Pure functions over what is known of the customer and the shop. The channel they last wrote on comes
 first, then the order's, then what the shop can send on (WhatsApp, SMS, email). WhatsApp outside the
-24-hour window takes only an approved template: the shop's template for the order's status, else the
+24-hour window takes only an approved template: the shop's template for a shipped order's delivery stage
+(``out_for_delivery``, ``ready_for_pickup``, ``delivery_problem``), else for the order's status, else the
 "update ready, reply to see it" nudge while the full message is parked until the customer writes back;
 with neither it falls back to SMS, then email, and so does a parked message whose nudge went unanswered
 (``nudge_unanswered``). Instagram outside its window falls back the same way.
@@ -42,6 +43,7 @@ class Reach:
     last_inbound: Mapping[str, datetime] = field(default_factory=dict)
     templates: Mapping[str, str] = field(default_factory=dict)
     status: str | None = None  # the order's status, for a status update (templates exist per status)
+    stage: str | None = None  # a shipped order's delivery stage: its template wins over the status's
     nudge_unanswered: bool = False  # nudged before without a reply: no second nudge, fall back instead
 
 
@@ -105,11 +107,20 @@ def _outside_window(reach: Reach, channel: str, to: str, reasons: tuple[str, ...
     """WhatsApp's templates, for a customer who wants WhatsApp or has written on it before."""
     if channel != "whatsapp" or not (reach.wanted == "whatsapp" or "whatsapp" in reach.last_inbound):
         return None
-    if reach.status is not None and (sid := reach.templates.get(reach.status)):
+    if sid := _status_template(reach):
         return Route(channel, to, Mode.TEMPLATE, sid, reasons)
     if not reach.nudge_unanswered and (sid := reach.templates.get(NUDGE)):
         return Route(channel, to, Mode.NUDGE, sid, reasons)
     return None
+
+
+def _status_template(reach: Reach) -> str | None:
+    """The shop's template for this status update: its delivery stage's, else its status's."""
+    if reach.status is None:
+        return None
+    if reach.status == "shipped" and reach.stage is not None and (sid := reach.templates.get(reach.stage)):
+        return sid
+    return reach.templates.get(reach.status)
 
 
 __all__ = ["NUDGE", "WINDOW", "Mode", "NoRoute", "Reach", "Route", "in_window", "route"]

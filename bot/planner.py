@@ -184,6 +184,7 @@ class Planner:
             last_inbound=dict(customer.last_inbound) if customer else {},
             templates=shop.notify.whatsapp_templates,
             status=order.status.value if order and entry.kind == OutboxKind.STATUS_UPDATE else None,
+            stage=order.tracking.stage if order and order.tracking else None,
             nudge_unanswered=entry.nudge_unanswered,
         )
 

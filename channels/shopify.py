@@ -40,7 +40,20 @@ The other fields:
   ``price``); ``total`` is ``total_price`` in ``currency``.
 - ``tracking`` from the newest live fulfillment with a tracking number: ``tracking_company``,
   ``tracking_number`` (else the first of ``tracking_numbers``), ``tracking_url`` (else the first of
-  ``tracking_urls``; http(s) only).
+  ``tracking_urls``; http(s) only), and ``stage`` from its ``shipment_status`` (the carrier's latest news;
+  the values of Shopify's REST Fulfillment resource):
+
+  | ``shipment_status``                                           | delivery stage    |
+  | ------------------------------------------------------------- | ----------------- |
+  | out_for_delivery                                              | out_for_delivery  |
+  | attempted_delivery, failure                                   | delivery_problem  |
+  | ready_for_pickup                                              | ready_for_pickup  |
+  | delivered, picked_up                                          | delivered         |
+  | in_transit, confirmed, label_printed, label_purchased         | in_transit        |
+  | anything else, or none                                        | none              |
+
+  Out for delivery, ready for pickup and a delivery problem on a shipped order reach the customer at once,
+  even in their quiet hours.
 - ``created_at`` is ``created_at``; ``updated_at`` is the latest of the order's and its live fulfillments'
   ``updated_at`` (a carrier's shipment update changes the fulfillment), so older deliveries are stale.
 """
@@ -58,7 +71,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from channels import contacts, signatures
 from channels.contacts import Contact, ExternalId
-from orders.lifecycle import Status
+from orders.lifecycle import DeliveryStage, Status
 from orders.model import Customer, Item, OrderData, Shop, Tracking
 
 __all__ = [
@@ -73,6 +86,7 @@ __all__ = [
     "sign",
     "signature_valid",
     "signing_secret",
+    "stage_of",
     "status_of",
     "to_event",
 ]
@@ -91,6 +105,18 @@ _DEAD_FULFILLMENTS = frozenset({"cancelled", "error", "failure"})
 _ARRIVED = frozenset({"delivered", "picked_up"})
 _PAID = frozenset({"paid", "partially_paid", "partially_refunded"})
 _CALLED_OFF = frozenset({"refunded", "voided"})
+_STAGES = {
+    "out_for_delivery": DeliveryStage.OUT_FOR_DELIVERY,
+    "attempted_delivery": DeliveryStage.DELIVERY_PROBLEM,
+    "failure": DeliveryStage.DELIVERY_PROBLEM,
+    "ready_for_pickup": DeliveryStage.READY_FOR_PICKUP,
+    "delivered": DeliveryStage.DELIVERED,
+    "picked_up": DeliveryStage.DELIVERED,
+    "in_transit": DeliveryStage.IN_TRANSIT,
+    "confirmed": DeliveryStage.IN_TRANSIT,
+    "label_printed": DeliveryStage.IN_TRANSIT,
+    "label_purchased": DeliveryStage.IN_TRANSIT,
+}
 
 
 def signing_secret(shop: Shop) -> str:
@@ -207,6 +233,11 @@ def status_of(order: ShopifyOrder) -> Status:
     return Status.PENDING
 
 
+def stage_of(fulfillment: ShopifyFulfillment) -> DeliveryStage | None:
+    """The delivery stage a fulfillment's ``shipment_status`` names (the table in the module docstring)."""
+    return _STAGES.get((fulfillment.shipment_status or "").strip().lower())
+
+
 def to_event(topic: str, order: ShopifyOrder) -> ShopifyEvent:
     """The event a delivery of ``topic`` describes: its kind and the order as we keep it."""
     status = status_of(order)
@@ -267,7 +298,12 @@ def _tracking(live: list[ShopifyFulfillment]) -> Tracking | None:
     newest = max(enumerate(tracked), key=lambda pair: (_sort_time(pair[1].created_at), pair[0]))[1]
     urls = [newest.tracking_url, *newest.tracking_urls]
     url = next((u.strip() for u in urls if u and re.match(r"^https?://", u.strip())), None)
-    return Tracking(carrier=contacts.text(newest.tracking_company), number=_tracking_number(newest), url=url)
+    return Tracking(
+        carrier=contacts.text(newest.tracking_company),
+        number=_tracking_number(newest),
+        url=url,
+        stage=stage_of(newest),
+    )
 
 
 def _tracking_number(fulfillment: ShopifyFulfillment) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from orders.lifecycle import Status, check_transition, is_backwards
+from orders.lifecycle import URGENT_STAGES, DeliveryStage, Status, check_transition, is_backwards
 from orders.model import Order, OrderData, Source, TimelineEvent
 
 
@@ -53,6 +53,29 @@ def move(
 def record(order: Order, event: TimelineEvent) -> Order:
     """The order with a non-status event (a staff action, a notification) on its timeline."""
     return order.model_copy(update={"timeline": [*order.timeline, event], "updated_at": event.at})
+
+
+def delivery_news(before: Order | None, after: Order) -> DeliveryStage | None:
+    """The urgent delivery stage ``after`` reached, when it is news for the customer; else None.
+
+    News is a shipped order whose carrier stage changed to one the customer must hear about at once (out
+    for delivery, ready for pickup, a delivery problem), also in the event that ships it. The same stage
+    reported again is not news, so a repeated delivery or an unrelated update tells nobody twice.
+    """
+    stage = after.tracking.stage if after.tracking else None
+    if after.status != Status.SHIPPED or stage not in URGENT_STAGES:
+        return None
+    shipped_before = before is not None and before.status == Status.SHIPPED
+    earlier = before.tracking.stage if shipped_before and before and before.tracking else None
+    return None if stage == earlier else stage
+
+
+def note_delivery(order: Order, stage: DeliveryStage, *, at: datetime, source: Source) -> Order:
+    """The order with carrier news on its timeline, as a ``delivery`` event (not a status move)."""
+    event = TimelineEvent(
+        kind="delivery", status=order.status, at=at, source=source, note=stage.value.replace("_", " ")
+    )
+    return record(order, event)
 
 
 def stats_deltas(before: Order | None, after: Order) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""Order statuses, the moves between them, and progress.
+"""Order statuses, the moves between them, progress, and a shipped order's delivery stages.
 
 Pure functions over plain values: no I/O, no clock.
 """
@@ -15,6 +15,21 @@ class Status(StrEnum):
     FULFILLED = "fulfilled"
     CANCELLED = "cancelled"
 
+
+class DeliveryStage(StrEnum):
+    """Where a shipped parcel is, as its carrier reports it. Not a status: the lifecycle stays as it is."""
+
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    DELIVERY_PROBLEM = "delivery_problem"
+    DELIVERED = "delivered"
+
+
+#: Stages the customer needs to hear about at once, quiet hours or not.
+URGENT_STAGES: frozenset[DeliveryStage] = frozenset(
+    {DeliveryStage.OUT_FOR_DELIVERY, DeliveryStage.READY_FOR_PICKUP, DeliveryStage.DELIVERY_PROBLEM}
+)
 
 FORWARD_PATH: tuple[Status, ...] = (Status.PENDING, Status.PROCESSING, Status.SHIPPED, Status.FULFILLED)
 TERMINAL: frozenset[Status] = frozenset({Status.FULFILLED, Status.CANCELLED})

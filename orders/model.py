@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orders.correlation import current_request_id
-from orders.lifecycle import Status
+from orders.lifecycle import URGENT_STAGES, DeliveryStage, Status
 
 ShopId = NewType("ShopId", str)
 OrderId = NewType("OrderId", str)
@@ -71,8 +71,9 @@ class EmailSettings(Domain):
 class NotifyPolicy(Domain):
     """How a shop's notifications go out: WhatsApp templates, quiet hours, debounce and send rates."""
 
-    #: Approved WhatsApp templates (Twilio Content SIDs) by order status, plus ``nudge``: "an update is
-    #: ready, reply to see it", sent when the full message must wait for the customer to reopen the window.
+    #: Approved WhatsApp templates (Twilio Content SIDs) by order status or urgent delivery stage (which wins
+    #: over ``shipped``), plus ``nudge``: "an update is ready, reply to see it", sent when the full message
+    #: must wait for the customer to reopen the window.
     whatsapp_templates: dict[str, str] = Field(default_factory=dict)
     #: Quiet hours in the customer's local time (``HH:MM``); equal start and end turn them off.
     quiet_start: str = "21:00"
@@ -87,10 +88,13 @@ class NotifyPolicy(Domain):
     @field_validator("whatsapp_templates")
     @classmethod
     def content_sids(cls, value: dict[str, str]) -> dict[str, str]:
-        known = {status.value for status in Status} | {"nudge"}
+        known = {status.value for status in Status} | {stage.value for stage in URGENT_STAGES} | {"nudge"}
         for key, sid in value.items():
             if key not in known:
-                raise ValueError(f"a template is for an order status or 'nudge', not {key!r}")
+                stages = ", ".join(sorted(URGENT_STAGES))
+                raise ValueError(
+                    f"a template is for an order status or 'nudge', or one of {stages}, not {key!r}"
+                )
             if not _CONTENT_SID.fullmatch(sid):
                 raise ValueError(f"{sid!r} is not a Twilio Content SID (HX and 32 hex digits)")
         return value
@@ -159,10 +163,15 @@ class Tracking(Domain):
     carrier: str | None = None
     number: str | None = None
     url: str | None = None
+    stage: DeliveryStage | None = None
 
 
 class TimelineEvent(Domain):
-    """One change on an order. ``status`` is the status after the event."""
+    """One change on an order. ``status`` is the status after the event.
+
+    ``kind`` is ``status`` for a move, ``delivery`` for carrier news on a shipped order that did not move
+    (out for delivery, a problem), or the outbox kind of a message staff queued.
+    """
 
     kind: str = "status"
     status: Status

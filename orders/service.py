@@ -216,7 +216,7 @@ class OrderService:
             done += len(found)
         return done
 
-    def _status_update(self, order: Order, now: datetime) -> OutboxEntry:
+    def _status_update(self, order: Order, now: datetime, *, urgent: bool = False) -> OutboxEntry:
         return OutboxEntry(
             id=NotificationId(new_id("ntf")),
             shop_id=order.shop_id,
@@ -228,6 +228,7 @@ class OrderService:
             idempotency_key=f"status_update:{order.id}:{len(order.timeline)}",
             sequence=len(order.timeline),
             created_at=now,
+            urgent=urgent,
         )
 
     async def _retrying(self, attempt: Callable[[], Awaitable[Order]]) -> Order:
@@ -412,8 +413,15 @@ class OrderService:
                     if on_backwards == "raise":
                         raise
                     return EventOutcome(order=existing, ignored="backwards")
-                after = (moved or updated).model_copy(update={"updated_at": now})
-                pending = [self._status_update(after, now)] if moved else []
+                after = moved or updated
+                # carrier news on a shipped order (out for delivery, a problem) goes out at once, quiet
+                # hours or not; without a move it gets its own timeline event, so its own update
+                news = domain.delivery_news(existing, after)
+                if news is not None and moved is None:
+                    after = domain.note_delivery(after, news, at=at, source=Source.WEBHOOK)
+                after = after.model_copy(update={"updated_at": now})
+                urgent = news is not None
+                pending = [self._status_update(after, now, urgent=urgent)] if moved or urgent else []
                 return EventOutcome(order=await self._commit(existing, after, pending))
             except (Conflict, AlreadyExists):
                 continue
@@ -447,7 +455,8 @@ class OrderService:
             timeline=[TimelineEvent(status=status, at=since, source=source, actor=actor)],
         )
         order = domain.with_details(order, data)
-        return await self._commit(None, order, [self._status_update(order, now)])
+        urgent = domain.delivery_news(None, order) is not None
+        return await self._commit(None, order, [self._status_update(order, now, urgent=urgent)])
 
     # -- staff and API actions ----------------------------------------------------------------------
 

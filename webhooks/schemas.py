@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from orders.lifecycle import Status, next_status, progress
+from orders.lifecycle import DeliveryStage, Status, next_status, progress
 from orders.model import Customer, Item, Order, OrderData, OutboxEntry, TimelineEvent, Tracking, new_id
 from orders.rules import Reason
 from orders.service import AttentionItem, BulkResult, EventOutcome, ProgressView, Stats
@@ -47,6 +47,9 @@ class TrackingIn(Strict):
     carrier: ShortText | None = None
     number: ShortText | None = None
     url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)] | None = None
+    #: The carrier's latest news; out_for_delivery, ready_for_pickup and delivery_problem on a shipped
+    #: order notify the customer at once, even in their quiet hours.
+    stage: DeliveryStage | None = None
 
 
 class OrderFields(BaseModel):
@@ -197,6 +200,7 @@ class TrackingOut(BaseModel):
     carrier: str | None
     number: str | None
     url: str | None
+    stage: DeliveryStage | None
 
 
 class OrderOut(BaseModel):

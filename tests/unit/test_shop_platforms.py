@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from channels import shopify, signatures, woocommerce
-from orders.lifecycle import Status
+from orders.lifecycle import DeliveryStage, Status
 from orders.model import Customer, Item, Shop, ShopId, Tracking
 from webhooks import orders_webhook, schemas
 
@@ -183,11 +183,15 @@ def test_shopify_tracking_comes_from_the_newest_live_fulfillment() -> None:
         number="9400111899223197428490",
         url="https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223197428490",
     )
-    for name in ("orders_fulfilled.json", "orders_updated_delivered.json"):
+    for name, stage in (
+        ("orders_fulfilled.json", None),
+        ("orders_updated_delivered.json", DeliveryStage.DELIVERED),
+    ):
         assert shopify_event(name).data.tracking == Tracking(
             carrier="UPS",
             number="1Z999AA10123456784",
             url="https://www.ups.com/track?tracknum=1Z999AA10123456784",
+            stage=stage,
         )
 
     payload = fixture("shopify", "orders_fulfilled.json")
@@ -198,7 +202,9 @@ def test_shopify_tracking_comes_from_the_newest_live_fulfillment() -> None:
         tracking_urls=["javascript:alert(1)"], tracking_company="Deutsche Post",
     )  # fmt: skip
     data = shopify.to_event("orders/updated", shopify.ShopifyOrder.model_validate(payload)).data
-    assert data.tracking == Tracking(carrier="Deutsche Post", number="LX123456789DE", url=None)
+    assert data.tracking == Tracking(
+        carrier="Deutsche Post", number="LX123456789DE", url=None, stage=DeliveryStage.IN_TRANSIT
+    )
     assert ups["tracking_number"] == "1Z999AA10123456784"
 
 
