@@ -124,7 +124,9 @@ async def test_create_order_answers_201_and_reads_back(api: Api, shop: Shop, clo
     assert got["items"] == [{"title": "Beans 1kg", "quantity": 2, "price": "9.95"}]
     assert got["total"] == "19.90"
     assert got["currency"] == "EUR"
-    assert got["tracking"] == {"carrier": "DHL", "number": "JD0001", "url": "https://dhl.example/JD0001"}
+    assert got["tracking"] == {
+        "carrier": "DHL", "number": "JD0001", "url": "https://dhl.example/JD0001", "stage": None,
+    }  # fmt: skip
     assert got["channel"] == "whatsapp"
 
     view = await progress_of(api, created)

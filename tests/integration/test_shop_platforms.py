@@ -275,6 +275,7 @@ async def test_shopify_tracking_is_stored_from_the_fulfillments(
         "carrier": "USPS",
         "number": "9400111899223197428490",
         "url": "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223197428490",
+        "stage": None,
     }
     await shopify_delivers(api, shop, FULFILLED, "orders/fulfilled")
     order = await api.get(f"/orders/{partial['order_id']}")
@@ -283,6 +284,7 @@ async def test_shopify_tracking_is_stored_from_the_fulfillments(
         "carrier": "UPS",
         "number": "1Z999AA10123456784",
         "url": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
+        "stage": None,
     }
 
 
@@ -530,6 +532,7 @@ async def test_a_woocommerce_order_moves_through_its_life(
         "carrier": "DHL Paket",
         "number": "00340434161094042557",
         "url": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode=00340434161094042557",
+        "stage": None,
     }
     view = await progress_of(api, order["order_id"])
     assert status_updates(view) == ["pending", "processing", "fulfilled"]
