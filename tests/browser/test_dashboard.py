@@ -196,6 +196,30 @@ def test_a_webhook_change_shows_within_5_seconds_without_losing_the_open_dialog(
     expect(page.get_by_text("Last updated")).to_be_visible()
 
 
+def test_carrier_news_shows_on_the_timeline_and_with_the_tracking_without_a_status_move(
+    page: Page, desk: Desk
+) -> None:
+    signed_in(page, desk)
+    page.locator('table.orders tr[data-order="1006"]').get_by_role("button", name="Open order #1006").click()
+    dialog = order_dialog(page)
+    expect(dialog.locator("ol.timeline li")).to_have_count(1)
+
+    desk.webhook(
+        "order.updated",
+        id="ext-1006",
+        status="shipped",
+        tracking={"carrier": "UPS", "number": "1ZNEWS", "stage": "out_for_delivery"},
+        updated_at=(NOW - timedelta(minutes=1)).isoformat(),
+    )
+    expect(dialog.locator("ol.timeline li")).to_have_count(2, timeout=5000)
+    newest = dialog.locator("ol.timeline li").first
+    expect(newest).to_contain_text("delivery news")
+    expect(newest).to_contain_text("out for delivery")
+    expect(newest).not_to_contain_text("from shipped")
+    expect(dialog).to_contain_text("UPS 1ZNEWS · out for delivery")
+    expect(page.locator('[data-stat="shipped"] dd')).to_have_text("2")
+
+
 def test_a_customer_name_with_html_is_shown_as_text_and_runs_nothing(
     page: Page, desk: Desk, watch: PageWatch
 ) -> None:

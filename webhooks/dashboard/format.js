@@ -26,6 +26,7 @@ export const KINDS = {
   reply: "reply",
   staff_alert: "staff alert",
   status: "status change",
+  delivery: "delivery news",
 };
 
 export const BULK_ACTIONS = {

@@ -61,7 +61,7 @@ export function OrderDialog({ orderId, detail, timeZone, api, onClose, onChanged
               <dt>Channel</dt>
               <dd>${order.channel || "—"}</dd>
               ${order.tracking?.number &&
-              html`<dt>Tracking</dt><dd>${[order.tracking.carrier, order.tracking.number].filter(Boolean).join(" ")}</dd>`}
+              html`<dt>Tracking</dt><dd>${[order.tracking.carrier, order.tracking.number].filter(Boolean).join(" ")}${order.tracking.stage ? ` · ${order.tracking.stage.replaceAll("_", " ")}` : ""}</dd>`}
             </dl>
             ${order.items.length > 0 &&
             html`<ul class="items">
