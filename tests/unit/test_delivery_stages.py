@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from bot import conversation
 from bot.composer import GSM7, OrderFacts, Voice, order_status, several_orders
 from bot.delivery_policy import Mode, Reach, route
 from bot.staff_views import event_line
@@ -90,6 +91,16 @@ def test_news_goes_on_the_timeline_as_a_delivery_event_not_a_move() -> None:
     assert stats_deltas(before, after) == {}  # no status move, no shipping time counted again
     line = event_line(event, ZoneInfo("Europe/Berlin"))
     assert line == "02 Nov 10:00 delivery by webhook — out for delivery"
+
+
+def test_the_message_facts_carry_the_stage_and_the_time_of_the_news() -> None:
+    shipped = make_order(Status.SHIPPED, tracking=tracked(DeliveryStage.READY_FOR_PICKUP))
+    assert (conversation.facts(shipped).stage, conversation.facts(shipped).updated_at) == (
+        DeliveryStage.READY_FOR_PICKUP, shipped.status_since,
+    )  # fmt: skip
+    news = note_delivery(shipped, DeliveryStage.READY_FOR_PICKUP, at=LATER, source=Source.WEBHOOK)
+    assert conversation.facts(news).updated_at == LATER
+    assert conversation.facts(make_order(Status.SHIPPED)).stage is None
 
 
 # -- Shopify's shipment_status ------------------------------------------------------------------------
