@@ -128,6 +128,7 @@ class Notifier:
     async def run_once(self, batch: int = 50) -> int:
         """Claim and send one batch of due entries; returns how many were claimed."""
         entries = await self._claim(batch)
+        self.planner.next_batch()
         await asyncio.gather(*(self._send_one(entry) for entry in entries))
         return len(entries)
 

@@ -17,7 +17,8 @@ from bot.conversation import facts, shop_voice
 from bot.delivery_policy import Mode, NoRoute, Reach, Route, route
 from bot.quiet_hours import QuietHours, quiet_decision
 from channels.base import ChannelName, Template
-from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop
+from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop, ShopId
+from orders.shared_answers import SharedAnswers
 from orders.store import Database
 
 #: Messages per second per sending address, and the burst a bucket holds, by channel: Twilio queues a
@@ -81,9 +82,21 @@ class Planner:
     db: Database
     clock: Callable[[], datetime]
     rates: Mapping[str, tuple[float, int]] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    #: Shops read once per batch of sends (``next_batch``), not once per entry; changes apply from the next.
+    _shops: SharedAnswers[str, int, Shop] = field(default_factory=SharedAnswers, init=False, repr=False)
+    _batch: int = field(default=0, init=False, repr=False)
+
+    def next_batch(self) -> None:
+        self._batch += 1
+
+    async def _shop(self, shop_id: str) -> Shop:
+        batch = self._batch
+        return await self._shops.get(
+            shop_id, batch, lambda kept: kept == batch, lambda: self.db.shops.get(ShopId(shop_id))
+        )
 
     async def plan(self, entry: OutboxEntry) -> Plan:
-        shop = await self.db.shops.get(entry.shop_id)
+        shop = await self._shop(entry.shop_id)
         order = await self.db.orders.get(shop.id, entry.order_id) if entry.order_id else None
         coalesce = entry.kind == OutboxKind.STATUS_UPDATE and order is not None and entry.sequence is not None
         if coalesce and order is not None and entry.sequence is not None:

@@ -248,6 +248,8 @@ class OutboxEntry(Domain):
     error: str | None = None
     error_code: str | None = None
     lease_until: datetime | None = None
+    #: Which claim holds the lease: the claim that set it reads back only its own entries.
+    lease_id: str | None = None
     provider_id: str | None = None
     sent_at: datetime | None = None
     created_at: datetime

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -507,18 +508,33 @@ class OutboxStore:
         return result.modified_count == 1
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxEntry]:
-        """Claim up to ``limit`` due entries for one sender: compare-and-set from queued to sending."""
-        cursor = self._outbox.find({"state": "queued", "due_at": {"$lte": now}}).sort("due_at", ASCENDING)
-        claimed = []
-        async for doc in cursor.limit(limit):
-            result = await self._outbox.update_one(
-                {"_id": doc["_id"], "state": "queued"},
-                {"$set": {"state": "sending", "lease_until": lease_until}, "$inc": {"attempts": 1}},
+        """Claim up to ``limit`` due entries for one sender, oldest due first: queued to sending.
+
+        One read of up to ``4 * limit`` candidates; then, from a random place among them, conditional
+        ``update_many`` writes that stamp what is still queued with this claim's own lease id, each
+        followed by a read back by id of what it won, until ``limit`` are won or the candidates run out.
+        Senders reading the same candidates so split them without overlap and rarely collide, in a few
+        round trips a batch instead of a write per entry.
+        """
+        due: Doc = {"state": "queued", "due_at": {"$lte": now}}
+        cursor = self._outbox.find(due, projection=["_id"]).sort("due_at", ASCENDING).limit(4 * limit)
+        candidates = [doc["_id"] async for doc in cursor]
+        start = secrets.randbelow(len(candidates)) if candidates else 0
+        untried = candidates[start:] + candidates[:start]
+        lease_id = secrets.token_hex(8)
+        won: dict[str, Doc] = {}
+        while untried and len(won) < limit:
+            ids, untried = untried[: limit - len(won)], untried[limit - len(won) :]
+            await self._outbox.update_many(
+                {"_id": {"$in": ids}, **due},
+                {
+                    "$set": {"state": "sending", "lease_until": lease_until, "lease_id": lease_id},
+                    "$inc": {"attempts": 1},
+                },
             )
-            if result.modified_count == 1:
-                doc.update(state="sending", lease_until=lease_until, attempts=doc.get("attempts", 0) + 1)
-                claimed.append(_entry_from_doc(doc))
-        return claimed
+            async for doc in self._outbox.find({"_id": {"$in": ids}, "lease_id": lease_id}):
+                won[doc["_id"]] = doc
+        return [_entry_from_doc(won[entry_id]) for entry_id in candidates if entry_id in won]
 
     async def finish(self, entry: OutboxEntry, **changes: Any) -> bool:
         """Record the outcome of a send, only while our lease holds; False if it was taken from us."""
@@ -932,33 +948,39 @@ class RateLimitStore:
         return False
 
     async def take(
-        self, key: str, now: datetime, *, per_second: float, burst: int = 1, tries: int = 8
+        self, key: str, now: datetime, *, per_second: float, burst: int = 1, tries: int = 4
     ) -> timedelta | None:
         """Take one token from the bucket ``key``; None when taken, else how long until one is free.
 
         A token bucket kept as its theoretical arrival time (GCRA, in epoch seconds: a date keeps only
-        milliseconds): one document per bucket, moved with a compare-and-set, so several processes share
-        one rate. Contention past ``tries`` answers with a short wait rather than a token.
+        milliseconds), one document per bucket shared by every process. Taking a token is one conditional
+        pipeline update (``tat`` moves on only while the bucket has room), so concurrent senders never
+        read-then-write and never retry against each other; only a full or missing bucket costs a read.
         """
         interval = 1 / per_second
         slack = interval * (burst - 1)
         at = now.timestamp()
+        # Never past this: tat ends at most slack + interval ahead of now.
+        expires_at = now + timedelta(seconds=slack + interval + 600)
         for _ in range(tries):
+            moved = await self._limits.update_one(
+                {"_id": key, "tat": {"$lte": at + slack}},
+                [{"$set": {"tat": {"$add": [{"$max": ["$tat", at]}, interval]}, "expires_at": expires_at}}],
+            )
+            if moved.matched_count:
+                return None
             doc = await self._limits.find_one({"_id": key})
-            tat: float = doc["tat"] if doc else at
-            start = max(tat, at)
-            if start - at > slack:
-                return timedelta(seconds=start - at - slack)
-            change = {"tat": start + interval, "expires_at": now + timedelta(seconds=start - at + 600)}
             if doc is None:
                 try:
-                    await self._limits.insert_one({"_id": key, **change})
+                    await self._limits.insert_one(
+                        {"_id": key, "tat": at + interval, "expires_at": expires_at}
+                    )
                 except DuplicateKeyError:
-                    continue
+                    continue  # another sender created it just now: take from it
                 return None
-            moved = await self._limits.update_one({"_id": key, "tat": tat}, {"$set": change})
-            if moved.matched_count:  # still as we read it: the token is ours
-                return None
+            wait = float(doc["tat"]) - at - slack
+            if wait > 0:
+                return timedelta(seconds=wait)
         return timedelta(seconds=interval)
 
     async def used(self, key: str, now: datetime, *, window_seconds: int) -> int:

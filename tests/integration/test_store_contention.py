@@ -1,0 +1,64 @@
+"""Shared counters and claims under concurrency: many senders, one database, no double spending."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop
+from orders.store import Database
+from tests.conftest import Clock
+
+
+async def test_concurrent_takes_share_one_bucket_without_overspending(db: Database, clock: Clock) -> None:
+    now = clock()
+    takes = [db.rate_limits.take("send:sms:+1", now, per_second=1.0, burst=5) for _ in range(20)]
+    answers = await asyncio.gather(*takes)
+    assert sum(answer is None for answer in answers) == 5  # the burst, and not one token more
+    waits = [answer for answer in answers if answer is not None]
+    assert all(timedelta(0) < wait <= timedelta(seconds=1) for wait in waits)
+
+    assert (
+        await db.rate_limits.take("send:sms:+1", now + timedelta(seconds=1), per_second=1.0, burst=5) is None
+    )
+    later = await db.rate_limits.take("send:sms:+1", now + timedelta(seconds=1), per_second=1.0, burst=5)
+    assert later is not None and later > timedelta(0)  # one second refilled one token
+
+
+async def test_an_idle_bucket_refills_up_to_its_burst_only(db: Database, clock: Clock) -> None:
+    now = clock()
+    for _ in range(3):
+        assert await db.rate_limits.take("send:whatsapp:+1", now, per_second=2.0, burst=3) is None
+    rested = now + timedelta(hours=1)
+    answers = [
+        await db.rate_limits.take("send:whatsapp:+1", rested, per_second=2.0, burst=3) for _ in range(4)
+    ]
+    assert [answer is None for answer in answers] == [True, True, True, False]
+
+
+async def test_concurrent_claims_split_the_due_entries_without_overlap(
+    db: Database, shop: Shop, clock: Clock
+) -> None:
+    now = clock()
+    for n in range(60):
+        await db.outbox.add(
+            OutboxEntry(
+                id=NotificationId(f"ntf_{n:03d}"), shop_id=shop.id, kind=OutboxKind.MANUAL, message="hi",
+                due_at=now - timedelta(seconds=n), idempotency_key=f"claim:{n}", created_at=now,
+            )
+        )  # fmt: skip
+    later = await db.outbox.add(
+        OutboxEntry(
+            id=NotificationId("ntf_later"), shop_id=shop.id, kind=OutboxKind.MANUAL, message="hi",
+            due_at=now + timedelta(minutes=5), idempotency_key="claim:later", created_at=now,
+        )
+    )  # fmt: skip
+    lease = now + timedelta(seconds=60)
+    batches = await asyncio.gather(*(db.outbox.claim_due(now, lease, 25) for _ in range(4)))
+    claimed = [entry.id for batch in batches for entry in batch]
+    assert len(claimed) == len(set(claimed)) == 60  # every due entry once, none twice
+    assert later.id not in claimed  # not due yet
+    for batch in batches:  # each batch oldest due first, leased and counted as an attempt
+        assert [e.due_at for e in batch] == sorted(e.due_at for e in batch)
+        assert all(e.state == "sending" and e.lease_until == lease and e.attempts == 1 for e in batch)
+    assert await db.outbox.claim_due(now, lease, 25) == []
