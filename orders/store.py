@@ -12,6 +12,7 @@ incrementally kept counters, which are right on a real mongod too.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -103,7 +104,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
     "outbox": [
         IndexModel("idempotency_key", unique=True),
         IndexModel([("state", ASCENDING), ("due_at", ASCENDING)]),
-        IndexModel([("state", ASCENDING), ("lease_until", ASCENDING)]),
+        IndexModel([("state", ASCENDING), ("lane", ASCENDING), ("due_at", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("order_id", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("customer_id", ASCENDING), ("state", ASCENDING)]),
         IndexModel("provider_id", sparse=True),
@@ -141,6 +142,9 @@ _INDEXES: dict[str, list[IndexModel]] = {
     ],
 }
 
+
+#: Indexes earlier versions created; ``ensure_indexes`` drops them (each one slows every write).
+_RETIRED_INDEXES: dict[str, frozenset[str]] = {"outbox": frozenset({"state_1_lease_until_1"})}
 
 _FIRST_WINDOW = timedelta(hours=6)
 _LAST_WINDOW = timedelta(days=3 * 365)
@@ -194,12 +198,23 @@ def _order_from_doc(doc: Mapping[str, Any]) -> Order:
     return _from_doc(Order, doc, _DERIVED_ORDER_FIELDS)
 
 
+#: Outbox entries are spread over lanes by id, so that a claim under a backlog reads one lane's due
+#: entries rather than all of them (the embedded server reads every match of a query before its limit).
+OUTBOX_LANES = 16
+
+
+def outbox_lane(entry_id: str) -> int:
+    return int(hashlib.sha256(entry_id.encode()).hexdigest()[:8], 16) % OUTBOX_LANES
+
+
 def _entry_to_doc(entry: OutboxEntry) -> Doc:
-    return _to_doc(entry, keep_none=True)  # lease and error fields are matched on, null included
+    doc = _to_doc(entry, keep_none=True)  # lease and error fields are matched on, null included
+    doc["lane"] = outbox_lane(entry.id)
+    return doc
 
 
 def _entry_from_doc(doc: Mapping[str, Any]) -> OutboxEntry:
-    return _from_doc(OutboxEntry, doc)
+    return _from_doc(OutboxEntry, doc, frozenset({"lane"}))
 
 
 _DERIVED_ORDER_FIELDS = frozenset(
@@ -479,6 +494,7 @@ class OrderStore:
 class OutboxStore:
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._outbox = collection
+        self._backlog = False  # whether the last look at the due queue found more than it could take
 
     async def add(self, entry: OutboxEntry) -> OutboxEntry:
         """Queue ``entry`` once per idempotency key; return the entry that holds the key."""
@@ -516,9 +532,7 @@ class OutboxStore:
         Senders reading the same candidates so split them without overlap and rarely collide, in a few
         round trips a batch instead of a write per entry.
         """
-        due: Doc = {"state": "queued", "due_at": {"$lte": now}}
-        cursor = self._outbox.find(due, projection=["_id"]).sort("due_at", ASCENDING).limit(4 * limit)
-        candidates = [doc["_id"] async for doc in cursor]
+        candidates = await self._due_ids(now, 4 * limit)
         start = secrets.randbelow(len(candidates)) if candidates else 0
         untried = candidates[start:] + candidates[:start]
         lease_id = secrets.token_hex(8)
@@ -526,7 +540,7 @@ class OutboxStore:
         while untried and len(won) < limit:
             ids, untried = untried[: limit - len(won)], untried[limit - len(won) :]
             await self._outbox.update_many(
-                {"_id": {"$in": ids}, **due},
+                {"_id": {"$in": ids}, "state": "queued", "due_at": {"$lte": now}},
                 {
                     "$set": {"state": "sending", "lease_until": lease_until, "lease_id": lease_id},
                     "$inc": {"attempts": 1},
@@ -535,6 +549,23 @@ class OutboxStore:
             async for doc in self._outbox.find({"_id": {"$in": ids}, "lease_id": lease_id}):
                 won[doc["_id"]] = doc
         return [_entry_from_doc(won[entry_id]) for entry_id in candidates if entry_id in won]
+
+    async def _due_ids(self, now: datetime, limit: int) -> list[str]:
+        """Ids of up to ``limit`` due entries, oldest due first.
+
+        While the last look found more due than it could take (a backlog), one random lane is read first,
+        so each claim reads a sixteenth of the backlog; an empty lane, or no backlog, reads them all.
+        """
+        due: Doc = {"state": "queued", "due_at": {"$lte": now}}
+        if self._backlog:
+            lane = secrets.randbelow(OUTBOX_LANES)
+            cursor = self._outbox.find({**due, "lane": lane}, projection=["_id"]).sort("due_at", ASCENDING)
+            if ids := [doc["_id"] async for doc in cursor.limit(limit)]:
+                return ids
+        cursor = self._outbox.find(due, projection=["_id"]).sort("due_at", ASCENDING)
+        ids = [doc["_id"] async for doc in cursor.limit(limit)]
+        self._backlog = len(ids) == limit
+        return ids
 
     async def finish(self, entry: OutboxEntry, **changes: Any) -> bool:
         """Record the outcome of a send, only while our lease holds; False if it was taken from us."""
@@ -1092,9 +1123,13 @@ class Database:
         self.alerts = AlertStore(self._db.alerts)
 
     async def ensure_indexes(self) -> None:
-        """Create every index; a no-op when they exist."""
+        """Create every index, and drop the ones an earlier version made and nothing uses any more."""
         for name, indexes in _INDEXES.items():
             await self._db[name].create_indexes(indexes)
+        for name, retired in _RETIRED_INDEXES.items():
+            existing = await self._db[name].index_information()
+            for index in retired & existing.keys():
+                await self._db[name].drop_index(index)
 
     async def ping(self, within_seconds: float = 2.0) -> bool:
         try:

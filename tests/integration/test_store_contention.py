@@ -6,8 +6,9 @@ import asyncio
 from datetime import timedelta
 
 from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop
-from orders.store import Database
+from orders.store import Database, outbox_lane
 from tests.conftest import Clock
+from webhooks.settings import Settings
 
 
 async def test_concurrent_takes_share_one_bucket_without_overspending(db: Database, clock: Clock) -> None:
@@ -62,3 +63,36 @@ async def test_concurrent_claims_split_the_due_entries_without_overlap(
         assert [e.due_at for e in batch] == sorted(e.due_at for e in batch)
         assert all(e.state == "sending" and e.lease_until == lease and e.attempts == 1 for e in batch)
     assert await db.outbox.claim_due(now, lease, 25) == []
+
+
+async def test_under_a_backlog_claims_read_lanes_and_still_take_every_entry_once(
+    db: Database, shop: Shop, clock: Clock
+) -> None:
+    now = clock()
+    for n in range(120):
+        await db.outbox.add(
+            OutboxEntry(
+                id=NotificationId(f"ntf_{n:03d}"), shop_id=shop.id, kind=OutboxKind.MANUAL, message="hi",
+                due_at=now - timedelta(seconds=n), idempotency_key=f"backlog:{n}", created_at=now,
+            )
+        )  # fmt: skip
+    lease = now + timedelta(seconds=60)
+    claimed: list[str] = []
+    one_lane_batches = 0
+    while batches := [
+        b for b in await asyncio.gather(*(db.outbox.claim_due(now, lease, 5) for _ in range(3))) if b
+    ]:
+        for batch in batches:
+            claimed += [entry.id for entry in batch]
+            one_lane_batches += len(batch) >= 3 and len({outbox_lane(e.id) for e in batch}) == 1
+    assert len(claimed) == len(set(claimed)) == 120
+    assert one_lane_batches > 0  # claims read single lanes while the backlog lasted
+
+
+async def test_an_index_earlier_versions_made_is_dropped_at_start(db: Database, settings: Settings) -> None:
+    outbox = db.client[settings.mongodb_db].outbox
+    await outbox.create_index([("state", 1), ("lease_until", 1)])
+    await db.ensure_indexes()
+    indexes = await outbox.index_information()
+    assert "state_1_lease_until_1" not in indexes
+    assert "state_1_lane_1_due_at_1" in indexes
