@@ -7,7 +7,9 @@ hold however many web processes share the database. Over a limit the answer is 4
 - Failed authentications: every answer 401 or 403 under ``/api/`` or ``/webhooks/`` (a bad or revoked token,
   a bad signature, a wrong verify token) counts against the client's address. Once an address has
   ``ORDERBOT_AUTH_FAILURE_LIMIT`` of them in a window, all its requests there get 429 until the window ends,
-  valid ones included: otherwise a guess that happens to be right would still be told apart.
+  valid ones included: otherwise a guess that happens to be right would still be told apart. Each process
+  reads an address's count at most once a second while it sees no failures from it (``FailureCounts``), so
+  honest traffic costs no read per request; a failure makes the next request read again.
 - API rate: each token may make ``ORDERBOT_API_RATE_LIMIT`` requests a window (``charge_token``).
 
 The client's address is the connection's peer. Only when that peer is one of ``ORDERBOT_TRUSTED_PROXIES``
@@ -17,6 +19,8 @@ is ``X-Forwarded-For`` read: from the right, the first address that is not a tru
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from ipaddress import ip_address
@@ -30,7 +34,7 @@ from webhooks.keys import CLOCK, DATABASE, TOKEN_RATES
 from webhooks.middleware import ApiError
 from webhooks.settings import IPNetwork, Settings
 
-__all__ = ["TokenRates", "abuse_guard", "charge_token", "client_address"]
+__all__ = ["FailureCounts", "TokenRates", "abuse_guard", "charge_token", "client_address"]
 
 GUARDED_PREFIXES = ("/api/", "/webhooks/")
 FAILED_STATUSES = frozenset({401, 403})
@@ -78,6 +82,36 @@ def _failed_status(exc: Exception) -> int | None:
     return None
 
 
+class FailureCounts:
+    """Failed authentications per address in the current window, as this process last read them.
+
+    A count is read again after ``FRESH_SECONDS``, at once after a failure here, and in every new window; so
+    failures through other processes are seen within a second, and clean traffic costs one read a second per
+    address instead of one per request.
+    """
+
+    FRESH_SECONDS = 1.0
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self._read: dict[tuple[str, int], tuple[float, int]] = {}  # (key, window start) -> (read at, count)
+
+    async def used(self, store: RateLimitStore, key: str, now: datetime) -> int:
+        slot = (key, window_start(now, self.window))
+        read = self._read.get(slot)
+        if read is not None and time.monotonic() - read[0] < self.FRESH_SECONDS:
+            return read[1]
+        count = await store.used(key, now, window_seconds=self.window)
+        if len(self._read) > 10_000:
+            self._read.clear()
+        self._read[slot] = (time.monotonic(), count)
+        return count
+
+    async def failed(self, store: RateLimitStore, key: str, now: datetime, limit: int) -> None:
+        await store.allow(key, now, limit=limit, window_seconds=self.window)
+        self._read.pop((key, window_start(now, self.window)), None)
+
+
 def abuse_guard(settings: Settings) -> Middleware:
     """The middleware that counts failed authentications per address and refuses an address over the limit.
 
@@ -87,6 +121,8 @@ def abuse_guard(settings: Settings) -> Middleware:
     limit = settings.auth_failure_limit
     window = settings.rate_limit_window
 
+    counts = FailureCounts(window)
+
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if limit == 0 or not request.path.startswith(GUARDED_PREFIXES):
@@ -94,16 +130,16 @@ def abuse_guard(settings: Settings) -> Middleware:
         store = request.config_dict[DATABASE].rate_limits
         now = request.config_dict[CLOCK]()
         key = f"auth-failures:{client_address(request, proxies)}"
-        if await store.used(key, now, window_seconds=window) >= limit:
+        if await counts.used(store, key, now) >= limit:
             raise _too_many(now, window, "too many failed authentications from this address; try again later")
         try:
             response = await handler(request)
         except Exception as exc:
             if _failed_status(exc) in FAILED_STATUSES:
-                await store.allow(key, now, limit=limit, window_seconds=window)
+                await counts.failed(store, key, now, limit)
             raise
         if response.status in FAILED_STATUSES:
-            await store.allow(key, now, limit=limit, window_seconds=window)
+            await counts.failed(store, key, now, limit)
         return response
 
     return guard
@@ -116,7 +152,9 @@ class TokenRates:
     holds none, it takes ``batch`` more from the shared count in one write (one by one once fewer are left).
     So never more than ``limit`` requests pass in a window however many processes serve the token, at one
     write per ``batch`` requests; a token that stops using one process may meet 429 up to ``batch - 1``
-    requests early per process it left requests in.
+    requests early per process it left requests in. One refill per token runs at a time: requests that
+    arrive meanwhile wait for it and spend what it brought, instead of each taking a batch of their own.
+    Once the shared count has none left, the rest of the window is refused here without asking again.
     """
 
     def __init__(self, limit: int, window: int) -> None:
@@ -124,6 +162,8 @@ class TokenRates:
         self.window = window
         self.batch = max(1, limit // 20)
         self._held: dict[str, tuple[int, int]] = {}  # key -> (window start, requests held)
+        self._refills: dict[str, asyncio.Lock] = {}
+        self._spent: dict[str, int] = {}  # key -> the window whose shared count ran out
 
     def _spend(self, key: str, start: int, add: int = 0) -> bool:
         held_start, held = self._held.get(key, (start, 0))
@@ -140,10 +180,19 @@ class TokenRates:
         start = window_start(now, self.window)
         if self._spend(key, start):
             return True
-        for hits in dict.fromkeys((self.batch, 1)):
-            if await store.allow(key, now, limit=self.limit, window_seconds=self.window, hits=hits):
-                return self._spend(key, start, hits)
-        return False
+        if len(self._refills) > 10_000:
+            self._refills = {k: lock for k, lock in self._refills.items() if lock.locked()}
+            self._spent.clear()
+        async with self._refills.setdefault(key, asyncio.Lock()):
+            if self._spend(key, start):  # a refill that ran while this request waited
+                return True
+            if self._spent.get(key) == start:
+                return False
+            for hits in dict.fromkeys((self.batch, 1)):
+                if await store.allow(key, now, limit=self.limit, window_seconds=self.window, hits=hits):
+                    return self._spend(key, start, hits)
+            self._spent[key] = start
+            return False
 
 
 async def charge_token(request: web.Request, principal: Principal) -> None:

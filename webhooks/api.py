@@ -6,8 +6,9 @@ data, because every lookup goes through ``principal.shop_id``; another shop's id
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -28,20 +29,51 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 SHOP = web.RequestKey("shop", Shop)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A valid, unrevoked token of an existing shop, charged against its rate, or 401/429.
+
+    The revocation lookup is a database read on every request. A read-only request (GET, HEAD) runs
+    alongside it, and its answer is released only once the token is known not to be revoked (else it is
+    dropped and the answer is 401): a round trip saved on every read, nothing shown to a revoked token.
+    A request that may write waits for the lookup before it starts.
+    """
     principal = verify_token(
         request.config_dict[SECRET_KEYS], bearer_token(request.headers.get("Authorization"))
     )
-    if await request.config_dict[DATABASE].revocations.is_revoked(principal.token_id):
-        raise AuthError("token revoked")
-    await charge_token(request, principal)
-    request[PRINCIPAL] = principal
+    revoked = asyncio.ensure_future(request.config_dict[DATABASE].revocations.is_revoked(principal.token_id))
     try:
-        request[SHOP] = await request.config_dict[SHOPS].get(principal.shop_id)
-    except NotFound:
-        raise AuthError("the token's shop does not exist") from None
-    return await handler(request)
+        await charge_token(request, principal)
+        request[PRINCIPAL] = principal
+        try:
+            request[SHOP] = await request.config_dict[SHOPS].get(principal.shop_id)
+        except NotFound:
+            raise AuthError("the token's shop does not exist") from None
+        if request.method not in SAFE_METHODS:
+            if await revoked:
+                raise AuthError("token revoked")
+            return await handler(request)
+        answer = asyncio.ensure_future(handler(request))
+        answer.add_done_callback(_retrieved)
+        try:
+            if await revoked:
+                raise AuthError("token revoked")
+        except BaseException:
+            answer.cancel()
+            raise
+        return await answer
+    finally:
+        revoked.cancel()  # a no-op once it is done; an early refusal does not leave it running
+        revoked.add_done_callback(_retrieved)
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Mark an answer that will not be used as seen, so a failure in it is not reported as lost."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _json(model: BaseModel, status: int = 200) -> web.Response:

@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient
 from orders.model import Shop
 from orders.store import Database
 from tests.conftest import Clock, token_for
+from webhooks.abuse import FailureCounts
 from webhooks.app import build_app
 from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
@@ -85,6 +86,18 @@ async def test_bad_tokens_from_one_address_are_slowed_down_across_processes(
     clock.advance(seconds=15)  # the next window
     assert (await _stats(second, token_for(shop))).status == 200
     assert (await _stats(first, "not-a-token")).status == 401
+
+
+async def test_a_process_that_last_saw_the_address_clean_learns_of_failures_elsewhere_within_a_second(
+    two: tuple[TestClient[Any, Any], ...], shop: Shop
+) -> None:
+    first, second = two
+    assert (await _stats(first, token_for(shop))).status == 200  # first now holds the address's count: 0
+    for _ in range(FAILURES):
+        assert (await _stats(second, "not-a-token")).status == 401
+    assert (await _stats(second, token_for(shop))).status == 429
+    await asyncio.sleep(FailureCounts.FRESH_SECONDS + 0.1)
+    assert (await _stats(first, token_for(shop))).status == 429
 
 
 async def test_bad_webhook_signatures_are_slowed_down_and_a_blocked_address_writes_nothing(

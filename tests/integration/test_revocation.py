@@ -44,6 +44,28 @@ async def test_a_revoked_token_is_refused_at_once_by_every_web_process(
     assert not await db.revocations.revoke(jti, clock())  # once is enough
 
 
+async def test_a_revoked_token_reads_nothing_and_writes_nothing(
+    db: Database, shop: Shop, settings: Settings, clock: Clock, aiohttp_client: AiohttpClient
+) -> None:
+    client = await aiohttp_client(build_app(settings, clock=clock))
+    token = token_for(shop)
+    headers = {"Authorization": f"Bearer {token}"}
+    created = await client.post("/api/v1/orders", json={"external_id": "r-1", "number": "1"}, headers=headers)
+    assert created.status == 201
+    order_id = (await created.json())["order_id"]
+    assert await db.revocations.revoke(verify_token(SECRET_KEY, token).token_id, clock())
+
+    for path in (f"/api/v1/orders/{order_id}", f"/api/v1/orders/{order_id}/progress", "/api/v1/orders/nope"):
+        answer = await client.get(path, headers=headers)  # read alongside the lookup, never released
+        assert answer.status == 401, path
+        assert (await answer.json())["error"]["message"] == "token revoked"
+    moved = await client.post(
+        "/api/v1/orders/update-status", json={"order_id": order_id, "status": "processing"}, headers=headers
+    )
+    assert moved.status == 401
+    assert (await db.orders.get(shop.id, order_id)).status == "pending"  # nothing written
+
+
 async def test_every_issued_token_carries_its_own_jti(shop: Shop) -> None:
     ids = {verify_token(SECRET_KEY, token_for(shop)).token_id for _ in range(50)}
     assert len(ids) == 50
