@@ -128,7 +128,6 @@ class Notifier:
     async def run_once(self, batch: int = 50) -> int:
         """Claim and send one batch of due entries; returns how many were claimed."""
         entries = await self._claim(batch)
-        self.planner.next_batch()
         await asyncio.gather(*(self._send_one(entry) for entry in entries))
         return len(entries)
 
@@ -139,6 +138,7 @@ class Notifier:
             log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
             await self._flag(stuck, Reason.NOTIFICATION_FAILED)
         await self._expire_parked(now)
+        self.planner.next_batch()
         return await self.db.outbox.claim_due(now, now + self.lease, limit)
 
     async def _expire_parked(self, now: datetime) -> None:
