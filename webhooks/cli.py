@@ -167,9 +167,10 @@ def _shop_set(settings: Settings, args: argparse.Namespace) -> None:
 
 def _notify_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--whatsapp-template", action="append", metavar="STATUS=HX…",
-        help="approved WhatsApp template (Twilio Content SID) for a status, or nudge=HX… for "
-        "'an update is ready, reply to see it'; repeat for several",
+        "--whatsapp-template", action="append", metavar="KEY=HX…",
+        help="approved WhatsApp template (Twilio Content SID) for a status (shipped=HX…), a delivery stage "
+        "(out_for_delivery, ready_for_pickup, delivery_problem; used before the status's), or nudge=HX… "
+        "for 'an update is ready, reply to see it'; repeat for several",
     )  # fmt: skip
     parser.add_argument("--quiet-hours", metavar="HH:MM-HH:MM", help="customer-local quiet hours, or off")
     parser.add_argument("--debounce-seconds", type=float, help="hold status updates to send only the last")

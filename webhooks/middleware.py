@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ValidationError
 
+from orders.crypto import SealError
 from orders.lifecycle import InvalidTransition
 from orders.service import DeliveryInProgress
 from orders.store import AlreadyExists, Conflict, DatabaseError, NotFound
@@ -109,6 +110,14 @@ def _map(exc: Exception) -> web.Response | None:
             return response
         case ValidationError():
             return error_response(422, "invalid_field", "some fields are invalid", validation_details(exc))
+        case SealError():
+            # The operator's configuration, not the caller's request: no retry will help until it is fixed.
+            log.error("a shop's stored secrets do not open with the configured keys: %s", exc)
+            return error_response(
+                503, "secrets_unavailable",
+                "this shop's stored secrets cannot be opened with the server's keys; the operator must add "
+                "the key they were sealed with to ORDERBOT_OLD_SECRET_KEYS",
+            )  # fmt: skip
         case DatabaseError():
             # Nothing was acknowledged: providers retry a 503, so no delivery is lost while it is down.
             log.warning("database unavailable: %s", type(exc).__name__)

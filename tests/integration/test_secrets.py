@@ -197,3 +197,19 @@ async def test_tokens_signed_with_an_old_key_work_while_it_is_configured(
     assert await status(new_only, old_token) == 401
     forged = issue_token("unknown-key-" + "z" * 40, shop.id, now=now)
     assert await status(rotating, forged) == 401
+
+
+async def test_a_shop_sealed_with_a_key_the_server_lacks_answers_503_with_what_to_do(
+    db: Database, settings: Settings, clock: Clock, aiohttp_client: AiohttpClient
+) -> None:
+    shop = _shop(clock)
+    await db.shops.add(shop)  # sealed with OLD; the server below knows only NEW
+    client = await aiohttp_client(build_app(_rotating(settings, old=False), clock=clock))
+    response = await client.post(
+        f"/webhooks/orders/{shop.id}", data=b"{}", headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 503
+    error = (await response.json())["error"]
+    assert error["code"] == "secrets_unavailable"
+    assert "ORDERBOT_OLD_SECRET_KEYS" in error["message"]
+    assert await db.orders.find_external(shop.id, "anything") is None
