@@ -107,12 +107,20 @@ def _shipped_before(earlier: list[TimelineEvent]) -> bool:
 
 
 def with_details(order: Order, data: OrderData) -> Order:
-    """The order with every field the source sent replaced (status is left to ``move``)."""
+    """The order with every field the source sent replaced (status is left to ``move``).
+
+    A parcel's delivery stage is kept when the source sends the same tracking number without one: a
+    source that does not repeat the stage on every update has not taken it back (and the same stage
+    arriving again later is then no news, so it is not told twice).
+    """
     update: dict[str, object] = {} if data.number is None else {"number": data.number}
     for field in ("customer", "items", "total", "currency", "tracking", "channel"):
         value = getattr(data, field)
         if value is not None:
             update[field] = value
+    known, sent = order.tracking, data.tracking
+    if sent is not None and sent.stage is None and known is not None and known.number == sent.number:
+        update["tracking"] = sent.model_copy(update={"stage": known.stage})
     if data.updated_at is not None:
         update["source_updated_at"] = data.updated_at
     return order.model_copy(update=update)

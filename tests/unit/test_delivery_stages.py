@@ -42,6 +42,20 @@ def test_an_urgent_stage_on_a_shipped_order_is_news_once(stage: DeliveryStage) -
     assert delivery_news(after, with_details(after, OrderData(external_id="1001", total=5))) is None
 
 
+def test_an_update_that_leaves_the_stage_out_keeps_it_and_the_same_stage_later_is_no_news() -> None:
+    out = make_order(Status.SHIPPED, tracking=tracked(DeliveryStage.OUT_FOR_DELIVERY))
+    silent = with_details(out, OrderData(external_id="1001", tracking=tracked(None)))
+    assert silent.tracking == tracked(DeliveryStage.OUT_FOR_DELIVERY)
+    again = with_details(
+        silent, OrderData(external_id="1001", tracking=tracked(DeliveryStage.OUT_FOR_DELIVERY))
+    )
+    assert delivery_news(silent, again) is None
+    relabelled = with_details(
+        out, OrderData(external_id="1001", tracking=Tracking(carrier="DHL", number="JD01"))
+    )
+    assert relabelled.tracking == Tracking(carrier="DHL", number="JD01")  # another parcel: no stage yet
+
+
 def test_stages_that_need_no_hurry_are_not_news() -> None:
     before = make_order(Status.SHIPPED, tracking=tracked(None))
     for stage in (DeliveryStage.IN_TRANSIT, DeliveryStage.DELIVERED, None):
