@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/outbox_bench.py [--entries 2000] [--workers 2] [--latency 0.02] [--default-rates]
+    .venv/bin/python bench/outbox_bench.py [--entries 10000] [--workers 2] [--latency 0.02] [--default-rates]
 
 The embedded database, the workers and this process (which runs the Twilio Messages API stand-in and
 counts what arrives) share the machine over loopback. All entries fall due at once (answers to customers
@@ -142,7 +142,7 @@ async def until(done: Callable[[], bool], timeout: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--entries", type=int, default=2000)
+    parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--latency", type=float, default=0.02, help="seconds the stand-in takes per send")
     parser.add_argument("--default-rates", action="store_true", help="keep WhatsApp's ~80/s per sender")
