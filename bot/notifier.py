@@ -229,7 +229,11 @@ class Notifier:
                 await self._unplanned(entry, exc)
                 return
             try:  # from here on an unexpected error leaves the entry to its lease, and so to review
-                receipts = [await self._deliver(entry, out) for out in outgoing]
+                receipts = []
+                for out in outgoing:
+                    receipts.append(await self._deliver(entry, out))
+                    if len(outgoing) > 1:  # a retry after a later chat failed must not repeat this one
+                        await self.db.outbox.reached(entry, out.message.to)
             except SendError as exc:
                 await self._failed(entry, exc, deliveries[0].channel.value)
                 return

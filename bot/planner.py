@@ -148,10 +148,11 @@ class Planner:
             raise Skip("the shop lists no staff on Telegram")
         if (wait := await self._throttle(shop, "telegram", shop.id, now)) is not None:
             return Hold(now + wait, "rate_limited")
+        chats = [str(chat) for chat in shop.staff_telegram_ids if str(chat) not in entry.reached]
+        if not chats:
+            raise Skip("every staff chat has it already")
         text = entry.message or ""
-        return Send(
-            shop, [Delivery(ChannelName.TELEGRAM, str(s), shop.name, text) for s in shop.staff_telegram_ids]
-        )
+        return Send(shop, [Delivery(ChannelName.TELEGRAM, chat, shop.name, text) for chat in chats])
 
     async def _throttle(self, shop: Shop, channel: str, sender: str, now: datetime) -> timedelta | None:
         rate, burst = self.rates.get(channel, (0.0, 0))

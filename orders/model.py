@@ -261,6 +261,9 @@ class OutboxEntry(Domain):
     held: str | None = None
     #: Parked behind a WhatsApp nudge that got no reply in time: go by another channel, do not nudge again.
     nudge_unanswered: bool = False
+    #: Sent to several chats (a staff alert): the ones it reached, so a retry after a later one failed
+    #: does not repeat it to them.
+    reached: list[str] = Field(default_factory=list)
     #: The request that caused this entry (a webhook, an API call), for following it through the logs.
     request_id: str | None = Field(default_factory=current_request_id)
 

@@ -567,6 +567,13 @@ class OutboxStore:
         self._backlog = len(ids) == limit
         return ids
 
+    async def reached(self, entry: OutboxEntry, to: str) -> None:
+        """Record that an entry for several chats reached ``to``, while our lease holds."""
+        await self._outbox.update_one(
+            {"_id": entry.id, "state": "sending", "lease_until": entry.lease_until},
+            {"$addToSet": {"reached": to}},
+        )
+
     async def finish(self, entry: OutboxEntry, **changes: Any) -> bool:
         """Record the outcome of a send, only while our lease holds; False if it was taken from us."""
         result = await self._outbox.update_one(

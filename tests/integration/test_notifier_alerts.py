@@ -155,3 +155,31 @@ async def test_retry_buttons_refuse_another_shops_order(desk: Harness, clock: Cl
     assert OutboxKind.MANUAL not in [
         e.kind for e in await db.outbox.for_order(desk.shop.id, mine["order_id"])
     ]
+
+
+async def test_an_alert_for_two_chats_is_not_repeated_to_the_one_it_reached_when_the_other_is_retried(
+    desk: Harness, clock: Clock, db: Database
+) -> None:
+    colleague = 5087654321
+    shop = desk.shop.model_copy(update={"staff_telegram_ids": [STAFF, colleague]})
+    await db.shops.save(shop)
+    alert = await db.outbox.add(
+        OutboxEntry(
+            id=NotificationId("ntf_two_chats"), shop_id=shop.id, kind=OutboxKind.STAFF_ALERT,
+            message="Order #1042 needs a look", due_at=clock(), idempotency_key="alert:two-chats",
+            created_at=clock(),
+        )
+    )  # fmt: skip
+    desk.telegram.fail_next("sendMessage", 502, "Bad Gateway", chat_id=colleague)
+    notifier = app_of(desk)[NOTIFIER]
+    assert await notifier.run_once() == 1
+    retried = await db.outbox.find_key(shop.id, alert.idempotency_key)
+    assert retried is not None
+    assert (retried.state, retried.reached) == (OutboxState.QUEUED, [str(STAFF)])
+
+    clock.advance(minutes=10)  # past the retry's backoff
+    assert await notifier.run_once() == 1
+    assert [m.text for m in desk.telegram.messages_to(STAFF)] == ["Order #1042 needs a look"]
+    assert [m.text for m in desk.telegram.messages_to(colleague)] == ["Order #1042 needs a look"]
+    sent = await db.outbox.find_key(shop.id, alert.idempotency_key)
+    assert sent is not None and sent.state == OutboxState.SENT

@@ -61,6 +61,7 @@ class _Failure:
     status: int
     description: str
     retry_after: int | None = None
+    chat_id: int | None = None
 
 
 @dataclass
@@ -80,10 +81,18 @@ class TelegramStandin:
     # -- scripting and reading -------------------------------------------------------------------------
 
     def fail_next(
-        self, method: str, status: int, description: str, *, retry_after: int | None = None, times: int = 1
+        self,
+        method: str,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with a Bot API error."""
-        self._failures.setdefault(method, []).extend([_Failure(status, description, retry_after)] * times)
+        """Answer the next ``times`` calls of ``method`` (to ``chat_id`` only, when given) with an error."""
+        failure = _Failure(status, description, retry_after, chat_id)
+        self._failures.setdefault(method, []).extend([failure] * times)
 
     def block(self, method: str = "sendMessage") -> None:
         self.fail_next(method, 403, "Forbidden: bot was blocked by the user")
@@ -123,8 +132,10 @@ class TelegramStandin:
         method = request.match_info["method"]
         params = await _params(request)
         self.calls.append(Call(method, params))
-        if failures := self._failures.get(method):
-            failure = failures.pop(0)
+        failures = self._failures.get(method, [])
+        chat = params.get("chat_id")
+        if failure := next((f for f in failures if f.chat_id in (None, int(chat or 0))), None):
+            failures.remove(failure)
             return _error(failure.status, failure.description, failure.retry_after)
         handler = {
             "getMe": self._get_me,
