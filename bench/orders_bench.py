@@ -56,7 +56,9 @@ from orders.model import (
     new_id,
 )
 from orders.service import new_shop
-from orders.store import Database, _entry_to_doc, _order_to_doc, open_database
+from orders.store import Database, open_database
+from orders.store.orders import order_to_doc
+from orders.store.outbox import entry_to_doc
 from webhooks.app import build_app
 from webhooks.auth import issue_token
 from webhooks.embedded import embedded_mongodb
@@ -283,7 +285,7 @@ async def load(db: Database, count: int, with_outbox: bool) -> tuple[Shop, Datas
     print(f"built {len(data.orders):,} orders and {len(data.outbox):,} outbox entries in {built:.1f} s")
 
     seconds = await insert_batched(
-        db._db.orders, (_order_to_doc(order) for order in data.orders), len(data.orders)
+        db._db.orders, (order_to_doc(order) for order in data.orders), len(data.orders)
     )
     print(
         f"loaded {len(data.orders):,} orders in {seconds:.1f} s "
@@ -291,7 +293,7 @@ async def load(db: Database, count: int, with_outbox: bool) -> tuple[Shop, Datas
     )
     if data.outbox:
         seconds = await insert_batched(
-            db._db.outbox, (_entry_to_doc(entry) for entry in data.outbox), len(data.outbox)
+            db._db.outbox, (entry_to_doc(entry) for entry in data.outbox), len(data.outbox)
         )
         print(
             f"loaded {len(data.outbox):,} outbox entries in {seconds:.1f} s "

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
@@ -121,7 +122,7 @@ def twilio_requests(count: int) -> list[Request]:
             "Body": "hey where is my order 1042?",
             "NumMedia": "0",
         }
-        body = "&".join(f"{k}={aiohttp.helpers.quote(v, safe='')}" for k, v in params.items()).encode()
+        body = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items()).encode()
         signature = validator.compute_signature(f"{PUBLIC_URL}/webhooks/twilio/messages", params)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
         made.append(Request("/webhooks/twilio/messages", body, headers))

@@ -1,0 +1,170 @@
+"""Customers across phone, email and Instagram, and the messages they exchange with the shop."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from orders.model import (
+    DELIVERY_RANK,
+    CustomerId,
+    CustomerRecord,
+    DeliveryState,
+    Direction,
+    Message,
+    MessageId,
+    ShopId,
+    new_id,
+)
+from orders.store.documents import Doc, from_doc, to_doc
+from orders.store.errors import Conflict, NotFound
+
+
+class CustomerStore:
+    """Customers found by the address they write from; one record per phone or Instagram id in a shop."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._customers = collection
+
+    async def get(self, shop_id: ShopId, customer_id: str) -> CustomerRecord:
+        doc = await self._customers.find_one({"_id": customer_id, "shop_id": shop_id})
+        if doc is None:
+            raise NotFound(f"unknown customer {customer_id}")
+        return from_doc(CustomerRecord, doc)
+
+    async def find_or_create(
+        self, shop_id: ShopId, *, now: datetime, phone: str | None = None, instagram_id: str | None = None
+    ) -> CustomerRecord:
+        """The customer with this phone (E.164) or Instagram id, created on first contact."""
+        if (phone is None) == (instagram_id is None):
+            raise ValueError("give exactly one of phone or instagram_id")
+        query: Doc = {"shop_id": shop_id, **({"phones": phone} if phone else {"instagram_id": instagram_id})}
+        for _ in range(3):
+            doc = await self._customers.find_one(query)
+            if doc is not None:
+                return from_doc(CustomerRecord, doc)
+            record = CustomerRecord(
+                id=CustomerId(new_id("cus")),
+                shop_id=shop_id,
+                phones=[phone] if phone else [],
+                instagram_id=instagram_id,
+                created_at=now,
+            )
+            doc = to_doc(record)
+            if not record.phones:
+                doc.pop("phones")
+            try:
+                await self._customers.insert_one(doc)
+            except DuplicateKeyError:
+                continue  # created by a concurrent message from the same sender
+            return record
+        raise Conflict("customer keeps changing")
+
+    async def record_inbound(
+        self, shop_id: ShopId, customer_id: CustomerId, channel: str, at: datetime
+    ) -> None:
+        """Remember when the customer last wrote on ``channel`` (opens the 24-hour window)."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id},
+            {"$max": {f"last_inbound.{channel}": at}, "$set": {"preferred_channel": channel}},
+        )
+
+    async def verify(
+        self, shop_id: ShopId, customer_id: CustomerId, *, phone: str | None, email: str | None
+    ) -> None:
+        """Link a customer (an Instagram account) to the phone or email of an order they proved is theirs."""
+        change: Doc = {}
+        if phone:
+            change["$addToSet"] = {"verified_phones": phone}
+        if email:
+            change["$set"] = {"email": email}
+        if change:
+            await self._customers.update_one({"_id": customer_id, "shop_id": shop_id}, change)
+
+    async def set_opt_out(
+        self, shop_id: ShopId, customer_id: CustomerId, channel: str, opted_out: bool
+    ) -> None:
+        change = "$addToSet" if opted_out else "$pull"
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id}, {change: {"opted_out": channel}}
+        )
+
+
+class MessageStore:
+    """Every chat message in and out. The (channel, provider id) key makes a retried delivery a no-op."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._messages = collection
+
+    async def add(self, message: Message) -> bool:
+        """Store the message; False when this provider id was stored before."""
+        try:
+            await self._messages.insert_one(to_doc(message))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, shop_id: ShopId, message_id: str) -> Message:
+        doc = await self._messages.find_one({"_id": message_id, "shop_id": shop_id})
+        if doc is None:
+            raise NotFound(f"unknown message {message_id}")
+        return from_doc(Message, doc)
+
+    async def by_provider_id(self, channel: str, provider_id: str) -> Message | None:
+        doc = await self._messages.find_one({"channel": channel, "provider_id": provider_id})
+        return None if doc is None else from_doc(Message, doc)
+
+    async def set_state(
+        self,
+        shop_id: ShopId,
+        message_id: MessageId,
+        state: DeliveryState,
+        now: datetime,
+        note: str | None = None,
+    ) -> None:
+        change: Doc = {"state": state.value, "updated_at": now}
+        if note is not None:
+            change["note"] = note
+        await self._messages.update_one({"_id": message_id, "shop_id": shop_id}, {"$set": change})
+
+    async def unprocessed(self, received_before: datetime, limit: int = 100) -> list[Message]:
+        """Inbound messages stored but not yet handled (a crash after the webhook's 200)."""
+        cursor = self._messages.find(
+            {"state": DeliveryState.RECEIVED.value, "created_at": {"$lte": received_before}}
+        ).sort("created_at", ASCENDING)
+        return [from_doc(Message, doc) async for doc in cursor.limit(limit)]
+
+    async def record_delivery(
+        self,
+        channel: str,
+        provider_id: str,
+        state: DeliveryState,
+        now: datetime,
+        error_code: str | None = None,
+    ) -> Message | None:
+        """Move an outbound message forward to ``state``; callbacks arriving out of order never move it back.
+
+        Returns the message as it is now, or None for an unknown provider id.
+        """
+        rank = DELIVERY_RANK[state]
+        earlier = [s.value for s, r in DELIVERY_RANK.items() if r < rank]
+        change: Doc = {"state": state.value, "updated_at": now}
+        if error_code:
+            change["error_code"] = error_code
+        await self._messages.update_one(
+            {
+                "channel": channel,
+                "provider_id": provider_id,
+                "direction": Direction.OUTBOUND.value,
+                "state": {"$in": earlier},
+            },
+            {"$set": change},
+        )
+        return await self.by_provider_id(channel, provider_id)
+
+    async def recent(self, shop_id: ShopId, customer_id: CustomerId, limit: int = 20) -> list[Message]:
+        cursor = self._messages.find({"shop_id": shop_id, "customer_id": customer_id})
+        return [from_doc(Message, doc) async for doc in cursor.sort("created_at", DESCENDING).limit(limit)]

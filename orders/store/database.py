@@ -1,0 +1,145 @@
+"""One connection pool, the stores over it, and the indexes they need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pymongo
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from orders.crypto import SecretBox
+from orders.store.customers import CustomerStore, MessageStore
+from orders.store.documents import CODEC_OPTIONS, Doc
+from orders.store.events import EventStore
+from orders.store.jobs import AlertStore, LockStore
+from orders.store.limits import RateLimitStore, RevocationStore
+from orders.store.orders import OrderStore
+from orders.store.outbox import OutboxStore
+from orders.store.shops import ShopStore
+from orders.store.stats import StatsStore
+
+_INDEXES: dict[str, list[IndexModel]] = {
+    "shops": [
+        IndexModel("staff_telegram_ids"),
+        IndexModel("sms_number", unique=True, sparse=True),
+        IndexModel("whatsapp_number", unique=True, sparse=True),
+        IndexModel("instagram_id", unique=True, sparse=True),
+    ],
+    "orders": [
+        IndexModel([("shop_id", ASCENDING), ("external_id", ASCENDING)], unique=True),
+        IndexModel([("shop_id", ASCENDING), ("number", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("status", ASCENDING), ("status_since", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("awaiting_contact", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("flags", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("search_keys", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("customer.phone", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("customer.email", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel("outbox_pending_since", sparse=True),
+    ],
+    "outbox": [
+        IndexModel("idempotency_key", unique=True),
+        IndexModel([("state", ASCENDING), ("due_at", ASCENDING)]),
+        IndexModel([("state", ASCENDING), ("lane", ASCENDING), ("due_at", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("order_id", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("customer_id", ASCENDING), ("state", ASCENDING)]),
+        IndexModel("provider_id", sparse=True),
+    ],
+    "events": [
+        IndexModel("received_at", expireAfterSeconds=30 * 24 * 3600),
+        IndexModel([("state", ASCENDING), ("received_at", ASCENDING)]),
+    ],
+    "customers": [
+        # partial, not sparse: a sparse compound index still indexes every document that has shop_id
+        IndexModel(
+            [("shop_id", ASCENDING), ("phones", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"phones": {"$exists": True}},
+        ),
+        IndexModel(
+            [("shop_id", ASCENDING), ("instagram_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"instagram_id": {"$exists": True}},
+        ),
+    ],
+    "messages": [
+        IndexModel([("channel", ASCENDING), ("provider_id", ASCENDING)], unique=True),
+        IndexModel([("state", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("customer_id", ASCENDING), ("created_at", DESCENDING)]),
+    ],
+    "rate_limits": [
+        IndexModel("expires_at", expireAfterSeconds=0),
+    ],
+    "alerts": [
+        IndexModel("shop_id"),
+    ],
+    "revocations": [
+        IndexModel("expires_at", expireAfterSeconds=0),
+    ],
+}
+
+
+#: Indexes earlier versions created; ``ensure_indexes`` drops them (each one slows every write).
+_RETIRED_INDEXES: dict[str, frozenset[str]] = {"outbox": frozenset({"state_1_lease_until_1"})}
+
+
+class Database:
+    """One connection pool and the stores over it."""
+
+    def __init__(self, client: AsyncMongoClient[Doc], name: str, *, secret_keys: Sequence[str]) -> None:
+        self.client = client
+        self._db: AsyncDatabase[Doc] = client.get_database(name, codec_options=CODEC_OPTIONS)
+        self.shops = ShopStore(self._db.shops, SecretBox(secret_keys))
+        self.orders = OrderStore(self._db.orders)
+        self.outbox = OutboxStore(self._db.outbox)
+        self.events = EventStore(self._db.events)
+        self.stats = StatsStore(self._db.stats)
+        self.customers = CustomerStore(self._db.customers)
+        self.messages = MessageStore(self._db.messages)
+        self.rate_limits = RateLimitStore(self._db.rate_limits)
+        self.revocations = RevocationStore(self._db.revocations)
+        self.locks = LockStore(self._db.locks)
+        self.alerts = AlertStore(self._db.alerts)
+
+    async def ensure_indexes(self) -> None:
+        """Create every index, and drop the ones an earlier version made and nothing uses any more."""
+        for name, indexes in _INDEXES.items():
+            await self._db[name].create_indexes(indexes)
+        for name, retired in _RETIRED_INDEXES.items():
+            existing = await self._db[name].index_information()
+            for index in retired & existing.keys():
+                await self._db[name].drop_index(index)
+
+    async def ping(self, within_seconds: float = 2.0) -> bool:
+        try:
+            with pymongo.timeout(within_seconds):
+                await self._db.command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+    async def drop(self) -> None:
+        await self.client.drop_database(self._db.name)
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def open_database(uri: str, name: str, *, secret_keys: Sequence[str], timeout_ms: int = 5000) -> Database:
+    """A Database over a new client; call ``ensure_indexes`` and ``close`` around its use.
+
+    ``secret_keys`` (newest first) seal and open the shops' secrets (``orders.crypto``).
+    """
+    # Idle connections are dropped after a minute: servers and proxies close long-idle ones on their side,
+    # and a write on such a connection fails instead of being sent.
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        maxIdleTimeMS=60_000,
+        tz_aware=True,
+    )
+    return Database(client, name, secret_keys=secret_keys)

@@ -1,0 +1,108 @@
+"""Fixed-window counters, token buckets and revoked tokens shared by every process."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from orders.store.documents import Doc
+
+
+class RateLimitStore:
+    """Fixed-window counters and token buckets shared by every process (a TTL index removes old ones)."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._limits = collection
+
+    async def allow(self, key: str, now: datetime, *, limit: int, window_seconds: int, hits: int = 1) -> bool:
+        """Count ``hits`` (one) for ``key`` if the current window has room for them; False once it has not.
+
+        Each step is one atomic write (a conditional increment, else the window's first insert), so
+        concurrent hits from several processes never let more than ``limit`` through.
+        """
+        if hits > limit:
+            return False
+        start = int(now.timestamp()) // window_seconds * window_seconds
+        window_id = f"{key}|{start}"
+        for _ in range(2):
+            counted = await self._limits.update_one(
+                {"_id": window_id, "count": {"$lte": limit - hits}}, {"$inc": {"count": hits}}
+            )
+            if counted.modified_count:
+                return True
+            expires = datetime.fromtimestamp(start + 2 * window_seconds, tz=now.tzinfo)
+            try:
+                await self._limits.insert_one({"_id": window_id, "count": hits, "expires_at": expires})
+            except DuplicateKeyError:
+                continue  # the window exists: full, or another hit created it just now
+            return True
+        return False
+
+    async def take(
+        self, key: str, now: datetime, *, per_second: float, burst: int = 1, tries: int = 4
+    ) -> timedelta | None:
+        """Take one token from the bucket ``key``; None when taken, else how long until one is free.
+
+        A token bucket kept as its theoretical arrival time (GCRA, in epoch seconds: a date keeps only
+        milliseconds), one document per bucket shared by every process. Taking a token is one conditional
+        pipeline update (``tat`` moves on only while the bucket has room), so concurrent senders never
+        read-then-write and never retry against each other; only a full or missing bucket costs a read.
+        """
+        interval = 1 / per_second
+        slack = interval * (burst - 1)
+        at = now.timestamp()
+        # Never past this: tat ends at most slack + interval ahead of now.
+        expires_at = now + timedelta(seconds=slack + interval + 600)
+        for _ in range(tries):
+            moved = await self._limits.update_one(
+                {"_id": key, "tat": {"$lte": at + slack}},
+                [{"$set": {"tat": {"$add": [{"$max": ["$tat", at]}, interval]}, "expires_at": expires_at}}],
+            )
+            if moved.matched_count:
+                return None
+            doc = await self._limits.find_one({"_id": key})
+            if doc is None:
+                try:
+                    await self._limits.insert_one(
+                        {"_id": key, "tat": at + interval, "expires_at": expires_at}
+                    )
+                except DuplicateKeyError:
+                    continue  # another sender created it just now: take from it
+                return None
+            wait = float(doc["tat"]) - at - slack
+            if wait > 0:
+                return timedelta(seconds=wait)
+        return timedelta(seconds=interval)
+
+    async def used(self, key: str, now: datetime, *, window_seconds: int) -> int:
+        """How many hits ``allow`` has counted for ``key`` in the current window (one read, no write)."""
+        doc = await self._limits.find_one({"_id": f"{key}|{window_start(now, window_seconds)}"})
+        return 0 if doc is None else int(doc["count"])
+
+
+def window_start(now: datetime, window_seconds: int) -> int:
+    """The epoch second at which ``now``'s fixed window (``RateLimitStore.allow``) began."""
+    return int(now.timestamp()) // window_seconds * window_seconds
+
+
+class RevocationStore:
+    """Token ids (``jti``) refused from now on, by every process: each request looks its token up by id."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._revoked = collection
+
+    async def revoke(self, token_id: str, now: datetime, expires_at: datetime | None = None) -> bool:
+        """Revoke a token id; False when it was revoked before. ``expires_at`` lets the record expire."""
+        doc: Doc = {"_id": token_id, "revoked_at": now}
+        if expires_at is not None:
+            doc["expires_at"] = expires_at
+        try:
+            await self._revoked.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def is_revoked(self, token_id: str) -> bool:
+        return await self._revoked.find_one({"_id": token_id}, projection=["_id"]) is not None

@@ -1,0 +1,213 @@
+"""The outbox: entries queued once per idempotency key, claimed with leases, spread over lanes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, cast
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from orders.model import OrderId, OutboxEntry, ShopId
+from orders.store.documents import Doc, from_doc, to_doc
+
+#: Outbox entries are spread over lanes by id, so that a claim under a backlog reads one lane's due
+#: entries rather than all of them (the embedded server reads every match of a query before its limit).
+OUTBOX_LANES = 16
+
+
+def outbox_lane(entry_id: str) -> int:
+    return int(hashlib.sha256(entry_id.encode()).hexdigest()[:8], 16) % OUTBOX_LANES
+
+
+def entry_to_doc(entry: OutboxEntry) -> Doc:
+    doc = to_doc(entry, keep_none=True)  # lease and error fields are matched on, null included
+    doc["lane"] = outbox_lane(entry.id)
+    return doc
+
+
+def entry_from_doc(doc: Mapping[str, Any]) -> OutboxEntry:
+    return from_doc(OutboxEntry, doc, frozenset({"lane"}))
+
+
+class OutboxStore:
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._outbox = collection
+        self._backlog = False  # whether the last look at the due queue found more than it could take
+
+    async def add(self, entry: OutboxEntry) -> OutboxEntry:
+        """Queue ``entry`` once per idempotency key; return the entry that holds the key."""
+        try:
+            await self._outbox.insert_one(entry_to_doc(entry))
+        except DuplicateKeyError:
+            existing = await self._outbox.find_one({"idempotency_key": entry.idempotency_key})
+            if existing is None:
+                raise
+            return entry_from_doc(existing)
+        return entry
+
+    async def find_key(self, shop_id: ShopId, idempotency_key: str) -> OutboxEntry | None:
+        doc = await self._outbox.find_one({"idempotency_key": idempotency_key, "shop_id": shop_id})
+        return None if doc is None else entry_from_doc(doc)
+
+    async def queued_for(self, shop_id: ShopId, customer_id: str, channel: str) -> list[OutboxEntry]:
+        """A customer's entries on one channel that are still queued, oldest first."""
+        query = {"shop_id": shop_id, "customer_id": customer_id, "channel": channel, "state": "queued"}
+        return [entry_from_doc(doc) async for doc in self._outbox.find(query).sort("created_at", ASCENDING)]
+
+    async def set_state(self, shop_id: ShopId, entry_id: str, state: str, *, expected: str) -> bool:
+        """Move an entry from ``expected`` to ``state``; False if someone else moved it first."""
+        result = await self._outbox.update_one(
+            {"_id": entry_id, "shop_id": shop_id, "state": expected}, {"$set": {"state": state}}
+        )
+        return result.modified_count == 1
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxEntry]:
+        """Claim up to ``limit`` due entries for one sender, oldest due first: queued to sending.
+
+        One read of up to ``4 * limit`` candidates; then, from a random place among them, conditional
+        ``update_many`` writes that stamp what is still queued with this claim's own lease id, each
+        followed by a read back by id of what it won, until ``limit`` are won or the candidates run out.
+        Senders reading the same candidates so split them without overlap and rarely collide, in a few
+        round trips a batch instead of a write per entry.
+        """
+        candidates = await self._due_ids(now, 4 * limit)
+        start = secrets.randbelow(len(candidates)) if candidates else 0
+        untried = candidates[start:] + candidates[:start]
+        lease_id = secrets.token_hex(8)
+        won: dict[str, Doc] = {}
+        while untried and len(won) < limit:
+            ids, untried = untried[: limit - len(won)], untried[limit - len(won) :]
+            await self._outbox.update_many(
+                {"_id": {"$in": ids}, "state": "queued", "due_at": {"$lte": now}},
+                {
+                    "$set": {"state": "sending", "lease_until": lease_until, "lease_id": lease_id},
+                    "$inc": {"attempts": 1},
+                },
+            )
+            async for doc in self._outbox.find({"_id": {"$in": ids}, "lease_id": lease_id}):
+                won[doc["_id"]] = doc
+        return [entry_from_doc(won[entry_id]) for entry_id in candidates if entry_id in won]
+
+    async def _due_ids(self, now: datetime, limit: int) -> list[str]:
+        """Ids of up to ``limit`` due entries, oldest due first.
+
+        While the last look found more due than it could take (a backlog), one random lane is read first,
+        so each claim reads a sixteenth of the backlog; an empty lane, or no backlog, reads them all.
+        """
+        due: Doc = {"state": "queued", "due_at": {"$lte": now}}
+        if self._backlog:
+            lane = secrets.randbelow(OUTBOX_LANES)
+            cursor = self._outbox.find({**due, "lane": lane}, projection=["_id"]).sort("due_at", ASCENDING)
+            if ids := [doc["_id"] async for doc in cursor.limit(limit)]:
+                return ids
+        cursor = self._outbox.find(due, projection=["_id"]).sort("due_at", ASCENDING)
+        ids = [doc["_id"] async for doc in cursor.limit(limit)]
+        self._backlog = len(ids) == limit
+        return ids
+
+    async def reached(self, entry: OutboxEntry, to: str) -> None:
+        """Record that an entry for several chats reached ``to``, while our lease holds."""
+        await self._outbox.update_one(
+            {"_id": entry.id, "state": "sending", "lease_until": entry.lease_until},
+            {"$addToSet": {"reached": to}},
+        )
+
+    async def finish(self, entry: OutboxEntry, **changes: Any) -> bool:
+        """Record the outcome of a send, only while our lease holds; False if it was taken from us."""
+        result = await self._outbox.update_one(
+            {"_id": entry.id, "state": "sending", "lease_until": entry.lease_until}, {"$set": changes}
+        )
+        return result.modified_count == 1
+
+    async def expired_leases(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
+        """Entries whose sender vanished mid-send, moved to review: they may or may not have gone out."""
+        cursor = self._outbox.find({"state": "sending", "lease_until": {"$lt": now}}).limit(limit)
+        stuck = []
+        async for doc in cursor:
+            result = await self._outbox.update_one(
+                {"_id": doc["_id"], "state": "sending", "lease_until": doc["lease_until"]},
+                {"$set": {"state": "review", "error": "the sender stopped mid-send; check before resending"}},
+            )
+            if result.modified_count == 1:
+                stuck.append(entry_from_doc(doc))
+        return stuck
+
+    async def by_provider_id(self, provider_id: str) -> OutboxEntry | None:
+        doc = await self._outbox.find_one({"provider_id": provider_id})
+        return None if doc is None else entry_from_doc(doc)
+
+    async def move_state(self, entry_id: str, state: str, *, only_from: tuple[str, ...]) -> bool:
+        """Compare-and-set an entry's state; False when it was not in one of ``only_from``."""
+        result = await self._outbox.update_one(
+            {"_id": entry_id, "state": {"$in": list(only_from)}}, {"$set": {"state": state}}
+        )
+        return result.modified_count == 1
+
+    async def for_order(self, shop_id: ShopId, order_id: OrderId) -> list[OutboxEntry]:
+        cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}).sort("created_at", ASCENDING)
+        return [entry_from_doc(doc) async for doc in cursor]
+
+    async def supersede(self, shop_id: ShopId, order_id: OrderId, sequence: int) -> int:
+        """Skip the order's older status updates still waiting (queued or parked); returns how many.
+
+        A compare-and-set on the state: an entry a sender has claimed is left to it (it checks
+        ``has_newer`` before it sends).
+        """
+        result = await self._outbox.update_many(
+            {
+                "shop_id": shop_id, "order_id": order_id, "kind": "status_update",
+                "state": {"$in": ["queued", "parked"]}, "sequence": {"$lt": sequence},
+            },
+            {"$set": {"state": "skipped", "error": "superseded", "lease_until": None}},
+        )  # fmt: skip
+        return result.modified_count
+
+    async def has_newer(self, shop_id: ShopId, order_id: OrderId, sequence: int) -> bool:
+        """Whether a newer status update of the order exists (whatever became of it)."""
+        query = {
+            "shop_id": shop_id,
+            "order_id": order_id,
+            "kind": "status_update",
+            "sequence": {"$gt": sequence},
+        }
+        return await self._outbox.find_one(query, {"_id": 1}) is not None
+
+    async def parked_until(self, shop_id: ShopId, customer_id: str) -> datetime | None:
+        """When the customer's earliest parked entry stops waiting for a reply; None when none is parked.
+
+        A parked entry's ``due_at`` is when its nudge expires (``expire_parked``).
+        """
+        query = {"shop_id": shop_id, "customer_id": customer_id, "state": "parked"}
+        doc = await self._outbox.find_one(query, {"due_at": 1}, sort=[("due_at", ASCENDING)])
+        return None if doc is None else cast(datetime, doc["due_at"])
+
+    async def expire_parked(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
+        """Parked entries whose nudge got no reply by their ``due_at``, queued again to go another way.
+
+        A compare-and-set on the state, as ``release_parked`` does: a reply and an expiry at the same
+        moment move each entry once, whichever comes first.
+        """
+        cursor = self._outbox.find({"state": "parked", "due_at": {"$lte": now}}).limit(limit)
+        expired = []
+        async for doc in cursor:
+            change = {"state": "queued", "due_at": now, "nudge_unanswered": True, "held": "nudge unanswered"}
+            result = await self._outbox.update_one({"_id": doc["_id"], "state": "parked"}, {"$set": change})
+            if result.modified_count == 1:
+                expired.append(entry_from_doc({**doc, **change}))
+        return expired
+
+    async def release_parked(self, shop_id: ShopId, customer_id: str, channel: str, now: datetime) -> int:
+        """The customer wrote on ``channel``: their parked entries on it are due now; returns how many."""
+        result = await self._outbox.update_many(
+            {"shop_id": shop_id, "customer_id": customer_id, "channel": channel, "state": "parked"},
+            {"$set": {"state": "queued", "due_at": now, "held": None}},
+        )
+        return result.modified_count
+
+    async def count_state(self, state: str) -> int:
+        return await self._outbox.count_documents({"state": state})

@@ -1,0 +1,114 @@
+"""Shops, their secrets sealed in the document mapping itself, so no caller can store one in clear."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from orders.crypto import SecretBox
+from orders.model import Shop, ShopId
+from orders.store.documents import Doc, from_doc, to_doc
+from orders.store.errors import AlreadyExists, NotFound
+
+#: The shop's secrets, stored sealed (``orders.crypto``): dotted paths into the shop's document.
+SHOP_SECRET_FIELDS = ("webhook_secret", "shopify_secret", "woocommerce_secret", "email.password")
+
+
+def _map_secrets(doc: Doc, change: Callable[[str, str], str]) -> Doc:
+    """``doc`` with each secret field present replaced by ``change(value, context)``."""
+    doc = dict(doc)
+    for path in SHOP_SECRET_FIELDS:
+        parent, _, field = path.rpartition(".")
+        holder = doc
+        if parent:
+            if not isinstance(doc.get(parent), Mapping):
+                continue
+            holder = doc[parent] = dict(doc[parent])
+        if isinstance(holder.get(field), str):
+            holder[field] = change(holder[field], f"{doc['_id']}/{path}")
+    return doc
+
+
+class ShopStore:
+    """Shops, their secrets sealed in the document mapping itself, so no caller can store one in clear."""
+
+    def __init__(self, collection: AsyncCollection[Doc], box: SecretBox) -> None:
+        self._shops = collection
+        self._box = box
+
+    def _doc_of(self, shop: Shop) -> Doc:
+        return _map_secrets(to_doc(shop), self._box.seal)
+
+    def _shop_of(self, doc: Mapping[str, Any]) -> Shop:
+        return from_doc(Shop, _map_secrets(dict(doc), self._box.open))
+
+    async def add(self, shop: Shop) -> None:
+        try:
+            await self._shops.insert_one(self._doc_of(shop))
+        except DuplicateKeyError as exc:
+            raise AlreadyExists("a shop already uses one of these channel addresses") from exc
+
+    async def get(self, shop_id: ShopId) -> Shop:
+        doc = await self._shops.find_one({"_id": shop_id})
+        if doc is None:
+            raise NotFound(f"unknown shop {shop_id}")
+        return self._shop_of(doc)
+
+    async def reseal_all(self) -> tuple[int, int]:
+        """Seal every shop's secrets with the newest key (plaintext from before included).
+
+        Returns (shops changed, shops seen). Each shop is one compare-and-set on the values it was read
+        with, so a shop changed meanwhile keeps its change (run again to reseal it). Raises ``SealError``
+        for a shop whose secrets no configured key opens, after the shops before it were done.
+        """
+        changed = seen = 0
+        async for doc in self._shops.find({}, projection=list(SHOP_SECRET_FIELDS)):
+            seen += 1
+            resealed = _map_secrets(doc, self._box.reseal)
+            fields = {p: _dotted(resealed, p) for p in SHOP_SECRET_FIELDS if _dotted(doc, p) is not None}
+            news = {p: v for p, v in fields.items() if v != _dotted(doc, p)}
+            if not news:
+                continue
+            before = {p: _dotted(doc, p) for p in news}
+            result = await self._shops.update_one({"_id": doc["_id"], **before}, {"$set": news})
+            changed += result.modified_count
+        return changed, seen
+
+    async def save(self, shop: Shop) -> None:
+        """Replace the stored shop with ``shop`` (its settings changed)."""
+        try:
+            result = await self._shops.replace_one({"_id": shop.id}, self._doc_of(shop))
+        except DuplicateKeyError as exc:
+            raise AlreadyExists("a shop already uses one of these channel addresses") from exc
+        if result.matched_count == 0:
+            raise NotFound(f"unknown shop {shop.id}")
+
+    async def by_address(self, field: str, address: str) -> Shop | None:
+        """The shop that owns a channel address (``sms_number``, ``whatsapp_number``, ``instagram_id``)."""
+        if field not in ("sms_number", "whatsapp_number", "instagram_id"):
+            raise ValueError(f"not a channel address: {field}")
+        doc = await self._shops.find_one({field: address})
+        return None if doc is None else self._shop_of(doc)
+
+    async def for_staff(self, telegram_id: int) -> list[Shop]:
+        """The shops that list this Telegram user as staff."""
+        return [self._shop_of(doc) async for doc in self._shops.find({"staff_telegram_ids": telegram_id})]
+
+    async def find_by_name(self, name: str) -> Shop | None:
+        doc = await self._shops.find_one({"name": name})
+        return None if doc is None else self._shop_of(doc)
+
+    async def list(self) -> list[Shop]:
+        return [self._shop_of(doc) async for doc in self._shops.find().sort("created_at", ASCENDING)]
+
+
+def _dotted(doc: Mapping[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(doc, Mapping):
+            return None
+        doc = doc.get(part)  # type: ignore[assignment]
+    return doc
