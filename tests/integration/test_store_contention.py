@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop
 from orders.store import Database, outbox_lane
@@ -37,23 +37,25 @@ async def test_an_idle_bucket_refills_up_to_its_burst_only(db: Database, clock: 
     assert [answer is None for answer in answers] == [True, True, True, False]
 
 
+def manual(shop: Shop, name: str, due_at: datetime, now: datetime) -> OutboxEntry:
+    return OutboxEntry(
+        id=NotificationId(f"ntf_{name}"), shop_id=shop.id, kind=OutboxKind.MANUAL, message="hi",
+        due_at=due_at, idempotency_key=f"manual:{name}", created_at=now,
+    )  # fmt: skip
+
+
+async def queue_due(db: Database, shop: Shop, count: int, now: datetime) -> None:
+    """``count`` entries due one second apart, the oldest last."""
+    for n in range(count):
+        await db.outbox.add(manual(shop, f"{n:03d}", now - timedelta(seconds=n), now))
+
+
 async def test_concurrent_claims_split_the_due_entries_without_overlap(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
     now = clock()
-    for n in range(60):
-        await db.outbox.add(
-            OutboxEntry(
-                id=NotificationId(f"ntf_{n:03d}"), shop_id=shop.id, kind=OutboxKind.MANUAL, message="hi",
-                due_at=now - timedelta(seconds=n), idempotency_key=f"claim:{n}", created_at=now,
-            )
-        )  # fmt: skip
-    later = await db.outbox.add(
-        OutboxEntry(
-            id=NotificationId("ntf_later"), shop_id=shop.id, kind=OutboxKind.MANUAL, message="hi",
-            due_at=now + timedelta(minutes=5), idempotency_key="claim:later", created_at=now,
-        )
-    )  # fmt: skip
+    await queue_due(db, shop, 60, now)
+    later = await db.outbox.add(manual(shop, "later", now + timedelta(minutes=5), now))
     lease = now + timedelta(seconds=60)
     batches = await asyncio.gather(*(db.outbox.claim_due(now, lease, 25) for _ in range(4)))
     claimed = [entry.id for batch in batches for entry in batch]
@@ -69,13 +71,7 @@ async def test_under_a_backlog_claims_read_lanes_and_still_take_every_entry_once
     db: Database, shop: Shop, clock: Clock
 ) -> None:
     now = clock()
-    for n in range(120):
-        await db.outbox.add(
-            OutboxEntry(
-                id=NotificationId(f"ntf_{n:03d}"), shop_id=shop.id, kind=OutboxKind.MANUAL, message="hi",
-                due_at=now - timedelta(seconds=n), idempotency_key=f"backlog:{n}", created_at=now,
-            )
-        )  # fmt: skip
+    await queue_due(db, shop, 120, now)
     lease = now + timedelta(seconds=60)
     claimed: list[str] = []
     one_lane_batches = 0
