@@ -70,6 +70,13 @@ def delivery_news(before: Order | None, after: Order) -> DeliveryStage | None:
     return None if stage == earlier else stage
 
 
+def carrier_status(order: Order) -> Status | None:
+    """The status a carrier's report implies when the source sent none: a shipped order the carrier
+    reports delivered is fulfilled (fulfilment comes from the shop, the carrier or staff, never rules)."""
+    stage = order.tracking.stage if order.tracking else None
+    return Status.FULFILLED if order.status == Status.SHIPPED and stage == DeliveryStage.DELIVERED else None
+
+
 def note_delivery(order: Order, stage: DeliveryStage, *, at: datetime, source: Source) -> Order:
     """The order with carrier news on its timeline, as a ``delivery`` event (not a status move)."""
     event = TimelineEvent(

@@ -407,8 +407,15 @@ class OrderService:
                     return EventOutcome(order=existing, ignored="stale")
                 updated = domain.with_details(existing, data)
                 at = min(data.updated_at or now, now)
+                note = None
+                if target is None and (target := domain.carrier_status(updated)) is not None:
+                    note = "the carrier reports it delivered"
                 try:
-                    moved = domain.move(updated, target, at=at, source=Source.WEBHOOK) if target else None
+                    moved = (
+                        domain.move(updated, target, at=at, source=Source.WEBHOOK, note=note)
+                        if target
+                        else None
+                    )
                 except InvalidTransition:
                     if on_backwards == "raise":
                         raise

@@ -226,3 +226,22 @@ async def test_an_unknown_stage_gets_422_and_writes_nothing(
     # the event id was not used up by the refused deliveries
     accepted = await generic.deliver(client, store, generic.event(status="shipped"), event_id="evt-1")
     assert accepted["duplicate"] is False
+
+
+async def test_a_carrier_delivered_report_without_a_status_fulfils_a_shipped_order_once(
+    desk: Desk, store: Shop, store_api: Api, client: TestClient[Any, Any]
+) -> None:
+    created = await generic.deliver(client, store, generic_event("order.created", "2026-11-02T08:00:00Z"))
+    order_id = created["order_id"]
+    report = generic.event(
+        "order.updated", customer={"name": "Ana Lima", "phone": ANA}, updated_at="2026-11-02T09:00:00Z",
+        tracking={"carrier": "UPS", "number": "1Z42", "stage": "delivered"},
+    )  # fmt: skip
+    answers = [await generic.deliver(client, store, report, event_id="evt-delivered") for _ in range(2)]
+    assert [(a["status"], a["duplicate"]) for a in answers] == [("fulfilled", False), ("fulfilled", True)]
+    timeline = (await progress_of(store_api, order_id))["timeline"]
+    assert [(e["status"], e["source"], e["note"]) for e in timeline][-1] == (
+        "fulfilled", "webhook", "the carrier reports it delivered",
+    )  # fmt: skip
+    keys = [e.idempotency_key for e in await desk.entries(store, order_id)]
+    assert len(keys) == len(set(keys)) == 2  # created (shipped), then fulfilled: one update each

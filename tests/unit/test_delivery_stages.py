@@ -17,7 +17,7 @@ from bot.composer import GSM7, OrderFacts, Voice, order_status, several_orders
 from bot.delivery_policy import Mode, Reach, route
 from bot.staff_views import event_line
 from channels import shopify
-from orders.domain import delivery_news, move, note_delivery, stats_deltas, with_details
+from orders.domain import carrier_status, delivery_news, move, note_delivery, stats_deltas, with_details
 from orders.lifecycle import URGENT_STAGES, DeliveryStage, Status, progress
 from orders.model import NotifyPolicy, OrderData, Source, Tracking
 from tests.unit.test_composer import check_sms, no_db, one_line, order_facts, voices
@@ -318,3 +318,20 @@ def test_sms_with_a_stage_follows_the_sms_rules(order: OrderFacts, voice: Voice)
     if re.fullmatch(r"[A-Za-z0-9-]+", order.number) and len(text) <= 160 and "..." not in text:
         said = SAID[order.stage] if order.status == Status.SHIPPED and order.stage else None
         assert said is None or f"#{order.number} {said}" in text
+
+
+def test_only_a_shipped_order_the_carrier_reports_delivered_is_fulfilled_by_the_report() -> None:
+    assert (
+        carrier_status(make_order(Status.SHIPPED, tracking=tracked(DeliveryStage.DELIVERED)))
+        == Status.FULFILLED
+    )
+    for stage in (
+        None,
+        DeliveryStage.IN_TRANSIT,
+        DeliveryStage.OUT_FOR_DELIVERY,
+        DeliveryStage.DELIVERY_PROBLEM,
+    ):
+        assert carrier_status(make_order(Status.SHIPPED, tracking=tracked(stage))) is None
+    for status in (Status.PENDING, Status.PROCESSING, Status.FULFILLED, Status.CANCELLED):
+        assert carrier_status(make_order(status, tracking=tracked(DeliveryStage.DELIVERED))) is None
+    assert carrier_status(make_order(Status.SHIPPED)) is None
