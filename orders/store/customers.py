@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
@@ -23,6 +25,22 @@ from orders.store.documents import Doc, from_doc, to_doc
 from orders.store.errors import Conflict, NotFound
 
 
+def _address_key(shop_id: str, *, phone: str | None, instagram_id: str | None) -> str:
+    """The one address a customer is found by, with its shop: unique per shop by a plain index.
+
+    (A partial unique index on (shop_id, phones) said the same, but the embedded server cannot use a
+    partial index for a lookup and scanned every customer on each one.)
+    """
+    return f"{shop_id}|phone:{phone}" if phone else f"{shop_id}|instagram:{instagram_id}"
+
+
+_DERIVED_CUSTOMER_FIELDS = frozenset({"address_key"})
+
+
+def _customer_from_doc(doc: Mapping[str, Any]) -> CustomerRecord:
+    return from_doc(CustomerRecord, doc, _DERIVED_CUSTOMER_FIELDS)
+
+
 class CustomerStore:
     """Customers found by the address they write from; one record per phone or Instagram id in a shop."""
 
@@ -33,7 +51,7 @@ class CustomerStore:
         doc = await self._customers.find_one({"_id": customer_id, "shop_id": shop_id})
         if doc is None:
             raise NotFound(f"unknown customer {customer_id}")
-        return from_doc(CustomerRecord, doc)
+        return _customer_from_doc(doc)
 
     async def find_or_create(
         self, shop_id: ShopId, *, now: datetime, phone: str | None = None, instagram_id: str | None = None
@@ -41,11 +59,11 @@ class CustomerStore:
         """The customer with this phone (E.164) or Instagram id, created on first contact."""
         if (phone is None) == (instagram_id is None):
             raise ValueError("give exactly one of phone or instagram_id")
-        query: Doc = {"shop_id": shop_id, **({"phones": phone} if phone else {"instagram_id": instagram_id})}
+        key = _address_key(shop_id, phone=phone, instagram_id=instagram_id)
         for _ in range(3):
-            doc = await self._customers.find_one(query)
+            doc = await self._customers.find_one({"address_key": key, "shop_id": shop_id})
             if doc is not None:
-                return from_doc(CustomerRecord, doc)
+                return _customer_from_doc(doc)
             record = CustomerRecord(
                 id=CustomerId(new_id("cus")),
                 shop_id=shop_id,
@@ -56,12 +74,34 @@ class CustomerStore:
             doc = to_doc(record)
             if not record.phones:
                 doc.pop("phones")
+            doc["address_key"] = key
             try:
                 await self._customers.insert_one(doc)
             except DuplicateKeyError:
                 continue  # created by a concurrent message from the same sender
             return record
         raise Conflict("customer keeps changing")
+
+    async def add_address_keys(self) -> int:
+        """Give customers stored before ``address_key`` existed theirs; returns how many got one.
+
+        A customer whose address another one already holds (only possible while processes from before it
+        ran beside newer ones) keeps none, and the one holding it answers for that address.
+        """
+        added = 0
+        async for doc in self._customers.find({"address_key": {"$exists": False}}):
+            phones, instagram_id = doc.get("phones") or [], doc.get("instagram_id")
+            if not phones and not instagram_id:
+                continue
+            key = _address_key(doc["shop_id"], phone=phones[0] if phones else None, instagram_id=instagram_id)
+            try:
+                result = await self._customers.update_one(
+                    {"_id": doc["_id"], "address_key": {"$exists": False}}, {"$set": {"address_key": key}}
+                )
+            except DuplicateKeyError:
+                continue
+            added += result.modified_count
+        return added
 
     async def record_inbound(
         self, shop_id: ShopId, customer_id: CustomerId, channel: str, at: datetime

@@ -53,17 +53,8 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("state", ASCENDING), ("received_at", ASCENDING)]),
     ],
     "customers": [
-        # partial, not sparse: a sparse compound index still indexes every document that has shop_id
-        IndexModel(
-            [("shop_id", ASCENDING), ("phones", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"phones": {"$exists": True}},
-        ),
-        IndexModel(
-            [("shop_id", ASCENDING), ("instagram_id", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"instagram_id": {"$exists": True}},
-        ),
+        # sparse: customers stored by an earlier version get theirs at start (``add_address_keys``)
+        IndexModel("address_key", unique=True, sparse=True),
     ],
     "messages": [
         IndexModel([("channel", ASCENDING), ("provider_id", ASCENDING)], unique=True),
@@ -83,7 +74,10 @@ _INDEXES: dict[str, list[IndexModel]] = {
 
 
 #: Indexes earlier versions created; ``ensure_indexes`` drops them (each one slows every write).
-_RETIRED_INDEXES: dict[str, frozenset[str]] = {"outbox": frozenset({"state_1_lease_until_1"})}
+_RETIRED_INDEXES: dict[str, frozenset[str]] = {
+    "outbox": frozenset({"state_1_lease_until_1"}),
+    "customers": frozenset({"shop_id_1_phones_1", "shop_id_1_instagram_id_1"}),
+}
 
 
 class Database:
@@ -108,6 +102,7 @@ class Database:
         """Create every index, and drop the ones an earlier version made and nothing uses any more."""
         for name, indexes in _INDEXES.items():
             await self._db[name].create_indexes(indexes)
+        await self.customers.add_address_keys()
         for name, retired in _RETIRED_INDEXES.items():
             existing = await self._db[name].index_information()
             for index in retired & existing.keys():

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop
 from orders.store import Database, outbox_lane
 from tests.conftest import Clock
-from webhooks.settings import Settings
 
 
 async def test_concurrent_takes_share_one_bucket_without_overspending(db: Database, clock: Clock) -> None:
@@ -83,12 +82,3 @@ async def test_under_a_backlog_claims_read_lanes_and_still_take_every_entry_once
             one_lane_batches += len(batch) >= 3 and len({outbox_lane(e.id) for e in batch}) == 1
     assert len(claimed) == len(set(claimed)) == 120
     assert one_lane_batches > 0  # claims read single lanes while the backlog lasted
-
-
-async def test_an_index_earlier_versions_made_is_dropped_at_start(db: Database, settings: Settings) -> None:
-    outbox = db.client[settings.mongodb_db].outbox
-    await outbox.create_index([("state", 1), ("lease_until", 1)])
-    await db.ensure_indexes()
-    indexes = await outbox.index_information()
-    assert "state_1_lease_until_1" not in indexes
-    assert "state_1_lane_1_due_at_1" in indexes

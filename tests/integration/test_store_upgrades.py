@@ -1,0 +1,65 @@
+"""A database written by an earlier version: what ``ensure_indexes`` changes at start, and what stays found."""
+
+from __future__ import annotations
+
+import asyncio
+
+from orders.model import Shop
+from orders.store import Database
+from tests.conftest import Clock
+from webhooks.settings import Settings
+
+
+async def test_an_index_earlier_versions_made_is_dropped_at_start(db: Database, settings: Settings) -> None:
+    outbox = db.client[settings.mongodb_db].outbox
+    await outbox.create_index([("state", 1), ("lease_until", 1)])
+    await db.ensure_indexes()
+    indexes = await outbox.index_information()
+    assert "state_1_lease_until_1" not in indexes
+    assert "state_1_lane_1_due_at_1" in indexes
+
+
+async def test_customers_stored_before_address_keys_are_found_not_created_again(
+    db: Database, shop: Shop, settings: Settings, clock: Clock
+) -> None:
+    customers = db.client[settings.mongodb_db].customers
+    await customers.drop_indexes()
+    await customers.create_index(
+        [("shop_id", 1), ("phones", 1)], unique=True, partialFilterExpression={"phones": {"$exists": True}}
+    )
+    await customers.create_index(
+        [("shop_id", 1), ("instagram_id", 1)],
+        unique=True,
+        partialFilterExpression={"instagram_id": {"$exists": True}},
+    )
+    await customers.insert_many(
+        [
+            {"_id": "cus_old_phone", "shop_id": shop.id, "phones": ["+4915112345678"], "created_at": clock()},
+            {
+                "_id": "cus_old_ig",
+                "shop_id": shop.id,
+                "instagram_id": "17841400000000001",
+                "created_at": clock(),
+            },
+        ]
+    )
+
+    await db.ensure_indexes()
+    by_phone = await db.customers.find_or_create(shop.id, now=clock(), phone="+4915112345678")
+    by_instagram = await db.customers.find_or_create(shop.id, now=clock(), instagram_id="17841400000000001")
+    assert (by_phone.id, by_instagram.id) == ("cus_old_phone", "cus_old_ig")
+    assert await customers.count_documents({}) == 2
+    indexes = await customers.index_information()
+    assert "address_key_1" in indexes
+    assert not {"shop_id_1_phones_1", "shop_id_1_instagram_id_1"} & indexes.keys()
+    assert await db.customers.add_address_keys() == 0  # done once
+
+
+async def test_one_address_is_one_customer_per_shop_however_many_ask_at_once(
+    db: Database, shop: Shop, other_shop: Shop, clock: Clock
+) -> None:
+    asks = [db.customers.find_or_create(shop.id, now=clock(), phone="+14155550123") for _ in range(8)]
+    found = await asyncio.gather(*asks)
+    assert len({customer.id for customer in found}) == 1
+    elsewhere = await db.customers.find_or_create(other_shop.id, now=clock(), phone="+14155550123")
+    assert elsewhere.id != found[0].id  # the same number in another shop is another customer
