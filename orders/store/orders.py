@@ -102,13 +102,19 @@ class OrderStore:
     async def for_customer(
         self, shop_id: ShopId, *, phones: Iterable[str] = (), emails: Iterable[str] = (), limit: int = 20
     ) -> list[Order]:
-        """The orders placed with any of these phones or emails, newest first."""
-        clauses: list[Doc] = [{"customer.phone": phone} for phone in phones]
-        clauses += [{"customer.email": email} for email in emails]
-        if not clauses:
-            return []
-        cursor = self._orders.find({"shop_id": shop_id, "$or": clauses}).sort("created_at", DESCENDING)
-        return [_order_from_doc(doc) async for doc in cursor.limit(limit)]
+        """The orders placed with any of these phones or emails, newest first.
+
+        One indexed query per field rather than one ``$or``: the embedded server answers an ``$or`` by
+        reading every order.
+        """
+        found: dict[str, Doc] = {}
+        for field, values in (("customer.phone", list(phones)), ("customer.email", list(emails))):
+            if values:
+                query = {"shop_id": shop_id, field: {"$in": values}}
+                async for doc in self._orders.find(query).sort("created_at", DESCENDING).limit(limit):
+                    found[doc["_id"]] = doc
+        newest = sorted(found.values(), key=lambda doc: (doc["created_at"], doc["_id"]), reverse=True)
+        return [_order_from_doc(doc) for doc in newest[:limit]]
 
     async def get_many(self, shop_id: ShopId, order_ids: Iterable[str]) -> dict[str, Order]:
         ids = list(dict.fromkeys(order_ids))
@@ -170,21 +176,24 @@ class OrderStore:
         limit: int = 50,
         now: datetime,
     ) -> list[Order]:
-        """Orders newest first, ``limit`` at most, starting after a cursor position."""
+        """Orders newest first, ``limit`` at most, starting after a cursor position.
+
+        Every query names exactly the leading fields of an index (with at most a range on the next one):
+        the embedded server reads the whole collection for anything else (an ``$or``, ``$all``, or one
+        more condition), so what the index cannot say is checked here.
+        """
+        if search and (terms := search_key(search).split()):
+            return await self._search_page(shop_id, terms, status, after, limit)
         query: Doc = {"shop_id": shop_id}
         if status is not None:
             query["status"] = status.value
-        if search and (terms := search_key(search).split()):
-            query["search_keys"] = {"$all": terms}
-            return await self._page_query(query, after, None, limit)
-        # The embedded server reads every match before it sorts and limits, so a shop's whole history
+        # The embedded server also reads every match before it sorts and limits, so a shop's whole history
         # would be read for one page: look back in windows that grow fourfold until the page is full.
         newest = after[0] if after else now + timedelta(days=1)
         window = _FIRST_WINDOW
         found: list[Order] = []
         while len(found) < limit and window <= _LAST_WINDOW:
-            since = newest - window
-            found = await self._page_query(query, after, since, limit)
+            found = await self._page_query(query, after, newest - window, limit)
             window *= 4
         if len(found) < limit:
             found = await self._page_query(query, after, None, limit)
@@ -193,19 +202,39 @@ class OrderStore:
     async def _page_query(
         self, query: Doc, after: tuple[datetime, str] | None, since: datetime | None, limit: int
     ) -> list[Order]:
-        query = dict(query)
+        """Up to ``limit`` orders newest first: the cursor's own instant (ties, by id), then older ones."""
         created: Doc = {"$gte": since} if since is not None else {}
+        ties: list[Order] = []
         if after is not None:
             last_created, last_id = after
-            created["$lte"] = last_created
-            query["$or"] = [
-                {"created_at": {"$lt": last_created}},
-                {"created_at": last_created, "_id": {"$lt": last_id}},
-            ]
-        if created:
-            query["created_at"] = created
-        cursor = self._orders.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
-        return [_order_from_doc(doc) async for doc in cursor]
+            same = self._orders.find({**query, "created_at": last_created}).sort("_id", DESCENDING)
+            ties = [_order_from_doc(doc) async for doc in same if doc["_id"] < last_id][:limit]
+            created["$lt"] = last_created
+        if len(ties) == limit:
+            return ties
+        older = {**query, "created_at": created} if created else query
+        cursor = self._orders.find(older).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+        return ties + [_order_from_doc(doc) async for doc in cursor.limit(limit - len(ties))]
+
+    async def _search_page(
+        self,
+        shop_id: ShopId,
+        terms: list[str],
+        status: Status | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Order]:
+        """Orders with every search term among their keys: read by the first term, the rest checked here."""
+        rest = set(terms[1:])
+        cursor = self._orders.find({"shop_id": shop_id, "search_keys": terms[0]})
+        matches = [
+            doc async for doc in cursor
+            if rest <= set(doc["search_keys"])
+            and (status is None or doc["status"] == status.value)
+            and (after is None or (doc["created_at"], doc["_id"]) < after)
+        ]  # fmt: skip
+        matches.sort(key=lambda doc: (doc["created_at"], doc["_id"]), reverse=True)
+        return [_order_from_doc(doc) for doc in matches[:limit]]
 
     async def in_status_since_before(
         self, shop_id: ShopId, status: Status, before: datetime, limit: int

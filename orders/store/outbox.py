@@ -56,8 +56,9 @@ class OutboxStore:
 
     async def queued_for(self, shop_id: ShopId, customer_id: str, channel: str) -> list[OutboxEntry]:
         """A customer's entries on one channel that are still queued, oldest first."""
-        query = {"shop_id": shop_id, "customer_id": customer_id, "channel": channel, "state": "queued"}
-        return [entry_from_doc(doc) async for doc in self._outbox.find(query).sort("created_at", ASCENDING)]
+        query = {"shop_id": shop_id, "customer_id": customer_id, "state": "queued"}  # the index, exactly
+        cursor = self._outbox.find(query).sort("created_at", ASCENDING)
+        return [entry_from_doc(doc) async for doc in cursor if doc.get("channel") == channel]
 
     async def set_state(self, shop_id: ShopId, entry_id: str, state: str, *, expected: str) -> bool:
         """Move an entry from ``expected`` to ``state``; False if someone else moved it first."""
@@ -125,10 +126,17 @@ class OutboxStore:
         return result.modified_count == 1
 
     async def expired_leases(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
-        """Entries whose sender vanished mid-send, moved to review: they may or may not have gone out."""
-        cursor = self._outbox.find({"state": "sending", "lease_until": {"$lt": now}}).limit(limit)
+        """Entries whose sender vanished mid-send, moved to review: they may or may not have gone out.
+
+        Reads every entry being sent (a few per worker) and checks the lease here: the (state, due_at)
+        index serves that, where a range on ``lease_until`` would make the embedded server read them all.
+        """
+        sending = self._outbox.find({"state": "sending"}, projection=["lease_until"])
+        expired = [
+            doc["_id"] async for doc in sending if doc["lease_until"] is not None and doc["lease_until"] < now
+        ]
         stuck = []
-        async for doc in cursor:
+        async for doc in self._outbox.find({"_id": {"$in": expired[:limit]}}):
             result = await self._outbox.update_one(
                 {"_id": doc["_id"], "state": "sending", "lease_until": doc["lease_until"]},
                 {"$set": {"state": "review", "error": "the sender stopped mid-send; check before resending"}},
@@ -158,24 +166,34 @@ class OutboxStore:
         A compare-and-set on the state: an entry a sender has claimed is left to it (it checks
         ``has_newer`` before it sends).
         """
+        waiting = ("queued", "parked")
+        older = [
+            doc["_id"] for doc in await self._status_updates(shop_id, order_id)
+            if doc["state"] in waiting and (doc.get("sequence") or 0) < sequence
+        ]  # fmt: skip
+        if not older:
+            return 0
         result = await self._outbox.update_many(
-            {
-                "shop_id": shop_id, "order_id": order_id, "kind": "status_update",
-                "state": {"$in": ["queued", "parked"]}, "sequence": {"$lt": sequence},
-            },
+            {"_id": {"$in": older}, "state": {"$in": list(waiting)}},
             {"$set": {"state": "skipped", "error": "superseded", "lease_until": None}},
-        )  # fmt: skip
+        )
         return result.modified_count
 
     async def has_newer(self, shop_id: ShopId, order_id: OrderId, sequence: int) -> bool:
         """Whether a newer status update of the order exists (whatever became of it)."""
-        query = {
-            "shop_id": shop_id,
-            "order_id": order_id,
-            "kind": "status_update",
-            "sequence": {"$gt": sequence},
-        }
-        return await self._outbox.find_one(query, {"_id": 1}) is not None
+        return any(
+            (doc.get("sequence") or 0) > sequence for doc in await self._status_updates(shop_id, order_id)
+        )
+
+    async def _status_updates(self, shop_id: ShopId, order_id: OrderId) -> list[Doc]:
+        """The order's status updates (id, state, sequence), read by the (shop_id, order_id) index alone.
+
+        The embedded server uses a compound index only when the filter names exactly its leading fields;
+        one more condition (kind, state, a range on sequence) makes it read the whole outbox. An order has
+        few entries, so the rest is checked here.
+        """
+        cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}, ["kind", "state", "sequence"])
+        return [doc async for doc in cursor if doc.get("kind") == "status_update"]
 
     async def parked_until(self, shop_id: ShopId, customer_id: str) -> datetime | None:
         """When the customer's earliest parked entry stops waiting for a reply; None when none is parked.
@@ -203,8 +221,14 @@ class OutboxStore:
 
     async def release_parked(self, shop_id: ShopId, customer_id: str, channel: str, now: datetime) -> int:
         """The customer wrote on ``channel``: their parked entries on it are due now; returns how many."""
+        parked = self._outbox.find(
+            {"shop_id": shop_id, "customer_id": customer_id, "state": "parked"}, ["channel"]
+        )
+        ids = [doc["_id"] async for doc in parked if doc.get("channel") == channel]  # see _status_updates
+        if not ids:
+            return 0
         result = await self._outbox.update_many(
-            {"shop_id": shop_id, "customer_id": customer_id, "channel": channel, "state": "parked"},
+            {"_id": {"$in": ids}, "state": "parked"},
             {"$set": {"state": "queued", "due_at": now, "held": None}},
         )
         return result.modified_count
