@@ -7,8 +7,8 @@ Usage::
 It loads ``--orders`` orders (and their notifications) into the embedded database (or ``MONGODB_URI``, in a
 fresh database it drops) with ``bench/orders_bench.py``'s loader, then times each store call a few times and
 prints the median. A lookup the server answers by reading a whole collection shows up here as seconds: the
-embedded server uses a compound index only when a filter names exactly its leading fields, so an ``$or``,
-``$all`` or one more condition reads everything. It always exits 0.
+embedded server reads everything for an ``$or``, an ``$all``, or a filter naming a leading part of a compound
+index plus another condition. It always exits 0.
 """
 
 from __future__ import annotations

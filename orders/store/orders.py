@@ -178,9 +178,9 @@ class OrderStore:
     ) -> list[Order]:
         """Orders newest first, ``limit`` at most, starting after a cursor position.
 
-        Every query names exactly the leading fields of an index (with at most a range on the next one):
-        the embedded server reads the whole collection for anything else (an ``$or``, ``$all``, or one
-        more condition), so what the index cannot say is checked here.
+        Every query names a leading part of an index and nothing else: the embedded server reads the whole
+        collection for an ``$or``, an ``$all``, or a leading part plus another condition, so what the index
+        cannot say is checked here.
         """
         if search and (terms := search_key(search).split()):
             return await self._search_page(shop_id, terms, status, after, limit)

@@ -188,9 +188,9 @@ class OutboxStore:
     async def _status_updates(self, shop_id: ShopId, order_id: OrderId) -> list[Doc]:
         """The order's status updates (id, state, sequence), read by the (shop_id, order_id) index alone.
 
-        The embedded server uses a compound index only when the filter names exactly its leading fields;
-        one more condition (kind, state, a range on sequence) makes it read the whole outbox. An order has
-        few entries, so the rest is checked here.
+        The embedded server reads the whole outbox for a filter that names a leading part of a compound
+        index plus another condition (kind, state, a range on sequence). An order has few entries, so the
+        rest is checked here.
         """
         cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}, ["kind", "state", "sequence"])
         return [doc async for doc in cursor if doc.get("kind") == "status_update"]

@@ -1,8 +1,7 @@
 """Queries rewritten so that the embedded server answers them from an index give the same answers.
 
-The embedded server uses a compound index only when a filter names exactly its leading fields; an ``$or``,
-``$all`` or one more condition makes it read the whole collection (seconds at 20,000 orders, measured with
-``bench/store_bench.py``). The store now asks for the indexed part and checks the rest itself: these tests
+The embedded server reads the whole collection for an ``$or``, an ``$all``, or a filter naming a leading part
+of a compound index plus another condition (seconds at 20,000 orders, measured with ``bench/store_bench.py``). The store now asks for the indexed part and checks the rest itself: these tests
 pin that the answers did not change, ties, paging and several conditions included.
 """
 
