@@ -65,8 +65,8 @@ def delivery_news(before: Order | None, after: Order) -> DeliveryStage | None:
     stage = after.tracking.stage if after.tracking else None
     if after.status != Status.SHIPPED or stage not in URGENT_STAGES:
         return None
-    shipped_before = before is not None and before.status == Status.SHIPPED
-    earlier = before.tracking.stage if shipped_before and before and before.tracking else None
+    known = before.tracking if before is not None and before.status == Status.SHIPPED else None
+    earlier = known.stage if known is not None else None
     return None if stage == earlier else stage
 
 

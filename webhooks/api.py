@@ -45,6 +45,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         request.config_dict[SECRET_KEYS], bearer_token(request.headers.get("Authorization"))
     )
     revoked = asyncio.ensure_future(request.config_dict[DATABASE].revocations.is_revoked(principal.token_id))
+    answer: asyncio.Future[web.StreamResponse] | None = None
     try:
         await charge_token(request, principal)
         request[PRINCIPAL] = principal
@@ -52,19 +53,16 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
             request[SHOP] = await request.config_dict[SHOPS].get(principal.shop_id)
         except NotFound:
             raise AuthError("the token's shop does not exist") from None
-        if request.method not in SAFE_METHODS:
-            if await revoked:
-                raise AuthError("token revoked")
-            return await handler(request)
-        answer = asyncio.ensure_future(handler(request))
-        answer.add_done_callback(_retrieved)
-        try:
-            if await revoked:
-                raise AuthError("token revoked")
-        except BaseException:
-            answer.cancel()
-            raise
-        return await answer
+        if request.method in SAFE_METHODS:
+            answer = asyncio.ensure_future(handler(request))
+            answer.add_done_callback(_retrieved)
+        if await revoked:
+            raise AuthError("token revoked")
+        return await (answer if answer is not None else handler(request))
+    except BaseException:
+        if answer is not None:
+            answer.cancel()  # a no-op once it is done
+        raise
     finally:
         revoked.cancel()  # a no-op once it is done; an early refusal does not leave it running
         revoked.add_done_callback(_retrieved)
