@@ -102,7 +102,6 @@ ORDER_TOPICS = frozenset(
 Kind = Literal["created", "updated", "cancelled"]
 
 _DEAD_FULFILLMENTS = frozenset({"cancelled", "error", "failure"})
-_ARRIVED = frozenset({"delivered", "picked_up"})
 _PAID = frozenset({"paid", "partially_paid", "partially_refunded"})
 _CALLED_OFF = frozenset({"refunded", "voided"})
 _STAGES = {
@@ -226,7 +225,7 @@ def status_of(order: ShopifyOrder) -> Status:
     if order.cancelled_at is not None or financial in _CALLED_OFF:
         return Status.CANCELLED
     if fulfillment == "fulfilled":
-        arrived = bool(live) and all((f.shipment_status or "").lower() in _ARRIVED for f in live)
+        arrived = bool(live) and all(stage_of(f) == DeliveryStage.DELIVERED for f in live)
         return Status.FULFILLED if arrived else Status.SHIPPED
     if fulfillment == "partial" or financial in _PAID:
         return Status.PROCESSING
