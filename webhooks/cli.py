@@ -116,7 +116,13 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
             f"  order desk:     {dashboard_link(settings, token)}\n",
             flush=True,
         )
-    web.run_app(app, host=settings.host, port=settings.port, print=lambda text: log.info(str(text).strip()))
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=lambda text: log.info(str(text).strip()),
+        access_log_class=logs.AccessLog,
+    )
 
 
 def _worker(settings: Settings) -> None:

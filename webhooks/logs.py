@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import IO, Literal
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 from pythonjsonlogger.json import JsonFormatter
 
@@ -32,34 +33,59 @@ _MASK = "***"
 #: Fields every record has; anything else on a record was passed as ``extra`` and is redacted too.
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
-# Order matters: whole tokens first, then key=value pairs, then numbers.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+#: Words a key naming a secret contains (``api`` stands for api_key, api-key and apikey).
+_SECRET_KEY_WORDS = (
+    "token",
+    "secret",
+    "signature",
+    "password",
+    "passwd",
+    "authorization",
+    "api",
+    "hmac",
+    "cookie",
+)
+
+# Order matters: whole tokens first, then key=value pairs, then numbers. Each pattern comes with the
+# lower-case texts one of which a line must contain for it to match (none: it always runs), so that a
+# line with nothing to hide (the access log's) costs a few substring checks instead of nine scans.
+_PATTERNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
     # JSON Web Tokens (API tokens, dashboard links)
-    (re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*"), _MASK),
+    (re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*"), _MASK, ("eyj",)),
     # Telegram bot tokens, also inside Bot API URLs (/bot<id>:<secret>/sendMessage)
-    (re.compile(r"(?<!\d)\d{5,}:[\w-]{10,}"), _MASK),
+    (re.compile(r"(?<!\d)\d{5,}:[\w-]{10,}"), _MASK, (":",)),
     # credentials after an auth scheme
-    (re.compile(r"\b(Bearer|Basic|Token)\s+[\w.~+/=-]+", re.IGNORECASE), rf"\1 {_MASK}"),
+    (
+        re.compile(r"\b(Bearer|Basic|Token)\s+[\w.~+/=-]+", re.IGNORECASE),
+        rf"\1 {_MASK}",
+        ("bearer", "basic", "token"),
+    ),
     # passwords in URLs (mongodb://user:password@host)
-    (re.compile(r"(\w+://[^:/\s@]+:)[^@\s/]+@"), rf"\1{_MASK}@"),
-    # key=value / "key": "value" where the key names a secret, a token, a signature or a password
+    (re.compile(r"(\w+://[^:/\s@]+:)[^@\s/]+@"), rf"\1{_MASK}@", ("://",)),
+    # key=value / "key": "value" where the key names a secret, a token, a signature or a password (the
+    # match starts only where a key can, at the start of a word: from anywhere else it costs ~60 µs a line)
     (
         re.compile(
             r"""(?ix)
-            ( [\w.-]*(?:token|secret|signature|password|passwd|authorization|api[_-]?key|hmac|cookie)[\w.-]*
+            ( (?<![\w.-]) [\w.-]*?(?:token|secret|signature|password|passwd|authorization|api[_-]?key|hmac|cookie)[\w.-]*
               ["']? \s* [:=] \s* ["']? )
             (?!\*\*\*) [^\s"'&,;}\]]+
             """
         ),
         rf"\1{_MASK}",
+        _SECRET_KEY_WORDS,
     ),
     # HMAC hex digests (sha256=..., X-Orderbot-Signature values)
-    (re.compile(r"\bsha(?:1|256)=[0-9A-Fa-f]{20,}"), _MASK),
+    (re.compile(r"\bsha(?:1|256)=[0-9A-Fa-f]{20,}"), _MASK, ("sha",)),
     # long random-looking strings (generated webhook secrets, auth tokens), but not Twilio SIDs
-    (re.compile(r"(?<![\w-])(?!(?:AC|SM|MM|MG|CA|PN|SK)[0-9a-f]{32}(?![\w-]))[\w-]{32,}(?![\w-])"), _MASK),
+    (
+        re.compile(r"(?<![\w-])(?!(?:AC|SM|MM|MG|CA|PN|SK)[0-9a-f]{32}(?![\w-]))[\w-]{32,}(?![\w-])"),
+        _MASK,
+        (),
+    ),
     # phone numbers: E.164, URL-encoded E.164, and long bare digit runs (WhatsApp ids) keep their last 4
-    (re.compile(r"(\+|%2[Bb])[\d ().-]{3,}(\d{4})\b"), r"\1…\2"),
-    (re.compile(r"(?<![\w.-])\d{5,11}(\d{4})(?![\w.])"), r"…\1"),
+    (re.compile(r"(\+|%2[Bb])[\d ().-]{3,}(\d{4})\b"), r"\1…\2", ("+", "%2b")),
+    (re.compile(r"(?<![\w.-])\d{5,11}(\d{4})(?![\w.])"), r"…\1", ()),
 )
 
 
@@ -67,8 +93,10 @@ def redact(text: str, known: Iterable[str] = ()) -> str:
     """``text`` without the ``known`` secret values, tokens, signatures or full phone numbers."""
     for secret in known:
         text = text.replace(secret, _MASK)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    for pattern, replacement, needles in _PATTERNS:
+        if not needles or any(needle in lowered for needle in needles):
+            text = pattern.sub(replacement, text)
     return text
 
 
@@ -157,6 +185,29 @@ def configure(
     return handler
 
 
+class AccessLog(AbstractAccessLogger):
+    """One line a request: client, method, path and query, status, body size and milliseconds.
+
+    aiohttp's default access logger also attaches each of its fields to the record as an ``extra``, which the
+    redaction filter then scrubs one by one: about 270 µs a request, a sixth of a webhook's time under load.
+    """
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %s %.1fms',
+            request.remote,
+            request.method,
+            request.path_qs,
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
 def new_request_id() -> str:
     return secrets.token_hex(8)
 
@@ -188,6 +239,7 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
 
 __all__ = [
     "REQUEST_ID_HEADER",
+    "AccessLog",
     "LogFormat",
     "RedactionFilter",
     "RequestIdFilter",

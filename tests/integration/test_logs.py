@@ -145,7 +145,9 @@ async def run(
     shop = new_shop("Acme Coffee", clock(), whatsapp_number=SHOP_WHATSAPP, staff_telegram_ids=[STAFF])
     await db.shops.add(shop)
     app = build_app(configured, clock=clock)
-    client = await aiohttp_client(app)
+    server = TestServer(app)
+    await server.start_server(access_log_class=logs.AccessLog)  # as ``orderbot web`` logs requests
+    client = await aiohttp_client(server)
     secrets = {SECRET_KEY, AUTH_TOKEN, BOT_TOKEN, BOT_TOKEN.split(":")[1], TELEGRAM_SECRET}
     return Run(client, app, twilio, telegram, shop, db, secrets | {shop.webhook_secret})
 
@@ -218,6 +220,9 @@ async def test_the_request_id_follows_a_request_into_the_outbox_and_the_send(
     assert {e["request_id"] for e in sent} >= {"twilio-req-1", "api-req-7"}
     handled = [e for e in events(stream) if e["request_id"] == "twilio-req-1"]
     assert {"aiohttp.access", "bot.notifier"} <= {e["logger"] for e in handled}
+    access = [e["message"] for e in handled if e["logger"] == "aiohttp.access"]
+    assert len(access) == 1 and '"POST /webhooks/twilio/messages" 200 ' in access[0], access
+    assert access[0].endswith("ms")
 
 
 @pytest.mark.parametrize("incoming", ["", "has spaces", "x" * 101, 'quote"', "ünïcode"])
