@@ -43,6 +43,7 @@ class WorkQueue:
         self.backlog = backlog
         self._queue: asyncio.Queue[Callable[[], Awaitable[object]]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.overflowed = 0  # jobs left for recovery since the backlog last had room
 
     def submit(self, job: Callable[[], Awaitable[object]]) -> bool:
         """Queue ``job``; False when there are no workers or the backlog is full (recovery will do it)."""
@@ -54,8 +55,14 @@ class WorkQueue:
         try:
             self._queue.put_nowait(_in_context(job, contextvars.copy_context()))
         except asyncio.QueueFull:
-            log.warning("%s backlog full: left for recovery", self.name)
+            # said once per overflow, not once per job: a line per delivery would cost a burst ~5% of its speed
+            if not self.overflowed:
+                log.warning("%s backlog full: what arrives is left for recovery until it has room", self.name)
+            self.overflowed += 1
             return False
+        if self.overflowed:
+            log.warning("%s backlog has room again; %d left for recovery", self.name, self.overflowed)
+            self.overflowed = 0
         return True
 
     async def _work(self, queue: asyncio.Queue[Callable[[], Awaitable[object]]]) -> None:

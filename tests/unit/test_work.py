@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from bot import work
 from bot.work import WorkQueue
@@ -32,6 +35,27 @@ async def test_a_full_backlog_or_no_workers_refuses_work() -> None:
     assert queue.submit(gate.wait)
     assert not queue.submit(gate.wait)  # backlog full: left for recovery
     gate.set()
+    await queue.drain()
+    await queue.close()
+
+
+async def test_an_overflow_is_said_once_then_counted_until_there_is_room(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    queue = WorkQueue("tiny", workers=1, backlog=1)
+    gate = asyncio.Event()
+    queue.submit(gate.wait)
+    await asyncio.sleep(0)
+    queue.submit(gate.wait)
+    with caplog.at_level(logging.WARNING, logger="bot.work"):
+        assert not any([queue.submit(gate.wait) for _ in range(50)])
+        assert queue.overflowed == 50
+        assert len(caplog.records) == 1 and "backlog full" in caplog.text
+        gate.set()
+        await queue.drain()
+        assert queue.submit(lambda: asyncio.sleep(0))
+        assert queue.overflowed == 0
+        assert "50 left for recovery" in caplog.records[-1].getMessage()
     await queue.drain()
     await queue.close()
 
