@@ -280,7 +280,7 @@ async def drain(settings: Settings, drain_seconds: float) -> None:
     raw = db.client[settings.mongodb_db]
     smallest, since = -1, time.monotonic()
     while time.monotonic() - since < drain_seconds:
-        busy = await raw["messages"].count_documents({"direction": "in", "state": "received"})
+        busy = await raw["inbox"].count_documents({})
         busy += await raw["outbox"].count_documents({"state": {"$in": ["queued", "sending"]}})
         if not busy:
             break
@@ -306,8 +306,9 @@ async def check(settings: Settings, traffic: Traffic, provider_sends: int) -> di
         if external_id not in statuses or rank.get(statuses[external_id], 3) < rank[status]:
             lost["order event answered 200 but not applied"] += 1
     inbound = {d["provider_id"]: d async for d in raw["messages"].find({"direction": "in"})}
-    lost["message answered 200 but not stored"] = len(traffic.acked_messages - set(inbound))
-    lost["message never handled"] = sum(1 for d in inbound.values() if d["state"] == "received")
+    waiting = {d["message"]["provider_id"] async for d in raw["inbox"].find({})} - set(inbound)
+    lost["message answered 200 but not stored"] = len(traffic.acked_messages - set(inbound) - waiting)
+    lost["message never handled"] = len(waiting)
     entries = [d async for d in raw["outbox"].find({})]
     replies = Counter(e["idempotency_key"] for e in entries if e["kind"] == "reply")
     for message in inbound.values():

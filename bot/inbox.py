@@ -1,7 +1,10 @@
 """The inbox: inbound chat messages are stored once, acknowledged, then handled in the background.
 
-A webhook answers after ``accept`` has stored the message, not after the reply is sent. Messages still
-``received`` after a crash are handled again by ``recover`` (at start-up and by the worker).
+A webhook answers after ``accept`` has stored the message in the inbox (one write to a collection with no
+index but its key), not after the reply is sent. Handling moves the message to ``messages`` with the state
+it ended in and then takes it out of the inbox; what a crash leaves there is handled again by ``recover``
+(at start-up and by the worker). A provider's retry that arrives after the move is found in ``messages``
+and dropped, so no message is answered twice.
 """
 
 from __future__ import annotations
@@ -89,7 +92,7 @@ class Inbox:
             created_at=inbound.received_at,
             updated_at=now,
         )
-        if not await self.db.messages.add(message):
+        if not await self.db.inbox.add(message):
             return None
         self._enqueue(shop, message)
         return message
@@ -116,10 +119,16 @@ class Inbox:
         self.work.submit(lambda: self.process(shop, message))
 
     async def process(self, shop: Shop, message: Message) -> None:
-        """Open the customer's window, apply the flood limit, hand the message to the engine, mark it done.
+        """Open the customer's window, apply the flood limit, hand the message to the engine, then move it
+        from the inbox to ``messages``.
 
-        It is marked processed also when the engine failed, so one bad message cannot loop forever.
+        It is moved also when the engine failed, so one bad message cannot loop forever. A crash before the
+        move hands it to the engine again on recovery, with the same message id, so the reply's outbox key is
+        the same and the customer still gets one answer.
         """
+        if await self.db.messages.by_provider_id(message.channel, message.provider_id) is not None:
+            await self.db.inbox.remove(message)  # handled before: a late retry, or a crash after the move
+            return
         customer = await self.db.customers.get(shop.id, message.customer_id or "")
         await self.db.customers.record_inbound(shop.id, customer.id, message.channel, message.created_at)
         now = self.clock()
@@ -129,10 +138,8 @@ class Inbox:
         if not await self.db.rate_limits.allow(
             flood_key, now, limit=self.flood.messages, window_seconds=self.flood.window_seconds
         ):
-            await self.db.messages.set_state(
-                shop.id, message.id, DeliveryState.IGNORED, now, note="rate_limited"
-            )
             log.info("flood from one %s sender in shop %s: recorded, not answered", message.channel, shop.id)
+            await self._handled(message, DeliveryState.IGNORED, "rate_limited")
             return
         note = None
         try:
@@ -144,14 +151,19 @@ class Inbox:
         except Exception:
             log.exception("handling message %s failed", message.id)
             note = "handler_failed"
-        await self.db.messages.set_state(
-            shop.id, message.id, DeliveryState.PROCESSED, self.clock(), note=note
+        await self._handled(message, DeliveryState.PROCESSED, note)
+
+    async def _handled(self, message: Message, state: DeliveryState, note: str | None) -> None:
+        """Record the message with the state it ended in, then take it out of the inbox."""
+        await self.db.messages.add(
+            message.model_copy(update={"state": state, "note": note, "updated_at": self.clock()})
         )
+        await self.db.inbox.remove(message)
 
     async def recover(self, older_than: timedelta = timedelta(seconds=30)) -> int:
         """Handle messages a crash (or a backlog) left unprocessed; returns how many."""
         handled = 0
-        for message in await self.db.messages.unprocessed(self.clock() - older_than):
+        for message in await self.db.inbox.pending(self.clock() - older_than):
             try:
                 shop = await self.db.shops.get(message.shop_id)
             except NotFound:

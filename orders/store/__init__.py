@@ -9,7 +9,7 @@ and ``$group``; this module therefore uses ``find_one`` + conditional ``update_o
 incrementally kept counters, which are right on a real mongod too.
 
 One module per store: ``orders``, ``outbox``, ``shops``, ``events``, ``stats``, ``customers`` (and their
-messages), ``limits`` (rate counters, token buckets, revocations), ``jobs`` (alerts sent, job leases);
+messages), ``inbox`` (messages acknowledged, not handled yet), ``limits`` (rate counters, token buckets, revocations), ``jobs`` (alerts sent, job leases);
 ``database`` holds them together over one connection pool with the indexes they need.
 """
 
@@ -18,6 +18,7 @@ from orders.store.database import Database, open_database
 from orders.store.documents import Doc
 from orders.store.errors import AlreadyExists, Conflict, DatabaseError, NotFound
 from orders.store.events import EventStore
+from orders.store.inbox import InboxStore
 from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore, window_start
 from orders.store.orders import OrderStore, decode_cursor, encode_cursor, search_key
@@ -36,6 +37,7 @@ __all__ = [
     "DatabaseError",
     "Doc",
     "EventStore",
+    "InboxStore",
     "LockStore",
     "MessageStore",
     "NotFound",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -17,7 +17,6 @@ from orders.model import (
     DeliveryState,
     Direction,
     Message,
-    MessageId,
     ShopId,
     new_id,
 )
@@ -156,26 +155,6 @@ class MessageStore:
     async def by_provider_id(self, channel: str, provider_id: str) -> Message | None:
         doc = await self._messages.find_one({"channel": channel, "provider_id": provider_id})
         return None if doc is None else from_doc(Message, doc)
-
-    async def set_state(
-        self,
-        shop_id: ShopId,
-        message_id: MessageId,
-        state: DeliveryState,
-        now: datetime,
-        note: str | None = None,
-    ) -> None:
-        change: Doc = {"state": state.value, "updated_at": now}
-        if note is not None:
-            change["note"] = note
-        await self._messages.update_one({"_id": message_id, "shop_id": shop_id}, {"$set": change})
-
-    async def unprocessed(self, received_before: datetime, limit: int = 100) -> list[Message]:
-        """Inbound messages stored but not yet handled (a crash after the webhook's 200)."""
-        cursor = self._messages.find(
-            {"state": DeliveryState.RECEIVED.value, "created_at": {"$lte": received_before}}
-        ).sort("created_at", ASCENDING)
-        return [from_doc(Message, doc) async for doc in cursor.limit(limit)]
 
     async def record_delivery(
         self,

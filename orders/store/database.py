@@ -10,9 +10,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from orders.crypto import SecretBox
+from orders.model import DeliveryState, Message
 from orders.store.customers import CustomerStore, MessageStore
-from orders.store.documents import CODEC_OPTIONS, Doc
+from orders.store.documents import CODEC_OPTIONS, Doc, from_doc
 from orders.store.events import EventStore
+from orders.store.inbox import InboxStore
 from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore
 from orders.store.orders import OrderStore
@@ -58,7 +60,6 @@ _INDEXES: dict[str, list[IndexModel]] = {
     ],
     "messages": [
         IndexModel([("channel", ASCENDING), ("provider_id", ASCENDING)], unique=True),
-        IndexModel([("state", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("customer_id", ASCENDING), ("created_at", DESCENDING)]),
     ],
     "rate_limits": [
@@ -73,10 +74,14 @@ _INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
+_UNHANDLED_MESSAGES_INDEX = "state_1_created_at_1"
+
 #: Indexes earlier versions created; ``ensure_indexes`` drops them (each one slows every write).
 _RETIRED_INDEXES: dict[str, frozenset[str]] = {
     "outbox": frozenset({"state_1_lease_until_1"}),
     "customers": frozenset({"shop_id_1_phones_1", "shop_id_1_instagram_id_1"}),
+    # unhandled messages waited in ``messages`` as ``received``; they wait in ``inbox`` now
+    "messages": frozenset({_UNHANDLED_MESSAGES_INDEX}),
 }
 
 
@@ -93,6 +98,7 @@ class Database:
         self.stats = StatsStore(self._db.stats)
         self.customers = CustomerStore(self._db.customers)
         self.messages = MessageStore(self._db.messages)
+        self.inbox = InboxStore(self._db.inbox)
         self.rate_limits = RateLimitStore(self._db.rate_limits)
         self.revocations = RevocationStore(self._db.revocations)
         self.locks = LockStore(self._db.locks)
@@ -105,8 +111,20 @@ class Database:
         await self.customers.add_address_keys()
         for name, retired in _RETIRED_INDEXES.items():
             existing = await self._db[name].index_information()
+            if name == "messages" and _UNHANDLED_MESSAGES_INDEX in existing:
+                await self._move_unhandled_messages()
             for index in retired & existing.keys():
                 await self._db[name].drop_index(index)
+
+    async def _move_unhandled_messages(self) -> None:
+        """Messages an earlier version stored as ``received`` and had not handled yet go to the inbox.
+
+        Runs once, while that version's index on ``state`` still exists to find them by.
+        """
+        cursor = self._db.messages.find({"state": DeliveryState.RECEIVED.value})
+        async for doc in cursor:
+            await self.inbox.add(from_doc(Message, doc))
+            await self._db.messages.delete_one({"_id": doc["_id"]})
 
     async def ping(self, within_seconds: float = 2.0) -> bool:
         try:

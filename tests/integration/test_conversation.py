@@ -14,7 +14,7 @@ from channels.base import ChannelName, InboundMessage
 from orders.lifecycle import Status
 from orders.model import Customer, DeliveryState, OrderData, OutboxEntry, OutboxKind, Shop, Tracking
 from orders.service import OrderService
-from orders.store import Database
+from orders.store import Database, NotFound
 from tests.conftest import Clock
 
 ANA = "+14155550101"
@@ -245,7 +245,9 @@ async def test_messages_left_unprocessed_by_a_crash_are_recovered(
         shop, InboundMessage(ChannelName.WHATSAPP, "SMcrash", ANA, shop.id, "hello", clock())
     )
     assert message is not None
-    assert (await service.db.messages.get(shop.id, message.id)).state == DeliveryState.RECEIVED
+    assert [m.id for m in await service.db.inbox.pending(clock())] == [message.id]
+    with pytest.raises(NotFound):
+        await service.db.messages.get(shop.id, message.id)  # moved there once handled
 
     restarted = Inbox(service.db, clock, Conversation(service, clock))
     assert await restarted.recover(older_than=timedelta(seconds=30)) == 0  # too fresh: maybe still in flight
@@ -254,3 +256,4 @@ async def test_messages_left_unprocessed_by_a_crash_are_recovered(
     assert (await service.db.messages.get(shop.id, message.id)).state == DeliveryState.PROCESSED
     assert await service.db.outbox.find_key(shop.id, f"reply:{message.id}") is not None
     assert await restarted.recover(older_than=timedelta(seconds=30)) == 0
+    assert await service.db.inbox.pending(clock()) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from orders.model import Shop
+from orders.model import DeliveryState, Direction, Message, MessageId, Shop
 from orders.store import Database
 from tests.conftest import Clock
 from webhooks.settings import Settings
@@ -63,3 +63,28 @@ async def test_one_address_is_one_customer_per_shop_however_many_ask_at_once(
     assert len({customer.id for customer in found}) == 1
     elsewhere = await db.customers.find_or_create(other_shop.id, now=clock(), phone="+14155550123")
     assert elsewhere.id != found[0].id  # the same number in another shop is another customer
+
+
+async def test_messages_an_earlier_version_left_unhandled_move_to_the_inbox_once(
+    db: Database, shop: Shop, settings: Settings, clock: Clock
+) -> None:
+    messages = db.client[settings.mongodb_db].messages
+    await messages.create_index([("state", 1), ("created_at", 1)])
+    waiting = Message(
+        id=MessageId("msg_old_waiting"), shop_id=shop.id, channel="sms", direction=Direction.INBOUND,
+        provider_id="SMold1", sender="+4915112345678", recipient="+14155550100", body="where is 1042?",
+        state=DeliveryState.RECEIVED, created_at=clock(), updated_at=clock(),
+    )  # fmt: skip
+    handled = waiting.model_copy(
+        update={"id": MessageId("msg_old_done"), "provider_id": "SMold2", "state": DeliveryState.PROCESSED}
+    )
+    assert await db.messages.add(waiting) and await db.messages.add(handled)
+
+    await db.ensure_indexes()
+    assert await db.inbox.pending(clock()) == [waiting]  # handled by the next recovery, under its old id
+    assert await db.messages.by_provider_id("sms", "SMold1") is None
+    assert await db.messages.by_provider_id("sms", "SMold2") == handled
+    assert "state_1_created_at_1" not in await messages.index_information()
+
+    await db.ensure_indexes()  # the index is gone, so nothing is looked for again
+    assert await db.inbox.pending(clock()) == [waiting]

@@ -135,13 +135,23 @@ async def twilio(
     return Twilio(client, app[TWILIO], standin_url[0], shop, db, raw, heard)
 
 
+async def handled(twilio: Twilio) -> None:
+    """Wait until what the webhooks acknowledged is handled: it then moves from the inbox to ``messages``."""
+    server = twilio.client.server
+    assert isinstance(server, TestServer)
+    await server.app[INBOX].drain()
+    assert await count(twilio.raw, "inbox") == 0
+
+
 async def inbound(twilio: Twilio) -> list[Message]:
-    """The incoming messages stored for the shop."""
+    """The incoming messages stored for the shop, once handled."""
+    await handled(twilio)
     docs = twilio.raw["messages"].find({"direction": "in"})
     return [await twilio.db.messages.get(twilio.shop.id, doc["_id"]) async for doc in docs]
 
 
 async def assert_nothing_stored(raw: Raw) -> None:
+    assert await count(raw, "inbox") == 0
     assert await count(raw, "messages") == 0
     assert await count(raw, "customers") == 0
 
@@ -191,6 +201,7 @@ async def test_a_retried_delivery_stores_one_message(twilio: Twilio, together: b
     for response in responses:
         assert response.status == 200
         assert await response.text() == EMPTY_TWIML
+    await handled(twilio)
     assert await count(twilio.raw, "messages") == 1
     assert await count(twilio.raw, "customers") == 1
 
@@ -198,6 +209,7 @@ async def test_a_retried_delivery_stores_one_message(twilio: Twilio, together: b
 async def test_the_same_number_on_sms_and_whatsapp_is_one_customer(twilio: Twilio) -> None:
     await post(twilio.client, fixture("whatsapp_text"))
     await post(twilio.client, fixture("sms_inbound", From=CUSTOMER_WHATSAPP))
+    await handled(twilio)
     assert await count(twilio.raw, "messages") == 2
     assert await count(twilio.raw, "customers") == 1
 
