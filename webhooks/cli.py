@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import signal
@@ -102,11 +103,28 @@ def _notify_policy(args: argparse.Namespace, base: NotifyPolicy) -> NotifyPolicy
     return NotifyPolicy.model_validate(fields)
 
 
+async def freeze_heap(_app: web.Application) -> None:
+    """Keep what start-up built, which lives as long as the process, out of the garbage collector's passes.
+
+    The SDKs and models loaded at start leave ~160,000 objects that every full collection would walk again:
+    60-100 ms during which no request is answered, several times a minute under load.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def web_process_app(settings: Settings, *, with_worker: bool) -> web.Application:
+    """The app ``orderbot web`` and ``serve`` run: ``build_app``, with the heap frozen once it has started."""
+    app = build_app(settings, with_worker=with_worker)
+    app.on_startup.append(freeze_heap)  # after the app's own start-up: the database, channels and AI clients
+    return app
+
+
 def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -> None:
     settings = settings.model_copy(
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
-    app = build_app(settings, with_worker=with_worker)
+    app = web_process_app(settings, with_worker=with_worker)
     if getattr(args, "demo", False):
         shop = asyncio.run(_with_service(settings, lambda service: ensure_demo_shop(service, utc_now())))
         token = issue_token(resolve_secret_key(settings), shop.id, now=utc_now(), role="admin", days=30)
