@@ -19,7 +19,6 @@ from bot.work import WorkQueue
 from channels.base import ChannelName, InboundMessage
 from orders.model import (
     Attachment,
-    CustomerId,
     CustomerRecord,
     DeliveryState,
     Direction,
@@ -50,11 +49,11 @@ class FloodLimit:
 
 
 class Inbox:
-    """Stores inbound messages on the webhook's path (one write when the sender is known) and hands them to
-    ``concurrency`` background workers through a bounded queue.
+    """Stores inbound messages on the webhook's path (one write) and hands them to ``concurrency``
+    background workers through a bounded queue.
 
     The workers are few on purpose: under a burst the acknowledgements keep the database's attention and
-    the answers follow at their own pace. What overflows the queue stays ``received`` for ``recover``.
+    the answers follow at their own pace. What overflows the queue waits in the inbox for ``recover``.
     """
 
     def __init__(
@@ -72,15 +71,14 @@ class Inbox:
         self.handler = handler
         self.flood = flood or FloodLimit()
         self.work = WorkQueue("inbox", concurrency, backlog, busy)
-        self._customer_ids: dict[tuple[str, str], CustomerId] = {}
 
     async def accept(self, shop: Shop, inbound: InboundMessage) -> Message | None:
-        """Store a customer's message once; None when the provider delivered it before."""
+        """Store a customer's message once (one write); None when the same delivery is waiting already."""
         now = self.clock()
         message = Message(
             id=MessageId(new_id("msg")),
             shop_id=shop.id,
-            customer_id=await self._customer_id(shop, inbound, now),
+            customer_id=None,  # found (or created, on first contact) when the message is handled
             channel=inbound.channel.value,
             direction=Direction.INBOUND,
             provider_id=inbound.provider_id,
@@ -97,30 +95,12 @@ class Inbox:
         self._enqueue(shop, message)
         return message
 
-    async def _customer_id(self, shop: Shop, inbound: InboundMessage, now: datetime) -> CustomerId:
-        """The sender's customer id, from memory after the first message (ids never change)."""
-        key = (shop.id, f"{inbound.channel in PHONE_CHANNELS}:{inbound.sender}")
-        known = self._customer_ids.get(key)
-        if known is not None:
-            return known
-        by_phone = inbound.channel in PHONE_CHANNELS
-        customer = await self.db.customers.find_or_create(
-            shop.id,
-            now=now,
-            phone=inbound.sender if by_phone else None,
-            instagram_id=None if by_phone else inbound.sender,
-        )
-        if len(self._customer_ids) > 100_000:
-            self._customer_ids.clear()
-        self._customer_ids[key] = customer.id
-        return customer.id
-
     def _enqueue(self, shop: Shop, message: Message) -> None:
         self.work.submit(lambda: self.process(shop, message))
 
     async def process(self, shop: Shop, message: Message) -> None:
-        """Open the customer's window, apply the flood limit, hand the message to the engine, then move it
-        from the inbox to ``messages``.
+        """Find the sender's customer (created on first contact), open their window, apply the flood limit,
+        hand the message to the engine, then move it from the inbox to ``messages``.
 
         It is moved also when the engine failed, so one bad message cannot loop forever. A crash before the
         move hands it to the engine again on recovery, with the same message id, so the reply's outbox key is
@@ -129,7 +109,14 @@ class Inbox:
         if await self.db.messages.by_provider_id(message.channel, message.provider_id) is not None:
             await self.db.inbox.remove(message)  # handled before: a late retry, or a crash after the move
             return
-        customer = await self.db.customers.get(shop.id, message.customer_id or "")
+        by_phone = message.channel in PHONE_CHANNELS
+        customer = await self.db.customers.find_or_create(
+            shop.id,
+            now=self.clock(),
+            phone=message.sender if by_phone else None,
+            instagram_id=None if by_phone else message.sender,
+        )
+        message = message.model_copy(update={"customer_id": customer.id})
         await self.db.customers.record_inbound(shop.id, customer.id, message.channel, message.created_at)
         now = self.clock()
         # the window is open again: what waited behind a WhatsApp nudge goes out now
