@@ -112,7 +112,7 @@ async def run_once(
     except BaseException:
         await events.release(scope, event_id)
         raise
-    await events.complete(scope, event_id, result)
+    await events.complete(scope, event_id, result, clock())
     return False, result
 
 
@@ -332,7 +332,7 @@ class OrderService:
         except InvalidTransition:
             await self.db.events.release(scope, event_id)
             raise
-        await self.db.events.complete(scope, event_id, _result(outcome))
+        await self.db.events.complete(scope, event_id, _result(outcome), self.clock())
         return outcome
 
     async def recover_events(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pymongo
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
@@ -21,6 +22,9 @@ from orders.store.orders import OrderStore
 from orders.store.outbox import OutboxStore
 from orders.store.shops import ShopStore
 from orders.store.stats import StatsStore
+
+#: How long an applied webhook delivery is kept, so that its retries are still recognised.
+EVENTS_KEPT_SECONDS = 30 * 24 * 3600
 
 _INDEXES: dict[str, list[IndexModel]] = {
     "shops": [
@@ -51,7 +55,9 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel("provider_id", sparse=True),
     ],
     "events": [
-        IndexModel("received_at", expireAfterSeconds=30 * 24 * 3600),
+        # sparse, on a field set when the delivery is applied: a new claim writes one index entry fewer,
+        # and only applied deliveries expire
+        IndexModel("done_at", expireAfterSeconds=EVENTS_KEPT_SECONDS, sparse=True),
         IndexModel([("state", ASCENDING), ("received_at", ASCENDING)]),
     ],
     "customers": [
@@ -75,6 +81,8 @@ _INDEXES: dict[str, list[IndexModel]] = {
 
 
 _UNHANDLED_MESSAGES_INDEX = "state_1_created_at_1"
+_EVENTS_BY_ARRIVAL_INDEX = "received_at_1"
+
 
 #: Indexes earlier versions created; ``ensure_indexes`` drops them (each one slows every write).
 _RETIRED_INDEXES: dict[str, frozenset[str]] = {
@@ -82,6 +90,8 @@ _RETIRED_INDEXES: dict[str, frozenset[str]] = {
     "customers": frozenset({"shop_id_1_phones_1", "shop_id_1_instagram_id_1"}),
     # unhandled messages waited in ``messages`` as ``received``; they wait in ``inbox`` now
     "messages": frozenset({_UNHANDLED_MESSAGES_INDEX}),
+    # deliveries expired 30 days after they arrived; now 30 days after they were applied (``done_at``)
+    "events": frozenset({_EVENTS_BY_ARRIVAL_INDEX}),
 }
 
 
@@ -113,8 +123,19 @@ class Database:
             existing = await self._db[name].index_information()
             if name == "messages" and _UNHANDLED_MESSAGES_INDEX in existing:
                 await self._move_unhandled_messages()
+            if name == "events" and _EVENTS_BY_ARRIVAL_INDEX in existing:
+                await self._date_applied_events()
             for index in retired & existing.keys():
                 await self._db[name].drop_index(index)
+
+    async def _date_applied_events(self) -> None:
+        """Deliveries an earlier version applied have no ``done_at``: they expire 30 days from now.
+
+        Runs once, while that version's TTL index on ``received_at`` still exists.
+        """
+        await self._db.events.update_many(
+            {"state": "done", "done_at": {"$exists": False}}, {"$set": {"done_at": datetime.now(UTC)}}
+        )
 
     async def _move_unhandled_messages(self) -> None:
         """Messages an earlier version stored as ``received`` and had not handled yet go to the inbox.

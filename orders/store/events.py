@@ -104,9 +104,11 @@ class EventStore:
         ).sort("received_at", ASCENDING)
         return [doc async for doc in cursor.limit(limit)]
 
-    async def complete(self, source: str, event_id: str, result: Mapping[str, Any]) -> None:
+    async def complete(self, source: str, event_id: str, result: Mapping[str, Any], now: datetime) -> None:
+        """Mark the delivery applied; it is kept (so its retries stay duplicates) for 30 days from ``now``."""
         await self._events.update_one(
-            {"_id": f"{source}|{event_id}"}, {"$set": {"state": "done", "result": dict(result)}}
+            {"_id": f"{source}|{event_id}"},
+            {"$set": {"state": "done", "result": dict(result), "done_at": now}},
         )
 
     async def release(self, source: str, event_id: str) -> None:

@@ -88,3 +88,36 @@ async def test_messages_an_earlier_version_left_unhandled_move_to_the_inbox_once
 
     await db.ensure_indexes()  # the index is gone, so nothing is looked for again
     assert await db.inbox.pending(clock()) == [waiting]
+
+
+async def test_applied_deliveries_expire_from_when_they_were_applied(
+    db: Database, settings: Settings, clock: Clock
+) -> None:
+    events = db.client[settings.mongodb_db].events
+    await db.events.claim("shopify:shop_1", "evt-new", clock(), {"kind": "created"})
+    assert "done_at" not in (await db.events.get("shopify:shop_1", "evt-new") or {})  # no TTL entry to write
+    await db.events.complete("shopify:shop_1", "evt-new", {"order_id": "ord_1"}, clock())
+    assert (await db.events.get("shopify:shop_1", "evt-new") or {})["done_at"] == clock()
+    ttl = (await events.index_information())["done_at_1"]
+    assert ttl["expireAfterSeconds"] == 30 * 24 * 3600 and ttl["sparse"] is True
+
+
+async def test_deliveries_an_earlier_version_applied_get_a_date_to_expire_from_once(
+    db: Database, settings: Settings, clock: Clock
+) -> None:
+    events = db.client[settings.mongodb_db].events
+    await events.drop_index("done_at_1")
+    await events.create_index("received_at", expireAfterSeconds=30 * 24 * 3600)
+    await events.insert_many(
+        [
+            {"_id": "shopify:s|old-done", "state": "done", "received_at": clock(), "result": {}},
+            {"_id": "shopify:s|old-waiting", "state": "processing", "received_at": clock(), "payload": {}},
+        ]
+    )
+    await db.ensure_indexes()
+    done = await events.find_one({"_id": "shopify:s|old-done"})
+    waiting = await events.find_one({"_id": "shopify:s|old-waiting"})
+    assert done is not None and "done_at" in done
+    assert waiting is not None and "done_at" not in waiting  # still to be applied: recovery will
+    indexes = await events.index_information()
+    assert "received_at_1" not in indexes and "done_at_1" in indexes
