@@ -43,6 +43,7 @@ async def _converse(
     clock: Callable[[], datetime],
 ) -> None:
     db = inbox.db
+    customer = await db.customers.find_or_create(shop.id, now=clock(), phone=phone)
     while (line := await read()) is not None:
         if not line.strip():
             continue
@@ -50,9 +51,9 @@ async def _converse(
             shop, console.inbound(line, sender=phone, recipient=shop.id, now=clock())
         )
         await inbox.drain()
-        if message is None or message.customer_id is None:
+        if message is None:
             continue
-        for entry in await db.outbox.queued_for(shop.id, message.customer_id, ChannelName.CONSOLE.value):
+        for entry in await db.outbox.queued_for(shop.id, customer.id, ChannelName.CONSOLE.value):
             if entry.message and await db.outbox.set_state(shop.id, entry.id, "sent", expected="queued"):
                 await console.send(
                     OutboundMessage(
