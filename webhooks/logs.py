@@ -33,15 +33,15 @@ _MASK = "***"
 #: Fields every record has; anything else on a record was passed as ``extra`` and is redacted too.
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
-#: Words a key naming a secret contains (``api`` stands for api_key, api-key and apikey).
-_SECRET_KEY_WORDS = (
+#: What a key naming a secret contains (as regular expressions).
+_SECRET_KEYS = (
     "token",
     "secret",
     "signature",
     "password",
     "passwd",
     "authorization",
-    "api",
+    "api[_-]?key",
     "hmac",
     "cookie",
 )
@@ -67,13 +67,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
     (
         re.compile(
             r"""(?ix)
-            ( (?<![\w.-]) [\w.-]*?(?:token|secret|signature|password|passwd|authorization|api[_-]?key|hmac|cookie)[\w.-]*
+            ( (?<![\w.-]) [\w.-]*?(?:"""
+            + "|".join(_SECRET_KEYS)
+            + r""")[\w.-]*
               ["']? \s* [:=] \s* ["']? )
             (?!\*\*\*) [^\s"'&,;}\]]+
             """
         ),
         rf"\1{_MASK}",
-        _SECRET_KEY_WORDS,
+        tuple(key.partition("[")[0] for key in _SECRET_KEYS),  # "api[_-]?key" needs "api"
     ),
     # HMAC hex digests (sha256=..., X-Orderbot-Signature values)
     (re.compile(r"\bsha(?:1|256)=[0-9A-Fa-f]{20,}"), _MASK, ("sha",)),
