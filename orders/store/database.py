@@ -119,20 +119,20 @@ class Database:
         for name, indexes in _INDEXES.items():
             await self._db[name].create_indexes(indexes)
         await self.customers.add_address_keys()
+        # what an earlier version's data needs before the index it was found by goes (run once, as it goes)
+        upgrades = {
+            ("messages", _UNHANDLED_MESSAGES_INDEX): self._move_unhandled_messages,
+            ("events", _EVENTS_BY_ARRIVAL_INDEX): self._date_applied_events,
+        }
         for name, retired in _RETIRED_INDEXES.items():
             existing = await self._db[name].index_information()
-            if name == "messages" and _UNHANDLED_MESSAGES_INDEX in existing:
-                await self._move_unhandled_messages()
-            if name == "events" and _EVENTS_BY_ARRIVAL_INDEX in existing:
-                await self._date_applied_events()
             for index in retired & existing.keys():
+                if (upgrade := upgrades.get((name, index))) is not None:
+                    await upgrade()
                 await self._db[name].drop_index(index)
 
     async def _date_applied_events(self) -> None:
-        """Deliveries an earlier version applied have no ``done_at``: they expire 30 days from now.
-
-        Runs once, while that version's TTL index on ``received_at`` still exists.
-        """
+        """Deliveries an earlier version applied have no ``done_at``: they expire 30 days from now."""
         await self._db.events.update_many(
             {"state": "done", "done_at": {"$exists": False}}, {"$set": {"done_at": datetime.now(UTC)}}
         )
@@ -140,7 +140,7 @@ class Database:
     async def _move_unhandled_messages(self) -> None:
         """Messages an earlier version stored as ``received`` and had not handled yet go to the inbox.
 
-        Runs once, while that version's index on ``state`` still exists to find them by.
+        Its index on ``state`` still exists here to find them by.
         """
         cursor = self._db.messages.find({"state": DeliveryState.RECEIVED.value})
         async for doc in cursor:
