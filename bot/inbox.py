@@ -109,16 +109,16 @@ class Inbox:
         if await self.db.messages.by_provider_id(message.channel, message.provider_id) is not None:
             await self.db.inbox.remove(message)  # handled before: a late retry, or a crash after the move
             return
+        now = self.clock()
         by_phone = message.channel in PHONE_CHANNELS
         customer = await self.db.customers.find_or_create(
             shop.id,
-            now=self.clock(),
+            now=now,
             phone=message.sender if by_phone else None,
             instagram_id=None if by_phone else message.sender,
         )
         message = message.model_copy(update={"customer_id": customer.id})
         await self.db.customers.record_inbound(shop.id, customer.id, message.channel, message.created_at)
-        now = self.clock()
         # the window is open again: what waited behind a WhatsApp nudge goes out now
         await self.db.outbox.release_parked(shop.id, customer.id, message.channel, now)
         flood_key = f"inbound:{shop.id}:{message.channel}:{message.sender}"
