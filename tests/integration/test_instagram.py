@@ -204,8 +204,13 @@ async def test_a_text_is_stored_once_for_the_customer_by_instagram_id(
     assert sorted(answer["stored"] for answer in answers) == [0, 0, 1]
     assert sum(answer["duplicates"] for answer in answers) == 2
     await ig_client.app[INBOX].drain()  # handled: the message moves to ``messages``, the window opens
-    await deliver(ig_client, fixture("text"))  # a retry after that is dropped when it is handled
+    asker = await db.customers.find_or_create(ig_shop.id, now=clock(), instagram_id=CUSTOMER)
+    replies = await db.outbox.queued_for(ig_shop.id, asker.id, "instagram")
+    assert len(replies) == 1
+    # a retry after that waits in the inbox again, and is dropped, unanswered, when it is handled
+    assert (await deliver(ig_client, fixture("text")))["stored"] == 1
     await ig_client.app[INBOX].drain()
+    assert await db.outbox.queued_for(ig_shop.id, asker.id, "instagram") == replies
 
     message = await db.messages.by_provider_id("instagram", mid_of("text"))
     assert message is not None
