@@ -195,7 +195,7 @@ class OrderService:
             await self.db.orders.add(after, pending)
             saved = after
         else:
-            saved = await self.db.orders.save(after, pending)
+            saved = await self.db.orders.save(before, after, pending)
         await asyncio.gather(
             *(self.db.outbox.add(entry) for entry in pending),
             self.db.stats.add(saved.shop_id, domain.stats_deltas(before, saved)),
@@ -534,11 +534,9 @@ class OrderService:
             order = await self.db.orders.get(shop.id, order_id)
             if order.last_customer_contact_at is not None and order.last_customer_contact_at >= at:
                 return order
-            self._changed(shop.id)
-            return await self.db.orders.save(order.model_copy(update={"last_customer_contact_at": at}))
+            return await self._commit(order, order.model_copy(update={"last_customer_contact_at": at}), [])
 
-        if (await self._retrying(attempt)).last_customer_contact_at == at:
-            await self.db.stats.touch(shop.id)
+        await self._retrying(attempt)
 
     async def set_flag(self, shop: Shop, order_id: str, flag: str, *, present: bool) -> Order:
         """Raise or clear an attention flag (``customer_waiting``, ``notification_failed``)."""
@@ -548,15 +546,9 @@ class OrderService:
             flags = sorted(set(order.flags) | {flag}) if present else [f for f in order.flags if f != flag]
             if flags == order.flags:
                 return order
-            self._changed(shop.id)
-            changed.append(True)
-            return await self.db.orders.save(order.model_copy(update={"flags": flags}))
+            return await self._commit(order, order.model_copy(update={"flags": flags}), [])
 
-        changed: list[bool] = []
-        flagged = await self._retrying(attempt)
-        if changed:
-            await self.db.stats.touch(shop.id)
-        return flagged
+        return await self._retrying(attempt)
 
     async def sweep_auto_progress(self, shop: Shop, limit: int = 200) -> int:
         """Auto-progress the shop's orders that may be due; return how many moved."""

@@ -53,6 +53,19 @@ def order_to_doc(order: Order, pending: list[OutboxEntry] | None = None) -> Doc:
     return doc
 
 
+def _changes(before: Doc, after: Doc) -> Doc:
+    """The update that turns document ``before`` into ``after``: changed fields set, new events pushed."""
+    changed = {key: value for key, value in after.items() if before.get(key) != value}
+    change: Doc = {}
+    timeline, earlier = changed.get("timeline"), before["timeline"]
+    if timeline is not None and timeline[: len(earlier)] == earlier:
+        del changed["timeline"]
+        change["$push"] = {"timeline": {"$each": timeline[len(earlier) :]}}
+    if changed:
+        change["$set"] = changed
+    return change
+
+
 def _order_from_doc(doc: Mapping[str, Any]) -> Order:
     return from_doc(Order, doc, _DERIVED_ORDER_FIELDS)
 
@@ -127,22 +140,25 @@ class OrderStore:
         except DuplicateKeyError as exc:
             raise AlreadyExists(f"order {order.external_id} exists") from exc
 
-    async def save(self, order: Order, pending: list[OutboxEntry] | None = None) -> Order:
-        """Write ``order`` if nobody changed it since it was read; return it with its new version.
+    async def save(self, before: Order, after: Order, pending: list[OutboxEntry] | None = None) -> Order:
+        """Write ``after`` if nobody changed ``before`` since it was read; return it with its new version.
 
-        ``order`` was read through ``get`` (so it is this shop's), and ``_id`` plus ``version`` pin the
-        exact document. Outbox entries are appended to the ones an earlier write may still carry, so a
-        crash between two writes never drops one; ``recover`` queues and clears them.
+        ``before`` was read through ``get`` (so it is this shop's), and ``_id`` plus ``version`` pin the
+        exact document, so only the fields that differ are written (new timeline events appended): every
+        byte of an update costs, and a field that does not change rewrites no index entry. Outbox entries
+        are appended to the ones an earlier write may still carry, so a crash between two writes never
+        drops one; ``recover`` queues and clears them.
         """
-        saved = order.model_copy(update={"version": order.version + 1})
-        fields = order_to_doc(saved)
-        change: Doc = {"$set": {k: v for k, v in fields.items() if k != "_id"}}
+        saved = after.model_copy(update={"version": before.version + 1})
+        change = _changes(order_to_doc(before), order_to_doc(saved))
         if pending:
-            change["$push"] = {"outbox_pending": {"$each": [entry_to_doc(entry) for entry in pending]}}
+            change.setdefault("$push", {})["outbox_pending"] = {
+                "$each": [entry_to_doc(entry) for entry in pending]
+            }
             change["$min"] = {"outbox_pending_since": saved.updated_at}
-        result = await self._orders.update_one({"_id": order.id, "version": order.version}, change)
+        result = await self._orders.update_one({"_id": before.id, "version": before.version}, change)
         if result.matched_count == 0:
-            raise Conflict(f"order {order.id} changed meanwhile")
+            raise Conflict(f"order {before.id} changed meanwhile")
         return saved
 
     async def clear_pending(

@@ -25,7 +25,7 @@ async def test_entries_written_with_the_order_are_queued_once_and_cleared(
     moved = domain.move(order, Status.PROCESSING, at=clock(), source=Source.STAFF)
     assert moved is not None
     entry = service._status_update(moved, clock())
-    await db.orders.save(moved, [entry])
+    await db.orders.save(order, moved, [entry])
     assert await db.outbox.find_key(shop.id, entry.idempotency_key) is None
 
     assert await service.recover_pending_outbox(older_than=timedelta(seconds=30)) == 0  # maybe in flight
@@ -47,7 +47,7 @@ async def test_a_later_write_never_drops_entries_an_earlier_one_carried(
     first = domain.move(order, Status.PROCESSING, at=clock(), source=Source.STAFF)
     assert first is not None
     entry = service._status_update(first, clock())
-    saved = await db.orders.save(first, [entry])  # crash: never queued
+    saved = await db.orders.save(order, first, [entry])  # crash: never queued
     await service.update_status(
         shop, saved.id, Status.SHIPPED, source=Source.STAFF, actor="ana"
     )  # next change
