@@ -1,5 +1,5 @@
 """Periodic work on APScheduler: repairs after crashes (outbox, inbox, shop events), auto-progressing orders,
-the attention scan that alerts staff (once per order and reason).
+the attention scan that alerts staff (once per order and reason), and tidying the attention hint's counters.
 
 Every job is safe to run on several workers at once (queued entries are idempotent, moves use a version
 check), and a lease in MongoDB makes each run on one worker per interval: the worker that takes the lease
@@ -28,6 +28,7 @@ class Intervals:
     outbox_recovery_seconds: float = 60
     auto_progress_minutes: float = 15
     attention_minutes: float = 30
+    tidy_hours: float = 6
 
 
 class Jobs:
@@ -76,6 +77,13 @@ class Jobs:
             log.info("auto-progress sweep moved %d orders", moved)
         return moved
 
+    async def tidy_waiting_days(self) -> int:
+        """Drop the attention hint's days that count no order any more (``orders.waiting``)."""
+        dropped = 0
+        for shop in await self.service.db.shops.list():
+            dropped += await self.service.db.stats.drop_empty_days(shop.id)
+        return dropped
+
 
 def build_scheduler(
     service: OrderService, inbox: Inbox, intervals: Intervals | None = None
@@ -87,12 +95,14 @@ def build_scheduler(
     recovery = timedelta(seconds=every.outbox_recovery_seconds)
     sweep = timedelta(minutes=every.auto_progress_minutes)
     scan = timedelta(minutes=every.attention_minutes)
+    tidy = timedelta(hours=every.tidy_hours)
     for name, interval, job in (
         ("outbox-recovery", recovery, jobs.recover_outbox),
         ("inbox-recovery", recovery, jobs.recover_inbox),
         ("event-recovery", recovery, jobs.recover_events),
         ("auto-progress", sweep, jobs.auto_progress),
         ("attention-scan", scan, jobs.attention_scan),
+        ("waiting-days-tidy", tidy, jobs.tidy_waiting_days),
     ):
         scheduler.add_job(
             jobs.exclusive, "interval", args=(name, interval, job), seconds=interval.total_seconds(), id=name

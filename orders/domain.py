@@ -9,6 +9,7 @@ from datetime import datetime
 
 from orders.lifecycle import URGENT_STAGES, DeliveryStage, Status, check_transition, is_backwards
 from orders.model import Order, OrderData, Source, TimelineEvent
+from orders.waiting import waiting_deltas
 
 
 def move(
@@ -86,8 +87,8 @@ def note_delivery(order: Order, stage: DeliveryStage, *, at: datetime, source: S
 
 
 def stats_deltas(before: Order | None, after: Order) -> dict[str, float]:
-    """Counter changes for the shop's stats when ``before`` became ``after``."""
-    deltas: dict[str, float] = {}
+    """Counter changes for the shop's stats when ``before`` became ``after`` (``waiting`` ones included)."""
+    deltas = waiting_deltas(before, after)
     if before is None:
         deltas["total"] = 1
         deltas[f"by_status.{after.status}"] = 1

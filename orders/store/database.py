@@ -40,7 +40,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("shop_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("awaiting_contact", ASCENDING), ("created_at", ASCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("flags", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("flags", ASCENDING), ("status_since", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("search_keys", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("customer.phone", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("customer.email", ASCENDING), ("created_at", DESCENDING)]),
@@ -87,6 +87,8 @@ _EVENTS_BY_ARRIVAL_INDEX = "received_at_1"
 #: Indexes earlier versions created; ``ensure_indexes`` drops them (each one slows every write).
 _RETIRED_INDEXES: dict[str, frozenset[str]] = {
     "outbox": frozenset({"state_1_lease_until_1"}),
+    # flagged orders are read up to a point in time now
+    "orders": frozenset({"shop_id_1_flags_1"}),
     "customers": frozenset({"shop_id_1_phones_1", "shop_id_1_instagram_id_1"}),
     # unhandled messages waited in ``messages`` as ``received``; they wait in ``inbox`` now
     "messages": frozenset({_UNHANDLED_MESSAGES_INDEX}),
@@ -119,6 +121,7 @@ class Database:
         for name, indexes in _INDEXES.items():
             await self._db[name].create_indexes(indexes)
         await self.customers.add_address_keys()
+        await self._count_waiting_orders()
         # what an earlier version's data needs before the index it was found by goes (run once, as it goes)
         upgrades = {
             ("messages", _UNHANDLED_MESSAGES_INDEX): self._move_unhandled_messages,
@@ -130,6 +133,14 @@ class Database:
                 if (upgrade := upgrades.get((name, index))) is not None:
                     await upgrade()
                 await self._db[name].drop_index(index)
+
+    async def _count_waiting_orders(self) -> None:
+        """Shops an earlier version counted have no ``waiting`` days (``orders.waiting``): count them once.
+
+        A change made meanwhile may be counted twice or not at all; the days are a hint that tolerates it.
+        """
+        for shop_id in await self.stats.uncounted_waiting():
+            await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
 
     async def _date_applied_events(self) -> None:
         """Deliveries an earlier version applied have no ``done_at``: they expire 30 days from now."""

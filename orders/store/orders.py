@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from orders.model import NotificationId, Order, OrderId, OutboxEntry, ShopId
 from orders.store.documents import Doc, from_doc
 from orders.store.errors import AlreadyExists, Conflict, NotFound
 from orders.store.outbox import entry_from_doc, entry_to_doc
+from orders.waiting import waiting_keys
 
 _FIRST_WINDOW = timedelta(hours=6)
 _LAST_WINDOW = timedelta(days=3 * 365)
@@ -261,16 +263,26 @@ class OrderStore:
         )
         return [_order_from_doc(doc) async for doc in cursor.sort("status_since", ASCENDING).limit(limit)]
 
+    async def waiting_counts(self, shop_id: ShopId) -> Counter[str]:
+        """The ``orders.waiting`` counters of the shop's active orders, counted from the orders themselves."""
+        counts: Counter[str] = Counter()
+        for status in ACTIVE:
+            async for doc in self._orders.find({"shop_id": shop_id, "status": status.value}):
+                counts.update(waiting_keys(_order_from_doc(doc)))
+        return counts
+
     async def uncontacted_since_before(self, shop_id: ShopId, before: datetime, limit: int) -> list[Order]:
         cursor = self._orders.find(
             {"shop_id": shop_id, "awaiting_contact": True, "created_at": {"$lte": before}}
         )
         return [_order_from_doc(doc) async for doc in cursor.sort("created_at", ASCENDING).limit(limit)]
 
-    async def flagged(self, shop_id: ShopId, flag: str, limit: int) -> list[Order]:
-        cursor = (
-            self._orders.find({"shop_id": shop_id, "flags": flag})
-            .sort("status_since", ASCENDING)
-            .limit(limit)
-        )
+    async def flagged(
+        self, shop_id: ShopId, flag: str, limit: int, *, until: datetime | None = None
+    ) -> list[Order]:
+        """Orders with ``flag``, the longest in their status first (only since ``until`` or earlier)."""
+        query: Doc = {"shop_id": shop_id, "flags": flag}
+        if until is not None:
+            query["status_since"] = {"$lte": until}
+        cursor = self._orders.find(query).sort("status_since", ASCENDING).limit(limit)
         return [_order_from_doc(doc) async for doc in cursor]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from orders import waiting
 from orders.model import ShopId
 from orders.store.documents import Doc
 
@@ -35,8 +36,47 @@ class StatsStore:
         return int(doc.get("revision", 0)) if doc else 0
 
     async def get(self, shop_id: ShopId) -> dict[str, float]:
-        doc = await self._stats.find_one({"_id": shop_id}) or {}
+        """The counters, flattened (``by_status.shipped``), without the ``waiting`` days."""
+        doc = await self._stats.find_one({"_id": shop_id}, {waiting.FIELD: 0}) or {}
         return _flatten({k: v for k, v in doc.items() if k != "_id"})
+
+    async def waiting(self, shop_id: ShopId) -> dict[str, dict[str, float]]:
+        """Per status (and ``uncontacted``): how many active orders wait since each day (``orders.waiting``)."""
+        doc = await self._stats.find_one({"_id": shop_id}, {waiting.FIELD: 1}) or {}
+        return {group: dict(days) for group, days in doc.get(waiting.FIELD, {}).items()}
+
+    async def drop_empty_days(self, shop_id: ShopId) -> int:
+        """Remove the ``waiting`` days that count no order any more, so the counters stay small.
+
+        Only while they still count none: an order entering one of those days meanwhile keeps it.
+        """
+        empty = [
+            f"{waiting.FIELD}.{group}.{day}"
+            for group, days in (await self.waiting(shop_id)).items()
+            for day, count in days.items()
+            if count == 0
+        ]
+        if not empty:
+            return 0
+        result = await self._stats.update_one(
+            {"_id": shop_id, **{key: 0 for key in empty}}, {"$unset": dict.fromkeys(empty, "")}
+        )
+        return len(empty) if result.modified_count else 0
+
+    async def uncounted_waiting(self) -> list[ShopId]:
+        """Shops whose counters an earlier version kept, without the ``waiting`` days."""
+        cursor = self._stats.find({waiting.FIELD: {"$exists": False}}, {"_id": 1})
+        return [ShopId(doc["_id"]) async for doc in cursor]
+
+    async def set_waiting(self, shop_id: ShopId, counts: Mapping[str, float]) -> None:
+        """Set the ``waiting`` days (``<group>.<day>`` keys) of a shop that has none yet."""
+        days: dict[str, dict[str, float]] = {}
+        for key, count in counts.items():
+            group, day = key.split(".")
+            days.setdefault(group, {})[day] = count
+        await self._stats.update_one(
+            {"_id": shop_id, waiting.FIELD: {"$exists": False}}, {"$set": {waiting.FIELD: days}}
+        )
 
 
 def _flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, float]:

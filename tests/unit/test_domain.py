@@ -23,6 +23,7 @@ from orders.model import (
     TimelineEvent,
     Tracking,
 )
+from orders.waiting import waiting_deltas, waiting_keys
 
 CREATED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -251,16 +252,30 @@ def test_with_details_accepts_empty_values_as_given() -> None:
 # -- stats_deltas ----------------------------------------------------------------------------------
 
 
+def stats_counters(before: Order | None, after: Order) -> dict[str, float]:
+    """The stats deltas but the attention hint's ``waiting`` days (tested in ``test_waiting``)."""
+    return {k: v for k, v in stats_deltas(before, after).items() if not k.startswith("waiting.")}
+
+
+def test_stats_deltas_carry_the_waiting_days() -> None:
+    before = make_order()
+    after = move(before, Status.PROCESSING, at=LATER, source=Source.STAFF)
+    assert after is not None
+    deltas = stats_deltas(before, after)
+    assert {k: v for k, v in deltas.items() if k.startswith("waiting.")} == waiting_deltas(before, after)
+    assert deltas["waiting.pending.20261101"] == -1
+
+
 @pytest.mark.parametrize("status", list(Status))
 def test_stats_for_a_creation(status: Status) -> None:
-    assert stats_deltas(None, make_order(status)) == {"total": 1, f"by_status.{status.value}": 1}
+    assert stats_counters(None, make_order(status)) == {"total": 1, f"by_status.{status.value}": 1}
 
 
 def test_stats_for_a_status_change() -> None:
     before = make_order()
     after = move(before, Status.PROCESSING, at=LATER, source=Source.STAFF)
     assert after is not None
-    assert stats_deltas(before, after) == {
+    assert stats_counters(before, after) == {
         "by_status.pending": -1,
         "by_status.processing": 1,
         "moves.total": 1,
@@ -272,7 +287,7 @@ def test_automatic_moves_are_counted(source: Source) -> None:
     before = make_order()
     after = move(before, Status.PROCESSING, at=LATER, source=source, reason="r", confidence=0.9)
     assert after is not None
-    deltas = stats_deltas(before, after)
+    deltas = stats_counters(before, after)
     assert deltas["moves.total"] == 1
     assert deltas["moves.automatic"] == 1
 
@@ -282,19 +297,19 @@ def test_other_moves_are_not_automatic(source: Source) -> None:
     before = make_order()
     after = move(before, Status.PROCESSING, at=LATER, source=source)
     assert after is not None
-    assert "moves.automatic" not in stats_deltas(before, after)
+    assert "moves.automatic" not in stats_counters(before, after)
 
 
 def test_no_change_means_no_deltas() -> None:
     order = make_order()
-    assert stats_deltas(order, order) == {}
-    assert stats_deltas(order, with_details(order, OrderData(external_id="1001", number="#2"))) == {}
+    assert stats_counters(order, order) == {}
+    assert stats_counters(order, with_details(order, OrderData(external_id="1001", number="#2"))) == {}
 
 
 def test_a_non_status_event_is_not_a_move() -> None:
     order = make_order()
     noted = record(order, TimelineEvent(kind="manual", status=Status.PENDING, at=LATER, source=Source.STAFF))
-    assert stats_deltas(order, noted) == {}
+    assert stats_counters(order, noted) == {}
 
 
 def test_first_shipping_is_counted_with_hours_from_creation() -> None:
@@ -302,7 +317,7 @@ def test_first_shipping_is_counted_with_hours_from_creation() -> None:
     shipped_at = CREATED + timedelta(hours=30, minutes=30)
     after = move(before, Status.SHIPPED, at=shipped_at, source=Source.RULES)
     assert after is not None
-    assert stats_deltas(before, after) == {
+    assert stats_counters(before, after) == {
         "by_status.processing": -1,
         "by_status.shipped": 1,
         "moves.total": 1,
@@ -316,7 +331,7 @@ def test_shipping_straight_from_pending_is_counted() -> None:
     before = make_order()
     after = move(before, Status.SHIPPED, at=CREATED + timedelta(hours=2), source=Source.WEBHOOK)
     assert after is not None
-    deltas = stats_deltas(before, after)
+    deltas = stats_counters(before, after)
     assert deltas["shipping.count"] == 1
     assert deltas["shipping.hours"] == 2
 
@@ -325,7 +340,7 @@ def test_shipping_hours_are_never_negative() -> None:
     before = make_order(Status.PROCESSING)
     after = move(before, Status.SHIPPED, at=CREATED - timedelta(hours=1), source=Source.WEBHOOK)
     assert after is not None
-    assert stats_deltas(before, after)["shipping.hours"] == 0
+    assert stats_counters(before, after)["shipping.hours"] == 0
 
 
 def test_shipping_again_after_a_forced_step_back_is_not_counted() -> None:
@@ -336,8 +351,8 @@ def test_shipping_again_after_a_forced_step_back_is_not_counted() -> None:
     assert back is not None
     again = move(back, Status.SHIPPED, at=LATER + timedelta(hours=2), source=Source.STAFF)
     assert again is not None
-    assert "shipping.count" in stats_deltas(order, shipped)
-    deltas = stats_deltas(back, again)
+    assert "shipping.count" in stats_counters(order, shipped)
+    deltas = stats_counters(back, again)
     assert "shipping.count" not in deltas
     assert "shipping.hours" not in deltas
     assert deltas["moves.total"] == 1
@@ -353,18 +368,18 @@ def test_shipping_again_at_the_same_moment_is_not_counted() -> None:
     again = move(back, Status.SHIPPED, at=LATER, source=Source.STAFF)
     assert again is not None
     assert again.timeline[1] == again.timeline[3]
-    assert "shipping.count" not in stats_deltas(back, again)
+    assert "shipping.count" not in stats_counters(back, again)
 
 
 def test_an_order_created_as_shipped_is_not_a_shipping_move() -> None:
     """Shipping time is only known when the move is seen; the creation event has no from_status."""
     order = make_order(Status.SHIPPED)
-    assert stats_deltas(None, order) == {"total": 1, "by_status.shipped": 1}
+    assert stats_counters(None, order) == {"total": 1, "by_status.shipped": 1}
     back = move(order, Status.PROCESSING, at=LATER, source=Source.STAFF, force=True)
     assert back is not None
     again = move(back, Status.SHIPPED, at=LATER + timedelta(hours=1), source=Source.STAFF)
     assert again is not None
-    assert "shipping.count" not in stats_deltas(back, again)
+    assert "shipping.count" not in stats_counters(back, again)
 
 
 def test_several_new_moves_at_once() -> None:
@@ -373,7 +388,7 @@ def test_several_new_moves_at_once() -> None:
     assert one is not None
     two = move(one, Status.SHIPPED, at=LATER + timedelta(hours=1), source=Source.AI)
     assert two is not None
-    assert stats_deltas(start, two) == {
+    assert stats_counters(start, two) == {
         "by_status.pending": -1,
         "by_status.shipped": 1,
         "moves.total": 2,
@@ -436,6 +451,8 @@ def test_any_history_of_moves(start: Status, history: list[tuple[Status, bool, S
     assert counters.get("moves.total", 0) == applied
     by_status = {k: v for k, v in counters.items() if k.startswith("by_status.") and v}
     assert by_status == {f"by_status.{order.status.value}": 1}
+    waiting_days = {k: v for k, v in counters.items() if k.startswith("waiting.") and v}
+    assert waiting_days == {f"waiting.{key}": 1 for key in waiting_keys(order)}
     shipped_moves = [e for e in order.timeline[1:] if e.status == Status.SHIPPED]
     first_shipping = start != Status.SHIPPED and bool(shipped_moves)
     assert counters.get("shipping.count", 0) == (1 if first_shipping else 0)
