@@ -57,7 +57,7 @@ from orders.model import (
 )
 from orders.service import new_shop
 from orders.store import Database, open_database
-from orders.store.orders import order_to_doc
+from orders.store.orders import keys_to_doc, order_to_doc
 from orders.store.outbox import entry_to_doc
 from webhooks.app import build_app
 from webhooks.auth import issue_token
@@ -291,6 +291,10 @@ async def load(db: Database, count: int, with_outbox: bool) -> tuple[Shop, Datas
         f"loaded {len(data.orders):,} orders in {seconds:.1f} s "
         f"({len(data.orders) / seconds:,.0f} inserts/s, batches of {BATCH:,}, incl. document mapping)"
     )
+    seconds = await insert_batched(
+        db._db.order_keys, (keys_to_doc(order) for order in data.orders), len(data.orders)
+    )
+    print(f"loaded their search keys in {seconds:.1f} s")
     if data.outbox:
         seconds = await insert_batched(
             db._db.outbox, (entry_to_doc(entry) for entry in data.outbox), len(data.outbox)

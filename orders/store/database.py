@@ -35,16 +35,16 @@ _INDEXES: dict[str, list[IndexModel]] = {
     ],
     "orders": [
         IndexModel([("shop_id", ASCENDING), ("external_id", ASCENDING)], unique=True),
-        IndexModel([("shop_id", ASCENDING), ("number", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("status", ASCENDING), ("status_since", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("awaiting_contact", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("flags", ASCENDING), ("status_since", ASCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("search_keys", ASCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("customer.phone", ASCENDING), ("created_at", DESCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("customer.email", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel("outbox_pending_since", sparse=True),
+    ],
+    # number, name, phone and email lookups (``OrderStore``): apart, so that a status change rewrites none
+    "order_keys": [
+        IndexModel([("shop_id", ASCENDING), ("keys", ASCENDING)]),
     ],
     "outbox": [
         IndexModel("idempotency_key", unique=True),
@@ -82,13 +82,23 @@ _INDEXES: dict[str, list[IndexModel]] = {
 
 _UNHANDLED_MESSAGES_INDEX = "state_1_created_at_1"
 _EVENTS_BY_ARRIVAL_INDEX = "received_at_1"
+_ORDER_SEARCH_INDEX = "shop_id_1_search_keys_1"
 
 
 #: Indexes earlier versions created; ``ensure_indexes`` drops them (each one slows every write).
 _RETIRED_INDEXES: dict[str, frozenset[str]] = {
     "outbox": frozenset({"state_1_lease_until_1"}),
-    # flagged orders are read up to a point in time now
-    "orders": frozenset({"shop_id_1_flags_1"}),
+    # flagged orders are read up to a point in time now; lookups by number, name, phone and email moved to
+    # ``order_keys``
+    "orders": frozenset(
+        {
+            "shop_id_1_flags_1",
+            _ORDER_SEARCH_INDEX,
+            "shop_id_1_number_1",
+            "shop_id_1_customer.phone_1_created_at_-1",
+            "shop_id_1_customer.email_1_created_at_-1",
+        }
+    ),
     "customers": frozenset({"shop_id_1_phones_1", "shop_id_1_instagram_id_1"}),
     # unhandled messages waited in ``messages`` as ``received``; they wait in ``inbox`` now
     "messages": frozenset({_UNHANDLED_MESSAGES_INDEX}),
@@ -104,7 +114,7 @@ class Database:
         self.client = client
         self._db: AsyncDatabase[Doc] = client.get_database(name, codec_options=CODEC_OPTIONS)
         self.shops = ShopStore(self._db.shops, SecretBox(secret_keys))
-        self.orders = OrderStore(self._db.orders)
+        self.orders = OrderStore(self._db.orders, self._db.order_keys)
         self.outbox = OutboxStore(self._db.outbox)
         self.events = EventStore(self._db.events)
         self.stats = StatsStore(self._db.stats)
@@ -126,6 +136,7 @@ class Database:
         upgrades = {
             ("messages", _UNHANDLED_MESSAGES_INDEX): self._move_unhandled_messages,
             ("events", _EVENTS_BY_ARRIVAL_INDEX): self._date_applied_events,
+            ("orders", _ORDER_SEARCH_INDEX): self._move_search_keys,
         }
         for name, retired in _RETIRED_INDEXES.items():
             existing = await self._db[name].index_information()
@@ -141,6 +152,11 @@ class Database:
         """
         for shop_id in await self.stats.uncounted_waiting():
             await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
+
+    async def _move_search_keys(self) -> None:
+        """Orders an earlier version wrote carry their search keys: give each its ``order_keys`` entry."""
+        await self.orders.add_missing_keys()
+        await self._db.orders.update_many({"search_keys": {"$exists": True}}, {"$unset": {"search_keys": ""}})
 
     async def _date_applied_events(self) -> None:
         """Deliveries an earlier version applied have no ``done_at``: they expire 30 days from now."""

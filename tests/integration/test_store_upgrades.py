@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from orders.model import DeliveryState, Direction, Message, MessageId, Shop
+from orders.model import Customer, DeliveryState, Direction, Message, MessageId, OrderData, Shop
+from orders.service import OrderService
 from orders.store import Database
 from tests.conftest import Clock
 from webhooks.settings import Settings
@@ -121,3 +122,30 @@ async def test_deliveries_an_earlier_version_applied_get_a_date_to_expire_from_o
     assert waiting is not None and "done_at" not in waiting  # still to be applied: recovery will
     indexes = await events.index_information()
     assert "received_at_1" not in indexes and "done_at_1" in indexes
+
+
+async def test_orders_that_carried_their_search_keys_are_found_after_the_keys_move(
+    db: Database, shop: Shop, settings: Settings, clock: Clock
+) -> None:
+    service = OrderService(db, clock)
+    data = OrderData(
+        external_id="old-1", number="#1042", customer=Customer(name="Ana Lima", phone="+4915112345678")
+    )
+    order = (await service.apply_event(shop, "created", data)).order
+    raw = db.client[settings.mongodb_db]
+    # as an earlier version stored it: keys on the order, its indexes, no entry in order_keys
+    await raw.order_keys.delete_many({})
+    await raw.orders.update_one({"_id": order.id}, {"$set": {"search_keys": ["#1042", "ana", "li", "lima"]}})
+    await raw.orders.create_index([("shop_id", 1), ("search_keys", 1)])
+    await raw.orders.create_index([("shop_id", 1), ("number", 1)])
+    assert await db.orders.find_number(shop.id, "#1042") is None
+
+    await db.ensure_indexes()
+    assert (await db.orders.find_number(shop.id, "#1042")) == order
+    page, _ = await service.list_orders(shop, status=None, search="lima", cursor=None, limit=10)
+    assert [o.id for o in page] == [order.id]
+    assert [o.id for o in await db.orders.for_customer(shop.id, phones=["+4915112345678"])] == [order.id]
+    indexes = await raw.orders.index_information()
+    assert not {"shop_id_1_search_keys_1", "shop_id_1_number_1"} & indexes.keys()
+    assert await raw.orders.count_documents({"search_keys": {"$exists": True}}) == 0
+    assert await raw.order_keys.count_documents({}) == 1
