@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 import pymongo
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from orders.crypto import SecretBox
 from orders.model import DeliveryState, Message
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.documents import CODEC_OPTIONS, Doc, from_doc
+from orders.store.errors import INDEX_NOT_FOUND
 from orders.store.events import EventStore
 from orders.store.inbox import InboxStore
 from orders.store.jobs import AlertStore, LockStore
@@ -143,7 +144,15 @@ class Database:
             for index in retired & existing.keys():
                 if (upgrade := upgrades.get((name, index))) is not None:
                     await upgrade()
-                await self._db[name].drop_index(index)
+                await self._drop_index(name, index)
+
+    async def _drop_index(self, collection: str, index: str) -> None:
+        """Drop ``index``; a process starting at the same time may have dropped it first."""
+        try:
+            await self._db[collection].drop_index(index)
+        except OperationFailure as exc:
+            if exc.code != INDEX_NOT_FOUND:
+                raise
 
     async def _count_waiting_orders(self) -> None:
         """Shops an earlier version counted have no ``waiting`` days (``orders.waiting``): count them once.
@@ -154,8 +163,14 @@ class Database:
             await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
 
     async def _move_search_keys(self) -> None:
-        """Orders an earlier version wrote carry their search keys: give each its ``order_keys`` entry."""
+        """Orders an earlier version wrote carry their search keys: give each its ``order_keys`` entry.
+
+        The old index goes before the old field, so that clearing the field does not also rewrite the
+        index (on the embedded server that halves the time). A crash in between leaves the field on some
+        orders, where reads ignore it.
+        """
         await self.orders.add_missing_keys()
+        await self._drop_index("orders", _ORDER_SEARCH_INDEX)
         await self._db.orders.update_many({"search_keys": {"$exists": True}}, {"$unset": {"search_keys": ""}})
 
     async def _date_applied_events(self) -> None:

@@ -18,3 +18,8 @@ class Conflict(Exception):
 
 class AlreadyExists(Exception):
     """A record with the same unique key exists."""
+
+
+#: MongoDB's error codes the stores tell apart (``mongo/base/error_codes.yml``).
+DUPLICATE_KEY = 11000
+INDEX_NOT_FOUND = 27

@@ -6,8 +6,8 @@ import asyncio
 
 from orders.model import Customer, DeliveryState, Direction, Message, MessageId, OrderData, Shop
 from orders.service import OrderService
-from orders.store import Database
-from tests.conftest import Clock
+from orders.store import Database, open_database
+from tests.conftest import SECRET_KEY, Clock
 from webhooks.settings import Settings
 
 
@@ -149,3 +149,33 @@ async def test_orders_that_carried_their_search_keys_are_found_after_the_keys_mo
     assert not {"shop_id_1_search_keys_1", "shop_id_1_number_1"} & indexes.keys()
     assert await raw.orders.count_documents({"search_keys": {"$exists": True}}) == 0
     assert await raw.order_keys.count_documents({}) == 1
+
+
+async def test_two_processes_starting_together_both_finish_moving_search_keys(
+    db: Database, shop: Shop, settings: Settings, clock: Clock
+) -> None:
+    service = OrderService(db, clock)
+    created = [
+        (await service.apply_event(shop, "created", OrderData(external_id=f"old-{n}", number=f"#{n}"))).order
+        for n in range(5)
+    ]
+    raw = db.client[settings.mongodb_db]
+    await raw.order_keys.delete_many({"_id": {"$in": [order.id for order in created[1:]]}})
+    for order in created:
+        await raw.orders.update_one({"_id": order.id}, {"$set": {"search_keys": [order.number]}})
+    await raw.orders.create_index([("shop_id", 1), ("search_keys", 1)])
+    other = open_database(settings.mongodb_uri or "", settings.mongodb_db, secret_keys=[SECRET_KEY])
+    try:
+        assert await other.ping()  # connected, so that neither process is ahead
+        # both read which orders lack keys before either writes: each entry is written once, and counted once
+        added = await asyncio.gather(db.orders.add_missing_keys(), other.orders.add_missing_keys())
+        assert sum(added) == 4
+        # and both find the old index, which only one of them can drop
+        await asyncio.gather(db.ensure_indexes(), other.ensure_indexes())
+    finally:
+        await other.close()
+    assert await raw.order_keys.count_documents({}) == 5
+    for order in created:
+        assert await db.orders.find_number(shop.id, order.number) == order
+    assert "shop_id_1_search_keys_1" not in await raw.orders.index_information()
+    assert await raw.orders.count_documents({"search_keys": {"$exists": True}}) == 0
