@@ -42,6 +42,10 @@ class SharedAnswers(Generic[K, S, V]):
         for key in [key for key in self._kept if which(key)]:
             del self._kept[key]
 
+    def discard(self, key: K) -> None:
+        """Drop the answer for ``key``, if any, so that the next asker gets a new one."""
+        self._kept.pop(key, None)
+
     def _drop_failed(self, key: K, done: asyncio.Future[V]) -> None:
         if done.cancelled() or done.exception() is not None:  # retrieved here, so never reported unseen
             kept = self._kept.get(key)

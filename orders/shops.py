@@ -1,4 +1,7 @@
-"""Shop lookups with a short-lived cache: every request needs its shop, few change it."""
+"""Shop lookups with a short-lived cache: every request needs its shop, few change it.
+
+Requests that miss at the same moment (a burst when an entry expires) share one read.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from orders.model import Shop, ShopId
+from orders.shared_answers import SharedAnswers
 from orders.store import ShopStore
 
 
@@ -16,30 +20,20 @@ class ShopDirectory:
         self._store = store
         self._clock = clock
         self._ttl = ttl
-        self._cache: dict[str, tuple[datetime, Shop]] = {}
-        self._addresses: dict[tuple[str, str], tuple[datetime, Shop | None]] = {}
+        self._shops: SharedAnswers[str, datetime, Shop] = SharedAnswers(limit=10_000)
+        self._addresses: SharedAnswers[tuple[str, str], datetime, Shop | None] = SharedAnswers(limit=10_000)
+
+    def _fresh(self, now: datetime) -> Callable[[datetime], bool]:
+        return lambda read_at: now - read_at < self._ttl
 
     async def get(self, shop_id: str) -> Shop:
-        """The shop, or NotFound."""
+        """The shop, or NotFound (which is not kept)."""
         now = self._clock()
-        hit = self._cache.get(shop_id)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
-        shop = await self._store.get(ShopId(shop_id))
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[shop_id] = (now, shop)
-        return shop
+        return await self._shops.get(shop_id, now, self._fresh(now), lambda: self._store.get(ShopId(shop_id)))
 
     async def by_address(self, field: str, address: str) -> Shop | None:
         """The shop owning a channel address (``sms_number``, ``whatsapp_number``, ``instagram_id``)."""
         now = self._clock()
-        key = (field, address)
-        hit = self._addresses.get(key)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
-        shop = await self._store.by_address(field, address)
-        if len(self._addresses) > 10_000:
-            self._addresses.clear()
-        self._addresses[key] = (now, shop)
-        return shop
+        return await self._addresses.get(
+            (field, address), now, self._fresh(now), lambda: self._store.by_address(field, address)
+        )

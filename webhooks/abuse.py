@@ -28,6 +28,7 @@ from ipaddress import ip_address
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from orders.shared_answers import SharedAnswers
 from orders.store import RateLimitStore, window_start
 from webhooks.auth import AuthError, Principal
 from webhooks.keys import CLOCK, DATABASE, TOKEN_RATES
@@ -87,29 +88,28 @@ class FailureCounts:
 
     A count is read again after ``FRESH_SECONDS``, at once after a failure here, and in every new window; so
     failures through other processes are seen within a second, and clean traffic costs one read a second per
-    address instead of one per request.
+    address instead of one per request; requests that find the count stale at the same moment share one read.
     """
 
     FRESH_SECONDS = 1.0
 
     def __init__(self, window: int) -> None:
         self.window = window
-        self._read: dict[tuple[str, int], tuple[float, int]] = {}  # (key, window start) -> (read at, count)
+        # (key, window start) -> the count, stamped with when it was read (monotonic seconds)
+        self._counts: SharedAnswers[tuple[str, int], float, int] = SharedAnswers(limit=10_000)
 
     async def used(self, store: RateLimitStore, key: str, now: datetime) -> int:
-        slot = (key, window_start(now, self.window))
-        read = self._read.get(slot)
-        if read is not None and time.monotonic() - read[0] < self.FRESH_SECONDS:
-            return read[1]
-        count = await store.used(key, now, window_seconds=self.window)
-        if len(self._read) > 10_000:
-            self._read.clear()
-        self._read[slot] = (time.monotonic(), count)
-        return count
+        asked = time.monotonic()
+        return await self._counts.get(
+            (key, window_start(now, self.window)),
+            asked,
+            lambda read_at: asked - read_at < self.FRESH_SECONDS,
+            lambda: store.used(key, now, window_seconds=self.window),
+        )
 
     async def failed(self, store: RateLimitStore, key: str, now: datetime, limit: int) -> None:
         await store.allow(key, now, limit=limit, window_seconds=self.window)
-        self._read.pop((key, window_start(now, self.window)), None)
+        self._counts.discard((key, window_start(now, self.window)))
 
 
 def abuse_guard(settings: Settings) -> Middleware:
