@@ -155,3 +155,12 @@ def test_a_twilio_form_is_read_up_to_its_field_limit() -> None:
     assert len(parse_form(b"&".join(b"f%d=1" % n for n in range(MAX_FORM_FIELDS)))) == MAX_FORM_FIELDS
     with pytest.raises(ValueError, match="Max number of fields"):
         parse_form(b"&".join(b"f%d=1" % n for n in range(MAX_FORM_FIELDS + 1)))
+
+
+def test_a_twilio_form_kept_for_the_signature_check_cannot_be_changed_by_its_reader() -> None:
+    body = b"MessageSid=SM1&Body=hi&Body=there"
+    form = parse_form(body)
+    assert parse_form(body) is form  # the signature check's parse, reused by the route
+    assert form.getall("Body") == ["hi", "there"]
+    with pytest.raises(TypeError):
+        form["Body"] = "changed"  # type: ignore[index]
