@@ -7,9 +7,9 @@ Usage::
 
 Everything runs on loopback in separate processes: the embedded database, ``orderbot web`` (one web
 process, as deployed), the bare handler, and this load generator. It prints requests/s and p50/p99 per
-target and level (the median of ``--runs`` runs), the service's share of the bare handler's throughput,
-and how long the service took after each burst to handle what it had acknowledged (each run starts once
-that is done). It always exits 0.
+target and level (the median of ``--runs`` runs, in which the targets take turns), the service's share of
+the bare handler's throughput, and how long the service took after each burst to handle what it had
+acknowledged (each burst starts once that is done). It always exits 0.
 """
 
 from __future__ import annotations
@@ -184,6 +184,14 @@ async def drive(base: str, requests: list[Request], clients: int) -> tuple[float
         return time.perf_counter() - started, latencies, errors
 
 
+@dataclass(frozen=True)
+class Target:
+    name: str
+    base: str
+    make: Callable[[int], list[Request]]
+    quiet: Callable[[], float]  # waits until the target has handled what it acknowledged; seconds
+
+
 def settle(uri: str, db_name: str, timeout: float = 600.0) -> float:
     """Wait until the service has handled every message and applied every event it acknowledged; seconds.
 
@@ -203,29 +211,35 @@ def settle(uri: str, db_name: str, timeout: float = 600.0) -> float:
     return time.perf_counter() - started
 
 
-def measure(
-    target: str,
-    base: str,
-    make: Callable[[int], list[Request]],
-    total: int,
-    clients: int,
-    quiet: Callable[[], float] = lambda: 0.0,
-    runs: int = 3,
+def burst(
+    target: str, base: str, requests: list[Request], clients: int, quiet: Callable[[], float]
 ) -> Result:
-    """The run with the median throughput of ``runs`` (this machine's figures vary by a fifth run to run)."""
-    asyncio.run(drive(base, make(min(200, total)), clients))  # warm up connections, caches, indexes
-    quiet()
-    measured = []
+    seconds, latencies, errors = asyncio.run(drive(base, requests, clients))
+    handled = quiet()
+    cuts = statistics.quantiles(latencies, n=100)
+    return Result(
+        target, clients, len(latencies) / seconds, cuts[49] * 1000, cuts[98] * 1000, errors, handled
+    )
+
+
+def measure(targets: list[Target], total: int, clients: int, runs: int) -> list[Result]:
+    """Per target, the run with the median throughput of ``runs``.
+
+    The targets take turns within each run (bare, then each webhook), so that this machine's drift (its
+    speed varies by a fifth from one minute to the next) reaches all of them alike.
+    """
+    for target in targets:  # warm up connections, caches, indexes
+        asyncio.run(drive(target.base, target.make(min(200, total)), clients))
+        target.quiet()
+    measured: dict[str, list[Result]] = {target.name: [] for target in targets}
     for _ in range(runs):
-        seconds, latencies, errors = asyncio.run(drive(base, make(total), clients))
-        handled = quiet()
-        cuts = statistics.quantiles(latencies, n=100)
-        measured.append(
-            Result(
-                target, clients, len(latencies) / seconds, cuts[49] * 1000, cuts[98] * 1000, errors, handled
+        for target in targets:
+            measured[target.name].append(
+                burst(target.name, target.base, target.make(total), clients, target.quiet)
             )
-        )
-    return sorted(measured, key=lambda result: result.rps)[len(measured) // 2]
+    return [
+        sorted(results, key=lambda result: result.rps)[len(results) // 2] for results in measured.values()
+    ]
 
 
 def main() -> int:
@@ -256,40 +270,23 @@ def main() -> int:
         results: list[Result] = []
         bare_script = Path(tmp) / "bare.py"
         bare_script.write_text(BARE_SERVER)
-        with process([sys.executable, str(bare_script), str(bare_port)], env, bare_port):
-            for clients in args.levels:
-                results.append(
-                    measure(
-                        "bare insert",
-                        f"http://127.0.0.1:{bare_port}",
-                        twilio_requests,
-                        args.requests,
-                        clients,
-                        runs=args.runs,
-                    )
-                )
         service = [sys.executable, "-m", "webhooks.cli", "web", "--port", str(service_port)]
-        with process(service, {**env, "PYTHONWARNINGS": "ignore"}, service_port):
+        with (
+            process([sys.executable, str(bare_script), str(bare_port)], env, bare_port),
+            process(service, {**env, "PYTHONWARNINGS": "ignore"}, service_port),
+        ):
             base = f"http://127.0.0.1:{service_port}"
 
             def quiet() -> float:
                 return settle(uri, db_name)
 
+            targets = [
+                Target("bare insert", f"http://127.0.0.1:{bare_port}", twilio_requests, lambda: 0.0),
+                Target("twilio", base, twilio_requests, quiet),
+                Target("shopify", base, lambda n: shopify_requests(n, shop_id, secret), quiet),
+            ]
             for clients in args.levels:
-                results.append(
-                    measure("twilio", base, twilio_requests, args.requests, clients, quiet, args.runs)
-                )
-                results.append(
-                    measure(
-                        "shopify",
-                        base,
-                        lambda n: shopify_requests(n, shop_id, secret),
-                        args.requests,
-                        clients,
-                        quiet,
-                        args.runs,
-                    )
-                )
+                results.extend(measure(targets, args.requests, clients, args.runs))
 
     bare = {r.clients: r for r in results if r.target == "bare insert"}
     print(
