@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import pymongo
@@ -134,17 +134,22 @@ class Database:
         await self.customers.add_address_keys()
         await self._count_waiting_orders()
         # what an earlier version's data needs before the index it was found by goes (run once, as it goes)
-        upgrades = {
+        upgrades: dict[tuple[str, str], Callable[[], Awaitable[object]]] = {
             ("messages", _UNHANDLED_MESSAGES_INDEX): self._move_unhandled_messages,
             ("events", _EVENTS_BY_ARRIVAL_INDEX): self._date_applied_events,
-            ("orders", _ORDER_SEARCH_INDEX): self._move_search_keys,
+            ("orders", _ORDER_SEARCH_INDEX): self.orders.add_missing_keys,
         }
+        # and what is cleared once it has gone, so that clearing a field does not also rewrite its index (on
+        # the embedded server that halves the time); a crash before it leaves a field that reads ignore
+        cleanups = {("orders", _ORDER_SEARCH_INDEX): self._clear_search_keys}
         for name, retired in _RETIRED_INDEXES.items():
             existing = await self._db[name].index_information()
             for index in retired & existing.keys():
                 if (upgrade := upgrades.get((name, index))) is not None:
                     await upgrade()
                 await self._drop_index(name, index)
+                if (cleanup := cleanups.get((name, index))) is not None:
+                    await cleanup()
 
     async def _drop_index(self, collection: str, index: str) -> None:
         """Drop ``index``; a process starting at the same time may have dropped it first."""
@@ -162,15 +167,8 @@ class Database:
         for shop_id in await self.stats.uncounted_waiting():
             await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
 
-    async def _move_search_keys(self) -> None:
-        """Orders an earlier version wrote carry their search keys: give each its ``order_keys`` entry.
-
-        The old index goes before the old field, so that clearing the field does not also rewrite the
-        index (on the embedded server that halves the time). A crash in between leaves the field on some
-        orders, where reads ignore it.
-        """
-        await self.orders.add_missing_keys()
-        await self._drop_index("orders", _ORDER_SEARCH_INDEX)
+    async def _clear_search_keys(self) -> None:
+        """Orders an earlier version wrote carried their search keys, now in ``order_keys``."""
         await self._db.orders.update_many({"search_keys": {"$exists": True}}, {"$unset": {"search_keys": ""}})
 
     async def _date_applied_events(self) -> None:
