@@ -211,14 +211,12 @@ def settle(uri: str, db_name: str, timeout: float = 600.0) -> float:
     return time.perf_counter() - started
 
 
-def burst(
-    target: str, base: str, requests: list[Request], clients: int, quiet: Callable[[], float]
-) -> Result:
-    seconds, latencies, errors = asyncio.run(drive(base, requests, clients))
-    handled = quiet()
+def burst(target: Target, total: int, clients: int) -> Result:
+    seconds, latencies, errors = asyncio.run(drive(target.base, target.make(total), clients))
+    handled = target.quiet()
     cuts = statistics.quantiles(latencies, n=100)
     return Result(
-        target, clients, len(latencies) / seconds, cuts[49] * 1000, cuts[98] * 1000, errors, handled
+        target.name, clients, len(latencies) / seconds, cuts[49] * 1000, cuts[98] * 1000, errors, handled
     )
 
 
@@ -234,9 +232,7 @@ def measure(targets: list[Target], total: int, clients: int, runs: int) -> list[
     measured: dict[str, list[Result]] = {target.name: [] for target in targets}
     for _ in range(runs):
         for target in targets:
-            measured[target.name].append(
-                burst(target.name, target.base, target.make(total), clients, target.quiet)
-            )
+            measured[target.name].append(burst(target, total, clients))
     return [
         sorted(results, key=lambda result: result.rps)[len(results) // 2] for results in measured.values()
     ]
