@@ -52,7 +52,8 @@ class DatabaseServer:
     def start(self, timeout: float = 30.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(self.port)]
-        cmd += ["--storage-path", str(self.data_dir / "db"), "--log-level", "WARNING", "--sync-on-commit"]
+        cmd += ["--storage-path", str(self.data_dir / "db"), "--log-level", "WARNING"]
+        cmd += ["--sync-on-commit", "--standalone"]
         with (self.data_dir / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(
                 cmd, cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
