@@ -6,10 +6,11 @@ Usage::
     .venv/bin/python bench/webhooks_bench.py [--requests 2000] [--levels 8 32]
 
 Everything runs on loopback in separate processes: the embedded database, ``orderbot web`` (one web
-process, as deployed), the bare handler, and this load generator. It prints requests/s and p50/p99 per
-target and level (the median of ``--runs`` runs, in which the targets take turns), the service's share of
-the bare handler's throughput, and how long the service took after each burst to handle what it had
-acknowledged (each burst starts once that is done). It always exits 0.
+process, as deployed), the bare handler (``serve_bare``: per webhook, the very insert the service makes
+for it, through the same store call, into a database with the same indexes), and this load generator. It
+prints requests/s and p50/p99 per target and level (the median of ``--runs`` runs, in which the targets
+take turns), each webhook's share of its bare insert's throughput, and how long the service took after each
+burst to handle what it had acknowledged (each burst starts once that is done). It always exits 0.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,36 +38,20 @@ from urllib.parse import quote
 
 import aiohttp
 import pymongo
+from aiohttp import web
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from orders.service import new_shop
+from bot.inbox import received_message
+from channels import shopify
+from channels.base import ChannelName, InboundMessage, WebhookRequest
+from channels.twilio import TwilioChannel
+from orders.service import event_payload, new_shop
 from orders.store import open_database
 from webhooks.embedded import embedded_mongodb
 
 AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://bench.orderbot.example"
 SHOP_SMS, SHOP_WHATSAPP = "+14155550100", "+14155238886"
-
-BARE_SERVER = textwrap.dedent(
-    """
-    import os, secrets, sys
-    from aiohttp import web
-    from pymongo import AsyncMongoClient
-
-    async def app():
-        client = AsyncMongoClient(os.environ["MONGODB_URI"])
-        collection = client[os.environ["MONGODB_DB"]]["bare"]
-        async def handle(request):
-            body = await request.read()
-            await collection.insert_one({"_id": secrets.token_hex(10), "len": len(body)})
-            return web.Response(text="ok")
-        application = web.Application()
-        application.router.add_post("/{tail:.*}", handle)
-        return application
-
-    web.run_app(app(), host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -159,6 +143,48 @@ def shopify_requests(count: int, shop_id: str, secret: str) -> list[Request]:
     return made
 
 
+def serve_bare(port: int) -> None:
+    """The bare handler: per webhook, only the insert the service makes when it accepts a delivery.
+
+    The same store call on a database with the same indexes, the same document as the service would store
+    (built once from a sample delivery, with a fresh key per request), and no verifying, parsing, routing
+    middleware or work after it: what the service adds on top of its one write is what the rows compare.
+    """
+
+    async def app() -> web.Application:
+        db = open_database(
+            os.environ["MONGODB_URI"], os.environ["MONGODB_DB"] + "_bare", secret_keys=["x" * 32]
+        )
+        await db.ensure_indexes()
+        shop = new_shop("Bench Coffee", datetime.now(UTC))
+        sample = twilio_requests(2)[1]  # a WhatsApp message
+        twilio = TwilioChannel(ChannelName.WHATSAPP, auth_token=AUTH_TOKEN, clock=lambda: datetime.now(UTC))
+        parsed = twilio.parse(WebhookRequest(PUBLIC_URL + sample.path, sample.headers, sample.body))[0]
+        assert isinstance(parsed, InboundMessage)
+        message = received_message(shop, parsed, datetime.now(UTC))
+        order = shopify.ShopifyOrder.model_validate_json(shopify_requests(1, shop.id, "x")[0].body)
+        event = shopify.to_event("orders/create", order)
+        payload = event_payload(shop, "shopify", event.kind, event.data, "ignore")
+
+        async def inbox_insert(request: web.Request) -> web.Response:
+            await request.read()
+            fresh = message.model_copy(update={"provider_id": f"SM{secrets.token_hex(16)}"})
+            await db.inbox.add(fresh)
+            return web.Response(text="ok")
+
+        async def event_insert(request: web.Request) -> web.Response:
+            await request.read()
+            await db.events.claim(f"shopify:{shop.id}", secrets.token_hex(12), datetime.now(UTC), payload)
+            return web.Response(text="ok")
+
+        application = web.Application()
+        application.router.add_post("/webhooks/twilio/messages", inbox_insert)
+        application.router.add_post("/webhooks/shopify/{shop_id}", event_insert)
+        return application
+
+    web.run_app(app(), host="127.0.0.1", port=port, print=None, access_log=None)
+
+
 async def drive(base: str, requests: list[Request], clients: int) -> tuple[float, list[float], int]:
     """Send every request with ``clients`` concurrent keep-alive connections; (seconds, latencies, errors)."""
     queue = iter(requests)
@@ -243,7 +269,11 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--levels", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--runs", type=int, default=3, help="runs per row; the median one is printed")
+    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(args.serve_bare)
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp, embedded_mongodb(Path(tmp) / "var") as uri:
         db_name = f"bench_{secrets.token_hex(4)}"
@@ -264,36 +294,38 @@ def main() -> int:
                "ORDERBOT_DATA_DIR": str(Path(tmp) / "var")}  # fmt: skip
         service_port, bare_port = free_port(), free_port()
         results: list[Result] = []
-        bare_script = Path(tmp) / "bare.py"
-        bare_script.write_text(BARE_SERVER)
         service = [sys.executable, "-m", "webhooks.cli", "web", "--port", str(service_port)]
         with (
-            process([sys.executable, str(bare_script), str(bare_port)], env, bare_port),
+            process([sys.executable, __file__, "--serve-bare", str(bare_port)], env, bare_port),
             process(service, {**env, "PYTHONWARNINGS": "ignore"}, service_port),
         ):
-            base = f"http://127.0.0.1:{service_port}"
+            base, bare_base = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{bare_port}"
 
             def quiet() -> float:
                 return settle(uri, db_name)
 
+            def shopify_made(count: int) -> list[Request]:
+                return shopify_requests(count, shop_id, secret)
+
             targets = [
-                Target("bare insert", f"http://127.0.0.1:{bare_port}", twilio_requests, lambda: 0.0),
+                Target("bare twilio", bare_base, twilio_requests, lambda: 0.0),
                 Target("twilio", base, twilio_requests, quiet),
-                Target("shopify", base, lambda n: shopify_requests(n, shop_id, secret), quiet),
+                Target("bare shopify", bare_base, shopify_made, lambda: 0.0),
+                Target("shopify", base, shopify_made, quiet),
             ]
             for clients in args.levels:
                 results.extend(measure(targets, args.requests, clients, args.runs))
 
-    bare = {r.clients: r for r in results if r.target == "bare insert"}
+    bare = {(r.target, r.clients): r for r in results if r.target.startswith("bare ")}
     print(
         f"\n{'target':<12} {'clients':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
-        f"{'then s':>6}  vs bare"
+        f"{'then s':>6}  vs its bare insert"
     )
     for r in results:
-        base_r = bare[r.clients]
+        base_r = bare.get((f"bare {r.target}", r.clients))
         share = (
             ""
-            if r is base_r
+            if base_r is None
             else (
                 f"{r.rps / base_r.rps:5.0%} of req/s, p99 x{r.p99_ms / base_r.p99_ms:.1f} "
                 f"({'PASS' if r.rps >= 0.6 * base_r.rps and r.p99_ms <= 2 * base_r.p99_ms else 'FAIL'})"

@@ -48,6 +48,25 @@ class FloodLimit:
     window_seconds: int = 60
 
 
+def received_message(shop: Shop, inbound: InboundMessage, now: datetime) -> Message:
+    """The message ``Inbox.accept`` stores for a delivery: not handled yet, its customer not looked up."""
+    return Message(
+        id=MessageId(new_id("msg")),
+        shop_id=shop.id,
+        customer_id=None,  # found (or created, on first contact) when the message is handled
+        channel=inbound.channel.value,
+        direction=Direction.INBOUND,
+        provider_id=inbound.provider_id,
+        sender=inbound.sender,
+        recipient=inbound.recipient,
+        body=inbound.text,
+        attachments=[Attachment(url=m.url, content_type=m.content_type) for m in inbound.media],
+        state=DeliveryState.RECEIVED,
+        created_at=inbound.received_at,
+        updated_at=now,
+    )
+
+
 class Inbox:
     """Stores inbound messages on the webhook's path (one write) and hands them to ``concurrency``
     background workers through a bounded queue.
@@ -74,22 +93,7 @@ class Inbox:
 
     async def accept(self, shop: Shop, inbound: InboundMessage) -> Message | None:
         """Store a customer's message once (one write); None when the same delivery is waiting already."""
-        now = self.clock()
-        message = Message(
-            id=MessageId(new_id("msg")),
-            shop_id=shop.id,
-            customer_id=None,  # found (or created, on first contact) when the message is handled
-            channel=inbound.channel.value,
-            direction=Direction.INBOUND,
-            provider_id=inbound.provider_id,
-            sender=inbound.sender,
-            recipient=inbound.recipient,
-            body=inbound.text,
-            attachments=[Attachment(url=m.url, content_type=m.content_type) for m in inbound.media],
-            state=DeliveryState.RECEIVED,
-            created_at=inbound.received_at,
-            updated_at=now,
-        )
+        message = received_message(shop, inbound, self.clock())
         if not await self.db.inbox.add(message):
             return None
         self._enqueue(shop, message)

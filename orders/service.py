@@ -117,6 +117,19 @@ async def run_once(
     return False, result
 
 
+def event_payload(
+    shop: Shop, source: str, kind: EventKind, data: OrderData, on_backwards: OnBackwards
+) -> dict[str, Any]:
+    """What ``OrderService.accept_event`` keeps with a delivery's claim, for ``process_event`` to apply."""
+    return {
+        "shop_id": shop.id,
+        "source": source,
+        "kind": kind,
+        "data": data.model_dump(mode="json"),
+        "on_backwards": on_backwards,
+    }
+
+
 def _result(outcome: EventOutcome) -> dict[str, Any]:
     """What a completed event record keeps: the order, and why it changed nothing when it did not."""
     return {"order_id": outcome.order.id, **({"ignored": outcome.ignored} if outcome.ignored else {})}
@@ -304,13 +317,7 @@ class OrderService:
         """
         scope = f"{source}:{shop.id}"
         now = self.clock()
-        payload = {
-            "shop_id": shop.id,
-            "source": source,
-            "kind": kind,
-            "data": data.model_dump(mode="json"),
-            "on_backwards": on_backwards,
-        }
+        payload = event_payload(shop, source, kind, data, on_backwards)
         earlier = await self.db.events.claim(scope, event_id, now, payload)
         if earlier is None:
             return True
