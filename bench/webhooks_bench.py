@@ -3,7 +3,7 @@ aiohttp handler that does only the same database insert, at 8 and 32 concurrent 
 
 Usage::
 
-    .venv/bin/python bench/webhooks_bench.py [--requests 2000] [--levels 8 32]
+    .venv/bin/python bench/webhooks_bench.py [--requests 2000] [--levels 8 32] [--only shopify]
 
 Everything runs on loopback in separate processes: the embedded database, ``orderbot web`` (one web
 process, as deployed), the bare handler (``serve_bare``: per webhook, the very insert the service makes
@@ -11,6 +11,10 @@ for it, through the same store call, into a database with the same indexes), and
 prints requests/s and p50/p99 per target and level (the median of ``--runs`` runs, in which the targets
 take turns), each webhook's share of its bare insert's throughput, and how long the service took after each
 burst to handle what it had acknowledged (each burst starts once that is done). It always exits 0.
+
+Beside each row, the CPU time per request that the answering process and the database spent during the
+burst (from ``/proc``; 0 where there is none). On a machine with few cores the three processes share them,
+so a row's throughput follows the sum: these two columns say which side a difference comes from.
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ class Result:
     p99_ms: float
     errors: int
     handled_s: float = 0.0  # how long the service took after the burst to handle what it acknowledged
+    web_us: float = 0.0  # CPU time per request of the process that answered, during the burst
+    db_us: float = 0.0  # CPU time per request of the database, during the burst
 
 
 def free_port() -> int:
@@ -78,8 +84,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a process has used so far; 0.0 where there is no /proc to read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_pid(data_dir: Path) -> int:
+    """The embedded server's process id, from the state file it records (``webhooks.embedded``)."""
+    return int(json.loads((data_dir / "embedded.json").read_text())["pid"])
+
+
 @contextmanager
-def process(args: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+def process(args: list[str], env: dict[str, str], port: int) -> Iterator[int]:
+    """Run ``args`` until the context exits; yields its process id once it listens on ``port``."""
     log = Path(env["ORDERBOT_DATA_DIR"]) / f"process-{port}.log"
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     try:
@@ -91,7 +112,7 @@ def process(args: list[str], env: dict[str, str], port: int) -> Iterator[None]:
             if proc.poll() is not None:
                 raise SystemExit(f"{args[-2:]} exited: {log.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -216,6 +237,7 @@ class Target:
     base: str
     make: Callable[[int], list[Request]]
     quiet: Callable[[], float]  # waits until the target has handled what it acknowledged; seconds
+    pid: int  # the process that answers
 
 
 def settle(uri: str, db_name: str, timeout: float = 600.0) -> float:
@@ -237,16 +259,20 @@ def settle(uri: str, db_name: str, timeout: float = 600.0) -> float:
     return time.perf_counter() - started
 
 
-def burst(target: Target, total: int, clients: int) -> Result:
-    seconds, latencies, errors = asyncio.run(drive(target.base, target.make(total), clients))
+def burst(target: Target, total: int, clients: int, db_pid: int) -> Result:
+    requests = target.make(total)
+    web_started, db_started = cpu_seconds(target.pid), cpu_seconds(db_pid)
+    seconds, latencies, errors = asyncio.run(drive(target.base, requests, clients))
+    web_cpu, db_cpu = cpu_seconds(target.pid) - web_started, cpu_seconds(db_pid) - db_started
     handled = target.quiet()
     cuts = statistics.quantiles(latencies, n=100)
     return Result(
-        target.name, clients, len(latencies) / seconds, cuts[49] * 1000, cuts[98] * 1000, errors, handled
-    )
+        target.name, clients, len(latencies) / seconds, cuts[49] * 1000, cuts[98] * 1000, errors, handled,
+        web_us=web_cpu / total * 1e6, db_us=db_cpu / total * 1e6,
+    )  # fmt: skip
 
 
-def measure(targets: list[Target], total: int, clients: int, runs: int) -> list[Result]:
+def measure(targets: list[Target], total: int, clients: int, runs: int, db_pid: int) -> list[Result]:
     """Per target, the run with the median throughput of ``runs``.
 
     The targets take turns within each run (bare, then each webhook), so that this machine's drift (its
@@ -258,7 +284,7 @@ def measure(targets: list[Target], total: int, clients: int, runs: int) -> list[
     measured: dict[str, list[Result]] = {target.name: [] for target in targets}
     for _ in range(runs):
         for target in targets:
-            measured[target.name].append(burst(target, total, clients))
+            measured[target.name].append(burst(target, total, clients, db_pid))
     return [
         sorted(results, key=lambda result: result.rps)[len(results) // 2] for results in measured.values()
     ]
@@ -269,6 +295,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--levels", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--runs", type=int, default=3, help="runs per row; the median one is printed")
+    parser.add_argument(
+        "--only", choices=["twilio", "shopify"], help="measure one webhook (and its bare insert) only"
+    )
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
@@ -296,8 +325,8 @@ def main() -> int:
         results: list[Result] = []
         service = [sys.executable, "-m", "webhooks.cli", "web", "--port", str(service_port)]
         with (
-            process([sys.executable, __file__, "--serve-bare", str(bare_port)], env, bare_port),
-            process(service, {**env, "PYTHONWARNINGS": "ignore"}, service_port),
+            process([sys.executable, __file__, "--serve-bare", str(bare_port)], env, bare_port) as bare_pid,
+            process(service, {**env, "PYTHONWARNINGS": "ignore"}, service_port) as service_pid,
         ):
             base, bare_base = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{bare_port}"
 
@@ -308,18 +337,20 @@ def main() -> int:
                 return shopify_requests(count, shop_id, secret)
 
             targets = [
-                Target("bare twilio", bare_base, twilio_requests, lambda: 0.0),
-                Target("twilio", base, twilio_requests, quiet),
-                Target("bare shopify", bare_base, shopify_made, lambda: 0.0),
-                Target("shopify", base, shopify_made, quiet),
+                Target("bare twilio", bare_base, twilio_requests, lambda: 0.0, bare_pid),
+                Target("twilio", base, twilio_requests, quiet, service_pid),
+                Target("bare shopify", bare_base, shopify_made, lambda: 0.0, bare_pid),
+                Target("shopify", base, shopify_made, quiet, service_pid),
             ]
+            targets = [t for t in targets if args.only in (None, t.name.removeprefix("bare "))]
+            db_pid = database_pid(Path(tmp) / "var")
             for clients in args.levels:
-                results.extend(measure(targets, args.requests, clients, args.runs))
+                results.extend(measure(targets, args.requests, clients, args.runs, db_pid))
 
     bare = {(r.target, r.clients): r for r in results if r.target.startswith("bare ")}
     print(
         f"\n{'target':<12} {'clients':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
-        f"{'then s':>6}  vs its bare insert"
+        f"{'then s':>6} {'web us':>6} {'db us':>6}  vs its bare insert"
     )
     for r in results:
         base_r = bare.get((f"bare {r.target}", r.clients))
@@ -333,10 +364,13 @@ def main() -> int:
         )
         print(
             f"{r.target:<12} {r.clients:>7} {r.rps:>8.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {r.errors:>6} "
-            f"{r.handled_s:>6.1f}  {share}"
+            f"{r.handled_s:>6.1f} {r.web_us:>6.0f} {r.db_us:>6.0f}  {share}"
         )
     print("\ntarget: at least 60% of the bare handler's requests/s and a p99 at most twice its p99")
     print("then s: seconds the service took after the burst to handle everything it acknowledged")
+    print(
+        "web us, db us: CPU time per request of the process that answered and of the database, in the burst"
+    )
     return 0
 
 
