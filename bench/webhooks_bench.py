@@ -51,7 +51,7 @@ from channels.base import ChannelName, InboundMessage, WebhookRequest
 from channels.twilio import TwilioChannel
 from orders.service import event_payload, new_shop
 from orders.store import open_database
-from webhooks.embedded import embedded_mongodb
+from webhooks.embedded import embedded_mongodb, server_pid
 
 AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://bench.orderbot.example"
@@ -91,11 +91,6 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def database_pid(data_dir: Path) -> int:
-    """The embedded server's process id, from the state file it records (``webhooks.embedded``)."""
-    return int(json.loads((data_dir / "embedded.json").read_text())["pid"])
 
 
 @contextmanager
@@ -343,7 +338,7 @@ def main() -> int:
                 Target("shopify", base, shopify_made, quiet, service_pid),
             ]
             targets = [t for t in targets if args.only in (None, t.name.removeprefix("bare "))]
-            db_pid = database_pid(Path(tmp) / "var")
+            db_pid = server_pid(Path(tmp) / "var") or 0  # 0: no CPU figures for the database
             for clients in args.levels:
                 results.extend(measure(targets, args.requests, clients, args.runs, db_pid))
 

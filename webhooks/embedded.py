@@ -130,6 +130,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def server_pid(data_dir: Path) -> int | None:
+    """The process id of the server recorded for ``data_dir`` (alive or not), or None when none is."""
+    state = _read_state(data_dir / "embedded.json")
+    return state[0] if state is not None else None
+
+
 def _read_state(state_path: Path) -> tuple[int, str] | None:
     """Return the (pid, uri) recorded in state_path, or None if it is missing or malformed."""
     try:

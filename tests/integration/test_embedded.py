@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from webhooks.embedded import EmbeddedDatabaseError, embedded_mongodb
+from webhooks.embedded import EmbeddedDatabaseError, embedded_mongodb, server_pid
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX only (fcntl)")
 
@@ -57,6 +57,7 @@ def test_start_stop_and_data_survive_restart(tmp_path: Path) -> None:
         assert state["uri"] == uri and f":{state['port']}/" in uri
         pid = state["pid"]
         assert _pid_alive(pid)
+        assert server_pid(data_dir) == pid
         with _client(uri) as client:
             client.orderbot_test.things.insert_one({"_id": "kept", "n": 1})
             # standalone, so no write pays for an oplog entry the service never reads
@@ -95,6 +96,7 @@ def test_stale_state_file_is_ignored(tmp_path: Path) -> None:
         with _client(uri) as client:
             assert client.admin.command("ping")["ok"] == 1
     assert not (tmp_path / "embedded.json").exists()
+    assert server_pid(tmp_path) is None
 
 
 def test_unusable_storage_raises_one_line_error(tmp_path: Path) -> None:
