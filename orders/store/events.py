@@ -10,6 +10,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from orders.store.batching import InsertBatcher
 from orders.store.documents import Doc
 
 
@@ -24,6 +25,7 @@ class EventStore:
 
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._events = collection
+        self._claims = InsertBatcher(collection)
 
     async def claim(
         self, source: str, event_id: str, now: datetime, payload: Mapping[str, Any] | None = None
@@ -41,7 +43,7 @@ class EventStore:
             record["payload"] = dict(payload)
         for _ in range(3):
             try:
-                await self._events.insert_one(dict(record))
+                await self._claims.insert(dict(record))
             except DuplicateKeyError:
                 earlier = await self._events.find_one({"_id": key})
                 if earlier is not None:

@@ -15,6 +15,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from orders.model import Message
+from orders.store.batching import InsertBatcher
 from orders.store.documents import Doc, from_doc, to_doc
 
 
@@ -25,11 +26,12 @@ def _key(message: Message) -> str:
 class InboxStore:
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._inbox = collection
+        self._inserts = InsertBatcher(collection)
 
     async def add(self, message: Message) -> bool:
         """Keep the message until it is handled; False when this delivery is waiting already."""
         try:
-            await self._inbox.insert_one(
+            await self._inserts.insert(
                 {"_id": _key(message), "received_at": message.created_at, "message": to_doc(message)}
             )
         except DuplicateKeyError:

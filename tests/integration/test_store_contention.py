@@ -5,9 +5,15 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+from pymongo import AsyncMongoClient, monitoring
+from pymongo.errors import DuplicateKeyError
+
 from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop
 from orders.store import Database, outbox_lane
+from orders.store.batching import InsertBatcher
+from orders.store.documents import Doc
 from tests.conftest import Clock
+from webhooks.settings import Settings
 
 
 async def test_concurrent_takes_share_one_bucket_without_overspending(db: Database, clock: Clock) -> None:
@@ -82,3 +88,61 @@ async def test_under_a_backlog_claims_read_lanes_and_still_take_every_entry_once
             one_lane_batches += len(batch) >= 3 and len({outbox_lane(e.id) for e in batch}) == 1
     assert len(claimed) == len(set(claimed)) == 120
     assert one_lane_batches > 0  # claims read single lanes while the backlog lasted
+
+
+async def test_concurrent_event_claims_go_as_one_insert_and_each_learns_its_own_outcome(
+    db: Database, clock: Clock
+) -> None:
+    now = clock()
+    assert await db.events.claim("shopify:s1", "seen", now) is None
+    ids = ["a", "b", "seen", "c", "b", "d"]  # one stored before, one twice in the same burst
+    answers = await asyncio.gather(*(db.events.claim("shopify:s1", event_id, now) for event_id in ids))
+    fresh = [event_id for event_id, answer in zip(ids, answers, strict=True) if answer is None]
+    assert fresh == ["a", "b", "c", "d"]
+    earlier = [answer for answer in answers if answer is not None]
+    assert [answer["event_id"] for answer in earlier] == ["seen", "b"]
+    assert all(answer["state"] == "processing" for answer in earlier)
+
+
+async def test_insert_batcher_sends_what_arrives_together_in_one_command(settings: Settings) -> None:
+    assert settings.mongodb_uri is not None
+    inserts = InsertCounter()
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(settings.mongodb_uri, event_listeners=[inserts])
+    collection = client[settings.mongodb_db]["batched"]
+    try:
+        await collection.insert_one({"_id": "stored"})
+        batcher = InsertBatcher(collection)
+        inserts.count = 0
+
+        async def insert(key: str) -> str:
+            try:
+                await batcher.insert({"_id": key})
+            except DuplicateKeyError:
+                return "duplicate"
+            return "inserted"
+
+        keys = ["k1", "stored", "k2", "k1", *(f"n{n}" for n in range(40))]
+        outcomes = await asyncio.gather(*(insert(key) for key in keys))
+        assert outcomes[:4] == ["inserted", "duplicate", "inserted", "duplicate"]
+        assert set(outcomes[4:]) == {"inserted"}
+        assert await collection.count_documents({}) == 43
+        assert inserts.count <= 2  # the first flush takes one document at most, the next the rest
+        assert await insert("alone") == "inserted"  # a lone insert waits for nothing
+    finally:
+        await collection.drop()
+        await client.close()
+
+
+class InsertCounter(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.count = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "insert":
+            self.count += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass

@@ -1,0 +1,76 @@
+"""Group commit: single-document inserts that arrive together go to the server as one ``insert_many``.
+
+A webhook's one write is an insert keyed by its delivery id. Under load many arrive at once, and on a
+server that spends more on each command than on each document (the embedded one most of all), sending them
+one command each costs more than the inserts themselves. ``InsertBatcher.insert`` queues the document and
+the next flush (started at once when none is running, else right after the running one) sends all that
+queued. A lone insert waits for no timer, so at low load nothing changes but the command's name.
+
+Each caller learns its own document's outcome: inserted, or a duplicate of an ``_id`` already stored (also
+one stored earlier in the same batch); any other failure raises for the documents it concerns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
+
+from orders.store.documents import Doc
+
+#: The most documents one flush sends; pymongo splits a flush further to fit the server's message limit.
+MAX_BATCH = 500
+
+_DUPLICATE_KEY = 11000
+
+
+class InsertBatcher:
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._collection = collection
+        self._queued: list[tuple[Doc, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def insert(self, doc: Doc) -> None:
+        """Insert ``doc``; ``DuplicateKeyError`` when its ``_id`` is stored already."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued.append((doc, done))
+        if self._flushing is None:
+            self._flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        try:
+            while self._queued:
+                batch, self._queued = self._queued[:MAX_BATCH], self._queued[MAX_BATCH:]
+                await self._send(batch)
+        finally:
+            self._flushing = None
+
+    async def _send(self, batch: list[tuple[Doc, asyncio.Future[None]]]) -> None:
+        failures: dict[int, BaseException] = {}
+        try:
+            await self._collection.insert_many([doc for doc, _ in batch], ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details.get("writeErrors", []):
+                failures[error["index"]] = _write_error(error)
+        except BaseException as exc:  # the whole command failed: every caller hears of it
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for index, (_, done) in enumerate(batch):
+            if done.done():
+                continue  # its caller was cancelled
+            if index in failures:
+                done.set_exception(failures[index])
+            else:
+                done.set_result(None)
+
+
+def _write_error(error: dict[str, Any]) -> WriteError:
+    cls = DuplicateKeyError if error.get("code") == _DUPLICATE_KEY else WriteError
+    return cls(error.get("errmsg", "write failed"), error.get("code"), error)
