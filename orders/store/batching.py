@@ -4,7 +4,7 @@ A webhook's one write is an insert keyed by its delivery id. Under load many arr
 server that spends more on each command than on each document (the embedded one most of all), sending them
 one command each costs more than the inserts themselves. ``InsertBatcher.insert`` queues the document and
 the next flush (started at once when none is running, else right after the running one) sends all that
-queued. A lone insert waits for no timer, so at low load nothing changes but the command's name.
+queued. A lone insert waits for no timer, so at low load it goes out as soon as it would have alone.
 
 Each caller learns its own document's outcome: inserted, or a duplicate of an ``_id`` already stored (also
 one stored earlier in the same batch); any other failure raises for the documents it concerns.
@@ -49,19 +49,17 @@ class InsertBatcher:
             self._flushing = None
 
     async def _send(self, batch: list[tuple[Doc, asyncio.Future[None]]]) -> None:
-        failures: dict[int, BaseException] = {}
+        failures: dict[int, Exception] = {}
         try:
             await self._collection.insert_many([doc for doc, _ in batch], ordered=False)
         except BulkWriteError as exc:
-            for error in exc.details.get("writeErrors", []):
-                failures[error["index"]] = _write_error(error)
-        except BaseException as exc:  # the whole command failed: every caller hears of it
+            failures = {error["index"]: _write_error(error) for error in exc.details.get("writeErrors", [])}
+        except Exception as exc:  # the whole command failed: every caller hears of it
+            failures = dict.fromkeys(range(len(batch)), exc)
+        except BaseException:  # the flush itself was cancelled: so are its callers
             for _, done in batch:
-                if not done.done():
-                    done.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
+                done.cancel()
+            raise
         for index, (_, done) in enumerate(batch):
             if done.done():
                 continue  # its caller was cancelled

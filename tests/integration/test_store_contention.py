@@ -90,9 +90,7 @@ async def test_under_a_backlog_claims_read_lanes_and_still_take_every_entry_once
     assert one_lane_batches > 0  # claims read single lanes while the backlog lasted
 
 
-async def test_concurrent_event_claims_go_as_one_insert_and_each_learns_its_own_outcome(
-    db: Database, clock: Clock
-) -> None:
+async def test_concurrent_event_claims_each_learn_their_own_outcome(db: Database, clock: Clock) -> None:
     now = clock()
     assert await db.events.claim("shopify:s1", "seen", now) is None
     ids = ["a", "b", "seen", "c", "b", "d"]  # one stored before, one twice in the same burst
