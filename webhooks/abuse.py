@@ -58,6 +58,8 @@ def client_address(request: web.BaseRequest, proxies: Sequence[IPNetwork]) -> st
 
 
 def _trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:
+    if not proxies:  # the usual case: no address to parse on every request
+        return False
     try:
         parsed = ip_address(address)
     except ValueError:

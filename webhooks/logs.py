@@ -9,6 +9,7 @@ phone numbers from every line as defence in depth: the code should not log them 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -20,7 +21,6 @@ from typing import IO, Literal
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
-from pythonjsonlogger.json import JsonFormatter
 
 from orders.correlation import request_id
 
@@ -120,9 +120,8 @@ class RedactionFilter(logging.Filter):
             record.exc_text = redact(record.exc_text, self.known)
         if record.stack_info:
             record.stack_info = redact(record.stack_info, self.known)
-        for key, value in list(vars(record).items()):
-            if key not in _STANDARD:
-                setattr(record, key, self._scrub(value))
+        for key in _extras(record):
+            setattr(record, key, self._scrub(getattr(record, key)))
         return True
 
     def _scrub(self, value: object) -> object:
@@ -134,6 +133,45 @@ class RedactionFilter(logging.Filter):
         if isinstance(value, list | tuple):
             return [self._scrub(item) for item in value]
         return value
+
+
+def _extras(record: logging.LogRecord) -> list[str]:
+    """The names of what was passed to the record as ``extra``, in the order given."""
+    if not record.__dict__.keys() - _STANDARD:  # the usual case, at the cost of one set operation
+        return []
+    return [key for key in record.__dict__ if key not in _STANDARD]
+
+
+def _jsonable(value: object) -> object:
+    isoformat = getattr(value, "isoformat", None)  # datetimes, dates and times
+    return isoformat() if callable(isoformat) else str(value)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, request_id, then the record's extras, and
+    ``exc_info`` / ``stack_info`` when it has them.
+
+    The fields are fixed, so this writes them directly: python-json-logger finds them anew for every line,
+    at ~10 µs a line, and the access log writes a line a request.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": self.formatTime(record, self.datefmt),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        for key in _extras(record):
+            line[key] = getattr(record, key)
+        if record.exc_info:
+            line["exc_info"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exc_info"] = record.exc_text
+        if record.stack_info:
+            line["stack_info"] = self.formatStack(record.stack_info)
+        return json.dumps(line, default=_jsonable)
 
 
 class RequestIdFilter(logging.Filter):
@@ -169,11 +207,7 @@ def configure(
     handler.addFilter(RedactionFilter(secrets))
     formatter: logging.Formatter
     if log_format == "json":
-        formatter = JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            datefmt="%Y-%m-%dT%H:%M:%S%z",
-        )
+        formatter = JsonLines(datefmt="%Y-%m-%dT%H:%M:%S%z")
     else:
         formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
     handler.setFormatter(formatter)
@@ -242,6 +276,7 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
 __all__ = [
     "REQUEST_ID_HEADER",
     "AccessLog",
+    "JsonLines",
     "LogFormat",
     "RedactionFilter",
     "RequestIdFilter",

@@ -14,6 +14,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -258,3 +259,31 @@ def test_the_redaction_filter_scrubs_what_code_should_never_have_logged() -> Non
         assert leaked not in text, leaked
     assert text.count("5678") >= 4  # masked numbers keep their last four digits
     assert "ValueError" in text  # the traceback survives, scrubbed
+
+
+def test_a_json_line_carries_the_fixed_fields_the_extras_and_the_traceback() -> None:
+    stream = io.StringIO()
+    handler = logs.configure("json", level=logging.INFO, stream=stream)
+    try:
+        log = logging.getLogger("test_logs")
+        log.info(
+            "order %s moved", "o1", extra={"shop": "s1", "at": datetime(2026, 12, 6, tzinfo=UTC), "n": 3}
+        )
+        try:
+            raise KeyError("missing")
+        except KeyError:
+            log.exception("lookup failed")
+        log.info("where", stack_info=True)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    moved, failed, where = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert list(moved) == ["time", "level", "logger", "message", "request_id", "shop", "at", "n"]
+    assert moved["message"] == "order o1 moved" and moved["logger"] == "test_logs"
+    assert (moved["level"], moved["shop"], moved["at"], moved["n"]) == (
+        "INFO",
+        "s1",
+        "2026-12-06T00:00:00+00:00",
+        3,
+    )
+    assert failed["level"] == "ERROR" and "KeyError: 'missing'" in failed["exc_info"]
+    assert "exc_info" not in moved and where["stack_info"].startswith("Stack (most recent call last)")
