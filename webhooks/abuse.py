@@ -129,8 +129,9 @@ def abuse_guard(settings: Settings) -> Middleware:
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if limit == 0 or not request.path.startswith(GUARDED_PREFIXES):
             return await handler(request)
-        store = request.config_dict[DATABASE].rate_limits
-        now = request.config_dict[CLOCK]()
+        config = request.config_dict  # built anew on every access
+        store = config[DATABASE].rate_limits
+        now = config[CLOCK]()
         key = f"auth-failures:{client_address(request, proxies)}"
         if await counts.used(store, key, now) >= limit:
             raise _too_many(now, window, "too many failed authentications from this address; try again later")

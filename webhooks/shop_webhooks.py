@@ -120,17 +120,18 @@ async def _accept(
     request: web.Request, source: str, shop: Shop, event_id: str, kind: EventKind, data: OrderData
 ) -> web.Response:
     """Store the event (one write), hand its processing to the event workers, answer."""
+    config = request.config_dict  # read once: aiohttp builds it anew on every access
+    metrics = config[METRICS]
     try:
-        refuse_future(data, request.config_dict[CLOCK]())
+        refuse_future(data, config[CLOCK]())
     except ApiError:
-        _count(request, source, "invalid")
+        _count_in(metrics, source, "invalid")
         raise
-    service = request.config_dict[SERVICE]
+    service = config[SERVICE]
     new = await service.accept_event(shop, source, event_id, kind, data, on_backwards="ignore")
-    metrics = request.config_dict[METRICS]
     if new:
         # False when the queue is full or has no workers: recovery applies the event later
-        request.config_dict[EVENT_WORK].submit(lambda: _process(service, metrics, shop, source, event_id))
+        config[EVENT_WORK].submit(lambda: _process(service, metrics, shop, source, event_id))
     _count_in(metrics, source, "accepted" if new else "duplicate")
     return _answer(schemas.WebhookAccepted(duplicate=not new))
 
