@@ -16,7 +16,10 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 YIELD_STEP_SECONDS = 0.01
-YIELD_STEPS = 100
+#: How long a job waits for the web process to stop being busy before it runs anyway: a burst of a few
+#: seconds is acknowledged before its work starts (work that starts mid-burst halves the acks' pace), and
+#: under load that never ends the work still moves, if slowly; what overflows is left for recovery.
+PATIENCE_SECONDS = 5.0
 
 
 def _in_context(
@@ -35,9 +38,15 @@ def _in_context(
 
 class WorkQueue:
     def __init__(
-        self, name: str, workers: int, backlog: int = 5000, busy: Callable[[], bool] | None = None
+        self,
+        name: str,
+        workers: int,
+        backlog: int = 5000,
+        busy: Callable[[], bool] | None = None,
+        patience: float = PATIENCE_SECONDS,
     ) -> None:
         self.busy = busy
+        self.patience = patience
         self.name = name
         self.workers = workers
         self.backlog = backlog
@@ -77,10 +86,10 @@ class WorkQueue:
                 queue.task_done()
 
     async def _yield_to_requests(self) -> None:
-        """While the web process is busy answering, wait (up to a second per job) so acks come first."""
+        """While the web process is busy answering, wait (up to ``patience`` seconds a job) so acks come first."""
         if self.busy is None:
             return
-        for _ in range(YIELD_STEPS):
+        for _ in range(round(self.patience / YIELD_STEP_SECONDS)):
             if not self.busy():
                 return
             await asyncio.sleep(YIELD_STEP_SECONDS)
