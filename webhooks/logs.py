@@ -91,13 +91,17 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
 )
 
 
+_NEEDLES = frozenset(needle for _, _, needles in _PATTERNS for needle in needles)
+
+
 def redact(text: str, known: Iterable[str] = ()) -> str:
     """``text`` without the ``known`` secret values, tokens, signatures or full phone numbers."""
     for secret in known:
         text = text.replace(secret, _MASK)
     lowered = text.lower()
+    present = {needle for needle in _NEEDLES if needle in lowered}  # each looked for once, not per pattern
     for pattern, replacement, needles in _PATTERNS:
-        if not needles or any(needle in lowered for needle in needles):
+        if not needles or not present.isdisjoint(needles):
             text = pattern.sub(replacement, text)
     return text
 
