@@ -151,6 +151,9 @@ def _jsonable(value: object) -> object:
     return isoformat() if callable(isoformat) else str(value)
 
 
+_JSON = json.JSONEncoder(default=_jsonable)  # made once: json.dumps(default=...) makes one a call
+
+
 class JsonLines(logging.Formatter):
     """One JSON object a line: time, level, logger, message, request_id, then the record's extras, and
     ``exc_info`` / ``stack_info`` when it has them.
@@ -185,7 +188,7 @@ class JsonLines(logging.Formatter):
             line["exc_info"] = record.exc_text
         if record.stack_info:
             line["stack_info"] = self.formatStack(record.stack_info)
-        return json.dumps(line, default=_jsonable)
+        return _JSON.encode(line)
 
 
 class RequestIdFilter(logging.Filter):
