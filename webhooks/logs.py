@@ -240,6 +240,9 @@ def configure(
     return handler
 
 
+_ACCESS_LINE = '%s "%s %s" %s %s %.1fms'
+
+
 class AccessLog(AbstractAccessLogger):
     """One line a request: client, method, path and query, status, body size and milliseconds.
 
@@ -248,14 +251,19 @@ class AccessLog(AbstractAccessLogger):
     """
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info(
-            '%s "%s %s" %s %s %.1fms',
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        args = (
             request.remote,
             request.method,
             request.path_qs,
             response.status,
             response.body_length,
             time * 1000,
+        )
+        # handed over as made: Logger.info would also look up which line of aiohttp called, for no one to read
+        self.logger.handle(
+            self.logger.makeRecord(self.logger.name, logging.INFO, "", 0, _ACCESS_LINE, args, None)
         )
 
     @property

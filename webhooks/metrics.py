@@ -7,6 +7,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
 
+_KEPT_CHILDREN = 1000  # (route, method, status) triples whose counters are kept at hand
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -29,6 +31,7 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+        self._answered: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.webhooks = Counter(
             "orderbot_webhook_deliveries",
             "Webhook deliveries by source and outcome (accepted, duplicate, stale, rejected, invalid)",
@@ -49,6 +52,16 @@ class Metrics:
             ["state"],
             registry=self.registry,
         )
+
+    def answered(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count an answered request and its time (``labels`` costs ~1 µs a call, so its results are kept)."""
+        children = self._answered.get((route, method, status))
+        if children is None:
+            children = self.requests.labels(route, method, str(status)), self.latency.labels(route, method)
+            if len(self._answered) < _KEPT_CHILDREN:  # methods are the client's to choose: keep only so many
+                self._answered[route, method, status] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def outcome(self, channel: str, outcome: str) -> None:
         """The dispatcher did ``outcome`` with an entry on ``channel`` (``bot.notifier.OutboxMetrics``)."""

@@ -175,5 +175,4 @@ async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
         registry.in_flight -= 1
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
-        registry.requests.labels(route, request.method, str(status)).inc()
-        registry.latency.labels(route, request.method).observe(time.perf_counter() - started)
+        registry.answered(route, request.method, status, time.perf_counter() - started)

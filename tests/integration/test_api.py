@@ -1159,6 +1159,7 @@ async def test_health_readiness_and_metrics(client: TestClient[Any, Any], api: A
 
     order = await new_order(api)
     await api.get(f"/orders/{order['order_id']}")
+    await api.get(f"/orders/{order['order_id']}")
     await api.get("/orders/ord_nope", status=404)
     response = await client.get("/metrics")
     assert response.status == 200
@@ -1176,3 +1177,6 @@ async def test_health_readiness_and_metrics(client: TestClient[Any, Any], api: A
         lines
     )
     assert "orderbot_http_request_seconds" in text
+    get_order = 'method="GET",route="/api/v1/orders/{order_id}"'
+    assert f'orderbot_http_requests_total{{{get_order},status="200"}} 2.0' in text  # each request counted
+    assert f"orderbot_http_request_seconds_count{{{get_order}}} 3.0" in text  # and timed, the 404 too
