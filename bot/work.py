@@ -48,6 +48,7 @@ class WorkQueue:
     ) -> None:
         self.busy = busy
         self.patience = patience
+        self._quiet = QUIET_CHECKS  # checks in a row that found the web process quiet
         self.name = name
         self.workers = workers
         self.backlog = backlog
@@ -92,13 +93,13 @@ class WorkQueue:
         It must look quiet for ``QUIET_CHECKS`` steps in a row: under a burst the requests come in waves (a
         batch of inserts answers them together), and the moment between two waves is not the end of the burst
         (at 8 clients, jobs that took those moments for quiet ran 26 to a 2,000-message burst and slowed it).
+        Once it has been quiet that long, the jobs that follow start at once.
         """
         if self.busy is None:
             return
-        quiet = 0
         for _ in range(round(self.patience / YIELD_STEP_SECONDS)):
-            quiet = 0 if self.busy() else quiet + 1
-            if quiet == QUIET_CHECKS:
+            self._quiet = 0 if self.busy() else self._quiet + 1
+            if self._quiet >= QUIET_CHECKS:
                 return
             await asyncio.sleep(YIELD_STEP_SECONDS)
 

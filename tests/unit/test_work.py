@@ -83,7 +83,7 @@ async def test_work_waits_while_requests_are_busy_but_not_forever() -> None:
     def busy() -> bool:
         nonlocal checks
         checks += 1
-        return next(answers)
+        return next(answers, False)
 
     done = asyncio.Event()
 
@@ -94,6 +94,10 @@ async def test_work_waits_while_requests_are_busy_but_not_forever() -> None:
     queue.submit(job)
     await asyncio.wait_for(done.wait(), 1)
     assert checks == 7  # ran once it looked quiet three times in a row
+    done.clear()
+    queue.submit(job)
+    await asyncio.wait_for(done.wait(), 1)
+    assert checks == 8  # still quiet: the next job starts at once
 
     always = WorkQueue("starved", workers=1, busy=lambda: True, patience=0.5)
     started = asyncio.get_running_loop().time()
