@@ -251,7 +251,7 @@ class AccessLog(AbstractAccessLogger):
     """
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        if not self.logger.isEnabledFor(logging.INFO):
+        if not self.enabled:  # aiohttp asks once a connection; the level may have changed since
             return
         args = (
             request.remote,
