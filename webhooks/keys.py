@@ -1,4 +1,4 @@
-"""Typed application state: every AppKey the app uses (and the request keys shared by modules), in one place."""
+"""Typed application state: every AppKey the app uses, and the request keys modules share, in one place."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """OpenAPI 3.1 for REST API v1, generated from the pydantic models that validate requests and render responses.
 
-Every API route is declared through :class:`ApiRoutes`: one decorator registers the handler, records the
+Every API route is declared through :class:`ApiRoutes`: one decorator registers the handler and records the
 operation's models and the least role it needs (``webhooks/roles.py``), so a route cannot exist without its
-description and its role, and the role the document states is the one that is enforced. The document and a docs page
-(Swagger UI, vendored in ``apidocs/``) are served without a token.
+description or its role, and the role the document states is the one enforced. The document and a docs
+page (Swagger UI, vendored in ``apidocs/``) are served without a token.
 """
 
 from __future__ import annotations
@@ -263,10 +263,10 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
             "version": "1",
             "description": (
                 "Orders, statuses, notifications and stats for one shop. Every call needs "
-                "`Authorization: Bearer <token>` (`orderbot token --shop ID [--role staff|admin]`); a token sees "
-                "only its own shop. Each operation states in `x-required-role` the least role it needs: `staff` "
-                "runs the order desk, `admin` may do that too and change how the shop runs; a token of a lower "
-                "role gets 403 `forbidden_role`. "
+                "`Authorization: Bearer <token>` (`orderbot token --shop ID [--role staff|admin]`); a token "
+                "sees only its own shop. Each operation states in `x-required-role` the least role it needs: "
+                "`staff` runs the order desk, `admin` may do that too and change how the shop runs; a token "
+                "of a lower role gets 403 `forbidden_role`. "
                 'Errors are `{"error": {"code", "message", "details"?}}`.'
             ),
         },

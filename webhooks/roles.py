@@ -1,4 +1,4 @@
-"""Who may use which API operation: each declares the least role it needs, and the declaration is enforced here.
+"""Who may use which API operation: each declares the least role it needs, and that is enforced here.
 
 The roles (DESIGN.md): ``staff`` runs the order desk; ``admin`` may do that too, and changes how the shop runs
 (its settings, message texts and tokens). Every operation of REST API v1 is order-desk work today: reading
@@ -8,8 +8,8 @@ move an order on. Bulk actions are the same three actions over up to 100 orders,
 Telegram as well; auto-progress applies the shop's rules without changing them, while switching
 auto-progression on or off, and its rules, are settings, so admin's.
 
-An operation's role is declared once, where the route is registered (``ApiRoutes``): it is checked here, stated
-in the OpenAPI document and walked by the tests from there.
+An operation's role is declared once, where the route is registered (``ApiRoutes``): it is checked here,
+stated in the OpenAPI document and walked by the tests from there.
 """
 
 from __future__ import annotations
