@@ -18,14 +18,13 @@ from orders.model import Shop, Source
 from orders.store import NotFound
 from webhooks import schemas
 from webhooks.abuse import charge_token
-from webhooks.auth import AuthError, Principal, bearer_token, verify_token
-from webhooks.keys import CLOCK, DATABASE, SECRET_KEYS, SERVICE, SHOPS
+from webhooks.auth import AuthError, bearer_token, verify_token
+from webhooks.keys import CLOCK, DATABASE, PRINCIPAL, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 from webhooks.openapi import ApiRoutes, Header
 
 M = TypeVar("M", bound=BaseModel)
 
-PRINCIPAL = web.RequestKey("principal", Principal)
 SHOP = web.RequestKey("shop", Shop)
 
 
@@ -102,8 +101,8 @@ IDEMPOTENCY = Header(
 routes = ApiRoutes()
 
 
-@routes.get("/orders", "List orders, newest first", query=schemas.ListQuery, response=schemas.OrderListOut,
-            errors=(400,))  # fmt: skip
+@routes.get("/orders", "List orders, newest first", role="staff", query=schemas.ListQuery,
+            response=schemas.OrderListOut, errors=(400,))  # fmt: skip
 async def list_orders(request: web.Request) -> web.Response:
     """`search` matches the number, a name prefix, the email, the phone or its last 4 digits; pass
     `next_cursor` as `cursor` for the next page.
@@ -118,8 +117,8 @@ async def list_orders(request: web.Request) -> web.Response:
     return _json(schemas.OrderListOut(orders=[schemas.OrderOut.of(o) for o in orders], next_cursor=cursor))
 
 
-@routes.post("/orders", "Create an order", body=schemas.OrderCreate, response=schemas.OrderOut, status=201,
-             errors=(409,))  # fmt: skip
+@routes.post("/orders", "Create an order", role="staff", body=schemas.OrderCreate, response=schemas.OrderOut,
+             status=201, errors=(409,))  # fmt: skip
 async def create_order(request: web.Request) -> web.Response:
     """The customer is told of the new order. 409 when `external_id` is already taken."""
     body = await _body(schemas.OrderCreate, request)
@@ -127,8 +126,8 @@ async def create_order(request: web.Request) -> web.Response:
     return _json(schemas.OrderOut.of(order), status=201)
 
 
-@routes.get("/orders/requiring-attention", "Orders that need a person", query=schemas.AttentionQuery,
-            response=schemas.AttentionOut)  # fmt: skip
+@routes.get("/orders/requiring-attention", "Orders that need a person", role="staff",
+            query=schemas.AttentionQuery, response=schemas.AttentionOut)  # fmt: skip
 async def requiring_attention(request: web.Request) -> web.Response:
     """Reasons: `pending_too_long` (48 h), `stuck_processing` (72 h), `stuck_shipped` (10 days),
     `no_customer_contact`, `notification_failed`, `customer_waiting`; `max_age_hours` replaces the per-
@@ -143,12 +142,13 @@ async def requiring_attention(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/orders/stats", "The shop's order and notification figures", response=schemas.StatsOut)
+@routes.get("/orders/stats", "The shop's order and notification figures", role="staff",
+            response=schemas.StatsOut)  # fmt: skip
 async def stats(request: web.Request) -> web.Response:
     return _json(schemas.StatsOut.of(await request.config_dict[SERVICE].stats(request[SHOP])))
 
 
-@routes.post("/orders/update-status", "Change an order's status", body=schemas.UpdateStatus,
+@routes.post("/orders/update-status", "Change an order's status", role="staff", body=schemas.UpdateStatus,
              response=schemas.OrderOut, errors=(404, 409))  # fmt: skip
 async def update_status(request: web.Request) -> web.Response:
     """Backwards only with `force`; with `version` it is a compare-and-set (409 when the order changed since).
@@ -162,8 +162,8 @@ async def update_status(request: web.Request) -> web.Response:
     return _json(schemas.OrderOut.of(order))
 
 
-@routes.post("/orders/bulk-action", "Run one action on up to 100 orders", body=schemas.BulkAction,
-             response=schemas.BulkOut)  # fmt: skip
+@routes.post("/orders/bulk-action", "Run one action on up to 100 orders", role="staff",
+             body=schemas.BulkAction, response=schemas.BulkOut)  # fmt: skip
 async def bulk_action(request: web.Request) -> web.Response:
     """Each order succeeds or fails on its own: the answer has a result per order, in the order given."""
     body = await _body(schemas.BulkAction, request)
@@ -178,8 +178,8 @@ async def bulk_action(request: web.Request) -> web.Response:
     return _json(schemas.BulkOut.of(results))
 
 
-@routes.post("/orders/notify", "Queue a notification to the order's customer", body=schemas.Notify,
-             response=schemas.NotificationAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
+@routes.post("/orders/notify", "Queue a notification to the order's customer", role="staff",
+             body=schemas.Notify, response=schemas.NotificationAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
 async def notify(request: web.Request) -> web.Response:
     """Sent by the worker on the customer's last channel (or `channel`). An `Idempotency-Key` makes a retry
     answer the same notification.
@@ -192,8 +192,8 @@ async def notify(request: web.Request) -> web.Response:
     return _json(schemas.NotificationAccepted(notification_id=entry.id), status=202)
 
 
-@routes.post("/orders/schedule-followup", "Schedule a follow-up message", body=schemas.ScheduleFollowup,
-             response=schemas.FollowupAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
+@routes.post("/orders/schedule-followup", "Schedule a follow-up message", role="staff",
+             body=schemas.ScheduleFollowup, response=schemas.FollowupAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
 async def schedule_followup(request: web.Request) -> web.Response:
     """Exactly one of `delay_hours` or `at` (in the future)."""
     body = await _body(schemas.ScheduleFollowup, request)
@@ -208,14 +208,15 @@ async def schedule_followup(request: web.Request) -> web.Response:
     return _json(schemas.FollowupAccepted(notification_id=entry.id, due_at=entry.due_at), status=202)
 
 
-@routes.get("/shop", "The token's shop", response=schemas.ShopOut)
+@routes.get("/shop", "The token's shop", role="staff", response=schemas.ShopOut)
 async def get_shop(request: web.Request) -> web.Response:
     found = request[SHOP]
-    return _json(schemas.ShopOut(shop_id=found.id, name=found.name, timezone=found.timezone))
+    role = request[PRINCIPAL].role
+    return _json(schemas.ShopOut(shop_id=found.id, name=found.name, timezone=found.timezone, role=role))
 
 
-@routes.get("/shop/revision", "A number that moves when the shop's orders change", response=schemas.RevisionOut,
-            headers=(Header("If-None-Match", "the ETag of an earlier answer"),), empty={304: "Nothing changed since that ETag"})  # fmt: skip
+@routes.get("/shop/revision", "A number that moves when the shop's orders change", role="staff",
+            response=schemas.RevisionOut, headers=(Header("If-None-Match", "the ETag of an earlier answer"),), empty={304: "Nothing changed since that ETag"})  # fmt: skip
 async def shop_revision(request: web.Request) -> web.Response:
     """One read by id: a page polls this and reloads only when the ETag moved (304 otherwise)."""
     revision = await request.config_dict[SERVICE].revision(request[SHOP])
@@ -228,13 +229,13 @@ async def shop_revision(request: web.Request) -> web.Response:
     return response
 
 
-@routes.get("/orders/{order_id}", "One order", response=schemas.OrderOut)
+@routes.get("/orders/{order_id}", "One order", role="staff", response=schemas.OrderOut)
 async def get_order(request: web.Request) -> web.Response:
     order = await request.config_dict[SERVICE].get(request[SHOP], request.match_info["order_id"])
     return _json(schemas.OrderOut.of(order))
 
 
-@routes.get("/orders/{order_id}/progress", "An order's progress, timeline and notifications",
+@routes.get("/orders/{order_id}/progress", "An order's progress, timeline and notifications", role="staff",
             response=schemas.ProgressOut)  # fmt: skip
 async def order_progress(request: web.Request) -> web.Response:
     view = await request.config_dict[SERVICE].progress(request[SHOP], request.match_info["order_id"])
@@ -242,7 +243,7 @@ async def order_progress(request: web.Request) -> web.Response:
 
 
 @routes.post("/orders/{order_id}/auto-progress", "Let the rules move an order on (or only say what they would do)",
-             query=schemas.AutoProgressQuery, response=schemas.AutoProgressOut, errors=(409,))  # fmt: skip
+             role="staff", query=schemas.AutoProgressQuery, response=schemas.AutoProgressOut, errors=(409,))  # fmt: skip
 async def auto_progress(request: web.Request) -> web.Response:
     """The rules (and Gemini, when configured) decide; `dry_run=true` only says what they would do."""
     query = _query(schemas.AutoProgressQuery, request)

@@ -11,12 +11,33 @@ from typing import Any, Literal
 import jwt
 
 Role = Literal["staff", "admin"]
+#: Lowest first: a role may do everything the roles before it may (an admin runs the order desk too).
 ROLES: tuple[Role, ...] = ("staff", "admin")
 _ALGORITHM = "HS256"
 
 
 class AuthError(Exception):
     """A missing, malformed, expired or otherwise unacceptable token."""
+
+
+class RoleRefused(Exception):
+    """A valid token whose role may not use the operation (403 ``forbidden_role``).
+
+    Not an :class:`AuthError`: the token itself is good. The abuse guard counts only failed authentications,
+    so a person who clicks what their role may not use does not lock out the address they share.
+    """
+
+    code = "forbidden_role"
+
+    def __init__(self, role: Role, needed: Role) -> None:
+        super().__init__(f"this needs the {needed} role; this token's role is {role}")
+        self.role = role
+        self.needed = needed
+
+
+def may(role: Role, needed: Role) -> bool:
+    """Whether a token of ``role`` may use what needs ``needed``."""
+    return ROLES.index(role) >= ROLES.index(needed)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Typed application state: every AppKey the app uses, declared in one place."""
+"""Typed application state: every AppKey the app uses, and the request keys modules share, in one place."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from orders.model import Message
 from orders.service import OrderService
 from orders.shops import ShopDirectory
 from orders.store import Database
+from webhooks.auth import Principal
 from webhooks.metrics import Metrics
 from webhooks.settings import Settings
 
@@ -37,6 +38,8 @@ SECRET_KEYS: web.AppKey[tuple[str, ...]] = web.AppKey("secret_keys")
 #: Each API token's rate in this process (``webhooks.abuse``).
 TOKEN_RATES: web.AppKey[TokenRates] = web.AppKey("token_rates")
 INBOX = web.AppKey("inbox", Inbox)
+#: The verified token of an API request, set by the API's authentication before any handler runs.
+PRINCIPAL = web.RequestKey("principal", Principal)
 #: Applies the shop platforms' order events after their webhooks answered (``OrderService.process_event``).
 EVENT_WORK = web.AppKey("event_work", WorkQueue)
 

@@ -18,7 +18,7 @@ from orders.crypto import SealError
 from orders.lifecycle import InvalidTransition
 from orders.service import DeliveryInProgress
 from orders.store import AlreadyExists, Conflict, DatabaseError, NotFound
-from webhooks.auth import AuthError
+from webhooks.auth import AuthError, RoleRefused
 from webhooks.keys import METRICS
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,8 @@ def _map(exc: Exception) -> web.Response | None:
             return response
         case AuthError():
             return error_response(401, "unauthorized", str(exc))
+        case RoleRefused():
+            return error_response(403, exc.code, str(exc))
         case NotFound():
             return error_response(404, "not_found", str(exc))
         case InvalidTransition():

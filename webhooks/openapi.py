@@ -1,8 +1,9 @@
 """OpenAPI 3.1 for REST API v1, generated from the pydantic models that validate requests and render responses.
 
 Every API route is declared through :class:`ApiRoutes`: one decorator registers the handler and records the
-operation's models, so a route cannot exist without its description. The document and a docs page
-(Swagger UI, vendored in ``apidocs/``) are served without a token.
+operation's models and the least role it needs (``webhooks/roles.py``), so a route cannot exist without its
+description or its role, and the role the document states is the one enforced. The document and a docs
+page (Swagger UI, vendored in ``apidocs/``) are served without a token.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from webhooks.auth import ROLES, Role, RoleRefused, may
 from webhooks.middleware import ApiError
+from webhooks.roles import requiring
 from webhooks.schemas import ErrorOut
 
 API_PREFIX = "/api/v1"
@@ -44,6 +47,7 @@ H = TypeVar("H", bound=Handler)
 ERROR_MEANINGS: dict[int, str] = {
     400: "Malformed: the body is not a JSON object, or a value this API did not give out",
     401: "Missing, malformed, expired or unknown bearer token",
+    403: f"The token's role may not use this operation (`{RoleRefused.code}`); see `x-required-role`",
     404: "No such order in the token's shop",
     409: "Invalid transition, or the order changed since the given version",
     413: "The body is over 1 MiB",
@@ -98,6 +102,8 @@ class Operation:
     path: str
     summary: str
     operation_id: str
+    #: The least role that may use it; the roles after it in ``ROLES`` may too.
+    role: Role
     response: type[BaseModel]
     status: int = 200
     query: type[BaseModel] | None = None
@@ -118,6 +124,8 @@ class Operation:
     def error_statuses(self) -> list[int]:
         """The documented error statuses: the common ones, those its inputs imply, and its own."""
         statuses = {*COMMON_ERRORS, *self.errors}
+        if not all(may(role, self.role) for role in ROLES):
+            statuses.add(403)
         if self.body is not None:
             statuses |= {400, 413, 415, 422}
         if self.query is not None:
@@ -141,8 +149,9 @@ class Describe(TypedDict, total=False):
 class ApiRoutes:
     """The API's route table: registering a handler records its operation for the OpenAPI document.
 
-    ``@routes.get("/orders/{order_id}", "One order", response=OrderOut)`` registers the handler and
-    describes it; the handler's docstring becomes the operation's description.
+    ``@routes.get("/orders/{order_id}", "One order", role="staff", response=OrderOut)`` registers the handler,
+    answering only tokens of that role or above, and describes it; the handler's docstring becomes the
+    operation's description.
     """
 
     def __init__(self) -> None:
@@ -150,17 +159,24 @@ class ApiRoutes:
         self.operations: list[Operation] = []
 
     def get(
-        self, path: str, summary: str, *, response: type[BaseModel], **more: Unpack[Describe]
+        self, path: str, summary: str, *, role: Role, response: type[BaseModel], **more: Unpack[Describe]
     ) -> Callable[[H], H]:
-        return self.route("GET", path, summary, response=response, **more)
+        return self.route("GET", path, summary, role=role, response=response, **more)
 
     def post(
-        self, path: str, summary: str, *, response: type[BaseModel], **more: Unpack[Describe]
+        self, path: str, summary: str, *, role: Role, response: type[BaseModel], **more: Unpack[Describe]
     ) -> Callable[[H], H]:
-        return self.route("POST", path, summary, response=response, **more)
+        return self.route("POST", path, summary, role=role, response=response, **more)
 
     def route(
-        self, method: str, path: str, summary: str, *, response: type[BaseModel], **more: Unpack[Describe]
+        self,
+        method: str,
+        path: str,
+        summary: str,
+        *,
+        role: Role,
+        response: type[BaseModel],
+        **more: Unpack[Describe],
     ) -> Callable[[H], H]:
         def register(handler: H) -> H:
             self.operations.append(
@@ -169,13 +185,15 @@ class ApiRoutes:
                     path=path,
                     summary=summary,
                     operation_id=handler.__name__,
+                    role=role,
                     response=response,
                     description=_dedent(handler.__doc__),
                     **more,
                 )
             )
-            self.table.route(method, path)(handler)
-            return handler
+            checked = requiring(role, handler)
+            self.table.route(method, path)(checked)
+            return checked
 
         return register
 
@@ -196,6 +214,9 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
             "operationId": op.operation_id,
             "summary": op.summary,
             "tags": [op.path.split("/")[1]],
+            "x-required-role": op.role,
+            # OpenAPI 3.1 lets a bearer scheme's requirement name roles: the least one, as above.
+            "security": [{"bearerAuth": [op.role]}],
         }
         if op.description:
             spec["description"] = op.description
@@ -242,7 +263,10 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
             "version": "1",
             "description": (
                 "Orders, statuses, notifications and stats for one shop. Every call needs "
-                "`Authorization: Bearer <token>` (`orderbot token --shop ID`); a token sees only its own shop. "
+                "`Authorization: Bearer <token>` (`orderbot token --shop ID [--role staff|admin]`); a token "
+                "sees only its own shop. Each operation states in `x-required-role` the least role it needs: "
+                "`staff` runs the order desk, `admin` may do that too and change how the shop runs; a token "
+                "of a lower role gets 403 `forbidden_role`. "
                 'Errors are `{"error": {"code", "message", "details"?}}`.'
             ),
         },

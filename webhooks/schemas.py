@@ -16,6 +16,7 @@ from orders.lifecycle import DeliveryStage, Status, next_status, progress
 from orders.model import Customer, Item, Order, OrderData, OutboxEntry, TimelineEvent, Tracking, new_id
 from orders.rules import Reason
 from orders.service import AttentionItem, BulkResult, EventOutcome, ProgressView, Stats
+from webhooks.auth import Role
 
 ChannelName = Literal["whatsapp", "sms", "instagram", "email", "telegram", "console"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -408,11 +409,12 @@ class StatsOut(BaseModel):
 
 
 class ShopOut(BaseModel):
-    """The token's shop as its staff see it: no secrets, no channel addresses."""
+    """The token's shop as its staff see it: no secrets, no channel addresses; and the token's own role."""
 
     shop_id: str
     name: str
     timezone: str
+    role: Role = Field(description="the role of the token that asked: what it may use (`x-required-role`)")
 
 
 class RevisionOut(BaseModel):

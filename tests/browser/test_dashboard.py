@@ -64,6 +64,25 @@ def test_a_bad_or_expired_token_gets_the_sign_in_screen(page: Page, desk: Desk, 
     expect(page.get_by_text(desk.shop.name)).to_be_visible()
 
 
+def test_the_desk_says_which_role_signed_in_and_gives_each_role_the_whole_order_desk(
+    page: Page, desk: Desk, watch: PageWatch
+) -> None:
+    """Every desk control is order-desk work, which both roles may do: none is admin-only yet, so none is hidden."""
+    for role in ("staff", "admin"):
+        page.goto(f"{desk.live.url}/dashboard#token={token_for(desk.shop, role=role)}")
+        expect(page.locator(".signed-in-as")).to_have_text(f"Signed in as {role}")
+        attention_row(page, "1001").get_by_role("button", name="Open order #1001").click()
+        dialog = order_dialog(page)
+        for control in ("Advance", "Change status", "Notify", "Schedule follow-up"):
+            expect(dialog.get_by_role("button", name=control, exact=True)).to_be_visible()
+        page.keyboard.press("Escape")
+        page.get_by_role("checkbox", name="Select order #1001").check()
+        bulk = page.get_by_role("form", name="Bulk action on the selected orders")
+        expect(bulk.get_by_role("button", name="Run on 1")).to_be_visible()
+        page.get_by_role("button", name="Sign out").click()
+    assert watch.errors == [] and watch.dialogs == []
+
+
 def test_stats_cards_show_the_api_figures(page: Page, desk: Desk) -> None:
     signed_in(page, desk)
     stats = desk.api("/orders/stats")

@@ -96,7 +96,7 @@ async def test_only_the_dashboards_own_files_are_served(client: Client, path: st
 
 async def test_the_shop_endpoint_gives_the_timezone_and_no_secrets(api: Api, shop: Shop) -> None:
     answer = await api.get("/shop")
-    assert answer == {"shop_id": shop.id, "name": "Acme Coffee", "timezone": "Europe/Berlin"}
+    assert answer == {"shop_id": shop.id, "name": "Acme Coffee", "timezone": "Europe/Berlin", "role": "staff"}
 
 
 async def test_the_shop_endpoints_need_a_token(client: Client) -> None:

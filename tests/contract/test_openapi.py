@@ -133,7 +133,9 @@ async def test_components_are_the_models_own_schemas(client: TestClient[Any, Any
 def test_a_new_route_is_documented_by_the_decorator_that_registers_it() -> None:
     table = ApiRoutes()
 
-    @table.get("/things/{thing_id}", "One thing", response=schemas.NotificationAccepted, errors=(409,))
+    @table.get(
+        "/things/{thing_id}", "One thing", role="staff", response=schemas.NotificationAccepted, errors=(409,)
+    )
     async def one_thing(request: web.Request) -> web.Response:
         """Reads one thing."""
         raise web.HTTPNotFound()
@@ -154,7 +156,7 @@ def test_an_error_status_without_a_meaning_is_refused_at_registration() -> None:
     table = ApiRoutes()
     with pytest.raises(ValueError, match="418"):
 
-        @table.get("/teapot", "A teapot", response=schemas.NotificationAccepted, errors=(418,))
+        @table.get("/teapot", "A teapot", role="staff", response=schemas.NotificationAccepted, errors=(418,))
         async def teapot(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
 

@@ -281,6 +281,7 @@ function Desk({ token, onSignOut, onRejected }) {
       </div>
       <div class="top-actions">
         <span class="updated" aria-live="off">Last updated <time>${updated ? clockTime(updated) : "—"}</time></span>
+        <span class="signed-in-as" data-role=${shop.role}>Signed in as ${shop.role}</span>
         <button type="button" onClick=${() => refreshAll({ everything: true })}>Refresh</button>
         <button type="button" class="secondary" onClick=${onSignOut}>Sign out</button>
       </div>
