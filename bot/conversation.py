@@ -36,6 +36,9 @@ from orders.service import OrderService
 log = logging.getLogger(__name__)
 
 PHONE_CHANNELS = ("sms", "whatsapp", "console")
+#: Where a phone can ask for a code that links its orders to an Instagram account: the carrier delivers the
+#: reply to the phone itself, so only the phone's holder reads the code (the console is the operator's).
+CODE_CHANNELS = ("sms", "whatsapp")
 
 
 class IntentClassifier(Protocol):
@@ -245,12 +248,7 @@ class Conversation:
         self, shop: Shop, customer: CustomerRecord, channel: str, text: str, say: Callable[..., Composed]
     ) -> Answer | None:
         """A phone asking for a code to link Instagram, or an Instagram account giving one; else None."""
-        if (
-            channel in PHONE_CHANNELS
-            and customer.phones
-            and shop.instagram_id
-            and linking.asks_for_code(text)
-        ):
+        if channel in CODE_CHANNELS and customer.phones and shop.instagram_id and linking.asks_for_code(text):
             issued = await self.linking.issue_code(shop, customer.phones[0])
             return Answer(say("link_code", code=issued))
         if channel == "instagram" and (given := linking.code_in(text)) is not None:

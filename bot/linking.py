@@ -37,7 +37,7 @@ _ASKS_FOR_CODE = re.compile(
     r"\b(?:link|connect)\b.*\b(?:instagram|insta|ig)\b|\b(?:instagram|insta|ig)\b.*\b(?:link|connect)\b",
     re.IGNORECASE | re.DOTALL,
 )
-_CODE = re.compile(rf"\bcode\b\W{{0,3}}((?:\d[ -]?){{{CODE_DIGITS - 1}}}\d)\b", re.IGNORECASE)
+_CODE = re.compile(rf"\bcode\b(?:\s+is\b)?\W{{0,3}}((?:\d[ -]?){{{CODE_DIGITS - 1}}}\d)\b", re.IGNORECASE)
 
 
 def asks_for_code(text: str) -> bool:
@@ -46,7 +46,7 @@ def asks_for_code(text: str) -> bool:
 
 
 def code_in(text: str) -> str | None:
-    """The one-time code an Instagram message gives ("code 12345678", "Code: 1234 5678"), digits only."""
+    """The one-time code an Instagram message gives ("code 12345678", "my code is 1234 5678"), digits only."""
     found = _CODE.search(text)
     return re.sub(r"\D", "", found.group(1)) if found else None
 

@@ -134,6 +134,11 @@ class CustomerStore:
         ``proven_order`` finds it (or None: the account is asked to prove an order again). Returns how many
         customers had such a link. Idempotent: the fields go once the customer's proof is kept.
         """
+        # every customer an earlier version stored carries an empty list: cleared in one write
+        await self._customers.update_many(
+            {"verified_phones": {"$size": 0}, "email": {"$exists": False}},
+            {"$unset": {"verified_phones": ""}},
+        )
         narrowed = 0
         legacy = {"$or": [{field: {"$exists": True}} for field in LEGACY_LINK_FIELDS]}
         async for doc in self._customers.find(legacy):

@@ -286,11 +286,17 @@ async def test_accounts_linked_the_old_way_keep_only_the_order_they_proved(
     })  # fmt: skip
     stranger = await front.db.customers.find_or_create(front.shop.id, now=front.clock(), instagram_id=OTHER)
     await raw.customers.update_one({"_id": stranger.id}, {"$set": {"email": VICTIM_EMAIL}})
+    # and every customer it stored carried an empty list of them
+    await raw.customers.insert_one(
+        {"_id": "cus_old_plain", "shop_id": front.shop.id, "phones": [VICTIM_PHONE], "verified_phones": [],
+         "created_at": front.clock()}
+    )  # fmt: skip
 
     await front.db.ensure_indexes()  # what the upgraded app does at start
     listing = await front.dm(ATTACKER, "my orders")
     assert "#1004" in listing and "#1001" not in listing
     assert "last 4 digits" in await front.dm(OTHER, "my orders")  # nothing to show it proved: prove again
+    assert "#1001" in await front.whatsapp(VICTIM_PHONE, "my orders")  # a phone customer is untouched
     assert (
         await raw.customers.count_documents(
             {"$or": [{"email": {"$exists": True}}, {"verified_phones": {"$exists": True}}]}
