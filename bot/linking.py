@@ -81,7 +81,7 @@ class Linking:
             return Outcome(linked=False)
         order = await self.db.orders.find_number(shop.id, number)
         if order is None or not _matches(order, email, last4):
-            await self._alert_if_locked(shop, number, taken)
+            await self._alert_if_locked(shop, customer, number, taken)
             return Outcome(linked=False)
         await self._give_back(taken)
         await self.db.customers.prove_order(shop.id, customer.id, order.id)
@@ -94,7 +94,7 @@ class Linking:
             return Outcome(linked=False)
         phone = await self.db.link_codes.redeem(shop.id, code, self.clock())
         if phone is None:
-            await self._alert_if_locked(shop, None, taken)
+            await self._alert_if_locked(shop, customer, None, taken)
             return Outcome(linked=False)
         await self._give_back(taken)
         await self.db.customers.link_phone(shop.id, customer.id, phone)
@@ -122,7 +122,7 @@ class Linking:
             await self.db.proof_attempts.give_back(counted)
 
     async def _alert_if_locked(
-        self, shop: Shop, number: str | None, taken: dict[str, tuple[Taken, int]]
+        self, shop: Shop, customer: CustomerRecord, number: str | None, taken: dict[str, tuple[Taken, int]]
     ) -> None:
         """Tell staff once when a failure fills a limit (keyed by where it filled, so a race queues one)."""
         full = sorted(counted.bucket_id for counted, limit in taken.values() if counted.total >= limit)
@@ -131,7 +131,7 @@ class Linking:
         if any(":order:" in bucket for bucket in full):
             what = f"order #{number} after {ORDER_FAILURES} wrong proofs"
         else:
-            what = f"an Instagram account after {ACCOUNT_FAILURES} wrong proofs or codes"
+            what = f"Instagram customer {customer.id} after {ACCOUNT_FAILURES} wrong proofs or codes"
         text = (
             f"🔒 Instagram linking is paused for {what} within 24 h: someone may be guessing. "
             "Until it clears, every proof gets the answer a wrong one gets."
