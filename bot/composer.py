@@ -353,6 +353,8 @@ _PLAIN = {
     "4 digits of the phone number on the order.",
     "linked": "Thanks, you're verified! I can now tell you about your orders here.",
     "not_linked": "Sorry, those details don't match an order I can share. Please check and try again.",
+    "link_code": "To see this number's orders in our Instagram chat, send us there: code {code} (valid 15 "
+    "minutes). Never share this code with anyone.",
 }
 _EMOJI = {"greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖"}
 

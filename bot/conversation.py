@@ -1,9 +1,10 @@
 """The customer conversation: what to answer a message, and only about the customer's own orders.
 
 Privacy rule (DESIGN.md): on SMS, WhatsApp and the console the sender's number must match the order's
-customer; an Instagram account must first prove an order is theirs (its number plus the email or the last
-four digits of the phone on it). A wrong guess and an order that is not theirs get the same answer as an
-order that does not exist, so nothing leaks.
+customer; an Instagram account sees only the orders it proved are its own, one by one (the number plus the
+email or the last four digits of the phone on it), and those of a phone it linked with a code that phone got
+on SMS or WhatsApp (``bot.linking``). A wrong guess and an order that is not theirs get the same answer as
+an order that does not exist, so nothing leaks.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot import composer
+from bot import composer, linking
 from bot.composer import Composed, OrderFacts, Voice
 from bot.intents import Intent, Parsed, is_carrier_keyword, parse
+from bot.linking import Linking
 from orders.lifecycle import ACTIVE, TERMINAL
 from orders.model import (
     CustomerRecord,
@@ -34,6 +36,9 @@ from orders.service import OrderService
 log = logging.getLogger(__name__)
 
 PHONE_CHANNELS = ("sms", "whatsapp", "console")
+#: Where a phone can ask for a code that links its orders to an Instagram account: the carrier delivers the
+#: reply to the phone itself, so only the phone's holder reads the code (the console is the operator's).
+CODE_CHANNELS = ("sms", "whatsapp")
 
 
 class IntentClassifier(Protocol):
@@ -86,6 +91,7 @@ class Conversation:
         self.db = service.db
         self.clock = clock
         self.classifier = classifier
+        self.linking = Linking(service.db, clock)
 
     async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
         answer = await self.answer(shop, customer, message.channel, message.body)
@@ -132,8 +138,6 @@ class Conversation:
         parsed = parse(text)
         if channel in customer.opted_out and parsed.intent != Intent.OPT_IN:
             return Answer(None)  # opted out on this channel: nothing more until they opt back in
-        if parsed.intent == Intent.UNKNOWN and self.classifier is not None:
-            parsed = await self.classifier.classify(text) or parsed
         orders = await self._orders_of(shop, customer)
         name = next((o.customer.name for o in orders if o.customer.name), None) or customer.name
         voice = shop_voice(shop, name)
@@ -141,6 +145,13 @@ class Conversation:
 
         def say(kind: str, **values: str) -> Composed:
             return composer.canned(kind, voice, style, **values)
+
+        if parsed.intent not in (Intent.OPT_OUT, Intent.OPT_IN) and (
+            linked := await self._link_by_code(shop, customer, channel, text, say)
+        ):
+            return linked
+        if parsed.intent == Intent.UNKNOWN and self.classifier is not None:
+            parsed = await self.classifier.classify(text) or parsed
 
         match parsed.intent:
             case Intent.OPT_OUT:
@@ -160,7 +171,7 @@ class Conversation:
                 return Answer(say("help" if style == "sms" else "menu"))
             case Intent.UNKNOWN:
                 return Answer(say("menu"))
-        if channel == "instagram" and not self._linked(customer):
+        if channel == "instagram" and self._needs_proof(customer, parsed, orders):
             return await self._link(shop, customer, parsed, say)
         return await self._about_orders(shop, customer, parsed, orders, voice, style, say)
 
@@ -214,27 +225,45 @@ class Conversation:
         return Answer(composer.order_status(facts(latest), voice, style), latest)
 
     @staticmethod
-    def _linked(customer: CustomerRecord) -> bool:
-        return bool(customer.verified_phones or customer.email)
+    def _needs_proof(customer: CustomerRecord, parsed: Parsed, orders: list[Order]) -> bool:
+        """An account that has linked nothing yet, or that gives a proof of an order it cannot see yet."""
+        if not (customer.proven_orders or customer.linked_phones):
+            return True
+        number = parsed.order_number
+        proof = bool(number and (parsed.email or parsed.phone_last4))
+        return proof and not any(o.number.upper() == (number or "").upper() for o in orders)
 
     async def _link(
         self, shop: Shop, customer: CustomerRecord, parsed: Parsed, say: Callable[..., Composed]
     ) -> Answer:
-        """Link an Instagram account once it proves an order is theirs; a wrong guess reveals nothing."""
+        """Open the one order an Instagram account proves is theirs; a wrong guess reveals nothing."""
         if not parsed.order_number or not (parsed.email or parsed.phone_last4):
             return Answer(say("link_needed"))
-        order = await self.db.orders.find_number(shop.id, parsed.order_number)
-        if order is None:
-            return Answer(say("not_linked"))
-        phone, email = order.customer.phone, order.customer.email
-        email_ok = bool(parsed.email and email and parsed.email.lower() == email.lower())
-        phone_ok = bool(parsed.phone_last4 and phone and phone.endswith(parsed.phone_last4))
-        if not (email_ok or phone_ok):
-            return Answer(say("not_linked"))
-        await self.db.customers.verify(shop.id, customer.id, phone=phone, email=email)
-        return Answer(say("linked"), order)
+        outcome = await self.linking.prove(
+            shop, customer, parsed.order_number, parsed.email, parsed.phone_last4
+        )
+        return Answer(say("linked"), outcome.order) if outcome.linked else Answer(say("not_linked"))
+
+    async def _link_by_code(
+        self, shop: Shop, customer: CustomerRecord, channel: str, text: str, say: Callable[..., Composed]
+    ) -> Answer | None:
+        """A phone asking for a code to link Instagram, or an Instagram account giving one; else None."""
+        if channel in CODE_CHANNELS and customer.phones and shop.instagram_id and linking.asks_for_code(text):
+            issued = await self.linking.issue_code(shop, customer.phones[0])
+            return Answer(say("link_code", code=issued))
+        if channel == "instagram" and (given := linking.code_in(text)) is not None:
+            outcome = await self.linking.redeem(shop, customer, given)
+            return Answer(say("linked" if outcome.linked else "not_linked"))
+        return None
 
     async def _orders_of(self, shop: Shop, customer: CustomerRecord) -> list[Order]:
-        phones = [*customer.phones, *customer.verified_phones]
-        emails = [customer.email] if customer.email else []
-        return await self.db.orders.for_customer(shop.id, phones=phones, emails=emails)
+        """The orders the customer may hear about, newest first: those of the phone they write from, the
+        phones they linked, and the orders they proved."""
+        by_phone = await self.db.orders.for_customer(
+            shop.id, phones=[*customer.phones, *customer.linked_phones]
+        )
+        if not customer.proven_orders:
+            return by_phone
+        proven = await self.db.orders.get_many(shop.id, customer.proven_orders)
+        every = {order.id: order for order in [*by_phone, *proven.values()]}
+        return sorted(every.values(), key=lambda order: (order.created_at, order.id), reverse=True)

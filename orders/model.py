@@ -299,15 +299,21 @@ MessageId = NewType("MessageId", str)
 
 
 class CustomerRecord(Domain):
-    """A shop's customer as the chats know them: one record across phone, email and Instagram."""
+    """A shop's customer as the chats know them: one record per phone or Instagram account.
+
+    An Instagram account sees only what it proved: ``proven_orders`` (each by its number plus the email or
+    the last 4 digits of the phone on it) and the orders of ``linked_phones`` (a phone that wrote to the
+    shop on SMS or WhatsApp and sent its one-time code here). Emails and phones typed at checkout are never
+    verified, so an order's details never widen what an account sees.
+    """
 
     id: CustomerId
     shop_id: ShopId
     name: str | None = None
     phones: list[str] = Field(default_factory=list)
-    email: str | None = None
     instagram_id: str | None = None
-    verified_phones: list[str] = Field(default_factory=list)
+    proven_orders: list[str] = Field(default_factory=list)
+    linked_phones: list[str] = Field(default_factory=list)
     opted_out: list[str] = Field(default_factory=list)
     last_inbound: dict[str, datetime] = Field(default_factory=dict)
     preferred_channel: str | None = None

@@ -10,8 +10,8 @@ incrementally kept counters, which are right on a real mongod too.
 
 One module per store: ``orders``, ``outbox``, ``shops``, ``events``, ``stats``, ``customers`` (and their
 messages), ``inbox`` (messages acknowledged, not handled yet), ``limits`` (rate counters, token buckets,
-revocations), ``jobs`` (alerts sent, job leases); ``database`` holds them together over one connection pool
-with the indexes they need.
+revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts sent, job
+leases); ``database`` holds them together over one connection pool with the indexes they need.
 """
 
 from orders.store.customers import CustomerStore, MessageStore

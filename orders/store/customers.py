@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,10 +34,13 @@ def _address_key(shop_id: str, *, phone: str | None, instagram_id: str | None) -
 
 
 _DERIVED_CUSTOMER_FIELDS = frozenset({"address_key"})
+#: What an earlier version set when an Instagram account proved one order: that order's phone and email,
+#: which opened every order carrying either. Never read as access; ``narrow_legacy_links`` removes them.
+LEGACY_LINK_FIELDS = ("verified_phones", "email")
 
 
 def _customer_from_doc(doc: Mapping[str, Any]) -> CustomerRecord:
-    return from_doc(CustomerRecord, doc, _DERIVED_CUSTOMER_FIELDS)
+    return from_doc(CustomerRecord, doc, _DERIVED_CUSTOMER_FIELDS.union(LEGACY_LINK_FIELDS))
 
 
 class CustomerStore:
@@ -111,17 +114,41 @@ class CustomerStore:
             {"$max": {f"last_inbound.{channel}": at}, "$set": {"preferred_channel": channel}},
         )
 
-    async def verify(
-        self, shop_id: ShopId, customer_id: CustomerId, *, phone: str | None, email: str | None
-    ) -> None:
-        """Link a customer (an Instagram account) to the phone or email of an order they proved is theirs."""
-        change: Doc = {}
-        if phone:
-            change["$addToSet"] = {"verified_phones": phone}
-        if email:
-            change["$set"] = {"email": email}
-        if change:
-            await self._customers.update_one({"_id": customer_id, "shop_id": shop_id}, change)
+    async def prove_order(self, shop_id: ShopId, customer_id: CustomerId, order_id: str) -> None:
+        """Let a customer (an Instagram account) see the one order it proved is theirs."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id}, {"$addToSet": {"proven_orders": order_id}}
+        )
+
+    async def link_phone(self, shop_id: ShopId, customer_id: CustomerId, phone: str) -> None:
+        """Let a customer see the orders of a phone it showed it holds (that phone's one-time code)."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id}, {"$addToSet": {"linked_phones": phone}}
+        )
+
+    async def narrow_legacy_links(
+        self, proven_order: Callable[[ShopId, CustomerId], Awaitable[str | None]]
+    ) -> int:
+        """Customers an earlier version linked by an order's phone and email keep only the order they proved.
+
+        ``proven_order`` finds it (or None: the account is asked to prove an order again). Returns how many
+        customers had such a link. Idempotent: the fields go once the customer's proof is kept.
+        """
+        # every customer an earlier version stored carries an empty list: cleared in one write
+        await self._customers.update_many(
+            {"verified_phones": {"$size": 0}, "email": {"$exists": False}},
+            {"$unset": {"verified_phones": ""}},
+        )
+        narrowed = 0
+        legacy = {"$or": [{field: {"$exists": True}} for field in LEGACY_LINK_FIELDS]}
+        async for doc in self._customers.find(legacy):
+            change: Doc = {"$unset": dict.fromkeys(LEGACY_LINK_FIELDS, "")}
+            if doc.get("verified_phones") or doc.get("email"):
+                narrowed += 1
+                if (order_id := await proven_order(doc["shop_id"], doc["_id"])) is not None:
+                    change["$addToSet"] = {"proven_orders": order_id}
+            await self._customers.update_one({"_id": doc["_id"]}, change)
+        return narrowed
 
     async def set_opt_out(
         self, shop_id: ShopId, customer_id: CustomerId, channel: str, opted_out: bool

@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
 from orders.crypto import SecretBox
-from orders.model import DeliveryState, Message
+from orders.model import CustomerId, DeliveryState, Message, OutboxKind, ShopId
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.documents import CODEC_OPTIONS, Doc, from_doc
 from orders.store.errors import INDEX_NOT_FOUND
@@ -21,6 +21,7 @@ from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore
 from orders.store.orders import OrderStore
 from orders.store.outbox import OutboxStore
+from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import ShopStore
 from orders.store.stats import StatsStore
 
@@ -78,6 +79,10 @@ _INDEXES: dict[str, list[IndexModel]] = {
     "revocations": [
         IndexModel("expires_at", expireAfterSeconds=0),
     ],
+    "link_codes": [
+        IndexModel([("shop_id", ASCENDING), ("code", ASCENDING)], unique=True),
+        IndexModel("expires_at", expireAfterSeconds=0),
+    ],
 }
 
 
@@ -123,6 +128,8 @@ class Database:
         self.messages = MessageStore(self._db.messages)
         self.inbox = InboxStore(self._db.inbox)
         self.rate_limits = RateLimitStore(self._db.rate_limits)
+        self.proof_attempts = AttemptCounter(self._db.rate_limits)
+        self.link_codes = LinkCodeStore(self._db.link_codes)
         self.revocations = RevocationStore(self._db.revocations)
         self.locks = LockStore(self._db.locks)
         self.alerts = AlertStore(self._db.alerts)
@@ -132,6 +139,7 @@ class Database:
         for name, indexes in _INDEXES.items():
             await self._db[name].create_indexes(indexes)
         await self.customers.add_address_keys()
+        await self.customers.narrow_legacy_links(self._first_linked_order)
         await self._count_waiting_orders()
         # what an earlier version's data needs before the index it was found by goes (run once, as it goes)
         upgrades: dict[tuple[str, str], Callable[[], Awaitable[object]]] = {
@@ -166,6 +174,17 @@ class Database:
         """
         for shop_id in await self.stats.uncounted_waiting():
             await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
+
+    async def _first_linked_order(self, shop_id: ShopId, customer_id: CustomerId) -> str | None:
+        """The order an Instagram account proved under an earlier version: the one its "verified" reply was
+        about. Until then no reply to the account carried an order, so it is the first that did."""
+        replies = self._db.outbox.find({"shop_id": shop_id, "customer_id": customer_id})
+        about = sorted(
+            [(doc["created_at"], doc["order_id"]) async for doc in replies
+             if doc.get("kind") == OutboxKind.REPLY.value and doc.get("channel") == "instagram"
+             and doc.get("order_id")]
+        )  # fmt: skip
+        return str(about[0][1]) if about else None
 
     async def _clear_search_keys(self) -> None:
         """Orders an earlier version wrote carried their search keys, now in ``order_keys``."""

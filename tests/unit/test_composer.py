@@ -56,6 +56,7 @@ KINDS = {
     "link_needed": {},
     "linked": {},
     "not_linked": {},
+    "link_code": {"code": "12345678"},
 }
 # A link: "https://…", "www.…" or "ups.com/…", without the sentence's closing punctuation.
 URL = re.compile(
