@@ -181,3 +181,38 @@ def test_the_defaults_are_on() -> None:
     fields = Settings.model_fields
     assert fields["auth_failure_limit"].default > 0 and fields["api_rate_limit"].default > 0
     assert fields["trusted_proxies"].default == ""
+
+
+async def test_a_bulk_action_counts_one_request_per_order(
+    two: tuple[TestClient[Any, Any], ...], shop: Shop, clock: Clock
+) -> None:
+    first, second = two
+    maker = {
+        "Authorization": f"Bearer {token_for(shop)}"
+    }  # another token: creating costs it, not the one tested
+    ids = []
+    for n in range(3):
+        created = await first.post("/api/v1/orders", json={"external_id": f"b-{n}"}, headers=maker)
+        assert created.status == 201
+        ids.append((await created.json())["order_id"])
+    token = token_for(shop)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def bulk(client: TestClient[Any, Any], order_ids: list[str], status: str) -> Any:
+        body = {"order_ids": order_ids, "action": "update_status", "status": status}
+        return await client.post("/api/v1/orders/bulk-action", json=body, headers=headers)
+
+    assert (await bulk(first, ids, "processing")).status == 200  # 3 of the 5
+    refused = await bulk(second, ids, "shipped")  # 3 more do not fit in the 2 left
+    assert refused.status == 429 and refused.headers["Retry-After"] == "60"
+    listed = await (await first.get("/api/v1/orders", headers=maker)).json()
+    assert {order["status"] for order in listed["orders"]} == {"processing"}  # the refused bulk ran nothing
+    # The refused bulk was still one request: one of the 5 is left.
+    assert [(await _stats(c, token)).status for c in (second, first)] == [200, 429]
+
+    clock.advance(seconds=60)
+    too_big = await bulk(first, [*ids, "x1", "x2", "x3", "x1"], "shipped")  # 6 orders, the rate is 5
+    assert too_big.status == 422
+    assert (await bulk(first, [*ids, ids[0]], "shipped")).status == 200  # a repeated id runs once, costs once
+    # The refused 6 cost one request, the bulk 3: one left.
+    assert [(await _stats(c, token)).status for c in (second, first)] == [200, 429]
