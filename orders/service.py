@@ -51,8 +51,8 @@ BulkAction = Literal["auto_progress", "update_status", "notify"]
 
 _RETRIES = 8
 #: Orders of bulk actions changed at once in one process, and at most of one shop (``FairGate``).
-BULK_CONCURRENCY = 8
-BULK_CONCURRENCY_PER_SHOP = 4
+BULK_CONCURRENCY = 16
+BULK_CONCURRENCY_PER_SHOP = 8
 _CLAIM_TIMEOUT = timedelta(seconds=60)
 _RECOVERY_ROUNDS = 50
 _ATTENTION_TTL = timedelta(seconds=15)
