@@ -17,11 +17,12 @@ hold however many web processes share the database. Over a limit the answer is 4
   however many processes, exactly the limit are answered with their own error.
 
   Serving a right guess while a thing is locked tells a guesser that the guess was right. That is the
-  price of never turning honest deliveries away, and it buys nothing here: every credential checked is a
+  price of never turning honest deliveries away, and it costs nothing here: every credential checked is a
   signature over the body or a token made with a secret no one guesses at a few tries a minute (a Twilio
   auth token, a Meta app secret, ``ORDERBOT_SECRET_KEY``, a shop's generated webhook secret). Secrets the
-  operator chooses (``TELEGRAM_WEBHOOK_SECRET``, a shop's own Shopify or WooCommerce secret) must be as
-  long and random as those; the lock tells a guesser to slow down, it does not hide the answer.
+  operator chooses (``TELEGRAM_WEBHOOK_SECRET``, ``INSTAGRAM_VERIFY_TOKEN``, a shop's own Shopify or
+  WooCommerce secret) must be as long and random as those: the lock tells a guesser to slow down, it does
+  not hide the answer.
 - API rate: each token may make ``ORDERBOT_API_RATE_LIMIT`` requests a window (``charge_token``); a bulk
   action costs one per order.
 
