@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any, Literal, Protocol
 
 from orders import domain, rules, waiting
+from orders.fair_gate import FairGate
 from orders.lifecycle import ACTIVE, InvalidTransition, Status, is_backwards, next_status, progress
 from orders.model import (
     Decision,
@@ -49,7 +50,9 @@ OnBackwards = Literal["raise", "ignore"]
 BulkAction = Literal["auto_progress", "update_status", "notify"]
 
 _RETRIES = 8
-_BULK_CONCURRENCY = 32
+#: Orders of bulk actions changed at once in one process, and at most of one shop (``FairGate``).
+BULK_CONCURRENCY = 16
+BULK_CONCURRENCY_PER_SHOP = 8
 _CLAIM_TIMEOUT = timedelta(seconds=60)
 _RECOVERY_ROUNDS = 50
 _ATTENTION_TTL = timedelta(seconds=15)
@@ -211,6 +214,9 @@ class OrderService:
     )
     _pages: SharedAnswers[PageKey, int, OrderPage] = field(
         default_factory=SharedAnswers, init=False, repr=False
+    )
+    bulk_gate: FairGate[str] = field(
+        default_factory=lambda: FairGate(BULK_CONCURRENCY, BULK_CONCURRENCY_PER_SHOP), repr=False
     )
 
     # -- writing ---------------------------------------------------------------------------------
@@ -797,11 +803,14 @@ class OrderService:
         status: Status | None = None,
         message: str | None = None,
     ) -> list[BulkResult]:
-        """Run one action on up to 100 orders concurrently; every order gets its own result."""
-        gate = asyncio.Semaphore(_BULK_CONCURRENCY)
+        """Run one action on up to 100 orders, a few at a time; every order gets its own result.
+
+        All bulk actions of the process share ``bulk_gate``: a shop's bulks together change at most
+        ``BULK_CONCURRENCY_PER_SHOP`` orders at once, and all shops' at most ``BULK_CONCURRENCY``.
+        """
 
         async def one(order_id: str) -> BulkResult:
-            async with gate:
+            async with self.bulk_gate.hold(shop.id):
                 try:
                     await self._bulk_one(shop, order_id, action, actor=actor, status=status, message=message)
                 except NotFound:

@@ -63,7 +63,7 @@ def settings(mongodb_uri: str, tmp_path: Path) -> Settings:
         MONGODB_DB=f"test_{secrets.token_hex(6)}",
         ORDERBOT_SECRET_KEY=SECRET_KEY,
         ORDERBOT_DATA_DIR=tmp_path / "var",
-        # Off here: one test client at one address under a stopped clock would trip them. The abuse limits'
+        # Off here: a test's failed credentials under a stopped clock would trip them. The abuse limits'
         # own tests (tests/integration/test_abuse_limits.py) turn them on.
         ORDERBOT_AUTH_FAILURE_LIMIT=0,
         ORDERBOT_API_RATE_LIMIT=0,

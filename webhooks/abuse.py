@@ -1,26 +1,39 @@
-"""Abuse limits: an address that keeps failing authentication is slowed down, and each API token has a rate.
+"""Abuse limits: failed credentials are counted per thing guessed, and each API token has a rate.
 
 Both count in MongoDB (``RateLimitStore``, fixed windows of ``ORDERBOT_RATE_LIMIT_WINDOW`` seconds), so they
 hold however many web processes share the database. Over a limit the answer is 429 with ``Retry-After``
-(the seconds until the window ends), given before any other work is done.
+(the seconds until the window ends).
 
-- Failed authentications: every answer 401 or 403 under ``/api/`` or ``/webhooks/`` (a bad or revoked token,
-  a bad signature, a wrong verify token) counts against the client's address. Once an address has
-  ``ORDERBOT_AUTH_FAILURE_LIMIT`` of them in a window, all its requests there get 429 until the window ends,
-  valid ones included: otherwise a guess that happens to be right would still be told apart. Each process
-  reads an address's count at most once a second while it sees no failures from it (``FailureCounts``), so
-  honest traffic costs no read per request; a failure makes the next request read again.
-- API rate: each token may make ``ORDERBOT_API_RATE_LIMIT`` requests a window (``charge_token``).
+- Failed credentials. Every request is judged by its own credential first: one whose signature or token
+  verifies is served, whatever else has failed, from wherever it came. Providers send every customer's
+  webhooks from the same few addresses, and anyone can point their own Twilio account, Meta app or
+  Telegram bot at this service, so failures from an address say nothing about the next request from it.
+  A request that fails verification (a 401 anywhere, or a 403 from a webhook: a bad, expired or revoked
+  token, a bad signature, a wrong secret or verify token) is counted against the thing it tried to pass:
+  the API's tokens as a whole (what a forged token guesses at is the one signing key), or the one webhook
+  route, with its shop for a shop's route (``POST /webhooks/shopify/{shop_id}`` of that shop). The first
+  ``ORDERBOT_AUTH_FAILURE_LIMIT`` failures of a thing in a window are answered 401/403 as before, every
+  later one 429; the count is one conditional increment per failure, so however many arrive at once, from
+  however many processes, exactly the limit are answered with their own error.
 
-The client's address is the connection's peer. Only when that peer is one of ``ORDERBOT_TRUSTED_PROXIES``
-is ``X-Forwarded-For`` read: from the right, the first address that is not a trusted proxy is the client
-(what is left of it was written by the client and proves nothing).
+  Serving a right guess while a thing is locked tells a guesser that the guess was right. That is the
+  price of never turning honest deliveries away, and it costs nothing here: every credential checked is a
+  signature over the body or a token made with a secret no one guesses at a few tries a minute (a Twilio
+  auth token, a Meta app secret, ``ORDERBOT_SECRET_KEY``, a shop's generated webhook secret). Secrets the
+  operator chooses (``TELEGRAM_WEBHOOK_SECRET``, ``INSTAGRAM_VERIFY_TOKEN``, a shop's own Shopify or
+  WooCommerce secret) must be as long and random as those: the lock tells a guesser to slow down, it does
+  not hide the answer.
+- API rate: each token may make ``ORDERBOT_API_RATE_LIMIT`` requests a window (``charge_token``); a bulk
+  action costs one per order.
+
+``client_address`` names the client behind trusted proxies (``ORDERBOT_TRUSTED_PROXIES``): only when the
+connection's peer is one of them is ``X-Forwarded-For`` read, from the right, and the first address that is
+not a trusted proxy is the client (what is left of it was written by the client and proves nothing).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from ipaddress import ip_address
@@ -28,18 +41,18 @@ from ipaddress import ip_address
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from orders.shared_answers import SharedAnswers
 from orders.store import RateLimitStore, window_start
 from webhooks.auth import AuthError, Principal
 from webhooks.keys import CLOCK, DATABASE, TOKEN_RATES
 from webhooks.middleware import ApiError
 from webhooks.settings import IPNetwork, Settings
 
-__all__ = ["FailureCounts", "TokenRates", "abuse_guard", "charge_token", "client_address"]
+__all__ = ["FailureLocks", "TokenRates", "abuse_guard", "charge_bulk", "charge_token", "client_address"]
 
-GUARDED_PREFIXES = ("/api/", "/webhooks/")
-FAILED_STATUSES = frozenset({401, 403})
+WEBHOOKS = "/webhooks/"
+API = "/api/"
 _MAX_ADDRESS = 64
+_MAX_KEPT = 10_000
 
 
 def client_address(request: web.BaseRequest, proxies: Sequence[IPNetwork]) -> str:
@@ -76,74 +89,85 @@ def _too_many(now: datetime, window: int, message: str) -> ApiError:
     return ApiError(429, "rate_limited", message, headers={"Retry-After": str(_retry_after(now, window))})
 
 
-def _failed_status(exc: Exception) -> int | None:
-    match exc:
+def failure_key(request: web.Request, error: Exception) -> str | None:
+    """What a request that failed verification tried to pass; None when ``error`` is no refused credential.
+
+    A 401 anywhere, or a 403 from a webhook (Twilio's signature check and Meta's verify token answer 403). A
+    403 from the API is a token that proved itself but may not do this: not a guess, never counted.
+    """
+    match error:
         case AuthError():
-            return 401
-        case ApiError() | web.HTTPException():
-            return exc.status
-    return None
+            status = 401
+        case ApiError():
+            status = error.status
+        case _:
+            return None
+    if request.path.startswith(API):
+        return "api-tokens" if status == 401 else None
+    if status not in (401, 403) or not request.path.startswith(WEBHOOKS):
+        return None
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else request.path
+    shop = request.match_info.get("shop_id")
+    return f"{request.method} {route}" if shop is None else f"{request.method} {route} {shop}"
 
 
-class FailureCounts:
-    """Failed authentications per address in the current window, as this process last read them.
+def _reason(error: Exception) -> str:
+    return error.message if isinstance(error, ApiError) else str(error)
 
-    A count is read again after ``FRESH_SECONDS``, at once after a failure here, and in every new window; so
-    failures through other processes are seen within a second, and clean traffic costs one read a second per
-    address instead of one per request; requests that find the count stale at the same moment share one read.
+
+class FailureLocks:
+    """Failed credentials per thing in the current window, counted in MongoDB; the full ones known here.
+
+    Each failure is one conditional increment (``RateLimitStore.allow``) that either finds room under the
+    limit (the request keeps its own 401/403) or does not (429): exact however many failures arrive at
+    once, in however many processes. Counts only grow within a window, so a thing once found full stays
+    full until the window ends; this process then answers its failures 429 without another write. Requests
+    whose credentials verify never get here: honest traffic costs no read and no write.
     """
 
-    FRESH_SECONDS = 1.0
-
-    def __init__(self, window: int) -> None:
+    def __init__(self, limit: int, window: int) -> None:
+        self.limit = limit
         self.window = window
-        # (key, window start) -> the count, stamped with when it was read (monotonic seconds)
-        self._counts: SharedAnswers[tuple[str, int], float, int] = SharedAnswers(limit=10_000)
+        self._full: dict[str, int] = {}  # key -> the window in which it was found full
 
-    async def used(self, store: RateLimitStore, key: str, now: datetime) -> int:
-        asked = time.monotonic()
-        return await self._counts.get(
-            (key, window_start(now, self.window)),
-            asked,
-            lambda read_at: asked - read_at < self.FRESH_SECONDS,
-            lambda: store.used(key, now, window_seconds=self.window),
-        )
-
-    async def failed(self, store: RateLimitStore, key: str, now: datetime, limit: int) -> None:
-        await store.allow(key, now, limit=limit, window_seconds=self.window)
-        self._counts.discard((key, window_start(now, self.window)))
+    async def over_limit(self, store: RateLimitStore, key: str, now: datetime) -> bool:
+        """Count one failure of ``key``; True when the window already held ``limit`` of them."""
+        start = window_start(now, self.window)
+        if self._full.get(key) == start:
+            return True
+        if await store.allow(key, now, limit=self.limit, window_seconds=self.window):
+            return False
+        if len(self._full) >= _MAX_KEPT:
+            self._full.clear()  # mostly past windows; a current one costs one more write to learn again
+        self._full[key] = start
+        return True
 
 
 def abuse_guard(settings: Settings) -> Middleware:
-    """The middleware that counts failed authentications per address and refuses an address over the limit.
+    """The middleware that counts failed credentials per thing guessed and answers 429 past the limit.
 
-    It sits inside the error middleware (which renders what it raises) and sees handlers' exceptions.
+    It sits inside the error middleware (which renders what it raises) and sees the handlers' refusals,
+    which every route makes before it reads or writes anything else.
     """
-    proxies = settings.proxy_networks
-    limit = settings.auth_failure_limit
-    window = settings.rate_limit_window
-
-    counts = FailureCounts(window)
+    locks = FailureLocks(settings.auth_failure_limit, settings.rate_limit_window)
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if limit == 0 or not request.path.startswith(GUARDED_PREFIXES):
+        if locks.limit == 0:
             return await handler(request)
-        config = request.config_dict  # built anew on every access
-        store = config[DATABASE].rate_limits
-        now = config[CLOCK]()
-        key = f"auth-failures:{client_address(request, proxies)}"
-        if await counts.used(store, key, now) >= limit:
-            raise _too_many(now, window, "too many failed authentications from this address; try again later")
         try:
-            response = await handler(request)
-        except Exception as exc:
-            if _failed_status(exc) in FAILED_STATUSES:
-                await counts.failed(store, key, now, limit)
-            raise
-        if response.status in FAILED_STATUSES:
-            await counts.failed(store, key, now, limit)
-        return response
+            return await handler(request)
+        except (AuthError, ApiError) as exc:
+            key = failure_key(request, exc)
+            if key is None:
+                raise
+            config = request.config_dict  # built anew on every access
+            now = config[CLOCK]()
+            if not await locks.over_limit(config[DATABASE].rate_limits, f"auth-failures:{key}", now):
+                raise
+            message = f"too many failed credentials here; try again later ({_reason(exc)})"
+            raise _too_many(now, locks.window, message) from None
 
     return guard
 
@@ -151,13 +175,14 @@ def abuse_guard(settings: Settings) -> Middleware:
 class TokenRates:
     """Each token's API rate in one process, taken from the count in MongoDB a batch at a time.
 
-    A request spends one of the requests this process holds for the token in the current window; when it
-    holds none, it takes ``batch`` more from the shared count in one write (one by one once fewer are left).
-    So never more than ``limit`` requests pass in a window however many processes serve the token, at one
-    write per ``batch`` requests; a token that stops using one process may meet 429 up to ``batch - 1``
-    requests early per process it left requests in. One refill per token runs at a time: requests that
-    arrive meanwhile wait for it and spend what it brought, instead of each taking a batch of their own.
-    Once the shared count has none left, the rest of the window is refused here without asking again.
+    A request spends what it costs (one; a bulk action one per order) from the requests this process holds
+    for the token in the current window; when it holds too few, it takes what is missing, or ``batch`` if
+    that is more, from the shared count in one write (only what is missing once fewer are left). So never
+    more than ``limit`` requests pass in a window however many processes serve the token, at one write per
+    ``batch`` requests; a token that stops using one process may meet 429 up to ``batch - 1`` requests early
+    per process it left requests in. One refill per token runs at a time: requests that arrive meanwhile
+    wait for it and spend what it brought, instead of each taking a batch of their own. Once the shared
+    count cannot give a single request, the rest of the window is refused here without asking again.
     """
 
     def __init__(self, limit: int, window: int) -> None:
@@ -168,41 +193,63 @@ class TokenRates:
         self._refills: dict[str, asyncio.Lock] = {}
         self._spent: dict[str, int] = {}  # key -> the window whose shared count ran out
 
-    def _spend(self, key: str, start: int, add: int = 0) -> bool:
+    def _spend(self, key: str, start: int, cost: int, add: int = 0) -> bool:
+        """Spend ``cost`` of what is held (after adding ``add``); False, spending nothing, when too few."""
         held_start, held = self._held.get(key, (start, 0))
         held = (held if held_start == start else 0) + add
-        if held == 0:
+        if held < cost:
+            if add:
+                self._held[key] = (start, held)
             return False
-        if len(self._held) > 10_000:
+        if len(self._held) > _MAX_KEPT:
             self._held.clear()  # old windows' entries; the current ones are re-taken from the database
-        self._held[key] = (start, held - 1)
+        self._held[key] = (start, held - cost)
         return True
 
-    async def take(self, store: RateLimitStore, key: str, now: datetime) -> bool:
-        """Whether one more request of ``key`` fits in the window."""
+    def _holding(self, key: str, start: int) -> int:
+        held_start, held = self._held.get(key, (start, 0))
+        return held if held_start == start else 0
+
+    async def take(self, store: RateLimitStore, key: str, now: datetime, cost: int = 1) -> bool:
+        """Whether ``cost`` more requests of ``key`` fit in the window; nothing is spent when they do not."""
         start = window_start(now, self.window)
-        if self._spend(key, start):
+        if self._spend(key, start, cost):
             return True
-        if len(self._refills) > 10_000:
+        if len(self._refills) > _MAX_KEPT:
             self._refills = {k: lock for k, lock in self._refills.items() if lock.locked()}
             self._spent.clear()
         async with self._refills.setdefault(key, asyncio.Lock()):
-            if self._spend(key, start):  # a refill that ran while this request waited
+            if self._spend(key, start, cost):  # a refill that ran while this request waited
                 return True
             if self._spent.get(key) == start:
                 return False
-            for hits in dict.fromkeys((self.batch, 1)):
+            missing = cost - self._holding(key, start)
+            for hits in dict.fromkeys((max(self.batch, missing), missing)):
                 if await store.allow(key, now, limit=self.limit, window_seconds=self.window, hits=hits):
-                    return self._spend(key, start, hits)
-            self._spent[key] = start
+                    return self._spend(key, start, cost, hits)
+            if missing == 1:
+                self._spent[key] = start
             return False
 
 
-async def charge_token(request: web.Request, principal: Principal) -> None:
-    """Count one API request against its token's rate; 429 with ``Retry-After`` once the rate is used up."""
+async def charge_token(request: web.Request, principal: Principal, cost: int = 1) -> None:
+    """Count ``cost`` API requests against the token's rate; 429 with ``Retry-After`` once it is used up."""
     rates = request.config_dict[TOKEN_RATES]
-    if rates.limit == 0:
+    if rates.limit == 0 or cost <= 0:
         return
     now = request.config_dict[CLOCK]()
-    if not await rates.take(request.config_dict[DATABASE].rate_limits, f"token:{principal.token_id}", now):
+    store = request.config_dict[DATABASE].rate_limits
+    if not await rates.take(store, f"token:{principal.token_id}", now, cost):
         raise _too_many(now, rates.window, "this token made too many requests; try again later")
+
+
+async def charge_bulk(request: web.Request, principal: Principal, orders: int) -> None:
+    """A bulk action costs one request per order, the one its request already paid included.
+
+    More orders than the whole rate could never pass: 422, so that a client does not wait for it in vain.
+    """
+    limit = request.config_dict[TOKEN_RATES].limit
+    if limit and orders > limit:
+        message = f"a bulk action counts one request per order, and this token may make {limit} a window"
+        raise ApiError(422, "invalid_field", message, [{"field": "order_ids", "message": message}])
+    await charge_token(request, principal, orders - 1)

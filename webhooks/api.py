@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from orders.model import Shop, Source
 from orders.store import NotFound
 from webhooks import schemas
-from webhooks.abuse import charge_token
+from webhooks.abuse import charge_bulk, charge_token
 from webhooks.auth import AuthError, bearer_token, verify_token
 from webhooks.keys import CLOCK, DATABASE, PRINCIPAL, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
@@ -165,8 +165,11 @@ async def update_status(request: web.Request) -> web.Response:
 @routes.post("/orders/bulk-action", "Run one action on up to 100 orders", role="staff",
              body=schemas.BulkAction, response=schemas.BulkOut)  # fmt: skip
 async def bulk_action(request: web.Request) -> web.Response:
-    """Each order succeeds or fails on its own: the answer has a result per order, in the order given."""
+    """Each order succeeds or fails on its own: the answer has a result per order, in the order given. It
+    counts as one request per order against the token's rate.
+    """
     body = await _body(schemas.BulkAction, request)
+    await charge_bulk(request, request[PRINCIPAL], len(set(body.order_ids)))
     results = await request.config_dict[SERVICE].bulk(
         request[SHOP],
         body.order_ids,

@@ -60,7 +60,7 @@ from webhooks.settings import Settings
 #: Background work (answers, order events) waits while this many requests are being answered.
 BUSY_REQUESTS = 2
 
-#: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
+#: Gemini calls in flight at once per process.
 AI_CONCURRENCY = 32
 
 

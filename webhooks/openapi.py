@@ -53,7 +53,7 @@ ERROR_MEANINGS: dict[int, str] = {
     413: "The body is over 1 MiB",
     415: "The body is not application/json",
     422: "A field is invalid; `details` names it",
-    429: "Too many requests from this token or address; wait `Retry-After` seconds",
+    429: "Too many requests from this token, or too many failed tokens; wait `Retry-After` seconds",
     503: "The database is unavailable; try again shortly",
 }
 #: These answers say in ``Retry-After`` how many seconds to wait.

@@ -90,8 +90,8 @@ async def hostile_settings(
             "telegram_bot_token": SecretStr(tg.TOKEN),
             "telegram_webhook_secret": SecretStr(tg.SECRET),
             "telegram_base_url": str(telegram.make_url("")).rstrip("/"),
-            # Thousands of bad signatures from one address would soon be answered 429 before any parser
-            # sees them; the abuse limits have their own tests.
+            # Thousands of bad signatures on one route would soon be answered 429, not the 401/403 these
+            # tests expect; the abuse limits have their own tests.
             "auth_failure_limit": 0,
         }
     )

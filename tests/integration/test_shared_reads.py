@@ -1,7 +1,8 @@
 """Per-process caches in front of the database: requests that miss at the same moment share one read.
 
-A burst of webhooks all find the cached shop or failure count expired at once; without sharing, each of
-them would read it (32 clients, 32 reads a second), which costs a burst a few percent of its speed.
+A burst of webhooks all find the cached shop expired at once; without sharing, each of them would read it
+(32 clients, 32 reads a second), which costs a burst a few percent of its speed. A thing whose failed
+credentials are over the limit is known here for the rest of its window.
 """
 
 from __future__ import annotations
@@ -20,21 +21,24 @@ from orders.shops import ShopDirectory
 from orders.store import Database
 from orders.store.documents import Doc
 from tests.conftest import SECRET_KEY, Clock
-from webhooks.abuse import FailureCounts
+from webhooks.abuse import FailureLocks
 from webhooks.settings import Settings
 
 CONCURRENT = 32
 
 
 class Finds(monitoring.CommandListener):
-    """``find`` commands per collection, as the driver sends them."""
+    """``find`` commands, and writes, per collection, as the driver sends them."""
 
     def __init__(self) -> None:
         self.by_collection: Counter[str] = Counter()
+        self.writes: Counter[str] = Counter()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name == "find":
             self.by_collection[event.command["find"]] += 1
+        elif event.command_name in ("insert", "update"):
+            self.writes[event.command[event.command_name]] += 1
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -82,19 +86,18 @@ async def test_a_burst_that_misses_the_shop_cache_reads_the_shop_once(
     assert finds.by_collection["shops"] == 3
 
 
-async def test_a_burst_reads_an_address_failure_count_once_and_a_failure_makes_it_read_again(
+async def test_failures_of_a_full_thing_cost_no_more_writes_in_this_process(
     watched: tuple[Database, Finds], clock: Clock
 ) -> None:
     watched_db, finds = watched
-    counts = FailureCounts(window=60)
+    locks = FailureLocks(limit=3, window=60)
     now: datetime = clock()
     store = watched_db.rate_limits
 
-    async def burst() -> set[int]:
-        return set(await asyncio.gather(*(counts.used(store, "addr", now) for _ in range(CONCURRENT))))
-
-    assert await burst() == {0}
-    assert finds.by_collection["rate_limits"] == 1
-    await counts.failed(store, "addr", now, limit=10)
-    assert await burst() == {1}
-    assert finds.by_collection["rate_limits"] == 2
+    answers = await asyncio.gather(*(locks.over_limit(store, "k", now) for _ in range(CONCURRENT)))
+    assert answers.count(False) == 3  # exactly the limit keep their own answer
+    writes = finds.writes["rate_limits"]
+    assert all(await asyncio.gather(*(locks.over_limit(store, "k", now) for _ in range(CONCURRENT))))
+    assert finds.writes["rate_limits"] == writes  # full until the window ends: known here, not asked
+    assert finds.by_collection["rate_limits"] == 0  # and never read
+    assert not await locks.over_limit(store, "k", now + timedelta(seconds=60))  # the next window
