@@ -61,39 +61,6 @@ OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "q
 OPT_IN_WORDS = frozenset({"start", "unstop", "yes", "subscribe"})
 HELP_WORDS = frozenset({"help", "info"})
 
-# Sentences, not keywords: checked in ``_intent`` on the lower-cased, typo-fixed text.
-_TRACKING = (
-    r"\b(track(ing|ed|er)?|trace|courier|carrier|waybill|dhl|ups|usps|fedex|royal mail|evri|hermes|dpd|"
-    r"gls|tnt)\b"
-)
-_LIST = (
-    r"\b(my|all|other|any|previous|past|recent) orders\b|\border history\b|\blist\b|\bwhat orders\b|"
-    r"\bhow many orders\b|^orders\W*$"
-)
-_STATUS = (
-    r"\b(where|wheres|status|update|order|ordered|stuff|delivery|deliver(ed|y)?|arrive[ds]?|arriving|"
-    r"ship|shipped|shipping|sent|send|dispatch(ed)?|when|wen|eta|late|still|waiting|wait|yet|progress|"
-    r"happening|news|parcel|package|pkg|shipment|coming|received|wya|check|how long|"
-    r"pedido|commande|bestellung|encomenda|ordine|orden|donde|ou est|wo ist)\b"
-    r"|\b(been|over) \d+ (days|weeks)\b"
-)
-_THANKS = (
-    r"\b(thanks?|thank (you|u|ya)|thx|thnx|thanx|tks|ty|tysm|cheers|appreciated?|grateful|great|perfect|"
-    r"awesome|brilliant|amazing|lovely|love (it|them|this)|cool|ok+|okay|kk|got it|noted|sweet|nice|"
-    r"gracias|merci|danke|obrigad[oa]|grazie|arigato|shukran|asante|spasibo)\b"
-)
-_ASKING = (  # a question or a complaint: "thanks, but where is it?", "still nothing, great"
-    r"\?|\b(where|wheres|when|wen|how|what|whats|why|status|eta|can you|could you|pls|please|but|not|no|"
-    r"nothing|never|still|yet|late|didn'?t|hasn'?t|haven'?t|isn'?t|wasn'?t)\b"
-)
-_GREETING = (
-    r"^(hi+|hello+|helo|hey+|heya|hiya|yo+|sup|wassup|whats up|good (morning|afternoon|evening|day)|"
-    r"morning|evening|gm|howdy|greetings|hola|ola|oi|bonjour|salut|hallo|hej|ciao|buongiorno|bom dia|"
-    r"buenos dias|buenas|guten (tag|morgen)|namaste|salaam|salam|as-?salamu alaykum|merhaba|konnichiwa|"
-    r"ni hao|shalom|jambo)\b"
-)
-_MENU = r"\b(help|menu|options|what can you do|what do you do|how does this work|commands)\b"
-
 _GREETINGS_ELSEWHERE = ("привет", "здравствуйте", "你好", "您好", "こんにちは", "안녕", "مرحبا", "السلام", "שלום", "नमस्ते", "γεια")  # fmt: skip
 _WAVE_EMOJI = frozenset("👋🖐✋")
 _ACK_EMOJI = frozenset("👍👌🙏❤♥😊🙂🥰😍🤝✅💯🙌")
@@ -144,7 +111,13 @@ def _fix_typos(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _fix_word(word: str) -> str:
     bare = word.strip("?!.,")
-    if len(bare) < 4 or len(bare) > 12 or not bare.isalpha() or bare in words.TYPO_TARGETS or bare in words.REAL_WORDS:
+    if (
+        len(bare) < 4
+        or len(bare) > 12
+        or not bare.isalpha()
+        or bare in words.TYPO_TARGETS
+        or bare in words.REAL_WORDS
+    ):
         return word
     matches = [m for m in get_close_matches(bare, words.TYPO_TARGETS, n=3, cutoff=0.8) if _one_slip(bare, m)]
     return word.replace(bare, matches[0]) if matches else word
@@ -230,6 +203,29 @@ def parse(text: str) -> Parsed:
 
 def _intent(text: str, fixed: str, number: str | None, *, identified: bool) -> tuple[Intent, str | None]:
     """The first rule that matches, most specific first; ``fixed`` is the normalised, typo-fixed text."""
+    if found := _request(fixed):
+        return found
+    if re.search(words.THANKS, fixed) and not re.search(words.ASKING, fixed) and not number:
+        return Intent.THANKS, None  # "thanks for the update": an acknowledgement, not a question
+    for pattern, intent in (
+        (words.DELIVERY_TIME, Intent.DELIVERY_TIME),
+        (words.TRACKING, Intent.TRACKING),
+        (words.LIST, Intent.LIST_ORDERS),
+        (words.STATUS, Intent.ORDER_STATUS),
+    ):
+        if re.search(pattern, fixed):
+            return intent, None
+    if identified:
+        return Intent.ORDER_STATUS, None
+    if re.search(words.THANKS, fixed):
+        return Intent.THANKS, None
+    if re.search(words.GREETING, fixed) or any(g in text.lower() for g in _GREETINGS_ELSEWHERE):
+        return Intent.GREETING, None
+    return (Intent.HELP if re.search(words.MENU, fixed) else Intent.UNKNOWN), None
+
+
+def _request(fixed: str) -> tuple[Intent, str | None] | None:
+    """Something to do rather than to know: stop messages, a person, a cancel, a problem, a change, a topic."""
     topic = words.first_kind(words.OTHER_TOPICS, fixed)
     if re.search(words.OPT_OUT_PHRASE, fixed) and topic not in ("newsletters", "subscriptions"):
         return Intent.OPT_OUT, None
@@ -237,9 +233,7 @@ def _intent(text: str, fixed: str, number: str | None, *, identified: bool) -> t
         return Intent.HUMAN, None
     negated = bool(re.search(words.NEGATED_ACTION, fixed))  # "don't cancel it": read on, without the action
     if re.search(words.CANCEL, fixed) and not negated:
-        if _about_an_order(fixed):
-            return Intent.CANCEL_REQUEST, None
-        return Intent.OTHER, topic
+        return (Intent.CANCEL_REQUEST, None) if _about_an_order(fixed) else (Intent.OTHER, topic)
     if found := _problem(fixed):
         return found
     if not negated and re.search(words.CHANGE_ADDRESS, fixed):
@@ -248,23 +242,7 @@ def _intent(text: str, fixed: str, number: str | None, *, identified: bool) -> t
         return Intent.OTHER, topic
     if not negated and re.search(words.CHANGE_ORDER, fixed):
         return Intent.CHANGE_ORDER, "items"
-    if re.search(_THANKS, fixed) and not re.search(_ASKING, fixed) and not number:
-        return Intent.THANKS, None  # "thanks for the update": an acknowledgement, not a question
-    for pattern, intent in (
-        (words.DELIVERY_TIME, Intent.DELIVERY_TIME),
-        (_TRACKING, Intent.TRACKING),
-        (_LIST, Intent.LIST_ORDERS),
-        (_STATUS, Intent.ORDER_STATUS),
-    ):
-        if re.search(pattern, fixed):
-            return intent, None
-    if identified:
-        return Intent.ORDER_STATUS, None
-    if re.search(_THANKS, fixed):
-        return Intent.THANKS, None
-    if re.search(_GREETING, fixed) or any(g in text.lower() for g in _GREETINGS_ELSEWHERE):
-        return Intent.GREETING, None
-    return (Intent.HELP if re.search(_MENU, fixed) else Intent.UNKNOWN), None
+    return None
 
 
 def _about_an_order(fixed: str) -> bool:
