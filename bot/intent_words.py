@@ -72,7 +72,8 @@ _CHANGE_VERB = (
 )
 _ADDRESS = r"(address|addresses)"
 CHANGE_ADDRESS = (
-    rf"\b({_CHANGE_VERB}|updat(e|ed|ing)|set ?up|new|different|another|other|wrong|incorrect|old)\b"
+    rf"\b({_CHANGE_VERB}|updat(e|ed|ing)|set|set ?up|add|adding|new|different|another|other|wrong|incorrect|"
+    r"old)\b"
     rf"{_GAP}{_ADDRESS}\b"
     rf"|\b{_ADDRESS}\W+(change|correction|update|modification)\b|\bmoved (house|home)\b"
     r"|\b(send|ship|deliver) it to (a |my )?(new|different|another|other|friend'?s|work|office)\b"
@@ -85,7 +86,7 @@ CHANGE_ORDER = (
     r"(order|purchase)\b"
     r"|\b(add|include|remove|delete|take off) (an?|one|another|some|the|this|that|more|something)\b"
     r"(?:[ ]+[\w'-]+){0,2}?[ ]+(item|items|product|products|article|articles|thing|one|unit)s?\b"
-    r"|\bforgot to (add|order|include)\b|\bmissed (a|an|one|the|some) (product|item|article|thing)\b"
+    r"|\bswap(s|ped|ping)?\b|\bforgot to (add|order|include)\b|\bmissed (a|an|one|the|some) (product|item|article|thing)\b"
 )
 
 # -- problems that need a person: the kind is what staff are told ----------------------------------------------
@@ -104,6 +105,7 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     (
         "missing item",
         r"\b(missing|incomplete)\b|\b(didn'?t|did not|never) (get|receive) (all|everything|one|the rest)\b"
+        r"|\bempty (box|package|parcel)\b|\b(box|package|parcel) (was|is|came|arrived) empty\b"
         r"|\b(only|just) (got|received) (one|1|part|half)\b",
     ),
     (
@@ -206,7 +208,7 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
     (
         "passwords and logins",
         r"\b(password\w*|passcode|pwd|pin|pin code|access key|account key|(my|account|profile|user|the) key|"
-        r"key (recovery|retrieval)|log ?in|sign ?in|locked out|two.?factor|2fa|verification code)\b"
+        r"key (recovery|retrieval)|log ?in|sign ?in|locked out|two.?factor|2fa|verification code|username)\b"
         r"|\b(my|account|profile|user|the) pass\b|\bpass of\b",
     ),
     (
@@ -214,16 +216,17 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
         rf"\b{_ACCOUNT_VERB}\b{_GAP}(an? |my |the |your )?(\w+ )?{_ACCOUNT_NOUN}\b"
         rf"|\b{_ACCOUNT_NOUN} (removal|removals|termination|terminations|deletion|creation|settings|details|"
         r"info|type|registration)\b|\b(free|freemium|premium|pro|platinum|gold|standard|corporate) account\b"
-        r"|\b(sign ?up|register|registration)\b|\bproblems? with (my |the )?(account|profile|registration)\b",
+        r"|\b(sign ?up|register|registration)\b|\bproblems? with (my |the )?(account|profile|registration)\b"
+        r"|\b(personal|profile|account) (data|info|information|details)\b",
     ),
     (
         "payments",
         r"\w*payments?\b|\bpay (with|by|via|using)\b|\bpaypal\b|\b(credit|debit) card\b|\bcard (was )?declined\b"
-        r"|\b(charged twice|double charged|billing)\b",
+        r"|\b(charged twice|double charged|billing|paying)\b|\b(can'?t|cannot|unable to|couldn'?t) pay\b",
     ),
     ("invoices", r"\b(invoices?|bills?|billing|receipts?|vat)\b"),
     ("subscriptions", r"\bsubscriptions?\b"),
-    ("reviews", r"\b(reviews?|feedback|rating|rate (you|your|the))\b"),
+    ("reviews", r"\b(reviews?|feedback|rating|rate (you|your|the)|(my|an|some) opinion)\b"),
     (
         "shipping options",
         r"\b(do|does|can|will) (you|u|ya)\s*(ship|deliver|send)\w*\b(?! (it|my|the|this|that|them)\b)"
@@ -235,7 +238,8 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
     (
         "new orders",
         r"\b(place|make|put in|submit) (an? |my |another )?(new )?order\b|\b(want|like) to (buy|purchase)\b"
-        r"|\bhow (do|can) (i|you) (order|buy|purchase)\b",
+        r"|\bhow (do|can) (i|you) (order|buy|purchase)\b"
+        r"|\b(buy|purchase) (a|an|some|several|a few|a couple|more|two|three|new)\b",
     ),
 )
 
