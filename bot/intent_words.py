@@ -53,9 +53,10 @@ CANCEL = (
     r"don'?t want (it|this|them|that|the order|my order|my last item)|no longer (want|need)|"
     r"stop (my|the|this) order)\b"
 )
-NEGATED_ACTION = (
-    r"\b(don'?t|do not|not|never|no need to|didn'?t|won'?t|shouldn'?t|wasn'?t going to)"
-    r"(?:[ ]+[\w']+){0,3}?[ ]+(cancel|chang|modif|edit|updat|refund|return)"
+NEGATED_ACTION = (  # "don't cancel", "I don't want it cancelled"; not "I don't know how to cancel"
+    r"\b(don'?t|do not|not|never|no need to|didn'?t|won'?t|shouldn'?t)"
+    r"( (want|need|wish|mean|plan|intend|have)( (it|this|that|them|my order|the order))?( to)?| (be )?going to)?"
+    r" (cancel|chang|modif|edit|updat|refund|return)"
     r"|\bnot (the|my|this|that|an?|any) (order|purchase)\b"
 )
 #: Things a customer may cancel or change that are not an order.
