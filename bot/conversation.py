@@ -216,16 +216,16 @@ class Conversation:
             return Answer(
                 say(request, number=target.number), target, handover.alert(parsed, who, style, target)
             )
-        answer = composer.delivery_time if parsed.intent == Intent.DELIVERY_TIME else composer.order_status
+        compose = composer.delivery_time if parsed.intent == Intent.DELIVERY_TIME else composer.order_status
         if order is not None:
-            return Answer(answer(facts(order), voice, style), order)
+            return Answer(compose(facts(order), voice, style), order)
         if not orders:
             return Answer(say("no_orders"))
         if parsed.intent == Intent.LIST_ORDERS or len(active) > 1:
             shown = (active or orders)[:3]
             return Answer(composer.several_orders([facts(o) for o in shown], voice, style))
         latest = (active or orders)[0]
-        return Answer(answer(facts(latest), voice, style), latest)
+        return Answer(compose(facts(latest), voice, style), latest)
 
     @staticmethod
     def _needs_proof(customer: CustomerRecord, parsed: Parsed, orders: list[Order]) -> bool:
