@@ -43,7 +43,8 @@ OPT_OUT_PHRASE = (
 )
 HUMAN = (
     r"\b(human|person|agent|operator|representative|rep|assistant|someone|somebody|anyone|staff|manager|"
-    r"customer (service|care|support)|support team|speak (to|with)|talk (to|with)|chat with|"
+    r"customer (service|care|support|assistance)|support team|speak (to|with)|talk (to|with)|chat with|"
+    r"(call|contact|reach|get in touch with) (you|your team|your support|support|the team)|"
     r"(call|phone|ring) me|call ?back|live chat)\b"
 )
 

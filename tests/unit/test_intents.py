@@ -219,6 +219,7 @@ TABLE: list[Row] = [
     ("can someone call me at (415) 555-0101", H, None),
     ("live chat?", H, None),
     ("can I change my delivery address", CH, None),
+    ("what hours can I call customer assistance", H, None),
     # when it will arrive
     ("when will my package be delivered?", D, None),
     ("how long does shipping take?", D, None),
