@@ -284,6 +284,40 @@ def _status_plain(order: OrderFacts, voice: Voice, style: str) -> Composed:
     return Composed("\n".join(lines))
 
 
+def delivery_time(order: OrderFacts, voice: Voice, style: str) -> Composed:
+    """The answer to "when will it arrive?": the status, and the date only when someone gave one.
+
+    An order out for delivery arrives today and a delivered one has arrived, as the status already says.
+    Otherwise no date is known (orders carry none, and a made-up one is a broken promise), so the answer
+    says so and points to the carrier's tracking, which has the carrier's own estimate.
+    """
+    note = _arrival_note(order)
+    if note is None:
+        return order_status(order, voice, style)
+    if style == "sms":
+        parts = [f"{_status_line(order)}{_progress(order)}.", note]
+        if tracking := _tracking(order):
+            parts.append(f"Track: {tracking}")
+        return Composed(sms_text(" ".join(parts), voice))
+    status = order_status(order, voice, style)
+    first, _, rest = status.text.partition("\n")
+    return Composed("\n".join(part for part in (first, note, rest) if part), subject=status.subject)
+
+
+def _arrival_note(order: OrderFacts) -> str | None:
+    """What to add about the date: nothing when the status already answers "when"."""
+    if order.status in (Status.FULFILLED, Status.CANCELLED) or _stage(order) not in (
+        None,
+        DeliveryStage.IN_TRANSIT,
+    ):
+        return None
+    if order.status != Status.SHIPPED:
+        return "It hasn't shipped yet, so there's no delivery date yet."
+    if _tracking(order):
+        return "I don't have an exact delivery date; the carrier's tracking shows their latest estimate."
+    return "I don't have an exact delivery date for it yet."
+
+
 def sms_text(body: str, voice: Voice) -> str:
     """GSM-7 only, signed, and cut to one segment when the signature still fits.
 
@@ -339,11 +373,20 @@ _PLAIN = {
     "no_orders": "I couldn't find any orders for you yet. If you ordered with another phone number or email, "
     "reply with your order number.",
     "unknown_order": "I couldn't find order #{number} for you. Check the number, or reply 'human' to reach our team.",
-    "menu": "I can help with: order status (send your order number), tracking, your orders, cancelling, "
-    "or reaching a person (reply 'human').",
+    "menu": "I can help with: order status and delivery dates (send your order number), tracking, your "
+    "orders, cancelling or changing an order, refunds and problems, or reaching a person (reply 'human').",
     "human": "Thanks, I've asked our team to get back to you here as soon as they can.",
     "cancel": "I've passed your request to cancel order #{number} to our team; they'll confirm here shortly.",
     "cancel_closed": "Order #{number} is already {status}, so it can't be cancelled. Reply 'human' for help.",
+    "change": "I've passed your request to change order #{number} to our team; a person will confirm here "
+    "whether it can still be done.",
+    "change_closed": "Order #{number} is already {status}, so it can't be changed. Reply 'human' for help.",
+    "complaint": "Sorry about that! I've passed it to our team{about}; a person will look into it and reply "
+    "here.",
+    "refund": "I've passed your {what} request{about} to our team; a person will reply here with what happens "
+    "next.",
+    "other": "I can't help with {topic} in this chat. Reply 'human' to reach a person, or send your order "
+    "number for its status.",
     "greeting": "Hi! Send me your order number and I'll tell you where it is.",
     "thanks": "You're welcome! Anything else, just ask.",
     "opted_out": "You won't get more messages from {shop} here. Reply START to resume.",
@@ -356,7 +399,10 @@ _PLAIN = {
     "link_code": "To see this number's orders in our Instagram chat, send us there: code {code} (valid 15 "
     "minutes). Never share this code with anyone.",
 }
-_EMOJI = {"greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖"}
+_EMOJI = {
+    "greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖",
+    "complaint": "🙏", "change": "✏️", "refund": "💬", "other": "🤖",
+}  # fmt: skip
 
 
 def canned(kind: str, voice: Voice, style: str, **values: str) -> Composed:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot import composer, linking
+from bot import composer, handover, linking
 from bot.composer import Composed, OrderFacts, Voice
 from bot.intents import Intent, Parsed, is_carrier_keyword, parse
 from bot.linking import Linking
@@ -171,6 +171,8 @@ class Conversation:
                 return Answer(say("help" if style == "sms" else "menu"))
             case Intent.UNKNOWN:
                 return Answer(say("menu"))
+            case Intent.OTHER:  # payments, accounts, newsletters...: what we can do instead, no order action
+                return Answer(say("other", topic=parsed.detail or "that"))
         if channel == "instagram" and self._needs_proof(customer, parsed, orders):
             return await self._link(shop, customer, parsed, say)
         return await self._about_orders(shop, customer, parsed, orders, voice, style, say)
@@ -191,14 +193,14 @@ class Conversation:
             if order is None:
                 return Answer(say("unknown_order", number=parsed.order_number))
         active = [o for o in orders if o.status in ACTIVE]
-        if parsed.intent == Intent.HUMAN:
+        who = customer.name or next((o.customer.name for o in orders if o.customer.name), "A customer")
+        if parsed.intent in handover.HANDED_OVER:
             target = order or next(iter(active or orders), None)
             if target is not None:
                 await self.service.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
-            who = customer.name or "A customer"
-            about = f" about order #{target.number}" if target else ""
-            return Answer(say("human"), target, f"🙋 {who} on {style} asks for a person{about}.")
-        if parsed.intent == Intent.CANCEL_REQUEST:
+            reply = handover.reply(parsed, target)
+            return Answer(say(reply.kind, **reply.values), target, handover.alert(parsed, who, style, target))
+        if parsed.intent in handover.ORDER_REQUESTS:
             target = order if order is not None else (active[0] if len(active) == 1 else None)
             if target is None:
                 return Answer(
@@ -206,23 +208,24 @@ class Conversation:
                     if not orders
                     else composer.several_orders([facts(o) for o in active[:3] or orders[:3]], voice, style)
                 )
+            closed = "cancel_closed" if parsed.intent == Intent.CANCEL_REQUEST else "change_closed"
             if target.status in TERMINAL:
-                return Answer(say("cancel_closed", number=target.number, status=target.status.value), target)
+                return Answer(say(closed, number=target.number, status=target.status.value), target)
             await self.service.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
+            request = "cancel" if parsed.intent == Intent.CANCEL_REQUEST else "change"
             return Answer(
-                say("cancel", number=target.number),
-                target,
-                f"❌ Cancel request for order #{target.number} on {style}.",
+                say(request, number=target.number), target, handover.alert(parsed, who, style, target)
             )
+        compose = composer.delivery_time if parsed.intent == Intent.DELIVERY_TIME else composer.order_status
         if order is not None:
-            return Answer(composer.order_status(facts(order), voice, style), order)
+            return Answer(compose(facts(order), voice, style), order)
         if not orders:
             return Answer(say("no_orders"))
         if parsed.intent == Intent.LIST_ORDERS or len(active) > 1:
             shown = (active or orders)[:3]
             return Answer(composer.several_orders([facts(o) for o in shown], voice, style))
         latest = (active or orders)[0]
-        return Answer(composer.order_status(facts(latest), voice, style), latest)
+        return Answer(compose(facts(latest), voice, style), latest)
 
     @staticmethod
     def _needs_proof(customer: CustomerRecord, parsed: Parsed, orders: list[Order]) -> bool:

@@ -6,6 +6,13 @@ words that matter are forgiven (``ordr``, ``trackng``), case and emoji are ignor
 plain-words request to stop messages ("stop sending me updates") is an opt-out as well: the wish is clear,
 and a missed one keeps texting someone who asked us not to.
 
+Besides where an order is, people ask when it will arrive, complain (a damaged, wrong or missing item, a
+claim), want an order or its address changed, or want their money back; those are told apart here, with the
+kind of problem, change or refund in ``Parsed.detail`` for the person who takes it over. Everything else a
+shop's customers ask about (payments, accounts, passwords, newsletters, invoices) is ``OTHER``, with the
+topic: the bot says what it can do instead and never acts on an order for it. A negation or another object
+("cancel the newsletter", "not the order") never makes an order action.
+
 Phone numbers, quantities, prices, dates, postcodes and hashtags are not order numbers.
 """
 
@@ -18,18 +25,25 @@ from difflib import get_close_matches
 from enum import StrEnum
 from functools import lru_cache
 
+from bot import intent_words as words
+
 
 class Intent(StrEnum):
     ORDER_STATUS = "order_status"
     TRACKING = "tracking"
     LIST_ORDERS = "list_orders"
     CANCEL_REQUEST = "cancel_request"
+    DELIVERY_TIME = "delivery_time"
+    COMPLAINT = "complaint"
+    CHANGE_ORDER = "change_order"
+    REFUND = "refund"
     HUMAN = "human"
     HELP = "help"
     GREETING = "greeting"
     THANKS = "thanks"
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
+    OTHER = "other"
     UNKNOWN = "unknown"
 
 
@@ -39,88 +53,25 @@ class Parsed:
     order_number: str | None = None
     email: str | None = None
     phone_last4: str | None = None
+    #: What kind of complaint, change, refund or other topic it is ("damaged item", "address", "payments").
+    detail: str | None = None
 
 
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"})
 OPT_IN_WORDS = frozenset({"start", "unstop", "yes", "subscribe"})
 HELP_WORDS = frozenset({"help", "info"})
 
-# Sentences, not keywords: checked in this order on the lower-cased, typo-fixed text.
-_OPT_OUT_PHRASE = (
-    r"^(please |pls |plz )?(stop|unsubscribe)( (it|now|please|pls|plz|already))*$"
-    r"|\b(stop|quit) (sending|texting|messaging|emailing|contacting|spamming|bothering)\b"
-    r"|\b(unsubscribe|opt) me\b|\b(take|remove) me (off|from)\b"
-    r"|\bno more (messages|texts|sms|updates|notifications|spam)\b"
-    r"|\bdon'?t (text|message|contact|email) me\b|\bdon'?t want (any )?(more )?(messages|texts|updates)\b"
-)
-_HUMAN = (
-    r"\b(human|person|agent|operator|representative|rep|someone|somebody|anyone|staff|manager|"
-    r"customer (service|care|support)|support team|speak (to|with)|talk (to|with)|(call|phone|ring) me|"
-    r"live chat)\b"
-)
-_CANCEL = (
-    r"\b(cancel+(ed|ing|ation)?|cancellation|kancel|do not want|call off|changed my mind|"
-    r"don'?t want (it|this|them|that|the order|my order)|no longer (want|need)|stop (my|the|this) order)\b"
-)
-_PROBLEM = (  # needs a person: refunds, returns, damage, wrong items, address changes
-    r"\b(refund(ed)?|return(ing)?|exchange|damaged|broken|smashed|defective|faulty|"
-    r"wrong (item|size|colou?r|order|product|thing)|missing (item|items|part|piece)|"
-    r"change (my|the) (delivery |shipping )?address|(says|shows|marked( as)?) delivered but)\b"
-)
-_PRE_SALES = (
-    r"\b(do|does|can) (you|u) (ship|deliver|send) to\b|\bhow much (is|does|for) (shipping|delivery)\b"
-)
-_TRACKING = (
-    r"\b(track(ing|ed|er)?|trace|courier|carrier|waybill|dhl|ups|usps|fedex|royal mail|evri|hermes|dpd|"
-    r"gls|tnt)\b"
-)
-_LIST = (
-    r"\b(my|all|other|any|previous|past|recent) orders\b|\border history\b|\blist\b|\bwhat orders\b|"
-    r"\bhow many orders\b|^orders\W*$"
-)
-_STATUS = (
-    r"\b(where|wheres|status|update|order|ordered|stuff|delivery|deliver(ed|y)?|arrive[ds]?|arriving|"
-    r"ship|shipped|shipping|sent|send|dispatch(ed)?|when|wen|eta|late|still|waiting|wait|yet|progress|"
-    r"happening|news|parcel|package|pkg|shipment|coming|received|wya|check|how long|"
-    r"pedido|commande|bestellung|encomenda|ordine|orden|donde|ou est|wo ist)\b"
-    r"|\b(been|over) \d+ (days|weeks)\b"
-)
-_THANKS = (
-    r"\b(thanks?|thank (you|u|ya)|thx|thnx|thanx|tks|ty|tysm|cheers|appreciated?|grateful|great|perfect|"
-    r"awesome|brilliant|amazing|lovely|love (it|them|this)|cool|ok+|okay|kk|got it|noted|sweet|nice|"
-    r"gracias|merci|danke|obrigad[oa]|grazie|arigato|shukran|asante|spasibo)\b"
-)
-_ASKING = (  # a question or a complaint: "thanks, but where is it?", "still nothing, great"
-    r"\?|\b(where|wheres|when|wen|how|what|whats|why|status|eta|can you|could you|pls|please|but|not|no|"
-    r"nothing|never|still|yet|late|didn'?t|hasn'?t|haven'?t|isn'?t|wasn'?t)\b"
-)
-_GREETING = (
-    r"^(hi+|hello+|helo|hey+|heya|hiya|yo+|sup|wassup|whats up|good (morning|afternoon|evening|day)|"
-    r"morning|evening|gm|howdy|greetings|hola|ola|oi|bonjour|salut|hallo|hej|ciao|buongiorno|bom dia|"
-    r"buenos dias|buenas|guten (tag|morgen)|namaste|salaam|salam|as-?salamu alaykum|merhaba|konnichiwa|"
-    r"ni hao|shalom|jambo)\b"
-)
-_MENU = r"\b(help|menu|options|what can you do|what do you do|how does this work|commands)\b"
-
 _GREETINGS_ELSEWHERE = ("привет", "здравствуйте", "你好", "您好", "こんにちは", "안녕", "مرحبا", "السلام", "שלום", "नमस्ते", "γεια")  # fmt: skip
 _WAVE_EMOJI = frozenset("👋🖐✋")
 _ACK_EMOJI = frozenset("👍👌🙏❤♥😊🙂🥰😍🤝✅💯🙌")
 
-_KEYWORDS = [
-    "order", "orders", "tracking", "track", "where", "status", "cancel", "human", "agent", "package",
-    "delivery", "shipped", "thanks", "hello", "refund", "parcel", "update", "arrive",
-]  # fmt: skip
-_NOT_TYPOS = frozenset(
-    {"there", "here", "ordered", "delivered", "border", "cancer", "hells", "shipper", "thank"}
-)
-
 # Order numbers: "#1042", "order 1042", "order no. A-1042"; then a bare number where nothing says it is
 # something else. The labelled value may carry a short letter prefix ("A-1042", "SH-20931").
 _LABEL = (
-    r"(?:#\s*|\b(?:order|ord|pedido|commande|bestellung|ordine|orden|ref|reference|confirmation)"
+    r"(?:#\s*|\b(?:order|ord|purchase|pedido|commande|bestellung|ordine|orden|ref|reference|confirmation)"
     r"(?:\s*(?:number|num|no|nr|id|reference|ref|code|#))?\.?\s*(?:is\s+)?[:#]?\s*)"
 )
-_LABELLED = re.compile(_LABEL + r"([a-z]{0,4}-?\d{2,12}(?:-\d{1,4})?)\b")
+_LABELLED = re.compile(_LABEL + r"([a-z]{0,4}-?\d{2,20}(?:-\d{1,4})?)\b")
 _BARE = re.compile(r"(?<![\w$])(\d{3,10})(?!\w|[.,:/-]\d|%)")
 _NOT_ORDER_NUMBERS = [
     r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+",  # emails
@@ -160,10 +111,33 @@ def _fix_typos(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _fix_word(word: str) -> str:
     bare = word.strip("?!.,")
-    if len(bare) < 4 or len(bare) > 12 or not bare.isalpha() or bare in _KEYWORDS or bare in _NOT_TYPOS:
+    if (
+        len(bare) < 4
+        or len(bare) > 12
+        or not bare.isalpha()
+        or bare in words.TYPO_TARGETS
+        or bare in words.REAL_WORDS
+    ):
         return word
-    match = get_close_matches(bare, _KEYWORDS, n=1, cutoff=0.8)
-    return word.replace(bare, match[0]) if match else word
+    matches = [m for m in get_close_matches(bare, words.TYPO_TARGETS, n=3, cutoff=0.8) if _one_slip(bare, m)]
+    return word.replace(bare, matches[0]) if matches else word
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` with one letter added, dropped, changed, or two neighbours swapped.
+
+    One slip of the finger is what a typo is; two are as often another word ("talking", "tracking").
+    """
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    start = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    a_rest, b_rest = a[start:], b[start:]
+    return (
+        a_rest[1:] == b_rest[1:]  # changed
+        or a_rest[1:] == b_rest  # added
+        or a_rest == b_rest[1:]  # dropped
+        or (a_rest[:2] == b_rest[1::-1] and a_rest[2:] == b_rest[2:])  # swapped
+    )
 
 
 def order_number(text: str) -> str | None:
@@ -199,15 +173,8 @@ def _without_text(text: str, clean: str) -> Intent:
     return Intent.HELP if "?" in clean else Intent.UNKNOWN
 
 
-_ABOUT_ORDERS = frozenset(
-    {
-        Intent.ORDER_STATUS,
-        Intent.TRACKING,
-        Intent.LIST_ORDERS,
-        Intent.CANCEL_REQUEST,
-        Intent.HUMAN,
-        Intent.UNKNOWN,
-    }
+_NOT_ABOUT_ORDERS = frozenset(
+    {Intent.HELP, Intent.GREETING, Intent.THANKS, Intent.OPT_OUT, Intent.OPT_IN, Intent.OTHER}
 )
 
 
@@ -218,47 +185,83 @@ def parse(text: str) -> Parsed:
         return Parsed(keyword)
     if not re.search(r"[a-z0-9]", clean):
         return Parsed(_without_text(text, clean))
-    number = order_number(text)
+    fixed = _fix_typos(clean)
+    number = order_number(text) or order_number(fixed)  # "ordr 1042": the label misspelt
     email = _EMAIL.search(clean)
     last4 = _LAST4.search(clean) or (_TWO_NUMBERS.search(clean) if number else None)
-    intent = _intent(text, _fix_typos(clean), number, identified=bool(number or email or last4))
-    if intent not in _ABOUT_ORDERS:
-        return Parsed(intent)
+    intent, detail = _intent(text, fixed, number, identified=bool(number or email or last4))
+    if intent in _NOT_ABOUT_ORDERS:
+        return Parsed(intent, detail=detail)
     return Parsed(
         intent,
         order_number=number,
         email=email.group(0) if email else None,
         phone_last4=last4.group(1) if last4 and last4.group(1) != number else None,
+        detail=detail,
     )
 
 
-def _intent(text: str, fixed: str, number: str | None, *, identified: bool) -> Intent:
+def _intent(text: str, fixed: str, number: str | None, *, identified: bool) -> tuple[Intent, str | None]:
     """The first rule that matches, most specific first; ``fixed`` is the normalised, typo-fixed text."""
+    if found := _request(fixed):
+        return found
+    if re.search(words.THANKS, fixed) and not re.search(words.ASKING, fixed) and not number:
+        return Intent.THANKS, None  # "thanks for the update": an acknowledgement, not a question
     for pattern, intent in (
-        (_OPT_OUT_PHRASE, Intent.OPT_OUT),
-        (_HUMAN, Intent.HUMAN),
-        (_CANCEL, Intent.CANCEL_REQUEST),
-        (_PROBLEM, Intent.HUMAN),
+        (words.DELIVERY_TIME, Intent.DELIVERY_TIME),
+        (words.TRACKING, Intent.TRACKING),
+        (words.LIST, Intent.LIST_ORDERS),
+        (words.STATUS, Intent.ORDER_STATUS),
     ):
         if re.search(pattern, fixed):
-            return intent
-    if re.search(_THANKS, fixed) and not re.search(_ASKING, fixed) and not number:
-        return Intent.THANKS  # "thanks for the update": an acknowledgement, not a question
-    for pattern, intent in (
-        (_PRE_SALES, Intent.UNKNOWN),
-        (_TRACKING, Intent.TRACKING),
-        (_LIST, Intent.LIST_ORDERS),
-        (_STATUS, Intent.ORDER_STATUS),
-    ):
-        if re.search(pattern, fixed):
-            return intent
+            return intent, None
     if identified:
-        return Intent.ORDER_STATUS
-    if re.search(_THANKS, fixed):
-        return Intent.THANKS
-    if re.search(_GREETING, fixed) or any(g in text.lower() for g in _GREETINGS_ELSEWHERE):
-        return Intent.GREETING
-    return Intent.HELP if re.search(_MENU, fixed) else Intent.UNKNOWN
+        return Intent.ORDER_STATUS, None
+    if re.search(words.THANKS, fixed):
+        return Intent.THANKS, None
+    if re.search(words.GREETING, fixed) or any(g in text.lower() for g in _GREETINGS_ELSEWHERE):
+        return Intent.GREETING, None
+    return (Intent.HELP if re.search(words.MENU, fixed) else Intent.UNKNOWN), None
+
+
+def _request(fixed: str) -> tuple[Intent, str | None] | None:
+    """Something to do rather than to know: stop messages, a person, a cancel, a problem, a change, a topic."""
+    topic = words.first_kind(words.OTHER_TOPICS, fixed)
+    if re.search(words.OPT_OUT_PHRASE, fixed) and topic not in ("newsletters", "subscriptions"):
+        return Intent.OPT_OUT, None
+    if re.search(words.HUMAN, fixed):
+        return Intent.HUMAN, None
+    negated = bool(re.search(words.NEGATED_ACTION, fixed))  # "don't cancel it": read on, without the action
+    if re.search(words.CANCEL, fixed) and not negated:
+        return (Intent.CANCEL_REQUEST, None) if _about_an_order(fixed) else (Intent.OTHER, topic)
+    if found := _problem(fixed):
+        return found
+    if not negated and re.search(words.CHANGE_ADDRESS, fixed):
+        return Intent.CHANGE_ORDER, "address"
+    if topic is not None:
+        return Intent.OTHER, topic
+    if not negated and re.search(words.CHANGE_ORDER, fixed):
+        return Intent.CHANGE_ORDER, "items"
+    return None
+
+
+def _about_an_order(fixed: str) -> bool:
+    """Whether a cancel is of an order: not when what follows it, or the whole message, is something else."""
+    verb = re.search(r"\b(cancel\w*|kancel|call off)\b", fixed)
+    after = " ".join(fixed[verb.end() :].split()[:5]) if verb else ""
+    thing, order = re.search(words.NOT_AN_ORDER, after), re.search(words.ORDER_NOUN, after)
+    if thing and (not order or thing.start() < order.start()):
+        return False
+    return bool(order) or not re.search(words.NOT_AN_ORDER, fixed) or bool(re.search(words.ORDER_NOUN, fixed))
+
+
+def _problem(fixed: str) -> tuple[Intent, str] | None:
+    """A complaint or a refund, with its kind; a plain claim of money back counts as the refund it asks."""
+    complaint = words.first_kind(words.COMPLAINT_KINDS, fixed)
+    refund = words.first_kind(words.REFUND_KINDS, fixed)
+    if complaint and not (refund and complaint == "complaint"):
+        return Intent.COMPLAINT, f"{complaint}, {refund} asked" if refund else complaint
+    return (Intent.REFUND, refund) if refund else None
 
 
 #: The opt-out keywords Twilio itself acts on (and confirms) when they are the whole message.

@@ -23,6 +23,7 @@ from bot.composer import (
     OrderFacts,
     Voice,
     canned,
+    delivery_time,
     first_name,
     local_time,
     order_status,
@@ -30,7 +31,7 @@ from bot.composer import (
     sms_text,
     to_gsm7,
 )
-from orders.lifecycle import Status, progress
+from orders.lifecycle import DeliveryStage, Status, progress
 
 NOW = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)  # 14:05 in Berlin, 08:05 in New York
 STYLES = ("sms", "whatsapp", "instagram", "email", "telegram", "console")
@@ -48,6 +49,11 @@ KINDS = {
     "human": {},
     "cancel": {"number": "1042"},
     "cancel_closed": {"number": "1042", "status": "fulfilled"},
+    "change": {"number": "1042"},
+    "change_closed": {"number": "1042", "status": "fulfilled"},
+    "complaint": {"about": " about order #1042"},
+    "refund": {"what": "return", "about": " for order #1042"},
+    "other": {"topic": "payments"},
     "greeting": {},
     "thanks": {},
     "opted_out": {},
@@ -434,6 +440,45 @@ def test_to_gsm7_is_never_longer_than_needed(text: str) -> None:
     assume("www." not in text.lower())
     assume(all(unicodedata.normalize("NFKD", ch) == unicodedata.normalize("NFD", ch) for ch in text))
     assert len(to_gsm7(text)) <= len(text)
+
+
+# -- when will it arrive? -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_delivery_time_never_invents_a_date(style: str) -> None:
+    voice = Voice("Bean There", "Europe/Berlin", "Ana")
+    untracked = facts(tracking_url=None, tracking_number=None, carrier=None)
+    no_date = delivery_time(untracked, voice, style).text
+    assert "#1042" in no_date and "don't have an exact delivery date" in no_date
+    tracked = delivery_time(facts(), voice, style).text
+    assert "carrier's tracking" in tracked and "https://ups.example/track/1Z999" in tracked
+    assert "hasn't shipped yet" in delivery_time(facts(Status.PROCESSING), voice, style).text
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_delivery_time_is_the_status_when_the_status_says_when(style: str) -> None:
+    voice = Voice("Bean There", "Europe/Berlin", "Ana")
+    for order in (
+        facts(stage=DeliveryStage.OUT_FOR_DELIVERY),
+        facts(Status.FULFILLED),
+        facts(Status.CANCELLED),
+    ):
+        assert delivery_time(order, voice, style) == order_status(order, voice, style)
+    assert (
+        "out for delivery today"
+        in delivery_time(facts(stage=DeliveryStage.OUT_FOR_DELIVERY), voice, style).text
+    )
+
+
+@no_db
+@given(order_facts, voices)
+def test_delivery_time_sms_follows_the_sms_rules(order: OrderFacts, voice: Voice) -> None:
+    text = delivery_time(order, voice, "sms").text
+    assert all(ch in GSM7 for ch in text)
+    assert text.endswith(signature(voice))
+    if order.tracking_url:
+        assert to_gsm7(order.tracking_url) in text  # the link is always there, whole
 
 
 def test_canned_kinds_are_all_covered() -> None:
