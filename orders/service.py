@@ -539,13 +539,24 @@ class OrderService:
     ) -> AutoProgressResult:
         """Decide, and unless ``dry_run`` apply, whether the order moves on."""
         order = await self.db.orders.get(shop.id, order_id)
-        now = self.clock()
-        rules_decision = rules.decide_progression(order, shop.rules, now)
+        decision = await self._decide(shop, order)
+        if dry_run:
+            return AutoProgressResult(decision=decision, applied=False, order=order)
+        return await self._apply_decision(shop, order, decision, actor)
+
+    async def _decide(self, shop: Shop, order: Order) -> Decision:
+        """The advisor's decision, held to the moves the rules allow (no write)."""
+        rules_decision = rules.decide_progression(order, shop.rules, self.clock())
         allowed = rules.allowed_moves(order)
         decision = await self.advisor.decide(order, shop, allowed, rules_decision)
         if decision.should_progress and decision.next_status not in allowed:
-            decision = rules_decision
-        if dry_run or not rules.is_confident(decision, shop.rules) or decision.next_status is None:
+            return rules_decision
+        return decision
+
+    async def _apply_decision(
+        self, shop: Shop, order: Order, decision: Decision, actor: str | None
+    ) -> AutoProgressResult:
+        if not rules.is_confident(decision, shop.rules) or decision.next_status is None:
             return AutoProgressResult(decision=decision, applied=False, order=order)
         try:
             moved = await self.update_status(
@@ -554,7 +565,7 @@ class OrderService:
             )  # fmt: skip
         except (Conflict, InvalidTransition):
             return AutoProgressResult(
-                decision=decision, applied=False, order=await self.db.orders.get(shop.id, order_id)
+                decision=decision, applied=False, order=await self.db.orders.get(shop.id, order.id)
             )
         return AutoProgressResult(decision=decision, applied=True, order=moved)
 
@@ -810,17 +821,16 @@ class OrderService:
         """
 
         async def one(order_id: str) -> BulkResult:
-            async with self.bulk_gate.hold(shop.id):
-                try:
-                    await self._bulk_one(shop, order_id, action, actor=actor, status=status, message=message)
-                except NotFound:
-                    return BulkResult(order_id, False, "not_found")
-                except InvalidTransition as exc:
-                    return BulkResult(order_id, False, f"invalid_transition: {exc}")
-                except Conflict as exc:
-                    return BulkResult(order_id, False, f"conflict: {exc}")
-                except _NotApplied as exc:
-                    return BulkResult(order_id, False, f"not_applied: {exc}")
+            try:
+                await self._bulk_one(shop, order_id, action, actor=actor, status=status, message=message)
+            except NotFound:
+                return BulkResult(order_id, False, "not_found")
+            except InvalidTransition as exc:
+                return BulkResult(order_id, False, f"invalid_transition: {exc}")
+            except Conflict as exc:
+                return BulkResult(order_id, False, f"conflict: {exc}")
+            except _NotApplied as exc:
+                return BulkResult(order_id, False, f"not_applied: {exc}")
             return BulkResult(order_id, True)
 
         return list(await asyncio.gather(*(one(order_id) for order_id in dict.fromkeys(order_ids))))
@@ -828,18 +838,27 @@ class OrderService:
     async def _bulk_one(
         self, shop: Shop, order_id: str, action: BulkAction, *, actor: str | None, status: Status | None,
         message: str | None,
-    ) -> Any:  # fmt: skip
+    ) -> None:  # fmt: skip
+        """One order's action; its reads and writes pass the bulk gate, an advisor's answer is awaited
+        outside it (the AI client bounds its own calls), so a slow model holds no database place."""
         if action == "update_status":
             assert status is not None
-            return await self.update_status(
-                shop, order_id, status, source=Source.STAFF, actor=actor, note=message
-            )
+            async with self.bulk_gate.hold(shop.id):
+                await self.update_status(
+                    shop, order_id, status, source=Source.STAFF, actor=actor, note=message
+                )
+            return
         if action == "notify":
-            return await self.notify(shop, order_id, message=message, channel=None, actor=actor)
-        result = await self.auto_progress(shop, order_id, actor=actor)
+            async with self.bulk_gate.hold(shop.id):
+                await self.notify(shop, order_id, message=message, channel=None, actor=actor)
+            return
+        async with self.bulk_gate.hold(shop.id):
+            order = await self.db.orders.get(shop.id, order_id)
+        decision = await self._decide(shop, order)
+        async with self.bulk_gate.hold(shop.id):
+            result = await self._apply_decision(shop, order, decision, actor)
         if not result.applied:
             raise _NotApplied(result.decision.reason)
-        return result
 
 
 class _StaleVersion(Exception):
