@@ -1,5 +1,8 @@
 """Shop lookups with a short-lived cache: every request needs its shop, few change it.
 
+A change of settings is seen at once by the process that made it (``forget``) and by every other process
+once its copy is older than the cache's ``ttl`` (5 seconds).
+
 Requests that miss at the same moment (a burst when an entry expires) share one read.
 """
 
@@ -37,3 +40,9 @@ class ShopDirectory:
         return await self._addresses.get(
             (field, address), now, self._fresh(now), lambda: self._store.by_address(field, address)
         )
+
+    def forget(self, shop_id: str) -> None:
+        """Drop what is kept of a shop whose settings changed: the shop, and every channel-address answer
+        (its old addresses must stop finding it, its new ones start)."""
+        self._shops.discard(shop_id)
+        self._addresses.forget(lambda _key: True)
