@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from orders.lifecycle import Status
-from orders.model import Customer, Item, OrderData, Shop, Tracking
+from orders.model import Customer, Item, OrderData, Shop, Thresholds, Tracking
 from orders.service import OrderService, new_shop
 
 DEMO_SHOP_NAME = "Demo Coffee Roasters"
@@ -39,7 +39,10 @@ async def ensure_demo_shop(service: OrderService, now: datetime) -> Shop:
     """The demo shop and its orders, created once; running it again changes nothing."""
     shop = await service.db.shops.find_by_name(DEMO_SHOP_NAME)
     if shop is None:
-        shop = new_shop(DEMO_SHOP_NAME, now, timezone="America/New_York")
+        # auto-progression on, so the demo shows the rules moving due orders on by themselves
+        shop = new_shop(
+            DEMO_SHOP_NAME, now, timezone="America/New_York", rules=Thresholds(auto_progress=True)
+        )
         await service.db.shops.add(shop)
     for index, (status, placed_hours, status_hours) in enumerate(_PLAN):
         name, phone = _CUSTOMERS[index % len(_CUSTOMERS)]
