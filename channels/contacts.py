@@ -78,7 +78,8 @@ def textable_e164(raw: str, region: str | None) -> str:
 
     Read in ``region`` (the shop's default country) when it has no country code. A number that cannot
     receive text messages (not a number, a landline, premium rate...) raises ``NotTextable`` saying why,
-    without repeating the number. Numbers that may be mobile (the US and Canada do not tell) pass.
+    without repeating the number. Numbers that may be mobile (the US and Canada do not tell) pass, and so
+    does one in full E.164 form the library does not know yet (``_in_full_form``).
     """
     typed = raw.strip()
     country = region.upper() if region else None
@@ -88,11 +89,13 @@ def textable_e164(raw: str, region: str | None) -> str:
         number = phonenumbers.parse(typed, country)
     except phonenumbers.NumberParseException:
         number = None
+    if number is not None and not phonenumbers.is_valid_number(number) and _in_full_form(typed, number):
+        return typed
     if number is None or not phonenumbers.is_valid_number(number):
         if typed.startswith("+") or not country:
             raise NotTextable(
                 "this is not a phone number that can get text messages; give it with its country code, "
-                "like +1 415 555 0143"
+                "like +44 7911 123456"
             )
         raise NotTextable(
             f"this is not a phone number in {country}; numbers of other countries need their country "
@@ -102,6 +105,19 @@ def textable_e164(raw: str, region: str | None) -> str:
     if kind is not None:
         raise NotTextable(f"this is {kind}, which cannot receive text messages; give a mobile number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_STRICT_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def _in_full_form(typed: str, number: phonenumbers.PhoneNumber) -> bool:
+    """Whether a number the metadata does not know was given whole, in E.164, with a possible length.
+
+    The library's metadata trails new number ranges; a number sent in full international form is kept as
+    given rather than refused (a shop's order must not be lost to it). Typed forms must be known numbers.
+    """
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return _STRICT_E164.fullmatch(typed) is not None and reason == phonenumbers.ValidationResult.IS_POSSIBLE
 
 
 def is_region(code: str) -> bool:
