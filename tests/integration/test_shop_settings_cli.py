@@ -12,12 +12,21 @@ import pytest
 from orders.crypto import is_sealed
 from orders.store import open_database
 from tests.conftest import SECRET_KEY
-from tests.integration.test_notifier_settings import env, run  # noqa: F401  (fixture)
+from tests.integration.test_notifier_settings import run
 from webhooks.settings import Settings
 from webhooks.shop_settings import MASK
 
 SHIPPED = "HX" + "a" * 32
 PASSWORD = "smtp-" + "p" * 20
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's environment: the test's database."""
+    assert settings.mongodb_uri is not None
+    monkeypatch.setenv("MONGODB_URI", settings.mongodb_uri)
+    monkeypatch.setenv("MONGODB_DB", settings.mongodb_db)
+    monkeypatch.setenv("ORDERBOT_DATA_DIR", str(settings.data_dir))
 
 
 def test_shop_set_changes_every_setting_and_prints_them_with_secrets_masked(
