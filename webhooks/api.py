@@ -215,14 +215,17 @@ async def schedule_followup(request: web.Request) -> web.Response:
 @routes.get("/shop", "The token's shop", role="staff", response=schemas.ShopOut)
 async def get_shop(request: web.Request) -> web.Response:
     """An admin token also gets every setting of the shop (`settings`), secrets masked."""
-    return _json(shop_out(request[SHOP], request[PRINCIPAL].role))
+    return shop_response(request[SHOP], request[PRINCIPAL].role)
 
 
-def shop_out(shop: Shop, role: Role) -> schemas.ShopOut:
+def shop_response(shop: Shop, role: Role) -> web.Response:
+    """The shop as ``GET``/``PATCH /shop`` answer it: ``settings`` only for an admin, absent otherwise."""
     settings = ShopSettings.of(shop) if role == "admin" else None
-    return schemas.ShopOut(
+    answer = schemas.ShopOut(
         shop_id=shop.id, name=shop.name, timezone=shop.timezone, role=role, settings=settings
     )
+    body = answer.model_dump_json(exclude={"settings"} if settings is None else None)
+    return web.Response(body=body, content_type="application/json")
 
 
 @routes.get("/shop/revision", "A number that moves when the shop's orders change", role="staff",

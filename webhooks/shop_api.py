@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from webhooks import schemas
-from webhooks.api import SHOP, routes, shop_out
+from webhooks.api import SHOP, routes, shop_response
 from webhooks.keys import PRINCIPAL, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 from webhooks.shop_settings import InvalidSetting, ShopSettingsPatch, save_settings
@@ -31,6 +31,4 @@ async def change_shop(request: web.Request) -> web.Response:
         details = [{"field": exc.field, "message": exc.message}]
         raise ApiError(422, "invalid_field", str(exc), details) from None
     request.config_dict[SHOPS].forget(changed.id)
-    return web.Response(
-        body=shop_out(changed, request[PRINCIPAL].role).model_dump_json(), content_type="application/json"
-    )
+    return shop_response(changed, request[PRINCIPAL].role)
