@@ -66,4 +66,6 @@ async def ensure_demo_shop(service: OrderService, now: datetime) -> Shop:
             updated_at=now - timedelta(hours=status_hours),
         )
         await service.apply_event(shop, "created", data)
+    if shop.rules.auto_progress:  # the orders already due move on now, with their reasons on the timeline
+        await service.sweep_auto_progress(shop)
     return shop
