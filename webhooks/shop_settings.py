@@ -216,14 +216,16 @@ def apply_settings(shop: Shop, patch: ShopSettingsPatch) -> Shop:
 
 
 async def save_settings(service: OrderService, shop: Shop, patch: ShopSettingsPatch) -> Shop:
-    """Apply ``patch`` to ``shop`` and save it in one write; ``InvalidSetting`` (nothing written) when a
-    value is bad, ``AlreadyExists`` when another shop has a number or account given.
+    """Apply ``patch`` to ``shop`` as stored now and save what changed in one write.
 
-    Turning auto-progression on moves the orders already due at once, rather than at the next sweep.
+    ``InvalidSetting`` (nothing written) when a value is bad, ``AlreadyExists`` when another shop has a
+    number or account given. Turning auto-progression on moves the orders already due at once, rather
+    than at the next sweep.
     """
-    changed = apply_settings(shop, patch)
-    await service.db.shops.save(changed)
-    if changed.rules.auto_progress and not shop.rules.auto_progress:
+    current = await service.db.shops.get(shop.id)  # not a cached copy: it may be seconds old
+    changed = apply_settings(current, patch)
+    await service.db.shops.save_changes(current, changed)
+    if changed.rules.auto_progress and not current.rules.auto_progress:
         await service.sweep_auto_progress(changed)
     return changed
 

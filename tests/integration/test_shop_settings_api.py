@@ -217,3 +217,15 @@ async def test_a_shop_from_before_these_settings_reads_with_their_defaults(
     )
     got = (await read(client, old))["settings"]
     assert (got["default_country"], got["languages"], got["staff_emails"]) == ("US", ["en"], [])
+
+
+async def test_two_processes_changing_different_settings_both_keep_theirs(
+    aiohttp_client: AiohttpClient, settings: Settings, clock: Clock, shop: Shop, db: Database
+) -> None:
+    first = await aiohttp_client(build_app(settings, clock=clock))
+    second = await aiohttp_client(build_app(settings, clock=clock))
+    await read(first, shop)  # the first process now keeps a copy from before the second's change
+    await patch(second, shop, {"name": "Named Elsewhere"})
+    await patch(first, shop, {"tone": "formal"})
+    stored = await db.shops.get(shop.id)
+    assert (stored.name, stored.tone) == ("Named Elsewhere", "formal")
