@@ -15,13 +15,8 @@ from pydantic import ValidationError
 
 from orders.model import Shop, ShopId
 from orders.service import OrderService, new_shop
-from webhooks.shop_settings import (
-    InvalidSetting,
-    ShopSettings,
-    ShopSettingsPatch,
-    apply_settings,
-    save_settings,
-)
+from webhooks.shop_changes import InvalidSetting, apply_settings, save_settings
+from webhooks.shop_settings import ShopSettings, ShopSettingsPatch
 
 #: Options taking one text value, by setting; an empty value clears the ones that may be unset.
 _TEXT = (
