@@ -1,5 +1,9 @@
 """Providers' own test traffic through the real app and database: acknowledged, never taken for real.
 
+Telegram publishes example updates for testing a bot (https://core.telegram.org/bots/webhooks, "Testing your
+bot with updates"); ``tests/fixtures/telegram/bot_api_examples`` holds them as published (see its README).
+They lack fields Telegram's servers always send (``is_bot`` above all), and each is delivered here as is.
+
 Shopify's "Send test notification" (Settings → Notifications → Webhooks) posts the sample order of the topic,
 signed like any delivery and marked ``X-Shopify-Test: true``. The fixture
 ``tests/fixtures/shopify/test_notification_orders_cancelled.json`` is the ``orders/cancelled`` sample payload
@@ -11,19 +15,33 @@ the email jon@example.com, which belongs to no customer of the shop.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.staff_views import USAGE
 from channels import shopify
 from orders.model import Shop
+from orders.service import new_shop
 from orders.store import Database
-from tests.conftest import Api
+from tests.conftest import Api, Clock
+from tests.integration import test_telegram as harness
 from tests.integration.test_shop_platforms import NO_ORDER, answer_of, metric, orders_of, post_shopify, raw
+from tests.integration.test_telegram import Harness
 from webhooks.keys import EVENT_WORK
 from webhooks.settings import Settings
 
 SAMPLE = "test_notification_orders_cancelled.json"
+TELEGRAM_EXAMPLES = Path(__file__).parents[1] / "fixtures" / "telegram" / "bot_api_examples"
+EXAMPLE_USER = 1111111  # the sender of Telegram's examples
+
+# the Telegram harness's fixtures, used here by name, with a shop whose staff is the examples' sender
+telegram = harness.telegram
+telegram_settings = harness.telegram_settings
+desk = harness.desk
+pytestmark = harness.pytestmark
 
 
 async def post_test_notification(
@@ -103,3 +121,58 @@ async def test_a_real_order_paid_through_a_test_gateway_is_still_an_order(
     await client.app[EVENT_WORK].drain()
     [order] = await orders_of(api)
     assert (order["external_id"], order["status"]) == ("shopify:5937502486999", "cancelled")
+
+
+# -- Telegram's example updates -------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def desk_shop(db: Database, clock: Clock) -> Shop:
+    shop = new_shop("Acme Coffee", clock(), staff_telegram_ids=[EXAMPLE_USER])
+    await db.shops.add(shop)
+    return shop
+
+
+def example(name: str) -> bytes:
+    return (TELEGRAM_EXAMPLES / f"{name}.json").read_bytes()
+
+
+STARTS = ["message_with_text_tls", "message_with_text", "forwarded_message", "forwarded_channel_message",
+          "message_with_a_reply"]  # fmt: skip
+#: The other examples, and what the desk answers: the usage line to a message that is not a command, nothing
+#: to an edit (an edited "/status" is not a new request), an inline query or a button on an inline message.
+OTHERS = {"edited_message": None, "message_with_entities": USAGE, "message_with_audio": USAGE,
+          "voice_message": USAGE, "message_with_a_document": USAGE, "inline_query": None,
+          "chosen_inline_query": None, "callback_query": None}  # fmt: skip
+
+
+def test_every_published_example_is_here() -> None:
+    assert sorted([*STARTS, *OTHERS]) == sorted(path.stem for path in TELEGRAM_EXAMPLES.glob("*.json"))
+    assert all(b'"is_bot"' not in example(name) for name in [*STARTS, *OTHERS])
+
+
+@pytest.mark.parametrize("name", STARTS)
+async def test_telegrams_start_examples_are_accepted_and_answered(desk: Harness, name: str) -> None:
+    answer = await desk.deliver(example(name))
+    assert answer == {"ok": True, "duplicate": False}
+    [reply] = desk.telegram.sent
+    assert reply.chat_id == EXAMPLE_USER
+    assert reply.text.startswith("Order desk of Acme Coffee.\n"), reply.text
+
+
+@pytest.mark.parametrize(("name", "expected"), OTHERS.items())
+async def test_telegrams_other_examples_are_accepted(desk: Harness, name: str, expected: str | None) -> None:
+    answer = await desk.deliver(example(name))
+    assert answer == {"ok": True, "duplicate": False}
+    assert [(sent.chat_id, sent.text) for sent in desk.telegram.sent] == (
+        [(EXAMPLE_USER, expected)] if expected else []
+    )
+
+
+async def test_a_chat_without_a_type_is_private_only_when_it_is_the_senders(desk: Harness) -> None:
+    """The missing type is filled in for a private chat (its id is its user's), never guessed for another."""
+    update = json.loads(example("message_with_text_tls"))
+    update["message"]["chat"]["id"] = -1001234567890
+    answer = await desk.deliver(update, expect=400)
+    assert answer["error"]["code"] == "malformed"
+    assert desk.telegram.sent == []
