@@ -372,6 +372,7 @@ def test_a_json_line_carries_the_fixed_fields_the_extras_and_the_traceback() -> 
             '127.0.0.1 "POST /webhooks/orders/s1" 200 1163 3.4ms',
         ),
         ("aiohttp 3.14.5, durationMS 0.0981, order 1042", "aiohttp 3.14.5, durationMS 0.0981, order 1042"),
+        ("from 203.0.113.24 and 10.100.200.250", "from 203.0.113.24 and 10.100.200.250"),
         ("mongodb://orderbot:***@db.example.com/orderbot", "mongodb://orderbot:***@db.example.com/orderbot"),
     ],
 )
