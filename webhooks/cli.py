@@ -18,6 +18,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.chat import chat
+from channels.contacts import is_e164
 from orders.crypto import SealError
 from orders.model import NotifyPolicy, Shop
 from orders.service import OrderService, new_shop
@@ -189,6 +190,13 @@ def _shop_set(settings: Settings, args: argparse.Namespace) -> None:
     print(json.dumps(_shop_json(asyncio.run(_with_service(settings, change)))))
 
 
+def _e164_argument(value: str) -> str:
+    """A shop's own number as Twilio writes it in ``To``: E.164 in ASCII digits, or the address never matches."""
+    if not is_e164(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a phone number in E.164 form (+14155550100)")
+    return value
+
+
 def _notify_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--whatsapp-template", action="append", metavar="KEY=HX…",
@@ -271,8 +279,8 @@ def _parser() -> argparse.ArgumentParser:
     shop = commands.add_parser("shop", help="manage shops").add_subparsers(dest="shop_command", required=True)
     add = shop.add_parser("add", help="add a shop; prints it as JSON")
     add.add_argument("--name", required=True)
-    add.add_argument("--sms-number")
-    add.add_argument("--whatsapp-number")
+    add.add_argument("--sms-number", type=_e164_argument)
+    add.add_argument("--whatsapp-number", type=_e164_argument)
     add.add_argument("--instagram-id")
     add.add_argument("--staff-telegram-id", type=int, action="append")
     add.add_argument("--timezone", default="UTC")

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from channels.contacts import E164_PATTERN
 from orders.lifecycle import DeliveryStage, Status, next_status, progress
 from orders.model import Customer, Item, Order, OrderData, OutboxEntry, TimelineEvent, Tracking, new_id
 from orders.rules import Reason
@@ -31,7 +32,7 @@ class Strict(BaseModel):
 
 class CustomerIn(Strict):
     name: ShortText | None = None
-    phone: Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
+    phone: Annotated[str, StringConstraints(pattern=E164_PATTERN)] | None = None
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = (
         None
     )
