@@ -160,8 +160,8 @@ def _core(
         conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
         metrics = app[METRICS]
 
-        def busy() -> bool:
-            return metrics.in_flight >= BUSY_REQUESTS
+        def busy() -> bool:  # a slow client's body still arriving is not a request to make way for
+            return metrics.in_flight - metrics.receiving >= BUSY_REQUESTS
 
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers, busy=busy)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers, busy=busy)

@@ -158,7 +158,8 @@ def request_body(timeout: float) -> Middleware:
     - A declared length over the app's ``client_max_size`` is answered 413 before a byte is read; a chunked
       body is cut off by ``request.read()`` once it holds more, so no more than that is ever kept.
     - A body that has not fully arrived after ``timeout`` seconds, however slowly it trickles, is answered
-      408 and its connection closed: a client cannot hold a connection open by stalling.
+      408 and its connection closed: a client cannot hold a connection open by stalling. While it arrives,
+      the request counts as ``receiving``, so background work does not make way for it.
     - A body that stops because its client went away, or that cannot be read, is a 400 (which no one may
       be left to receive), not an unexpected error with a traceback in the log.
 
@@ -167,26 +168,36 @@ def request_body(timeout: float) -> Middleware:
 
     @web.middleware
     async def read_body(request: web.Request, handler: Handler) -> web.StreamResponse:
-        encodings = ",".join(request.headers.getall(hdrs.CONTENT_ENCODING, ()))
-        if any(coding.strip().lower() not in ("", "identity") for coding in encodings.split(",")):
+        if not request.body_exists:
+            return await handler(request)
+        if _compressed(request):
             raise ApiError(
-                415, "unsupported_encoding", "compressed request bodies are not accepted; send it uncompressed",
+                415, "unsupported_encoding", "compressed request bodies are not accepted; send the body as is",
                 headers={hdrs.ACCEPT_ENCODING: "identity"},
             )  # fmt: skip
         declared, limit = request.content_length, request.client_max_size
         if declared is not None and limit and declared > limit:
             raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=declared)
-        if request.body_exists:
-            try:
-                async with asyncio.timeout(timeout):
-                    await request.read()
-            except TimeoutError:
-                return await _timed_out(request)
-            except (ConnectionResetError, web.RequestPayloadError):  # the client left mid-body: no traceback
-                raise ApiError(400, "malformed", "the request body could not be read") from None
+        registry = request.config_dict[METRICS]
+        registry.receiving += 1
+        try:
+            async with asyncio.timeout(timeout):
+                await request.read()
+        except TimeoutError:
+            return await _timed_out(request)
+        except (ConnectionResetError, web.RequestPayloadError):  # the client left mid-body: no traceback
+            raise ApiError(400, "malformed", "the request body could not be read") from None
+        finally:
+            registry.receiving -= 1
         return await handler(request)
 
     return read_body
+
+
+def _compressed(request: web.Request) -> bool:
+    """Whether the body declares a content coding (``identity`` is none)."""
+    codings = ",".join(request.headers.getall(hdrs.CONTENT_ENCODING, ())).split(",")
+    return any(coding.strip().lower() not in ("", "identity") for coding in codings)
 
 
 async def _timed_out(request: web.Request) -> web.StreamResponse:

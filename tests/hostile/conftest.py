@@ -142,8 +142,17 @@ class Served:
 
     async def get(self, path: str, source: str = "127.0.0.1") -> int:
         """The status of a GET on a connection of its own."""
+        return await self.send(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode(), source)
+
+    async def post(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        """The status of a POST of ``body`` with these headers, on a connection of its own."""
+        lines = [f"POST {path} HTTP/1.1", f"Host: {self.host}", f"Content-Length: {len(body)}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        return await self.send(("\r\n".join(lines) + "\r\n").encode(), body=body)
+
+    async def send(self, head: bytes, source: str = "127.0.0.1", body: bytes = b"") -> int:
         reader, writer = await self.connect(source)
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nConnection: close\r\n\r\n".encode())
+        writer.write(head + b"Connection: close\r\n\r\n" + body)
         status_line = await asyncio.wait_for(reader.readline(), 10)
         writer.close()
         return int(status_line.split()[1])

@@ -16,7 +16,11 @@ import asyncio
 import contextlib
 import time
 
+from bot.work import PATIENCE_SECONDS
+from channels import shopify
 from tests.hostile.conftest import Serve, Served, Target
+from tests.hostile.routes import BY_NAME
+from tests.integration.test_shop_platforms import CREATE, raw
 
 DEADLINE = 0.5
 #: How much later than its limit the server may close a connection (a loaded machine, timer rounding).
@@ -90,6 +94,32 @@ async def test_a_body_in_time_is_served_as_before(target: Target, served: Serve)
 
     assert int(status_line.split()[1]) == 401  # read whole and judged: unsigned
     writer.close()
+
+
+async def test_bodies_still_arriving_do_not_hold_back_background_work(target: Target, served: Serve) -> None:
+    """Background work makes way while requests are answered; a body that has not arrived is not one.
+
+    Otherwise two stalled connections would hold every queued job for the work queue's full patience.
+    """
+    server = await served(body_timeout_seconds=30)
+    stalled = []
+    for _ in range(2):
+        _, writer = await server.connect()
+        writer.write(order_head(target, server, 100))
+        stalled.append(writer)
+    await asyncio.sleep(0.2)  # both are in flight now, waiting for their bodies
+    route = BY_NAME["shopify"]
+    body = raw("shopify", CREATE)
+    headers = {**route.signed(target.shop, body), shopify.TOPIC_HEADER: "orders/create"}
+
+    assert await server.post(route.path(target.shop), headers, body) == 200
+    started = time.monotonic()
+    while not await target.raw["orders"].count_documents({}):
+        assert time.monotonic() - started < PATIENCE_SECONDS, "the order event waited out the patience"
+        await asyncio.sleep(0.05)
+    assert time.monotonic() - started < PATIENCE_SECONDS / 2
+    for writer in stalled:
+        writer.close()
 
 
 async def test_a_connection_without_a_request_is_closed_after_the_keepalive(
