@@ -130,6 +130,12 @@ async def test_an_identity_encoding_is_no_encoding(target: Target) -> None:
     assert await send_raw(target, route, [signature_line(target, route, body), line], body) == 200
 
 
+async def test_a_request_without_a_body_has_nothing_to_refuse(target: Target) -> None:
+    response = await target.client.get("/healthz", headers={"Content-Encoding": "gzip"})
+
+    assert response.status == 200
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
 async def test_a_client_that_leaves_mid_body_leaves_no_traceback(
     target: Target, served: Serve, caplog: pytest.LogCaptureFixture, route: Route
