@@ -15,12 +15,14 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
 from pydantic import BaseModel, ValidationError
 
+from orders.correlation import current_request_id
 from orders.crypto import SealError
 from orders.lifecycle import InvalidTransition
 from orders.service import DeliveryInProgress
 from orders.store import AlreadyExists, Conflict, DatabaseError, NotFound
 from webhooks.auth import AuthError, RoleRefused
 from webhooks.keys import METRICS
+from webhooks.logs import REQUEST_ID_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +205,8 @@ def _compressed(request: web.Request) -> bool:
 async def _timed_out(request: web.Request) -> web.StreamResponse:
     """408, sent now, then the connection closed: aiohttp would otherwise keep reading what is left."""
     response = error_response(408, "timeout", "the request body did not arrive in time")
+    if (rid := current_request_id()) is not None:  # sent before ``request_ids`` could add it
+        response.headers[REQUEST_ID_HEADER] = rid
     response.force_close()
     await response.prepare(request)
     await response.write_eof()

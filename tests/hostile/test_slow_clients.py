@@ -62,6 +62,7 @@ async def test_a_body_that_stalls_after_its_headers_is_cut_off_at_the_deadline(
 
     assert received.startswith(b"HTTP/1.1 408 "), received[:40]
     assert b'"code": "timeout"' in received
+    assert b"X-Request-Id: " in received
     assert seconds < DEADLINE + SLACK
     writer.close()
 
