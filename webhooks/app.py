@@ -32,6 +32,7 @@ from webhooks import (
 from webhooks.abuse import TokenRates, abuse_guard
 from webhooks.api import build_api
 from webhooks.api import routes as api_routes
+from webhooks.connections import connection_options
 from webhooks.keys import (
     CLOCK,
     DATABASE,
@@ -52,7 +53,7 @@ from webhooks.keys import (
 )
 from webhooks.logs import request_ids
 from webhooks.metrics import Metrics
-from webhooks.middleware import body_limit, errors, metrics
+from webhooks.middleware import errors, metrics, request_body
 from webhooks.openapi import API_PREFIX, add_docs
 from webhooks.orders_webhook import order_event
 from webhooks.settings import Settings
@@ -136,9 +137,11 @@ def _core(
     settings: Settings, clock: Callable[[], datetime], advisor: ProgressionAdvisor | None
 ) -> web.Application:
     """Settings, database, service, inbox, the channels and the notifier, each opened and closed with the app."""
+    body = request_body(settings.body_timeout_seconds)
     app = web.Application(
-        middlewares=[request_ids, metrics, errors, body_limit, abuse_guard(settings)],
+        middlewares=[request_ids, metrics, errors, body, abuse_guard(settings)],
         client_max_size=settings.max_body_bytes,
+        handler_args=connection_options(settings),
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -157,8 +160,8 @@ def _core(
         conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
         metrics = app[METRICS]
 
-        def busy() -> bool:
-            return metrics.in_flight >= BUSY_REQUESTS
+        def busy() -> bool:  # a slow client's body still arriving is not a request to make way for
+            return metrics.in_flight - metrics.receiving >= BUSY_REQUESTS
 
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers, busy=busy)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers, busy=busy)

@@ -26,6 +26,7 @@ from orders.store import AlreadyExists, NotFound
 from webhooks import key_commands, logs
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.auth import ROLES, issue_token
+from webhooks.connections import serve
 from webhooks.demo import ensure_demo_shop
 from webhooks.embedded import EmbeddedDatabaseError, embedded_mongodb
 from webhooks.settings import Settings
@@ -135,26 +136,26 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
             f"  order desk:     {dashboard_link(settings, token)}\n",
             flush=True,
         )
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=lambda text: log.info(str(text).strip()),
-        access_log_class=logs.AccessLog,
-    )
+    _until_signalled(lambda: serve(app, settings, access_log_class=logs.AccessLog))
 
 
-def _worker(settings: Settings) -> None:
+def _until_signalled(run: Callable[[], Awaitable[None]]) -> None:
+    """Run until it ends or SIGINT/SIGTERM cancels it (its own clean-up then runs)."""
+
     async def main() -> None:
-        task = asyncio.ensure_future(run_worker(settings))
+        task = asyncio.ensure_future(run())
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    _say("orderbot worker running; Ctrl-C to stop")
     asyncio.run(main())
+
+
+def _worker(settings: Settings) -> None:
+    _say("orderbot worker running; Ctrl-C to stop")
+    _until_signalled(lambda: run_worker(settings))
 
 
 def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
