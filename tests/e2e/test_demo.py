@@ -1,0 +1,100 @@
+"""The demo as a newcomer runs it: ``serve --demo``, ``orderbot chat`` beside it, the README's curl examples."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_cli import ORDERBOT, Server, _env, _request, _run
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[Server, dict[str, str]]]:
+    """A running ``orderbot serve --demo`` and what it printed (shop id, webhook secret, API token)."""
+    data_dir = tmp_path / "var"
+    server = Server(data_dir, "--demo")
+    assert server.process.stdout is not None
+    printed: dict[str, str] = {}
+    for line in server.process.stdout:
+        if found := re.match(r"\s+(shop id|webhook secret|API token):\s+(\S+)", line):
+            printed[found.group(1)] = found.group(2)
+        if len(printed) == 3:
+            break
+    printed["data_dir"] = str(data_dir)
+    try:
+        yield server, printed
+    finally:
+        server.stop()
+
+
+def _api(server: Server, token: str, path: str) -> Any:
+    status, body = _request(f"{server.base}/api/v1{path}", headers={"Authorization": f"Bearer {token}"})
+    assert status == 200, body
+    return body
+
+
+def test_chat_beside_a_running_serve_gets_every_reply(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    server = Server(data_dir)
+    try:
+        shop = json.loads(_run(data_dir, "shop", "add", "--name", "Bean There").stdout)
+        token = _run(data_dir, "token", "--shop", shop["shop_id"]).stdout.strip()
+        questions = ["hi", "where is order 1001?", "when will it arrive?", "thanks"] * 3
+        talk = subprocess.run(
+            [*ORDERBOT, "chat", "--shop", shop["shop_id"], "--as", "+14155550101", "--style", "sms"],
+            env=_env(data_dir),
+            input="".join(f"{line}\n" for line in questions),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert talk.returncode == 0, talk.stderr
+        replies = [line for line in talk.stdout.splitlines() if "bot> " in line]
+        assert len(replies) == len(questions), talk.stdout
+        assert "couldn't find order #1001" in replies[1]
+
+        stats = _api(server, token, "/orders/stats")["notifications"]
+        # every reply sent once, by chat or by serve's dispatcher, delivered and counted; none failed
+        assert (stats["sent"], stats["delivered"], stats["failed"]) == (len(questions),) * 2 + (0,)
+    finally:
+        server.stop()
+
+
+def test_the_demo_shows_what_it_would_send_as_delivered(demo: tuple[Server, dict[str, str]]) -> None:
+    server, printed = demo
+    token = printed["API token"]
+    order = _api(server, token, "/orders?search=1001")["orders"][0]
+    body = json.dumps({"order_id": order["order_id"], "status": "processing"}).encode()
+    request = urllib.request.Request(
+        f"{server.base}/api/v1/orders/update-status",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+    notifications: list[dict[str, Any]] = []
+    for _ in range(100):  # the dispatcher polls every half second
+        notifications = _api(server, token, f"/orders/{order['order_id']}/progress")["notifications"]
+        if all(n["state"] not in ("queued", "sending") for n in notifications):
+            break
+        time.sleep(0.1)
+    # what the demo would have sent: the order's first message and the one about the change, delivered
+    assert [(n["status"], n["state"]) for n in notifications] == [
+        ("pending", "delivered"),
+        ("processing", "delivered"),
+    ], notifications
+    assert all(n["error"] is None for n in notifications)
+    failed = _api(server, token, "/orders/requiring-attention?reason=notification_failed")
+    assert failed["count"] == 0, failed
