@@ -18,7 +18,7 @@ from bot.inbox import FloodLimit, Inbox
 from bot.notifier import Notifier
 from channels.base import ChannelName
 from channels.console import ConsoleChannel
-from orders.model import CustomerRecord, Direction, Message, OutboxState, Shop, ShopId
+from orders.model import Message, OutboxState, Shop, ShopId
 from orders.service import OrderService
 
 #: How long a turn waits for its reply to be sent (by this process or another) before it gives up on it.
@@ -43,8 +43,6 @@ async def chat(
     shop = await db.shops.get(ShopId(shop_id))
     inbox = Inbox(db, clock, Conversation(service, clock, console_style=style), FloodLimit(messages=1000))
     notifier = Notifier(service, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock)
-    customer = await db.customers.find_or_create(shop.id, now=clock(), phone=phone)
-    printed = _Printed(since=clock())
     try:
         while (line := await read()) is not None:
             if not line.strip():
@@ -52,40 +50,26 @@ async def chat(
             inbound = ConsoleChannel.inbound(line, sender=phone, recipient=shop.id, now=clock())
             message = await inbox.accept(shop, inbound)
             await inbox.drain()
-            if message is not None:
-                await _send_reply(notifier, shop, message)
-            for text in await printed.new(notifier, shop, customer):
-                write(text)
+            if message is not None and (reply := await _reply(notifier, shop, message)) is not None:
+                write(reply)
     finally:
         await inbox.close()
 
 
-async def _send_reply(notifier: Notifier, shop: Shop, message: Message) -> None:
-    """Send the reply to ``message`` here unless another process has it already; wait until it is sent."""
+async def _reply(notifier: Notifier, shop: Shop, message: Message) -> str | None:
+    """The reply to ``message`` as it was sent, by this process or another; None when there is none.
+
+    It is sent here unless another process has it already, and read back from the record of the send.
+    """
     deadline = time.monotonic() + REPLY_WAIT_SECONDS
-    while time.monotonic() < deadline:
+    entry = await notifier.db.outbox.find_key(shop.id, f"reply:{message.id}")
+    while entry is not None and entry.state in _UNSETTLED and time.monotonic() < deadline:
+        if entry.state != OutboxState.QUEUED.value or not await notifier.send_now(entry.id):
+            await asyncio.sleep(LOOK_EVERY_SECONDS)
         entry = await notifier.db.outbox.find_key(shop.id, f"reply:{message.id}")
-        if entry is None or entry.state not in _UNSETTLED:
-            return  # no reply (opted out, say), or sent, or settled otherwise by whoever took it
-        if entry.state == OutboxState.QUEUED.value and entry.due_at <= notifier.clock():
-            await notifier.send_now(entry.id)
-            continue
-        await asyncio.sleep(LOOK_EVERY_SECONDS)
-
-
-class _Printed:
-    """The console messages to this customer already shown, so each shows once, oldest first."""
-
-    def __init__(self, since: datetime) -> None:
-        self.since = since
-        self.shown: set[str] = set()
-
-    async def new(self, notifier: Notifier, shop: Shop, customer: CustomerRecord) -> list[str]:
-        recent = await notifier.db.messages.recent(shop.id, customer.id)
-        fresh = [
-            message for message in reversed(recent)
-            if message.direction == Direction.OUTBOUND and message.channel == ChannelName.CONSOLE.value
-            and message.created_at >= self.since and message.id not in self.shown
-        ]  # fmt: skip
-        self.shown.update(message.id for message in fresh)
-        return [message.body for message in fresh]
+    if entry is None:
+        return None
+    if entry.provider_id is None:
+        return f"(no reply sent: {entry.state}{f', {entry.error}' if entry.error else ''})"
+    sent = await notifier.db.messages.by_provider_id(ChannelName.CONSOLE.value, entry.provider_id)
+    return sent.body if sent is not None else entry.message
