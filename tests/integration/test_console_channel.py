@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.chat import chat
 from bot.conversation import Conversation
+from bot.notifier import Notifier
 from orders.model import CustomerId, Direction, Message, MessageId, OutboxKind, Shop, new_id
 from orders.service import OrderService
 from orders.store import Database
@@ -73,3 +74,30 @@ async def test_chat_prints_every_reply_once_while_a_dispatcher_races_it(
     stats = await db.stats.get(shop.id)
     assert (stats["notifications.sent"], stats["notifications.delivered"]) == (15, 15)
     assert "notifications.failed" not in stats
+
+
+async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_it(
+    client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
+) -> None:
+    customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
+    conversation = Conversation(client.app[SERVICE], clock)
+    question = Message(
+        id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
+        direction=Direction.INBOUND, provider_id="console-2", sender=PHONE, recipient=shop.id, body="hi",
+        state="received", created_at=clock(), updated_at=clock(),
+    )  # fmt: skip
+    await conversation.handle(shop, customer, question)
+
+    without = Notifier(client.app[SERVICE], {}, clock)
+    assert await without.run_once() == 1
+    entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
+    assert entry is not None and (entry.state, entry.error_code) == (
+        "queued",
+        "no_channel",
+    )  # left, not failed
+
+    clock.advance(minutes=5)  # past the retry's backoff
+    assert await client.app[NOTIFIER].run_once() == 1
+    entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
+    assert entry is not None and entry.state == "delivered"
+    assert "notifications.failed" not in await db.stats.get(shop.id)
