@@ -18,6 +18,7 @@ from bot.scheduler import build_scheduler
 from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
 from channels.base import Channel, ChannelName
+from channels.console import ConsoleChannel
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
@@ -186,8 +187,9 @@ def _core(
 
 
 def _channels(app: web.Application) -> dict[str, Channel]:
-    """The configured channels by name (email is per shop and built by the notifier)."""
-    channels: dict[str, Channel] = {}
+    """The configured channels by name (email is per shop and built by the notifier). Every process has the
+    console (the simulator): ``orderbot chat`` and the demo shop queue entries any of them may claim."""
+    channels: dict[str, Channel] = {ChannelName.CONSOLE.value: ConsoleChannel()}
     if (twilio := app.get(TWILIO)) is not None:
         channels |= {ChannelName.SMS.value: twilio.sms, ChannelName.WHATSAPP.value: twilio.whatsapp}
     if app[SETTINGS].instagram_access_token is not None and (instagram := app.get(INSTAGRAM)) is not None:
