@@ -134,6 +134,8 @@ class Shop(Domain):
     email: EmailSettings | None = None
     rules: Thresholds = Field(default_factory=Thresholds)
     notify: NotifyPolicy = Field(default_factory=NotifyPolicy)
+    #: The shop's own message texts by ``kind/status/style/language`` (``bot.message_texts``), checked when set.
+    message_texts: dict[str, str] = Field(default_factory=dict)
     created_at: datetime
 
     @field_validator("timezone")
