@@ -6,7 +6,8 @@ a text either renders exactly as written or is never stored.
 
 A placeholder with no value (a customer without a name, an order without tracking) leaves no gap: the
 space before it goes with it ("Hi {first_name}!" → "Hi!"), and a line whose placeholders are all empty is
-left out ("Track: {tracking_url}" on an order not shipped yet).
+left out ("Track: {tracking_url}" on an order not shipped yet), unless one of them is the customer's name:
+a greeting without the name is still a greeting.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+#: Placeholders whose emptiness leaves their line in (the greeting stays, without the name).
+KEEPS_ITS_LINE = frozenset({"first_name"})
 _TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}|[{}]")
 
 
@@ -60,6 +63,7 @@ def render(text: str, values: Mapping[str, str | None]) -> str:
         out: list[str] = []
         at = 0
         filled = empty = 0
+        keep = False
         for token in _TOKEN.finditer(line):
             out.append(line[at : token.start()])
             at = token.end()
@@ -73,10 +77,11 @@ def render(text: str, values: Mapping[str, str | None]) -> str:
                 out.append(value)
                 continue
             empty += 1
+            keep = keep or name in KEEPS_ITS_LINE
             if out and out[-1].endswith(" "):
                 out[-1] = out[-1][:-1]
         out.append(line[at:])
-        if empty and not filled:
+        if empty and not filled and not keep:
             continue
         lines.append("".join(out).rstrip())
     return "\n".join(lines).strip("\n")

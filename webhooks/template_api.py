@@ -21,13 +21,31 @@ from webhooks.keys import CLOCK, DATABASE, SERVICE, SHOPS
 from webhooks.middleware import ApiError
 from webhooks.schemas import Strict
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 TemplateText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
 SLOT = "/templates/{kind}/{status}/{style}/{language}"
+_STATUSES = tuple(dict.fromkeys(s for kind in message_texts.kinds() for s in message_texts.statuses(kind)))
+#: What each part of a text's address may be (a status fits only some kinds: 404 says which).
+SLOT_PARTS: dict[str, tuple[str, ...]] = {
+    "kind": message_texts.kinds(),
+    "status": _STATUSES,
+    "style": message_texts.STYLES,
+    "language": message_texts.LANGUAGES,
+}
+
+
+def _one_of(part: str) -> StringConstraints:
+    return StringConstraints(pattern="^(" + "|".join(SLOT_PARTS[part]) + ")$")
+
+
+Kind = Annotated[str, _one_of("kind")]
+StatusName = Annotated[str, _one_of("status")]
+Style = Annotated[str, _one_of("style")]
+Language = Annotated[str, _one_of("language")]
+OrderId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class TemplateQuery(Strict):
-    language: Name = Field(DEFAULT_LANGUAGE, description="the language to list texts in (`en`, `es`, ...)")
+    language: Language = Field(DEFAULT_LANGUAGE, description="the language to list texts in")
 
 
 class TemplateIn(Strict):
@@ -35,11 +53,13 @@ class TemplateIn(Strict):
 
 
 class PreviewIn(Strict):
-    kind: Name
-    status: Name = message_texts.ANY_STATUS
-    style: Name
-    language: Name = DEFAULT_LANGUAGE
-    order_id: Name | None = Field(None, description="fill the placeholders from this order (else a sample)")
+    kind: Kind
+    status: StatusName = message_texts.ANY_STATUS
+    style: Style
+    language: Language = DEFAULT_LANGUAGE
+    order_id: OrderId | None = Field(
+        None, description="fill the placeholders from this order (else a sample)"
+    )
     text: TemplateText | None = Field(None, description="preview this text instead of the one in use")
 
 
@@ -88,6 +108,9 @@ class PreviewOut(BaseModel):
     max_length: int | None
 
 
+_SLOT_SCHEMAS = {part: {"type": "string", "enum": list(values)} for part, values in SLOT_PARTS.items()}
+
+
 def _slot(request: web.Request) -> TextSlot:
     info = request.match_info
     return TextSlot(info["kind"], info["status"], info["style"], info["language"]).known()
@@ -111,7 +134,7 @@ async def list_templates(request: web.Request) -> web.Response:
 
 
 @routes.route("PUT", SLOT, "Replace a message text with the shop's own", role="admin", body=TemplateIn,
-              response=TemplateOut)  # fmt: skip
+              response=TemplateOut, errors=(404,), path_schemas=_SLOT_SCHEMAS)  # fmt: skip
 async def set_template(request: web.Request) -> web.Response:
     """422 `unknown_placeholder` names a placeholder the text's kind does not know; nothing is saved then."""
     slot = _slot(request)
@@ -124,7 +147,8 @@ async def set_template(request: web.Request) -> web.Response:
     return _json(TemplateOut.of(entry))
 
 
-@routes.route("DELETE", SLOT, "Restore a message text's default", role="admin", response=TemplateOut)
+@routes.route("DELETE", SLOT, "Restore a message text's default", role="admin", response=TemplateOut,
+              path_schemas=_SLOT_SCHEMAS)  # fmt: skip
 async def reset_template(request: web.Request) -> web.Response:
     entry = await shop_texts.reset_text(request.config_dict[DATABASE].shops, request[SHOP], _slot(request))
     request.config_dict[SHOPS].forget(request[SHOP].id)
@@ -132,7 +156,7 @@ async def reset_template(request: web.Request) -> web.Response:
 
 
 @routes.post("/templates/preview", "Render a message text for an order on its channel", role="staff",
-             body=PreviewIn, response=PreviewOut)  # fmt: skip
+             body=PreviewIn, response=PreviewOut, errors=(404,))  # fmt: skip
 async def preview_template(request: web.Request) -> web.Response:
     """Renders `text` (else the text in use) for `order_id` (else a sample order); `warnings` say what the
     platform does with it: SMS alphabet and segments, WhatsApp's and Instagram's 24-hour window and the
