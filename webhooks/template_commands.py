@@ -69,11 +69,11 @@ async def _command(db: Database, args: argparse.Namespace) -> Any:
         entries = shop_texts.entries(shop, args.language)
         return [TemplateOut.of(e).model_dump() for e in entries if e.custom or not args.custom]
     slot = TextSlot(args.kind, args.status, args.style, args.language).known()
+    if args.templates_command == "reset":
+        return TemplateOut.of(await shop_texts.reset_text(db.shops, shop, slot)).model_dump()
     text = args.text_file.read_text(encoding="utf-8") if args.text_file else args.text
     if args.templates_command == "set":
         return TemplateOut.of(await shop_texts.set_text(db.shops, shop, slot, text)).model_dump()
-    if args.templates_command == "reset":
-        return TemplateOut.of(await shop_texts.reset_text(db.shops, shop, slot)).model_dump()
     order = customer = None
     if args.order:
         order = await db.orders.get(shop.id, args.order)
