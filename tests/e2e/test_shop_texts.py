@@ -104,8 +104,8 @@ async def test_an_unknown_text_slot_is_not_found(journey: World) -> None:
                  "/api/v1/templates/greeting/any/sms/xx", "/api/v1/templates/nothing/any/sms/en"):  # fmt: skip
         status, body = await call(journey, "PUT", path, {"text": "Hi"})
         assert status == 404, (path, body)
-    status, _ = await call(journey, "GET", "/api/v1/templates?language=xx")
-    assert status == 404
+    status, body = await call(journey, "GET", "/api/v1/templates?language=xx")
+    assert status == 422 and body["error"]["details"][0]["field"] == "language"
 
 
 async def test_a_preview_renders_a_real_order_and_says_what_each_platform_does(journey: World) -> None:
