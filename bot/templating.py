@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+_WHITESPACE = re.compile(r"\s+")
 #: Placeholders whose emptiness leaves their line in (the greeting stays, without the name).
 KEEPS_ITS_LINE = frozenset({"first_name"})
 _TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}|[{}]")
@@ -71,8 +72,8 @@ def render(text: str, values: Mapping[str, str | None]) -> str:
             if name is None:
                 out.append(token.group(0)[0])
                 continue
-            value = " ".join((values.get(name) or "").split())
-            if value:
+            value = _WHITESPACE.sub(" ", values.get(name) or "")  # one line; an edge space is kept
+            if value.strip():
                 filled += 1
                 out.append(value)
                 continue

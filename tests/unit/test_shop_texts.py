@@ -63,6 +63,12 @@ def test_a_value_cannot_break_the_texts_layout() -> None:
     assert render("Order {order_number} ok", {"order_number": "10\n42\t x"}) == "Order 10 42 x ok"
 
 
+def test_a_reply_value_that_starts_with_its_space_keeps_it() -> None:
+    texts = {text_key("complaint", "any", "console", "en"): "Sorry! Passed to our team{about}."}
+    said = canned("complaint", voice(texts), "console", about=" about order #1042")
+    assert said.text == "Sorry! Passed to our team about order #1042."
+
+
 def test_every_default_text_uses_only_placeholders_its_kind_knows() -> None:
     for kind in message_texts.kinds():
         for status in message_texts.statuses(kind):
