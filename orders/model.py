@@ -137,6 +137,8 @@ class Shop(Domain):
     #: Messages to this shop's customers go to the built-in simulator (the console channel), never to a
     #: provider: the demo shop, whose desk then shows every text the service would send, as delivered.
     simulator: bool = False
+    #: The shop's own message texts by ``kind/status/style/language`` (``bot.message_texts``), checked when set.
+    message_texts: dict[str, str] = Field(default_factory=dict)
     created_at: datetime
 
     @field_validator("timezone")

@@ -28,6 +28,7 @@ from webhooks import (
     instagram_routes,
     shop_webhooks,
     telegram_routes,
+    template_api,  # noqa: F401  (importing it registers the /templates routes on the API's table)
     twilio_routes,
 )
 from webhooks.abuse import TokenRates, abuse_guard

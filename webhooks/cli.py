@@ -23,7 +23,7 @@ from orders.crypto import SealError
 from orders.model import NotifyPolicy, Shop
 from orders.service import OrderService, new_shop
 from orders.store import AlreadyExists, NotFound
-from webhooks import key_commands, logs
+from webhooks import key_commands, logs, template_commands
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.auth import ROLES, issue_token
 from webhooks.connections import serve
@@ -305,6 +305,7 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("--shop", required=True)
     link.add_argument("--role", choices=ROLES, default="staff")
     link.add_argument("--days", type=float, default=30)
+    template_commands.add_parser(commands)
     talk = commands.add_parser("chat", help="talk to the bot as a customer, at the terminal")
     talk.add_argument("--shop", required=True)
     talk.add_argument("--as", dest="phone", required=True, metavar="PHONE")
@@ -372,6 +373,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             print(dashboard_link(settings, _token(settings, args)))
         case "chat":
             _chat(settings, args)
+        case "templates":
+            template_commands.run(settings, args)
 
 
 if __name__ == "__main__":

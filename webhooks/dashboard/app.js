@@ -6,6 +6,7 @@ import { ApiError, apiClient, forgetToken, storeToken, takeTokenFromAddress } fr
 import { BULK_ACTIONS, REASONS, STATUSES, ageText, clockTime, maskedPhone, money, percent, shopTime, statusLabel } from "./format.js";
 import { OrderDialog, decisionText } from "./order-dialog.js";
 import { Badge, Notice } from "./parts.js";
+import { TemplateEditor } from "./templates-editor.js";
 import { html, render, useCallback, useEffect, useRef, useState } from "./ui.js";
 
 const FULL_REFRESH_MS = 30_000;
@@ -311,6 +312,7 @@ function Desk({ token, onSignOut, onRejected }) {
         onOpen=${openOrder}
         onChanged=${refreshAll}
       />
+      ${shop.role === "admin" && html`<${TemplateEditor} api=${client} />`}
     </main>
     ${openId &&
     html`<${OrderDialog}
