@@ -13,12 +13,14 @@ import phonenumbers
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 __all__ = [
+    "E164_PATTERN",
     "Contact",
     "ExternalId",
     "NotTextable",
     "e164",
     "first_e164",
     "id_text",
+    "is_e164",
     "is_email",
     "is_region",
     "join",
@@ -27,6 +29,12 @@ __all__ = [
 ]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+#: A phone number in E.164 form: ``+``, a country code that does not start with 0, at most 15 digits, all
+#: of them ASCII. Spelled ``[0-9]`` on purpose: ``\d`` (Python's and pydantic's regex) also takes
+#: fullwidth and other Unicode digits, so ``+1`` then a fullwidth 4 would pass as a number no provider sends.
+E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+_E164 = re.compile(E164_PATTERN)
 
 
 def text(value: str | None) -> str | None:
@@ -44,8 +52,18 @@ def is_email(value: str | None) -> bool:
     return value is not None and len(value) <= 254 and _EMAIL.match(value.strip()) is not None
 
 
+def is_e164(value: str) -> bool:
+    """Whether ``value`` is already a phone number in E.164 form, in ASCII digits (a provider's address)."""
+    return _E164.fullmatch(value) is not None
+
+
 def e164(raw: str | None, region: str | None) -> str | None:
-    """``raw`` as an E.164 number (read in ``region`` when it has no country code); None when invalid."""
+    """``raw`` as an E.164 number (read in ``region`` when it has no country code); None when invalid.
+
+    ``raw`` is what a customer typed at checkout, so it is read as a person wrote it: ``phonenumbers``
+    takes spaces, brackets and the fullwidth digits of East Asian keyboards. What comes out is always
+    ASCII E.164 (it is made from the parsed number, never copied from ``raw``).
+    """
     if not raw or not raw.strip():
         return None
     try:
@@ -107,9 +125,6 @@ def textable_e164(raw: str, region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-_STRICT_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-
-
 def _in_full_form(typed: str, number: phonenumbers.PhoneNumber) -> bool:
     """Whether a number the metadata does not know was given whole, in E.164, with a possible length.
 
@@ -117,7 +132,7 @@ def _in_full_form(typed: str, number: phonenumbers.PhoneNumber) -> bool:
     given rather than refused (a shop's order must not be lost to it). Typed forms must be known numbers.
     """
     reason = phonenumbers.is_possible_number_with_reason(number)
-    return _STRICT_E164.fullmatch(typed) is not None and reason == phonenumbers.ValidationResult.IS_POSSIBLE
+    return is_e164(typed) and reason == phonenumbers.ValidationResult.IS_POSSIBLE
 
 
 def is_region(code: str) -> bool:

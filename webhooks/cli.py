@@ -22,9 +22,10 @@ from orders.crypto import SealError
 from orders.model import Shop
 from orders.service import OrderService
 from orders.store import AlreadyExists, NotFound
-from webhooks import key_commands, logs, shop_commands
+from webhooks import key_commands, logs, shop_commands, template_commands
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.auth import ROLES, issue_token
+from webhooks.connections import serve
 from webhooks.demo import ensure_demo_shop
 from webhooks.embedded import EmbeddedDatabaseError, embedded_mongodb
 from webhooks.settings import Settings
@@ -88,26 +89,26 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
             f"  order desk:     {dashboard_link(settings, token)}\n",
             flush=True,
         )
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=lambda text: log.info(str(text).strip()),
-        access_log_class=logs.AccessLog,
-    )
+    _until_signalled(lambda: serve(app, settings, access_log_class=logs.AccessLog))
 
 
-def _worker(settings: Settings) -> None:
+def _until_signalled(run: Callable[[], Awaitable[None]]) -> None:
+    """Run until it ends or SIGINT/SIGTERM cancels it (its own clean-up then runs)."""
+
     async def main() -> None:
-        task = asyncio.ensure_future(run_worker(settings))
+        task = asyncio.ensure_future(run())
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    _say("orderbot worker running; Ctrl-C to stop")
     asyncio.run(main())
+
+
+def _worker(settings: Settings) -> None:
+    _say("orderbot worker running; Ctrl-C to stop")
+    _until_signalled(lambda: run_worker(settings))
 
 
 def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
@@ -207,6 +208,7 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("--shop", required=True)
     link.add_argument("--role", choices=ROLES, default="staff")
     link.add_argument("--days", type=float, default=30)
+    template_commands.add_parser(commands)
     talk = commands.add_parser("chat", help="talk to the bot as a customer, at the terminal")
     talk.add_argument("--shop", required=True)
     talk.add_argument("--as", dest="phone", required=True, metavar="PHONE")
@@ -274,6 +276,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             print(dashboard_link(settings, _token(settings, args)))
         case "chat":
             _chat(settings, args)
+        case "templates":
+            template_commands.run(settings, args)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,15 @@ def test_shop_add_list_and_token(data_dir: Path) -> None:
     assert clash.returncode == 1
     assert "already uses" in clash.stderr
 
+    # a shop number typed with a fullwidth digit is stored as Twilio writes it in To: E.164 in ASCII digits
+    odd = _run(data_dir, "shop", "add", "--name", "Odd", "--whatsapp-number", "+1\uff14155550101")
+    assert odd.returncode == 0, odd.stderr
+    assert json.loads(odd.stdout)["whatsapp_number"] == "+14155550101"
+    # and one that is no phone number at all is refused before anything is stored
+    bad = _run(data_dir, "shop", "add", "--name", "Bad", "--whatsapp-number", "+1\uff14")
+    assert bad.returncode == 2 and "--whatsapp-number: this is not a phone number" in bad.stderr
+    assert len(json.loads(_run(data_dir, "shop", "list").stdout)) == 2
+
 
 def test_shop_set_changes_settings_add_could_not(data_dir: Path) -> None:
     shop = json.loads(

@@ -54,7 +54,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "auto_progress": {"params": {"dry_run": "true"}},
     "change_shop": {"body": {"name": "Renamed Coffee", "sms_number": "415 555 0143"}},
     "change_how_the_shop_runs": {},
-}
+    "set_template": {"path": {"kind": "greeting", "status": "any", "style": "sms", "language": "en"},
+                     "body": {"text": "Hi from {shop_name}"}},
+    "reset_template": {"path": {"kind": "greeting", "status": "any", "style": "sms", "language": "en"}},
+    "preview_template": {"body": {"kind": "order_status", "status": "shipped", "style": "sms",
+                                  "order_id": ORDER}},
+}  # fmt: skip
 
 
 def with_order(value: Any, order_id: str) -> Any:
@@ -110,9 +115,11 @@ async def call(
     client: TestClient[Any, Any], method: str, path: str, op: Operation, token: str, order_id: str
 ) -> tuple[int, Any]:
     example = with_order(EXAMPLES.get(op.operation_id, {"body": {} if op.body else None}), order_id)
+    for name, value in {"order_id": order_id, **example.get("path", {})}.items():
+        path = path.replace("{" + name + "}", value)
     response = await client.request(
         method,
-        path.replace("{order_id}", order_id),
+        path,
         headers={"Authorization": f"Bearer {token}"},
         json=example.get("body"),
         params=example.get("params"),

@@ -29,6 +29,8 @@ async def set_country(client: TestClient[Any, Any], shop: Shop, country: str) ->
         ("US", "+44 7911 123456", "+447911123456"),
         ("GB", "07911 123456", "+447911123456"),
         ("GB", "+1 415 555 0143", "+14155550143"),
+        ("US", "+1\uff14155550202", "+14155550202"),  # a fullwidth digit, stored in ASCII
+        ("US", "+1\u0664155550202", "+14155550202"),  # an Arabic-Indic one
     ],
 )
 async def test_an_order_takes_the_phone_as_typed_in_the_shops_country(
