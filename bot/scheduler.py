@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -105,6 +105,8 @@ def build_scheduler(
         ("waiting-days-tidy", tidy, jobs.tidy_waiting_days),
     ):
         scheduler.add_job(
-            jobs.exclusive, "interval", args=(name, interval, job), seconds=interval.total_seconds(), id=name
-        )
+            jobs.exclusive, "interval", args=(name, interval, job), seconds=interval.total_seconds(), id=name,
+            # orders already due when the worker starts move at once, not a whole interval later
+            **({"next_run_time": datetime.now(UTC)} if name == "auto-progress" else {}),
+        )  # fmt: skip
     return scheduler

@@ -16,13 +16,16 @@ __all__ = [
     "E164_PATTERN",
     "Contact",
     "ExternalId",
+    "NotTextable",
     "e164",
     "first_e164",
     "id_text",
     "is_e164",
     "is_email",
+    "is_region",
     "join",
     "text",
+    "textable_e164",
 ]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -70,6 +73,71 @@ def e164(raw: str | None, region: str | None) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class NotTextable(ValueError):
+    """A typed phone number no text message can reach; the message says why, in words for people."""
+
+
+#: Numbers that exist but take no text messages, by what people call them.
+_UNTEXTABLE = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
+    phonenumbers.PhoneNumberType.UAN: "a company switchboard number",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "a voicemail number",
+}
+#: Longer than any phone number anyone types, spaces and punctuation included.
+_MAX_TYPED_LENGTH = 40
+
+
+def textable_e164(raw: str, region: str | None) -> str:
+    """A phone number as people type it ("(415) 555-0143", "07911 123456") as E.164 ASCII.
+
+    Read in ``region`` (the shop's default country) when it has no country code. A number that cannot
+    receive text messages (not a number, a landline, premium rate...) raises ``NotTextable`` saying why,
+    without repeating the number. Numbers that may be mobile (the US and Canada do not tell) pass, and so
+    does one in full E.164 form the library does not know yet (``_in_full_form``).
+    """
+    typed = raw.strip()
+    country = region.upper() if region else None
+    if not typed or len(typed) > _MAX_TYPED_LENGTH:
+        raise NotTextable("this is not a phone number")
+    try:
+        number = phonenumbers.parse(typed, country)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and not phonenumbers.is_valid_number(number) and _in_full_form(typed, number):
+        return typed
+    if number is None or not phonenumbers.is_valid_number(number):
+        if typed.startswith("+") or not country:
+            raise NotTextable(
+                "this is not a phone number that can get text messages; give it with its country code, "
+                "like +44 7911 123456"
+            )
+        raise NotTextable(
+            f"this is not a phone number in {country}; numbers of other countries need their country "
+            "code, like +44 7911 123456"
+        )
+    kind = _UNTEXTABLE.get(phonenumbers.number_type(number))
+    if kind is not None:
+        raise NotTextable(f"this is {kind}, which cannot receive text messages; give a mobile number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _in_full_form(typed: str, number: phonenumbers.PhoneNumber) -> bool:
+    """Whether a number the metadata does not know was given whole, in E.164, with a possible length.
+
+    The library's metadata trails new number ranges; a number sent in full international form is kept as
+    given rather than refused (a shop's order must not be lost to it). Typed forms must be known numbers.
+    """
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return is_e164(typed) and reason == phonenumbers.ValidationResult.IS_POSSIBLE
+
+
+def is_region(code: str) -> bool:
+    """Whether ``code`` is a country phone numbers are known for (ISO 3166 alpha-2, any case)."""
+    return code.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
 def first_e164(candidates: list[tuple[str | None, str | None]]) -> str | None:

@@ -248,8 +248,11 @@ def stage_of(fulfillment: ShopifyFulfillment) -> DeliveryStage | None:
     return _STAGES.get((fulfillment.shipment_status or "").strip().lower())
 
 
-def to_event(topic: str, order: ShopifyOrder) -> ShopifyEvent:
-    """The event a delivery of ``topic`` describes: its kind and the order as we keep it."""
+def to_event(topic: str, order: ShopifyOrder, default_region: str | None = None) -> ShopifyEvent:
+    """The event a delivery of ``topic`` describes: its kind and the order as we keep it.
+
+    ``default_region`` (the shop's default country) reads phone numbers when no address names a country.
+    """
     status = status_of(order)
     kind: Kind = (
         "cancelled" if status == Status.CANCELLED else "created" if topic == "orders/create" else "updated"
@@ -260,7 +263,7 @@ def to_event(topic: str, order: ShopifyOrder) -> ShopifyEvent:
         external_id=f"shopify:{order.id}",
         number=_number(order) or order.id,
         status=status,
-        customer=_customer(order),
+        customer=_customer(order, default_region),
         items=[_item(line) for line in order.line_items],
         total=order.total_price,
         currency=order.currency,
@@ -278,14 +281,14 @@ def _number(order: ShopifyOrder) -> str | None:
     return str(order.order_number) if order.order_number is not None else None
 
 
-def _customer(order: ShopifyOrder) -> Customer:
+def _customer(order: ShopifyOrder, default_region: str | None) -> Customer:
     person = order.customer or ShopifyCustomer()
     addresses = [a for a in (order.shipping_address, order.billing_address) if a is not None]
     name = contacts.join(person.first_name, person.last_name)
     for address in addresses:
         name = name or contacts.text(address.name) or contacts.join(address.first_name, address.last_name)
     email = next((e for e in (order.email, order.contact_email, person.email) if contacts.is_email(e)), None)
-    region = next((a.country_code for a in addresses if a.country_code), None)
+    region = next((a.country_code for a in addresses if a.country_code), default_region)
     phone = contacts.first_e164(
         [
             (order.phone, region),

@@ -195,8 +195,11 @@ def skipped(order: WooOrder) -> str | None:
     return _NOT_ORDERS.get(order.status.removeprefix("wc-"))
 
 
-def to_event(topic: str, order: WooOrder) -> WooEvent:
-    """The event a delivery of ``topic`` describes: its id, its kind and the order as we keep it."""
+def to_event(topic: str, order: WooOrder, default_region: str | None = None) -> WooEvent:
+    """The event a delivery of ``topic`` describes: its id, its kind and the order as we keep it.
+
+    ``default_region`` (the shop's default country) reads phone numbers when no address names a country.
+    """
     status = status_of(order)
     kind: Kind = (
         "cancelled" if status == Status.CANCELLED else "created" if topic == "order.created" else "updated"
@@ -206,7 +209,7 @@ def to_event(topic: str, order: WooOrder) -> WooEvent:
         external_id=f"woocommerce:{order.id}",
         number=(order.number or "").strip()[:100] or order.id,
         status=status,
-        customer=_customer(order),
+        customer=_customer(order, default_region),
         items=[_item(line) for line in order.line_items],
         total=order.total,
         currency=order.currency,
@@ -222,11 +225,11 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _customer(order: WooOrder) -> Customer:
+def _customer(order: WooOrder, default_region: str | None) -> Customer:
     addresses = [a for a in (order.billing, order.shipping) if a is not None]
     name = next((n for n in (contacts.join(a.first_name, a.last_name) for a in addresses) if n), None)
     email = next(((a.email or "").strip() for a in addresses if contacts.is_email(a.email)), None)
-    region = next((a.country for a in addresses if a.country), None)
+    region = next((a.country for a in addresses if a.country), default_region)
     phone = contacts.first_e164([(a.phone, a.country or region) for a in addresses])
     return Customer(name=name, email=email, phone=phone)
 

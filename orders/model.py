@@ -129,6 +129,12 @@ class Shop(Domain):
     whatsapp_number: str | None = None
     instagram_id: str | None = None
     staff_telegram_ids: list[int] = Field(default_factory=list)
+    #: Where staff are reached by email (alerts); kept as given, checked at the edges.
+    staff_emails: list[str] = Field(default_factory=list)
+    #: The country a phone number typed without its country code is read in (ISO 3166 alpha-2).
+    default_country: str = "US"
+    #: The languages the shop writes to customers in, first the default (ISO 639-1, optionally a region).
+    languages: list[str] = Field(default_factory=lambda: ["en"])
     tone: Literal["friendly", "formal"] = "friendly"
     signature: str | None = None
     email: EmailSettings | None = None

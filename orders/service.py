@@ -312,6 +312,7 @@ class OrderService:
         duplicate, result = await run_once(self.db.events, self.clock, f"{source}:{shop.id}", event_id, apply)
         if duplicate:
             return EventOutcome(order=await self.db.orders.get(shop.id, result["order_id"]), duplicate=True)
+        await self.progress_if_due(shop, applied[0].order)
         return applied[0]
 
     async def accept_event(
@@ -374,6 +375,7 @@ class OrderService:
             await self.db.events.release(scope, event_id)
             raise
         await self.db.events.complete(scope, event_id, _result(outcome), self.clock())
+        await self.progress_if_due(shop, outcome.order)
         return outcome
 
     async def recover_events(
@@ -601,6 +603,20 @@ class OrderService:
             return await self._commit(order, order.model_copy(update={"flags": flags}), [])
 
         return await self._retrying(attempt)
+
+    async def progress_if_due(self, shop: Shop, order: Order) -> bool:
+        """With auto-progression on, move an order an event just changed when the rules find it due.
+
+        Only the rules' own verdict is asked first (pure, no I/O), so an event about an order that is not
+        due costs nothing more; one that is due goes through ``auto_progress`` (the advisor may weigh in).
+        Moves the advisor alone would make wait for the sweep. Returns whether it moved.
+        """
+        if not shop.rules.auto_progress:
+            return False
+        if not rules.decide_progression(order, shop.rules, self.clock()).should_progress:
+            return False
+        result = await self.auto_progress(shop, order.id, actor="auto-progress")
+        return result.applied
 
     async def sweep_auto_progress(self, shop: Shop, limit: int = 200) -> int:
         """Auto-progress the shop's orders that may be due; return how many moved."""

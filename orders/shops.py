@@ -1,5 +1,8 @@
 """Shop lookups with a short-lived cache: every request needs its shop, few change it.
 
+A change of settings is seen at once by the process that made it (``forget``) and by every other process
+once its copy is older than the cache's ``ttl`` (5 seconds).
+
 Requests that miss at the same moment (a burst when an entry expires) share one read.
 """
 
@@ -39,6 +42,7 @@ class ShopDirectory:
         )
 
     def forget(self, shop_id: str) -> None:
-        """Read the shop afresh on next use in this process (it just changed here); others see it within the ttl."""
+        """Drop what is kept of a shop whose settings changed: the shop, and every channel-address answer
+        (its old addresses must stop finding it, its new ones start)."""
         self._shops.discard(shop_id)
-        self._addresses.forget(lambda _address: True)
+        self._addresses.forget(lambda _key: True)

@@ -18,10 +18,11 @@ from orders.model import Shop, Source
 from orders.store import NotFound
 from webhooks import schemas
 from webhooks.abuse import charge_bulk, charge_token
-from webhooks.auth import AuthError, bearer_token, verify_token
+from webhooks.auth import AuthError, Role, bearer_token, verify_token
 from webhooks.keys import CLOCK, DATABASE, PRINCIPAL, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 from webhooks.openapi import ApiRoutes, Header
+from webhooks.shop_settings import ShopSettings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -84,7 +85,7 @@ def _query(model: type[M], request: web.Request) -> M:
 async def _body(model: type[M], request: web.Request) -> M:
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    return parse_json(model, await request.read())
+    return parse_json(model, await request.read(), {schemas.PHONE_REGION: request[SHOP].default_country})
 
 
 def _actor(request: web.Request) -> str:
@@ -213,9 +214,18 @@ async def schedule_followup(request: web.Request) -> web.Response:
 
 @routes.get("/shop", "The token's shop", role="staff", response=schemas.ShopOut)
 async def get_shop(request: web.Request) -> web.Response:
-    found = request[SHOP]
-    role = request[PRINCIPAL].role
-    return _json(schemas.ShopOut(shop_id=found.id, name=found.name, timezone=found.timezone, role=role))
+    """An admin token also gets every setting of the shop (`settings`), secrets masked."""
+    return shop_response(request[SHOP], request[PRINCIPAL].role)
+
+
+def shop_response(shop: Shop, role: Role) -> web.Response:
+    """The shop as ``GET``/``PATCH /shop`` answer it: ``settings`` only for an admin, absent otherwise."""
+    settings = ShopSettings.of(shop) if role == "admin" else None
+    answer = schemas.ShopOut(
+        shop_id=shop.id, name=shop.name, timezone=shop.timezone, role=role, settings=settings
+    )
+    body = answer.model_dump_json(exclude={"settings"} if settings is None else None)
+    return web.Response(body=body, content_type="application/json")
 
 
 @routes.get("/shop/revision", "A number that moves when the shop's orders change", role="staff",
@@ -262,7 +272,11 @@ async def auto_progress(request: web.Request) -> web.Response:
 
 
 def build_api() -> web.Application:
-    """The ``/api/v1`` sub-application."""
+    """The ``/api/v1`` sub-application (with ``shop_api``'s routes, registered on import)."""
     api = web.Application(middlewares=[authenticate])
     api.add_routes(routes.table)
     return api
+
+
+# The settings routes live in their own module and register on ``routes``; imported last, as they use it.
+from webhooks import shop_api  # noqa: E402, F401

@@ -14,7 +14,7 @@ from bot.ai import build_ai
 from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier
-from bot.scheduler import build_scheduler
+from bot.scheduler import Intervals, build_scheduler
 from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
 from channels.base import Channel, ChannelName
@@ -214,7 +214,8 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
 
 async def _worker(app: web.Application) -> AsyncIterator[None]:
     """The dispatcher loop and the periodic jobs; stopped (and awaited) before the channels close."""
-    scheduler = build_scheduler(app[SERVICE], app[INBOX])
+    intervals = Intervals(auto_progress_minutes=app[SETTINGS].sweep_minutes)
+    scheduler = build_scheduler(app[SERVICE], app[INBOX], intervals)
     scheduler.start()
     dispatcher = asyncio.create_task(app[NOTIFIER].run_forever())
     yield

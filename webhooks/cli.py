@@ -11,19 +11,18 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import phonenumbers
 from aiohttp import web
 from pydantic import ValidationError
 
 from bot.chat import chat
-from channels.contacts import is_e164
 from orders.crypto import SealError
-from orders.model import NotifyPolicy, Shop
-from orders.service import OrderService, new_shop
+from orders.model import Shop
+from orders.service import OrderService
 from orders.store import AlreadyExists, NotFound
-from webhooks import key_commands, logs, template_commands
+from webhooks import key_commands, logs, shop_commands, template_commands
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.auth import ROLES, issue_token
 from webhooks.connections import serve
@@ -57,52 +56,6 @@ async def _with_service(settings: Settings, work: Callable[[OrderService], Await
         return await work(OrderService(db, utc_now))
     finally:
         await db.close()
-
-
-def _shop_json(shop: Shop) -> dict[str, Any]:
-    return {
-        "shop_id": shop.id,
-        "name": shop.name,
-        "timezone": shop.timezone,
-        "webhook_secret": shop.webhook_secret,
-        "sms_number": shop.sms_number,
-        "whatsapp_number": shop.whatsapp_number,
-        "instagram_id": shop.instagram_id,
-        "staff_telegram_ids": shop.staff_telegram_ids,
-        "tone": shop.tone,
-        "signature": shop.signature,
-        "notify": shop.notify.model_dump(),
-    }
-
-
-def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    """``KEY=VALUE`` arguments as a dict; ValueError naming the option when one has no ``=``."""
-    pairs = {}
-    for value in values or []:
-        key, sep, rest = value.partition("=")
-        if not sep or not key or not rest:
-            raise ValueError(f"{option} takes KEY=VALUE, not {value!r}")
-        pairs[key.strip()] = rest.strip()
-    return pairs
-
-
-def _notify_policy(args: argparse.Namespace, base: NotifyPolicy) -> NotifyPolicy:
-    """The shop's notification settings with the options given on the command line applied."""
-    fields = base.model_dump()
-    fields["whatsapp_templates"] |= _pairs(args.whatsapp_template, "--whatsapp-template")
-    fields["rates"] |= _pairs(args.rate, "--rate")
-    if args.quiet_hours is not None:
-        start, sep, end = args.quiet_hours.partition("-")
-        if args.quiet_hours == "off":
-            start, sep, end = "00:00", "-", "00:00"
-        if not sep:
-            raise ValueError(f"--quiet-hours takes HH:MM-HH:MM or off, not {args.quiet_hours!r}")
-        fields |= {"quiet_start": start.strip(), "quiet_end": end.strip()}
-    if args.debounce_seconds is not None:
-        fields["debounce_seconds"] = args.debounce_seconds
-    if args.nudge_wait_hours is not None:
-        fields["nudge_wait_hours"] = args.nudge_wait_hours
-    return NotifyPolicy.model_validate(fields)
 
 
 async def freeze_heap(_app: web.Application) -> None:
@@ -159,69 +112,27 @@ def _worker(settings: Settings) -> None:
 
 
 def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
-    shop = new_shop(
-        args.name,
-        utc_now(),
-        timezone=args.timezone,
-        sms_number=args.sms_number,
-        whatsapp_number=args.whatsapp_number,
-        instagram_id=args.instagram_id,
-        staff_telegram_ids=args.staff_telegram_id or [],
-        tone=args.tone,
-        signature=args.signature,
-        shopify_secret=args.shopify_secret,
-        woocommerce_secret=args.woocommerce_secret,
-        notify=_notify_policy(args, NotifyPolicy()),
-    )
+    shop = shop_commands.new_configured_shop(args, utc_now())
 
     async def add(service: OrderService) -> None:
         await service.db.shops.add(shop)
 
     asyncio.run(_with_service(settings, add))
-    print(json.dumps(_shop_json(shop)))
+    print(json.dumps(shop_commands.shop_json(shop)))
 
 
 def _shop_set(settings: Settings, args: argparse.Namespace) -> None:
     async def change(service: OrderService) -> Shop:
-        shop = await service.db.shops.get(args.shop)
-        changed = shop.model_copy(update={"notify": _notify_policy(args, shop.notify)})
-        await service.db.shops.save(changed)
-        return changed
+        return await shop_commands.change_shop(service, args.shop, args)
 
-    print(json.dumps(_shop_json(asyncio.run(_with_service(settings, change)))))
-
-
-def _e164_argument(value: str) -> str:
-    """A shop's own number as Twilio writes it in ``To``: E.164 in ASCII digits, or the address never matches."""
-    if not is_e164(value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a phone number in E.164 form (+14155550100)")
-    return value
-
-
-def _notify_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--whatsapp-template", action="append", metavar="KEY=HX…",
-        help="approved WhatsApp template (Twilio Content SID) for a status (shipped=HX…), a delivery stage "
-        "(out_for_delivery, ready_for_pickup, delivery_problem; used before the status's), or nudge=HX… "
-        "for 'an update is ready, reply to see it'; repeat for several",
-    )  # fmt: skip
-    parser.add_argument("--quiet-hours", metavar="HH:MM-HH:MM", help="customer-local quiet hours, or off")
-    parser.add_argument("--debounce-seconds", type=float, help="hold status updates to send only the last")
-    parser.add_argument(
-        "--nudge-wait-hours",
-        type=float,
-        help="how long a parked WhatsApp update waits for a reply to its nudge",
-    )
-    parser.add_argument(
-        "--rate", action="append", metavar="CHANNEL=PER_SECOND", help="messages per second per sender"
-    )
+    print(json.dumps(shop_commands.shop_json(asyncio.run(_with_service(settings, change)))))
 
 
 def _shop_list(settings: Settings) -> None:
     async def shops(service: OrderService) -> list[Shop]:
         return await service.db.shops.list()
 
-    print(json.dumps([_shop_json(shop) for shop in asyncio.run(_with_service(settings, shops))]))
+    print(json.dumps([shop_commands.shop_json(shop) for shop in asyncio.run(_with_service(settings, shops))]))
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> str:
@@ -280,19 +191,11 @@ def _parser() -> argparse.ArgumentParser:
     shop = commands.add_parser("shop", help="manage shops").add_subparsers(dest="shop_command", required=True)
     add = shop.add_parser("add", help="add a shop; prints it as JSON")
     add.add_argument("--name", required=True)
-    add.add_argument("--sms-number", type=_e164_argument)
-    add.add_argument("--whatsapp-number", type=_e164_argument)
-    add.add_argument("--instagram-id")
-    add.add_argument("--staff-telegram-id", type=int, action="append")
-    add.add_argument("--timezone", default="UTC")
-    add.add_argument("--tone", choices=("friendly", "formal"), default="friendly")
-    add.add_argument("--signature", help="how messages are signed (default: the shop's name)")
-    add.add_argument("--shopify-secret")
-    add.add_argument("--woocommerce-secret")
-    _notify_options(add)
-    change = shop.add_parser("set", help="change a shop's notification settings; prints it as JSON")
+    shop_commands.add_setting_options(add)
+    change = shop.add_parser("set", help="change a shop's settings; prints it as JSON")
     change.add_argument("--shop", required=True)
-    _notify_options(change)
+    change.add_argument("--name")
+    shop_commands.add_setting_options(change)
     shop.add_parser("list", help="list shops as a JSON array")
     token = commands.add_parser("token", help="issue an API token for a shop; prints the token alone")
     token_for = token.add_mutually_exclusive_group(required=True)

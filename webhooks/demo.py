@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from orders.lifecycle import Status
-from orders.model import Customer, Item, NotifyPolicy, OrderData, Shop, Tracking
+from orders.model import Customer, Item, NotifyPolicy, OrderData, Shop, Thresholds, Tracking
 from orders.service import OrderService, new_shop
 
 DEMO_SHOP_NAME = "Demo Coffee Roasters"
@@ -44,9 +44,10 @@ async def ensure_demo_shop(service: OrderService, now: datetime) -> Shop:
     """The demo shop and its orders, created once; running it again changes nothing."""
     shop = await service.db.shops.find_by_name(DEMO_SHOP_NAME)
     if shop is None:
+        # auto-progression on, so the demo shows the rules moving due orders on by themselves
         shop = new_shop(
             DEMO_SHOP_NAME, now, timezone="America/New_York", simulator=True,
-            notify=NotifyPolicy(quiet_start="00:00", quiet_end="00:00"),
+            notify=NotifyPolicy(quiet_start="00:00", quiet_end="00:00"), rules=Thresholds(auto_progress=True),
         )  # fmt: skip
         await service.db.shops.add(shop)
     elif not shop.simulator:  # made by an earlier version, which sent nothing for it
@@ -74,4 +75,6 @@ async def ensure_demo_shop(service: OrderService, now: datetime) -> Shop:
             updated_at=now - timedelta(hours=status_hours),
         )
         await service.apply_event(shop, "created", data)
+    if shop.rules.auto_progress:  # the orders already due move on now, with their reasons on the timeline
+        await service.sweep_auto_progress(shop)
     return shop

@@ -81,10 +81,13 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def parse_json(model: type[M], body: bytes) -> M:
-    """Validate a JSON body: 400 when it is not JSON (or not an object), 422 when a field is wrong."""
+def parse_json(model: type[M], body: bytes, context: dict[str, Any] | None = None) -> M:
+    """Validate a JSON body: 400 when it is not JSON (or not an object), 422 when a field is wrong.
+
+    ``context`` reaches the model's validators (the shop's default country for typed phone numbers).
+    """
     try:
-        return model.model_validate_json(body)
+        return model.model_validate_json(body, context=context)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         if any(error["type"] == "json_invalid" for error in errors):

@@ -171,6 +171,11 @@ class ApiRoutes:
     ) -> Callable[[H], H]:
         return self.route("POST", path, summary, role=role, response=response, **more)
 
+    def patch(
+        self, path: str, summary: str, *, role: Role, response: type[BaseModel], **more: Unpack[Describe]
+    ) -> Callable[[H], H]:
+        return self.route("PATCH", path, summary, role=role, response=response, **more)
+
     def route(
         self,
         method: str,

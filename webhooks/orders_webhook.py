@@ -43,7 +43,7 @@ async def order_event(request: web.Request) -> web.Response:
     if len(event_id) > 200:
         raise ApiError(400, "malformed", f"{EVENT_ID_HEADER} is too long")
     try:
-        payload = parse_json(schemas.OrderWebhook, body)
+        payload = parse_json(schemas.OrderWebhook, body, {schemas.PHONE_REGION: shop.default_country})
     except ApiError:
         request.config_dict[METRICS].webhooks.labels("orders", "invalid").inc()
         raise

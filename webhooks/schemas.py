@@ -11,14 +11,25 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from channels.contacts import E164_PATTERN
+from channels import contacts
 from orders.lifecycle import DeliveryStage, Status, next_status, progress
 from orders.model import Customer, Item, Order, OrderData, OutboxEntry, TimelineEvent, Tracking, new_id
 from orders.rules import Reason
 from orders.service import AttentionItem, BulkResult, EventOutcome, ProgressView, Stats
 from webhooks.auth import Role
+from webhooks.shop_settings import ShopSettings
 
 ChannelName = Literal["whatsapp", "sms", "instagram", "email", "telegram", "console"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -31,9 +42,27 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: Where the request's shop reads phone numbers typed without a country code: pass
+#: ``context={PHONE_REGION: shop.default_country}`` when validating a body that may carry them.
+PHONE_REGION = "phone_region"
+
+
+def typed_phone(value: str, info: ValidationInfo) -> str:
+    """A phone number as people type it, read in the shop's default country, as E.164; 422 saying why."""
+    region = (info.context or {}).get(PHONE_REGION)
+    try:
+        return contacts.textable_e164(value, region)
+    except contacts.NotTextable as exc:
+        raise PydanticCustomError("phone_number", str(exc)) from None
+
+
+#: A customer's phone as typed ("(415) 555-0143", "+44 7911 123456"); stored as E.164.
+TypedPhone = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(typed_phone)]
+
+
 class CustomerIn(Strict):
     name: ShortText | None = None
-    phone: Annotated[str, StringConstraints(pattern=E164_PATTERN)] | None = None
+    phone: TypedPhone | None = None
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = (
         None
     )
@@ -420,12 +449,15 @@ class StatsOut(BaseModel):
 
 
 class ShopOut(BaseModel):
-    """The token's shop as its staff see it: no secrets, no channel addresses; and the token's own role."""
+    """The token's shop and the token's own role; its settings (secrets masked) for an admin token only."""
 
     shop_id: str
     name: str
     timezone: str
     role: Role = Field(description="the role of the token that asked: what it may use (`x-required-role`)")
+    settings: ShopSettings | None = Field(
+        None, description="every setting (`PATCH /shop` changes them); only for an admin token"
+    )
 
 
 class RevisionOut(BaseModel):

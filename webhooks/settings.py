@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     )
     #: How long a sender holds an outbox entry; one still held after it stopped goes to review.
     outbox_lease_seconds: float = Field(60, validation_alias="ORDERBOT_OUTBOX_LEASE_SECONDS", gt=0, le=3600)
+    #: Minutes between the worker's auto-progress sweeps (shops with auto-progression on).
+    sweep_minutes: float = Field(15, validation_alias="ORDERBOT_SWEEP_MINUTES", gt=0, le=24 * 60)
     #: How long a database call waits for a reachable server before failing (then: 503, Retry-After).
     mongodb_timeout_ms: int = Field(2000, validation_alias="ORDERBOT_MONGODB_TIMEOUT_MS", gt=0)
     #: ``json`` (one event a line) or ``text``; unset: text for ``serve``, JSON for ``web`` and ``worker``.

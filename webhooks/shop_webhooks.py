@@ -72,7 +72,7 @@ async def shopify_event(request: web.Request) -> web.Response:
     if test:
         return await _test_delivery(request, "shopify", shop, event_id, topic)
     order = _parse(request, "shopify", shopify.ShopifyOrder, body)
-    event = shopify.to_event(topic, order)
+    event = shopify.to_event(topic, order, shop.default_country)
     return await _accept(request, "shopify", shop, event_id, event.kind, event.data)
 
 
@@ -98,7 +98,7 @@ async def woocommerce_event(request: web.Request) -> web.Response:
     order = _parse(request, "woocommerce", woocommerce.WooOrder, body)
     if (reason := woocommerce.skipped(order)) is not None:
         return _no_order(request, "woocommerce", reason)
-    event = woocommerce.to_event(topic, order)
+    event = woocommerce.to_event(topic, order, shop.default_country)
     return await _accept(request, "woocommerce", shop, event.event_id, event.kind, event.data)
 
 

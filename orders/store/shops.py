@@ -87,6 +87,30 @@ class ShopStore:
         if result.matched_count == 0:
             raise NotFound(f"unknown shop {shop.id}")
 
+    async def save_changes(self, before: Shop, after: Shop) -> None:
+        """Write only the top-level settings that differ between ``before`` and ``after``, in one update.
+
+        A change of one setting never writes back another from a stale copy, so two people changing
+        different settings at once both keep theirs.
+        """
+        old, new = to_doc(before), to_doc(after)
+        sealed = self._doc_of(after)
+        changed = {key: sealed[key] for key in new if key != "_id" and new[key] != old.get(key)}
+        removed = {key: "" for key in old if key not in new}
+        update: dict[str, Any] = {}
+        if changed:
+            update["$set"] = changed
+        if removed:
+            update["$unset"] = removed
+        if not update:
+            return
+        try:
+            result = await self._shops.update_one({"_id": after.id}, update)
+        except DuplicateKeyError as exc:
+            raise AlreadyExists("a shop already uses one of these channel addresses") from exc
+        if result.matched_count == 0:
+            raise NotFound(f"unknown shop {after.id}")
+
     async def set_text(self, shop_id: ShopId, key: str, text: str) -> None:
         """Keep the shop's own text under ``key``: one field, so a settings change meanwhile keeps its change."""
         result = await self._shops.update_one({"_id": shop_id}, {"$set": {_text_field(key): text}})

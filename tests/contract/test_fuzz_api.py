@@ -68,7 +68,7 @@ SEED_ORDERS: list[dict[str, Any]] = [
     {"number": "1003", "status": "shipped", "customer": {"email": "cy@example.com"}, "total": "12.50"},
     {"number": "1004", "status": "fulfilled", "customer": {"instagram_id": "ig-4"}, "channel": "instagram"},
     {"number": "1005", "status": "cancelled"},
-    {"number": "1006", "external_id": "shop-1006", "customer": {"name": "Dee", "phone": "+442071838750"}},
+    {"number": "1006", "external_id": "shop-1006", "customer": {"name": "Dee", "phone": "+447911123456"}},
 ]  # fmt: skip
 
 

@@ -123,7 +123,11 @@ def test_serve_demo_signed_webhook_and_restart(data_dir: Path) -> None:
         status, stats = _request(f"{server.base}/api/v1/orders/stats", headers=auth)
         assert status == 200
         assert stats["total"] == 30
-        assert all(count == 6 for count in stats["by_status"].values())
+        # auto-progression is on in the demo: the 3 pending orders over 24 h moved to processing, and the
+        # 3 processing orders with a tracking number to shipped
+        assert stats["by_status"] == {
+            "pending": 3, "processing": 6, "shipped": 9, "fulfilled": 6, "cancelled": 6
+        }  # fmt: skip
 
         body = json.dumps({"event": "order.created", "order": {"id": "A-1", "number": "5001"}}).encode()
         headers = {
@@ -170,11 +174,31 @@ def test_shop_add_list_and_token(data_dir: Path) -> None:
     assert clash.returncode == 1
     assert "already uses" in clash.stderr
 
-    # a shop number Twilio could never write in To (a fullwidth digit) is refused before anything is stored
+    # a shop number typed with a fullwidth digit is stored as Twilio writes it in To: E.164 in ASCII digits
     odd = _run(data_dir, "shop", "add", "--name", "Odd", "--whatsapp-number", "+1\uff14155550101")
-    assert odd.returncode == 2
-    assert "is not a phone number in E.164 form" in odd.stderr
-    assert len(json.loads(_run(data_dir, "shop", "list").stdout)) == 1
+    assert odd.returncode == 0, odd.stderr
+    assert json.loads(odd.stdout)["whatsapp_number"] == "+14155550101"
+    # and one that is no phone number at all is refused before anything is stored
+    bad = _run(data_dir, "shop", "add", "--name", "Bad", "--whatsapp-number", "+1\uff14")
+    assert bad.returncode == 2 and "--whatsapp-number: this is not a phone number" in bad.stderr
+    assert len(json.loads(_run(data_dir, "shop", "list").stdout)) == 2
+
+
+def test_shop_set_changes_settings_add_could_not(data_dir: Path) -> None:
+    shop = json.loads(
+        _run(data_dir, "shop", "add", "--name", "Bean There", "--staff-telegram-id", "111").stdout
+    )
+    changed = _run(data_dir, "shop", "set", "--shop", shop["shop_id"], "--name", "Bean Here",
+                   "--sms-number", "415 555 0143", "--staff-telegram-id", "222", "--tone", "formal",
+                   "--auto-progress", "on", "--auto-after-hours", "12")  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    got = json.loads(changed.stdout)
+    assert (got["name"], got["sms_number"], got["staff_telegram_ids"]) == ("Bean Here", "+14155550143", [222])
+    assert (got["tone"], got["auto_progress"], got["auto_after_hours"]) == ("formal", True, 12)
+
+    bad = _run(data_dir, "shop", "set", "--shop", shop["shop_id"], "--name", "X", "--sms-number", "12")
+    assert bad.returncode == 2 and "--sms-number: this is not a phone number" in bad.stderr
+    assert json.loads(_run(data_dir, "shop", "list").stdout)[0]["name"] == "Bean Here"
 
 
 def test_clear_error_when_the_database_cannot_start(tmp_path: Path) -> None:

@@ -25,11 +25,12 @@ from bot.composer import OrderFacts, Voice
 from bot.conversation import Conversation, facts
 from bot.inbox import Inbox
 from bot.intents import Intent, Parsed
+from bot.scheduler import Jobs
 from channels.base import ChannelName, InboundMessage
 from orders.lifecycle import Status
 from orders.model import Customer, Item, Order, OrderData, OutboxKind, Shop, Source, Thresholds, Tracking
 from orders.rules import decide_progression
-from orders.service import OrderService
+from orders.service import OrderService, new_shop
 from orders.store import Database
 from tests.conftest import Clock
 from tests.standins.gemini import GeminiStandIn, GenerateRequest, Reply
@@ -151,6 +152,29 @@ async def test_a_confident_ai_decision_is_applied_and_explained(
     for private in ("Ana", ANA, "example.com", "Espresso", "1042"):
         assert private not in sent
     assert ai.gemini.outcomes["advisor:ok"] == 1
+
+
+async def test_the_worker_sweep_moves_due_orders_by_gemini_only_when_it_is_sure(
+    service: OrderService, db: Database, clock: Clock, standin: GeminiStandIn
+) -> None:
+    shop = new_shop("Auto Coffee", clock(), rules=Thresholds(auto_progress=True))
+    await db.shops.add(shop)
+    sure, unsure = await place(service, shop, "1", hours=40), await place(service, shop, "2", hours=30)
+    standin.answer(GOOD)  # the longest-waiting order is asked first
+    standin.answer(GOOD | {"confidence": 0.6})
+
+    assert await Jobs(service, Inbox(db, clock)).auto_progress() == 1
+
+    moved = await db.orders.get(shop.id, sure.id)
+    event = moved.timeline[-1]
+    assert (moved.status, event.source, event.reason, event.confidence) == (
+        Status.PROCESSING, Source.AI, GOOD["reason"], 0.93
+    )  # fmt: skip
+    entries = await db.outbox.for_order(shop.id, sure.id)
+    told = [e for e in entries if e.kind == OutboxKind.STATUS_UPDATE and e.status == Status.PROCESSING]
+    assert len(told) == 1  # the customer hears of the move, as of any change
+    assert (await db.orders.get(shop.id, unsure.id)).status == Status.PENDING
+    assert len(standin.requests) == 2
 
 
 async def test_an_unsure_ai_decision_is_not_applied(

@@ -52,6 +52,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "notify": {"body": {"order_id": ORDER, "message": "Packed today"}},
     "schedule_followup": {"body": {"order_id": ORDER, "delay_hours": 24, "message": "All well?"}},
     "auto_progress": {"params": {"dry_run": "true"}},
+    "change_shop": {"body": {"name": "Renamed Coffee", "sms_number": "415 555 0143"}},
     "change_how_the_shop_runs": {},
     "set_template": {"path": {"kind": "greeting", "status": "any", "style": "sms", "language": "en"},
                      "body": {"text": "Hi from {shop_name}"}},

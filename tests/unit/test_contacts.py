@@ -116,6 +116,47 @@ def test_a_contact_keeps_its_fields_as_sent_and_ignores_the_rest() -> None:
     assert not hasattr(contact, "company")
 
 
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("415 555 0143", "US", "+14155550143"),
+        ("(415) 555-0143", "US", "+14155550143"),
+        ("415.555.0143", "us", "+14155550143"),
+        ("+44 7911 123456", "US", "+447911123456"),  # a country code beats the shop's country
+        ("07911 123456", "GB", "+447911123456"),
+        ("+1 800 555 0100", "US", "+18005550100"),  # toll-free numbers can take texts
+        ("\uff14\uff11\uff15 555 0143", "US", "+14155550143"),  # full-width digits, as some keyboards type
+        ("+447700900123", "US", "+447700900123"),  # full E.164 of a range the metadata does not know: kept
+    ],
+)
+def test_textable_e164_reads_numbers_as_people_type_them(raw: str, region: str, expected: str) -> None:
+    number = contacts.textable_e164(raw, region)
+    assert number == expected and number.isascii()
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "words"),
+    [
+        ("020 7946 0000", "GB", "landline"),
+        ("+44 20 7946 0000", "US", "landline"),
+        ("0909 879 0000", "GB", "premium-rate"),
+        ("07911 123456", "US", "not a phone number in US"),  # a GB number typed for a US shop
+        ("415 555 0143", None, "country code"),
+        ("12", "US", "not a phone number"),
+        ("+1555", "US", "not a phone number"),
+        ("07700 900123", "GB", "not a phone number in GB"),  # typed forms must be known numbers
+        ("call me", "US", "not a phone number"),
+        ("", "US", "not a phone number"),
+        ("1" * 41, "US", "not a phone number"),
+    ],
+)
+def test_textable_e164_says_why_a_number_cannot_be_texted(raw: str, region: str | None, words: str) -> None:
+    with pytest.raises(contacts.NotTextable) as refused:
+        contacts.textable_e164(raw, region)
+    assert words in str(refused.value)
+    assert len(raw.strip()) < 5 or raw not in str(refused.value)  # the number is not echoed
+
+
 # -- digits beyond ASCII ------------------------------------------------------------------------------------
 
 FULLWIDTH = "+1\uff14155550202"  # a fullwidth 4 among ASCII digits

@@ -494,3 +494,30 @@ def test_the_ping_is_recognised_and_nothing_else_is() -> None:
     assert woocommerce.ping_webhook_id(b"webhook_id=3\n") == "3"
     for body in (b"", b"webhook_id=", b"webhook_id=abc", b"webhook_id=1&x=2", b'{"webhook_id": 1}'):
         assert woocommerce.ping_webhook_id(body) is None, body
+
+
+def test_shopify_phones_without_a_country_are_read_in_the_shops_default_country() -> None:
+    payload = fixture("shopify", "orders_paid.json")
+    for address in ("shipping_address", "billing_address"):
+        payload[address]["country_code"] = None
+        payload[address]["phone"] = None
+    payload["phone"], payload["customer"]["phone"] = "07911 123456", None
+    order = shopify.ShopifyOrder.model_validate(payload)
+    without = shopify.to_event("orders/paid", order).data.customer
+    assert without is not None and without.phone is None
+    customer = shopify.to_event("orders/paid", order, "GB").data.customer
+    assert customer is not None and customer.phone == "+447911123456"
+
+
+def test_woocommerce_phones_without_a_country_are_read_in_the_shops_default_country() -> None:
+    payload = json.loads(fixture_bytes("woocommerce", "order_processing.json"))
+    for address in ("billing", "shipping"):
+        if payload.get(address):
+            payload[address]["country"] = ""
+            payload[address]["phone"] = ""
+    payload["billing"]["phone"] = "07911 123456"
+    order = woocommerce.WooOrder.model_validate(payload)
+    without = woocommerce.to_event("order.updated", order).data.customer
+    assert without is not None and without.phone is None
+    customer = woocommerce.to_event("order.updated", order, "GB").data.customer
+    assert customer is not None and customer.phone == "+447911123456"

@@ -3,10 +3,11 @@
 const TOKEN_KEY = "orderbot.dashboard.token";
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -64,7 +65,7 @@ export function apiClient(token, onUnauthorized) {
     }
     if (!response.ok) {
       const message = data?.error?.message ?? STATUS_WORDS[response.status] ?? `The server answered ${response.status}.`;
-      throw new ApiError(response.status, data?.error?.code ?? "error", message);
+      throw new ApiError(response.status, data?.error?.code ?? "error", message, data?.error?.details ?? null);
     }
     return data;
   }
@@ -80,6 +81,8 @@ export function apiClient(token, onUnauthorized) {
 
   return {
     shop: () => call("GET", "/shop"),
+    /** Admin only: change the shop's settings (only the fields given). */
+    updateShop: (body) => call("PATCH", "/shop", { body }),
     /** `{revision}` or `{notModified: true}` when it still matches `etag`. */
     revision: (etag) => call("GET", "/shop/revision", { headers: etag ? { "If-None-Match": etag } : {} }),
     stats: () => call("GET", "/orders/stats"),

@@ -6,6 +6,7 @@ import { ApiError, apiClient, forgetToken, storeToken, takeTokenFromAddress } fr
 import { BULK_ACTIONS, REASONS, STATUSES, ageText, clockTime, maskedPhone, money, percent, shopTime, statusLabel } from "./format.js";
 import { OrderDialog, decisionText } from "./order-dialog.js";
 import { Badge, Notice } from "./parts.js";
+import { SettingsDialog } from "./settings.js";
 import { TemplateEditor } from "./templates-editor.js";
 import { html, render, useCallback, useEffect, useRef, useState } from "./ui.js";
 
@@ -100,6 +101,7 @@ function Desk({ token, onSignOut, onRejected }) {
   const [detail, setDetail] = useState(null);
   const [updated, setUpdated] = useState(null);
   const [offline, setOffline] = useState(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
 
   const view = useLatest({ attentionFilter, listFilter, cursor: cursors[cursors.length - 1], openId });
   const etag = useRef(null);
@@ -283,6 +285,8 @@ function Desk({ token, onSignOut, onRejected }) {
       <div class="top-actions">
         <span class="updated" aria-live="off">Last updated <time>${updated ? clockTime(updated) : "—"}</time></span>
         <span class="signed-in-as" data-role=${shop.role}>Signed in as ${shop.role}</span>
+        ${shop.role === "admin" &&
+        html`<button type="button" class="secondary" onClick=${() => setSettingsOpen(true)}>Settings</button>`}
         <button type="button" onClick=${() => refreshAll({ everything: true })}>Refresh</button>
         <button type="button" class="secondary" onClick=${onSignOut}>Sign out</button>
       </div>
@@ -323,6 +327,12 @@ function Desk({ token, onSignOut, onRejected }) {
       api=${client}
       onClose=${closeOrder}
       onChanged=${refreshAll}
+    />`}
+    ${settingsOpen &&
+    html`<${SettingsDialog}
+      api=${client}
+      onClose=${() => setSettingsOpen(false)}
+      onSaved=${(saved) => setShop(saved)}
     />`}
   `;
 }
