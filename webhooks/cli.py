@@ -22,7 +22,7 @@ from orders.crypto import SealError
 from orders.model import NotifyPolicy, Shop
 from orders.service import OrderService, new_shop
 from orders.store import AlreadyExists, NotFound
-from webhooks import key_commands, logs
+from webhooks import import_command, key_commands, logs
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.auth import ROLES, issue_token
 from webhooks.demo import ensure_demo_shop
@@ -300,6 +300,7 @@ def _parser() -> argparse.ArgumentParser:
     talk.add_argument("--shop", required=True)
     talk.add_argument("--as", dest="phone", required=True, metavar="PHONE")
     talk.add_argument("--style", choices=("whatsapp", "sms", "instagram"), default="whatsapp")
+    import_command.add_parser(commands)
     return parser
 
 
@@ -341,10 +342,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
     match args.command:
-        case "serve":
-            _serve(settings, args, with_worker=True)
-        case "web":
-            _serve(settings, args, with_worker=False)
+        case "serve" | "web":
+            _serve(settings, args, with_worker=args.command == "serve")
         case "worker":
             _worker(settings)
         case "shop" if args.shop_command == "add":
@@ -363,6 +362,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             print(dashboard_link(settings, _token(settings, args)))
         case "chat":
             _chat(settings, args)
+        case "import":
+            import_command.run(settings, args)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "schedule_followup": {"body": {"order_id": ORDER, "delay_hours": 24, "message": "All well?"}},
     "auto_progress": {"params": {"dry_run": "true"}},
     "change_how_the_shop_runs": {},
+    "import_history": {
+        "body": {"orders": [{"external_id": "hist-1", "number": "H-1", "created_at": "2026-10-01T08:00:00Z"}]}
+    },
 }
 
 
@@ -111,7 +114,7 @@ async def call(
     example = with_order(EXAMPLES.get(op.operation_id, {"body": {} if op.body else None}), order_id)
     response = await client.request(
         method,
-        path.replace("{order_id}", order_id),
+        path.replace("{order_id}", order_id).replace("{number}", "7000"),
         headers={"Authorization": f"Bearer {token}"},
         json=example.get("body"),
         params=example.get("params"),
