@@ -28,9 +28,11 @@ from orders.store import Conflict
 
 Outcome = Literal["created", "updated", "unchanged", "invalid"]
 
-#: Rows read and written together: large enough that round trips do not dominate, small enough that one
-#: batch's documents stay a few megabytes.
-BATCH = 500
+#: Rows read and written together, and batches in flight at once: the embedded server writes two streams
+#: of inserts in about half the time of one after the other, and a batch's round trips are few, so an
+#: API call of 1,000 rows is written as four overlapping batches.
+BATCH = 250
+CONCURRENT_BATCHES = 4
 _SAVE_CONCURRENCY = 8
 
 
@@ -64,12 +66,35 @@ async def import_orders(
     service: OrderService, shop: Shop, rows: Sequence[Pending], *, dry_run: bool = False
 ) -> list[RowResult]:
     """Import the rows in order, a result for each; with ``dry_run`` nothing is written."""
-    results: list[RowResult] = []
-    for batch in _batches(rows):
-        results.extend(await _import_batch(service, shop, batch, dry_run=dry_run))
+    running: list[tuple[set[str], asyncio.Task[list[RowResult]]]] = []
+    done: list[asyncio.Task[list[RowResult]]] = []
+    try:
+        for batch in _batches(rows):
+            keys = _keys(batch)
+            # a batch waits for the batches in flight that touch the same orders, and for a free place
+            while running and (len(running) >= CONCURRENT_BATCHES or any(keys & held for held, _ in running)):
+                await running.pop(0)[1]
+            task = asyncio.create_task(_import_batch(service, shop, batch, dry_run=dry_run))
+            running.append((keys, task))
+            done.append(task)
+        await asyncio.gather(*(task for _, task in running))
+    except BaseException:
+        for task in done:
+            task.cancel()
+        raise
+    results = [result for task in done for result in task.result()]
     if not dry_run and any(result.outcome in ("created", "updated") for result in results):
         service.forget_answers(shop.id)
     return results
+
+
+def _keys(batch: list[Pending]) -> set[str]:
+    """What identifies the orders a batch may touch: its external ids and numbers."""
+    keys: set[str] = set()
+    for pending in batch:
+        if pending.data is not None:
+            keys |= {f"e:{pending.data.external_id}", f"n:{pending.data.number}"}
+    return keys
 
 
 def _batches(rows: Sequence[Pending]) -> Iterator[list[Pending]]:

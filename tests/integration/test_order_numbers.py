@@ -13,6 +13,8 @@ from orders.model import Order, OrderId, Shop, Source, TimelineEvent
 from orders.store import Database
 from tests.conftest import Api, Clock, token_for
 from tests.integration.test_api import error_code, new_order, snapshot
+from tests.integration.test_shop_platforms import CREATE, answer_of, metric, post_shopify, raw
+from webhooks.keys import EVENT_WORK
 from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
 
@@ -130,3 +132,25 @@ async def test_the_upgrade_claims_numbers_of_existing_orders_keeping_duplicates_
     assert (await db.orders.get(shop.id, "ord_old")).number == "77"  # kept as it was
     await db.ensure_indexes()  # once done, not redone
     assert await db.numbers.holder(shop.id, "77") == "ord_new"
+
+
+async def test_a_shopify_order_whose_number_is_taken_is_acknowledged_counted_and_not_applied(
+    client: TestClient[Any, Any], api: Api, shop: Shop
+) -> None:
+    """Shopify is answered before the event is applied and would retry anything but a 2xx: the clash is
+    recorded (metrics, log) and nothing is written, neither a second order with the number nor a change."""
+    body = raw("shopify", CREATE)
+    number = json.loads(body)["name"].lstrip("#")
+    mine = await new_order(api, number=number, external_id="pos-1")
+    before = await snapshot(api)
+    answer = await answer_of(await post_shopify(client, shop.id, body, secret=shop.webhook_secret))
+    assert answer["duplicate"] is False
+    await client.app[EVENT_WORK].drain()
+    assert metric(await (await client.get("/metrics")).text(), "shopify", "duplicate_number") == 1
+    assert await snapshot(api) == before
+    assert (await api.get(f"/orders/by-number/{number}"))["order_id"] == mine["order_id"]
+    again = await answer_of(
+        await post_shopify(client, shop.id, body, secret=shop.webhook_secret, event_id="e2")
+    )
+    await client.app[EVENT_WORK].drain()
+    assert again["duplicate"] is False and await snapshot(api) == before
