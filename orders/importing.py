@@ -24,7 +24,7 @@ from orders.import_history import ImportRow, InvalidRow, new_order, updated_orde
 from orders.model import Order, Shop
 from orders.numbering import DuplicateNumber, claim_number, claim_numbers
 from orders.service import OrderService
-from orders.store import Conflict
+from orders.store import AlreadyExists, Conflict
 
 Outcome = Literal["created", "updated", "unchanged", "invalid"]
 
@@ -34,6 +34,7 @@ Outcome = Literal["created", "updated", "unchanged", "invalid"]
 BATCH = 250
 CONCURRENT_BATCHES = 4
 _SAVE_CONCURRENCY = 8
+_MEANWHILE = "the order was created meanwhile; import the row again"
 
 
 @dataclass(frozen=True)
@@ -188,16 +189,19 @@ async def _create(
     deltas: dict[str, float],
 ) -> None:
     db, now = service.db, service.clock()
-    refused = await claim_numbers(db, shop.id, {order.number: order.id for _, order in created}, now)
+    claims = {order.number: (order.id, order.external_id) for _, order in created}
+    refused = await claim_numbers(db, shop.id, claims, now)
     for pending, order in created:
-        if (exc := refused.get(order.number)) is not None:
+        if isinstance(exc := refused.get(order.number), DuplicateNumber):
             results[pending.row] = _invalid(pending, f"duplicate_number: {exc}")
+        elif exc is not None:
+            results[pending.row] = _invalid(pending, _MEANWHILE)
     writing = [(pending, order) for pending, order in created if order.number not in refused]
     taken = await db.orders.add_many([order for _, order in writing])
     for pending, order in writing:
         if order.id in taken:
             await db.numbers.release(shop.id, [order.number], order.id)
-            results[pending.row] = _invalid(pending, "the order was created meanwhile; import the row again")
+            results[pending.row] = _invalid(pending, _MEANWHILE)
             continue
         results[pending.row] = _done(pending, "created", order)
         _count(deltas, domain.stats_deltas(None, order))
@@ -217,12 +221,12 @@ async def _update(
         async with gate:
             try:
                 if after.number != before.number:
-                    await claim_number(db, shop.id, after.number, after.id, now)
+                    await claim_number(db, shop.id, after.number, after.id, now, after.external_id)
                 saved = await db.orders.save(before, after)
             except DuplicateNumber as exc:
                 results[pending.row] = _invalid(pending, f"duplicate_number: {exc}")
                 return
-            except Conflict:
+            except (Conflict, AlreadyExists):
                 results[pending.row] = _invalid(pending, "the order changed meanwhile; import the row again")
                 return
             if after.number != before.number:

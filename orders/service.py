@@ -499,7 +499,7 @@ class OrderService:
         """``_commit``, claiming the order's new number first when it changed, and freeing the old one after."""
         if after.number == before.number:
             return await self._commit(before, after, pending)
-        await claim_number(self.db, after.shop_id, after.number, after.id, now)
+        await claim_number(self.db, after.shop_id, after.number, after.id, now, after.external_id)
         saved = await self._commit(before, after, pending)
         await self.db.numbers.release(after.shop_id, [before.number], after.id)
         return saved
@@ -533,7 +533,7 @@ class OrderService:
         )
         order = domain.with_details(order, data)
         urgent = domain.delivery_news(None, order) is not None
-        await claim_number(self.db, shop.id, order.number, order.id, now)
+        await claim_number(self.db, shop.id, order.number, order.id, now, order.external_id)
         try:
             return await self._commit(None, order, [self._status_update(order, now, urgent=urgent)])
         except AlreadyExists:

@@ -193,18 +193,21 @@ class Database:
         """
         if await self.numbers.claimed_all():
             return
-        orders = self._db.orders.find({}, {"shop_id": 1, "number": 1, "created_at": 1})
-        found = [(doc["created_at"], doc["_id"], doc["shop_id"], doc["number"]) async for doc in orders]
+        orders = self._db.orders.find({}, {"shop_id": 1, "number": 1, "external_id": 1, "created_at": 1})
+        found = [
+            (doc["created_at"], doc["_id"], doc["shop_id"], doc["number"], doc["external_id"])
+            async for doc in orders
+        ]
         found.sort(reverse=True)
         claimed: set[tuple[str, str]] = set()
         duplicates: Counter[str] = Counter()
         docs = []
-        for created_at, order_id, shop_id, number in found:
+        for created_at, order_id, shop_id, number, external_id in found:
             if (shop_id, number) in claimed:
                 duplicates[shop_id] += 1
                 continue
             claimed.add((shop_id, number))
-            docs.append(claim_doc(shop_id, number, order_id, created_at))
+            docs.append(claim_doc(shop_id, number, order_id, created_at, external_id))
         for start in range(0, len(docs), batch):
             await self.numbers.insert_ignoring_taken(docs[start : start + batch])
         for shop_id, count in duplicates.items():

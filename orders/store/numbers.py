@@ -28,9 +28,11 @@ def _key(shop_id: ShopId, number: str) -> str:
     return f"{shop_id}/{number}"
 
 
-def claim_doc(shop_id: ShopId, number: str, order_id: OrderId, at: datetime) -> Doc:
+def claim_doc(shop_id: ShopId, number: str, order_id: OrderId, at: datetime, external_id: str) -> Doc:
+    """A claim; it names the order's external id too, so that two deliveries creating the same order at
+    once tell each other from two orders wanting one number."""
     return {"_id": _key(shop_id, number), "shop_id": shop_id, "number": number, "order_id": order_id,
-            "claimed_at": at}  # fmt: skip
+            "external_id": external_id, "claimed_at": at}  # fmt: skip
 
 
 class NumberStore:
@@ -39,23 +41,26 @@ class NumberStore:
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._claims = collection
 
-    async def claim(self, shop_id: ShopId, number: str, order_id: OrderId, now: datetime) -> Doc | None:
+    async def claim(
+        self, shop_id: ShopId, number: str, order_id: OrderId, now: datetime, external_id: str
+    ) -> Doc | None:
         """Claim ``number`` for the order; None when it is now the order's, else the holder's claim."""
-        doc = claim_doc(shop_id, number, order_id, now)
+        doc = claim_doc(shop_id, number, order_id, now, external_id)
         try:
             await self._claims.insert_one(doc)
         except DuplicateKeyError:
             held = await self._claims.find_one({"_id": doc["_id"]})
             if held is None:  # released meanwhile
-                return await self.claim(shop_id, number, order_id, now)
+                return await self.claim(shop_id, number, order_id, now, external_id)
             return None if held["order_id"] == order_id else held
         return None
 
     async def claim_many(
-        self, shop_id: ShopId, numbers: Mapping[str, OrderId], now: datetime
+        self, shop_id: ShopId, numbers: Mapping[str, tuple[OrderId, str]], now: datetime
     ) -> dict[str, Doc]:
-        """Claim each number for its order in one write; the numbers already held, with their claims."""
-        docs = [claim_doc(shop_id, number, order_id, now) for number, order_id in numbers.items()]
+        """Claim each number for its (order id, external id) in one write; the numbers already held, with
+        their claims."""
+        docs = [claim_doc(shop_id, number, order[0], now, order[1]) for number, order in numbers.items()]
         if not docs:
             return {}
         try:
@@ -65,7 +70,9 @@ class NumberStore:
                 raise
             taken = [docs[error["index"]]["number"] for error in exc.details["writeErrors"]]
             held = await self.holders(shop_id, taken)
-            return {number: claim for number, claim in held.items() if claim["order_id"] != numbers[number]}
+            return {
+                number: claim for number, claim in held.items() if claim["order_id"] != numbers[number][0]
+            }
         return {}
 
     async def holders(self, shop_id: ShopId, numbers: Iterable[str]) -> dict[str, Doc]:

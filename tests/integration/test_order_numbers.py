@@ -63,7 +63,7 @@ async def test_a_number_freed_by_a_crashed_create_is_taken_over_after_a_while(
 ) -> None:
     """A claim whose order was never written (a crash between the two writes) blocks the number only
     until it is stale."""
-    await db.numbers.claim(shop.id, "3030", OrderId("ord_never_written"), clock())
+    await db.numbers.claim(shop.id, "3030", OrderId("ord_never_written"), clock(), "lost-1")
     body = await api.post("/orders", {"number": "3030"}, status=409)
     assert error_code(body) == "duplicate_number"
     clock.advance(minutes=2)
