@@ -133,7 +133,9 @@ async def _import_batch(
     valid = [pending for pending in batch if pending.data is not None]
     rows = [pending.data for pending in valid if pending.data is not None]
     known = await db.orders.find_externals(shop.id, [data.external_id for data in rows])
-    claims = await db.numbers.holders(shop.id, [data.number for data in rows if data.number])
+    # only rows not found by their external id can be another order's by number
+    unknown = [data.number for data in rows if data.number and data.external_id not in known]
+    claims = await db.numbers.holders(shop.id, unknown)
     holders = await db.orders.get_many(shop.id, [claim["order_id"] for claim in claims.values()])
     by_number = {
         number: order
