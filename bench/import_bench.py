@@ -125,6 +125,10 @@ async def import_all(
             if response.status != 200:
                 raise SystemExit(f"import call answered {response.status}: {str(body)[:300]}")
         outcomes.update(result["outcome"] for result in body["results"])
+        done = start + per_call
+        if done % (10 * per_call) == 0 and done < len(rows):
+            rate = done / (time.perf_counter() - started)
+            print(f"  {done:,} rows, {rate:,.0f} rows/s so far, load {os.getloadavg()[0]:.1f}", flush=True)
         reasons.update(result["error"] for result in body["results"] if result["error"])
     elapsed = time.perf_counter() - started
     return elapsed, outcomes, [f"{count} x {why}" for why, count in reasons.most_common(3)]
