@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -49,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-in and
 from orders.lifecycle import Status
 from orders.model import Customer, NotifyPolicy, Order, OrderId, Shop, Source, TimelineEvent, new_id
 from orders.service import new_shop
-from tests.faults.processes import Orderbot, free_port, wait_until
+from tests.faults.processes import Orderbot, free_port, listening, wait_until
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import database_for
 from webhooks.embedded import embedded_mongodb
@@ -366,7 +365,7 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
         sys.executable, __file__, "--stand-in-port", str(port), stdin=asyncio.subprocess.DEVNULL
     )
     try:
-        await asyncio.to_thread(wait_until, lambda: _listening(port), 30, "the Twilio stand-in")
+        await asyncio.to_thread(wait_until, lambda: listening(port), 30, "the Twilio stand-in")
         with embedded_mongodb(tmp / "db") as uri:
             print(f"{os.cpu_count()} cores; load average at start {_load()}")
             print(HEADER, flush=True)
@@ -375,14 +374,6 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
     finally:
         stand_in.terminate()
         await stand_in.wait()
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def main() -> int:

@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import random
-import socket
 import sys
 import tempfile
 import time
@@ -49,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-ins an
 
 from orders.model import NotifyPolicy, Shop
 from orders.service import new_shop
-from tests.faults.processes import Orderbot, free_port, wait_until
+from tests.faults.processes import Orderbot, free_port, listening, wait_until
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import database_for
 from webhooks.auth import issue_token
@@ -353,7 +352,7 @@ async def soak(seconds: float, rate: float, shops: int, workers: int, data_dir: 
         sys.executable, __file__, "--stand-in-port", str(stand_in_port), stdin=asyncio.subprocess.DEVNULL
     )
     try:
-        await asyncio.to_thread(wait_until, lambda: _listening(stand_in_port), 30, "the Twilio stand-in")
+        await asyncio.to_thread(wait_until, lambda: listening(stand_in_port), 30, "the Twilio stand-in")
         return await _soak(seconds, rate, shops, workers, data_dir, stand_in_port)
     finally:
         stand_in.terminate()
@@ -437,14 +436,6 @@ async def _soak(
         "processes_alive": alive,
         "rss_mib": {name: [round(sample[i] / 1024, 1) for sample in memory] for i, name in enumerate(names)},
     }
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def serve_stand_in(port: int) -> None:

@@ -72,8 +72,15 @@ def facts(order: Order) -> OrderFacts:
 
 
 def shop_voice(shop: Shop, customer_name: str | None) -> Voice:
-    """How this shop speaks to this customer: its name, time zone, tone and signature."""
-    return Voice(shop.name, shop.timezone, composer.first_name(customer_name), shop.signature, shop.tone)
+    """How this shop speaks to this customer: its name, time zone, tone, signature and its own texts."""
+    return Voice(
+        shop.name,
+        shop.timezone,
+        composer.first_name(customer_name),
+        shop.signature,
+        shop.tone,
+        texts=shop.message_texts,
+    )
 
 
 class Conversation:

@@ -47,6 +47,9 @@ DEPTH_STATES = ("queued", "parked", "review")
 DEPTH_EVERY = 15.0
 #: How often the claim loop looks for parked entries whose nudge expired.
 PARK_SWEEP_EVERY = timedelta(seconds=30)
+#: Channels with no provider behind them (the console, the simulator): nobody reports delivery later, so
+#: what they take is delivered at once; a process without one leaves the entry to a process that has it.
+LOCAL_CHANNELS = frozenset({ChannelName.CONSOLE})
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,16 @@ class Notifier:
         except Exception:
             log.exception("sending outbox entry %s failed; its lease will expire into review", entry.id)
 
+    async def send_now(self, entry_id: str) -> bool:
+        """Claim one queued entry by its id and send it; False when it is not queued and due (another sender
+        took it, or it waits for later). ``orderbot chat`` sends its own replies so."""
+        now = self.clock()
+        entry = await self.db.outbox.claim(entry_id, now, now + self.lease)
+        if entry is None:
+            return False
+        await self._send_one(entry)
+        return True
+
     async def _send_one(self, entry: OutboxEntry) -> None:
         request_id.set(entry.request_id)  # this task's log lines name the request that caused the entry
         async with self._gate:
@@ -251,6 +264,7 @@ class Notifier:
                 entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None
             )
             await self.db.stats.add(entry.shop_id, {"notifications.sent": 1})
+            await self._delivered_locally(entry, deliveries[0].channel)
             log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
             if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id:
                 await self.service.record_contact(entry.shop_id, entry.order_id, now)
@@ -266,8 +280,10 @@ class Notifier:
         else:
             channel = self.channels.get(delivery.channel.value)
         if channel is None:
-            raise SendError(
-                f"the {delivery.channel} channel is not configured", transient=False, code="no_channel"
+            raise SendError(  # a local channel is retried: another process (``orderbot chat``) may have it
+                f"the {delivery.channel} channel is not configured",
+                transient=delivery.channel in LOCAL_CHANNELS,
+                code="no_channel",
             )
         outbound = OutboundMessage(
             channel=delivery.channel, to=delivery.to, sender=delivery.sender, text=delivery.text,
@@ -285,15 +301,23 @@ class Notifier:
         else:
             receipt = await channel.send(outbound)
         now = self.clock()
+        state = DeliveryState.DELIVERED if receipt.state == DeliveryState.DELIVERED else DeliveryState.SENT
         await self.db.messages.add(
             Message(
                 id=MessageId(new_id("msg")), shop_id=entry.shop_id, customer_id=entry.customer_id,
                 channel=outbound.channel.value, direction=Direction.OUTBOUND, provider_id=receipt.provider_id,
                 sender=outbound.sender, recipient=outbound.to, body=outbound.text,
-                state=DeliveryState.SENT, outbox_id=entry.id, created_at=now, updated_at=now,
+                state=state, outbox_id=entry.id, created_at=now, updated_at=now,
             )
         )  # fmt: skip
         return receipt.provider_id
+
+    async def _delivered_locally(self, entry: OutboxEntry, channel: ChannelName) -> None:
+        """A local channel's message is delivered once sent, and counted so, as a provider's report would."""
+        if channel in LOCAL_CHANNELS and await self.db.outbox.move_state(
+            entry.id, OutboxState.DELIVERED.value, only_from=(OutboxState.SENT.value,)
+        ):
+            await self.db.stats.add(entry.shop_id, {"notifications.delivered": 1})
 
     async def _unplanned(self, entry: OutboxEntry, exc: Exception) -> None:
         """An unexpected error before any provider call (a shop that cannot be read, a bug): retried with

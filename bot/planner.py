@@ -117,6 +117,8 @@ class Planner:
         if entry.kind == OutboxKind.STAFF_ALERT:
             return await self._staff(shop, entry, now)
         customer = await self._customer(shop, entry, order)
+        if shop.simulator:
+            return self._simulated(shop, entry, order, customer, now)
         try:
             found = route(self._reach(shop, entry, order, customer, now))
         except NoRoute as why:
@@ -142,6 +144,35 @@ class Planner:
             shop, [delivery], park=found.mode == Mode.NUDGE,
             customer_id=customer.id if customer else None, channel=found.channel,
         )  # fmt: skip
+
+    @staticmethod
+    def _simulated(
+        shop: Shop, entry: OutboxEntry, order: Order | None, customer: CustomerRecord | None, now: datetime
+    ) -> Plan:
+        """A simulator shop's message: the full text in the style of the channel it would go on, to the
+        console channel, which every process has. No provider, so no window, template or sending rate; the
+        shop's quiet hours still hold it, as they would hold the real one."""
+        style = (
+            entry.channel
+            or (customer.preferred_channel if customer else None)
+            or (order.channel if order else None)
+            or ChannelName.WHATSAPP.value
+        )
+        if customer is not None and style in customer.opted_out:
+            raise Skip(f"opted out of {style}")
+        phone = (customer.phones[0] if customer and customer.phones else None) or (
+            order.customer.phone if order else None
+        )
+        quiet = QuietHours.parse(shop.notify.quiet_start, shop.notify.quiet_end)
+        until = quiet_decision(
+            now, kind=entry.kind, urgent=entry.urgent, phone=phone, shop_zone=shop.timezone, quiet=quiet
+        )
+        if until is not None:
+            return Hold(until, "quiet_hours")
+        to = phone or (order.customer.email if order else None) or (customer.id if customer else shop.id)
+        text, subject = message_text(shop, entry, order, style, order.customer.name if order else None)
+        delivery = Delivery(ChannelName.CONSOLE, to, shop.name, text, subject)
+        return Send(shop, [delivery], customer_id=customer.id if customer else None, channel=style)
 
     async def _staff(self, shop: Shop, entry: OutboxEntry, now: datetime) -> Plan:
         if not shop.staff_telegram_ids:

@@ -433,9 +433,12 @@ def render_bulk(args: BulkArgs, results: Sequence[tuple[str, BulkResult | None]]
     lines = [f"📋 Bulk {what[args.action]}: {done} of {len(results)} done"]
     for number, result in results:
         shown = clip(number, 20)
-        lines.append(
-            f"✅ #{shown}" if result is not None and result.ok else f"❌ #{shown} — {bulk_error(result)}"
-        )
+        if result is not None and result.ok:
+            lines.append(f"✅ #{shown}")
+        elif result is not None and result.outcome == "not_applied":  # the rules said not yet: no failure
+            lines.append(f"⏸ #{shown} — {bulk_error(result)}")
+        else:
+            lines.append(f"❌ #{shown} — {bulk_error(result)}")
     return fit(lines)
 
 

@@ -1,9 +1,13 @@
-"""The console channel: ``orderbot chat`` lets anyone talk to the bot with no provider account."""
+"""The console channel, the built-in simulator: ``orderbot chat`` and the demo shop need no provider account.
+
+Sending on it reaches no one: the notifier records every message it sends in the database, and that record
+is the whole delivery (``orderbot chat`` prints replies from there; the order desk shows them). So every
+process can have it, and whichever process claims a console entry sends it the same way.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import datetime
 
 from channels.base import (
@@ -18,13 +22,10 @@ from channels.base import (
 
 
 class ConsoleChannel:
-    """Messages typed at a terminal in, printed out. No signatures: it never faces the network."""
+    """Messages typed at a terminal in; out, a receipt saying delivered. No signatures: no network."""
 
     name = ChannelName.CONSOLE
     limits = Limits(max_length=4000)
-
-    def __init__(self, write: Callable[[str], None]) -> None:
-        self._write = write
 
     def verify(self, request: WebhookRequest) -> bool:
         return False  # nothing arrives over HTTP on this channel
@@ -45,5 +46,5 @@ class ConsoleChannel:
         )
 
     async def send(self, message: OutboundMessage) -> Receipt:
-        self._write(message.text)
+        """Delivered the moment it is taken: the record the notifier keeps of it is the delivery."""
         return Receipt(provider_id=f"console-{secrets.token_hex(8)}", state="delivered")

@@ -12,9 +12,26 @@ from typing import Annotated, Any
 import phonenumbers
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
-__all__ = ["Contact", "ExternalId", "e164", "first_e164", "id_text", "is_email", "join", "text"]
+__all__ = [
+    "E164_PATTERN",
+    "Contact",
+    "ExternalId",
+    "e164",
+    "first_e164",
+    "id_text",
+    "is_e164",
+    "is_email",
+    "join",
+    "text",
+]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+#: A phone number in E.164 form: ``+``, a country code that does not start with 0, at most 15 digits, all
+#: of them ASCII. Spelled ``[0-9]`` on purpose: ``\d`` (Python's and pydantic's regex) also takes
+#: fullwidth and other Unicode digits, so ``+1`` then a fullwidth 4 would pass as a number no provider sends.
+E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+_E164 = re.compile(E164_PATTERN)
 
 
 def text(value: str | None) -> str | None:
@@ -32,8 +49,18 @@ def is_email(value: str | None) -> bool:
     return value is not None and len(value) <= 254 and _EMAIL.match(value.strip()) is not None
 
 
+def is_e164(value: str) -> bool:
+    """Whether ``value`` is already a phone number in E.164 form, in ASCII digits (a provider's address)."""
+    return _E164.fullmatch(value) is not None
+
+
 def e164(raw: str | None, region: str | None) -> str | None:
-    """``raw`` as an E.164 number (read in ``region`` when it has no country code); None when invalid."""
+    """``raw`` as an E.164 number (read in ``region`` when it has no country code); None when invalid.
+
+    ``raw`` is what a customer typed at checkout, so it is read as a person wrote it: ``phonenumbers``
+    takes spaces, brackets and the fullwidth digits of East Asian keyboards. What comes out is always
+    ASCII E.164 (it is made from the parsed number, never copied from ``raw``).
+    """
     if not raw or not raw.strip():
         return None
     try:

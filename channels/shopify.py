@@ -4,7 +4,10 @@ Shopify signs the raw body: ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 
 Shopify secret (an app's client secret, or the key shown under Settings > Notifications > Webhooks); a shop
 without one uses its own ``webhook_secret``. ``X-Shopify-Topic`` names the topic. ``X-Shopify-Event-Id`` is the
 same on every delivery of one event (Shopify's documented dedupe key); ``X-Shopify-Webhook-Id`` names the
-delivery and stands in where the event id is missing.
+delivery and stands in where the event id is missing. ``X-Shopify-Test: true`` marks a test delivery: the
+admin's "Send test notification" posts Shopify's sample order (#9999, cancelled, a stranger's email) that
+way, signed like any other. It is acknowledged and never read as an order. A real order placed through a
+test payment gateway says ``"test": true`` in its body only; it is an order of the shop and is taken.
 
 The topics taken are ``orders/create``, ``orders/updated``, ``orders/paid``, ``orders/fulfilled`` and
 ``orders/cancelled``; any other topic is acknowledged and ignored. Each of them carries the whole order, so
@@ -78,11 +81,13 @@ __all__ = [
     "EVENT_ID_HEADER",
     "ORDER_TOPICS",
     "SIGNATURE_HEADER",
+    "TEST_HEADER",
     "TOPIC_HEADER",
     "WEBHOOK_ID_HEADER",
     "ShopifyEvent",
     "ShopifyOrder",
     "delivery_id",
+    "is_test_delivery",
     "sign",
     "signature_valid",
     "signing_secret",
@@ -95,6 +100,7 @@ SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
 EVENT_ID_HEADER = "X-Shopify-Event-Id"
 WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
+TEST_HEADER = "X-Shopify-Test"
 ORDER_TOPICS = frozenset(
     {"orders/create", "orders/updated", "orders/paid", "orders/fulfilled", "orders/cancelled"}
 )
@@ -140,6 +146,11 @@ def delivery_id(event_id: str | None, webhook_id: str | None, topic: str, body: 
     if webhook_id and webhook_id.strip():
         return f"webhook:{webhook_id.strip()}"
     return "body:" + hashlib.sha256(topic.encode() + b"\n" + body).hexdigest()
+
+
+def is_test_delivery(test_header: str | None) -> bool:
+    """Whether ``X-Shopify-Test`` marks the delivery as Shopify's test notification."""
+    return test_header is not None and test_header.strip().lower() == "true"
 
 
 # -- the wire format (the fields we use; Shopify sends many more) ----------------------------------------

@@ -43,7 +43,7 @@ from channels.base import (
     WebhookRequest,
 )
 from channels.payloads import load_json
-from channels.telegram_updates import check_update
+from channels.telegram_updates import check_update, complete_update
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class TelegramChannel:
         update_id = data.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise ValueError("update_id must be an integer")
-        check_update(data)
+        check_update(complete_update(data))
         try:
             return Update.de_json(data, self._bot)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +26,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from twilio.rest import Client  # type: ignore[import-untyped]
 from yarl import URL
 
-from channels import wire
+from channels import contacts, wire
 from channels.base import (
     ChannelName,
     DeliveryUpdate,
@@ -73,7 +72,6 @@ _PERMANENT = {
 }
 _TRANSIENT_CODES = {"20429", "20503"}
 
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
 _MAX_MEDIA = 20
 
 #: Twilio's webhooks carry a few dozen fields (with 10 media, about 40).
@@ -174,7 +172,7 @@ class TwilioChannel:
             error = form.get("ErrorCode", "").strip() or None
             return [DeliveryUpdate(self.name, sid, state, error_code=error, at=self._clock())]
         sender = self._plain(_required(form, "From"))
-        if not _E164.fullmatch(sender):
+        if not contacts.is_e164(sender):
             raise ValueError("From is not an E.164 phone number")
         return [
             InboundMessage(
@@ -241,7 +239,7 @@ class TwilioChannel:
     @staticmethod
     def _media(form: MultiMapping[str]) -> tuple[Media, ...]:
         count = form.get("NumMedia", "0").strip() or "0"
-        if not count.isdigit():
+        if not (count.isascii() and count.isdigit()):  # int() also reads a fullwidth 4 as 4
             raise ValueError("NumMedia is not a number")
         found = (
             Media(url, form.get(f"MediaContentType{n}") or None)

@@ -135,6 +135,11 @@ class Shop(Domain):
     email: EmailSettings | None = None
     rules: Thresholds = Field(default_factory=Thresholds)
     notify: NotifyPolicy = Field(default_factory=NotifyPolicy)
+    #: Messages to this shop's customers go to the built-in simulator (the console channel), never to a
+    #: provider: the demo shop, whose desk then shows every text the service would send, as delivered.
+    simulator: bool = False
+    #: The shop's own message texts by ``kind/status/style/language`` (``bot.message_texts``), checked when set.
+    message_texts: dict[str, str] = Field(default_factory=dict)
     created_at: datetime
 
     @field_validator("timezone")

@@ -11,10 +11,11 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
 
 from orders import domain, rules, waiting
 from orders.fair_gate import FairGate
@@ -161,11 +162,19 @@ class AutoProgressResult:
     order: Order
 
 
+BulkOutcome = Literal["applied", "not_applied", "failed"]
+
+
 @dataclass(frozen=True)
 class BulkResult:
+    """One order's result: ``applied``; ``not_applied`` (an auto-progress whose rules said not yet: nothing
+    went wrong); or ``failed`` (unknown order, a move not allowed, a change meanwhile)."""
+
     order_id: str
     ok: bool
     error: str | None = None
+    outcome: BulkOutcome = "applied"
+    number: str | None = None  # None for an id the shop does not know
 
 
 @dataclass(frozen=True)
@@ -680,7 +689,9 @@ class OrderService:
                 status=order.status, message=message, due_at=due_at or now, idempotency_key=key,
                 actor=actor, created_at=now,
             )  # fmt: skip
-            note = f"{kind.value.replace('_', '-')} queued" + (f" for {due_at.isoformat()}" if due_at else "")
+            note = f"{kind.value.replace('_', '-')} queued" + (
+                f" for {_local(due_at, shop)}" if due_at else ""
+            )
             event = TimelineEvent(
                 kind=kind.value, status=order.status, at=now, source=Source.STAFF if actor else Source.API,
                 actor=actor, note=note,
@@ -867,16 +878,22 @@ class OrderService:
             try:
                 await self._bulk_one(shop, order_id, action, actor=actor, status=status, message=message)
             except NotFound:
-                return BulkResult(order_id, False, "not_found")
+                return BulkResult(order_id, False, "not_found", "failed")
             except InvalidTransition as exc:
-                return BulkResult(order_id, False, f"invalid_transition: {exc}")
+                return BulkResult(order_id, False, f"invalid_transition: {exc}", "failed")
             except Conflict as exc:
-                return BulkResult(order_id, False, f"conflict: {exc}")
+                return BulkResult(order_id, False, f"conflict: {exc}", "failed")
             except _NotApplied as exc:
-                return BulkResult(order_id, False, f"not_applied: {exc}")
+                return BulkResult(order_id, False, f"not_applied: {exc}", "not_applied")
             return BulkResult(order_id, True)
 
-        return list(await asyncio.gather(*(one(order_id) for order_id in dict.fromkeys(order_ids))))
+        results = await asyncio.gather(*(one(order_id) for order_id in dict.fromkeys(order_ids)))
+        async with self.bulk_gate.hold(shop.id):  # numbers never change: one read names every order
+            found = await self.db.orders.get_many(shop.id, [result.order_id for result in results])
+        return [
+            replace(result, number=found[result.order_id].number) if result.order_id in found else result
+            for result in results
+        ]
 
     async def _bulk_one(
         self, shop: Shop, order_id: str, action: BulkAction, *, actor: str | None, status: Status | None,
@@ -910,6 +927,12 @@ class _StaleVersion(Exception):
 
 class _NotApplied(Exception):
     """A bulk auto-progress that decided not to move the order."""
+
+
+def _local(at: datetime, shop: Shop) -> str:
+    """A time for people, in the shop's timezone and in words: "Tue 3 Nov 2026, 10:00 CET"."""
+    local = at.astimezone(ZoneInfo(shop.timezone))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M %Z}"
 
 
 def new_shop(name: str, now: datetime, **details: Any) -> Shop:

@@ -37,3 +37,8 @@ class ShopDirectory:
         return await self._addresses.get(
             (field, address), now, self._fresh(now), lambda: self._store.by_address(field, address)
         )
+
+    def forget(self, shop_id: str) -> None:
+        """Read the shop afresh on next use in this process (it just changed here); others see it within the ttl."""
+        self._shops.discard(shop_id)
+        self._addresses.forget(lambda _address: True)

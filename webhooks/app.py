@@ -18,6 +18,7 @@ from bot.scheduler import build_scheduler
 from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
 from channels.base import Channel, ChannelName
+from channels.console import ConsoleChannel
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
@@ -28,11 +29,13 @@ from webhooks import (
     instagram_routes,
     shop_webhooks,
     telegram_routes,
+    template_api,  # noqa: F401  (importing it registers the /templates routes on the API's table)
     twilio_routes,
 )
 from webhooks.abuse import TokenRates, abuse_guard
 from webhooks.api import build_api
 from webhooks.api import routes as api_routes
+from webhooks.connections import connection_options
 from webhooks.keys import (
     CLOCK,
     DATABASE,
@@ -53,7 +56,7 @@ from webhooks.keys import (
 )
 from webhooks.logs import request_ids
 from webhooks.metrics import Metrics
-from webhooks.middleware import body_limit, errors, metrics
+from webhooks.middleware import errors, metrics, request_body
 from webhooks.openapi import API_PREFIX, add_docs
 from webhooks.orders_webhook import order_event
 from webhooks.settings import Settings
@@ -137,9 +140,11 @@ def _core(
     settings: Settings, clock: Callable[[], datetime], advisor: ProgressionAdvisor | None
 ) -> web.Application:
     """Settings, database, service, inbox, the channels and the notifier, each opened and closed with the app."""
+    body = request_body(settings.body_timeout_seconds)
     app = web.Application(
-        middlewares=[request_ids, metrics, errors, body_limit, abuse_guard(settings)],
+        middlewares=[request_ids, metrics, errors, body, abuse_guard(settings)],
         client_max_size=settings.max_body_bytes,
+        handler_args=connection_options(settings),
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -158,8 +163,8 @@ def _core(
         conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
         metrics = app[METRICS]
 
-        def busy() -> bool:
-            return metrics.in_flight >= BUSY_REQUESTS
+        def busy() -> bool:  # a slow client's body still arriving is not a request to make way for
+            return metrics.in_flight - metrics.receiving >= BUSY_REQUESTS
 
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers, busy=busy)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers, busy=busy)
@@ -184,8 +189,9 @@ def _core(
 
 
 def _channels(app: web.Application) -> dict[str, Channel]:
-    """The configured channels by name (email is per shop and built by the notifier)."""
-    channels: dict[str, Channel] = {}
+    """The configured channels by name (email is per shop and built by the notifier). Every process has the
+    console (the simulator): ``orderbot chat`` and the demo shop queue entries any of them may claim."""
+    channels: dict[str, Channel] = {ChannelName.CONSOLE.value: ConsoleChannel()}
     if (twilio := app.get(TWILIO)) is not None:
         channels |= {ChannelName.SMS.value: twilio.sms, ChannelName.WHATSAPP.value: twilio.whatsapp}
     if app[SETTINGS].instagram_access_token is not None and (instagram := app.get(INSTAGRAM)) is not None:

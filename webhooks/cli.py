@@ -18,13 +18,15 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.chat import chat
+from channels.contacts import is_e164
 from orders.crypto import SealError
 from orders.model import NotifyPolicy, Shop
 from orders.service import OrderService, new_shop
 from orders.store import AlreadyExists, NotFound
-from webhooks import import_command, key_commands, logs
+from webhooks import import_command, key_commands, logs, template_commands
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.auth import ROLES, issue_token
+from webhooks.connections import serve
 from webhooks.demo import ensure_demo_shop
 from webhooks.embedded import EmbeddedDatabaseError, embedded_mongodb
 from webhooks.settings import Settings
@@ -134,26 +136,26 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
             f"  order desk:     {dashboard_link(settings, token)}\n",
             flush=True,
         )
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=lambda text: log.info(str(text).strip()),
-        access_log_class=logs.AccessLog,
-    )
+    _until_signalled(lambda: serve(app, settings, access_log_class=logs.AccessLog))
 
 
-def _worker(settings: Settings) -> None:
+def _until_signalled(run: Callable[[], Awaitable[None]]) -> None:
+    """Run until it ends or SIGINT/SIGTERM cancels it (its own clean-up then runs)."""
+
     async def main() -> None:
-        task = asyncio.ensure_future(run_worker(settings))
+        task = asyncio.ensure_future(run())
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    _say("orderbot worker running; Ctrl-C to stop")
     asyncio.run(main())
+
+
+def _worker(settings: Settings) -> None:
+    _say("orderbot worker running; Ctrl-C to stop")
+    _until_signalled(lambda: run_worker(settings))
 
 
 def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
@@ -187,6 +189,13 @@ def _shop_set(settings: Settings, args: argparse.Namespace) -> None:
         return changed
 
     print(json.dumps(_shop_json(asyncio.run(_with_service(settings, change)))))
+
+
+def _e164_argument(value: str) -> str:
+    """A shop's own number as Twilio writes it in ``To``: E.164 in ASCII digits, or the address never matches."""
+    if not is_e164(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a phone number in E.164 form (+14155550100)")
+    return value
 
 
 def _notify_options(parser: argparse.ArgumentParser) -> None:
@@ -271,8 +280,8 @@ def _parser() -> argparse.ArgumentParser:
     shop = commands.add_parser("shop", help="manage shops").add_subparsers(dest="shop_command", required=True)
     add = shop.add_parser("add", help="add a shop; prints it as JSON")
     add.add_argument("--name", required=True)
-    add.add_argument("--sms-number")
-    add.add_argument("--whatsapp-number")
+    add.add_argument("--sms-number", type=_e164_argument)
+    add.add_argument("--whatsapp-number", type=_e164_argument)
     add.add_argument("--instagram-id")
     add.add_argument("--staff-telegram-id", type=int, action="append")
     add.add_argument("--timezone", default="UTC")
@@ -296,6 +305,7 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("--shop", required=True)
     link.add_argument("--role", choices=ROLES, default="staff")
     link.add_argument("--days", type=float, default=30)
+    template_commands.add_parser(commands)
     talk = commands.add_parser("chat", help="talk to the bot as a customer, at the terminal")
     talk.add_argument("--shop", required=True)
     talk.add_argument("--as", dest="phone", required=True, metavar="PHONE")
@@ -362,6 +372,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             print(dashboard_link(settings, _token(settings, args)))
         case "chat":
             _chat(settings, args)
+        case "templates":
+            template_commands.run(settings, args)
         case "import":
             import_command.run(settings, args)
 

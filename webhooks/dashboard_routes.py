@@ -84,8 +84,11 @@ def _respond(request: web.Request, asset: Asset) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    """Register ``GET /dashboard`` and its assets under ``/dashboard/``."""
+    """Register ``GET /dashboard`` and its assets under ``/dashboard/``; ``GET /`` leads to the desk."""
     assets = load_assets()
+
+    async def home(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/dashboard", headers=SECURITY_HEADERS)
 
     async def page(request: web.Request) -> web.Response:
         return _respond(request, assets["index.html"])
@@ -96,6 +99,7 @@ def setup(app: web.Application) -> None:
             raise web.HTTPNotFound()
         return _respond(request, found)
 
+    app.router.add_get("/", home)
     app.router.add_get("/dashboard", page)
     app.router.add_get("/dashboard/", page)
     app.router.add_get("/dashboard/{name:.+}", asset)

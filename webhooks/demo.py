@@ -1,4 +1,9 @@
-"""The demo shop for ``orderbot serve --demo``: about 30 orders over every status and age."""
+"""The demo shop for ``orderbot serve --demo``: about 30 orders over every status and age.
+
+It is a simulator shop: what it would send its customers goes to the built-in console channel instead of a
+provider, and shows as delivered on the order desk, so a newcomer sees every text the service would send.
+Quiet hours are off, so that shows at once whatever the hour is where the demo customers live.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from orders.lifecycle import Status
-from orders.model import Customer, Item, OrderData, Shop, Tracking
+from orders.model import Customer, Item, NotifyPolicy, OrderData, Shop, Tracking
 from orders.service import OrderService, new_shop
 
 DEMO_SHOP_NAME = "Demo Coffee Roasters"
@@ -39,8 +44,14 @@ async def ensure_demo_shop(service: OrderService, now: datetime) -> Shop:
     """The demo shop and its orders, created once; running it again changes nothing."""
     shop = await service.db.shops.find_by_name(DEMO_SHOP_NAME)
     if shop is None:
-        shop = new_shop(DEMO_SHOP_NAME, now, timezone="America/New_York")
+        shop = new_shop(
+            DEMO_SHOP_NAME, now, timezone="America/New_York", simulator=True,
+            notify=NotifyPolicy(quiet_start="00:00", quiet_end="00:00"),
+        )  # fmt: skip
         await service.db.shops.add(shop)
+    elif not shop.simulator:  # made by an earlier version, which sent nothing for it
+        shop = shop.model_copy(update={"simulator": True})
+        await service.db.shops.save(shop)
     for index, (status, placed_hours, status_hours) in enumerate(_PLAN):
         name, phone = _CUSTOMERS[index % len(_CUSTOMERS)]
         title, price = _PRODUCTS[index % len(_PRODUCTS)]

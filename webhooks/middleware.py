@@ -6,14 +6,16 @@ logged once and answered 500 without details.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any, TypeVar
 
-from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler, Middleware
 from pydantic import BaseModel, ValidationError
 
+from orders.correlation import current_request_id
 from orders.crypto import SealError
 from orders.lifecycle import InvalidTransition
 from orders.numbering import DuplicateNumber
@@ -21,6 +23,7 @@ from orders.service import DeliveryInProgress
 from orders.store import AlreadyExists, Conflict, DatabaseError, NotFound
 from webhooks.auth import AuthError, RoleRefused
 from webhooks.keys import METRICS
+from webhooks.logs import REQUEST_ID_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "timeout",
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
@@ -150,17 +154,68 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(500, "internal", "something went wrong on our side")
 
 
-@web.middleware
-async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """413 for a body declared larger than the app's ``client_max_size``, before anything reads a byte.
+def request_body(timeout: float) -> Middleware:
+    """The middleware that reads each request's body whole, within ``timeout`` seconds, before any handler.
 
-    A body without a declared length (chunked) is cut off by aiohttp as it is read: ``request.read()``
-    raises 413 once it holds more than ``client_max_size``, so no more than that is ever kept.
+    - A declared ``Content-Encoding`` other than ``identity`` is answered 415 before a byte is read: no
+      provider compresses what it sends, and an inflated body can be a thousand times its size on the wire.
+      The server is built with aiohttp's ``auto_decompress`` off, so nothing is ever inflated.
+    - A declared length over the app's ``client_max_size`` is answered 413 before a byte is read; a chunked
+      body is cut off by ``request.read()`` once it holds more, so no more than that is ever kept.
+    - A body that has not fully arrived after ``timeout`` seconds, however slowly it trickles, is answered
+      408 and its connection closed: a client cannot hold a connection open by stalling. While it arrives,
+      the request counts as ``receiving``, so background work does not make way for it.
+    - A body that stops because its client went away, or that cannot be read, is a 400 (which no one may
+      be left to receive), not an unexpected error with a traceback in the log.
+
+    Handlers then read the kept bytes with ``request.read()`` as before.
     """
-    declared, limit = request.content_length, request.client_max_size
-    if declared is not None and limit and declared > limit:
-        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=declared)
-    return await handler(request)
+
+    @web.middleware
+    async def read_body(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.body_exists:
+            return await handler(request)
+        if _compressed(request):
+            raise ApiError(
+                415, "unsupported_encoding", "compressed request bodies are not accepted; send the body as is",
+                headers={hdrs.ACCEPT_ENCODING: "identity"},
+            )  # fmt: skip
+        declared, limit = request.content_length, request.client_max_size
+        if declared is not None and limit and declared > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=declared)
+        registry = request.config_dict[METRICS]
+        registry.receiving += 1
+        try:
+            async with asyncio.timeout(timeout):
+                await request.read()
+        except TimeoutError:
+            return await _timed_out(request)
+        except (ConnectionResetError, web.RequestPayloadError):  # the client left mid-body: no traceback
+            raise ApiError(400, "malformed", "the request body could not be read") from None
+        finally:
+            registry.receiving -= 1
+        return await handler(request)
+
+    return read_body
+
+
+def _compressed(request: web.Request) -> bool:
+    """Whether the body declares a content coding (``identity`` is none)."""
+    codings = ",".join(request.headers.getall(hdrs.CONTENT_ENCODING, ())).split(",")
+    return any(coding.strip().lower() not in ("", "identity") for coding in codings)
+
+
+async def _timed_out(request: web.Request) -> web.StreamResponse:
+    """408, sent now, then the connection closed: aiohttp would otherwise keep reading what is left."""
+    response = error_response(408, "timeout", "the request body did not arrive in time")
+    if (rid := current_request_id()) is not None:  # sent before ``request_ids`` could add it
+        response.headers[REQUEST_ID_HEADER] = rid
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    if request.transport is not None:
+        request.transport.close()
+    return response
 
 
 @web.middleware

@@ -112,6 +112,8 @@ class Operation:
     headers: tuple[Header, ...] = ()
     empty: Mapping[int, str] = field(default_factory=dict)
     description: str | None = None
+    #: JSON schemas of path parameters narrower than any non-empty string (say, an enum), by name.
+    path_schemas: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if unknown := set(self.errors) - set(ERROR_MEANINGS):
@@ -144,6 +146,7 @@ class Describe(TypedDict, total=False):
     errors: tuple[int, ...]
     headers: tuple[Header, ...]
     empty: Mapping[int, str]
+    path_schemas: Mapping[str, dict[str, Any]]
 
 
 class ApiRoutes:
@@ -220,7 +223,7 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
         }
         if op.description:
             spec["description"] = op.description
-        parameters = [_path_param(name) for name in op.path_params]
+        parameters = [_path_param(name, op.path_schemas.get(name)) for name in op.path_params]
         if op.query is not None:
             parameters += _query_params(schemas, refs[(op.query, "validation")])
         parameters += [
@@ -288,8 +291,13 @@ def _dedent(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
 
 
-def _path_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+def _path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema or {"type": "string", "minLength": 1},
+    }
 
 
 def _query_params(schemas: dict[str, Any], ref: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Who may use which API operation: each declares the least role it needs, and that is enforced here.
 
 The roles (DESIGN.md): ``staff`` runs the order desk; ``admin`` may do that too, and changes how the shop runs
-(its settings, message texts and tokens). Every operation of REST API v1 is order-desk work today: reading
+(its settings, message texts and tokens). Replacing or resetting a message text is admin's (reading and
+previewing them is staff's); every other operation of REST API v1 is order-desk work: reading
 orders, the attention queue, the stats and the shop's name and timezone; creating orders, changing their
 status (backwards too, with ``force``), queueing notifications and follow-ups, and letting the shop's rules
 move an order on. Bulk actions are the same three actions over up to 100 orders, and staff run them from

@@ -6,12 +6,14 @@ fields, since shops send what their systems have.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from channels.contacts import E164_PATTERN
 from orders.lifecycle import DeliveryStage, Status, next_status, progress
 from orders.model import (
     Customer,
@@ -41,7 +43,7 @@ class Strict(BaseModel):
 
 class CustomerIn(Strict):
     name: ShortText | None = None
-    phone: Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
+    phone: Annotated[str, StringConstraints(pattern=E164_PATTERN)] | None = None
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = (
         None
     )
@@ -387,20 +389,29 @@ class AutoProgressOut(BaseModel):
 
 class BulkItemOut(BaseModel):
     order_id: str
-    ok: bool
+    number: str | None = Field(description="the order's number; null for an id the shop does not know")
+    ok: bool = Field(description="whether the action was applied")
+    outcome: Literal["applied", "not_applied", "failed"] = Field(
+        description="not_applied: the rules said not yet (auto_progress), which is no failure"
+    )
     error: str | None = None
 
 
 class BulkOut(BaseModel):
     succeeded: int
+    not_applied: int
     failed: int
     results: list[BulkItemOut]
 
     @classmethod
     def of(cls, results: list[BulkResult]) -> BulkOut:
-        items = [BulkItemOut(order_id=r.order_id, ok=r.ok, error=r.error) for r in results]
-        ok = sum(1 for r in results if r.ok)
-        return cls(succeeded=ok, failed=len(results) - ok, results=items)
+        items = [
+            BulkItemOut(order_id=r.order_id, number=r.number, ok=r.ok, outcome=r.outcome, error=r.error)
+            for r in results
+        ]
+        count = Counter(r.outcome for r in results)
+        return cls(succeeded=count["applied"], not_applied=count["not_applied"], failed=count["failed"],
+                   results=items)  # fmt: skip
 
 
 class NotificationAccepted(BaseModel):

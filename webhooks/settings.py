@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     gemini_base_url: str | None = Field(None, validation_alias="ORDERBOT_GEMINI_BASE_URL")
 
     max_body_bytes: int = Field(1024 * 1024, validation_alias="ORDERBOT_MAX_BODY_BYTES", gt=0)
+    #: How long a request's whole body may take to arrive once its headers have; then 408 and the
+    #: connection is closed. Providers give up sooner (Shopify after 5 s, Twilio after 15 s in all).
+    body_timeout_seconds: float = Field(10, validation_alias="ORDERBOT_BODY_TIMEOUT_SECONDS", gt=0, le=300)
+    #: How long a connection may sit without a request (before its first one too); longer than the idle
+    #: timeouts of the load balancers in front (60 s), so that they, not this process, close idle connections.
+    keepalive_seconds: float = Field(75, validation_alias="ORDERBOT_KEEPALIVE_SECONDS", gt=0, le=3600)
+    #: Open connections one client address (an IPv6 /64) may hold; more are answered 429 and closed.
+    #: Trusted proxies are exempt. 0: off.
+    connections_per_address: int = Field(128, validation_alias="ORDERBOT_CONNECTIONS_PER_ADDRESS", ge=0)
     inbox_workers: int = Field(2, validation_alias="ORDERBOT_INBOX_WORKERS", ge=0, le=256)
     # The worker serves /healthz, /readyz and /metrics on this port when set (it has no HTTP otherwise).
     worker_metrics_port: int | None = Field(

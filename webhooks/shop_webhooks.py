@@ -8,7 +8,10 @@ leaves unapplied is applied by ``OrderService.recover_events`` (at start-up and 
 
 Every answer is a 200 in the generic webhook's shape with ``order_id`` and ``status`` null, since the order
 is not known yet; ``duplicate`` says whether the delivery was seen before (applied or waiting to be), and
-deliveries that touch no order (a WooCommerce ping, a topic we do not take) say why in ``ignored``. A
+deliveries that touch no order (a Shopify test notification, a WooCommerce ping, a topic we do not take)
+say why in ``ignored``. A Shopify test notification is recorded in the events store (its retry is a
+duplicate) and logged without its sample's personal data, so the shop owner's test shows the webhook
+works; it never becomes an order or a message. A
 delivery that would move an order backwards (an older state sent later, with a newer timestamp) changes
 nothing when it is applied: a platform retries any answer but a 2xx until it gives up on the webhook. Such
 a delivery is recorded like any other, so its retry is answered as a duplicate. The processing outcomes
@@ -29,7 +32,7 @@ from orders.model import OrderData, Shop
 from orders.service import EventKind, OrderService
 from webhooks import schemas
 from webhooks.inbound import header_text, refuse_future
-from webhooks.keys import CLOCK, EVENT_WORK, METRICS, SERVICE, SHOPS
+from webhooks.keys import CLOCK, DATABASE, EVENT_WORK, METRICS, SERVICE, SHOPS
 from webhooks.metrics import Metrics
 from webhooks.middleware import ApiError, parse_json
 from webhooks.settings import Settings
@@ -54,7 +57,8 @@ async def shopify_event(request: web.Request) -> web.Response:
         request, "shopify", shopify.signing_secret(shop), shopify.SIGNATURE_HEADER, shopify.signature_valid
     )
     topic = request.headers.get(shopify.TOPIC_HEADER, "").strip()
-    if topic not in shopify.ORDER_TOPICS:
+    test = shopify.is_test_delivery(request.headers.get(shopify.TEST_HEADER))
+    if topic not in shopify.ORDER_TOPICS and not test:
         return _no_order(request, "shopify", "topic")
     event_id = shopify.delivery_id(
         header_text(request, shopify.EVENT_ID_HEADER),
@@ -65,6 +69,8 @@ async def shopify_event(request: web.Request) -> web.Response:
     if len(event_id) > _MAX_EVENT_ID:
         _count(request, "shopify", "invalid")
         raise ApiError(400, "malformed", "the delivery's event or webhook id is too long")
+    if test:
+        return await _test_delivery(request, "shopify", shop, event_id, topic)
     order = _parse(request, "shopify", shopify.ShopifyOrder, body)
     event = shopify.to_event(topic, order)
     return await _accept(request, "shopify", shop, event_id, event.kind, event.data)
@@ -148,6 +154,20 @@ async def _process(service: OrderService, metrics: Metrics, shop: Shop, source: 
             outcome.order.id,
         )
     _count_in(metrics, source, outcome.ignored)
+
+
+async def _test_delivery(
+    request: web.Request, source: str, shop: Shop, event_id: str, topic: str
+) -> web.Response:
+    """Acknowledge and record a platform's test delivery; its body (a sample order) is not read."""
+    config = request.config_dict
+    events, now = config[DATABASE].events, config[CLOCK]()
+    earlier = await events.claim(source, event_id, now)  # no payload: recovery has nothing to apply
+    if earlier is None:
+        await events.complete(source, event_id, {"test": True, "shop_id": shop.id, "topic": topic[:100]}, now)
+        log.info("%s test delivery for shop %s: acknowledged, no order touched", source, shop.id)
+    _count_in(config[METRICS], source, "test")
+    return _answer(schemas.WebhookAccepted(duplicate=earlier is not None, ignored="test"))
 
 
 def _no_order(request: web.Request, source: str, reason: str) -> web.Response:

@@ -55,6 +55,14 @@ class CustomerStore:
             raise NotFound(f"unknown customer {customer_id}")
         return _customer_from_doc(doc)
 
+    async def find(
+        self, shop_id: ShopId, *, phone: str | None = None, instagram_id: str | None = None
+    ) -> CustomerRecord | None:
+        """The customer with this phone (E.164) or Instagram id, if they ever wrote or were written to."""
+        key = _address_key(shop_id, phone=phone, instagram_id=instagram_id)
+        doc = await self._customers.find_one({"address_key": key, "shop_id": shop_id})
+        return None if doc is None else _customer_from_doc(doc)
+
     async def find_or_create(
         self, shop_id: ShopId, *, now: datetime, phone: str | None = None, instagram_id: str | None = None
     ) -> CustomerRecord:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -93,6 +93,18 @@ class OutboxStore:
             async for doc in self._outbox.find({"_id": {"$in": ids}, "lease_id": lease_id}):
                 won[doc["_id"]] = doc
         return [entry_from_doc(won[entry_id]) for entry_id in candidates if entry_id in won]
+
+    async def claim(self, entry_id: str, now: datetime, lease_until: datetime) -> OutboxEntry | None:
+        """Claim one entry by id if it is still queued and due: queued to sending; None if it is not."""
+        doc = await self._outbox.find_one_and_update(
+            {"_id": entry_id, "state": "queued", "due_at": {"$lte": now}},
+            {
+                "$set": {"state": "sending", "lease_until": lease_until, "lease_id": secrets.token_hex(8)},
+                "$inc": {"attempts": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else entry_from_doc(doc)
 
     async def _due_ids(self, now: datetime, limit: int) -> list[str]:
         """Ids of up to ``limit`` due entries, oldest due first.

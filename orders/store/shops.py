@@ -87,6 +87,18 @@ class ShopStore:
         if result.matched_count == 0:
             raise NotFound(f"unknown shop {shop.id}")
 
+    async def set_text(self, shop_id: ShopId, key: str, text: str) -> None:
+        """Keep the shop's own text under ``key``: one field, so a settings change meanwhile keeps its change."""
+        result = await self._shops.update_one({"_id": shop_id}, {"$set": {_text_field(key): text}})
+        if result.matched_count == 0:
+            raise NotFound(f"unknown shop {shop_id}")
+
+    async def reset_text(self, shop_id: ShopId, key: str) -> None:
+        """Forget the shop's own text under ``key``, so the default speaks again."""
+        result = await self._shops.update_one({"_id": shop_id}, {"$unset": {_text_field(key): ""}})
+        if result.matched_count == 0:
+            raise NotFound(f"unknown shop {shop_id}")
+
     async def by_address(self, field: str, address: str) -> Shop | None:
         """The shop that owns a channel address (``sms_number``, ``whatsapp_number``, ``instagram_id``)."""
         if field not in ("sms_number", "whatsapp_number", "instagram_id"):
@@ -104,6 +116,12 @@ class ShopStore:
 
     async def list(self) -> list[Shop]:
         return [self._shop_of(doc) async for doc in self._shops.find().sort("created_at", ASCENDING)]
+
+
+def _text_field(key: str) -> str:
+    if "." in key or key.startswith("$"):
+        raise ValueError(f"not a text key: {key!r}")
+    return f"message_texts.{key}"
 
 
 def _dotted(doc: Mapping[str, Any], path: str) -> Any:

@@ -102,7 +102,7 @@ def test_an_attention_row_opens_the_order_view_and_esc_closes_it(page: Page, des
     assert page.locator("table.attention tbody tr").count() == queue["count"]
     row = attention_row(page, "1003")
     expect(row).to_contain_text("Processing")
-    expect(row).to_contain_text("90.0 h")
+    expect(row).to_contain_text("3 days 18 hours")
     expect(row).to_contain_text("Stuck in processing")
     expect(row).to_contain_text("€32.00")
 
@@ -118,7 +118,7 @@ def test_an_attention_row_opens_the_order_view_and_esc_closes_it(page: Page, des
     # in processing since 90 h before the fixed clock (2 Nov 09:00 UTC): 29 Oct 15:00 UTC, 16:00 in the
     # shop's Berlin (the browser itself runs in Los Angeles, where it was 08:00)
     assert NOW - timedelta(hours=90) == NOW.replace(month=10, day=29, hour=15)
-    expect(timeline.first).to_contain_text("Oct 29, 2026, 4:00 PM")
+    expect(timeline.first).to_contain_text("Thu, Oct 29, 2026, 4:00 PM GMT+1")
     expect(timeline.first).to_contain_text("by shop webhook")
     expect(dialog).to_contain_text("times in Europe/Berlin")
 
@@ -178,11 +178,50 @@ def test_a_bulk_action_shows_a_result_per_order(page: Page, desk: Desk) -> None:
         n: desk.api(f"/orders/{desk.orders[n].id}")["status"] == "shipped" for n in ("1001", "1004", "1007")
     }
     assert ok == {"1001": True, "1004": True, "1007": False}  # fulfilled cannot go back to shipped
-    expect(page.locator(".bulk-result")).to_contain_text("2 done, 1 not done")
+    expect(page.locator(".bulk-result")).to_contain_text("2 done, 1 failed.")
     for number, succeeded in ok.items():
         line = results.filter(has_text=f"Order #{number}:")
         expect(line).to_have_attribute("data-result", "ok" if succeeded else "failed")
     expect(results.filter(has_text="Order #1007:")).to_contain_text("not done — not allowed: cannot move")
+
+
+def test_ages_read_in_days_and_hours_and_times_in_the_shops_zone_in_words(page: Page, desk: Desk) -> None:
+    signed_in(page, desk)
+    expect(attention_row(page, "1001")).to_contain_text("2 days 12 hours")  # pending for 60 h
+    expect(attention_row(page, "1005")).to_contain_text("10 days 20 hours")  # shipped for 260 h
+    for row in page.locator("table.attention tbody tr").all():
+        assert not re.search(r"\d+\.\d h\b", row.inner_text()), row.inner_text()
+
+    attention_row(page, "1001").get_by_role("button", name="Open order #1001").click()
+    dialog = order_dialog(page)
+    dialog.get_by_label("Follow up in hours").fill("26")
+    dialog.get_by_role("button", name="Schedule follow-up").click()
+    # 2 Nov 09:00 UTC + 26 h is 3 Nov 11:00 UTC: noon in the shop's Berlin, 3 AM where the browser runs
+    expect(dialog.get_by_role("status")).to_contain_text(
+        "Follow-up scheduled for Tue, Nov 3, 2026, 12:00 PM GMT+1"
+    )
+    newest = dialog.locator("ol.timeline li").first
+    expect(newest).to_contain_text("follow-up queued for Tue 3 Nov 2026, 12:00 CET")
+    expect(newest).to_contain_text("Mon, Nov 2, 2026, 10:00 AM GMT+1")  # when it was queued, Berlin time
+    iso = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+    assert not iso.search(dialog.inner_text()), dialog.inner_text()
+
+
+def test_an_order_the_rules_leave_alone_is_not_applied_not_failed(page: Page, desk: Desk) -> None:
+    signed_in(page, desk)
+    for number in ("1001", "1002"):  # pending for 60 h (due) and for 2 h (not yet)
+        page.get_by_role("checkbox", name=f"Select order #{number}").check()
+    page.get_by_role("form", name="Bulk action on the selected orders").get_by_role(
+        "button", name="Run on 2"
+    ).click()
+    results = page.locator(".bulk-result li")
+    expect(results).to_have_count(2)
+    expect(page.locator(".bulk-result p")).to_have_text("Advance: 1 done, 1 not applied.")
+    expect(results.filter(has_text="Order #1001:")).to_have_attribute("data-result", "ok")
+    later = results.filter(has_text="Order #1002:")
+    expect(later).to_have_attribute("data-result", "not_applied")
+    expect(later).to_contain_text("not applied — ")
+    expect(later).not_to_contain_text("not done")
 
 
 def test_a_webhook_change_shows_within_5_seconds_without_losing_the_open_dialog(

@@ -170,6 +170,12 @@ def test_shop_add_list_and_token(data_dir: Path) -> None:
     assert clash.returncode == 1
     assert "already uses" in clash.stderr
 
+    # a shop number Twilio could never write in To (a fullwidth digit) is refused before anything is stored
+    odd = _run(data_dir, "shop", "add", "--name", "Odd", "--whatsapp-number", "+1\uff14155550101")
+    assert odd.returncode == 2
+    assert "is not a phone number in E.164 form" in odd.stderr
+    assert len(json.loads(_run(data_dir, "shop", "list").stdout)) == 1
+
 
 def test_clear_error_when_the_database_cannot_start(tmp_path: Path) -> None:
     blocker = tmp_path / "var"

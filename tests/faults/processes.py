@@ -28,6 +28,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on the loopback ``port``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
 def wait_until(ready: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll ``ready()`` every 50 ms until it is true; AssertionError naming ``what`` after ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -99,11 +108,7 @@ class Orderbot:
         assert self.proc is not None and self.port is not None
         if self.proc.poll() is not None:
             raise AssertionError(f"orderbot {self.command} exited: see {self.log_path}")
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                return True
-        except OSError:
-            return False
+        return listening(self.port)
 
     def kill(self) -> None:
         if self.proc is not None:

@@ -6,7 +6,10 @@ before and after. Providers' signing helpers and constants are the integration t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +23,7 @@ from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
 from tests.conftest import Clock
+from tests.faults.processes import free_port
 from tests.integration import test_instagram as ig
 from tests.integration import test_telegram as tg
 from tests.integration import test_twilio as tw
@@ -27,7 +31,9 @@ from tests.standins.graph import GraphStandin
 from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
+from webhooks.connections import serve
 from webhooks.keys import EVENT_WORK, INBOX
+from webhooks.logs import AccessLog
 from webhooks.settings import Settings
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -120,3 +126,68 @@ async def target(
     client = await aiohttp_client(app)
     raw: Raw = db.client[hostile_settings.mongodb_db]
     return Target(client, app, shop, raw, db, telegram_standin)
+
+
+@dataclass
+class Served:
+    """The hostile app served as ``orderbot web`` serves it, on a loopback port of its own."""
+
+    host: str
+    port: int
+    app: web.Application
+
+    async def connect(self, source: str = "127.0.0.1") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A raw connection from ``source`` (any 127.0.0.0/8 address is this machine, a client of its own)."""
+        return await asyncio.open_connection(self.host, self.port, local_addr=(source, 0))
+
+    async def get(self, path: str, source: str = "127.0.0.1") -> int:
+        """The status of a GET on a connection of its own."""
+        return await self.send(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode(), source)
+
+    async def post(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        """The status of a POST of ``body`` with these headers, on a connection of its own."""
+        lines = [f"POST {path} HTTP/1.1", f"Host: {self.host}", f"Content-Length: {len(body)}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        return await self.send(("\r\n".join(lines) + "\r\n").encode(), body=body)
+
+    async def send(self, head: bytes, source: str = "127.0.0.1", body: bytes = b"") -> int:
+        reader, writer = await self.connect(source)
+        writer.write(head + b"Connection: close\r\n\r\n" + body)
+        status_line = await asyncio.wait_for(reader.readline(), 10)
+        writer.close()
+        return int(status_line.split()[1])
+
+
+Serve = Callable[..., Awaitable[Served]]
+
+
+@pytest.fixture
+async def served(target: Target, hostile_settings: Settings, clock: Clock) -> AsyncIterator[Serve]:
+    """Start the target's app through ``webhooks.connections.serve``, settings changed as asked.
+
+    ``target`` serves through aiohttp's test server, which cancels a handler when its client leaves and
+    has no per-address limit; this is the production path. Each server is stopped after the test.
+    """
+    tasks: list[asyncio.Future[None]] = []
+
+    async def start(**changes: object) -> Served:
+        settings = hostile_settings.model_copy(update={"host": "127.0.0.1", "port": free_port(), **changes})
+        app = build_app(settings, clock=clock)
+        task = asyncio.ensure_future(serve(app, settings, access_log_class=AccessLog))
+        tasks.append(task)
+        deadline = time.monotonic() + 30
+        while True:
+            if task.done():
+                task.result()  # raises what stopped it
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection(settings.host, settings.port)
+                writer.close()
+                return Served(settings.host, settings.port, app)
+            assert time.monotonic() < deadline, "the server did not start listening"
+            await asyncio.sleep(0.05)
+
+    yield start
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

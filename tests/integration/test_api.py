@@ -1066,6 +1066,8 @@ async def test_invalid_fields_get_422_naming_the_field(api: Api) -> None:
         ("/orders", {"currency": "euro"}, "currency"),
         ("/orders", {"status": "bogus"}, "status"),
         ("/orders", {"customer": {"phone": "12345"}}, "customer.phone"),
+        ("/orders", {"customer": {"phone": "+1\uff14155550202"}}, "customer.phone"),  # a fullwidth digit
+        ("/orders", {"customer": {"phone": "+1\u0664155550202"}}, "customer.phone"),  # an Arabic-Indic one
         ("/orders", {"items": [{"title": "x", "quantity": 0}]}, "items.0.quantity"),
         ("/orders", {"created_at": "2026-11-01T10:00:00"}, "created_at"),
         ("/orders", {"colour": "red"}, "colour"),

@@ -197,6 +197,68 @@ async def test_a_conversation_and_a_status_change_log_no_secret_and_no_phone_num
     assert any(name.startswith("pymongo") for name in loggers), loggers
 
 
+@pytest.fixture
+def as_configured(settings: Settings) -> Iterator[io.StringIO]:
+    """The log as ``orderbot web`` writes it with ``ORDERBOT_LOG_LEVEL=DEBUG``: ``logs.configure`` from the
+    settings, and no logger's level touched by the test."""
+    stream = io.StringIO()
+    debug = settings.model_copy(update={"log_level": "DEBUG"})
+    quiet = {name: logging.getLogger(name).level for name in ("pymongo.command", "telegram", "google_genai")}
+    handler = logs.configure("json", level=debug.log_level, secrets=debug.secret_values(), stream=stream)
+    yield stream
+    logging.getLogger().removeHandler(handler)
+    logging.getLogger().setLevel(logging.WARNING)
+    for name, level in quiet.items():
+        logging.getLogger(name).setLevel(level)
+
+
+async def test_at_debug_no_line_carries_a_name_an_email_a_phone_or_what_a_customer_wrote(
+    run: Run, as_configured: io.StringIO
+) -> None:
+    """The database driver's command log wrote every document (names, emails, phones, bodies) at DEBUG, and
+    python-telegram-bot every text it sent; redaction cannot recognise a name or a message, so those loggers
+    stay at INFO, and what redaction can recognise (emails, phones in any grouping) is masked everywhere."""
+    name, email = "Ana Lima", "ana.lima@example.org"
+    created = await run.order_event("order.created", id="A-1042", number="1042", status="processing",
+                                    customer={"name": name, "phone": ANA, "email": email},
+                                    channel="whatsapp")  # fmt: skip
+    order_id = (await created.json())["order_id"]
+    await run.dispatch()
+    bodies = (
+        "hey where's order 1042? call me on 415.555.0143 or (415) 555-0143, zebra",
+        "a real person please",
+    )
+    for body in bodies:
+        await run.whatsapp(body)
+    assert await run.dispatch() >= 2
+    assert run.telegram.messages_to(STAFF), "the staff alert went out through Telegram"
+    await run.api_post("/orders/update-status", {"order_id": order_id, "status": "shipped"}, "api-req-8")
+    assert await run.dispatch() == 1
+    token = token_for(run.shop)
+    for term in (email, "Lima", "0143"):
+        found = await run.client.get(
+            "/api/v1/orders", params={"search": term}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert found.status == 200, await found.text()
+
+    text = as_configured.getvalue()
+    logged = events(as_configured)
+    assert any(e["level"] == "DEBUG" for e in logged), "the service really logged at DEBUG"
+    digits = ANA.lstrip("+")
+    for personal in (
+        name, "Lima", email, email.replace("@", "%40"), "ana.lima",  # the name and the email, also URL-encoded
+        *bodies, "zebra", "real person",  # what the customer wrote, whole or in part
+        ANA, digits, "%2B" + digits, "0151 12345678", "01511 2345678",  # the WhatsApp number
+        "415.555.0143", "(415) 555-0143", "415 555 0143", "4155550143", "+14155550143",  # the one in the body
+    ):  # fmt: skip
+        assert personal not in text, f"personal data reached the log: {personal[:5]}…"
+    quiet = {e["logger"] for e in logged if e["level"] == "DEBUG"} & {
+        "pymongo.command",
+        "telegram.ext.ExtBot",
+    }
+    assert not quiet, "loggers that print documents stay at INFO"
+
+
 async def test_the_request_id_follows_a_request_into_the_outbox_and_the_send(
     run: Run, captured: tuple[io.StringIO, bool], db: Database
 ) -> None:
@@ -287,3 +349,32 @@ def test_a_json_line_carries_the_fixed_fields_the_extras_and_the_traceback() -> 
     )
     assert failed["level"] == "ERROR" and "KeyError: 'missing'" in failed["exc_info"]
     assert "exc_info" not in moved and where["stack_info"].startswith("Stack (most recent call last)")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("call 415.555.0143 now", "call …0143 now"),
+        ("call (415) 555-0143", "call …0143"),
+        ("call 415 555 0143.", "call …0143."),
+        ("call 1 415 555 0143", "call …0143"),
+        ("mobile 07700 900123", "mobile …0123"),
+        ("mail ana.lima@example.org", "mail ***"),
+        ("GET /api/v1/orders?search=ana.lima%40example.org", "GET /api/v1/orders?search=***"),
+        ("refused <ana+shop@mail.example.co.uk>: no such user", "refused <***>: no such user"),
+        # what is not personal keeps its digits
+        (
+            "at 2026-12-07T13:22:41+0000 from 192.168.100.200",
+            "at 2026-12-07T13:22:41+0000 from 192.168.100.200",
+        ),
+        (
+            '127.0.0.1 "POST /webhooks/orders/s1" 200 1163 3.4ms',
+            '127.0.0.1 "POST /webhooks/orders/s1" 200 1163 3.4ms',
+        ),
+        ("aiohttp 3.14.5, durationMS 0.0981, order 1042", "aiohttp 3.14.5, durationMS 0.0981, order 1042"),
+        ("from 203.0.113.24 and 10.100.200.250", "from 203.0.113.24 and 10.100.200.250"),
+        ("mongodb://orderbot:***@db.example.com/orderbot", "mongodb://orderbot:***@db.example.com/orderbot"),
+    ],
+)
+def test_redaction_masks_emails_and_phones_written_in_groups(line: str, expected: str) -> None:
+    assert logs.redact(line) == expected

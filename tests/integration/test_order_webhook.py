@@ -458,6 +458,7 @@ async def test_a_signed_body_with_invalid_fields_gets_422(
         ({"event": "order.created", "order": {"number": "1"}}, "order.id"),
         (event(total="lots"), "order.total"),
         (event(customer={"phone": "555"}), "order.customer.phone"),
+        (event(customer={"phone": "+1\uff14155550202"}), "order.customer.phone"),  # a fullwidth digit
         (event(updated_at="yesterday"), "order.updated_at"),
         ({"event": "order.created"}, "order"),
     ):

@@ -53,10 +53,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "schedule_followup": {"body": {"order_id": ORDER, "delay_hours": 24, "message": "All well?"}},
     "auto_progress": {"params": {"dry_run": "true"}},
     "change_how_the_shop_runs": {},
+    "set_template": {"path": {"kind": "greeting", "status": "any", "style": "sms", "language": "en"},
+                     "body": {"text": "Hi from {shop_name}"}},
+    "reset_template": {"path": {"kind": "greeting", "status": "any", "style": "sms", "language": "en"}},
+    "preview_template": {"body": {"kind": "order_status", "status": "shipped", "style": "sms",
+                                  "order_id": ORDER}},
+    "order_by_number": {"path": {"number": "7000"}},
     "import_history": {
         "body": {"orders": [{"external_id": "hist-1", "number": "H-1", "created_at": "2026-10-01T08:00:00Z"}]}
     },
-}
+}  # fmt: skip
 
 
 def with_order(value: Any, order_id: str) -> Any:
@@ -112,9 +118,11 @@ async def call(
     client: TestClient[Any, Any], method: str, path: str, op: Operation, token: str, order_id: str
 ) -> tuple[int, Any]:
     example = with_order(EXAMPLES.get(op.operation_id, {"body": {} if op.body else None}), order_id)
+    for name, value in {"order_id": order_id, **example.get("path", {})}.items():
+        path = path.replace("{" + name + "}", value)
     response = await client.request(
         method,
-        path.replace("{order_id}", order_id).replace("{number}", "7000"),
+        path,
         headers={"Authorization": f"Bearer {token}"},
         json=example.get("body"),
         params=example.get("params"),

@@ -310,7 +310,7 @@ async def test_bulk_advance_and_notify(desk: Harness, clock: Clock) -> None:
     assert (await desk.ask("/bulk advance 1001 1002")).splitlines() == [
         "📋 Bulk advance: 1 of 2 done",
         "✅ #1001",
-        "❌ #1002 — not moved: waiting for a tracking number before shipping",
+        "⏸ #1002 — not moved: waiting for a tracking number before shipping",  # not applied: no failure
     ]
     assert (await progress(desk, due))["status"] == "processing"
     assert (await progress(desk, waiting))["status"] == "processing"

@@ -304,6 +304,13 @@ async def test_a_number_no_shop_uses_is_not_found(twilio: Twilio) -> None:
         pytest.param({"From": ""}, id="no-From"),
         pytest.param({"To": ""}, id="no-To"),
         pytest.param({"From": "ACME"}, id="From-not-E164"),
+        # Twilio writes numbers in ASCII digits; Python's \d and int() would also take these
+        pytest.param({"From": "+1\uff14155550202"}, id="From-fullwidth-digit"),
+        pytest.param(
+            {"From": "+1\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0662\u0660\u0662"},
+            id="From-Arabic-Indic-digits",
+        ),
+        pytest.param({"NumMedia": "\uff11"}, id="NumMedia-fullwidth-digit"),
         pytest.param({"To": "whatsapp:" + SHOP_WHATSAPP}, id="mixed-channels"),
         pytest.param({"NumMedia": "two"}, id="bad-NumMedia"),
     ],
@@ -316,6 +323,28 @@ async def test_a_malformed_form_is_refused_and_nothing_stored(
     assert response.status == 400, await response.text()
     assert (await response.json())["error"]["code"] == "malformed"
     await assert_nothing_stored(twilio.raw)
+
+
+async def test_a_whatsapp_sender_with_a_fullwidth_digit_is_not_e164_and_nothing_is_stored(
+    twilio: Twilio,
+) -> None:
+    """A WhatsApp sender with a fullwidth digit is not a WhatsApp address: refused before any customer exists.
+
+    The answer is the 400 every malformed form gets. Only a holder of the auth token can sign such a form
+    (Twilio never sends one), so the alert Twilio's debugger raises for a 4xx is the point: a 200 would
+    hide it. Twilio does not retry incoming messages, so a 400 costs no redelivery.
+    """
+    params = fixture("whatsapp_text", From="whatsapp:+1\uff14155550202")
+    response = await post(twilio.client, params)
+    assert response.status == 400, await response.text()
+    answer = await response.json()
+    assert answer["error"] == {"code": "malformed", "message": "From is not an E.164 phone number"}
+    await assert_nothing_stored(twilio.raw)
+    # the same message from the number in ASCII digits is a customer's
+    response = await post(twilio.client, fixture("whatsapp_text", From="whatsapp:+14155550202"))
+    assert response.status == 200, await response.text()
+    [message] = await inbound(twilio)
+    assert message.sender == "+14155550202"
 
 
 # -- delivery status --------------------------------------------------------------------------------

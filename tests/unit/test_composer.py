@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot import composer
+from bot import message_texts
 from bot.composer import (
     GSM7,
     SMS_SEGMENT,
@@ -482,7 +482,7 @@ def test_delivery_time_sms_follows_the_sms_rules(order: OrderFacts, voice: Voice
 
 
 def test_canned_kinds_are_all_covered() -> None:
-    assert set(KINDS) == set(composer._PLAIN)
+    assert set(KINDS) == set(message_texts.REPLIES)
     assert all(
         isinstance(canned(kind, Voice("S"), "sms", **values), Composed) for kind, values in KINDS.items()
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from channels import contacts
@@ -112,3 +114,48 @@ def test_a_contact_keeps_its_fields_as_sent_and_ignores_the_rest() -> None:
         "12345",
     )
     assert not hasattr(contact, "company")
+
+
+# -- digits beyond ASCII ------------------------------------------------------------------------------------
+
+FULLWIDTH = "+1\uff14155550202"  # a fullwidth 4 among ASCII digits
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("+14155550202", True),
+        ("+4915112345678", True),
+        (FULLWIDTH, False),
+        ("+\u0661\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0662\u0660\u0662", False),  # Arabic-Indic
+        ("+1\u09e74155550202", False),  # a Bengali digit
+        ("+14155550202\n", False),
+        ("+04155550202", False),
+        ("14155550202", False),
+        ("+1415555020212345", False),  # 16 digits
+        ("+123456", False),
+    ],
+)
+def test_is_e164_takes_ascii_digits_only(value: str, expected: bool) -> None:
+    assert contacts.is_e164(value) is expected
+
+
+@given(st.text(alphabet=st.characters(categories=["Nd"]), min_size=7, max_size=15))
+def test_a_number_with_any_non_ascii_digit_is_not_e164(digits: str) -> None:
+    """Every Unicode decimal digit passes ``str.isdigit`` and ``\\d``; only the ASCII ones make E.164."""
+    assume(not digits.isascii())
+    assert not contacts.is_e164("+1" + digits[:13])
+
+
+@given(st.text(max_size=40), st.sampled_from([None, "US", "DE", "JP"]))
+def test_what_e164_returns_is_always_ascii_e164(raw: str, region: str | None) -> None:
+    found = contacts.e164(raw, region)
+    assert found is None or contacts.is_e164(found)
+
+
+def test_a_checkout_phone_typed_in_fullwidth_digits_is_read_as_ascii() -> None:
+    """Checkout forms are what a person typed; a Japanese keyboard types fullwidth digits."""
+    assert contacts.e164(FULLWIDTH, None) == "+14155550202"
+    assert contacts.e164("\uff10\uff19\uff10-\uff11\uff12\uff13\uff14-\uff15\uff16\uff17\uff18", "JP") == (
+        "+819012345678"
+    )

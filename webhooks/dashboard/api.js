@@ -35,6 +35,9 @@ const STATUS_WORDS = {
   504: "The order desk server took too long to answer; the page keeps retrying.",
 };
 
+const templatePath = ({ kind, status, style, language }) =>
+  "/templates/" + [kind, status, style, language].map(encodeURIComponent).join("/");
+
 /** A client for one token; `onUnauthorized` runs on any 401 (missing, bad, expired or revoked token). */
 export function apiClient(token, onUnauthorized) {
   async function call(method, path, { body, headers = {} } = {}) {
@@ -90,5 +93,9 @@ export function apiClient(token, onUnauthorized) {
     followUp: (body) =>
       call("POST", "/orders/schedule-followup", { body, headers: { "Idempotency-Key": crypto.randomUUID() } }),
     bulk: (body) => call("POST", "/orders/bulk-action", { body }),
+    templates: (language) => call("GET", `/templates${query({ language })}`),
+    setTemplate: (slot, text) => call("PUT", templatePath(slot), { body: { text } }),
+    resetTemplate: (slot) => call("DELETE", templatePath(slot)),
+    previewTemplate: (body) => call("POST", "/templates/preview", { body }),
   };
 }

@@ -3,9 +3,10 @@
 // answered 304 while nothing changed) that refreshes at once when the shop's data moved.
 
 import { ApiError, apiClient, forgetToken, storeToken, takeTokenFromAddress } from "./api.js";
-import { BULK_ACTIONS, REASONS, STATUSES, clockTime, hours, maskedPhone, money, percent, shopTime, statusLabel } from "./format.js";
+import { BULK_ACTIONS, REASONS, STATUSES, ageText, clockTime, maskedPhone, money, percent, shopTime, statusLabel } from "./format.js";
 import { OrderDialog, decisionText } from "./order-dialog.js";
 import { Badge, Notice } from "./parts.js";
+import { TemplateEditor } from "./templates-editor.js";
 import { html, render, useCallback, useEffect, useRef, useState } from "./ui.js";
 
 const FULL_REFRESH_MS = 30_000;
@@ -311,6 +312,7 @@ function Desk({ token, onSignOut, onRejected }) {
         onOpen=${openOrder}
         onChanged=${refreshAll}
       />
+      ${shop.role === "admin" && html`<${TemplateEditor} api=${client} />`}
     </main>
     ${openId &&
     html`<${OrderDialog}
@@ -439,7 +441,7 @@ function AttentionQueue({ state, filter, onFilter, api, onOpen, onChanged }) {
                 <tr key=${row.order_id} data-order=${row.number}>
                   <td data-label="Order"><strong>#${row.number}</strong></td>
                   <td data-label="Status"><${Badge} status=${row.status} /></td>
-                  <td data-label="Age">${hours(row.age_hours)}</td>
+                  <td data-label="Age">${ageText(row.age_hours)}</td>
                   <td data-label="Customer">${row.customer.name || maskedPhone(row.customer.phone) || "—"}</td>
                   <td data-label="Total">${money(row.total, row.currency)}</td>
                   <td data-label="Why">
@@ -644,6 +646,23 @@ function bulkError(error) {
   return match[2] ? `${words}: ${match[2]}` : words;
 }
 
+/** ``ok``, ``not_applied`` (the rules said not yet: no failure) or ``failed``, from a bulk result. */
+function bulkOutcome(item) {
+  if (item.ok) return "ok";
+  return item.outcome === "not_applied" ? "not_applied" : "failed";
+}
+
+function notAppliedWhy(error) {
+  return (error ?? "").replace(/^not_applied:\s*/, "") || "the rules said not yet";
+}
+
+function bulkSummary(action, answer) {
+  const parts = [`${answer.succeeded} done`];
+  if (answer.not_applied) parts.push(`${answer.not_applied} not applied`);
+  if (answer.failed) parts.push(`${answer.failed} failed`);
+  return `${BULK_ACTIONS[action]}: ${parts.join(", ")}.`;
+}
+
 function BulkBar({ selected, api, onClear, onChanged }) {
   const [action, setAction] = useState("auto_progress");
   const [status, setStatus] = useState("processing");
@@ -699,19 +718,18 @@ function BulkBar({ selected, api, onClear, onChanged }) {
       ${result?.answer &&
       html`
         <div class="bulk-result" role="status">
-          <p>
-            ${BULK_ACTIONS[result.action]}: ${result.answer.succeeded} done, ${result.answer.failed} not done.
-          </p>
+          <p>${bulkSummary(result.action, result.answer)}</p>
           <ul>
-            ${result.answer.results.map(
-              (item) => html`
-                <li key=${item.order_id} class=${item.ok ? "ok" : "failed"} data-result=${item.ok ? "ok" : "failed"}>
-                  <span aria-hidden="true">${item.ok ? "✓ " : "✗ "}</span>
-                  Order #${result.numbers.get(item.order_id) ?? item.order_id}:${" "}
-                  ${item.ok ? "done" : `not done — ${bulkError(item.error)}`}
+            ${result.answer.results.map((item) => {
+              const outcome = bulkOutcome(item);
+              return html`
+                <li key=${item.order_id} class=${outcome.replace("_", "-")} data-result=${outcome}>
+                  <span aria-hidden="true">${{ ok: "✓ ", not_applied: "– ", failed: "✗ " }[outcome]}</span>
+                  Order #${item.number ?? result.numbers.get(item.order_id) ?? item.order_id}:${" "}
+                  ${outcome === "ok" ? "done" : outcome === "not_applied" ? `not applied — ${notAppliedWhy(item.error)}` : `not done — ${bulkError(item.error)}`}
                 </li>
-              `,
-            )}
+              `;
+            })}
           </ul>
         </div>
       `}

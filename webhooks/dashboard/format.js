@@ -39,8 +39,18 @@ export function statusLabel(status) {
   return status ? status[0].toUpperCase() + status.slice(1) : "";
 }
 
-export function hours(value) {
-  return `${Number(value).toFixed(1)} h`;
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/** An age in days and hours, as people say it: "3 days 18 hours", "5 hours", "less than an hour". */
+export function ageText(hours) {
+  const whole = Math.floor(Number(hours));
+  if (!(whole >= 1)) return "less than an hour";
+  const days = Math.floor(whole / 24);
+  const rest = whole % 24;
+  if (days === 0) return plural(rest, "hour");
+  return rest === 0 ? plural(days, "day") : `${plural(days, "day")} ${plural(rest, "hour")}`;
 }
 
 export function percent(rate) {
@@ -58,20 +68,29 @@ export function money(total, currency) {
 
 const formatters = new Map();
 
-/** A date-time in the shop's timezone, with the zone's short name ("Nov 2, 2026, 10:00 AM GMT+1"). */
+const WORDS = { weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+
+/** A date-time in the shop's timezone, in words with the zone's short name ("Mon, Nov 2, 2026, 10:00 AM GMT+1"). */
 export function shopTime(iso, timeZone) {
   if (!iso) return "";
   const key = timeZone || "UTC";
   if (!formatters.has(key)) {
     let format;
     try {
-      format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: key });
+      format = new Intl.DateTimeFormat(undefined, { ...WORDS, timeZone: key });
     } catch {
-      format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+      format = new Intl.DateTimeFormat(undefined, { ...WORDS, timeZone: "UTC" });
     }
     formatters.set(key, format);
   }
   return formatters.get(key).format(new Date(iso));
+}
+
+const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})\b/g;
+
+/** A note or error with any ISO date-time in it (written by an earlier version) in the shop's time, in words. */
+export function shopTimesIn(text, timeZone) {
+  return text ? text.replace(ISO_TIME, (iso) => shopTime(iso, timeZone)) : text;
 }
 
 /** The browser's own clock, for "last updated". */

@@ -2,7 +2,7 @@
 
 import { html, useEffect, useRef, useState } from "./ui.js";
 import { Badge, Notice } from "./parts.js";
-import { KINDS, SOURCES, STATUSES, maskedPhone, money, shopTime, statusLabel } from "./format.js";
+import { KINDS, SOURCES, STATUSES, maskedPhone, money, shopTime, shopTimesIn, statusLabel } from "./format.js";
 
 export function OrderDialog({ orderId, detail, timeZone, api, onClose, onChanged }) {
   const ref = useRef(null);
@@ -69,7 +69,7 @@ export function OrderDialog({ orderId, detail, timeZone, api, onClose, onChanged
             </ul>`}
           </section>
           ${notice && html`<${Notice} tone=${notice.tone} text=${notice.text} />`}
-          <${Actions} order=${order} api=${api} act=${act} />
+          <${Actions} order=${order} api=${api} act=${act} timeZone=${timeZone} />
           <section aria-labelledby="timeline-title">
             <h3 id="timeline-title">Timeline <span class="muted small">(times in ${timeZone})</span></h3>
             ${progress ? html`<${Timeline} events=${progress.timeline} timeZone=${timeZone} />` : html`<p class="muted">Loading…</p>`}
@@ -93,7 +93,7 @@ function explain(error) {
   return error.message;
 }
 
-function Actions({ order, api, act }) {
+function Actions({ order, api, act, timeZone }) {
   const [status, setStatus] = useState("");
   const [note, setNote] = useState("");
   const [force, setForce] = useState(false);
@@ -199,7 +199,7 @@ function Actions({ order, api, act }) {
                 delay_hours: Number(delay),
                 message: followUp.trim() || undefined,
               }),
-            (accepted) => `Follow-up scheduled for ${new Date(accepted.due_at).toLocaleString()}.`,
+            (accepted) => `Follow-up scheduled for ${shopTime(accepted.due_at, timeZone)}.`,
             () => setFollowUp(""),
           )}
       >
@@ -240,7 +240,7 @@ function Timeline({ events, timeZone }) {
               by ${SOURCES[event.source] ?? event.source}${event.actor ? html` · ${event.actor}` : ""}
               ${event.from_status ? html` · from ${event.from_status}` : ""}
             </div>
-            ${event.note && html`<p class="note">${event.note}</p>`}
+            ${event.note && html`<p class="note">${shopTimesIn(event.note, timeZone)}</p>`}
             ${event.reason &&
             html`<p class="reason">
               Reason: ${event.reason}${event.confidence !== null ? ` · confidence ${event.confidence.toFixed(2)}` : ""}
@@ -265,7 +265,7 @@ function Notifications({ items, timeZone }) {
               <time datetime=${item.due_at}>${shopTime(item.due_at, timeZone)}</time>
             </div>
             <p class="note">${item.message || (item.status ? `Standard “${item.status}” message` : "Standard message")}</p>
-            ${item.error && html`<p class="reason">${item.error}</p>`}
+            ${item.error && html`<p class="reason">${shopTimesIn(item.error, timeZone)}</p>`}
           </li>
         `,
       )}

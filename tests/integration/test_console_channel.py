@@ -1,0 +1,103 @@
+"""The console channel, the simulator: any process sends its entries, and ``orderbot chat`` prints each once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from bot.chat import chat
+from bot.conversation import Conversation
+from bot.notifier import Notifier
+from orders.model import CustomerId, Direction, Message, MessageId, OutboxKind, Shop, new_id
+from orders.service import OrderService
+from orders.store import Database
+from tests.conftest import Clock
+from webhooks.keys import NOTIFIER, SERVICE
+
+PHONE = "+14155550101"
+
+
+async def test_a_serve_process_sends_a_console_reply_left_by_chat(
+    client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
+) -> None:
+    """``orderbot chat`` queued a reply and stopped before sending it: the web/worker process's dispatcher
+    sends it on the console channel (recorded, delivered, counted) instead of failing it."""
+    customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
+    conversation = Conversation(client.app[SERVICE], clock, console_style="sms")
+    question = Message(
+        id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
+        direction=Direction.INBOUND, provider_id="console-1", sender=PHONE, recipient=shop.id, body="hi",
+        state="received", created_at=clock(), updated_at=clock(),
+    )  # fmt: skip
+    await conversation.handle(shop, customer, question)
+
+    assert await client.app[NOTIFIER].run_once() == 1
+    entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
+    assert entry is not None and entry.kind == OutboxKind.REPLY
+    assert (entry.state, entry.error) == ("delivered", None)
+    sent = [m for m in await db.messages.recent(shop.id, CustomerId(customer.id)) if m.outbox_id == entry.id]
+    assert [(m.channel, m.state) for m in sent] == [("console", "delivered")]
+    assert "order number" in sent[0].body
+    stats = await db.stats.get(shop.id)
+    assert (stats["notifications.sent"], stats["notifications.delivered"]) == (1, 1)
+    assert "notifications.failed" not in stats
+
+
+async def test_chat_prints_every_reply_once_while_a_dispatcher_races_it(
+    client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
+) -> None:
+    """A dispatcher polling as fast as it can takes many of chat's replies first; chat still prints each,
+    once, in order, and none is failed."""
+    questions = ["hi", "where is order 1042?", "thanks"] * 5
+    lines = iter(questions)
+    printed: list[str] = []
+
+    async def read() -> str | None:
+        return next(lines, None)
+
+    dispatcher = asyncio.create_task(client.app[NOTIFIER].run_forever(idle_seconds=0.001))
+    try:
+        service: OrderService = client.app[SERVICE]
+        await chat(service, shop.id, PHONE, style="sms", read=read, write=printed.append, clock=clock)
+    finally:
+        dispatcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await dispatcher
+
+    assert len(printed) == len(questions)
+    assert ["order number" in text for text in printed[::3]] == [True] * 5
+    assert all("couldn't find order #1042" in text for text in printed[1::3])
+    assert all(text.endswith("-Acme Coffee") for text in printed)  # SMS style: signed
+    stats = await db.stats.get(shop.id)
+    assert (stats["notifications.sent"], stats["notifications.delivered"]) == (15, 15)
+    assert "notifications.failed" not in stats
+
+
+async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_it(
+    client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
+) -> None:
+    customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
+    conversation = Conversation(client.app[SERVICE], clock)
+    question = Message(
+        id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
+        direction=Direction.INBOUND, provider_id="console-2", sender=PHONE, recipient=shop.id, body="hi",
+        state="received", created_at=clock(), updated_at=clock(),
+    )  # fmt: skip
+    await conversation.handle(shop, customer, question)
+
+    without = Notifier(client.app[SERVICE], {}, clock)
+    assert await without.run_once() == 1
+    entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
+    assert entry is not None and (entry.state, entry.error_code) == (
+        "queued",
+        "no_channel",
+    )  # left, not failed
+
+    clock.advance(minutes=5)  # past the retry's backoff
+    assert await client.app[NOTIFIER].run_once() == 1
+    entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
+    assert entry is not None and entry.state == "delivered"
+    assert "notifications.failed" not in await db.stats.get(shop.id)
