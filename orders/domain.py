@@ -122,7 +122,7 @@ def with_details(order: Order, data: OrderData) -> Order:
     arriving again later is then no news, so it is not told twice).
     """
     update: dict[str, object] = {} if data.number is None else {"number": data.number}
-    for field in ("customer", "items", "total", "currency", "tracking", "channel"):
+    for field in ("customer", "items", "total", "currency", "tracking", "ship_to", "ship_from", "channel"):
         value = getattr(data, field)
         if value is not None:
             update[field] = value

@@ -37,6 +37,7 @@ class Source(StrEnum):
     API = "api"
     RULES = "rules"
     AI = "ai"
+    IMPORT = "import"
 
 
 class Domain(BaseModel):
@@ -177,6 +178,14 @@ class Tracking(Domain):
     stage: DeliveryStage | None = None
 
 
+class Place(Domain):
+    """Where a parcel goes to or comes from, as coarse as delivery estimates need: no street, no name."""
+
+    country: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+
+
 class TimelineEvent(Domain):
     """One change on an order. ``status`` is the status after the event.
 
@@ -208,6 +217,8 @@ class Order(Domain):
     total: Decimal = Decimal(0)
     currency: str = "USD"
     tracking: Tracking | None = None
+    ship_to: Place | None = None
+    ship_from: Place | None = None
     channel: str | None = None
     timeline: list[TimelineEvent] = Field(default_factory=list)
     created_at: datetime
@@ -300,6 +311,8 @@ class OrderData(Domain):
     total: Decimal | None = None
     currency: str | None = None
     tracking: Tracking | None = None
+    ship_to: Place | None = None
+    ship_from: Place | None = None
     channel: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

@@ -34,6 +34,7 @@ from orders.model import (
     TimelineEvent,
     new_id,
 )
+from orders.numbering import DuplicateNumber, claim_number
 from orders.shared_answers import SharedAnswers
 from orders.store import (
     AlreadyExists,
@@ -374,6 +375,17 @@ class OrderService:
         except InvalidTransition:
             await self.db.events.release(scope, event_id)
             raise
+        except DuplicateNumber as exc:
+            # the platform was answered already and will not hear of it: nothing is written, the delivery is
+            # recorded as ignored, and the order arrives with the platform's next update of it once staff
+            # have resolved the clash
+            log.warning(
+                "%s delivery %s for shop %s not applied: its order number is used by order %s",
+                source, event_id, shop.id, exc.holder,
+            )  # fmt: skip
+            outcome = EventOutcome(
+                order=await self.db.orders.get(shop.id, exc.holder), ignored="duplicate_number"
+            )
         await self.db.events.complete(scope, event_id, _result(outcome), self.clock())
         await self.progress_if_due(shop, outcome.order)
         return outcome
@@ -472,14 +484,40 @@ class OrderService:
                 after = after.model_copy(update={"updated_at": now})
                 urgent = news is not None
                 pending = [self._status_update(after, now, urgent=urgent)] if moved or urgent else []
-                return EventOutcome(order=await self._commit(existing, after, pending))
+                return EventOutcome(order=await self._renumbering(existing, after, pending, now))
             except (Conflict, AlreadyExists):
                 continue
         raise Conflict(f"order {data.external_id} kept changing; try again")
 
     async def create_order(self, shop: Shop, data: OrderData, actor: str | None) -> Order:
-        """Create an order from the API; an existing external id is a conflict."""
-        return await self._create(shop, data, data.status, Source.API, actor, self.clock())
+        """Create an order from the API; with an external id already used, the order that has it, unchanged.
+
+        So a client that retries a create (a timeout, a lost answer) gets the first order back and never a
+        second one. A number another order holds is refused with DuplicateNumber.
+        """
+        for _ in range(_RETRIES):
+            if (existing := await self.db.orders.find_external(shop.id, data.external_id)) is not None:
+                return existing
+            try:
+                return await self._create(shop, data, data.status, Source.API, actor, self.clock())
+            except AlreadyExists:
+                continue  # created by a concurrent call: answer with that one
+        raise Conflict(f"order {data.external_id} kept changing; try again")
+
+    async def _renumbering(
+        self, before: Order, after: Order, pending: list[OutboxEntry], now: datetime
+    ) -> Order:
+        """``_commit``, claiming the order's new number first when it changed, and freeing the old one after."""
+        if after.number == before.number:
+            return await self._commit(before, after, pending)
+        await claim_number(self.db, after.shop_id, after.number, after.id, now, after.external_id)
+        saved = await self._commit(before, after, pending)
+        await self.db.numbers.release(after.shop_id, [before.number], after.id)
+        return saved
+
+    def forget_answers(self, shop_id: str) -> None:
+        """Drop the answers kept for the shop's attention queue: its orders changed outside this service."""
+        self._changed(shop_id)
 
     async def _create(
         self,
@@ -506,7 +544,12 @@ class OrderService:
         )
         order = domain.with_details(order, data)
         urgent = domain.delivery_news(None, order) is not None
-        return await self._commit(None, order, [self._status_update(order, now, urgent=urgent)])
+        await claim_number(self.db, shop.id, order.number, order.id, now, order.external_id)
+        try:
+            return await self._commit(None, order, [self._status_update(order, now, urgent=urgent)])
+        except AlreadyExists:
+            await self.db.numbers.release(shop.id, [order.number], order.id)
+            raise
 
     # -- staff and API actions ----------------------------------------------------------------------
 

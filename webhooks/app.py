@@ -25,6 +25,7 @@ from orders.store import Database, open_database
 from webhooks import (
     dashboard_routes,
     health,
+    import_api,  # noqa: F401 - registers its routes on the API's table
     instagram_routes,
     shop_webhooks,
     telegram_routes,

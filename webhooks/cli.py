@@ -22,7 +22,7 @@ from orders.crypto import SealError
 from orders.model import Shop
 from orders.service import OrderService
 from orders.store import AlreadyExists, NotFound
-from webhooks import key_commands, logs, shop_commands, template_commands
+from webhooks import import_command, key_commands, logs, shop_commands, template_commands
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.auth import ROLES, issue_token
 from webhooks.connections import serve
@@ -213,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     talk.add_argument("--shop", required=True)
     talk.add_argument("--as", dest="phone", required=True, metavar="PHONE")
     talk.add_argument("--style", choices=("whatsapp", "sms", "instagram"), default="whatsapp")
+    import_command.add_parser(commands)
     return parser
 
 
@@ -254,10 +255,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
     match args.command:
-        case "serve":
-            _serve(settings, args, with_worker=True)
-        case "web":
-            _serve(settings, args, with_worker=False)
+        case "serve" | "web":
+            _serve(settings, args, with_worker=args.command == "serve")
         case "worker":
             _worker(settings)
         case "shop" if args.shop_command == "add":
@@ -278,6 +277,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             _chat(settings, args)
         case "templates":
             template_commands.run(settings, args)
+        case "import":
+            import_command.run(settings, args)
 
 
 if __name__ == "__main__":

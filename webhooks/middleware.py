@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from orders.correlation import current_request_id
 from orders.crypto import SealError
 from orders.lifecycle import InvalidTransition
+from orders.numbering import DuplicateNumber
 from orders.service import DeliveryInProgress
 from orders.store import AlreadyExists, Conflict, DatabaseError, NotFound
 from webhooks.auth import AuthError, RoleRefused
@@ -111,6 +112,8 @@ def _map(exc: Exception) -> web.Response | None:
             return error_response(404, "not_found", str(exc))
         case InvalidTransition():
             return error_response(409, "invalid_transition", str(exc))
+        case DuplicateNumber():
+            return error_response(409, "duplicate_number", str(exc))
         case Conflict() | AlreadyExists():
             return error_response(409, "conflict", str(exc))
         case DeliveryInProgress():

@@ -25,7 +25,17 @@ from pydantic_core import PydanticCustomError
 
 from channels import contacts
 from orders.lifecycle import DeliveryStage, Status, next_status, progress
-from orders.model import Customer, Item, Order, OrderData, OutboxEntry, TimelineEvent, Tracking, new_id
+from orders.model import (
+    Customer,
+    Item,
+    Order,
+    OrderData,
+    OutboxEntry,
+    Place,
+    TimelineEvent,
+    Tracking,
+    new_id,
+)
 from orders.rules import Reason
 from orders.service import AttentionItem, BulkResult, EventOutcome, ProgressView, Stats
 from webhooks.auth import Role
@@ -84,6 +94,16 @@ class TrackingIn(Strict):
     stage: DeliveryStage | None = None
 
 
+class PlaceIn(Strict):
+    """Where a parcel goes or comes from, no finer than a postal code."""
+
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    region: ShortText | None = None
+    postal_code: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] | None
+    ) = None
+
+
 class OrderFields(BaseModel):
     number: ShortText | None = None
     status: Status | None = None
@@ -92,6 +112,8 @@ class OrderFields(BaseModel):
     total: Money | None = None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
     tracking: TrackingIn | None = None
+    ship_to: PlaceIn | None = None
+    ship_from: PlaceIn | None = None
     channel: ChannelName | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
@@ -106,6 +128,8 @@ class OrderFields(BaseModel):
             total=self.total,
             currency=self.currency,
             tracking=Tracking(**self.tracking.model_dump()) if self.tracking else None,
+            ship_to=Place(**self.ship_to.model_dump()) if self.ship_to else None,
+            ship_from=Place(**self.ship_from.model_dump()) if self.ship_from else None,
             channel=self.channel,
             created_at=self.created_at,
             updated_at=self.updated_at,
@@ -235,6 +259,12 @@ class TrackingOut(BaseModel):
     stage: DeliveryStage | None
 
 
+class PlaceOut(BaseModel):
+    country: str | None
+    region: str | None
+    postal_code: str | None
+
+
 class OrderOut(BaseModel):
     order_id: str
     external_id: str
@@ -248,6 +278,8 @@ class OrderOut(BaseModel):
     total: str
     currency: str
     tracking: TrackingOut | None
+    ship_to: PlaceOut | None = None
+    ship_from: PlaceOut | None = None
     channel: str | None
     created_at: datetime
     updated_at: datetime
@@ -268,6 +300,8 @@ class OrderOut(BaseModel):
             total=str(order.total),
             currency=order.currency,
             tracking=TrackingOut(**order.tracking.model_dump()) if order.tracking else None,
+            ship_to=PlaceOut(**order.ship_to.model_dump()) if order.ship_to else None,
+            ship_from=PlaceOut(**order.ship_from.model_dump()) if order.ship_from else None,
             channel=order.channel,
             created_at=order.created_at,
             updated_at=order.updated_at,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
@@ -19,11 +21,14 @@ from orders.store.events import EventStore
 from orders.store.inbox import InboxStore
 from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore
+from orders.store.numbers import NumberStore, claim_doc
 from orders.store.orders import OrderStore
 from orders.store.outbox import OutboxStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import ShopStore
 from orders.store.stats import StatsStore
+
+log = logging.getLogger(__name__)
 
 #: How long an applied webhook delivery is kept, so that its retries are still recognised.
 EVENTS_KEPT_SECONDS = 30 * 24 * 3600
@@ -121,6 +126,7 @@ class Database:
         self._db: AsyncDatabase[Doc] = client.get_database(name, codec_options=CODEC_OPTIONS)
         self.shops = ShopStore(self._db.shops, SecretBox(secret_keys))
         self.orders = OrderStore(self._db.orders, self._db.order_keys)
+        self.numbers = NumberStore(self._db.order_numbers)
         self.outbox = OutboxStore(self._db.outbox)
         self.events = EventStore(self._db.events)
         self.stats = StatsStore(self._db.stats)
@@ -141,6 +147,7 @@ class Database:
         await self.customers.add_address_keys()
         await self.customers.narrow_legacy_links(self._first_linked_order)
         await self._count_waiting_orders()
+        await self._claim_existing_numbers()
         # what an earlier version's data needs before the index it was found by goes (run once, as it goes)
         upgrades: dict[tuple[str, str], Callable[[], Awaitable[object]]] = {
             ("messages", _UNHANDLED_MESSAGES_INDEX): self._move_unhandled_messages,
@@ -174,6 +181,43 @@ class Database:
         """
         for shop_id in await self.stats.uncounted_waiting():
             await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
+
+    async def _claim_existing_numbers(self, batch: int = 1000) -> None:
+        """Claim the number of every order an earlier version wrote, which did not claim numbers.
+
+        Those versions let a shop use a number twice. Such duplicates are kept as they are (renumbering
+        would change what customers and staff know the orders by): the newest order of each number holds
+        it, as lookups by number found the newest before, and the older ones stay reachable by id and by
+        search. Each shop's count of them is logged. Safe to run from several processes at once: the same
+        order wins everywhere, and a claim already there is skipped.
+        """
+        if await self.numbers.claimed_all():
+            return
+        orders = self._db.orders.find({}, {"shop_id": 1, "number": 1, "external_id": 1, "created_at": 1})
+        found = [
+            (doc["created_at"], doc["_id"], doc["shop_id"], doc["number"], doc["external_id"])
+            async for doc in orders
+        ]
+        found.sort(reverse=True)
+        claimed: set[tuple[str, str]] = set()
+        duplicates: Counter[str] = Counter()
+        docs = []
+        for created_at, order_id, shop_id, number, external_id in found:
+            if (shop_id, number) in claimed:
+                duplicates[shop_id] += 1
+                continue
+            claimed.add((shop_id, number))
+            docs.append(claim_doc(shop_id, number, order_id, created_at, external_id))
+        for start in range(0, len(docs), batch):
+            await self.numbers.insert_ignoring_taken(docs[start : start + batch])
+        for shop_id, count in duplicates.items():
+            log.warning(
+                "shop %s has %d orders whose number a newer order also has; lookups by number find the "
+                "newest, the others are found by id or search",
+                shop_id,
+                count,
+            )
+        await self.numbers.mark_claimed_all()
 
     async def _first_linked_order(self, shop_id: ShopId, customer_id: CustomerId) -> str | None:
         """The order an Instagram account proved under an earlier version: the one its "verified" reply was

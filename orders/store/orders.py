@@ -128,6 +128,14 @@ class OrderStore:
         doc = await self._orders.find_one({"shop_id": shop_id, "external_id": external_id})
         return None if doc is None else _order_from_doc(doc)
 
+    async def find_externals(self, shop_id: ShopId, external_ids: Iterable[str]) -> dict[str, Order]:
+        """The shop's orders with these external ids, by external id (one query on the unique index)."""
+        wanted = list(dict.fromkeys(external_ids))
+        if not wanted:
+            return {}
+        found = self._orders.find({"shop_id": shop_id, "external_id": {"$in": wanted}})
+        return {doc["external_id"]: _order_from_doc(doc) async for doc in found}
+
     async def find_number(self, shop_id: ShopId, number: str) -> Order | None:
         """The newest order with exactly this number."""
         found = await self._newest(
@@ -223,6 +231,25 @@ class OrderStore:
         except DuplicateKeyError as exc:
             await self._keys.delete_one({"_id": order.id})
             raise AlreadyExists(f"order {order.external_id} exists") from exc
+
+    async def add_many(self, orders: list[Order]) -> set[OrderId]:
+        """Insert new orders in one write (and their keys in one before it), as ``add`` does one at a time.
+
+        Returns the ids of the orders refused because their external id was taken meanwhile; their key
+        entries are removed again, so nothing of them stays.
+        """
+        if not orders:
+            return set()
+        await self._keys.insert_many([keys_to_doc(order) for order in orders], ordered=False)
+        try:
+            await self._orders.insert_many([order_to_doc(order) for order in orders], ordered=False)
+        except BulkWriteError as exc:
+            if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
+                raise
+            refused = {orders[error["index"]].id for error in exc.details["writeErrors"]}
+            await self._keys.delete_many({"_id": {"$in": list(refused)}})
+            return refused
+        return set()
 
     async def save(self, before: Order, after: Order, pending: list[OutboxEntry] | None = None) -> Order:
         """Write ``after`` if nobody changed ``before`` since it was read; return it with its new version.

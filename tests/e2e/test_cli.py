@@ -233,3 +233,34 @@ def test_chat_as_a_customer_at_the_terminal(data_dir: Path) -> None:
     bad = _run(data_dir, "chat", "--shop", shop["shop_id"], "--as", "not-a-phone")
     assert bad.returncode == 2
     assert "international form" in bad.stderr
+
+
+IMPORT_FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
+
+
+def _import(data_dir: Path, shop_id: str, *args: str) -> tuple[int, list[dict], str]:
+    result = _run(data_dir, "import", "--shop", shop_id, *args)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    return result.returncode, lines, result.stderr
+
+
+def test_import_history_from_csv_and_json_lines(data_dir: Path) -> None:
+    shop = json.loads(_run(data_dir, "shop", "add", "--name", "Bean There").stdout)
+    csv_file, jsonl_file = IMPORT_FIXTURES / "history.csv", IMPORT_FIXTURES / "history.jsonl"
+
+    code, lines, err = _import(data_dir, shop["shop_id"], str(csv_file), "--dry-run")
+    assert [line["outcome"] for line in lines] == ["created"] * 3 + ["invalid"] * 2
+    assert "dry run, nothing written" in err and code == 1  # some rows are invalid
+
+    code, lines, err = _import(data_dir, shop["shop_id"], str(csv_file))
+    assert [(line["line"], line["outcome"]) for line in lines] == [
+        (2, "created"), (3, "created"), (4, "created"), (5, "invalid"), (6, "invalid"),
+    ]  # fmt: skip
+    assert lines[3]["error"] == "status pending contradicts paid_at"
+    assert "3 created, 0 updated, 0 unchanged, 2 invalid" in err and code == 1
+
+    code, lines, _ = _import(data_dir, shop["shop_id"], str(jsonl_file))  # the same orders, as JSON lines
+    assert [line["outcome"] for line in lines] == ["unchanged"] * 3 + ["invalid"] * 2
+
+    unknown = _run(data_dir, "import", "--shop", "shop_nope", str(jsonl_file))
+    assert unknown.returncode == 1 and "shop_nope" in unknown.stderr

@@ -59,6 +59,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "reset_template": {"path": {"kind": "greeting", "status": "any", "style": "sms", "language": "en"}},
     "preview_template": {"body": {"kind": "order_status", "status": "shipped", "style": "sms",
                                   "order_id": ORDER}},
+    "order_by_number": {"path": {"number": "7000"}},
+    "import_history": {
+        "body": {"orders": [{"external_id": "hist-1", "number": "H-1", "created_at": "2026-10-01T08:00:00Z"}]}
+    },
 }  # fmt: skip
 
 

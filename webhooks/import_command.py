@@ -1,0 +1,65 @@
+"""``orderbot import --shop ID FILE [--dry-run]``: a shop's order history from a CSV or JSON-lines file.
+
+Each row's result goes to stdout as one JSON line (``line`` is the row's line in the file), the counts to
+stderr. The exit status is 0 when every row went in (or would, with ``--dry-run``), 1 when some were
+invalid: the others are imported all the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from orders.importing import RowResult, import_orders, summary
+from orders.model import ShopId
+from orders.service import OrderService
+from webhooks.app import database_for, utc_now
+from webhooks.import_rows import read_rows
+from webhooks.settings import Settings
+
+
+def add_parser(commands: Any) -> None:
+    """Add the ``import`` command to the ``orderbot`` parser's subcommands."""
+    command = commands.add_parser(
+        "import", help="bring in a shop's orders with their history (CSV or JSON lines)"
+    )
+    command.add_argument("--shop", required=True)
+    command.add_argument("file", type=Path, help="a CSV file with a header, or one JSON object a line")
+    command.add_argument("--dry-run", action="store_true", help="say what would happen, write nothing")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> None:
+    """Import the file; SystemExit(1) once done when some rows were invalid."""
+    text = args.file.read_text(encoding="utf-8-sig")
+    rows = list(read_rows(text))
+    results = asyncio.run(_import(settings, args.shop, rows, dry_run=args.dry_run))
+    for result in results:
+        print(json.dumps(_line(result)))
+    counts = summary(results)
+    done = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
+    print(f"orderbot: {'dry run, nothing written: ' if args.dry_run else ''}{done}", file=sys.stderr)
+    if counts["invalid"]:
+        raise SystemExit(1)
+
+
+async def _import(settings: Settings, shop_id: str, rows: list[Any], *, dry_run: bool) -> list[RowResult]:
+    db = database_for(settings)
+    try:
+        await db.ensure_indexes()
+        service = OrderService(db, utc_now)
+        shop = await db.shops.get(ShopId(shop_id))
+        return await import_orders(service, shop, rows, dry_run=dry_run)
+    finally:
+        await db.close()
+
+
+def _line(result: RowResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"line": result.row, "outcome": result.outcome}
+    for name in ("order_id", "external_id", "number", "error"):
+        if (value := getattr(result, name)) is not None:
+            out[name] = value
+    return out
