@@ -93,7 +93,7 @@ async def import_history(request: web.Request) -> web.Response:
     raw = await request.read()
     if len(parse_json(_Counted, raw).orders) > MAX_IMPORT_ROWS:
         raise ApiError(413, "too_many_rows", f"at most {MAX_IMPORT_ROWS} orders a call")
-    body = parse_json(ImportIn, raw)
+    body = parse_json(ImportIn, raw, {schemas.PHONE_REGION: request[SHOP].default_country})
     rows = [row.pending(index) for index, row in enumerate(body.orders)]
     results = await import_orders(request.config_dict[SERVICE], request[SHOP], rows, dry_run=dry_run)
     counts = summary(results)

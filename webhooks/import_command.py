@@ -35,8 +35,7 @@ def add_parser(commands: Any) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> None:
     """Import the file; SystemExit(1) once done when some rows were invalid."""
     text = args.file.read_text(encoding="utf-8-sig")
-    rows = list(read_rows(text))
-    results = asyncio.run(_import(settings, args.shop, rows, dry_run=args.dry_run))
+    results = asyncio.run(_import(settings, args.shop, text, dry_run=args.dry_run))
     for result in results:
         print(json.dumps(_line(result)))
     counts = summary(results)
@@ -46,12 +45,13 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-async def _import(settings: Settings, shop_id: str, rows: list[Any], *, dry_run: bool) -> list[RowResult]:
+async def _import(settings: Settings, shop_id: str, text: str, *, dry_run: bool) -> list[RowResult]:
     db = database_for(settings)
     try:
         await db.ensure_indexes()
         service = OrderService(db, utc_now)
         shop = await db.shops.get(ShopId(shop_id))
+        rows = list(read_rows(text, shop.default_country))
         return await import_orders(service, shop, rows, dry_run=dry_run)
     finally:
         await db.close()

@@ -22,6 +22,7 @@ from orders.importing import Pending
 from orders.lifecycle import Status
 from orders.model import Customer, Item, Place, Tracking
 from webhooks.schemas import (
+    PHONE_REGION,
     ChannelName,
     CustomerIn,
     ItemIn,
@@ -94,9 +95,10 @@ def problems(exc: ValidationError) -> str:
     )
 
 
-def from_json(index: int, fields: Any) -> Pending:
+def from_json(index: int, fields: Any, region: str | None = None) -> Pending:
+    """One row, its phone read as typed in ``region`` (the shop's default country)."""
     try:
-        return ImportRowIn.model_validate(fields).pending(index)
+        return ImportRowIn.model_validate(fields, context={PHONE_REGION: region}).pending(index)
     except ValidationError as exc:
         return Pending(index, error=problems(exc))
 
@@ -125,9 +127,9 @@ def _csv_fields(record: dict[str, str]) -> dict[str, Any]:
     return fields
 
 
-def read_rows(text: str) -> Iterator[Pending]:
-    """The rows of a CSV or JSON-lines file, each with its line number; ValueError for a CSV header
-    naming unknown columns (the whole file would be misread)."""
+def read_rows(text: str, region: str | None = None) -> Iterator[Pending]:
+    """The rows of a CSV or JSON-lines file, each with its line number, phones read as typed in
+    ``region``; ValueError for a CSV header naming unknown columns (the whole file would be misread)."""
     if text.lstrip().startswith("{"):
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
@@ -137,7 +139,7 @@ def read_rows(text: str) -> Iterator[Pending]:
             except ValueError:
                 yield Pending(number, error="not a JSON object")
                 continue
-            yield from_json(number, fields)
+            yield from_json(number, fields, region)
         return
     reader = csv.DictReader(io.StringIO(text, newline=""))
     unknown = sorted(set(reader.fieldnames or ()) - CSV_COLUMNS)
@@ -153,4 +155,4 @@ def read_rows(text: str) -> Iterator[Pending]:
         except ValueError:
             yield Pending(at, error="items: not a JSON array")
             continue
-        yield from_json(at, fields)
+        yield from_json(at, fields, region)

@@ -145,3 +145,16 @@ async def test_more_than_1000_rows_or_a_row_off_the_format_is_refused_whole(admi
 async def test_import_needs_the_admin_role(api: Api) -> None:
     body = await api.post("/orders/import", {"orders": rows_of("history.jsonl")}, status=403)
     assert error_code(body) == "forbidden_role"
+
+
+async def test_phones_are_read_as_the_shop_types_them_in_its_default_country(
+    admin: Api, shop: Shop, db: Database
+) -> None:
+    await db.shops.save(shop.model_copy(update={"default_country": "GB"}))
+    row = {**rows_of("history.jsonl")[0], "customer": {"name": "Ana Lima", "phone": "07911 123456"}}
+    body = await import_rows(admin, [row])
+    assert [r["outcome"] for r in body["results"]] == ["created"]
+    imported = await admin.get(f"/orders/by-number/{row['number']}")
+    assert imported["customer"]["phone"] == "+447911123456"
+    [line] = read_rows(json.dumps(row), "GB")  # the command reads its file the same way
+    assert line.data is not None and line.data.customer.phone == "+447911123456"
