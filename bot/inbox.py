@@ -100,7 +100,7 @@ class Inbox:
         return message
 
     def _enqueue(self, shop: Shop, message: Message) -> None:
-        self.work.submit(lambda: self.process(shop, message))
+        self.work.submit(lambda: self.process(shop, message), shop.id)
 
     async def process(self, shop: Shop, message: Message) -> None:
         """Find the sender's customer (created on first contact), open their window, apply the flood limit,

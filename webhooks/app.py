@@ -14,6 +14,7 @@ from bot.ai import build_ai
 from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier
+from bot.prompt_sends import PromptSends
 from bot.scheduler import build_scheduler
 from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
@@ -41,6 +42,7 @@ from webhooks.keys import (
     INSTAGRAM,
     METRICS,
     NOTIFIER,
+    PROMPT_SENDS,
     SECRET_KEY,
     SECRET_KEYS,
     SERVICE,
@@ -203,7 +205,10 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     app[NOTIFIER] = notifier
     if DELIVERY_LISTENER not in app:  # a test may listen in its stead
         app[DELIVERY_LISTENER] = notifier
+    app[PROMPT_SENDS] = prompt = PromptSends(notifier, app[CLOCK])
+    app[DATABASE].outbox.listen(prompt.queued)
     yield
+    await prompt.close()
 
 
 async def _worker(app: web.Application) -> AsyncIterator[None]:

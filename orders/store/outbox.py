@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -38,6 +38,11 @@ class OutboxStore:
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._outbox = collection
         self._backlog = False  # whether the last look at the due queue found more than it could take
+        self._listeners: list[Callable[[OutboxEntry], None]] = []
+
+    def listen(self, listener: Callable[[OutboxEntry], None]) -> None:
+        """Call ``listener`` with every entry this process queues, once it is stored (a sender wakes on it)."""
+        self._listeners.append(listener)
 
     async def add(self, entry: OutboxEntry) -> OutboxEntry:
         """Queue ``entry`` once per idempotency key; return the entry that holds the key."""
@@ -48,6 +53,8 @@ class OutboxStore:
             if existing is None:
                 raise
             return entry_from_doc(existing)
+        for listener in self._listeners:
+            listener(entry)
         return entry
 
     async def find_key(self, shop_id: ShopId, idempotency_key: str) -> OutboxEntry | None:
@@ -93,6 +100,18 @@ class OutboxStore:
             async for doc in self._outbox.find({"_id": {"$in": ids}, "lease_id": lease_id}):
                 won[doc["_id"]] = doc
         return [entry_from_doc(won[entry_id]) for entry_id in candidates if entry_id in won]
+
+    async def claim(self, entry_id: str, now: datetime, lease_until: datetime) -> OutboxEntry | None:
+        """Claim one entry by id if it is still queued and due: queued to sending; None if it is not."""
+        doc = await self._outbox.find_one_and_update(
+            {"_id": entry_id, "state": "queued", "due_at": {"$lte": now}},
+            {
+                "$set": {"state": "sending", "lease_until": lease_until, "lease_id": secrets.token_hex(8)},
+                "$inc": {"attempts": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else entry_from_doc(doc)
 
     async def _due_ids(self, now: datetime, limit: int) -> list[str]:
         """Ids of up to ``limit`` due entries, oldest due first.
