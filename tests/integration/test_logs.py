@@ -26,12 +26,12 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
-from tests.conftest import SECRET_KEY, Clock, token_for
+from tests.conftest import SECRET_KEY, Clock, Sends, token_for
 from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks import logs
 from webhooks.app import build_app
-from webhooks.keys import INBOX, NOTIFIER
+from webhooks.keys import INBOX
 from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
 
@@ -58,6 +58,7 @@ class Run:
     telegram: TelegramStandin
     shop: Shop
     db: Database
+    sends: Sends
     secrets: set[str] = field(default_factory=set)
     sids: int = 0
 
@@ -99,7 +100,8 @@ class Run:
         return await response.json()
 
     async def dispatch(self) -> int:
-        return await self.app[NOTIFIER].run_once()
+        """How many entries were taken to be sent since the last look: at once, or by a dispatcher pass."""
+        return await self.sends.dispatch()
 
 
 @pytest.fixture(params=["settings-secrets", "patterns-only"])
@@ -150,7 +152,7 @@ async def run(
     await server.start_server(access_log_class=logs.AccessLog)  # as ``orderbot web`` logs requests
     client = await aiohttp_client(server)
     secrets = {SECRET_KEY, AUTH_TOKEN, BOT_TOKEN, BOT_TOKEN.split(":")[1], TELEGRAM_SECRET}
-    return Run(client, app, twilio, telegram, shop, db, secrets | {shop.webhook_secret})
+    return Run(client, app, twilio, telegram, shop, db, Sends(app), secrets | {shop.webhook_secret})
 
 
 def events(stream: io.StringIO) -> list[dict[str, Any]]:
