@@ -39,6 +39,8 @@ class PromptSends:
         entry_id = entry.id
 
         async def send() -> None:
+            if self._closed:  # stopping: what was not claimed yet stays queued for a dispatcher
+                return
             if await self.notifier.send_now(entry_id):
                 self.claimed += 1
 
@@ -48,7 +50,9 @@ class PromptSends:
         """Wait until what was queued here is sent (tests, graceful shutdown)."""
         await self._work.drain(timeout)
 
-    async def close(self) -> None:
-        """Stop taking entries and stop the senders; what they had not claimed stays queued for a dispatcher."""
+    async def close(self, timeout: float = 10.0) -> None:
+        """Stop taking entries, let the sends under way finish (one cut short mid-send would go to review),
+        and stop the senders; what they had not claimed stays queued for a dispatcher."""
         self._closed = True
+        await self._work.drain(timeout)
         await self._work.close()
