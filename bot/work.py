@@ -19,14 +19,6 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
-YIELD_STEP_SECONDS = 0.01
-#: How long a job waits for the web process to stop being busy before it runs anyway: a burst of a few
-#: seconds is acknowledged before its work starts (work that starts mid-burst halves the acks' pace), and
-#: under load that never ends the work still moves, if slowly; what overflows is left for recovery.
-PATIENCE_SECONDS = 5.0
-QUIET_CHECKS = 3
-
-
 Job = Callable[[], Awaitable[object]]
 
 
@@ -43,17 +35,7 @@ def _in_context(job: Job, context: contextvars.Context) -> Job:
 
 
 class WorkQueue:
-    def __init__(
-        self,
-        name: str,
-        workers: int,
-        backlog: int = 5000,
-        busy: Callable[[], bool] | None = None,
-        patience: float = PATIENCE_SECONDS,
-    ) -> None:
-        self.busy = busy
-        self.patience = patience
-        self._quiet = QUIET_CHECKS  # checks in a row that found the web process quiet
+    def __init__(self, name: str, workers: int, backlog: int = 5000) -> None:
         self.name = name
         self.workers = workers
         self.backlog = backlog
@@ -105,29 +87,12 @@ class WorkQueue:
         while True:
             await queue.get()
             job = self._next()
-            await self._yield_to_requests()
             try:
                 await job()
             except Exception:
                 log.exception("%s job failed; recovery will retry it", self.name)
             finally:
                 queue.task_done()
-
-    async def _yield_to_requests(self) -> None:
-        """While the web process is busy answering, wait (up to ``patience`` seconds a job) so acks come first.
-
-        It must look quiet for ``QUIET_CHECKS`` steps in a row: under a burst the requests come in waves (a
-        batch of inserts answers them together), and the moment between two waves is not the end of the burst
-        (at 8 clients, jobs that took those moments for quiet ran 26 to a 2,000-message burst and slowed it).
-        Once it has been quiet that long, the jobs that follow start at once.
-        """
-        if self.busy is None:
-            return
-        for _ in range(round(self.patience / YIELD_STEP_SECONDS)):
-            self._quiet = 0 if self.busy() else self._quiet + 1
-            if self._quiet >= QUIET_CHECKS:
-                return
-            await asyncio.sleep(YIELD_STEP_SECONDS)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until queued work is done (tests, graceful shutdown); what is left is recovered later."""

@@ -59,9 +59,6 @@ from webhooks.openapi import API_PREFIX, add_docs
 from webhooks.orders_webhook import order_event
 from webhooks.settings import Settings
 
-#: Background work (answers, order events) waits while this many requests are being answered.
-BUSY_REQUESTS = 2
-
 #: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
 AI_CONCURRENCY = 32
 
@@ -157,13 +154,8 @@ def _core(
         app[SHOPS] = ShopDirectory(db.shops, clock)
         app[SERVICE] = OrderService(db, clock, advisor or (ai.advisor if ai else RulesAdvisor()))
         conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
-        metrics = app[METRICS]
-
-        def busy() -> bool:
-            return metrics.in_flight >= BUSY_REQUESTS
-
-        app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers, busy=busy)
-        app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers, busy=busy)
+        app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
+        app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recovery = asyncio.create_task(inbox.recover())
         event_recovery = asyncio.create_task(app[SERVICE].recover_events())
         yield
