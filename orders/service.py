@@ -235,18 +235,25 @@ class OrderService:
         return saved
 
     async def recover_pending_outbox(self, older_than: timedelta = timedelta(seconds=30)) -> int:
-        """Queue (once) and clear the outbox entries that orders carry; returns how many orders."""
-        done = 0
+        """Queue what orders carry but the outbox lacks, and clear the copies; returns how many orders lacked.
+
+        The write that recorded them nearly always queued them too, so a batch of orders costs one read of
+        which entries are queued and two writes that clear the copies, not a write per entry and order.
+        """
+        lacking = 0
         for _ in range(_RECOVERY_ROUNDS):
             found = await self.db.orders.with_pending_outbox(self.clock() - older_than)
             if not found:
                 break
-            for order, pending in found:
-                for entry in pending:
+            entries = [entry for _, pending in found for entry in pending]
+            queued = await self.db.outbox.stored([entry.id for entry in entries])
+            for _, pending in found:
+                missing = [entry for entry in pending if entry.id not in queued]
+                for entry in missing:
                     await self.db.outbox.add(entry)
-                await self.db.orders.clear_pending(order.shop_id, order.id, [entry.id for entry in pending])
-            done += len(found)
-        return done
+                lacking += bool(missing)
+            await self.db.orders.clear_pending([order_id for order_id, _ in found], [e.id for e in entries])
+        return lacking
 
     def _status_update(self, order: Order, now: datetime, *, urgent: bool = False) -> OutboxEntry:
         return OutboxEntry(

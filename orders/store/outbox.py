@@ -57,6 +57,12 @@ class OutboxStore:
             listener(entry)
         return entry
 
+    async def stored(self, entry_ids: list[str]) -> set[str]:
+        """Which of ``entry_ids`` are in the outbox (one read by id)."""
+        return {
+            doc["_id"] async for doc in self._outbox.find({"_id": {"$in": entry_ids}}, projection=["_id"])
+        }
+
     async def find_key(self, shop_id: ShopId, idempotency_key: str) -> OutboxEntry | None:
         doc = await self._outbox.find_one({"idempotency_key": idempotency_key, "shop_id": shop_id})
         return None if doc is None else entry_from_doc(doc)
