@@ -268,7 +268,7 @@ class Notifier:
         )
         await self.db.stats.add(entry.shop_id, {"notifications.sent": 1})
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
-        if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id:
+        if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id and not plan.contacted:
             await self.service.record_contact(entry.shop_id, entry.order_id, now)
         if entry.kind == OutboxKind.MANUAL and entry.order_id:  # staff (or a Retry tap) reached them
             await self.service.set_flag(shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False)

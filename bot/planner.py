@@ -54,6 +54,8 @@ class Send:
     park: bool = False  # a nudge: the entry itself waits, parked, for the customer to reopen the window
     customer_id: str | None = None
     channel: str | None = None
+    #: The order's customer was reached before: a send need not record the contact again.
+    contacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ class Planner:
         return Send(
             shop, [delivery], park=found.mode == Mode.NUDGE,
             customer_id=customer.id if customer else None, channel=found.channel,
+            contacted=order is not None and order.last_customer_contact_at is not None,
         )  # fmt: skip
 
     async def _staff(self, shop: Shop, entry: OutboxEntry, now: datetime) -> Plan:

@@ -560,11 +560,14 @@ class OrderService:
         return AutoProgressResult(decision=decision, applied=True, order=moved)
 
     async def record_contact(self, shop_id: ShopId, order_id: str, at: datetime) -> None:
-        """A message reached the order's customer: clears ``no_customer_contact``."""
-        shop = await self.db.shops.get(shop_id)
+        """A message reached the order's customer: clears ``no_customer_contact``.
+
+        Only whether the customer was ever reached is read (attention, the waiting counts), so a sender
+        that knows the order was reached before need not call this on every message.
+        """
 
         async def attempt() -> Order:
-            order = await self.db.orders.get(shop.id, order_id)
+            order = await self.db.orders.get(shop_id, order_id)
             if order.last_customer_contact_at is not None and order.last_customer_contact_at >= at:
                 return order
             return await self._commit(order, order.model_copy(update={"last_customer_contact_at": at}), [])
