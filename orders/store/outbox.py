@@ -41,8 +41,13 @@ class OutboxStore:
         self._listeners: list[Callable[[OutboxEntry], None]] = []
 
     def listen(self, listener: Callable[[OutboxEntry], None]) -> None:
-        """Call ``listener`` with every entry this process queues, once it is stored (a sender wakes on it)."""
+        """Call ``listener`` with every entry this process queues, once it is stored (a sender wakes on it),
+        and with every parked entry it makes due again (``release_parked``)."""
         self._listeners.append(listener)
+
+    def _announce(self, entry: OutboxEntry) -> None:
+        for listener in self._listeners:
+            listener(entry)
 
     async def add(self, entry: OutboxEntry) -> OutboxEntry:
         """Queue ``entry`` once per idempotency key; return the entry that holds the key."""
@@ -53,8 +58,7 @@ class OutboxStore:
             if existing is None:
                 raise
             return entry_from_doc(existing)
-        for listener in self._listeners:
-            listener(entry)
+        self._announce(entry)
         return entry
 
     async def stored(self, entry_ids: list[str]) -> set[str]:
@@ -256,6 +260,9 @@ class OutboxStore:
             {"_id": {"$in": ids}, "state": "parked"},
             {"$set": {"state": "queued", "due_at": now, "held": None}},
         )
+        if result.modified_count and self._listeners:  # the customer is waiting for them now
+            async for doc in self._outbox.find({"_id": {"$in": ids}, "state": "queued"}):
+                self._announce(entry_from_doc(doc))
         return result.modified_count
 
     async def count_state(self, state: str) -> int:

@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,15 +19,26 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.notifier import Notifier
-from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop
+from orders.lifecycle import Status
+from orders.model import (
+    Customer,
+    NotificationId,
+    NotifyPolicy,
+    OrderData,
+    OutboxEntry,
+    OutboxKind,
+    Shop,
+    Source,
+)
 from orders.service import OrderService, new_shop
 from orders.store import Database
 from orders.store.outbox import entry_from_doc
 from tests.conftest import Clock, finish_background
 from tests.integration import test_twilio as tw
+from tests.integration.notifier_desk import NUDGE_SID
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
-from webhooks.keys import DATABASE, NOTIFIER, PROMPT_SENDS, TWILIO
+from webhooks.keys import DATABASE, NOTIFIER, PROMPT_SENDS, SERVICE, TWILIO
 from webhooks.settings import Settings
 
 # the harness's fixtures, used here by name
@@ -165,3 +177,32 @@ async def test_one_shops_burst_held_by_its_sending_rate_never_holds_another_shop
     assert len(held) == BURST - 5 and {entry.held for entry in held} == {"rate_limited"}
     [sent] = await entries_of(raw, quiet)
     assert (sent.state, sent.attempts) == ("sent", 1)
+
+
+async def test_what_waited_behind_a_nudge_goes_the_moment_the_customer_writes_back(
+    web_process: Web, db: Database, raw: tw.Raw, clock: Clock
+) -> None:
+    web_process.standin.approve(NUDGE_SID)
+    policy = NotifyPolicy(whatsapp_templates={"nudge": NUDGE_SID}, quiet_start="00:00", quiet_end="00:00")
+    shop = new_shop("Acme Coffee", clock(), whatsapp_number=tw.SHOP_WHATSAPP, notify=policy)
+    await db.shops.add(shop)
+    customer = await db.customers.find_or_create(shop.id, now=clock(), phone=tw.CUSTOMER_WHATSAPP)
+    await db.customers.record_inbound(shop.id, customer.id, "whatsapp", clock() - timedelta(hours=30))
+    service = web_process.app[SERVICE]
+    data = OrderData(
+        external_id="A-1042", number="1042", status=Status.PROCESSING, channel="whatsapp",
+        customer=Customer(name="Ana Lima", phone=tw.CUSTOMER_WHATSAPP),
+    )  # fmt: skip
+    order = (await service.apply_event(shop, "created", data)).order
+    await service.update_status(shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana")
+    await finish_background(web_process.app)
+    [nudge] = web_process.standin.created  # outside the window: the nudge, and the update waits for a reply
+    assert nudge["ContentSid"] == NUDGE_SID
+    assert [e.state for e in await entries_of(raw, shop)][-1] == "parked"
+
+    whatsapp = tw.fixture("whatsapp_text", Body="hi")
+    assert (await tw.post(web_process.client, whatsapp)).status == 200
+    await finish_background(web_process.app)  # no dispatcher pass: only what this process sends at once
+    update = next(e for e in await entries_of(raw, shop) if e.status == Status.SHIPPED)
+    assert (update.state, update.attempts) == ("sent", 1)
+    assert any("1042" in (r.get("Body") or "") for r in web_process.standin.created[1:])
