@@ -21,6 +21,9 @@ from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop, S
 from orders.shared_answers import SharedAnswers
 from orders.store import Database
 
+#: Why an entry waits for its sending number's rate (``OutboxEntry.held``): it holds a later turn then.
+RATE_LIMITED = "rate_limited"
+
 #: Messages per second per sending address, and the burst a bucket holds, by channel: Twilio queues a
 #: long code at 1 message/s, WhatsApp senders take about 80/s, Meta's Send API 100/s per account,
 #: Telegram bots about 30/s; email goes through the shop's own SMTP server.
@@ -137,8 +140,8 @@ class Planner:
             if until is not None:  # nudged already: one nudge until they reply, or until it expires
                 return Park(customer.id, found.channel, until)
         sender = self._sender(shop, found.channel)
-        if (wait := await self._throttle(shop, found.channel, sender, now)) is not None:
-            return Hold(now + wait, "rate_limited")
+        if (wait := await self._throttle(shop, entry, found.channel, sender, now)) is not None:
+            return Hold(now + wait, RATE_LIMITED)
         delivery = self._delivery(shop, entry, order, found, sender)
         return Send(
             shop, [delivery], park=found.mode == Mode.NUDGE,
@@ -149,21 +152,32 @@ class Planner:
     async def _staff(self, shop: Shop, entry: OutboxEntry, now: datetime) -> Plan:
         if not shop.staff_telegram_ids:
             raise Skip("the shop lists no staff on Telegram")
-        if (wait := await self._throttle(shop, "telegram", shop.id, now)) is not None:
-            return Hold(now + wait, "rate_limited")
+        if (wait := await self._throttle(shop, entry, "telegram", shop.id, now)) is not None:
+            return Hold(now + wait, RATE_LIMITED)
         chats = [str(chat) for chat in shop.staff_telegram_ids if str(chat) not in entry.reached]
         if not chats:
             raise Skip("every staff chat has it already")
         text = entry.message or ""
         return Send(shop, [Delivery(ChannelName.TELEGRAM, chat, shop.name, text) for chat in chats])
 
-    async def _throttle(self, shop: Shop, channel: str, sender: str, now: datetime) -> timedelta | None:
+    async def _throttle(
+        self, shop: Shop, entry: OutboxEntry, channel: str, sender: str, now: datetime
+    ) -> timedelta | None:
+        """How long the sending number's rate holds ``entry``; None: it goes now.
+
+        An entry held for the rate was given its own later turn (``reserve``), so when that comes it goes
+        without taking another.
+        """
+        if entry.held == RATE_LIMITED:
+            return None
         rate, burst = self.rates.get(channel, (0.0, 0))
         if override := shop.notify.rates.get(channel):
             rate, burst = override, max(1, int(override))
         if rate <= 0:
             return None
-        return await self.db.rate_limits.take(f"send:{channel}:{sender}", now, per_second=rate, burst=burst)
+        return await self.db.rate_limits.reserve(
+            f"send:{channel}:{sender}", now, per_second=rate, burst=burst
+        )
 
     async def _customer(self, shop: Shop, entry: OutboxEntry, order: Order | None) -> CustomerRecord | None:
         if entry.customer_id:
