@@ -8,6 +8,7 @@ is the notifier's job; this module only decides.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,9 @@ from channels.base import ChannelName, Template
 from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop, ShopId
 from orders.shared_answers import SharedAnswers
 from orders.store import Database
+
+#: The longest a planner keeps a shop it read (the web process's shop lookups keep theirs as long).
+SHOP_TTL_SECONDS = 5.0
 
 #: Why an entry waits for its sending number's rate (``OutboxEntry.held``): it holds a later turn then.
 RATE_LIMITED = "rate_limited"
@@ -87,18 +91,24 @@ class Planner:
     db: Database
     clock: Callable[[], datetime]
     rates: Mapping[str, tuple[float, int]] = field(default_factory=lambda: dict(DEFAULT_RATES))
-    #: Shops read once per batch of sends (``next_batch``), not once per entry; changes apply from the next.
-    _shops: SharedAnswers[str, int, Shop] = field(default_factory=SharedAnswers, init=False, repr=False)
+    #: Shops read once per batch of sends (``next_batch``) and at most this many seconds, not once per
+    #: entry: a process that sends only what it queues has no batches, and sees a shop's change this late.
+    shop_ttl: float = SHOP_TTL_SECONDS
+    _shops: SharedAnswers[str, tuple[int, float], Shop] = field(
+        default_factory=SharedAnswers, init=False, repr=False
+    )
     _batch: int = field(default=0, init=False, repr=False)
 
     def next_batch(self) -> None:
         self._batch += 1
 
     async def _shop(self, shop_id: str) -> Shop:
-        batch = self._batch
-        return await self._shops.get(
-            shop_id, batch, lambda kept: kept == batch, lambda: self.db.shops.get(ShopId(shop_id))
-        )
+        batch, now = self._batch, time.monotonic()
+
+        def fresh(kept: tuple[int, float]) -> bool:
+            return kept[0] == batch and now - kept[1] < self.shop_ttl
+
+        return await self._shops.get(shop_id, (batch, now), fresh, lambda: self.db.shops.get(ShopId(shop_id)))
 
     async def plan(self, entry: OutboxEntry) -> Plan:
         shop = await self._shop(entry.shop_id)

@@ -208,3 +208,25 @@ async def test_what_waited_behind_a_nudge_goes_the_moment_the_customer_writes_ba
     update = next(e for e in await entries_of(raw, shop) if e.status == Status.SHIPPED)
     assert (update.state, update.attempts) == ("sent", 1)
     assert any("1042" in (r.get("Body") or "") for r in web_process.standin.created[1:])
+
+
+async def test_a_process_that_only_sends_what_it_queues_sees_a_shops_change(
+    web_process: Web, db: Database, raw: tw.Raw, clock: Clock
+) -> None:
+    app = web_process.app
+    app[NOTIFIER].planner.shop_ttl = 0.1  # the web process keeps a shop it read this long (5 s by default)
+    awake = NotifyPolicy(quiet_start="00:00", quiet_end="00:00")
+    shop = new_shop("Acme Coffee", clock(), sms_number=tw.SHOP_SMS, notify=awake)
+    await db.shops.add(shop)
+    data = OrderData(external_id="A-7", number="7", customer=Customer(phone=tw.CUSTOMER_SMS), channel="sms")
+    order = (await app[SERVICE].apply_event(shop, "created", data)).order
+    await finish_background(app)
+    assert len(web_process.sent_from(tw.SHOP_SMS)) == 1  # 01:00 for the customer, and the shop sends anyway
+
+    await db.shops.save(shop.model_copy(update={"notify": NotifyPolicy()}))  # quiet hours 21:00 to 08:00
+    await asyncio.sleep(0.2)
+    await app[SERVICE].update_status(shop, order.id, Status.PROCESSING, source=Source.STAFF, actor="ana")
+    await finish_background(app)
+    assert len(web_process.sent_from(tw.SHOP_SMS)) == 1
+    update = next(e for e in await entries_of(raw, shop) if e.status == Status.PROCESSING)
+    assert (update.state, update.held) == ("queued", "quiet_hours")
