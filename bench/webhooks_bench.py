@@ -315,7 +315,9 @@ def main() -> int:
         shop_id, secret = asyncio.run(create_shop())
         env = {**os.environ, "MONGODB_URI": uri, "MONGODB_DB": db_name, "ORDERBOT_PUBLIC_URL": PUBLIC_URL,
                "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "ORDERBOT_SECRET_KEY": "bench-" + "k" * 40,
-               "ORDERBOT_DATA_DIR": str(Path(tmp) / "var")}  # fmt: skip
+               "ORDERBOT_DATA_DIR": str(Path(tmp) / "var"),
+               # the web process sends the replies it queues: to a closed local port, never to Twilio
+               "ORDERBOT_TWILIO_BASE_URL": f"http://127.0.0.1:{free_port()}"}  # fmt: skip
         service_port, bare_port = free_port(), free_port()
         results: list[Result] = []
         service = [sys.executable, "-m", "webhooks.cli", "web", "--port", str(service_port)]

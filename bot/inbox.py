@@ -83,13 +83,12 @@ class Inbox:
         flood: FloodLimit | None = None,
         concurrency: int = 8,
         backlog: int = 5000,
-        busy: Callable[[], bool] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.handler = handler
         self.flood = flood or FloodLimit()
-        self.work = WorkQueue("inbox", concurrency, backlog, busy)
+        self.work = WorkQueue("inbox", concurrency, backlog)
 
     async def accept(self, shop: Shop, inbound: InboundMessage) -> Message | None:
         """Store a customer's message once (one write); None when the same delivery is waiting already."""
@@ -100,7 +99,7 @@ class Inbox:
         return message
 
     def _enqueue(self, shop: Shop, message: Message) -> None:
-        self.work.submit(lambda: self.process(shop, message))
+        self.work.submit(lambda: self.process(shop, message), shop.id)
 
     async def process(self, shop: Shop, message: Message) -> None:
         """Find the sender's customer (created on first contact), open their window, apply the flood limit,

@@ -205,73 +205,77 @@ class Notifier:
             log.exception("sending outbox entry %s failed; its lease will expire into review", entry.id)
 
     async def send_now(self, entry_id: str) -> bool:
-        """Claim one queued entry by its id and send it; False when it is not queued and due (another sender
-        took it, or it waits for later). ``orderbot chat`` sends its own replies so."""
-        now = self.clock()
-        entry = await self.db.outbox.claim(entry_id, now, now + self.lease)
-        if entry is None:
-            return False
-        await self._send_one(entry)
-        return True
+        """Claim one entry that was just queued and send it; False when another sender took it first.
+
+        It claims only once a sending slot is free, so an entry never waits for a slot while its lease runs.
+        """
+        async with self._gate:
+            now = self.clock()
+            entry = await self.db.outbox.claim(entry_id, now, now + self.lease)
+            if entry is None:
+                return False
+            await self._send(entry)
+            return True
 
     async def _send_one(self, entry: OutboxEntry) -> None:
-        request_id.set(entry.request_id)  # this task's log lines name the request that caused the entry
         async with self._gate:
-            try:
-                plan = await self.planner.plan(entry)
-            except Skip as why:
-                await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
-                await self.db.stats.touch(entry.shop_id)
-                return
-            except NotFound as exc:
-                await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
-                return
-            except Exception as exc:  # nothing was sent: queue it again rather than leave it for review
-                await self._unplanned(entry, exc)
-                return
-            if not isinstance(plan, Send):
-                await self._wait(entry, plan)
-                return
-            shop, deliveries = plan.shop, plan.deliveries
-            try:
-                outgoing = [await self._outgoing(entry, delivery, shop) for delivery in deliveries]
-            except SendError as exc:
-                await self._failed(entry, exc, deliveries[0].channel.value)
-                return
-            except Exception as exc:
-                await self._unplanned(entry, exc)
-                return
-            try:  # from here on an unexpected error leaves the entry to its lease, and so to review
-                receipts = []
-                for out in outgoing:
-                    receipts.append(await self._deliver(entry, out))
-                    if len(outgoing) > 1:  # a retry after a later chat failed must not repeat this one
-                        await self.db.outbox.reached(entry, out.message.to)
-            except SendError as exc:
-                await self._failed(entry, exc, deliveries[0].channel.value)
-                return
-            now = self.clock()
-            self.metrics.outcome(deliveries[0].channel.value, "nudged" if plan.park else "sent")
-            if plan.park:  # due_at of a parked entry: when the nudge expires (``_expire_parked``)
-                await self.db.outbox.finish(
-                    entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
-                    held=f"nudged on {plan.channel}; sent when the customer replies", provider_id=receipts[0],
-                    attempts=entry.attempts - 1, lease_until=None,
-                    due_at=now + timedelta(hours=shop.notify.nudge_wait_hours),
-                )  # fmt: skip
-                return
+            await self._send(entry)
+
+    async def _send(self, entry: OutboxEntry) -> None:
+        request_id.set(entry.request_id)  # this task's log lines name the request that caused the entry
+        try:
+            plan = await self.planner.plan(entry)
+        except Skip as why:
+            await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
+            await self.db.stats.touch(entry.shop_id)
+            return
+        except NotFound as exc:
+            await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
+            return
+        except Exception as exc:  # nothing was sent: queue it again rather than leave it for review
+            await self._unplanned(entry, exc)
+            return
+        if not isinstance(plan, Send):
+            await self._wait(entry, plan)
+            return
+        shop, deliveries = plan.shop, plan.deliveries
+        try:
+            outgoing = [await self._outgoing(entry, delivery, shop) for delivery in deliveries]
+        except SendError as exc:
+            await self._failed(entry, exc, deliveries[0].channel.value)
+            return
+        except Exception as exc:
+            await self._unplanned(entry, exc)
+            return
+        try:  # from here on an unexpected error leaves the entry to its lease, and so to review
+            receipts = []
+            for out in outgoing:
+                receipts.append(await self._deliver(entry, out))
+                if len(outgoing) > 1:  # a retry after a later chat failed must not repeat this one
+                    await self.db.outbox.reached(entry, out.message.to)
+        except SendError as exc:
+            await self._failed(entry, exc, deliveries[0].channel.value)
+            return
+        now = self.clock()
+        self.metrics.outcome(deliveries[0].channel.value, "nudged" if plan.park else "sent")
+        if plan.park:  # due_at of a parked entry: when the nudge expires (``_expire_parked``)
             await self.db.outbox.finish(
-                entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None
-            )
-            await self.db.stats.add(entry.shop_id, {"notifications.sent": 1})
-            await self._delivered_locally(entry, deliveries[0].channel)
-            log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
-            if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id:
-                await self.service.record_contact(entry.shop_id, entry.order_id, now)
-            if entry.kind == OutboxKind.MANUAL and entry.order_id:  # staff (or a Retry tap) reached them
-                await self.service.set_flag(
-                    shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False
-                )
+                entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
+                held=f"nudged on {plan.channel}; sent when the customer replies", provider_id=receipts[0],
+                attempts=entry.attempts - 1, lease_until=None,
+                due_at=now + timedelta(hours=shop.notify.nudge_wait_hours),
+            )  # fmt: skip
+            return
+        await self.db.outbox.finish(
+            entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None
+        )
+        await self.db.stats.add(entry.shop_id, {"notifications.sent": 1})
+        await self._delivered_locally(entry, deliveries[0].channel)
+        log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
+        if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id and not plan.contacted:
+            await self.service.record_contact(entry.shop_id, entry.order_id, now)
+        if entry.kind == OutboxKind.MANUAL and entry.order_id:  # staff (or a Retry tap) reached them
+            await self.service.set_flag(shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False)
 
     async def _outgoing(self, entry: OutboxEntry, delivery: Delivery, shop: Shop) -> Outgoing:
         """Everything a send needs, made before the first provider call (so a failure here sent nothing)."""

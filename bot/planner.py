@@ -8,6 +8,7 @@ is the notifier's job; this module only decides.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,12 @@ from channels.base import ChannelName, Template
 from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop, ShopId
 from orders.shared_answers import SharedAnswers
 from orders.store import Database
+
+#: The longest a planner keeps a shop it read (the web process's shop lookups keep theirs as long).
+SHOP_TTL_SECONDS = 5.0
+
+#: Why an entry waits for its sending number's rate (``OutboxEntry.held``): it holds a later turn then.
+RATE_LIMITED = "rate_limited"
 
 #: Messages per second per sending address, and the burst a bucket holds, by channel: Twilio queues a
 #: long code at 1 message/s, WhatsApp senders take about 80/s, Meta's Send API 100/s per account,
@@ -54,6 +61,8 @@ class Send:
     park: bool = False  # a nudge: the entry itself waits, parked, for the customer to reopen the window
     customer_id: str | None = None
     channel: str | None = None
+    #: The order's customer was reached before: a send need not record the contact again.
+    contacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,18 +91,24 @@ class Planner:
     db: Database
     clock: Callable[[], datetime]
     rates: Mapping[str, tuple[float, int]] = field(default_factory=lambda: dict(DEFAULT_RATES))
-    #: Shops read once per batch of sends (``next_batch``), not once per entry; changes apply from the next.
-    _shops: SharedAnswers[str, int, Shop] = field(default_factory=SharedAnswers, init=False, repr=False)
+    #: Shops read once per batch of sends (``next_batch``) and at most this many seconds, not once per
+    #: entry: a process that sends only what it queues has no batches, and sees a shop's change this late.
+    shop_ttl: float = SHOP_TTL_SECONDS
+    _shops: SharedAnswers[str, tuple[int, float], Shop] = field(
+        default_factory=SharedAnswers, init=False, repr=False
+    )
     _batch: int = field(default=0, init=False, repr=False)
 
     def next_batch(self) -> None:
         self._batch += 1
 
     async def _shop(self, shop_id: str) -> Shop:
-        batch = self._batch
-        return await self._shops.get(
-            shop_id, batch, lambda kept: kept == batch, lambda: self.db.shops.get(ShopId(shop_id))
-        )
+        batch, now = self._batch, time.monotonic()
+
+        def fresh(kept: tuple[int, float]) -> bool:
+            return kept[0] == batch and now - kept[1] < self.shop_ttl
+
+        return await self._shops.get(shop_id, (batch, now), fresh, lambda: self.db.shops.get(ShopId(shop_id)))
 
     async def plan(self, entry: OutboxEntry) -> Plan:
         shop = await self._shop(entry.shop_id)
@@ -137,12 +152,13 @@ class Planner:
             if until is not None:  # nudged already: one nudge until they reply, or until it expires
                 return Park(customer.id, found.channel, until)
         sender = self._sender(shop, found.channel)
-        if (wait := await self._throttle(shop, found.channel, sender, now)) is not None:
-            return Hold(now + wait, "rate_limited")
+        if (wait := await self._throttle(shop, entry, found.channel, sender, now)) is not None:
+            return Hold(now + wait, RATE_LIMITED)
         delivery = self._delivery(shop, entry, order, found, sender)
         return Send(
             shop, [delivery], park=found.mode == Mode.NUDGE,
             customer_id=customer.id if customer else None, channel=found.channel,
+            contacted=order is not None and order.last_customer_contact_at is not None,
         )  # fmt: skip
 
     @staticmethod
@@ -177,21 +193,32 @@ class Planner:
     async def _staff(self, shop: Shop, entry: OutboxEntry, now: datetime) -> Plan:
         if not shop.staff_telegram_ids:
             raise Skip("the shop lists no staff on Telegram")
-        if (wait := await self._throttle(shop, "telegram", shop.id, now)) is not None:
-            return Hold(now + wait, "rate_limited")
+        if (wait := await self._throttle(shop, entry, "telegram", shop.id, now)) is not None:
+            return Hold(now + wait, RATE_LIMITED)
         chats = [str(chat) for chat in shop.staff_telegram_ids if str(chat) not in entry.reached]
         if not chats:
             raise Skip("every staff chat has it already")
         text = entry.message or ""
         return Send(shop, [Delivery(ChannelName.TELEGRAM, chat, shop.name, text) for chat in chats])
 
-    async def _throttle(self, shop: Shop, channel: str, sender: str, now: datetime) -> timedelta | None:
+    async def _throttle(
+        self, shop: Shop, entry: OutboxEntry, channel: str, sender: str, now: datetime
+    ) -> timedelta | None:
+        """How long the sending number's rate holds ``entry``; None: it goes now.
+
+        An entry held for the rate was given its own later turn (``reserve``), so when that comes it goes
+        without taking another.
+        """
+        if entry.held == RATE_LIMITED:
+            return None
         rate, burst = self.rates.get(channel, (0.0, 0))
         if override := shop.notify.rates.get(channel):
             rate, burst = override, max(1, int(override))
         if rate <= 0:
             return None
-        return await self.db.rate_limits.take(f"send:{channel}:{sender}", now, per_second=rate, burst=burst)
+        return await self.db.rate_limits.reserve(
+            f"send:{channel}:{sender}", now, per_second=rate, burst=burst
+        )
 
     async def _customer(self, shop: Shop, entry: OutboxEntry, order: Order | None) -> CustomerRecord | None:
         if entry.customer_id:

@@ -224,6 +224,7 @@ class Order(Domain):
     created_at: datetime
     updated_at: datetime
     source_updated_at: datetime | None = None
+    #: When a message reached the customer (``record_contact``; senders record the first one); None: never.
     last_customer_contact_at: datetime | None = None
     flags: list[str] = Field(default_factory=list)
     version: int = 0

@@ -251,18 +251,25 @@ class OrderService:
         return saved
 
     async def recover_pending_outbox(self, older_than: timedelta = timedelta(seconds=30)) -> int:
-        """Queue (once) and clear the outbox entries that orders carry; returns how many orders."""
-        done = 0
+        """Queue what orders carry but the outbox lacks, and clear the copies; returns how many orders lacked.
+
+        The write that recorded them nearly always queued them too, so a batch of orders costs one read of
+        which entries are queued and two writes that clear the copies, not a write per entry and order.
+        """
+        lacking = 0
         for _ in range(_RECOVERY_ROUNDS):
             found = await self.db.orders.with_pending_outbox(self.clock() - older_than)
             if not found:
                 break
-            for order, pending in found:
-                for entry in pending:
+            entries = [entry for _, pending in found for entry in pending]
+            queued = await self.db.outbox.stored([entry.id for entry in entries])
+            for _, pending in found:
+                missing = [entry for entry in pending if entry.id not in queued]
+                for entry in missing:
                     await self.db.outbox.add(entry)
-                await self.db.orders.clear_pending(order.shop_id, order.id, [entry.id for entry in pending])
-            done += len(found)
-        return done
+                lacking += bool(missing)
+            await self.db.orders.clear_pending([order_id for order_id, _ in found], [e.id for e in entries])
+        return lacking
 
     def _status_update(self, order: Order, now: datetime, *, urgent: bool = False) -> OutboxEntry:
         return OutboxEntry(
@@ -624,11 +631,14 @@ class OrderService:
         return AutoProgressResult(decision=decision, applied=True, order=moved)
 
     async def record_contact(self, shop_id: ShopId, order_id: str, at: datetime) -> None:
-        """A message reached the order's customer: clears ``no_customer_contact``."""
-        shop = await self.db.shops.get(shop_id)
+        """A message reached the order's customer: clears ``no_customer_contact``.
+
+        Only whether the customer was ever reached is read (attention, the waiting counts), so a sender
+        that knows the order was reached before need not call this on every message.
+        """
 
         async def attempt() -> Order:
-            order = await self.db.orders.get(shop.id, order_id)
+            order = await self.db.orders.get(shop_id, order_id)
             if order.last_customer_contact_at is not None and order.last_customer_contact_at >= at:
                 return order
             return await self._commit(order, order.model_copy(update={"last_customer_contact_at": at}), [])

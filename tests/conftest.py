@@ -24,6 +24,7 @@ from orders.store import Database, open_database
 from webhooks.app import build_app
 from webhooks.auth import issue_token
 from webhooks.embedded import embedded_mongodb
+from webhooks.keys import EVENT_WORK, INBOX, NOTIFIER, PROMPT_SENDS
 from webhooks.settings import Settings
 
 SECRET_KEY = "test-secret-key-" + "x" * 32
@@ -107,6 +108,33 @@ async def client(
     db: Database,
 ) -> TestClient[Any, Any]:
     return await aiohttp_client(build_app(settings, clock=clock))
+
+
+async def finish_background(app: web.Application) -> None:
+    """Wait for what ``app`` does after it answered: handling what its webhooks stored (chat messages, order
+    events), then sending what that queued (the process that queues an entry due now sends it at once)."""
+    await app[INBOX].drain()
+    await app[EVENT_WORK].drain()
+    await app[PROMPT_SENDS].drain()
+
+
+@dataclass
+class Sends:
+    """What an app sent, counted the way a dispatcher pass counts the entries it claims."""
+
+    app: web.Application
+    counted: int = 0
+
+    async def dispatch(self) -> int:
+        """Finish the app's background work, then run one dispatcher pass (it finds what fell due by the
+        test's clock: retries, held entries); how many entries were claimed since the last call, by the
+        app's prompt sends and by the pass."""
+        await finish_background(self.app)
+        passed = await self.app[NOTIFIER].run_once()
+        prompt = self.app[PROMPT_SENDS]
+        await prompt.drain()
+        at_once, self.counted = prompt.claimed - self.counted, prompt.claimed
+        return at_once + passed
 
 
 class Api:

@@ -14,6 +14,7 @@ from bot.ai import build_ai
 from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier
+from bot.prompt_sends import PromptSends
 from bot.scheduler import Intervals, build_scheduler
 from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
@@ -45,6 +46,7 @@ from webhooks.keys import (
     INSTAGRAM,
     METRICS,
     NOTIFIER,
+    PROMPT_SENDS,
     SECRET_KEY,
     SECRET_KEYS,
     SERVICE,
@@ -61,10 +63,7 @@ from webhooks.openapi import API_PREFIX, add_docs
 from webhooks.orders_webhook import order_event
 from webhooks.settings import Settings
 
-#: Background work (answers, order events) waits while this many requests are being answered.
-BUSY_REQUESTS = 2
-
-#: Gemini calls in flight at once per process.
+#: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
 AI_CONCURRENCY = 32
 
 
@@ -161,13 +160,8 @@ def _core(
         app[SHOPS] = ShopDirectory(db.shops, clock)
         app[SERVICE] = OrderService(db, clock, advisor or (ai.advisor if ai else RulesAdvisor()))
         conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
-        metrics = app[METRICS]
-
-        def busy() -> bool:  # a slow client's body still arriving is not a request to make way for
-            return metrics.in_flight - metrics.receiving >= BUSY_REQUESTS
-
-        app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers, busy=busy)
-        app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers, busy=busy)
+        app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
+        app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recovery = asyncio.create_task(inbox.recover())
         event_recovery = asyncio.create_task(app[SERVICE].recover_events())
         yield
@@ -210,7 +204,10 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     app[NOTIFIER] = notifier
     if DELIVERY_LISTENER not in app:  # a test may listen in its stead
         app[DELIVERY_LISTENER] = notifier
+    app[PROMPT_SENDS] = prompt = PromptSends(notifier, app[CLOCK])
+    app[DATABASE].outbox.listen(prompt.queued)
     yield
+    await prompt.close()
 
 
 async def _worker(app: web.Application) -> AsyncIterator[None]:

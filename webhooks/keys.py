@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.commands import StaffApplication
 from bot.inbox import Inbox
 from bot.notifier import Notifier
+from bot.prompt_sends import PromptSends
 from bot.work import WorkQueue
 from channels.instagram import InstagramChannel
 from channels.telegram import TelegramChannel
@@ -59,3 +60,5 @@ INSTAGRAM = web.AppKey("instagram", InstagramChannel)
 TELEGRAM_APPLICATION: web.AppKey[StaffApplication] = web.AppKey("telegram_application")
 TELEGRAM_CHANNEL = web.AppKey("telegram_channel", TelegramChannel)
 NOTIFIER = web.AppKey("notifier", Notifier)
+#: Sends what this process queues the moment it is due (``bot.prompt_sends``).
+PROMPT_SENDS = web.AppKey("prompt_sends", PromptSends)

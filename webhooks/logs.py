@@ -30,6 +30,10 @@ REQUEST_ID_HEADER = "X-Request-Id"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 _MASK = "***"
 
+#: Libraries that describe every request they make at INFO, line by line (the twilio SDK, for each message
+#: sent): a busy worker would spend its time writing them. Heard at WARNING and up unless the level is DEBUG.
+CHATTY_LOGGERS = ("twilio.http_client", "twilio.async_http_client")
+
 #: Fields every record has; anything else on a record was passed as ``extra`` and is redacted too.
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
@@ -244,7 +248,7 @@ def configure(
 
     Args:
         log_format: ``json`` (one object a line) or ``text`` (for people).
-        level: The root logger's level.
+        level: The root logger's level (below DEBUG, ``CHATTY_LOGGERS`` say only warnings and errors).
         secrets: Values known to be secret (provider tokens, the signing key), masked wherever they appear.
         stream: Where lines go (default: stderr).
 
@@ -269,6 +273,8 @@ def configure(
     root.setLevel(level)
     for name in QUIET_LOGGERS:  # never below INFO, and never more talkative than the rest
         logging.getLogger(name).setLevel(max(root.level, logging.INFO))
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING if root.level > logging.DEBUG else logging.NOTSET)
     # No line shows the thread or the process (the logging HOWTO's "Optimization"): not worth finding out.
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     return handler

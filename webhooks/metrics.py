@@ -13,9 +13,7 @@ _KEPT_CHILDREN = 1000  # (route, method, status) triples whose counters are kept
 class Metrics:
     def __init__(self) -> None:
         self.in_flight = 0
-        """Requests being answered right now; background work yields while it is high."""
-        self.receiving = 0
-        """Of those, requests whose bodies are still arriving: waiting on a client, they cost nothing."""
+        """Requests being answered right now."""
         self.registry = CollectorRegistry()
         Gauge(
             "orderbot_http_requests_in_flight", "Requests being answered", registry=self.registry

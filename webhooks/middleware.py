@@ -166,8 +166,7 @@ def request_body(timeout: float) -> Middleware:
     - A declared length over the app's ``client_max_size`` is answered 413 before a byte is read; a chunked
       body is cut off by ``request.read()`` once it holds more, so no more than that is ever kept.
     - A body that has not fully arrived after ``timeout`` seconds, however slowly it trickles, is answered
-      408 and its connection closed: a client cannot hold a connection open by stalling. While it arrives,
-      the request counts as ``receiving``, so background work does not make way for it.
+      408 and its connection closed: a client cannot hold a connection open by stalling.
     - A body that stops because its client went away, or that cannot be read, is a 400 (which no one may
       be left to receive), not an unexpected error with a traceback in the log.
 
@@ -186,8 +185,6 @@ def request_body(timeout: float) -> Middleware:
         declared, limit = request.content_length, request.client_max_size
         if declared is not None and limit and declared > limit:
             raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=declared)
-        registry = request.config_dict[METRICS]
-        registry.receiving += 1
         try:
             async with asyncio.timeout(timeout):
                 await request.read()
@@ -195,8 +192,6 @@ def request_body(timeout: float) -> Middleware:
             return await _timed_out(request)
         except (ConnectionResetError, web.RequestPayloadError):  # the client left mid-body: no traceback
             raise ApiError(400, "malformed", "the request body could not be read") from None
-        finally:
-            registry.receiving -= 1
         return await handler(request)
 
     return read_body

@@ -137,7 +137,7 @@ async def _accept(
     new = await service.accept_event(shop, source, event_id, kind, data, on_backwards="ignore")
     if new:
         # False when the queue is full or has no workers: recovery applies the event later
-        config[EVENT_WORK].submit(lambda: _process(service, metrics, shop, source, event_id))
+        config[EVENT_WORK].submit(lambda: _process(service, metrics, shop, source, event_id), shop.id)
     _count_in(metrics, source, "accepted" if new else "duplicate")
     return _answer(schemas.WebhookAccepted(duplicate=not new))
 

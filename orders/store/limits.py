@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from orders.store.documents import Doc
+
+#: How long a bucket is kept after the turns it handed out (a TTL index removes it then).
+_KEPT = timedelta(hours=1)
 
 
 class RateLimitStore:
@@ -75,6 +79,37 @@ class RateLimitStore:
             if wait > 0:
                 return timedelta(seconds=wait)
         return timedelta(seconds=interval)
+
+    async def reserve(
+        self, key: str, now: datetime, *, per_second: float, burst: int = 1, tries: int = 4
+    ) -> timedelta | None:
+        """Take the bucket's next token, free now or not: None when it is free now, else how long until the
+        token now held for the caller frees (the caller then goes without taking another).
+
+        ``take`` refuses a full bucket without moving it, so every sender it refuses comes back at the same
+        moment and all but one are refused again; under a backlog they would try again and again. A full
+        bucket's ``tat`` only grows, so here it is moved on by one interval whatever the room (one atomic
+        increment): the waiting senders are spread one interval apart, each at its own turn.
+        """
+        interval = 1 / per_second
+        slack = interval * (burst - 1)
+        at = now.timestamp()
+        for _ in range(tries):
+            if await self.take(key, now, per_second=per_second, burst=burst, tries=1) is None:
+                return None
+            reserved = await self._limits.find_one_and_update(
+                {"_id": key, "tat": {"$gt": at + slack}},
+                {"$inc": {"tat": interval}, "$max": {"expires_at": now + _KEPT}},
+                projection=["tat"],
+                return_document=ReturnDocument.AFTER,
+            )
+            if reserved is None:
+                continue  # room again (or no bucket): take it now
+            wait = timedelta(seconds=float(reserved["tat"]) - interval - at - slack)
+            if wait > _KEPT / 2:  # a long backlog: the bucket must outlive the last turn it handed out
+                await self._limits.update_one({"_id": key}, {"$max": {"expires_at": now + wait + _KEPT}})
+            return wait
+        return timedelta(seconds=interval)  # not reached: the bucket exists and is full, or has room
 
     async def used(self, key: str, now: datetime, *, window_seconds: int) -> int:
         """How many hits ``allow`` has counted for ``key`` in the current window (one read, no write)."""

@@ -283,24 +283,24 @@ class OrderStore:
             await self._keys.update_one({"_id": before.id}, {"$set": {"keys": new_keys}})
         return saved
 
-    async def clear_pending(
-        self, shop_id: ShopId, order_id: OrderId, entry_ids: list[NotificationId]
-    ) -> None:
-        await self._orders.update_one(
-            {"_id": order_id, "shop_id": shop_id},
-            {"$pull": {"outbox_pending": {"_id": {"$in": entry_ids}}}},
+    async def clear_pending(self, order_ids: list[OrderId], entry_ids: list[NotificationId]) -> None:
+        """Take the given entries off the orders that carry them (two writes for the whole batch)."""
+        await self._orders.update_many(
+            {"_id": {"$in": order_ids}}, {"$pull": {"outbox_pending": {"_id": {"$in": entry_ids}}}}
         )
-        await self._orders.update_one(
-            {"_id": order_id, "outbox_pending": {"$size": 0}}, {"$unset": {"outbox_pending_since": ""}}
+        await self._orders.update_many(
+            {"_id": {"$in": order_ids}, "outbox_pending": {"$size": 0}},
+            {"$unset": {"outbox_pending_since": ""}},
         )
 
     async def with_pending_outbox(
         self, older_than: datetime, limit: int = 100
-    ) -> list[tuple[Order, list[OutboxEntry]]]:
-        """Orders whose outbox entries were recorded but maybe not queued (a crash in between)."""
-        cursor = self._orders.find({"outbox_pending_since": {"$lte": older_than}}).limit(limit)
+    ) -> list[tuple[OrderId, list[OutboxEntry]]]:
+        """Orders (their ids) whose outbox entries were recorded but maybe not queued (a crash in between)."""
+        query = {"outbox_pending_since": {"$lte": older_than}}
+        cursor = self._orders.find(query, projection=["outbox_pending"]).limit(limit)
         return [
-            (_order_from_doc(doc), [entry_from_doc(entry) for entry in doc.get("outbox_pending", [])])
+            (doc["_id"], [entry_from_doc(entry) for entry in doc.get("outbox_pending", [])])
             async for doc in cursor
         ]
 

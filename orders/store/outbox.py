@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -38,6 +38,16 @@ class OutboxStore:
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._outbox = collection
         self._backlog = False  # whether the last look at the due queue found more than it could take
+        self._listeners: list[Callable[[OutboxEntry], None]] = []
+
+    def listen(self, listener: Callable[[OutboxEntry], None]) -> None:
+        """Call ``listener`` with every entry this process queues, once it is stored (a sender wakes on it),
+        and with every parked entry it makes due again (``release_parked``)."""
+        self._listeners.append(listener)
+
+    def _announce(self, entry: OutboxEntry) -> None:
+        for listener in self._listeners:
+            listener(entry)
 
     async def add(self, entry: OutboxEntry) -> OutboxEntry:
         """Queue ``entry`` once per idempotency key; return the entry that holds the key."""
@@ -48,7 +58,14 @@ class OutboxStore:
             if existing is None:
                 raise
             return entry_from_doc(existing)
+        self._announce(entry)
         return entry
+
+    async def stored(self, entry_ids: list[str]) -> set[str]:
+        """Which of ``entry_ids`` are in the outbox (one read by id)."""
+        return {
+            doc["_id"] async for doc in self._outbox.find({"_id": {"$in": entry_ids}}, projection=["_id"])
+        }
 
     async def find_key(self, shop_id: ShopId, idempotency_key: str) -> OutboxEntry | None:
         doc = await self._outbox.find_one({"idempotency_key": idempotency_key, "shop_id": shop_id})
@@ -243,6 +260,9 @@ class OutboxStore:
             {"_id": {"$in": ids}, "state": "parked"},
             {"$set": {"state": "queued", "due_at": now, "held": None}},
         )
+        if result.modified_count and self._listeners:  # the customer is waiting for them now
+            async for doc in self._outbox.find({"_id": {"$in": ids}, "state": "queued"}):
+                self._announce(entry_from_doc(doc))
         return result.modified_count
 
     async def count_state(self, state: str) -> int:

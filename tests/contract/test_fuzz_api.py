@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -40,7 +41,7 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from orders.model import Shop
-from tests.conftest import SECRET_KEY, Api, token_for
+from tests.conftest import SECRET_KEY, Api, finish_background, token_for
 from webhooks.auth import issue_token
 from webhooks.openapi import DOCUMENT_PATH
 from webhooks.settings import Settings
@@ -76,6 +77,7 @@ SEED_ORDERS: list[dict[str, Any]] = [
 class Live:
     """The served app as Schemathesis sees it."""
 
+    app: web.Application
     base_url: str
     schema: OpenApiSchema
     operations: list[APIOperation]
@@ -86,7 +88,9 @@ class Live:
     refused: int = 0
 
     async def contents(self) -> dict[str, list[dict[str, Any]]]:
-        """Every document of every collection of the test's database, in a stable order."""
+        """Every document of every collection of the test's database, in a stable order, once the app has
+        finished what earlier requests left it to do (it sends what they queued the moment they queue it)."""
+        await finish_background(self.app)
         names = sorted(await self.db.list_collection_names())
         found = await asyncio.gather(*(self.db[name].find({}).sort("_id", 1).to_list(None) for name in names))
         return dict(zip(names, found, strict=True))
@@ -112,7 +116,10 @@ async def live(
     operations = [result.ok() for result in schema.get_all_operations()]
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
     base_url = str(client.make_url("")).rstrip("/")
-    yield Live(base_url, schema, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop())
+    assert client.app is not None
+    yield Live(
+        client.app, base_url, schema, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop()
+    )
     await mongo.close()
 
 

@@ -21,11 +21,11 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
-from tests.conftest import Clock, token_for
+from tests.conftest import Clock, Sends, token_for
 from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
-from webhooks.keys import INBOX, NOTIFIER
+from webhooks.keys import INBOX
 from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
 
@@ -49,6 +49,7 @@ class World:
     db: Database
     clock: Clock
     telegram: TelegramStandin
+    sends: Sends
     sids: int = 0
 
     async def whatsapp(self, sender: str, body: str) -> None:
@@ -82,7 +83,8 @@ class World:
         return answer
 
     async def dispatch(self) -> int:
-        return await self.app[NOTIFIER].run_once()
+        """How many entries were taken to be sent since the last look: at once, or by a dispatcher pass."""
+        return await self.sends.dispatch()
 
     async def status_callback(self, sid: str, status: str, error_code: str | None = None) -> None:
         params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID,
@@ -134,7 +136,7 @@ async def world(
     await db.shops.add(shop)
     app = build_app(configured, clock=clock)
     client = await aiohttp_client(app)
-    world = World(client, app, twilio, shop, db, clock, telegram)
+    world = World(client, app, twilio, shop, db, clock, telegram, Sends(app))
     await world.order_event("order.created", id="A-1042", number="1042", status="processing",
                             customer={"name": "Ana Lima", "phone": ANA}, channel="whatsapp")  # fmt: skip
     await world.order_event("order.created", id="B-2001", number="2001", status="shipped",

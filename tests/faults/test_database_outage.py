@@ -36,7 +36,7 @@ from tests.faults.deliveries import (
     stored,
     twilio_delivery,
 )
-from tests.faults.processes import DatabaseServer
+from tests.faults.processes import DatabaseServer, free_port
 from webhooks.app import build_app, database_for
 from webhooks.keys import INBOX, SERVICE
 from webhooks.settings import Settings
@@ -60,6 +60,7 @@ async def app_and_shop(
         MONGODB_URI=server.uri, MONGODB_DB="outage", ORDERBOT_SECRET_KEY=SECRET_KEY,
         ORDERBOT_DATA_DIR=tmp_path / "var", ORDERBOT_PUBLIC_URL=PUBLIC_URL, TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=SecretStr(AUTH_TOKEN), ORDERBOT_MONGODB_TIMEOUT_MS=800,
+        ORDERBOT_TWILIO_BASE_URL=f"http://127.0.0.1:{free_port()}",  # it sends what it queues: never to Twilio
     )  # fmt: skip
     db = database_for(settings)
     await db.ensure_indexes()

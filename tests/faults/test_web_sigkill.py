@@ -46,6 +46,8 @@ def web(settings: Settings, tmp_path: Path) -> Iterator[Orderbot]:
         "MONGODB_URI": settings.mongodb_uri, "MONGODB_DB": settings.mongodb_db, "ORDERBOT_SECRET_KEY": SECRET_KEY,
         "ORDERBOT_DATA_DIR": str(tmp_path / "var"), "ORDERBOT_PUBLIC_URL": PUBLIC_URL,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        # the web process sends the replies it queues: to a closed local port here, never to Twilio
+        "ORDERBOT_TWILIO_BASE_URL": f"http://127.0.0.1:{free_port()}",
     }  # fmt: skip
     process = Orderbot("web", env, tmp_path / "web.log", port=free_port())
     yield process

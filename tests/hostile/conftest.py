@@ -22,7 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
-from tests.conftest import Clock
+from tests.conftest import Clock, finish_background
 from tests.faults.processes import free_port
 from tests.integration import test_instagram as ig
 from tests.integration import test_telegram as tg
@@ -32,7 +32,6 @@ from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
 from webhooks.connections import serve
-from webhooks.keys import EVENT_WORK, INBOX
 from webhooks.logs import AccessLog
 from webhooks.settings import Settings
 
@@ -61,9 +60,8 @@ class Target:
     telegram: TelegramStandin
 
     async def settle(self) -> None:
-        """Let background work started by earlier deliveries (answers, order events) finish."""
-        await self.app[INBOX].drain()
-        await self.app[EVENT_WORK].drain()
+        """Let background work started by earlier deliveries (answers, order events, their sends) finish."""
+        await finish_background(self.app)
 
     async def snapshot(self) -> Snapshot:
         """Every document a delivery could have written, once background work is done."""

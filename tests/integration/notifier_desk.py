@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from aiohttp import web
 from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
 
 from bot.notifier import Notifier
 from channels.twilio import TwilioChannels, open_twilio
@@ -15,8 +17,9 @@ from orders.lifecycle import Status
 from orders.model import Customer, OrderData, OrderId, OutboxEntry, Shop, Source
 from orders.service import OrderService, new_shop
 from orders.store import Database
-from tests.conftest import Clock
+from tests.conftest import Clock, finish_background
 from tests.standins.twilio import TwilioStandIn
+from webhooks.settings import Settings
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "2" * 32
@@ -33,6 +36,20 @@ class Desk:
     notifier: Notifier
     twilio: TwilioStandIn
     channels: TwilioChannels
+    twilio_url: str
+    #: The web app a test serves beside the desk, sending through the same stand-in (``web_settings``).
+    app: web.Application | None = None
+
+    def web_settings(self, settings: Settings) -> Settings:
+        """``settings`` for a web app that sends through the desk's stand-in, as every process with a
+        notifier sends what it queues."""
+        return settings.model_copy(
+            update={
+                "twilio_account_sid": ACCOUNT_SID,
+                "twilio_auth_token": SecretStr(AUTH_TOKEN),
+                "twilio_base_url": self.twilio_url,
+            }
+        )
 
     async def shop(self, **details: object) -> Shop:
         shop = new_shop("Acme Coffee", self.clock(), whatsapp_number=SHOP_WHATSAPP, **details)
@@ -62,6 +79,9 @@ class Desk:
         await self.service.update_status(shop, order_id, status, source=Source.STAFF, actor="ana")
 
     async def drain(self) -> None:
+        """Everything due is sent: what the web app sends at once, once it is done, then the desk's passes."""
+        if self.app is not None:
+            await finish_background(self.app)
         while await self.notifier.run_once():
             pass
 
@@ -82,13 +102,13 @@ async def open_desk(
     """
     twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN, windows=True, latency=latency)
     server = await aiohttp_server(twilio.app())
+    url = str(server.make_url("")).rstrip("/")
     channels = open_twilio(
-        auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, clock=clock, base_url=str(server.make_url("")),
-        timeout=timeout,
-    )  # fmt: skip
+        auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, clock=clock, base_url=url, timeout=timeout
+    )
     service = OrderService(db, clock)
     notifier = Notifier(service, {"sms": channels.sms, "whatsapp": channels.whatsapp}, clock)
     try:
-        yield Desk(db, clock, service, notifier, twilio, channels)
+        yield Desk(db, clock, service, notifier, twilio, channels, url)
     finally:
         await channels.close()

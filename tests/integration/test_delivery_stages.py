@@ -9,11 +9,12 @@ quiet hours (21:00 to 08:00).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from orders.lifecycle import Status
@@ -23,6 +24,8 @@ from tests.conftest import Api, Clock, token_for
 from tests.integration import test_order_webhook as generic
 from tests.integration.notifier_desk import SHIPPED_SID, SHOP_SMS, SHOP_WHATSAPP, Desk, Server, open_desk
 from tests.integration.test_shop_platforms import FULFILLED, progress_of, raw, shopify_delivers
+from webhooks.app import build_app
+from webhooks.settings import Settings
 
 MAYA = "+14155552671"  # the phone on the Shopify fixtures' order, #1001
 ANA = "+14155550100"
@@ -35,6 +38,18 @@ OUT_FOR_DELIVERY_SID = "HX" + "d" * 32
 async def desk(db: Database, clock: Clock, aiohttp_server: Server) -> AsyncIterator[Desk]:
     async with open_desk(db, clock, aiohttp_server) as opened:
         yield opened
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[[web.Application], Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    clock: Clock,
+    desk: Desk,
+) -> TestClient[Any, Any]:
+    """The web app, sending what it queues through the desk's stand-in."""
+    desk.app = build_app(desk.web_settings(settings), clock=clock)
+    return await aiohttp_client(desk.app)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from channels.instagram import GRAPH_VERSION, InstagramChannel, graph_error, sen
 from orders.model import DeliveryState, Direction, Message, MessageId, Shop, new_id
 from orders.service import new_shop
 from orders.store import Database
-from tests.conftest import Clock
+from tests.conftest import Clock, finish_background
 from tests.standins.graph import GraphStandin
 from webhooks.app import build_app
 from webhooks.keys import INBOX, INSTAGRAM
@@ -197,20 +197,28 @@ async def test_without_instagram_settings_both_routes_answer_not_configured(
 # -- inbound messages ---------------------------------------------------------------------------------
 
 
+def answered(graph: GraphStandin) -> list[str]:
+    """Whom the app's sends through the Graph stand-in went to, in order."""
+    return [request.body["recipient"]["id"] for request in graph.requests]
+
+
 async def test_a_text_is_stored_once_for_the_customer_by_instagram_id(
-    ig_client: Client, ig_shop: Shop, db: Database, ig_settings: Settings, clock: Clock
+    ig_client: Client, ig_shop: Shop, db: Database, ig_settings: Settings, clock: Clock, graph: GraphStandin
 ) -> None:
     answers = await asyncio.gather(*(deliver(ig_client, fixture("text")) for _ in range(3)))
     assert sorted(answer["stored"] for answer in answers) == [0, 0, 1]
     assert sum(answer["duplicates"] for answer in answers) == 2
-    await ig_client.app[INBOX].drain()  # handled: the message moves to ``messages``, the window opens
+    # handled: the message moves to ``messages``, the window opens, and the reply goes out at once
+    await finish_background(ig_client.app)
     asker = await db.customers.find_or_create(ig_shop.id, now=clock(), instagram_id=CUSTOMER)
-    replies = await db.outbox.queued_for(ig_shop.id, asker.id, "instagram")
-    assert len(replies) == 1
+    [reply] = [m for m in await db.messages.recent(ig_shop.id, asker.id) if m.direction == Direction.OUTBOUND]
+    assert (reply.channel, reply.recipient, reply.state) == ("instagram", CUSTOMER, DeliveryState.SENT)
+    assert answered(graph) == [CUSTOMER]
     # a retry after that waits in the inbox again, and is dropped, unanswered, when it is handled
     assert (await deliver(ig_client, fixture("text")))["stored"] == 1
-    await ig_client.app[INBOX].drain()
-    assert await db.outbox.queued_for(ig_shop.id, asker.id, "instagram") == replies
+    await finish_background(ig_client.app)
+    assert answered(graph) == [CUSTOMER]
+    assert await db.outbox.queued_for(ig_shop.id, asker.id, "instagram") == []
 
     message = await db.messages.by_provider_id("instagram", mid_of("text"))
     assert message is not None
@@ -221,7 +229,7 @@ async def test_a_text_is_stored_once_for_the_customer_by_instagram_id(
     customer = await db.customers.get(ig_shop.id, message.customer_id or "")
     assert customer.instagram_id == CUSTOMER and customer.phones == []
     assert customer.last_inbound["instagram"] == datetime(2026, 11, 2, 8, 59, 30, tzinfo=UTC)
-    assert await counts(db, ig_settings) == (1, 1)
+    assert await counts(db, ig_settings) == (2, 1)  # the question and its answer; one customer
 
     # The 24-hour window opens at the customer's message (its own timestamp), not at our receipt.
     assert send_allowed(customer.last_inbound["instagram"], clock())
@@ -258,7 +266,7 @@ async def test_reactions_postbacks_deletions_and_other_fields_are_ignored(
 
 
 async def test_a_batch_of_entries_for_two_shops_is_handled_event_by_event(
-    ig_client: Client, ig_shop: Shop, db: Database, clock: Clock, ig_settings: Settings
+    ig_client: Client, ig_shop: Shop, db: Database, clock: Clock, ig_settings: Settings, graph: GraphStandin
 ) -> None:
     other = new_shop("Other Shop", clock(), instagram_id=OTHER_IG)
     await db.shops.add(other)
@@ -271,7 +279,7 @@ async def test_a_batch_of_entries_for_two_shops_is_handled_event_by_event(
         "skipped": 0,
     }
 
-    await ig_client.app[INBOX].drain()
+    await finish_background(ig_client.app)
     stored = [await db.messages.by_provider_id("instagram", mid_of("batched", i)) for i in range(3)]
     assert [m.shop_id if m else None for m in stored] == [ig_shop.id, ig_shop.id, other.id]
     assert [m.sender if m else None for m in stored] == [CUSTOMER, CUSTOMER, "6543210987654323"]
@@ -279,7 +287,11 @@ async def test_a_batch_of_entries_for_two_shops_is_handled_event_by_event(
     assert stored[1].attachments[0].url.startswith("https://lookaside.fbsbx.com/")
     read = await db.messages.by_provider_id("instagram", mid_of("batched", 3))
     assert read is not None and read.state == DeliveryState.READ
-    assert await counts(db, ig_settings) == (4, 2)  # 3 inbound + the outbound one; one customer per shop
+    # each shop answers its own customers, from its own account
+    sent = sorted((request.account, request.body["recipient"]["id"]) for request in graph.requests)
+    assert sent == [(SHOP_IG, CUSTOMER), (SHOP_IG, CUSTOMER), (OTHER_IG, "6543210987654323")]
+    # 3 inbound messages, their 3 answers and the earlier outbound one; a customer in each shop
+    assert await counts(db, ig_settings) == (7, 2)
 
 
 async def test_two_instagram_customers_of_one_shop(ig_client: Client, ig_shop: Shop, db: Database) -> None:

@@ -23,15 +23,16 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from channels.base import ChannelName, OutboundMessage
 from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
-from tests.conftest import SECRET_KEY, Clock, token_for
+from tests.conftest import SECRET_KEY, Clock, Sends, token_for
 from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks import logs
 from webhooks.app import build_app
-from webhooks.keys import INBOX, NOTIFIER
+from webhooks.keys import INBOX, TWILIO
 from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
 
@@ -58,6 +59,7 @@ class Run:
     telegram: TelegramStandin
     shop: Shop
     db: Database
+    sends: Sends
     secrets: set[str] = field(default_factory=set)
     sids: int = 0
 
@@ -99,7 +101,8 @@ class Run:
         return await response.json()
 
     async def dispatch(self) -> int:
-        return await self.app[NOTIFIER].run_once()
+        """How many entries were taken to be sent since the last look: at once, or by a dispatcher pass."""
+        return await self.sends.dispatch()
 
 
 @pytest.fixture(params=["settings-secrets", "patterns-only"])
@@ -150,7 +153,7 @@ async def run(
     await server.start_server(access_log_class=logs.AccessLog)  # as ``orderbot web`` logs requests
     client = await aiohttp_client(server)
     secrets = {SECRET_KEY, AUTH_TOKEN, BOT_TOKEN, BOT_TOKEN.split(":")[1], TELEGRAM_SECRET}
-    return Run(client, app, twilio, telegram, shop, db, secrets | {shop.webhook_secret})
+    return Run(client, app, twilio, telegram, shop, db, Sends(app), secrets | {shop.webhook_secret})
 
 
 def events(stream: io.StringIO) -> list[dict[str, Any]]:
@@ -286,6 +289,21 @@ async def test_the_request_id_follows_a_request_into_the_outbox_and_the_send(
     access = [e["message"] for e in handled if e["logger"] == "aiohttp.access"]
     assert len(access) == 1 and '"POST /webhooks/twilio/messages" 200 ' in access[0], access
     assert access[0].endswith("ms")
+
+
+@pytest.mark.parametrize(("level", "heard"), [(logging.INFO, False), (logging.DEBUG, True)])
+async def test_the_twilio_sdk_describes_each_request_only_at_debug(run: Run, level: int, heard: bool) -> None:
+    stream = io.StringIO()
+    handler = logs.configure("json", level=level, stream=stream)
+    try:
+        message = OutboundMessage(channel=ChannelName.WHATSAPP, to=ANA, sender=SHOP_WHATSAPP, text="hi")
+        await run.app[TWILIO].whatsapp.send(message)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(logging.WARNING)
+    assert len(run.twilio.created) == 1
+    sdk = [event for event in events(stream) if event["logger"].startswith("twilio")]
+    assert bool(sdk) == heard, sdk
 
 
 @pytest.mark.parametrize("incoming", ["", "has spaces", "x" * 101, 'quote"', "ünïcode"])

@@ -172,3 +172,22 @@ async def held_entries(desk: Desk, shop: Shop) -> list[OutboxEntry]:
     orders = await desk.db.orders.page(shop.id, limit=100, now=desk.clock())
     entries = [e for order in orders for e in await desk.db.outbox.for_order(shop.id, order.id)]
     return [e for e in entries if e.state == "queued"]
+
+
+async def test_the_first_message_that_reaches_the_customer_is_recorded_on_the_order_and_later_ones_not(
+    desk: Desk,
+) -> None:
+    shop = await desk.shop()
+    order_id = await desk.order(shop, wrote_hours_ago=1)
+    await desk.move(shop, order_id, Status.SHIPPED)
+    await desk.drain()
+    reached = await desk.db.orders.get(shop.id, order_id)
+    assert reached.last_customer_contact_at == desk.clock()  # no longer "no customer contact"
+
+    desk.clock.advance(hours=1)
+    await desk.service.notify(shop, order_id, message="Packed with care!", channel=None, actor="ana")
+    noted = await desk.db.orders.get(shop.id, order_id)
+    await desk.drain()
+    assert bodies(desk)[-1] == "Packed with care!"
+    # the send wrote nothing more to the order: its customer was reached before
+    assert await desk.db.orders.get(shop.id, order_id) == noted

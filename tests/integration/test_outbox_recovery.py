@@ -10,6 +10,7 @@ from orders.model import Customer, OrderData, Shop, Source
 from orders.service import OrderService
 from orders.store import Database
 from tests.conftest import Clock
+from webhooks.settings import Settings
 
 
 async def test_entries_written_with_the_order_are_queued_once_and_cleared(
@@ -54,3 +55,20 @@ async def test_a_later_write_never_drops_entries_an_earlier_one_carried(
     clock.advance(minutes=1)
     await service.recover_pending_outbox()
     assert await db.outbox.find_key(shop.id, entry.idempotency_key) is not None
+
+
+async def test_copies_of_entries_that_were_queued_are_cleared_and_not_counted_as_interrupted(
+    db: Database, shop: Shop, clock: Clock, settings: Settings
+) -> None:
+    service = OrderService(db, clock)
+    for n in range(30):
+        await service.apply_event(shop, "created", OrderData(external_id=f"q{n}", number=str(n)))
+    raw = db.client[settings.mongodb_db]
+    assert await raw["orders"].count_documents({"outbox_pending_since": {"$exists": True}}) == 30
+    queued = await raw["outbox"].count_documents({})
+
+    clock.advance(minutes=1)
+    assert await service.recover_pending_outbox() == 0  # every write queued its own: nothing was lacking
+    assert await raw["orders"].count_documents({"outbox_pending_since": {"$exists": True}}) == 0
+    assert await raw["orders"].count_documents({"outbox_pending.0": {"$exists": True}}) == 0
+    assert await raw["outbox"].count_documents({}) == queued == 30

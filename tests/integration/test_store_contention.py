@@ -144,3 +144,28 @@ class InsertCounter(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+
+async def test_reservations_spread_the_waiting_senders_one_interval_apart(db: Database, clock: Clock) -> None:
+    now = clock()
+    answers = await asyncio.gather(
+        *(db.rate_limits.reserve("send:sms:+2", now, per_second=1.0, burst=5) for _ in range(20))
+    )
+    assert sum(answer is None for answer in answers) == 5  # the burst goes now
+    waits = sorted(round(answer.total_seconds(), 3) for answer in answers if answer is not None)
+    assert waits == [float(n) for n in range(1, 16)]  # each of the others has its own second, none shared
+    # a taker that does not reserve finds the bucket spoken for until the last reservation
+    later = await db.rate_limits.take("send:sms:+2", now + timedelta(seconds=10), per_second=1.0, burst=5)
+    assert later == timedelta(seconds=6)
+
+
+async def test_concurrent_claims_of_one_entry_by_id_give_it_to_one_sender(
+    db: Database, shop: Shop, clock: Clock
+) -> None:
+    for n in range(10):
+        entry = await db.outbox.add(manual(shop, f"by-id-{n}", clock(), clock()))
+        lease = clock() + timedelta(minutes=1)
+        won = await asyncio.gather(*(db.outbox.claim(entry.id, clock(), lease) for _ in range(8)))
+        assert sum(claimed is not None for claimed in won) == 1, n
+        [claimed] = [claimed for claimed in won if claimed is not None]
+        assert (claimed.state, claimed.attempts) == ("sending", 1)

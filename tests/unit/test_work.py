@@ -1,9 +1,10 @@
-"""The background work queue: bounded, drained, and polite to requests in flight."""
+"""The background work queue: bounded, drained and fair between keys."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -76,40 +77,73 @@ async def test_a_failing_job_does_not_stop_the_worker() -> None:
     assert done == ["fine"]
 
 
-async def test_work_waits_while_requests_are_busy_but_not_forever() -> None:
-    answers = iter([True, True, False, True, False, False, False])  # a lull between two waves, then quiet
-    checks = 0
+async def started(queue: WorkQueue, gate: asyncio.Event, done: list[str]) -> None:
+    """Occupy the queue's one worker until ``gate`` opens, so that what is submitted next waits its turn."""
 
-    def busy() -> bool:
-        nonlocal checks
-        checks += 1
-        return next(answers, False)
+    async def blocker() -> None:
+        await gate.wait()
+        done.append("first")
 
-    done = asyncio.Event()
+    queue.submit(blocker, "first")
+    await asyncio.sleep(0)  # the worker takes it
 
+
+def recorder(done: list[str], name: str) -> Callable[[], Awaitable[None]]:
     async def job() -> None:
-        done.set()
+        done.append(name)
 
-    queue = WorkQueue("polite", workers=1, busy=busy)
-    queue.submit(job)
-    await asyncio.wait_for(done.wait(), 1)
-    assert checks == 7  # ran once it looked quiet three times in a row
-    done.clear()
-    queue.submit(job)
-    await asyncio.wait_for(done.wait(), 1)
-    assert checks == 8  # still quiet: the next job starts at once
+    return job
 
-    always = WorkQueue("starved", workers=1, busy=lambda: True, patience=0.5)
-    started = asyncio.get_running_loop().time()
-    finished = asyncio.Event()
 
-    async def marker() -> None:
-        finished.set()
-
-    always.submit(marker)
-    await asyncio.wait_for(finished.wait(), 5)
-    waited = asyncio.get_running_loop().time() - started
-    assert waited >= 0.45  # it did yield...
-    assert waited < 3  # ...but never starves the job for good
+async def test_keys_take_turns_so_one_keys_burst_waits_behind_itself() -> None:
+    queue, gate, done = WorkQueue("fair", workers=1), asyncio.Event(), []
+    await started(queue, gate, done)
+    for name in ("a1", "a2", "a3", "b1", "b2", "c1"):
+        assert queue.submit(recorder(done, name), name[0])
+    gate.set()
+    await queue.drain()
     await queue.close()
-    await always.close()
+    assert done == ["first", "a1", "b1", "c1", "a2", "b2", "a3"]
+
+
+async def test_urgent_jobs_go_first_within_their_key_and_keep_the_turns() -> None:
+    queue, gate, done = WorkQueue("fair", workers=1), asyncio.Event(), []
+    await started(queue, gate, done)
+    queue.submit(recorder(done, "a-bulk-1"), "a")
+    queue.submit(recorder(done, "a-bulk-2"), "a")
+    queue.submit(recorder(done, "b-bulk"), "b")
+    queue.submit(recorder(done, "a-reply"), "a", urgent=True)
+    gate.set()
+    await queue.drain()
+    await queue.close()
+    assert done == ["first", "a-reply", "b-bulk", "a-bulk-1", "a-bulk-2"]
+
+
+async def test_drain_waits_for_every_keys_jobs() -> None:
+    queue, done = WorkQueue("fair", workers=3), []
+
+    async def slow(name: str) -> None:
+        await asyncio.sleep(0.01)
+        done.append(name)
+
+    for n in range(12):
+        queue.submit(lambda n=n: slow(f"{'abc'[n % 3]}{n}"), "abc"[n % 3], urgent=n % 4 == 0)  # type: ignore[misc]
+    await queue.drain()
+    await queue.close()
+    assert sorted(done) == sorted(f"{'abc'[n % 3]}{n}" for n in range(12))
+
+
+async def test_an_overflow_under_keys_is_counted_and_runs_nothing_it_refused() -> None:
+    queue, gate, done = WorkQueue("tiny", workers=1, backlog=2), asyncio.Event(), []
+    await started(queue, gate, done)
+    accepted = [queue.submit(recorder(done, name), name[0]) for name in ("a1", "b1", "a2", "c1", "b2")]
+    assert accepted == [True, True, False, False, False]
+    assert queue.overflowed == 3
+    gate.set()
+    await queue.drain()
+    assert done == ["first", "a1", "b1"]
+    assert queue.submit(recorder(done, "c2"), "c")  # room again: counted afresh
+    assert queue.overflowed == 0
+    await queue.drain()
+    await queue.close()
+    assert done[-1] == "c2"
