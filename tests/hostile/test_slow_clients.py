@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import time
 
-from bot.work import PATIENCE_SECONDS
 from channels import shopify
 from tests.hostile.conftest import Serve, Served, Target
 from tests.hostile.routes import BY_NAME
@@ -97,11 +96,13 @@ async def test_a_body_in_time_is_served_as_before(target: Target, served: Serve)
     writer.close()
 
 
-async def test_bodies_still_arriving_do_not_hold_back_background_work(target: Target, served: Serve) -> None:
-    """Background work makes way while requests are answered; a body that has not arrived is not one.
+#: Seconds within which background work starts on an idle server, with room for a loaded machine.
+PROMPTLY = 2.5
 
-    Otherwise two stalled connections would hold every queued job for the work queue's full patience.
-    """
+
+async def test_bodies_still_arriving_do_not_hold_back_background_work(target: Target, served: Serve) -> None:
+    """Connections stalled mid-body hold nothing else back: an order event that arrives meanwhile is applied
+    at once (work that waited while requests were in flight would wait on them)."""
     server = await served(body_timeout_seconds=30)
     stalled = []
     for _ in range(2):
@@ -116,9 +117,8 @@ async def test_bodies_still_arriving_do_not_hold_back_background_work(target: Ta
     assert await server.post(route.path(target.shop), headers, body) == 200
     started = time.monotonic()
     while not await target.raw["orders"].count_documents({}):
-        assert time.monotonic() - started < PATIENCE_SECONDS, "the order event waited out the patience"
+        assert time.monotonic() - started < PROMPTLY, "the order event waited on the stalled bodies"
         await asyncio.sleep(0.05)
-    assert time.monotonic() - started < PATIENCE_SECONDS / 2
     for writer in stalled:
         writer.close()
 
