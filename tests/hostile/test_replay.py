@@ -96,7 +96,10 @@ def shopify_life(n: int) -> Life:
     deliveries = []
     for step, (name, topic) in enumerate(names):
         payload = json.loads((ig.FIXTURES.parent / "shopify" / f"{name}.json").read_text())
-        body = json.dumps({**payload, "id": order_id}).encode()
+        # numbers are unique per shop: each life is another order, with a number of its own
+        body = json.dumps(
+            {**payload, "id": order_id, "name": f"#{order_id}", "order_number": order_id}
+        ).encode()
         headers = {shopify.TOPIC_HEADER: topic, shopify.EVENT_ID_HEADER: f"{order_id}-{step}"}
         deliveries.append(Delivery("shopify", body, headers))
     statuses = [Status.PENDING, Status.PROCESSING, Status.SHIPPED, Status.FULFILLED]
@@ -110,7 +113,7 @@ def woocommerce_life(n: int) -> Life:
     deliveries = []
     for step, (name, topic) in enumerate(names):
         payload = json.loads((ig.FIXTURES.parent / "woocommerce" / f"{name}.json").read_text())
-        body = json.dumps({**payload, "id": order_id}).encode()
+        body = json.dumps({**payload, "id": order_id, "number": str(order_id)}).encode()
         headers = {woocommerce.TOPIC_HEADER: topic, woocommerce.DELIVERY_ID_HEADER: f"{order_id}-{step}"}
         deliveries.append(Delivery("woocommerce", body, headers))
     return Life(f"woocommerce:{order_id}", deliveries, [Status.PENDING, Status.PROCESSING, Status.FULFILLED])

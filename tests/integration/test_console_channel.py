@@ -26,7 +26,8 @@ async def test_a_serve_process_sends_a_console_reply_left_by_chat(
     """``orderbot chat`` queued a reply and stopped before sending it: the web/worker process's dispatcher
     sends it on the console channel (recorded, delivered, counted) instead of failing it."""
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
-    conversation = Conversation(client.app[SERVICE], clock, console_style="sms")
+    # chat's own process: its store is not the app's, so the app hears nothing of what it queues
+    conversation = Conversation(OrderService(db, clock), clock, console_style="sms")
     question = Message(
         id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
         direction=Direction.INBOUND, provider_id="console-1", sender=PHONE, recipient=shop.id, body="hi",
@@ -80,7 +81,7 @@ async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_
     client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
 ) -> None:
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
-    conversation = Conversation(client.app[SERVICE], clock)
+    conversation = Conversation(OrderService(db, clock), clock)  # another process's store, as above
     question = Message(
         id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
         direction=Direction.INBOUND, provider_id="console-2", sender=PHONE, recipient=shop.id, body="hi",

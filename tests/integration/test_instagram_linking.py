@@ -26,12 +26,12 @@ from channels.instagram import sign as sign_instagram
 from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
-from tests.conftest import Clock
+from tests.conftest import Clock, finish_background
 from tests.standins.graph import GraphStandin
 from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
-from webhooks.keys import INBOX, NOTIFIER
+from webhooks.keys import NOTIFIER
 from webhooks.orders_webhook import sign as sign_order
 from webhooks.settings import Settings
 
@@ -117,9 +117,10 @@ class Shopfront:
         return str([r["Body"] for r in self.twilio.created if r["To"] == f"whatsapp:{phone}"][-1])
 
     async def settle(self) -> None:
-        await self.client.app[INBOX].drain()
+        """Wait for the answers the app sends at once, then for anything a dispatcher pass finds due."""
+        await finish_background(self.client.app)
         while await self.client.app[NOTIFIER].run_once():
-            pass
+            await finish_background(self.client.app)
 
     async def order(self, number: str, **order: Any) -> None:
         payload = {"id": f"ext-{number}", "number": number, "total": "20.00", "currency": "USD", **order}
