@@ -138,14 +138,8 @@ class Planner:
             found = route(self._reach(shop, entry, order, customer, now))
         except NoRoute as why:
             raise Skip(str(why)) from None
-        phone = (customer.phones[0] if customer and customer.phones else None) or (
-            order.customer.phone if order else None
-        )
-        quiet = QuietHours.parse(shop.notify.quiet_start, shop.notify.quiet_end)
-        until = quiet_decision(
-            now, kind=entry.kind, urgent=entry.urgent, phone=phone, shop_zone=shop.timezone, quiet=quiet
-        )
-        if until is not None:
+        phone = _phone(order, customer)
+        if (until := _quiet_until(shop, entry, phone, now)) is not None:
             return Hold(until, "quiet_hours")
         if customer is not None and found.mode == Mode.NUDGE:
             until = await self.db.outbox.parked_until(shop.id, customer.id)
@@ -176,14 +170,8 @@ class Planner:
         )
         if customer is not None and style in customer.opted_out:
             raise Skip(f"opted out of {style}")
-        phone = (customer.phones[0] if customer and customer.phones else None) or (
-            order.customer.phone if order else None
-        )
-        quiet = QuietHours.parse(shop.notify.quiet_start, shop.notify.quiet_end)
-        until = quiet_decision(
-            now, kind=entry.kind, urgent=entry.urgent, phone=phone, shop_zone=shop.timezone, quiet=quiet
-        )
-        if until is not None:
+        phone = _phone(order, customer)
+        if (until := _quiet_until(shop, entry, phone, now)) is not None:
             return Hold(until, "quiet_hours")
         to = phone or (order.customer.email if order else None) or (customer.id if customer else shop.id)
         text, subject = message_text(shop, entry, order, style, order.customer.name if order else None)
@@ -242,9 +230,7 @@ class Planner:
             "sms": bool(shop.sms_number), "whatsapp": bool(shop.whatsapp_number),
             "instagram": bool(shop.instagram_id), "email": shop.email is not None, "console": True,
         }  # fmt: skip
-        phone = (customer.phones[0] if customer and customer.phones else None) or (
-            order.customer.phone if order else None
-        )
+        phone = _phone(order, customer)
         return Reach(
             now=now,
             wanted=wanted,
@@ -314,3 +300,18 @@ def message_text(
 
 
 __all__ = ["DEFAULT_RATES", "Delivery", "Hold", "Park", "Plan", "Planner", "Send", "Skip"]
+
+
+def _phone(order: Order | None, customer: CustomerRecord | None) -> str | None:
+    """The customer's phone: the one they write from, else the one on the order."""
+    return (customer.phones[0] if customer and customer.phones else None) or (
+        order.customer.phone if order else None
+    )
+
+
+def _quiet_until(shop: Shop, entry: OutboxEntry, phone: str | None, now: datetime) -> datetime | None:
+    """When the shop's quiet hours, in the customer's local time, let ``entry`` go; None when it may now."""
+    quiet = QuietHours.parse(shop.notify.quiet_start, shop.notify.quiet_end)
+    return quiet_decision(
+        now, kind=entry.kind, urgent=entry.urgent, phone=phone, shop_zone=shop.timezone, quiet=quiet
+    )
