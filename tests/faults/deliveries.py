@@ -95,10 +95,12 @@ async def stored(raw: Any) -> tuple[Counter[str], Counter[str]]:
     """What the database holds: orders by external id and inbound messages by provider id (with counts,
     so a duplicate shows as a 2), handled (in ``messages``) or still waiting in the inbox."""
     orders = Counter([doc["external_id"] async for doc in raw["orders"].find({}, {"external_id": 1})])
+    # The inbox first: a message is added to ``messages`` before it leaves the inbox, so one that moves
+    # while this reads is seen in one or the other, never in neither.
+    waiting = {doc["message"]["provider_id"] async for doc in raw["inbox"].find({})}
     messages = Counter(
         [doc["provider_id"] async for doc in raw["messages"].find({"direction": "in"}, {"provider_id": 1})]
     )
-    waiting = {doc["message"]["provider_id"] async for doc in raw["inbox"].find({})}
     messages.update(waiting - messages.keys())  # one moved but not yet taken out of the inbox is there once
     return orders, messages
 
