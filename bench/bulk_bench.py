@@ -32,7 +32,7 @@ import dashboard_bench  # ``orderbot web`` in its own process, next to this file
 import orders_bench  # the loader and database set-up of the orders benchmark, next to this file
 
 from orders.lifecycle import Status
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database, open_database
 from orders.store.orders import keys_to_doc, order_to_doc
 from webhooks.access.auth import issue_token

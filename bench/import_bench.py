@@ -35,7 +35,7 @@ import aiohttp
 import orders_bench  # the database set-up and in-process server of the orders benchmark, next to this file
 from pymongo.errors import PyMongoError
 
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import open_database
 from webhooks.access.auth import issue_token
 

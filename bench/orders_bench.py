@@ -55,7 +55,7 @@ from orders.model import (
     Tracking,
     new_id,
 )
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database, open_database
 from orders.store.orders import keys_to_doc, order_to_doc
 from orders.store.outbox import entry_to_doc

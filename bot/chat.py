@@ -19,7 +19,7 @@ from bot.notifier import Notifier
 from channels.base import ChannelName
 from channels.console import ConsoleChannel
 from orders.model import Message, OutboxState, Shop, ShopId
-from orders.service import OrderService
+from orders.usecases import OrderUseCases
 
 #: How long a turn waits for its reply to be sent (by this process or another) before it gives up on it.
 REPLY_WAIT_SECONDS = 10.0
@@ -29,7 +29,7 @@ _UNSETTLED = (OutboxState.QUEUED.value, OutboxState.SENDING.value)
 
 
 async def chat(
-    service: OrderService,
+    service: OrderUseCases,
     shop_id: str,
     phone: str,
     *,
@@ -41,8 +41,10 @@ async def chat(
     """Read lines as the customer ``phone`` until ``read`` gives None; print each reply once it is sent."""
     db = service.db
     shop = await db.shops.get(ShopId(shop_id))
-    inbox = Inbox(db, clock, Conversation(service, clock, console_style=style), FloodLimit(messages=1000))
-    notifier = Notifier(service, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock)
+    inbox = Inbox(
+        db, clock, Conversation(service.desk, clock, console_style=style), FloodLimit(messages=1000)
+    )
+    notifier = Notifier(service.desk, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock)
     try:
         while (line := await read()) is not None:
             if not line.strip():

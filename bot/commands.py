@@ -44,8 +44,8 @@ from telegram.ext import (
 from bot import staff_views as views
 from orders.lifecycle import InvalidTransition
 from orders.model import Order, OutboxKind, OutboxState, Shop, Source
-from orders.service import OrderService
 from orders.store import Conflict, Database, NotFound
+from orders.usecases import OrderUseCases
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +59,15 @@ class Desk:
     """``application.bot_data``: the order desk the handlers use, bound once at start-up."""
 
     def __init__(self) -> None:
-        self._service: OrderService | None = None
+        self._service: OrderUseCases | None = None
 
-    def bind(self, service: OrderService) -> None:
+    def bind(self, service: OrderUseCases) -> None:
         self._service = service
 
     @property
-    def service(self) -> OrderService:
+    def service(self) -> OrderUseCases:
         if self._service is None:
-            raise RuntimeError("the staff desk is not bound to an OrderService yet")
+            raise RuntimeError("the staff desk is not bound to its use cases yet")
         return self._service
 
     @property
@@ -92,7 +92,7 @@ class StaffContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         return self.shop
 
     @property
-    def service(self) -> OrderService:
+    def service(self) -> OrderUseCases:
         return self.bot_data.service
 
 
@@ -217,7 +217,7 @@ async def help_command(update: Update, context: StaffContext) -> None:
 
 async def stats_command(update: Update, context: StaffContext) -> None:
     shop = context.staff_shop
-    await message_of(update).reply_text(views.render_stats(shop, await context.service.stats(shop)))
+    await message_of(update).reply_text(views.render_stats(shop, await context.service.queries.stats(shop)))
 
 
 async def attention_command(update: Update, context: StaffContext) -> None:
@@ -234,7 +234,9 @@ async def attention_view(
     context: StaffContext, hours: float | None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     shop = context.staff_shop
-    items = await context.service.requiring_attention(shop, max_age_hours=hours, limit=_ATTENTION_LIMIT)
+    items = await context.service.attention.requiring_attention(
+        shop, max_age_hours=hours, limit=_ATTENTION_LIMIT
+    )
     more = len(items) >= _ATTENTION_LIMIT
     return views.render_attention(shop, items, hours, more=more), views.attention_buttons(items, hours)
 
@@ -246,7 +248,7 @@ async def order_command(update: Update, context: StaffContext) -> None:
         await message.reply_text(views.usage("order"))
         return
     if order := await lookup(message, context, number):
-        view = await context.service.progress(context.staff_shop, order.id)
+        view = await context.service.queries.progress(context.staff_shop, order.id)
         text = views.render_order(view, context.staff_shop)
         await message.reply_text(text, reply_markup=views.order_buttons(view.order))
 
@@ -263,7 +265,7 @@ async def status_command(update: Update, context: StaffContext) -> None:
         await message.reply_text(f"Order #{order.number} is already {order.status}.")
         return
     try:
-        moved = await context.service.update_status(
+        moved = await context.service.desk.update_status(
             context.staff_shop, order.id, parsed.status, source=Source.STAFF, actor=actor(update),
             note=parsed.note, notify=True, force=parsed.force,
         )  # fmt: skip
@@ -282,7 +284,9 @@ async def advance_command(update: Update, context: StaffContext) -> None:
         await message.reply_text(views.usage("advance"))
         return
     if order := await lookup(message, context, args[0]):
-        result = await context.service.auto_progress(context.staff_shop, order.id, actor=actor(update))
+        result = await context.service.progression.auto_progress(
+            context.staff_shop, order.id, actor=actor(update)
+        )
         text = views.render_decision(result, context.staff_shop)
         await message.reply_text(text, reply_markup=views.open_button(result.order))
 
@@ -318,7 +322,7 @@ async def queue_message(
         return
     shop, service = context.staff_shop, context.service
     due_at = None if hours is None else service.clock() + timedelta(hours=hours)
-    entry = await service.notify(
+    entry = await service.desk.notify(
         shop, order.id, message=text or None, channel=None, actor=actor(update), due_at=due_at,
         idempotency_key=message_key(message),
     )  # fmt: skip
@@ -336,7 +340,7 @@ async def bulk_command(update: Update, context: StaffContext) -> None:
     found = await asyncio.gather(*(context.bot_data.find_number(shop, number) for number in parsed.numbers))
     ids: list[str] = [order.id for order in found if order is not None]
     results = (
-        await context.service.bulk(shop, ids, parsed.action, actor=actor(update), status=parsed.status)
+        await context.service.bulk.run(shop, ids, parsed.action, actor=actor(update), status=parsed.status)
         if ids
         else []
     )
@@ -356,12 +360,12 @@ async def find_command(update: Update, context: StaffContext) -> None:
         return
     shop, service = context.staff_shop, context.service
     if (phone := views.phone_term(term)) is not None:
-        pool, _ = await service.list_orders(
+        pool, _ = await service.queries.list_orders(
             shop, status=None, search=phone[-4:], cursor=None, limit=_SEARCH_POOL
         )
         orders = [order for order in pool if views.phone_matches(order, phone)][: views.FOUND_MAX]
     else:
-        orders, _ = await service.list_orders(
+        orders, _ = await service.queries.list_orders(
             shop, status=None, search=term, cursor=None, limit=views.FOUND_MAX
         )
     await message.reply_text(views.render_found(term, orders, shop), reply_markup=views.found_buttons(orders))
@@ -407,7 +411,7 @@ async def advance_button(update: Update, context: StaffContext) -> None:
     """Run auto-progress on the order, then redraw the card or attention list the button is on."""
     query, order_id = query_of(update, views.ADVANCE)
     shop = context.staff_shop
-    result = await context.service.auto_progress(shop, order_id, actor=actor(update))
+    result = await context.service.progression.auto_progress(shop, order_id, actor=actor(update))
     toast = views.decision_toast(result)
     origin = views.attention_origin(
         query.message.reply_markup if isinstance(query.message, Message) else None
@@ -416,7 +420,7 @@ async def advance_button(update: Update, context: StaffContext) -> None:
         text, markup = await attention_view(context, views.hours_of(origin) if origin else None)
         await edit(query, f"{toast}\n\n{text}", markup)
     else:
-        view = await context.service.progress(shop, order_id)
+        view = await context.service.queries.progress(shop, order_id)
         text = f"{views.render_order(view, shop)}\n\n{views.render_decision(result, shop)}"
         await edit(query, text, views.order_buttons(view.order))
     await query.answer(toast)
@@ -426,8 +430,8 @@ async def notify_button(update: Update, context: StaffContext) -> None:
     """Queue the standard status message to the order's customer; the answer says so."""
     query, order_id = query_of(update, views.NOTIFY)
     shop = context.staff_shop
-    order = await context.service.get(shop, order_id)
-    await context.service.notify(
+    order = await context.service.queries.get(shop, order_id)
+    await context.service.desk.notify(
         shop, order.id, message=None, channel=None, actor=actor(update), idempotency_key=f"tg-cb:{query.id}"
     )
     await query.answer(f"🔔 Status message to the customer of #{views.clip(order.number, 20)} queued.")
@@ -442,12 +446,14 @@ async def retry_button(update: Update, context: StaffContext) -> None:
         return
     order_id, channel = parsed
     shop = context.staff_shop
-    order = await context.service.get(shop, order_id)  # another shop's id: NotFound, answered as unknown
+    order = await context.service.queries.get(
+        shop, order_id
+    )  # another shop's id: NotFound, answered as unknown
     entries = await context.bot_data.db.outbox.for_order(shop.id, order.id)
     failed = next(
         (e for e in reversed(entries) if e.state in _FAILED and e.kind != OutboxKind.STAFF_ALERT), None
     )
-    await context.service.notify(
+    await context.service.desk.notify(
         shop, order.id, channel=channel, actor=actor(update),
         message=failed.message if failed and failed.kind != OutboxKind.STATUS_UPDATE else None,
         idempotency_key=f"retry:{failed.id if failed else query.id}:{channel}",
@@ -458,7 +464,7 @@ async def retry_button(update: Update, context: StaffContext) -> None:
 async def open_card(update: Update, context: StaffContext) -> None:
     """Send the order's card as a new message."""
     query, order_id = query_of(update, views.OPEN)
-    view = await context.service.progress(context.staff_shop, order_id)
+    view = await context.service.queries.progress(context.staff_shop, order_id)
     assert update.effective_chat is not None
     await context.bot.send_message(
         update.effective_chat.id,
@@ -471,7 +477,7 @@ async def open_card(update: Update, context: StaffContext) -> None:
 async def refresh_order(update: Update, context: StaffContext) -> None:
     """The order card's refresh button: redraw the card in place."""
     query, order_id = query_of(update, views.REFRESH)
-    view = await context.service.progress(context.staff_shop, order_id)
+    view = await context.service.queries.progress(context.staff_shop, order_id)
     changed = await edit(query, views.render_order(view, context.staff_shop), views.order_buttons(view.order))
     await query.answer("Updated." if changed else "Already up to date.")
 

@@ -31,7 +31,7 @@ from orders.model import (
     new_id,
 )
 from orders.rules import Reason
-from orders.service import OrderService
+from orders.usecases import DeskCommands
 
 log = logging.getLogger(__name__)
 
@@ -88,17 +88,17 @@ class Conversation:
 
     def __init__(
         self,
-        service: OrderService,
+        desk: DeskCommands,
         clock: Callable[[], datetime],
         classifier: IntentClassifier | None = None,
         console_style: str = "console",
     ) -> None:
         self.console_style = console_style
-        self.service = service
-        self.db = service.db
+        self.desk = desk
+        self.db = desk.db
         self.clock = clock
         self.classifier = classifier
-        self.linking = Linking(service.db, clock)
+        self.linking = Linking(desk.db, clock)
 
     async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
         answer = await self.answer(shop, customer, message.channel, message.body)
@@ -204,7 +204,7 @@ class Conversation:
         if parsed.intent in handover.HANDED_OVER:
             target = order or next(iter(active or orders), None)
             if target is not None:
-                await self.service.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
+                await self.desk.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
             reply = handover.reply(parsed, target)
             return Answer(say(reply.kind, **reply.values), target, handover.alert(parsed, who, style, target))
         if parsed.intent in handover.ORDER_REQUESTS:
@@ -218,7 +218,7 @@ class Conversation:
             closed = "cancel_closed" if parsed.intent == Intent.CANCEL_REQUEST else "change_closed"
             if target.status in TERMINAL:
                 return Answer(say(closed, number=target.number, status=target.status.value), target)
-            await self.service.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
+            await self.desk.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
             request = "cancel" if parsed.intent == Intent.CANCEL_REQUEST else "change"
             return Answer(
                 say(request, number=target.number), target, handover.alert(parsed, who, style, target)

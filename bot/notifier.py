@@ -37,8 +37,8 @@ from orders.model import (
     new_id,
 )
 from orders.rules import Reason
-from orders.service import OrderService
 from orders.store import NotFound
+from orders.usecases import DeskCommands
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def shop_email_channel(shop: Shop) -> Channel | None:
 class Notifier:
     def __init__(
         self,
-        service: OrderService,
+        desk: DeskCommands,
         channels: Mapping[str, Channel],
         clock: Callable[[], datetime],
         *,
@@ -114,13 +114,13 @@ class Notifier:
         alert_buttons: AlertButtons | None = None,
     ) -> None:
         self.email_channel = email_channel or shop_email_channel
-        self.planner = planner or Planner(service.db, clock)
+        self.planner = planner or Planner(desk.db, clock)
         self.metrics: OutboxMetrics = metrics or NoMetrics()
         self.alert_buttons = alert_buttons
         self._counted = -DEPTH_EVERY
         self._next_park_sweep = datetime.min.replace(tzinfo=UTC)
-        self.service = service
-        self.db = service.db
+        self.desk = desk
+        self.db = desk.db
         self.channels = channels
         self.clock = clock
         self.lease = lease
@@ -273,9 +273,9 @@ class Notifier:
         await self._delivered_locally(entry, deliveries[0].channel)
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
         if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id and not plan.contacted:
-            await self.service.record_contact(entry.shop_id, entry.order_id, now)
+            await self.desk.record_contact(entry.shop_id, entry.order_id, now)
         if entry.kind == OutboxKind.MANUAL and entry.order_id:  # staff (or a Retry tap) reached them
-            await self.service.set_flag(shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False)
+            await self.desk.set_flag(shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False)
 
     async def _outgoing(self, entry: OutboxEntry, delivery: Delivery, shop: Shop) -> Outgoing:
         """Everything a send needs, made before the first provider call (so a failure here sent nothing)."""
@@ -364,7 +364,7 @@ class Notifier:
     async def _flag(self, entry: OutboxEntry, reason: Reason) -> None:
         if entry.order_id and entry.kind != OutboxKind.STAFF_ALERT:
             shop = await self.db.shops.get(entry.shop_id)
-            await self.service.set_flag(shop, entry.order_id, reason.value, present=True)
+            await self.desk.set_flag(shop, entry.order_id, reason.value, present=True)
 
     async def _wait(self, entry: OutboxEntry, plan: Hold | Park) -> None:
         """Not now: held (queued again, due later) or parked; neither spends an attempt."""

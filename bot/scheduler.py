@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.inbox import Inbox
 from bot.staff_alerts import StaffAlerts
-from orders.service import OrderService
+from orders.usecases import OrderUseCases
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,10 @@ class Intervals:
 
 
 class Jobs:
-    def __init__(self, service: OrderService, inbox: Inbox, holder: str | None = None) -> None:
+    def __init__(self, service: OrderUseCases, inbox: Inbox, holder: str | None = None) -> None:
         self.service = service
         self.inbox = inbox
-        self.alerts = StaffAlerts(service, service.clock)
+        self.alerts = StaffAlerts(service.attention, service.clock)
         self.holder = holder or f"worker-{secrets.token_hex(4)}"
 
     async def exclusive(self, name: str, every: timedelta, job: Callable[[], Awaitable[int]]) -> int | None:
@@ -51,13 +51,13 @@ class Jobs:
         return recovered
 
     async def recover_events(self) -> int:
-        recovered = await self.service.recover_events()
+        recovered = await self.service.recovery.recover_events()
         if recovered:
             log.info("applied %d shop order events left unapplied by an interrupted process", recovered)
         return recovered
 
     async def recover_outbox(self) -> int:
-        recovered = await self.service.recover_pending_outbox()
+        recovered = await self.service.recovery.recover_pending_outbox()
         if recovered:
             log.info("queued outbox entries of %d orders left by an interrupted write", recovered)
         return recovered
@@ -72,7 +72,7 @@ class Jobs:
         moved = 0
         for shop in await self.service.db.shops.list():
             if shop.rules.auto_progress:
-                moved += await self.service.sweep_auto_progress(shop)
+                moved += await self.service.progression.sweep(shop)
         if moved:
             log.info("auto-progress sweep moved %d orders", moved)
         return moved
@@ -86,7 +86,7 @@ class Jobs:
 
 
 def build_scheduler(
-    service: OrderService, inbox: Inbox, intervals: Intervals | None = None
+    service: OrderUseCases, inbox: Inbox, intervals: Intervals | None = None
 ) -> AsyncIOScheduler:
     """A scheduler with every periodic job; start it inside the running event loop."""
     every = intervals or Intervals()

@@ -16,8 +16,8 @@ from bot import staff_views as views
 from channels.telegram import Button
 from orders import rules
 from orders.model import NotificationId, Order, OrderId, OutboxEntry, OutboxKind, OutboxState, Shop, new_id
-from orders.service import OrderService
 from orders.store import NotFound
+from orders.usecases import AttentionQueue
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +26,9 @@ _FAILED = (OutboxState.FAILED, OutboxState.DEAD, OutboxState.REVIEW)
 
 
 class StaffAlerts:
-    def __init__(self, service: OrderService, clock: Callable[[], datetime]) -> None:
-        self.service = service
-        self.db = service.db
+    def __init__(self, attention: AttentionQueue, clock: Callable[[], datetime]) -> None:
+        self.attention = attention
+        self.db = attention.db
         self.clock = clock
 
     async def scan(self) -> int:
@@ -41,7 +41,7 @@ class StaffAlerts:
 
     async def scan_shop(self, shop: Shop) -> int:
         now = self.clock()
-        items = await self.service.requiring_attention(shop, limit=SCAN_LIMIT)
+        items = await self.attention.requiring_attention(shop, limit=SCAN_LIMIT)
         current = {(item.order.id, reason.value) for item in items for reason in item.reasons}
         alerted = 0
         for item in items:

@@ -19,7 +19,7 @@ from channels.telegram import Button, keyboard
 from orders.lifecycle import TERMINAL, InvalidTransition, Status
 from orders.model import Order, Shop, TimelineEvent
 from orders.rules import Reason
-from orders.service import AttentionItem, AutoProgressResult, BulkAction, BulkResult, ProgressView, Stats
+from orders.usecases import AttentionItem, AutoProgressResult, BulkAction, BulkResult, ProgressView, Stats
 
 # Callback data of inline buttons: a prefix, then the order id (or the attention list's hours).
 ADVANCE, NOTIFY, OPEN, REFRESH, ATTENTION = "adv:", "ntf:", "open:", "order:", "att:"

@@ -20,9 +20,9 @@ from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
 from channels.base import Channel, ChannelName
 from channels.console import ConsoleChannel
-from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
+from orders.usecases import OrderUseCases, ProgressionAdvisor
 from webhooks.access.abuse import abuse_guard
 from webhooks.access.counters import TokenRates
 from webhooks.api import build_api
@@ -155,12 +155,12 @@ def _core(
         ai = build_ai(settings, clock=clock, concurrency=AI_CONCURRENCY)  # None: rules and templates only
         app[DATABASE] = db
         app[SHOPS] = ShopDirectory(db.shops, clock)
-        app[SERVICE] = OrderService(db, clock, advisor or (ai.advisor if ai else RulesAdvisor()))
-        conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
+        app[SERVICE] = OrderUseCases.build(db, clock, advisor or (ai.advisor if ai else None))
+        conversation = Conversation(app[SERVICE].desk, clock, classifier=ai.classifier if ai else None)
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recovery = asyncio.create_task(inbox.recover())
-        event_recovery = asyncio.create_task(app[SERVICE].recover_events())
+        event_recovery = asyncio.create_task(app[SERVICE].recovery.recover_events())
         yield
         recovery.cancel()
         event_recovery.cancel()
@@ -193,9 +193,9 @@ def _channels(app: web.Application) -> dict[str, Channel]:
 
 
 async def _notifier(app: web.Application) -> AsyncIterator[None]:
-    alerts = StaffAlerts(app[SERVICE], app[CLOCK])
+    alerts = StaffAlerts(app[SERVICE].attention, app[CLOCK])
     notifier = Notifier(
-        app[SERVICE], _channels(app), app[CLOCK], metrics=app[METRICS], alert_buttons=alerts.buttons,
+        app[SERVICE].desk, _channels(app), app[CLOCK], metrics=app[METRICS], alert_buttons=alerts.buttons,
         lease=timedelta(seconds=app[SETTINGS].outbox_lease_seconds),
     )  # fmt: skip
     app[NOTIFIER] = notifier

@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from tests.conftest import SECRET_KEY, Clock
 from tests.faults.deliveries import (
     ACCOUNT_SID,

@@ -12,8 +12,8 @@ from bot.chat import chat
 from bot.conversation import Conversation
 from bot.notifier import Notifier
 from orders.model import CustomerId, Direction, Message, MessageId, OutboxKind, Shop, new_id
-from orders.service import OrderService
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock
 from webhooks.keys import NOTIFIER, SERVICE
 
@@ -27,7 +27,7 @@ async def test_a_serve_process_sends_a_console_reply_left_by_chat(
     sends it on the console channel (recorded, delivered, counted) instead of failing it."""
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
     # chat's own process: its store is not the app's, so the app hears nothing of what it queues
-    conversation = Conversation(OrderService(db, clock), clock, console_style="sms")
+    conversation = Conversation(OrderUseCases.build(db, clock).desk, clock, console_style="sms")
     question = Message(
         id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
         direction=Direction.INBOUND, provider_id="console-1", sender=PHONE, recipient=shop.id, body="hi",
@@ -61,7 +61,7 @@ async def test_chat_prints_every_reply_once_while_a_dispatcher_races_it(
 
     dispatcher = asyncio.create_task(client.app[NOTIFIER].run_forever(idle_seconds=0.001))
     try:
-        service: OrderService = client.app[SERVICE]
+        service: OrderUseCases = client.app[SERVICE]
         await chat(service, shop.id, PHONE, style="sms", read=read, write=printed.append, clock=clock)
     finally:
         dispatcher.cancel()
@@ -81,7 +81,9 @@ async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_
     client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
 ) -> None:
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
-    conversation = Conversation(OrderService(db, clock), clock)  # another process's store, as above
+    conversation = Conversation(
+        OrderUseCases.build(db, clock).desk, clock
+    )  # another process's store, as above
     question = Message(
         id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
         direction=Direction.INBOUND, provider_id="console-2", sender=PHONE, recipient=shop.id, body="hi",

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from orders.crypto import is_sealed
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Clock, token_for
 from webhooks.api.shop_settings import MASK

@@ -37,7 +37,7 @@ from orders.model import (
     new_id,
 )
 from orders.rules import Reason
-from orders.service import AttentionItem, BulkResult, EventOutcome, ProgressView, Stats
+from orders.usecases import AttentionItem, BulkResult, EventOutcome, ProgressView, Stats
 from webhooks.access.auth import Role
 from webhooks.api.shop_settings import ShopSettings
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from channels import contacts
 from orders.model import EmailSettings, NotifyPolicy, Shop, Thresholds
-from orders.service import OrderService
+from orders.usecases import OrderUseCases
 from webhooks.api.shop_settings import MASK, QUIET_OFF, THRESHOLDS, ShopSettingsPatch
 
 T = TypeVar("T")
@@ -62,7 +62,7 @@ def apply_settings(shop: Shop, patch: ShopSettingsPatch) -> Shop:
     return shop.model_copy(update=update)
 
 
-async def save_settings(service: OrderService, shop: Shop, patch: ShopSettingsPatch) -> Shop:
+async def save_settings(service: OrderUseCases, shop: Shop, patch: ShopSettingsPatch) -> Shop:
     """Apply ``patch`` to ``shop`` as stored now and save what changed in one write.
 
     ``InvalidSetting`` (nothing written) when a value is bad, ``AlreadyExists`` when another shop has a
@@ -73,7 +73,7 @@ async def save_settings(service: OrderService, shop: Shop, patch: ShopSettingsPa
     changed = apply_settings(current, patch)
     await service.db.shops.save_changes(current, changed)
     if changed.rules.auto_progress and not current.rules.auto_progress:
-        await service.sweep_auto_progress(changed)
+        await service.progression.sweep(changed)
     return changed
 
 

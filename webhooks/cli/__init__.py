@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from bot.chat import chat
 from orders.crypto import SealError
 from orders.model import Shop
-from orders.service import OrderService
 from orders.store import AlreadyExists, NotFound
+from orders.usecases import OrderUseCases
 from webhooks.access.auth import ROLES, issue_token
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
 from webhooks.cli import imports as import_command
@@ -53,11 +53,11 @@ def _database(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"mongodb_uri": uri})
 
 
-async def _with_service(settings: Settings, work: Callable[[OrderService], Awaitable[T]]) -> T:
+async def _with_service(settings: Settings, work: Callable[[OrderUseCases], Awaitable[T]]) -> T:
     db = database_for(settings)
     try:
         await db.ensure_indexes()
-        return await work(OrderService(db, utc_now))
+        return await work(OrderUseCases.build(db, utc_now))
     finally:
         await db.close()
 
@@ -118,7 +118,7 @@ def _worker(settings: Settings) -> None:
 def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
     shop = shop_commands.new_configured_shop(args, utc_now())
 
-    async def add(service: OrderService) -> None:
+    async def add(service: OrderUseCases) -> None:
         await service.db.shops.add(shop)
 
     asyncio.run(_with_service(settings, add))
@@ -126,21 +126,21 @@ def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _shop_set(settings: Settings, args: argparse.Namespace) -> None:
-    async def change(service: OrderService) -> Shop:
+    async def change(service: OrderUseCases) -> Shop:
         return await shop_commands.change_shop(service, args.shop, args)
 
     print(json.dumps(shop_commands.shop_json(asyncio.run(_with_service(settings, change)))))
 
 
 def _shop_list(settings: Settings) -> None:
-    async def shops(service: OrderService) -> list[Shop]:
+    async def shops(service: OrderUseCases) -> list[Shop]:
         return await service.db.shops.list()
 
     print(json.dumps([shop_commands.shop_json(shop) for shop in asyncio.run(_with_service(settings, shops))]))
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> str:
-    async def check(service: OrderService) -> Shop:
+    async def check(service: OrderUseCases) -> Shop:
         return await service.db.shops.get(args.shop)
 
     asyncio.run(_with_service(settings, check))

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from orders.lifecycle import Status
 from orders.model import Customer, Item, NotifyPolicy, OrderData, Shop, Thresholds, Tracking
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
+from orders.usecases import OrderUseCases
 
 DEMO_SHOP_NAME = "Demo Coffee Roasters"
 
@@ -40,7 +41,7 @@ _PLAN: list[tuple[Status, float, float]] = [
 ]
 
 
-async def ensure_demo_shop(service: OrderService, now: datetime) -> Shop:
+async def ensure_demo_shop(service: OrderUseCases, now: datetime) -> Shop:
     """The demo shop and its orders, created once; running it again changes nothing."""
     shop = await service.db.shops.find_by_name(DEMO_SHOP_NAME)
     if shop is None:
@@ -74,7 +75,7 @@ async def ensure_demo_shop(service: OrderService, now: datetime) -> Shop:
             created_at=now - timedelta(hours=placed_hours),
             updated_at=now - timedelta(hours=status_hours),
         )
-        await service.apply_event(shop, "created", data)
+        await service.shop_events.apply_event(shop, "created", data)
     if shop.rules.auto_progress:  # the orders already due move on now, with their reasons on the timeline
-        await service.sweep_auto_progress(shop)
+        await service.progression.sweep(shop)
     return shop

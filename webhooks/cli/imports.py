@@ -16,7 +16,7 @@ from typing import Any
 
 from orders.importing import RowResult, import_orders, summary
 from orders.model import ShopId
-from orders.service import OrderService
+from orders.usecases import OrderUseCases
 from webhooks.api.import_rows import read_rows
 from webhooks.app import database_for, utc_now
 from webhooks.settings import Settings
@@ -49,7 +49,7 @@ async def _import(settings: Settings, shop_id: str, text: str, *, dry_run: bool)
     db = database_for(settings)
     try:
         await db.ensure_indexes()
-        service = OrderService(db, utc_now)
+        service = OrderUseCases.build(db, utc_now)
         shop = await db.shops.get(ShopId(shop_id))
         rows = list(read_rows(text, shop.default_country))
         return await import_orders(service, shop, rows, dry_run=dry_run)

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from orders.model import Shop, ShopId
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
+from orders.usecases import OrderUseCases
 from webhooks.api.shop_changes import InvalidSetting, apply_settings, save_settings
 from webhooks.api.shop_settings import ShopSettings, ShopSettingsPatch
 
@@ -122,7 +123,7 @@ def new_configured_shop(args: argparse.Namespace, now: datetime) -> Shop:
         raise ValueError(f"{_option(exc.field)}: {exc.message}") from None
 
 
-async def change_shop(service: OrderService, shop_id: str, args: argparse.Namespace) -> Shop:
+async def change_shop(service: OrderUseCases, shop_id: str, args: argparse.Namespace) -> Shop:
     """Apply the command line's settings to a stored shop and save them (``shop set``)."""
     shop = await service.db.shops.get(ShopId(shop_id))
     try:

@@ -7,7 +7,7 @@ processes the update afresh.
 
 The Application lives in a cleanup context registered only with ``TELEGRAM_BOT_TOKEN``; without it the
 route answers 403 ``not_configured``. Its bot_data (``bot.commands.Desk``) is bound to the app's
-OrderService at start-up.
+order use cases at start-up.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot import commands
 from channels.telegram import SECRET_HEADER, TelegramChannel, UpdateFailed, build_application, process
-from orders.service import run_once
+from orders.usecases import run_once
 from webhooks.keys import CLOCK, DATABASE, METRICS, SERVICE, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL
 from webhooks.middleware import ApiError
 from webhooks.settings import Settings

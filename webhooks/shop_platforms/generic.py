@@ -53,7 +53,9 @@ async def order_event(request: web.Request) -> web.Response:
     except ApiError:
         request.config_dict[METRICS].webhooks.labels("orders", "invalid").inc()
         raise
-    outcome = await request.config_dict[SERVICE].receive_event(shop, "orders", event_id, payload.kind, data)
+    outcome = await request.config_dict[SERVICE].shop_events.receive_event(
+        shop, "orders", event_id, payload.kind, data
+    )
     result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
     request.config_dict[METRICS].webhooks.labels("orders", result).inc()
     accepted = schemas.WebhookAccepted.of(outcome)

@@ -2,9 +2,9 @@
 
 Verify, parse, store, answer: find the shop, check the signature before reading anything else, parse and
 map with the platform's adapter (``webhooks.shop_platforms.shopify``, ``webhooks.shop_platforms.woocommerce``), record the event with
-``OrderService.accept_event`` (one write), and answer 200 once it is stored. The event is applied after the
-answer, by the ``EVENT_WORK`` queue's workers (``OrderService.process_event``); what a crash or a full queue
-leaves unapplied is applied by ``OrderService.recover_events`` (at start-up and periodically by the worker).
+``ShopEvents.accept_event`` (one write), and answer 200 once it is stored. The event is applied after the
+answer, by the ``EVENT_WORK`` queue's workers (``ShopEvents.process_event``); what a crash or a full queue
+leaves unapplied is applied by ``Recovery.recover_events`` (at start-up and periodically by the worker).
 
 Every answer is a 200 in the generic webhook's shape with ``order_id`` and ``status`` null, since the order
 is not known yet; ``duplicate`` says whether the delivery was seen before (applied or waiting to be), and
@@ -28,7 +28,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from orders.model import OrderData, Shop
-from orders.service import EventKind, OrderService
+from orders.usecases import EventKind, ShopEvents
 from webhooks.api import schemas
 from webhooks.keys import CLOCK, DATABASE, EVENT_WORK, METRICS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
@@ -133,7 +133,7 @@ async def _accept(
     except ApiError:
         _count_in(metrics, source, "invalid")
         raise
-    service = config[SERVICE]
+    service = config[SERVICE].shop_events
     new = await service.accept_event(shop, source, event_id, kind, data, on_backwards="ignore")
     if new:
         # False when the queue is full or has no workers: recovery applies the event later
@@ -142,7 +142,7 @@ async def _accept(
     return _answer(schemas.WebhookAccepted(duplicate=not new))
 
 
-async def _process(service: OrderService, metrics: Metrics, shop: Shop, source: str, event_id: str) -> None:
+async def _process(service: ShopEvents, metrics: Metrics, shop: Shop, source: str, event_id: str) -> None:
     outcome = await service.process_event(shop, source, event_id)
     if outcome is None or outcome.ignored is None:
         return
