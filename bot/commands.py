@@ -446,9 +446,8 @@ async def retry_button(update: Update, context: StaffContext) -> None:
         return
     order_id, channel = parsed
     shop = context.staff_shop
-    order = await context.service.queries.get(
-        shop, order_id
-    )  # another shop's id: NotFound, answered as unknown
+    # another shop's id: NotFound, answered as unknown
+    order = await context.service.queries.get(shop, order_id)
     entries = await context.bot_data.db.outbox.for_order(shop.id, order.id)
     failed = next(
         (e for e in reversed(entries) if e.state in _FAILED and e.kind != OutboxKind.STAFF_ALERT), None

@@ -141,18 +141,16 @@ async def test_an_accepted_event_is_applied_like_a_received_one(
 async def test_processing_an_event_twice_applies_it_once(db: Database, shop: Shop, clock: Clock) -> None:
     service = OrderUseCases.build(db, clock)
     assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
-    assert (
-        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
-    )  # waiting
+    # waiting
+    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is not None
     order = await stored(db, shop)
 
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is None
     clock.advance(minutes=5)
     assert await service.recovery.recover_events() == 0
-    assert (
-        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
-    )  # done
+    # done
+    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is None
     assert await stored(db, shop) == order
     assert (order.version, len(order.timeline)) == (0, 1)

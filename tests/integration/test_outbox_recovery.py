@@ -30,9 +30,8 @@ async def test_entries_written_with_the_order_are_queued_once_and_cleared(
     await db.orders.save(order, moved, [entry])
     assert await db.outbox.find_key(shop.id, entry.idempotency_key) is None
 
-    assert (
-        await service.recovery.recover_pending_outbox(older_than=timedelta(seconds=30)) == 0
-    )  # maybe in flight
+    # maybe in flight
+    assert await service.recovery.recover_pending_outbox(older_than=timedelta(seconds=30)) == 0
     clock.advance(minutes=1)
     assert await service.recovery.recover_pending_outbox(older_than=timedelta(seconds=30)) == 1
     assert await db.outbox.find_key(shop.id, entry.idempotency_key) is not None
@@ -73,9 +72,8 @@ async def test_copies_of_entries_that_were_queued_are_cleared_and_not_counted_as
     queued = await raw["outbox"].count_documents({})
 
     clock.advance(minutes=1)
-    assert (
-        await service.recovery.recover_pending_outbox() == 0
-    )  # every write queued its own: nothing was lacking
+    # every write queued its own: nothing was lacking
+    assert await service.recovery.recover_pending_outbox() == 0
     assert await raw["orders"].count_documents({"outbox_pending_since": {"$exists": True}}) == 0
     assert await raw["orders"].count_documents({"outbox_pending.0": {"$exists": True}}) == 0
     assert await raw["outbox"].count_documents({}) == queued == 30
