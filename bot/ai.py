@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from google import genai
@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from bot.composer import GSM7, SMS_SEGMENT, OrderFacts, Voice, local_time
 from bot.intents import Intent, Parsed, parse
+from orders.clock import utc_now
 from orders.lifecycle import Status, progress
 from orders.model import Decision, Order, Shop, Source
 from orders.rules import FLAG_REASONS, age_hours
@@ -428,10 +429,6 @@ class AiParts:
 
     async def aclose(self) -> None:
         await self.gemini.aclose()
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def build_ai(

@@ -19,11 +19,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from orders.store.documents import Doc
+from orders.store.errors import DUPLICATE_KEY
 
 #: The most documents one flush sends; pymongo splits a flush further to fit the server's message limit.
 MAX_BATCH = 500
-
-_DUPLICATE_KEY = 11000
 
 
 class InsertBatcher:
@@ -70,5 +69,5 @@ class InsertBatcher:
 
 
 def _write_error(error: dict[str, Any]) -> WriteError:
-    cls = DuplicateKeyError if error.get("code") == _DUPLICATE_KEY else WriteError
+    cls = DuplicateKeyError if error.get("code") == DUPLICATE_KEY else WriteError
     return cls(error.get("errmsg", "write failed"), error.get("code"), error)
