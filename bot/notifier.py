@@ -167,7 +167,7 @@ class Notifier:
 
         Sends are not awaited batch by batch: a provider that answers slowly or not at all (until the
         channel's timeout) holds only its own slots, and what falls due meanwhile goes out at once. A claim
-        costs a read of the due queue (under a backlog, of one lane of it), so it fills half the slots or more.
+        costs a read of the due queue, so it fills half the slots or more.
         Claimed entries are all being sent, so a worker killed mid-batch leaves at most ``concurrency``
         entries for review.
         """

@@ -1,8 +1,8 @@
 """Group commit: single-document inserts that arrive together go to the server as one ``insert_many``.
 
-A webhook's one write is an insert keyed by its delivery id. Under load many arrive at once, and on a
-server that spends more on each command than on each document (the embedded one most of all), sending them
-one command each costs more than the inserts themselves. ``InsertBatcher.insert`` queues the document and
+A webhook's one write is an insert keyed by its delivery id. Under load many arrive at once, and a
+server spends more on each command than on each document (``orders.store``, 5), so sending them one
+command each would cost more than the inserts themselves. ``InsertBatcher.insert`` queues the document and
 the next flush (started at once when none is running, else right after the running one) sends all that
 queued. A lone insert waits for no timer, so at low load it goes out as soon as it would have alone.
 
