@@ -42,10 +42,11 @@ from telegram.ext import (
 )
 
 from bot import staff_views as views
+from bot.stores import DeskStores
 from orders.lifecycle import InvalidTransition
 from orders.model import Order, OutboxKind, OutboxState, Shop, Source
 from orders.service import OrderService
-from orders.store import Conflict, Database, NotFound
+from orders.store import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,11 @@ class Desk:
 
     def __init__(self) -> None:
         self._service: OrderService | None = None
+        self._stores: DeskStores | None = None
 
-    def bind(self, service: OrderService) -> None:
+    def bind(self, service: OrderService, stores: DeskStores) -> None:
         self._service = service
+        self._stores = stores
 
     @property
     def service(self) -> OrderService:
@@ -71,12 +74,14 @@ class Desk:
         return self._service
 
     @property
-    def db(self) -> Database:
-        return self.service.db
+    def stores(self) -> DeskStores:
+        if self._stores is None:
+            raise RuntimeError("the staff desk is not bound to its stores yet")
+        return self._stores
 
     async def find_number(self, shop: Shop, number: str) -> Order | None:
         """The shop's latest order with this number; other shops' orders are never found."""
-        return await self.db.orders.find_number(shop.id, number)
+        return await self.stores.orders.find_number(shop.id, number)
 
 
 class StaffContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Desk]):
@@ -135,7 +140,7 @@ async def admit(update: Update, context: StaffContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or user.is_bot or chat is None or chat.type != ChatType.PRIVATE:
         raise ApplicationHandlerStop
-    shops = await context.bot_data.db.shops.for_staff(user.id)
+    shops = await context.bot_data.stores.shops.for_staff(user.id)
     if not shops:
         log.info("refused Telegram user %s: not staff of any shop", user.id)
         if update.callback_query is not None:
@@ -443,7 +448,7 @@ async def retry_button(update: Update, context: StaffContext) -> None:
     order_id, channel = parsed
     shop = context.staff_shop
     order = await context.service.get(shop, order_id)  # another shop's id: NotFound, answered as unknown
-    entries = await context.bot_data.db.outbox.for_order(shop.id, order.id)
+    entries = await context.bot_data.stores.outbox.for_order(shop.id, order.id)
     failed = next(
         (e for e in reversed(entries) if e.state in _FAILED and e.kind != OutboxKind.STAFF_ALERT), None
     )

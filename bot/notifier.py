@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.planner import Delivery, Hold, Park, Planner, Send, Skip
+from bot.stores import NotifierStores
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
 from channels.email import EmailChannel
 from channels.telegram import Button, TelegramChannel
@@ -105,6 +106,7 @@ class Notifier:
         channels: Mapping[str, Channel],
         clock: Callable[[], datetime],
         *,
+        stores: NotifierStores,
         lease: timedelta = timedelta(seconds=60),
         retry: RetryPolicy | None = None,
         concurrency: int = 16,
@@ -114,13 +116,13 @@ class Notifier:
         alert_buttons: AlertButtons | None = None,
     ) -> None:
         self.email_channel = email_channel or shop_email_channel
-        self.planner = planner or Planner(service.db, clock)
+        self.planner = planner or Planner(stores, clock)
         self.metrics: OutboxMetrics = metrics or NoMetrics()
         self.alert_buttons = alert_buttons
         self._counted = -DEPTH_EVERY
         self._next_park_sweep = datetime.min.replace(tzinfo=UTC)
         self.service = service
-        self.db = service.db
+        self.stores = stores
         self.channels = channels
         self.clock = clock
         self.lease = lease
@@ -137,12 +139,12 @@ class Notifier:
     async def _claim(self, limit: int) -> list[OutboxEntry]:
         await self._count_depth()
         now = self.clock()
-        for stuck in await self.db.outbox.expired_leases(now):
+        for stuck in await self.stores.outbox.expired_leases(now):
             log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
             await self._flag(stuck, Reason.NOTIFICATION_FAILED)
         await self._expire_parked(now)
         self.planner.next_batch()
-        return await self.db.outbox.claim_due(now, now + self.lease, limit)
+        return await self.stores.outbox.claim_due(now, now + self.lease, limit)
 
     async def _expire_parked(self, now: datetime) -> None:
         """Parked entries whose nudge went unanswered (the shop's ``nudge_wait_hours``) are queued again,
@@ -150,7 +152,7 @@ class Notifier:
         if now < self._next_park_sweep:
             return
         self._next_park_sweep = now + PARK_SWEEP_EVERY
-        for entry in await self.db.outbox.expire_parked(now):
+        for entry in await self.stores.outbox.expire_parked(now):
             log.info("outbox entry %s: no reply to the nudge in time; trying another channel", entry.id)
             self.metrics.outcome(entry.channel or "whatsapp", "nudge_expired")
 
@@ -160,7 +162,7 @@ class Notifier:
             return
         self._counted = time.monotonic()
         for state in DEPTH_STATES:
-            self.metrics.depth(state, await self.db.outbox.count_state(state))
+            self.metrics.depth(state, await self.stores.outbox.count_state(state))
 
     async def run_forever(self, idle_seconds: float = 0.5) -> None:
         """Claim due entries whenever half the sending slots are free, and wait for a slot, not a timer.
@@ -211,7 +213,7 @@ class Notifier:
         """
         async with self._gate:
             now = self.clock()
-            entry = await self.db.outbox.claim(entry_id, now, now + self.lease)
+            entry = await self.stores.outbox.claim(entry_id, now, now + self.lease)
             if entry is None:
                 return False
             await self._send(entry)
@@ -226,11 +228,11 @@ class Notifier:
         try:
             plan = await self.planner.plan(entry)
         except Skip as why:
-            await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
-            await self.db.stats.touch(entry.shop_id)
+            await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
+            await self.stores.stats.touch(entry.shop_id)
             return
         except NotFound as exc:
-            await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
+            await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
             return
         except Exception as exc:  # nothing was sent: queue it again rather than leave it for review
             await self._unplanned(entry, exc)
@@ -252,24 +254,24 @@ class Notifier:
             for out in outgoing:
                 receipts.append(await self._deliver(entry, out))
                 if len(outgoing) > 1:  # a retry after a later chat failed must not repeat this one
-                    await self.db.outbox.reached(entry, out.message.to)
+                    await self.stores.outbox.reached(entry, out.message.to)
         except SendError as exc:
             await self._failed(entry, exc, deliveries[0].channel.value)
             return
         now = self.clock()
         self.metrics.outcome(deliveries[0].channel.value, "nudged" if plan.park else "sent")
         if plan.park:  # due_at of a parked entry: when the nudge expires (``_expire_parked``)
-            await self.db.outbox.finish(
+            await self.stores.outbox.finish(
                 entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
                 held=f"nudged on {plan.channel}; sent when the customer replies", provider_id=receipts[0],
                 attempts=entry.attempts - 1, lease_until=None,
                 due_at=now + timedelta(hours=shop.notify.nudge_wait_hours),
             )  # fmt: skip
             return
-        await self.db.outbox.finish(
+        await self.stores.outbox.finish(
             entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None
         )
-        await self.db.stats.add(entry.shop_id, {"notifications.sent": 1})
+        await self.stores.stats.add(entry.shop_id, {"notifications.sent": 1})
         await self._delivered_locally(entry, deliveries[0].channel)
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
         if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id and not plan.contacted:
@@ -306,7 +308,7 @@ class Notifier:
             receipt = await channel.send(outbound)
         now = self.clock()
         state = DeliveryState.DELIVERED if receipt.state == DeliveryState.DELIVERED else DeliveryState.SENT
-        await self.db.messages.add(
+        await self.stores.messages.add(
             Message(
                 id=MessageId(new_id("msg")), shop_id=entry.shop_id, customer_id=entry.customer_id,
                 channel=outbound.channel.value, direction=Direction.OUTBOUND, provider_id=receipt.provider_id,
@@ -318,10 +320,10 @@ class Notifier:
 
     async def _delivered_locally(self, entry: OutboxEntry, channel: ChannelName) -> None:
         """A local channel's message is delivered once sent, and counted so, as a provider's report would."""
-        if channel in LOCAL_CHANNELS and await self.db.outbox.move_state(
+        if channel in LOCAL_CHANNELS and await self.stores.outbox.move_state(
             entry.id, OutboxState.DELIVERED.value, only_from=(OutboxState.SENT.value,)
         ):
-            await self.db.stats.add(entry.shop_id, {"notifications.delivered": 1})
+            await self.stores.stats.add(entry.shop_id, {"notifications.delivered": 1})
 
     async def _unplanned(self, entry: OutboxEntry, exc: Exception) -> None:
         """An unexpected error before any provider call (a shop that cannot be read, a bug): retried with
@@ -338,7 +340,7 @@ class Notifier:
         if exc.ambiguous:  # the provider may have taken it: as with an expired lease, a person decides
             self.metrics.outcome(channel, OutboxState.REVIEW.value)
             log.warning("outbox entry %s may have been sent; moved to review: %s", entry.id, exc)
-            await self.db.outbox.finish(
+            await self.stores.outbox.finish(
                 entry, state=OutboxState.REVIEW.value, error=f"{exc}; check before resending",
                 error_code=exc.code, channel=channel, lease_until=None,
             )  # fmt: skip
@@ -347,7 +349,7 @@ class Notifier:
         if exc.transient and entry.attempts < self.retry.attempts:
             self.metrics.outcome(channel, "retried")
             due = self.clock() + self.retry.delay(entry.attempts)
-            await self.db.outbox.finish(
+            await self.stores.outbox.finish(
                 entry, state=OutboxState.QUEUED.value, due_at=due, error=str(exc), error_code=exc.code,
                 lease_until=None,
             )  # fmt: skip
@@ -355,28 +357,28 @@ class Notifier:
         state = OutboxState.DEAD if exc.transient else OutboxState.FAILED
         self.metrics.outcome(channel, state.value)
         log.warning("outbox entry %s %s: %s", entry.id, state.value, exc.code or "error")
-        await self.db.outbox.finish(
+        await self.stores.outbox.finish(
             entry, state=state.value, error=str(exc), error_code=exc.code, channel=channel
         )
-        await self.db.stats.add(entry.shop_id, {"notifications.failed": 1})
+        await self.stores.stats.add(entry.shop_id, {"notifications.failed": 1})
         await self._flag(entry, Reason.NOTIFICATION_FAILED)
 
     async def _flag(self, entry: OutboxEntry, reason: Reason) -> None:
         if entry.order_id and entry.kind != OutboxKind.STAFF_ALERT:
-            shop = await self.db.shops.get(entry.shop_id)
+            shop = await self.stores.shops.get(entry.shop_id)
             await self.service.set_flag(shop, entry.order_id, reason.value, present=True)
 
     async def _wait(self, entry: OutboxEntry, plan: Hold | Park) -> None:
         """Not now: held (queued again, due later) or parked; neither spends an attempt."""
         if isinstance(plan, Park):
-            await self.db.outbox.finish(
+            await self.stores.outbox.finish(
                 entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
                 held=f"waiting for the customer to write on {plan.channel}", attempts=entry.attempts - 1,
                 lease_until=None, due_at=plan.until,
             )  # fmt: skip
             self.metrics.outcome(plan.channel, "parked")
             return
-        await self.db.outbox.finish(
+        await self.stores.outbox.finish(
             entry, state=OutboxState.QUEUED.value, due_at=plan.until, held=plan.reason,
             attempts=entry.attempts - 1, lease_until=None,
         )  # fmt: skip
@@ -390,14 +392,16 @@ class Notifier:
             return
         entry_id, state = message.outbox_id, message.state
         if state in (DeliveryState.DELIVERED, DeliveryState.READ):
-            if await self.db.outbox.move_state(entry_id, state.value, only_from=("sent",)):
-                await self.db.stats.add(message.shop_id, {"notifications.delivered": 1})
+            if await self.stores.outbox.move_state(entry_id, state.value, only_from=("sent",)):
+                await self.stores.stats.add(message.shop_id, {"notifications.delivered": 1})
             elif state == DeliveryState.READ:
-                await self.db.outbox.move_state(entry_id, state.value, only_from=("delivered",))
+                await self.stores.outbox.move_state(entry_id, state.value, only_from=("delivered",))
         elif state in (DeliveryState.FAILED, DeliveryState.UNDELIVERED):
-            entry = await self.db.outbox.by_provider_id(message.provider_id)
-            if entry is not None and await self.db.outbox.move_state(entry_id, "failed", only_from=("sent",)):
-                await self.db.stats.add(message.shop_id, {"notifications.failed": 1})
+            entry = await self.stores.outbox.by_provider_id(message.provider_id)
+            if entry is not None and await self.stores.outbox.move_state(
+                entry_id, "failed", only_from=("sent",)
+            ):
+                await self.stores.stats.add(message.shop_id, {"notifications.failed": 1})
                 await self._flag(entry, Reason.NOTIFICATION_FAILED)
 
 

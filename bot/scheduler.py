@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.inbox import Inbox
 from bot.staff_alerts import StaffAlerts
+from bot.stores import JobStores
 from orders.service import OrderService
 
 log = logging.getLogger(__name__)
@@ -32,15 +33,18 @@ class Intervals:
 
 
 class Jobs:
-    def __init__(self, service: OrderService, inbox: Inbox, holder: str | None = None) -> None:
+    def __init__(
+        self, service: OrderService, inbox: Inbox, holder: str | None = None, *, stores: JobStores
+    ) -> None:
         self.service = service
+        self.stores = stores
         self.inbox = inbox
-        self.alerts = StaffAlerts(service, service.clock)
+        self.alerts = StaffAlerts(service, service.clock, stores=stores)
         self.holder = holder or f"worker-{secrets.token_hex(4)}"
 
     async def exclusive(self, name: str, every: timedelta, job: Callable[[], Awaitable[int]]) -> int | None:
         """Run ``job`` if this worker holds (or takes) the lease on ``name``; None when another does."""
-        if not await self.service.db.locks.acquire(name, self.holder, self.service.clock(), every):
+        if not await self.stores.locks.acquire(name, self.holder, self.service.clock(), every):
             return None
         return await job()
 
@@ -70,7 +74,7 @@ class Jobs:
 
     async def auto_progress(self) -> int:
         moved = 0
-        for shop in await self.service.db.shops.list():
+        for shop in await self.stores.shops.list():
             if shop.rules.auto_progress:
                 moved += await self.service.sweep_auto_progress(shop)
         if moved:
@@ -80,17 +84,17 @@ class Jobs:
     async def tidy_waiting_days(self) -> int:
         """Drop the attention hint's days that count no order any more (``orders.waiting``)."""
         dropped = 0
-        for shop in await self.service.db.shops.list():
-            dropped += await self.service.db.stats.drop_empty_days(shop.id)
+        for shop in await self.stores.shops.list():
+            dropped += await self.stores.stats.drop_empty_days(shop.id)
         return dropped
 
 
 def build_scheduler(
-    service: OrderService, inbox: Inbox, intervals: Intervals | None = None
+    service: OrderService, inbox: Inbox, intervals: Intervals | None = None, *, stores: JobStores
 ) -> AsyncIOScheduler:
     """A scheduler with every periodic job; start it inside the running event loop."""
     every = intervals or Intervals()
-    jobs = Jobs(service, inbox)
+    jobs = Jobs(service, inbox, stores=stores)
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     recovery = timedelta(seconds=every.outbox_recovery_seconds)
     sweep = timedelta(minutes=every.auto_progress_minutes)

@@ -54,6 +54,7 @@ from orders.store.limits import RateLimitStore, RevocationStore, window_start
 from orders.store.order_documents import decode_cursor, encode_cursor, search_key
 from orders.store.orders import OrderStore
 from orders.store.outbox import OUTBOX_LANES, OutboxStore, outbox_lane
+from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import SHOP_SECRET_FIELDS, ShopStore
 from orders.store.stats import StatsStore
 
@@ -62,6 +63,7 @@ __all__ = [
     "SHOP_SECRET_FIELDS",
     "AlertStore",
     "AlreadyExists",
+    "AttemptCounter",
     "Conflict",
     "CustomerStore",
     "Database",
@@ -69,6 +71,7 @@ __all__ = [
     "Doc",
     "EventStore",
     "InboxStore",
+    "LinkCodeStore",
     "LockStore",
     "MessageStore",
     "NotFound",

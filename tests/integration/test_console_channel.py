@@ -15,7 +15,7 @@ from orders.model import CustomerId, Direction, Message, MessageId, OutboxKind, 
 from orders.service import OrderService
 from orders.store import Database
 from tests.conftest import Clock
-from webhooks.keys import NOTIFIER, SERVICE
+from webhooks.keys import DATABASE, NOTIFIER, SERVICE
 
 PHONE = "+14155550101"
 
@@ -27,7 +27,7 @@ async def test_a_serve_process_sends_a_console_reply_left_by_chat(
     sends it on the console channel (recorded, delivered, counted) instead of failing it."""
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
     # chat's own process: its store is not the app's, so the app hears nothing of what it queues
-    conversation = Conversation(OrderService(db, clock), clock, console_style="sms")
+    conversation = Conversation(OrderService(db, clock), clock, console_style="sms", stores=db)
     question = Message(
         id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
         direction=Direction.INBOUND, provider_id="console-1", sender=PHONE, recipient=shop.id, body="hi",
@@ -62,7 +62,16 @@ async def test_chat_prints_every_reply_once_while_a_dispatcher_races_it(
     dispatcher = asyncio.create_task(client.app[NOTIFIER].run_forever(idle_seconds=0.001))
     try:
         service: OrderService = client.app[SERVICE]
-        await chat(service, shop.id, PHONE, style="sms", read=read, write=printed.append, clock=clock)
+        await chat(
+            service,
+            shop.id,
+            PHONE,
+            stores=client.app[DATABASE],
+            style="sms",
+            read=read,
+            write=printed.append,
+            clock=clock,
+        )
     finally:
         dispatcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -81,7 +90,9 @@ async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_
     client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
 ) -> None:
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
-    conversation = Conversation(OrderService(db, clock), clock)  # another process's store, as above
+    conversation = Conversation(
+        OrderService(db, clock), clock, stores=db
+    )  # another process's store, as above
     question = Message(
         id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
         direction=Direction.INBOUND, provider_id="console-2", sender=PHONE, recipient=shop.id, body="hi",
@@ -89,7 +100,7 @@ async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_
     )  # fmt: skip
     await conversation.handle(shop, customer, question)
 
-    without = Notifier(client.app[SERVICE], {}, clock)
+    without = Notifier(client.app[SERVICE], {}, clock, stores=client.app[DATABASE])
     assert await without.run_once() == 1
     entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
     assert entry is not None and (entry.state, entry.error_code) == (
