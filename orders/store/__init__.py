@@ -17,7 +17,9 @@ Development, tests and single-machine installs run on SecantusDB, a MongoDB-prot
 Python. Its query planner is far simpler than mongod's. What follows is the whole list of what it cannot
 do and what the stores do instead; every detour below also gives the right answer on a real MongoDB, so
 no result depends on the embedded server, only the cost of reaching it does. Callers outside this package
-never see these detours: they call methods named after what they return.
+call methods named after what they return and do not see the detours, with one exception still to move in
+here: the attention queue's hint (2), whose day counts ``orders.waiting`` computes and the service's
+attention query reads.
 
 1. *A filter must be exactly an index's leading fields.* An ``$or``, an ``$all``, a leading part of a
    compound index plus any other condition (another field, a range), and ``{_id, shop_id}`` (planned
@@ -31,8 +33,9 @@ never see these detours: they call methods named after what they return.
    holds enough orders (``orders.waiting``, kept in ``stats``); the outbox under a backlog claims from one
    of ``OUTBOX_LANES`` lanes (an entry's lane is a hash of its id) instead of every due entry.
 3. *Whole-collection scans for* ``count_documents``, ``$group`` *and a* ``find_one_and_update`` *that is
-   not by* ``_id``. So stats are counters kept as changes happen (``stats``), and claims are a
-   conditional ``update_one``/``update_many`` followed by a read back by id.
+   not by* ``_id``. So stats are counters kept as changes happen (``stats``); claims of due outbox
+   entries are a conditional ``update_many`` followed by a read back by id; the one count left, the
+   outbox depth (``OutboxStore.count_state``), is read for metrics every few seconds, not per request.
 4. *No lookup through a partial index.* So a customer's one address is a plain unique ``address_key``
    (shop and phone, or shop and Instagram id) instead of a partial unique index on ``phones``.
 5. *Every index of a collection is rewritten on every change of a document, and each command costs more
