@@ -4,12 +4,12 @@ Every query of shop data filters on ``shop_id`` here, so no caller can forget it
 the shop id as its first argument. Orders carry a ``version`` and are saved with compare-and-set, so two
 concurrent changes never both win silently.
 
-One module per store: ``orders`` (with ``order_pages`` and ``order_documents``), ``outbox``, ``shops``,
-``events``, ``stats``, ``customers`` (and their messages), ``inbox`` (messages acknowledged, not handled
-yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token buckets, revocations),
-``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts sent, job leases);
-``database`` holds them together over one connection pool with the indexes they need, and brings data in
-an older layout to the current one at start.
+One module per store: ``orders`` (with ``order_pages``, ``order_documents`` and ``waiting_orders``),
+``outbox``, ``shops``, ``events``, ``stats``, ``customers`` (and their messages), ``inbox`` (messages
+acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token
+buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts
+sent, job leases); ``database`` holds them together over one connection pool with the indexes they need,
+and brings data in an older layout to the current one at start.
 
 What the embedded server cannot do, and how the stores route around it
 -----------------------------------------------------------------------
@@ -17,9 +17,7 @@ Development, tests and single-machine installs run on SecantusDB, a MongoDB-prot
 Python. Its query planner is far simpler than mongod's. What follows is the whole list of what it cannot
 do and what the stores do instead; every detour below also gives the right answer on a real MongoDB, so
 no result depends on the embedded server, only the cost of reaching it does. Callers outside this package
-call methods named after what they return and do not see the detours, with one exception still to move in
-here: the attention queue's hint (2), whose day counts ``orders.waiting`` computes and the service's
-attention query reads.
+call methods named after what they return and do not see the detours.
 
 1. *A filter must be exactly an index's leading fields.* An ``$or``, an ``$all``, a leading part of a
    compound index plus any other condition (another field, a range), and ``{_id, shop_id}`` (planned
@@ -29,9 +27,10 @@ attention query reads.
    and the entries being sent are read by their index and filtered here.
 2. *Every match is read before the sort and the limit.* "The 50 newest" of a shop with 100,000 orders
    reads all of them. So reads that page look back in windows: order pages in windows that grow fourfold
-   until the page is full (``order_pages``); the attention queue up to the day the waiting counts say
-   holds enough orders (``orders.waiting``, kept in ``stats``); the outbox under a backlog claims from one
-   of ``OUTBOX_LANES`` lanes (an entry's lane is a hash of its id) instead of every due entry.
+   until the page is full (``order_pages``); the attention queue and the auto-progress sweep up to the
+   day the waiting counts say holds enough orders (``waiting_orders``; the counts, ``orders.waiting``,
+   are kept in ``stats``); the outbox under a backlog claims from one of ``OUTBOX_LANES`` lanes (an
+   entry's lane is a hash of its id) instead of every due entry.
 3. *Whole-collection scans for* ``count_documents``, ``$group`` *and a* ``find_one_and_update`` *that is
    not by* ``_id``. So stats are counters kept as changes happen (``stats``); claims of due outbox
    entries are a conditional ``update_many`` followed by a read back by id; the one count left, the
@@ -60,6 +59,7 @@ from orders.store.outbox import OUTBOX_LANES, OutboxStore, outbox_lane
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import SHOP_SECRET_FIELDS, ShopStore
 from orders.store.stats import StatsStore
+from orders.store.waiting_orders import WaitingOrders
 
 __all__ = [
     "OUTBOX_LANES",
@@ -84,6 +84,7 @@ __all__ = [
     "RevocationStore",
     "ShopStore",
     "StatsStore",
+    "WaitingOrders",
     "decode_cursor",
     "encode_cursor",
     "open_database",

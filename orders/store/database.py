@@ -27,6 +27,7 @@ from orders.store.outbox import OutboxStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import ShopStore
 from orders.store.stats import StatsStore
+from orders.store.waiting_orders import WaitingOrders
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class Database:
         self.outbox = OutboxStore(self._db.outbox)
         self.events = EventStore(self._db.events)
         self.stats = StatsStore(self._db.stats)
+        self.waiting_orders = WaitingOrders(self.orders, self.stats)
         self.customers = CustomerStore(self._db.customers)
         self.messages = MessageStore(self._db.messages)
         self.inbox = InboxStore(self._db.inbox)
