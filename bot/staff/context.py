@@ -8,13 +8,13 @@ helpers here read who acts and what they asked, and answer with a reply, a toast
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.staff.arguments import number_of
+from bot.staff.arguments import arguments, number_of
 from bot.staff.formatting import clip
 from orders.model import Order, Shop
 from orders.service import OrderService
@@ -64,6 +64,7 @@ class StaffContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
 
 StaffApplication = Application[ExtBot[None], StaffContext, dict[Any, Any], dict[Any, Any], Desk, None]
 Handler = Callable[[Update, StaffContext], Coroutine[Any, Any, None]]
+Args = TypeVar("Args")
 
 
 def context_types() -> ContextTypes[StaffContext, dict[Any, Any], dict[Any, Any], Desk]:
@@ -107,6 +108,15 @@ async def lookup(message: Message, context: StaffContext, word: str) -> Order | 
     return order
 
 
+async def read_args(message: Message, parse: Callable[[str], Args | str]) -> Args | None:
+    """What ``parse`` makes of the words after the command; None after replying with the line it gave instead."""
+    parsed = parse(arguments(message.text))
+    if isinstance(parsed, str):
+        await message.reply_text(parsed)
+        return None
+    return parsed
+
+
 def query_of(update: Update, prefix: str) -> tuple[CallbackQuery, str]:
     """The callback query and what its data carries after ``prefix`` (an order id, or hours)."""
     query = update.callback_query
@@ -143,5 +153,6 @@ __all__ = [
     "message_key",
     "message_of",
     "query_of",
+    "read_args",
     "tell",
 ]

@@ -21,7 +21,7 @@ from bot.staff.arguments import (
     status_args,
     usage,
 )
-from bot.staff.context import StaffContext, actor, lookup, message_key, message_of
+from bot.staff.context import StaffContext, actor, lookup, message_key, message_of, read_args
 from bot.staff.keyboards import open_button, order_buttons
 from bot.staff.order_card import (
     render_decision,
@@ -48,9 +48,7 @@ async def order_command(update: Update, context: StaffContext) -> None:
 
 async def status_command(update: Update, context: StaffContext) -> None:
     message = message_of(update)
-    parsed = status_args(arguments(message.text))
-    if isinstance(parsed, str):
-        await message.reply_text(parsed)
+    if (parsed := await read_args(message, status_args)) is None:
         return
     if not (order := await lookup(message, context, parsed.number)):
         return

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.staff.arguments import HELP, arguments, bulk_args, hours_of, phone_matches, phone_term, usage
 from bot.staff.attention_list import render_attention
-from bot.staff.context import StaffContext, actor, message_of
+from bot.staff.context import StaffContext, actor, message_of, read_args
 from bot.staff.keyboards import attention_buttons, found_buttons
 from bot.staff.reports import FOUND_MAX, render_bulk, render_found, render_stats
 
@@ -53,9 +53,7 @@ async def attention_view(
 
 async def bulk_command(update: Update, context: StaffContext) -> None:
     message = message_of(update)
-    parsed = bulk_args(arguments(message.text))
-    if isinstance(parsed, str):
-        await message.reply_text(parsed)
+    if (parsed := await read_args(message, bulk_args)) is None:
         return
     shop = context.staff_shop
     found = await asyncio.gather(*(context.bot_data.find_number(shop, number) for number in parsed.numbers))
