@@ -12,7 +12,8 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from bot import staff_views as views
+from bot.staff.attention_list import render_alert
+from bot.staff.keyboards import retry_buttons
 from bot.stores import StaffAlertStores
 from channels.telegram import Button
 from orders import rules
@@ -80,7 +81,7 @@ class StaffAlerts:
         entry = OutboxEntry(
             id=NotificationId(new_id("ntf")), shop_id=shop.id, order_id=order.id, kind=OutboxKind.STAFF_ALERT,
             channel="telegram", status=order.status, due_at=now, created_at=now,
-            message=views.render_alert(order, list(tokens), failure.error if failure else None),
+            message=render_alert(order, list(tokens), failure.error if failure else None),
             idempotency_key="attention:" + ":".join(sorted(tokens.values())),
         )  # fmt: skip
         await self.stores.outbox.add(entry)
@@ -102,7 +103,7 @@ class StaffAlerts:
             return []
         shop = await self.stores.shops.get(entry.shop_id)
         failure = await self._last_failure(shop, order.id)
-        return views.retry_buttons(order, failure.channel if failure else None)
+        return retry_buttons(order, failure.channel if failure else None)
 
 
 __all__ = ["StaffAlerts"]

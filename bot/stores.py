@@ -58,7 +58,7 @@ class PlannerStores(Protocol):
 
 
 class NotifierStores(PlannerStores, Protocol):
-    """``bot.notifier``: the planner's stores, and the messages sent and the shop's counters."""
+    """``bot.notifier`` and ``bot.outbox_outcomes``: the planner's stores, the messages sent, the counters."""
 
     @property
     def messages(self) -> MessageStore: ...
@@ -108,7 +108,7 @@ class ChatStores(InboxStores, NotifierStores, LinkingStores, Protocol):
 
 
 class DeskStores(Protocol):
-    """``bot.commands``: the staff's shops, orders by number, and an order's notifications."""
+    """``bot.staff``: the staff's shops, orders by number, and an order's notifications."""
 
     @property
     def shops(self) -> ShopStore: ...

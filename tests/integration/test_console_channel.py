@@ -90,9 +90,8 @@ async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_
     client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
 ) -> None:
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
-    conversation = Conversation(
-        OrderService(db, clock), clock, stores=db
-    )  # another process's store, as above
+    # another process's store, as above
+    conversation = Conversation(OrderService(db, clock), clock, stores=db)
     question = Message(
         id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
         direction=Direction.INBOUND, provider_id="console-2", sender=PHONE, recipient=shop.id, body="hi",
