@@ -73,12 +73,12 @@ async def test_when_it_arrives_is_the_carriers_date_when_there_is_one(
         pytest.param(
             Status.FULFILLED, "the mug in order 1042 arrived broken",
             "⚠️ Ana Lima on whatsapp reports a problem (damaged item) about order #1042.",
-            "a person will look into it", id="complaint with its kind",
+            "a person will look into it", id="complaint-with-its-kind",
         ),
         pytest.param(
             Status.FULFILLED, "I need help to make a claim",
             "⚠️ Ana Lima on whatsapp reports a problem (complaint) about order #1042.",
-            None, id="claim without a number is about the latest order",
+            None, id="claim-without-a-number-is-about-the-latest-order",
         ),
         pytest.param(
             Status.CANCELLED, "I'm still waiting for the refund of order 1042",
