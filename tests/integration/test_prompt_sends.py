@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from bot.notifier import Notifier
 from orders.lifecycle import Status
@@ -64,7 +65,7 @@ class Web:
 
 @pytest.fixture
 async def web_process(
-    aiohttp_client: tw.AiohttpClient,
+    aiohttp_client: AiohttpClient,
     twilio_settings: Settings,
     standin_url: tuple[TwilioStandIn, str],
     db: Database,
