@@ -35,7 +35,7 @@ from orders.lifecycle import Status
 from orders.service import new_shop
 from orders.store import Database, open_database
 from orders.store.orders import keys_to_doc, order_to_doc
-from webhooks.auth import issue_token
+from webhooks.access.auth import issue_token
 
 TARGET_P95_MS = 200.0
 

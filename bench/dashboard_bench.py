@@ -47,7 +47,7 @@ import orders_bench  # the loader and database set-up of the orders benchmark, n
 
 from orders.lifecycle import Status
 from orders.store import open_database
-from webhooks.auth import issue_token
+from webhooks.access.auth import issue_token
 
 CHECK_SECONDS = 3.0
 REFRESH_SECONDS = 30.0

@@ -37,7 +37,7 @@ from pymongo.errors import PyMongoError
 
 from orders.service import new_shop
 from orders.store import open_database
-from webhooks.auth import issue_token
+from webhooks.access.auth import issue_token
 
 TARGET_ROWS_PER_SECOND = 1000
 #: Beside the clone (``../shared``), or beside the directory of worktrees a clone's branches are in.

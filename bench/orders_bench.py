@@ -59,9 +59,9 @@ from orders.service import new_shop
 from orders.store import Database, open_database
 from orders.store.orders import keys_to_doc, order_to_doc
 from orders.store.outbox import entry_to_doc
+from webhooks.access.auth import issue_token
 from webhooks.app import build_app
-from webhooks.auth import issue_token
-from webhooks.embedded import embedded_mongodb
+from webhooks.ops.embedded import embedded_mongodb
 from webhooks.settings import Settings
 
 SECRET_KEY = "bench-secret-key-" + "b" * 32

@@ -35,7 +35,7 @@ from aiohttp import web
 from orders.model import NotificationId, NotifyPolicy, OutboxEntry, OutboxKind, ShopId
 from orders.service import new_shop
 from orders.store import Database, open_database
-from webhooks.embedded import embedded_mongodb
+from webhooks.ops.embedded import embedded_mongodb
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT_SID, AUTH_TOKEN = "AC" + "b" * 32, "c" * 32

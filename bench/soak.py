@@ -50,11 +50,11 @@ from orders.model import NotifyPolicy, Shop
 from orders.service import new_shop
 from tests.faults.processes import Orderbot, free_port, listening, wait_until
 from tests.standins.twilio import TwilioStandIn
+from webhooks.access.auth import issue_token
 from webhooks.app import database_for
-from webhooks.auth import issue_token
-from webhooks.embedded import embedded_mongodb
-from webhooks.orders_webhook import sign
+from webhooks.ops.embedded import embedded_mongodb
 from webhooks.settings import Settings
+from webhooks.shop_platforms.generic import sign
 
 # Made up, and the same in the stand-in's own process (it imports this module again): not credentials.
 ACCOUNT_SID = "AC" + "0" * 32

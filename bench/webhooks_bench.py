@@ -46,12 +46,12 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bot.inbox import received_message
-from channels import shopify
 from channels.base import ChannelName, InboundMessage, WebhookRequest
 from channels.twilio import TwilioChannel
 from orders.service import event_payload, new_shop
 from orders.store import open_database
-from webhooks.embedded import embedded_mongodb, server_pid
+from webhooks.ops.embedded import embedded_mongodb, server_pid
+from webhooks.shop_platforms import shopify
 
 AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://bench.orderbot.example"

@@ -1,6 +1,6 @@
 """Reading the loose contact and id fields shop platforms send: names, emails, phone numbers, ids.
 
-Pure functions, shared by the platform adapters (``channels.shopify``, ``channels.woocommerce``). Each takes
+Pure functions, shared by the platform adapters (``webhooks.shop_platforms.shopify``, ``webhooks.shop_platforms.woocommerce``). Each takes
 what a platform may send (missing, blank, padded, the wrong type) and returns the clean value or None.
 """
 

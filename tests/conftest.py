@@ -21,10 +21,10 @@ from aiohttp.test_utils import TestClient
 from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database, open_database
+from webhooks.access.auth import issue_token
 from webhooks.app import build_app
-from webhooks.auth import issue_token
-from webhooks.embedded import embedded_mongodb
 from webhooks.keys import EVENT_WORK, INBOX, NOTIFIER, PROMPT_SENDS
+from webhooks.ops.embedded import embedded_mongodb
 from webhooks.settings import Settings
 
 SECRET_KEY = "test-secret-key-" + "x" * 32

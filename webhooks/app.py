@@ -23,20 +23,12 @@ from channels.console import ConsoleChannel
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
-from webhooks import (
-    dashboard_routes,
-    health,
-    import_api,  # noqa: F401 - registers its routes on the API's table
-    instagram_routes,
-    shop_webhooks,
-    telegram_routes,
-    template_api,  # noqa: F401  (importing it registers the /templates routes on the API's table)
-    twilio_routes,
-)
-from webhooks.abuse import TokenRates, abuse_guard
+from webhooks.access.abuse import abuse_guard
+from webhooks.access.counters import TokenRates
 from webhooks.api import build_api
-from webhooks.api import routes as api_routes
-from webhooks.connections import connection_options
+from webhooks.api.openapi import API_PREFIX, add_docs
+from webhooks.api.routes import routes as api_routes
+from webhooks.desk import routes as dashboard_routes
 from webhooks.keys import (
     CLOCK,
     DATABASE,
@@ -56,12 +48,17 @@ from webhooks.keys import (
     TOKEN_RATES,
     TWILIO,
 )
-from webhooks.logs import request_ids
-from webhooks.metrics import Metrics
 from webhooks.middleware import errors, metrics, request_body
-from webhooks.openapi import API_PREFIX, add_docs
-from webhooks.orders_webhook import order_event
+from webhooks.ops import health
+from webhooks.ops.connections import connection_options
+from webhooks.ops.logs import request_ids
+from webhooks.ops.metrics import Metrics
+from webhooks.providers import instagram as instagram_routes
+from webhooks.providers import telegram as telegram_routes
+from webhooks.providers import twilio as twilio_routes
 from webhooks.settings import Settings
+from webhooks.shop_platforms import routes as shop_webhooks
+from webhooks.shop_platforms.generic import order_event
 
 #: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
 AI_CONCURRENCY = 32

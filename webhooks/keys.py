@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from aiohttp import web
 
@@ -20,12 +20,10 @@ from orders.model import Message
 from orders.service import OrderService
 from orders.shops import ShopDirectory
 from orders.store import Database
-from webhooks.auth import Principal
-from webhooks.metrics import Metrics
+from webhooks.access.auth import Principal
+from webhooks.access.counters import TokenRates
+from webhooks.ops.metrics import Metrics
 from webhooks.settings import Settings
-
-if TYPE_CHECKING:
-    from webhooks.abuse import TokenRates  # it reads its state through these keys
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
@@ -36,7 +34,7 @@ METRICS = web.AppKey("metrics", Metrics)
 SECRET_KEY = web.AppKey("secret_key", str)
 #: ``SECRET_KEY`` and the ``ORDERBOT_OLD_SECRET_KEYS`` after it: tokens signed with any of them verify.
 SECRET_KEYS: web.AppKey[tuple[str, ...]] = web.AppKey("secret_keys")
-#: Each API token's rate in this process (``webhooks.abuse``).
+#: Each API token's rate in this process (``webhooks.access.abuse``).
 TOKEN_RATES: web.AppKey[TokenRates] = web.AppKey("token_rates")
 INBOX = web.AppKey("inbox", Inbox)
 #: The verified token of an API request, set by the API's authentication before any handler runs.

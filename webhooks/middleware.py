@@ -21,9 +21,9 @@ from orders.lifecycle import InvalidTransition
 from orders.numbering import DuplicateNumber
 from orders.service import DeliveryInProgress
 from orders.store import AlreadyExists, Conflict, DatabaseError, NotFound
-from webhooks.auth import AuthError, RoleRefused
+from webhooks.access.auth import AuthError, RoleRefused
 from webhooks.keys import METRICS
-from webhooks.logs import REQUEST_ID_HEADER
+from webhooks.ops.logs import REQUEST_ID_HEADER
 
 log = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from orders.store import Database
 from tests.conftest import SECRET_KEY, Clock, token_for
 from webhooks.app import build_app
 from webhooks.keys import DATABASE, SERVICE
-from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
+from webhooks.shop_platforms.generic import sign
 
 T = TypeVar("T")
 

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 from orders.model import Shop
 from tests.browser.conftest import LiveApp, make_desk
 from tests.conftest import Api, finish_background, token_for
-from webhooks.dashboard_routes import DASHBOARD_DIR, load_assets
+from webhooks.desk.routes import DASHBOARD_DIR, load_assets
 
 Client = TestClient[Any, Any]
 

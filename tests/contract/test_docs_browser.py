@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from orders.service import new_shop
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, NOW, SCREENSHOTS, LiveApp
 from tests.conftest import SECRET_KEY, Clock, token_for
-from webhooks.api import routes
-from webhooks.openapi import DOCUMENT_PATH
+from webhooks.api.openapi import DOCUMENT_PATH
+from webhooks.api.routes import routes
 from webhooks.settings import Settings
 
 #: Generous: a loaded CI machine takes seconds to parse Swagger UI's 1.7 MB bundle.

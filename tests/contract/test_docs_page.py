@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from webhooks.openapi import ASSETS
+from webhooks.api.openapi import ASSETS
 
 
 def directives(csp: str) -> dict[str, list[str]]:

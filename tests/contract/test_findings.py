@@ -11,9 +11,9 @@ from pydantic import BaseModel, ValidationError
 
 from orders.model import Shop
 from tests.conftest import Api, finish_background
-from webhooks import schemas
-from webhooks.api import routes
-from webhooks.openapi import document
+from webhooks.api import schemas
+from webhooks.api.openapi import document
+from webhooks.api.routes import routes
 
 DOC = document(routes.operations)
 

@@ -42,8 +42,8 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from orders.model import Shop
 from tests.conftest import SECRET_KEY, Api, finish_background, token_for
-from webhooks.auth import issue_token
-from webhooks.openapi import DOCUMENT_PATH
+from webhooks.access.auth import issue_token
+from webhooks.api.openapi import DOCUMENT_PATH
 from webhooks.settings import Settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))

@@ -15,16 +15,16 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from orders.model import Shop
 from tests.conftest import Clock, token_for
-from webhooks import schemas
-from webhooks.api import routes
-from webhooks.app import build_app
-from webhooks.openapi import (
+from webhooks.api import schemas
+from webhooks.api.openapi import (
     API_PREFIX,
     DOCUMENT_PATH,
     REF_TEMPLATE,
     ApiRoutes,
     document,
 )
+from webhooks.api.routes import routes
+from webhooks.app import build_app
 from webhooks.settings import Settings
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}

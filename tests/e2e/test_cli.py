@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from webhooks.orders_webhook import sign
+from webhooks.shop_platforms.generic import sign
 
 ORDERBOT = [sys.executable, "-m", "webhooks.cli"]
 

@@ -26,8 +26,8 @@ from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
 from webhooks.keys import INBOX
-from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
+from webhooks.shop_platforms.generic import sign
 
 ACCOUNT_SID = "AC" + secrets.token_hex(16)  # made up per run: the stand-in's account
 AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from webhooks.orders_webhook import sign
+from webhooks.shop_platforms.generic import sign
 
 PUBLIC_URL = "https://orderbot.example.com"
 ACCOUNT_SID = "AC" + secrets.token_hex(16)  # made up per run: the stand-in's account

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from webhooks.embedded import ping
+from webhooks.ops.embedded import ping
 
 REPO = Path(__file__).resolve().parents[2]
 ORDERBOT = Path(sys.executable).with_name("orderbot")

@@ -31,8 +31,8 @@ from tests.standins.graph import GraphStandin
 from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
-from webhooks.connections import serve
-from webhooks.logs import AccessLog
+from webhooks.ops.connections import serve
+from webhooks.ops.logs import AccessLog
 from webhooks.settings import Settings
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -161,7 +161,7 @@ Serve = Callable[..., Awaitable[Served]]
 
 @pytest.fixture
 async def served(target: Target, hostile_settings: Settings, clock: Clock) -> AsyncIterator[Serve]:
-    """Start the target's app through ``webhooks.connections.serve``, settings changed as asked.
+    """Start the target's app through ``webhooks.ops.connections.serve``, settings changed as asked.
 
     ``target`` serves through aiohttp's test server, which cancels a handler when its client leaves and
     has no per-address limit; this is the production path. Each server is stopped after the test.

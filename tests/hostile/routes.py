@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from channels import instagram, shopify, woocommerce
+from channels import instagram
 from channels.telegram import SECRET_HEADER
 from channels.twilio import SIGNATURE_HEADER as TWILIO_HEADER
 from channels.twilio import parse_form
@@ -20,7 +20,8 @@ from tests.hostile.conftest import SHOPIFY_SECRET, WOO_SECRET
 from tests.integration import test_instagram as ig
 from tests.integration import test_telegram as tg
 from tests.integration import test_twilio as tw
-from webhooks import orders_webhook
+from webhooks.shop_platforms import generic as orders_webhook
+from webhooks.shop_platforms import shopify, woocommerce
 
 Headers = dict[str, str]
 

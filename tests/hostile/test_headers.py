@@ -15,7 +15,7 @@ from tests.hostile.garbage import fixtures_of
 from tests.hostile.routes import BY_NAME, ROUTES, Route
 from tests.integration import test_instagram as ig
 from tests.integration import test_twilio as tw
-from webhooks.orders_webhook import EVENT_ID_HEADER
+from webhooks.shop_platforms.generic import EVENT_ID_HEADER
 
 by_route = pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
 

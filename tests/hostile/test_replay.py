@@ -20,7 +20,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels import shopify, woocommerce
 from orders.lifecycle import Status
 from orders.model import DeliveryState, Direction, Message, MessageId, new_id
 from tests.hostile.conftest import Target
@@ -29,7 +28,8 @@ from tests.hostile.routes import BY_NAME
 from tests.integration import test_instagram as ig
 from tests.integration import test_telegram as tg
 from tests.integration import test_twilio as tw
-from webhooks.orders_webhook import EVENT_ID_HEADER
+from webhooks.shop_platforms import shopify, woocommerce
+from webhooks.shop_platforms.generic import EVENT_ID_HEADER
 
 REPLAYS = settings(
     max_examples=10,

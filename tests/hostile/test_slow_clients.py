@@ -1,6 +1,6 @@
 """Slow clients are cut off, and one address cannot hold the process with its connections.
 
-Through the production server (``webhooks.connections.serve``) on loopback, with short limits set through
+Through the production server (``webhooks.ops.connections.serve``) on loopback, with short limits set through
 the settings so that each test takes about a second:
 
 - a body that stalls after its headers, or trickles a byte at a time, is answered 408 and its connection
@@ -16,10 +16,10 @@ import asyncio
 import contextlib
 import time
 
-from channels import shopify
 from tests.hostile.conftest import Serve, Served, Target
 from tests.hostile.routes import BY_NAME
 from tests.integration.test_shop_platforms import CREATE, raw
+from webhooks.shop_platforms import shopify
 
 DEADLINE = 0.5
 #: How much later than its limit the server may close a connection (a loaded machine, timer rounding).

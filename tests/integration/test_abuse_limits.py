@@ -19,10 +19,10 @@ from aiohttp.test_utils import TestClient
 from orders.model import Shop
 from orders.store import Database
 from tests.conftest import SECRET_KEY, Clock, token_for
+from webhooks.access.auth import verify_token
 from webhooks.app import build_app
-from webhooks.auth import verify_token
-from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
+from webhooks.shop_platforms.generic import sign
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from orders.model import Shop
 from tests.conftest import SECRET_KEY, Api, Clock, finish_background, token_for
-from webhooks.auth import issue_token
+from webhooks.access.auth import issue_token
 
 # -- helpers ------------------------------------------------------------------------------------------
 

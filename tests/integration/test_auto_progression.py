@@ -18,7 +18,7 @@ from orders.model import Shop, Thresholds
 from orders.service import OrderService, new_shop
 from orders.store import Database
 from tests.conftest import Api, Clock, token_for
-from webhooks.orders_webhook import sign
+from webhooks.shop_platforms.generic import sign
 
 
 async def shop_with(db: Database, clock: Clock, *, auto: bool) -> Shop:

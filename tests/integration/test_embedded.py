@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from webhooks.embedded import EmbeddedDatabaseError, embedded_mongodb, server_pid
+from webhooks.ops.embedded import EmbeddedDatabaseError, embedded_mongodb, server_pid
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX only (fcntl)")
 

@@ -16,7 +16,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from channels import shopify
 from orders.lifecycle import InvalidTransition, Status
 from orders.model import Customer, Order, OrderData, Shop
 from orders.service import EventOutcome, OrderService, new_shop
@@ -26,6 +25,7 @@ from tests.integration.test_shop_platforms import PAID, orders_of, post_shopify,
 from webhooks.app import build_app
 from webhooks.keys import EVENT_WORK, SERVICE
 from webhooks.settings import Settings
+from webhooks.shop_platforms import shopify
 
 AppClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 

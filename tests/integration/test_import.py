@@ -14,7 +14,7 @@ from orders.model import Shop
 from orders.store import Database
 from tests.conftest import Api, token_for
 from tests.integration.test_api import error_code, fields_named, new_order, snapshot
-from webhooks.import_rows import read_rows
+from webhooks.api.import_rows import read_rows
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 

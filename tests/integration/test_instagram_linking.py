@@ -32,8 +32,8 @@ from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
 from webhooks.keys import NOTIFIER
-from webhooks.orders_webhook import sign as sign_order
 from webhooks.settings import Settings
+from webhooks.shop_platforms.generic import sign as sign_order
 
 APP_SECRET = "ig-app-secret-for-tests"
 ACCESS_TOKEN = "IGAAtest-access-token"

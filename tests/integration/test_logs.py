@@ -30,11 +30,11 @@ from orders.store import Database
 from tests.conftest import SECRET_KEY, Clock, Sends, token_for
 from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
-from webhooks import logs
 from webhooks.app import build_app
 from webhooks.keys import INBOX, TWILIO
-from webhooks.orders_webhook import sign
+from webhooks.ops import logs
 from webhooks.settings import Settings
+from webhooks.shop_platforms.generic import sign
 
 ACCOUNT_SID = "AC" + secrets.token_hex(16)  # made up per run: the stand-in's account
 AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential

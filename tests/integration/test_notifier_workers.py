@@ -44,7 +44,7 @@ from tests.integration.notifier_desk import (
     open_desk,
 )
 from tests.standins.twilio import TwilioStandIn
-from webhooks.metrics import Metrics
+from webhooks.ops.metrics import Metrics
 from webhooks.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,8 +15,8 @@ from tests.conftest import Api, Clock, token_for
 from tests.integration.test_api import error_code, new_order, snapshot
 from tests.integration.test_shop_platforms import CREATE, answer_of, metric, post_shopify, raw
 from webhooks.keys import EVENT_WORK
-from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
+from webhooks.shop_platforms.generic import sign
 
 
 async def test_an_order_is_found_by_its_number(api: Api) -> None:

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from orders.model import Shop
 from tests.conftest import Api, Clock, token_for
-from webhooks.orders_webhook import sign
+from webhooks.shop_platforms.generic import sign
 
 # -- helpers ------------------------------------------------------------------------------------------
 

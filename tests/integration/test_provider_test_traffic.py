@@ -22,7 +22,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.staff_views import USAGE
-from channels import shopify
 from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
@@ -32,6 +31,7 @@ from tests.integration.test_shop_platforms import NO_ORDER, answer_of, metric, o
 from tests.integration.test_telegram import Harness
 from webhooks.keys import EVENT_WORK
 from webhooks.settings import Settings
+from webhooks.shop_platforms import shopify
 
 SAMPLE = "test_notification_orders_cancelled.json"
 TELEGRAM_EXAMPLES = Path(__file__).parents[1] / "fixtures" / "telegram" / "bot_api_examples"

@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 from orders.model import Shop
 from orders.store import Database
 from tests.conftest import SECRET_KEY, Clock, token_for
+from webhooks.access.auth import verify_token
 from webhooks.app import build_app
-from webhooks.auth import verify_token
 from webhooks.settings import Settings
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]

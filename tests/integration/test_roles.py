@@ -2,7 +2,7 @@
 
 An operation declares the least role it needs where it is registered (``ApiRoutes``); the check, the OpenAPI
 document and these tests all read that one declaration. Every operation of the API is order-desk work today
-(``webhooks/roles.py`` says why), so an admin-only operation is registered here the same way the admin
+(``webhooks/access/roles.py`` says why), so an admin-only operation is registered here the same way the admin
 routes to come will be, and served behind the API's own authentication in the real app.
 """
 
@@ -19,12 +19,12 @@ from orders.model import Shop
 from orders.store import Database
 from tests.conftest import SECRET_KEY, Clock, token_for
 from tests.contract.test_openapi import fetch_document, served_api_routes
-from webhooks import schemas
-from webhooks.api import authenticate, routes
+from webhooks.access.auth import ROLES, Role, may, verify_token
+from webhooks.api import schemas
+from webhooks.api.openapi import API_PREFIX, ApiRoutes, Operation, document
+from webhooks.api.routes import authenticate, routes
 from webhooks.app import build_app
-from webhooks.auth import ROLES, Role, may, verify_token
 from webhooks.keys import PRINCIPAL
-from webhooks.openapi import API_PREFIX, ApiRoutes, Operation, document
 from webhooks.settings import Settings
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]

@@ -21,10 +21,10 @@ from orders.model import EmailSettings, Shop
 from orders.service import new_shop
 from orders.store import Database, open_database
 from tests.conftest import SECRET_KEY, Clock
+from webhooks.access.auth import issue_token
 from webhooks.app import build_app
-from webhooks.auth import issue_token
-from webhooks.orders_webhook import sign
 from webhooks.settings import Settings
+from webhooks.shop_platforms.generic import sign
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 

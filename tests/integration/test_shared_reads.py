@@ -21,7 +21,7 @@ from orders.shops import ShopDirectory
 from orders.store import Database
 from orders.store.documents import Doc
 from tests.conftest import SECRET_KEY, Clock
-from webhooks.abuse import FailureLocks
+from webhooks.access.counters import FailureLocks
 from webhooks.settings import Settings
 
 CONCURRENT = 32

@@ -19,14 +19,14 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from channels import shopify, woocommerce
 from orders.lifecycle import InvalidTransition, Status
 from orders.model import OrderData, Shop
 from orders.service import OnBackwards, OrderService, new_shop
 from orders.store import Database
 from tests.conftest import Api, Clock, token_for
-from webhooks import orders_webhook
 from webhooks.keys import EVENT_WORK
+from webhooks.shop_platforms import generic as orders_webhook
+from webhooks.shop_platforms import shopify, woocommerce
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CREATE, PAID, PARTIAL, FULFILLED, DELIVERED, CANCELLED = (

@@ -18,10 +18,10 @@ from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database
 from tests.conftest import Clock, token_for
+from webhooks.api.shop_settings import MASK
 from webhooks.app import build_app
 from webhooks.keys import SHOPS
 from webhooks.settings import Settings
-from webhooks.shop_settings import MASK
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 

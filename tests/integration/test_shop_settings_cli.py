@@ -13,8 +13,8 @@ from orders.crypto import is_sealed
 from orders.store import open_database
 from tests.conftest import SECRET_KEY
 from tests.integration.test_notifier_settings import run
+from webhooks.api.shop_settings import MASK
 from webhooks.settings import Settings
-from webhooks.shop_settings import MASK
 
 SHIPPED = "HX" + "a" * 32
 PASSWORD = "smtp-" + "p" * 20

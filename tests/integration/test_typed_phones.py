@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from orders.model import Shop
 from tests.conftest import Api, token_for
-from webhooks.orders_webhook import sign
+from webhooks.shop_platforms.generic import sign
 
 
 async def set_country(client: TestClient[Any, Any], shop: Shop, country: str) -> None:

@@ -7,7 +7,7 @@ from ipaddress import ip_network
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from webhooks.abuse import client_address
+from webhooks.access.abuse import client_address
 
 PROXIES = (ip_network("10.0.0.0/8"), ip_network("2001:db8::/32"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipaddress import ip_network
 
-from webhooks.connections import ConnectionLimit
+from webhooks.ops.connections import ConnectionLimit
 
 
 def test_an_ipv4_address_counts_alone() -> None:

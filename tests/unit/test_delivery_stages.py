@@ -16,12 +16,12 @@ from bot import conversation
 from bot.composer import GSM7, OrderFacts, Voice, order_status, several_orders
 from bot.delivery_policy import Mode, Reach, route
 from bot.staff_views import event_line
-from channels import shopify
 from orders.domain import carrier_status, delivery_news, move, note_delivery, stats_deltas, with_details
 from orders.lifecycle import URGENT_STAGES, DeliveryStage, Status, progress
 from orders.model import NotifyPolicy, OrderData, Source, Tracking
 from tests.unit.test_composer import check_sms, no_db, one_line, order_facts, voices
 from tests.unit.test_domain import LATER, make_order
+from webhooks.shop_platforms import shopify
 
 UPS = Tracking(carrier="UPS", number="1Z999", url="https://ups.example/t/1Z999")
 

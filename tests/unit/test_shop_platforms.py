@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from channels import shopify, signatures, woocommerce
+from channels import signatures
 from orders.lifecycle import DeliveryStage, Status
 from orders.model import Customer, Item, Shop, ShopId, Tracking
-from webhooks import orders_webhook, schemas
+from webhooks.api import schemas
+from webhooks.shop_platforms import generic as orders_webhook
+from webhooks.shop_platforms import shopify, woocommerce
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

@@ -1,9 +1,9 @@
 """OpenAPI 3.1 for REST API v1, generated from the pydantic models that validate requests and render responses.
 
 Every API route is declared through :class:`ApiRoutes`: one decorator registers the handler and records the
-operation's models and the least role it needs (``webhooks/roles.py``), so a route cannot exist without its
+operation's models and the least role it needs (``webhooks/access/roles.py``), so a route cannot exist without its
 description or its role, and the role the document states is the one enforced. The document and a docs
-page (Swagger UI, vendored in ``apidocs/``) are served without a token.
+page (Swagger UI, vendored in ``webhooks/api/docs/``) are served without a token.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from webhooks.auth import ROLES, Role, RoleRefused, may
+from webhooks.access.auth import ROLES, Role, RoleRefused, may
+from webhooks.access.roles import requiring
+from webhooks.api.schemas import ErrorOut
 from webhooks.middleware import ApiError
-from webhooks.roles import requiring
-from webhooks.schemas import ErrorOut
 
 API_PREFIX = "/api/v1"
 DOCUMENT_PATH = f"{API_PREFIX}/openapi.json"
 DOCS_PATH = "/api/docs"
-ASSETS = Path(__file__).with_name("apidocs")
+ASSETS = Path(__file__).with_name("docs")
 REF_TEMPLATE = "#/components/schemas/{model}"
 
 #: The docs page loads only its own files (no inline script or style); Swagger UI draws some data: images.

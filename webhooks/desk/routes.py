@@ -1,4 +1,4 @@
-"""The order desk page: static files from ``webhooks/dashboard/``, served with strict security headers.
+"""The order desk page: static files from ``webhooks/desk/static/``, served with strict security headers.
 
 The page talks only to REST API v1 with the shop's token (kept in the browser, never sent here), so
 these routes need no authentication. Only files present at start-up are served, by exact name: no path
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-DASHBOARD_DIR = Path(__file__).parent / "dashboard"
+DASHBOARD_DIR = Path(__file__).parent / "static"
 
 #: Scripts, styles, images and API calls from this origin only; no framing, no plugins, no inline script.
 CSP = "; ".join(

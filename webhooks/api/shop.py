@@ -1,6 +1,6 @@
 """``PATCH /api/v1/shop``: an admin changes the shop's settings (``GET /api/v1/shop`` reads them).
 
-The patch is checked whole (``webhooks.shop_changes``) and saved in one write, so a bad field leaves the
+The patch is checked whole (``webhooks.api.shop_changes``) and saved in one write, so a bad field leaves the
 shop as it was. Turning auto-progression on moves the orders already due at once, before the answer.
 """
 
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from webhooks import schemas
-from webhooks.api import SHOP, routes, shop_response
+from webhooks.api import schemas
+from webhooks.api.routes import SHOP, routes, shop_response
+from webhooks.api.shop_changes import InvalidSetting, save_settings
+from webhooks.api.shop_settings import ShopSettingsPatch
 from webhooks.keys import PRINCIPAL, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
-from webhooks.shop_changes import InvalidSetting, save_settings
-from webhooks.shop_settings import ShopSettingsPatch
 
 
 @routes.patch("/shop", "Change the shop's settings", role="admin", body=ShopSettingsPatch,

@@ -21,7 +21,7 @@ from orders.import_history import InvalidRow, row
 from orders.importing import Pending
 from orders.lifecycle import Status
 from orders.model import Customer, Item, Place, Tracking
-from webhooks.schemas import (
+from webhooks.api.schemas import (
     PHONE_REGION,
     ChannelName,
     CustomerIn,

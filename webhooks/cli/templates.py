@@ -1,6 +1,6 @@
 """``orderbot templates list|set|reset|preview``: the shop's own message texts from the terminal.
 
-The same names, checks and answers as the REST API (``webhooks.template_api``): each command prints JSON on
+The same names, checks and answers as the REST API (``webhooks.api.templates``): each command prints JSON on
 stdout; a refused text exits 2 with the reason on stderr, and nothing is saved.
 """
 
@@ -18,9 +18,9 @@ from bot.shop_texts import TextSlot
 from bot.text_preview import preview
 from orders.model import ShopId
 from orders.store import Database
+from webhooks.api.templates import TemplateOut
 from webhooks.app import database_for, utc_now
 from webhooks.settings import Settings
-from webhooks.template_api import TemplateOut
 
 __all__ = ["add_parser", "run"]
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from channels import contacts
 from orders.model import EmailSettings, NotifyPolicy, Shop, Thresholds
 from orders.service import OrderService
-from webhooks.shop_settings import MASK, QUIET_OFF, THRESHOLDS, ShopSettingsPatch
+from webhooks.api.shop_settings import MASK, QUIET_OFF, THRESHOLDS, ShopSettingsPatch
 
 T = TypeVar("T")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from webhooks.keys import DATABASE, METRICS
-from webhooks.metrics import CONTENT_TYPE_LATEST
+from webhooks.ops.metrics import CONTENT_TYPE_LATEST
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -1,6 +1,6 @@
 """``orderbot shop add`` and ``orderbot shop set``: every shop setting, by the same names as the API.
 
-An option ``--sms-number`` is the API's ``sms_number``; both go through ``webhooks.shop_settings``, so the
+An option ``--sms-number`` is the API's ``sms_number``; both go through ``webhooks.api.shop_settings``, so the
 command checks a value as ``PATCH /api/v1/shop`` does and, like it, saves nothing when one is bad.
 """
 
@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from orders.model import Shop, ShopId
 from orders.service import OrderService, new_shop
-from webhooks.shop_changes import InvalidSetting, apply_settings, save_settings
-from webhooks.shop_settings import ShopSettings, ShopSettingsPatch
+from webhooks.api.shop_changes import InvalidSetting, apply_settings, save_settings
+from webhooks.api.shop_settings import ShopSettings, ShopSettingsPatch
 
 #: Options taking one text value, by setting; an empty value clears the ones that may be unset.
 _TEXT = (

@@ -1,6 +1,6 @@
 """REST API v1: orders found by their number, and a shop's order history brought in.
 
-Registered on the API's route table (``webhooks.api.routes``); ``webhooks.app`` imports this module so the
+Registered on the API's route table (``webhooks.api.routes.routes``); ``webhooks.app`` imports this module so the
 routes exist before the API is built. Finding an order by number is order-desk work (``staff``). An import
 writes up to 1,000 orders a call and can change the details of orders already here: it sets a shop up
 rather than running it, so it needs ``admin``.
@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orders.importing import RowResult, import_orders, summary
 from orders.numbering import find_by_number
-from webhooks import schemas
-from webhooks.api import SHOP, routes
-from webhooks.import_rows import ImportRowIn
+from webhooks.api import schemas
+from webhooks.api.import_rows import ImportRowIn
+from webhooks.api.routes import SHOP, routes
 from webhooks.keys import DATABASE, SERVICE
 from webhooks.middleware import ApiError, parse_json
 

@@ -20,9 +20,9 @@ from pydantic import SecretStr
 from channels.base import DeliveryUpdate, InboundMessage
 from channels.instagram import SIGNATURE_HEADER, InstagramChannel
 from orders.model import DeliveryState, Shop
-from webhooks.inbound import webhook_request
 from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, INSTAGRAM, METRICS, SETTINGS, SHOPS
 from webhooks.middleware import ApiError
+from webhooks.providers.inbound import webhook_request
 from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)

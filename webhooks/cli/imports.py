@@ -17,8 +17,8 @@ from typing import Any
 from orders.importing import RowResult, import_orders, summary
 from orders.model import ShopId
 from orders.service import OrderService
+from webhooks.api.import_rows import read_rows
 from webhooks.app import database_for, utc_now
-from webhooks.import_rows import read_rows
 from webhooks.settings import Settings
 
 

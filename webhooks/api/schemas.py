@@ -38,8 +38,8 @@ from orders.model import (
 )
 from orders.rules import Reason
 from orders.service import AttentionItem, BulkResult, EventOutcome, ProgressView, Stats
-from webhooks.auth import Role
-from webhooks.shop_settings import ShopSettings
+from webhooks.access.auth import Role
+from webhooks.api.shop_settings import ShopSettings
 
 ChannelName = Literal["whatsapp", "sms", "instagram", "email", "telegram", "console"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

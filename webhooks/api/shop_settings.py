@@ -1,7 +1,7 @@
 """A shop's settings as people and tools see them: one flat set of names for the CLI, the API and the desk.
 
 ``orderbot shop set --sms-number ...``, ``PATCH /api/v1/shop {"sms_number": ...}`` and the desk's Settings
-screen all read :class:`ShopSettings` and send a :class:`ShopSettingsPatch`, which ``webhooks.shop_changes``
+screen all read :class:`ShopSettings` and send a :class:`ShopSettingsPatch`, which ``webhooks.api.shop_changes``
 applies, so a setting means the same and is checked the same way everywhere. Secrets are write-only: they
 read back as :data:`MASK`, and a patch that sends the mask back leaves them unchanged (a client may send
 back what it read).

@@ -1,7 +1,7 @@
 """``POST /webhooks/shopify/{shop_id}`` and ``POST /webhooks/woocommerce/{shop_id}``: shop platforms' orders.
 
 Verify, parse, store, answer: find the shop, check the signature before reading anything else, parse and
-map with the platform's adapter (``channels.shopify``, ``channels.woocommerce``), record the event with
+map with the platform's adapter (``webhooks.shop_platforms.shopify``, ``webhooks.shop_platforms.woocommerce``), record the event with
 ``OrderService.accept_event`` (one write), and answer 200 once it is stored. The event is applied after the
 answer, by the ``EVENT_WORK`` queue's workers (``OrderService.process_event``); what a crash or a full queue
 leaves unapplied is applied by ``OrderService.recover_events`` (at start-up and periodically by the worker).
@@ -27,15 +27,15 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
-from channels import shopify, woocommerce
 from orders.model import OrderData, Shop
 from orders.service import EventKind, OrderService
-from webhooks import schemas
-from webhooks.inbound import header_text, refuse_future
+from webhooks.api import schemas
 from webhooks.keys import CLOCK, DATABASE, EVENT_WORK, METRICS, SERVICE, SHOPS
-from webhooks.metrics import Metrics
 from webhooks.middleware import ApiError, parse_json
+from webhooks.ops.metrics import Metrics
+from webhooks.providers.inbound import header_text, refuse_future
 from webhooks.settings import Settings
+from webhooks.shop_platforms import shopify, woocommerce
 
 log = logging.getLogger(__name__)
 

@@ -22,12 +22,16 @@ from orders.crypto import SealError
 from orders.model import Shop
 from orders.service import OrderService
 from orders.store import AlreadyExists, NotFound
-from webhooks import import_command, key_commands, logs, shop_commands, template_commands
+from webhooks.access.auth import ROLES, issue_token
 from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
-from webhooks.auth import ROLES, issue_token
-from webhooks.connections import serve
-from webhooks.demo import ensure_demo_shop
-from webhooks.embedded import EmbeddedDatabaseError, embedded_mongodb
+from webhooks.cli import imports as import_command
+from webhooks.cli import keys as key_commands
+from webhooks.cli import shops as shop_commands
+from webhooks.cli import templates as template_commands
+from webhooks.cli.demo import ensure_demo_shop
+from webhooks.ops import logs
+from webhooks.ops.connections import serve
+from webhooks.ops.embedded import EmbeddedDatabaseError, embedded_mongodb
 from webhooks.settings import Settings
 
 T = TypeVar("T")
@@ -279,7 +283,3 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             template_commands.run(settings, args)
         case "import":
             import_command.run(settings, args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """REST API v1 for the shop's own message texts: list, replace, reset and preview them.
 
-Registered on the API's route table (``webhooks.api.routes``) when this module is imported, which the app
+Registered on the API's route table (``webhooks.api.routes.routes``) when this module is imported, which the app
 factory does. Changing a text changes how the shop speaks, so it is admin's; reading and previewing are
 order-desk work, staff's.
 """
@@ -16,10 +16,10 @@ from bot import message_texts, shop_texts, templating
 from bot.message_texts import DEFAULT_LANGUAGE, MAX_TEXT
 from bot.shop_texts import TextEntry, TextSlot
 from bot.text_preview import preview
-from webhooks.api import SHOP, _body, _json, _query, routes
+from webhooks.api.routes import SHOP, _body, _json, _query, routes
+from webhooks.api.schemas import Strict
 from webhooks.keys import CLOCK, DATABASE, SERVICE, SHOPS
 from webhooks.middleware import ApiError
-from webhooks.schemas import Strict
 
 TemplateText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
 SLOT = "/templates/{kind}/{status}/{style}/{language}"

@@ -22,7 +22,7 @@ from typing import TypeVar, cast
 
 from aiohttp import web
 
-from webhooks.auth import AuthError, Role, RoleRefused, may
+from webhooks.access.auth import AuthError, Role, RoleRefused, may
 from webhooks.keys import PRINCIPAL
 
 H = TypeVar("H", bound=Callable[[web.Request], Awaitable[web.StreamResponse]])

@@ -16,9 +16,9 @@ from aiohttp import ChainMapProxy, web
 from channels.base import ChannelName, DeliveryUpdate, InboundMessage, WebhookRequest
 from channels.twilio import EMPTY_TWIML, TwilioChannels, mask, open_twilio
 from orders.model import DeliveryState
-from webhooks.inbound import webhook_request
 from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, METRICS, SETTINGS, SHOPS, TWILIO
 from webhooks.middleware import ApiError
+from webhooks.providers.inbound import webhook_request
 from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,13 +16,13 @@ from pydantic import BaseModel
 
 from orders.model import Shop, Source
 from orders.store import NotFound
-from webhooks import schemas
-from webhooks.abuse import charge_bulk, charge_token
-from webhooks.auth import AuthError, Role, bearer_token, verify_token
+from webhooks.access.abuse import charge_bulk, charge_token
+from webhooks.access.auth import AuthError, Role, bearer_token, verify_token
+from webhooks.api import schemas
+from webhooks.api.openapi import ApiRoutes, Header
+from webhooks.api.shop_settings import ShopSettings
 from webhooks.keys import CLOCK, DATABASE, PRINCIPAL, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
-from webhooks.openapi import ApiRoutes, Header
-from webhooks.shop_settings import ShopSettings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -98,7 +98,7 @@ IDEMPOTENCY = Header(
     schemas.IdempotencyKey,
 )
 
-#: Registering a route here also describes it in the OpenAPI document (``webhooks/openapi.py``).
+#: Registering a route here also describes it in the OpenAPI document (``webhooks/api/openapi.py``).
 routes = ApiRoutes()
 
 
@@ -269,14 +269,3 @@ async def auto_progress(request: web.Request) -> web.Response:
             decision=decision, applied=result.applied, order=schemas.OrderOut.of(result.order)
         )
     )
-
-
-def build_api() -> web.Application:
-    """The ``/api/v1`` sub-application (with ``shop_api``'s routes, registered on import)."""
-    api = web.Application(middlewares=[authenticate])
-    api.add_routes(routes.table)
-    return api
-
-
-# The settings routes live in their own module and register on ``routes``; imported last, as they use it.
-from webhooks import shop_api  # noqa: E402, F401

@@ -8,10 +8,10 @@ from aiohttp import web
 
 from channels import signatures
 from orders.model import Shop
-from webhooks import schemas
-from webhooks.inbound import header_text, refuse_future
+from webhooks.api import schemas
 from webhooks.keys import CLOCK, METRICS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
+from webhooks.providers.inbound import header_text, refuse_future
 
 SIGNATURE_HEADER = "X-Orderbot-Signature"
 EVENT_ID_HEADER = "X-Orderbot-Event-Id"

@@ -1,0 +1,1 @@
+"""Running the service: the embedded database, logging, metrics, health checks and the HTTP server's limits."""

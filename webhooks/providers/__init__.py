@@ -1,0 +1,1 @@
+"""Chat providers' webhook routes: Twilio (SMS and WhatsApp), Instagram and Telegram, and what they share."""
