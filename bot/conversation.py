@@ -9,6 +9,7 @@ an order that does not exist, so nothing leaks.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,7 +149,8 @@ class Conversation:
 
     async def answer(self, shop: Shop, customer: CustomerRecord, channel: str, text: str) -> Answer:
         """What to say to ``text`` from ``customer`` on ``channel`` (and what to tell staff)."""
-        language = language_after(customer.language, text)
+        # in a thread: the first reading loads lingua's models, which takes seconds on a busy machine
+        language = await asyncio.to_thread(language_after, customer.language, text)
         if language is not None and language != customer.language:
             await self.db.customers.set_language(shop.id, customer.id, language)
         parsed = parse(text, language)

@@ -13,7 +13,9 @@ shop's customers ask about (payments, accounts, passwords, newsletters, invoices
 topic: the bot says what it can do instead and never acts on an order for it. A negation or another object
 ("cancel the newsletter", "not the order") never makes an order action.
 
-Phone numbers, quantities, prices, dates, postcodes and hashtags are not order numbers.
+Spanish, Portuguese, French, German and Italian are read with the same rules over each language's words
+(``bot.languages.vocabulary``). Phone numbers, quantities, prices, dates, postcodes and hashtags are not
+order numbers.
 """
 
 from __future__ import annotations

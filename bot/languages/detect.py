@@ -43,6 +43,11 @@ def _detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*(_BY_CODE[code] for code in LANGUAGES)).build()
 
 
+def warm() -> None:
+    """Load the models now (a second or more): a process that calls this at start spares its first customer."""
+    _detector().compute_language_confidence_values("warm up")
+
+
 def detect(text: str) -> Detected | None:
     """lingua's best language for ``text`` with what it rests on; None when there are no words to read."""
     words = re.findall(r"[^\W\d_]{2,}", _NOT_WORDS.sub(" ", text))

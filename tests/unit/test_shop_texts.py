@@ -93,7 +93,9 @@ def test_a_text_speaks_only_the_language_it_was_written_in() -> None:
     assert canned("greeting", voice(spanish, "es"), "sms").text == "Hola Ana"
     assert canned("greeting", voice(spanish, "en"), "sms").text == "Hello Ana"
     # a customer answered in another language gets that language's default, not the shop's English words
-    assert canned("greeting", voice(english, "es"), "sms").text.startswith("¡Hola! Enviame tu numero de pedido")
+    assert canned("greeting", voice(english, "es"), "sms").text.startswith(
+        "¡Hola! Enviame tu numero de pedido"
+    )
     assert canned("greeting", voice(spanish, "fr"), "sms").text.startswith("Bonjour ! Envoyez-moi")
     assert canned("greeting", voice({}, "en"), "sms").text.startswith("Hi! Send me your order number")
 
