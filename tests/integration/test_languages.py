@@ -1,6 +1,6 @@
-"""Customers in their own language, end to end: signed Twilio webhooks into the real app and database,
-answers and status notifications through the twilio SDK to the Messages API stand-in (``test_twilio``'s
-harness)."""
+"""Customers in their own language, end to end: signed Twilio and Instagram webhooks into the real app and
+database, answers and status notifications through the twilio SDK and the Graph API to their stand-ins (the
+harnesses of ``test_twilio`` and ``test_instagram_linking``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from orders.model import Customer, NotifyPolicy, Order, OrderData, Shop, Source
 from orders.service import new_shop
 from orders.store import Database
 from tests.conftest import Clock, finish_background
+from tests.integration import test_instagram_linking as il
 from tests.integration import test_twilio as tw
 from tests.standins.twilio import SentRequest, TwilioStandIn
 from webhooks.app import build_app
@@ -26,6 +27,7 @@ from webhooks.settings import Settings
 standin_url = tw.standin_url
 twilio_settings = tw.twilio_settings
 raw = tw.raw
+instagram = il.front
 
 _SIDS = itertools.count(1)
 AWAKE = NotifyPolicy(quiet_start="00:00", quiet_end="00:00")  # no quiet hours: the test runs at any hour
@@ -125,3 +127,21 @@ async def test_a_shop_that_does_not_write_the_language_answers_in_its_default(
     assert front.last().startswith("Hi Lena! 📦 Order #1042 is being prepared"), front.last()
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone=tw.CUSTOMER_WHATSAPP)
     assert customer.language == "es"  # remembered: it speaks as soon as the shop adds Spanish
+
+
+async def test_a_french_customer_on_instagram_proves_an_order_and_is_answered_in_french(
+    instagram: il.Shopfront,
+) -> None:
+    await instagram.db.shops.save(instagram.shop.model_copy(update={"languages": ["en", "fr"]}))
+    await instagram.order(
+        "2001", status="shipped", customer={"name": "Claire Martin", "email": "claire@example.fr"},
+        tracking={"carrier": "Colissimo", "number": "6A123", "url": "https://colissimo.example/6A123"},
+    )  # fmt: skip
+    first = await instagram.dm(
+        il.HONEST, "Bonjour, où en est ma commande 2001 ? Mon e-mail est claire@example.fr"
+    )
+    assert first.startswith("Merci, vous êtes vérifié(e) !"), first
+    answer = await instagram.dm(il.HONEST, "Et quand est-ce qu'elle arrivera chez moi ?")
+    assert answer.startswith("Coucou Claire ! Votre commande #2001 est en route (75 % effectué) ✨"), answer
+    assert "Je n'ai pas de date de livraison exacte" in answer
+    assert "https://colissimo.example/6A123" in answer
