@@ -13,14 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot import composer
-from bot.conversation import facts, shop_voice
 from bot.delivery_policy import Mode, NoRoute, Reach, Route, route
+from bot.outbox_texts import message_text, template_variables
 from bot.quiet_hours import QuietHours, quiet_decision
+from bot.stores import PlannerStores
 from channels.base import ChannelName, Template
 from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop, ShopId
 from orders.shared_answers import SharedAnswers
-from orders.store import Database
 
 #: The longest a planner keeps a shop it read (the web process's shop lookups keep theirs as long).
 SHOP_TTL_SECONDS = 5.0
@@ -88,7 +87,7 @@ Plan = Send | Hold | Park
 
 @dataclass
 class Planner:
-    db: Database
+    stores: PlannerStores
     clock: Callable[[], datetime]
     rates: Mapping[str, tuple[float, int]] = field(default_factory=lambda: dict(DEFAULT_RATES))
     #: Shops read once per batch of sends (``next_batch``) and at most this many seconds, not once per
@@ -108,18 +107,20 @@ class Planner:
         def fresh(kept: tuple[int, float]) -> bool:
             return kept[0] == batch and now - kept[1] < self.shop_ttl
 
-        return await self._shops.get(shop_id, (batch, now), fresh, lambda: self.db.shops.get(ShopId(shop_id)))
+        return await self._shops.get(
+            shop_id, (batch, now), fresh, lambda: self.stores.shops.get(ShopId(shop_id))
+        )
 
     async def plan(self, entry: OutboxEntry) -> Plan:
         shop = await self._shop(entry.shop_id)
-        order = await self.db.orders.get(shop.id, entry.order_id) if entry.order_id else None
+        order = await self.stores.orders.get(shop.id, entry.order_id) if entry.order_id else None
         coalesce = entry.kind == OutboxKind.STATUS_UPDATE and order is not None and entry.sequence is not None
         if coalesce and order is not None and entry.sequence is not None:
-            if await self.db.outbox.has_newer(shop.id, order.id, entry.sequence):
+            if await self.stores.outbox.has_newer(shop.id, order.id, entry.sequence):
                 raise Skip("superseded")
             plan = await self._plan(shop, entry, order)
             # after the plan, so that a parked older update still counts as "nudged" for this one
-            await self.db.outbox.supersede(shop.id, order.id, entry.sequence)
+            await self.stores.outbox.supersede(shop.id, order.id, entry.sequence)
             return plan
         return await self._plan(shop, entry, order)
 
@@ -142,13 +143,13 @@ class Planner:
         if (until := _quiet_until(shop, entry, phone, now)) is not None:
             return Hold(until, "quiet_hours")
         if customer is not None and found.mode == Mode.NUDGE:
-            until = await self.db.outbox.parked_until(shop.id, customer.id)
+            until = await self.stores.outbox.parked_until(shop.id, customer.id)
             if until is not None:  # nudged already: one nudge until they reply, or until it expires
                 return Park(customer.id, found.channel, until)
         sender = self._sender(shop, found.channel)
         if (wait := await self._throttle(shop, entry, found.channel, sender, now)) is not None:
             return Hold(now + wait, RATE_LIMITED)
-        delivery = self._delivery(shop, entry, order, found, sender)
+        delivery = self._delivery(shop, entry, order, found, sender, customer.language if customer else None)
         return Send(
             shop, [delivery], park=found.mode == Mode.NUDGE,
             customer_id=customer.id if customer else None, channel=found.channel,
@@ -174,7 +175,8 @@ class Planner:
         if (until := _quiet_until(shop, entry, phone, now)) is not None:
             return Hold(until, "quiet_hours")
         to = phone or (order.customer.email if order else None) or (customer.id if customer else shop.id)
-        text, subject = message_text(shop, entry, order, style, order.customer.name if order else None)
+        name = order.customer.name if order else None
+        text, subject = message_text(shop, entry, order, style, name, customer.language if customer else None)
         delivery = Delivery(ChannelName.CONSOLE, to, shop.name, text, subject)
         return Send(shop, [delivery], customer_id=customer.id if customer else None, channel=style)
 
@@ -204,15 +206,15 @@ class Planner:
             rate, burst = override, max(1, int(override))
         if rate <= 0:
             return None
-        return await self.db.rate_limits.reserve(
+        return await self.stores.rate_limits.reserve(
             f"send:{channel}:{sender}", now, per_second=rate, burst=burst
         )
 
     async def _customer(self, shop: Shop, entry: OutboxEntry, order: Order | None) -> CustomerRecord | None:
         if entry.customer_id:
-            return await self.db.customers.get(shop.id, entry.customer_id)
+            return await self.stores.customers.get(shop.id, entry.customer_id)
         if order is not None and order.customer.phone:
-            return await self.db.customers.find_or_create(
+            return await self.stores.customers.find_or_create(
                 shop.id, now=self.clock(), phone=order.customer.phone
             )
         return None
@@ -257,7 +259,13 @@ class Planner:
         return addresses.get(channel) or shop.name
 
     def _delivery(
-        self, shop: Shop, entry: OutboxEntry, order: Order | None, found: Route, sender: str
+        self,
+        shop: Shop,
+        entry: OutboxEntry,
+        order: Order | None,
+        found: Route,
+        sender: str,
+        language: str | None = None,
     ) -> Delivery:
         channel = ChannelName(found.channel)
         name = order.customer.name if order else None
@@ -267,36 +275,8 @@ class Planner:
             return Delivery(
                 channel, found.address, sender, summary, template=Template(found.content_sid, variables)
             )
-        text, subject = message_text(shop, entry, order, found.channel, name)
+        text, subject = message_text(shop, entry, order, found.channel, name, language)
         return Delivery(channel, found.address, sender, text, subject)
-
-
-def template_variables(shop: Shop, order: Order | None, mode: Mode) -> dict[str, str]:
-    """Placeholders of the shop's templates: {{1}} first name, {{2}} order number (status templates) or
-    shop name (the nudge), {{3}} the tracking link when there is one. Twilio refuses empty values."""
-    first = composer.first_name(order.customer.name if order else None) or "there"
-    if mode == Mode.NUDGE or order is None:
-        return {"1": first, "2": shop.name}
-    variables = {"1": first, "2": order.number}
-    if order.tracking and order.tracking.url:
-        variables["3"] = order.tracking.url
-    return variables
-
-
-def message_text(
-    shop: Shop, entry: OutboxEntry, order: Order | None, style: str, name: str | None
-) -> tuple[str, str | None]:
-    """The full message in the channel's style, and an email's subject."""
-    voice = shop_voice(shop, name)
-    if entry.kind == OutboxKind.REPLY and entry.message:
-        return entry.message, None
-    if order is None:
-        return entry.message or "", None
-    if entry.message:
-        text = composer.sms_text(entry.message, voice) if style == "sms" else entry.message
-        return text, f"{shop.name}: order #{order.number}" if style == "email" else None
-    composed = composer.order_status(facts(order), voice, style)
-    return composed.text, composed.subject
 
 
 __all__ = ["DEFAULT_RATES", "Delivery", "Hold", "Park", "Plan", "Planner", "Send", "Skip"]

@@ -16,7 +16,6 @@ from orders.lifecycle import InvalidTransition, Status
 from orders.model import Decision, Order, Shop
 from orders.store import Conflict, Database
 from orders.usecases.desk import DeskCommands
-from orders.usecases.waiting_reads import longest_in_status
 
 
 class ProgressionAdvisor(Protocol):
@@ -108,11 +107,9 @@ class Progression:
         """Auto-progress the shop's orders that may be due; return how many moved."""
         now = self.desk.clock()
         due = now - timedelta(hours=shop.rules.auto_process_after_hours)
-        days = await self.db.stats.waiting(shop.id)
-        candidates = [
-            *await longest_in_status(self.db, shop.id, Status.PENDING, due, limit, days),
-            *await longest_in_status(self.db, shop.id, Status.PROCESSING, now, limit, days),
-        ]
+        candidates = await self.db.waiting_orders.longest_in_status(
+            shop.id, {Status.PENDING: due, Status.PROCESSING: now}, limit
+        )
         moved = 0
         for order in candidates:
             if order.status == Status.PROCESSING and not (order.tracking and order.tracking.number):

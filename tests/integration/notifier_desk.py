@@ -108,7 +108,7 @@ async def open_desk(
         auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, clock=clock, base_url=url, timeout=timeout
     )
     service = OrderUseCases.build(db, clock)
-    notifier = Notifier(service.desk, {"sms": channels.sms, "whatsapp": channels.whatsapp}, clock)
+    notifier = Notifier(service.desk, {"sms": channels.sms, "whatsapp": channels.whatsapp}, clock, stores=db)
     try:
         yield Desk(db, clock, service, notifier, twilio, channels, url)
     finally:

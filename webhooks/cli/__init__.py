@@ -9,7 +9,6 @@ import gc
 import json
 import logging
 import signal
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
@@ -18,17 +17,19 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.chat import chat
+from orders.clock import utc_now
 from orders.crypto import SealError
 from orders.model import Shop
-from orders.store import AlreadyExists, NotFound
+from orders.store import AlreadyExists, Database, NotFound
 from orders.usecases import OrderUseCases
 from webhooks.access.auth import ROLES, issue_token
-from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
+from webhooks.app import build_app, database_for, resolve_secret_key, run_worker
 from webhooks.cli import imports as import_command
 from webhooks.cli import keys as key_commands
 from webhooks.cli import shops as shop_commands
 from webhooks.cli import templates as template_commands
 from webhooks.cli.demo import ensure_demo_shop
+from webhooks.cli.output import say
 from webhooks.ops import logs
 from webhooks.ops.connections import serve
 from webhooks.ops.embedded import EmbeddedDatabaseError, embedded_mongodb
@@ -36,11 +37,6 @@ from webhooks.settings import Settings
 
 T = TypeVar("T")
 log = logging.getLogger("orderbot")
-
-
-def _say(message: str) -> None:
-    """Human messages go to stderr, so stdout stays clean for scripts."""
-    print(message, file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -53,11 +49,11 @@ def _database(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"mongodb_uri": uri})
 
 
-async def _with_service(settings: Settings, work: Callable[[OrderUseCases], Awaitable[T]]) -> T:
+async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     db = database_for(settings)
     try:
         await db.ensure_indexes()
-        return await work(OrderUseCases.build(db, utc_now))
+        return await work(db)
     finally:
         await db.close()
 
@@ -85,7 +81,12 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
     )
     app = web_process_app(settings, with_worker=with_worker)
     if getattr(args, "demo", False):
-        shop = asyncio.run(_with_service(settings, lambda service: ensure_demo_shop(service, utc_now())))
+        shop = asyncio.run(
+            _with_database(
+                settings,
+                lambda db: ensure_demo_shop(OrderUseCases.build(db, utc_now), db.shops, db.orders, utc_now()),
+            )
+        )
         token = issue_token(resolve_secret_key(settings), shop.id, now=utc_now(), role="admin", days=30)
         print(
             f"orderbot demo\n  base URL:       {settings.base_url}\n  shop id:        {shop.id}\n"
@@ -111,39 +112,41 @@ def _until_signalled(run: Callable[[], Awaitable[None]]) -> None:
 
 
 def _worker(settings: Settings) -> None:
-    _say("orderbot worker running; Ctrl-C to stop")
+    say("orderbot worker running; Ctrl-C to stop")
     _until_signalled(lambda: run_worker(settings))
 
 
 def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
     shop = shop_commands.new_configured_shop(args, utc_now())
 
-    async def add(service: OrderUseCases) -> None:
-        await service.db.shops.add(shop)
+    async def add(db: Database) -> None:
+        await db.shops.add(shop)
 
-    asyncio.run(_with_service(settings, add))
+    asyncio.run(_with_database(settings, add))
     print(json.dumps(shop_commands.shop_json(shop)))
 
 
 def _shop_set(settings: Settings, args: argparse.Namespace) -> None:
-    async def change(service: OrderUseCases) -> Shop:
-        return await shop_commands.change_shop(service, args.shop, args)
+    async def change(db: Database) -> Shop:
+        return await shop_commands.change_shop(OrderUseCases.build(db, utc_now), db.shops, args.shop, args)
 
-    print(json.dumps(shop_commands.shop_json(asyncio.run(_with_service(settings, change)))))
+    print(json.dumps(shop_commands.shop_json(asyncio.run(_with_database(settings, change)))))
 
 
 def _shop_list(settings: Settings) -> None:
-    async def shops(service: OrderUseCases) -> list[Shop]:
-        return await service.db.shops.list()
+    async def shops(db: Database) -> list[Shop]:
+        return await db.shops.list()
 
-    print(json.dumps([shop_commands.shop_json(shop) for shop in asyncio.run(_with_service(settings, shops))]))
+    print(
+        json.dumps([shop_commands.shop_json(shop) for shop in asyncio.run(_with_database(settings, shops))])
+    )
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> str:
-    async def check(service: OrderUseCases) -> Shop:
-        return await service.db.shops.get(args.shop)
+    async def check(db: Database) -> Shop:
+        return await db.shops.get(args.shop)
 
-    asyncio.run(_with_service(settings, check))
+    asyncio.run(_with_database(settings, check))
     return issue_token(resolve_secret_key(settings), args.shop, now=utc_now(), role=args.role, days=args.days)
 
 
@@ -171,15 +174,15 @@ def _chat(settings: Settings, args: argparse.Namespace) -> None:
     def write(text: str) -> None:
         print(f"bot> {text.replace(chr(10), chr(10) + '     ')}", flush=True)
 
-    _say(f"Chatting with shop {args.shop} as {phone} ({args.style} style). Ctrl-D to quit.")
-    asyncio.run(
-        _with_service(
-            settings,
-            lambda service: chat(
-                service, args.shop, phone, style=args.style, read=read, write=write, clock=utc_now
-            ),
+    say(f"Chatting with shop {args.shop} as {phone} ({args.style} style). Ctrl-D to quit.")
+
+    async def talk(db: Database) -> None:
+        service = OrderUseCases.build(db, utc_now)
+        await chat(
+            service, args.shop, phone, stores=db, style=args.style, read=read, write=write, clock=utc_now
         )
-    )
+
+    asyncio.run(_with_database(settings, talk))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -226,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValueError as exc:
-        _say(f"orderbot: invalid configuration: {exc}")
+        say(f"orderbot: invalid configuration: {exc}")
         return 2
     log_format = settings.log_format or ("json" if args.command in ("web", "worker") else "text")
     logs.configure(log_format, level=settings.log_level, secrets=settings.secret_values())
@@ -234,23 +237,23 @@ def main(argv: list[str] | None = None) -> int:
         with _database(settings) as settings:
             _dispatch(settings, args)
     except EmbeddedDatabaseError as exc:
-        _say(f"orderbot: {exc}")
+        say(f"orderbot: {exc}")
         return 1
     except NotFound as exc:
-        _say(f"orderbot: {exc}")
+        say(f"orderbot: {exc}")
         return 1
     except SealError as exc:  # a shop sealed with a key no longer configured
-        _say(f"orderbot: {exc}")
+        say(f"orderbot: {exc}")
         return 1
     except AlreadyExists as exc:
-        _say(f"orderbot: {exc}")
+        say(f"orderbot: {exc}")
         return 1
     except ValueError as exc:
         if not isinstance(exc, ValidationError):
-            _say(f"orderbot: {exc}")
+            say(f"orderbot: {exc}")
             return 2
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        _say(f"orderbot: invalid input: {problems}")
+        say(f"orderbot: invalid input: {problems}")
         return 2
     except KeyboardInterrupt:
         return 130
