@@ -35,7 +35,7 @@ class DeskCommands:
 
     @property
     def db(self) -> Database:
-        """The store the commands write to, for collaborators that read it too."""
+        """The store the commands write to; progression and bulk actions read orders through it."""
         return self.uow.db
 
     @property
