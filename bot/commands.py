@@ -43,7 +43,8 @@ from telegram.ext import (
 
 from bot import staff_views as views
 from orders.lifecycle import InvalidTransition
-from orders.model import Order, OutboxKind, OutboxState, Shop, Source
+from orders.model import FAILED_STATES as _FAILED
+from orders.model import Order, OutboxKind, Shop, Source
 from orders.service import OrderService
 from orders.store import Conflict, Database, NotFound
 
@@ -52,7 +53,6 @@ log = logging.getLogger(__name__)
 NOT_AUTHORISED = "Sorry, you are not authorised to use this bot."
 _ATTENTION_LIMIT = 50
 _SEARCH_POOL = 100  # orders sharing a phone's last four digits, filtered down to the full number
-_FAILED = (OutboxState.FAILED, OutboxState.DEAD, OutboxState.REVIEW)
 
 
 class Desk:

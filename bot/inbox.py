@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.work import WorkQueue
-from channels.base import ChannelName, InboundMessage
+from channels.base import PHONE_CHANNELS, InboundMessage
 from orders.model import (
     Attachment,
     CustomerRecord,
@@ -30,8 +30,6 @@ from orders.model import (
 from orders.store import Database, NotFound
 
 log = logging.getLogger(__name__)
-
-PHONE_CHANNELS = (ChannelName.SMS, ChannelName.WHATSAPP, ChannelName.CONSOLE)
 
 
 class InboxHandler(Protocol):
