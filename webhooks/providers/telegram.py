@@ -6,7 +6,7 @@ fails in a way a redelivery may fix, the claim is released and the answer is 503
 processes the update afresh.
 
 The Application lives in a cleanup context registered only with ``TELEGRAM_BOT_TOKEN``; without it the
-route answers 403 ``not_configured``. Its bot_data (``bot.commands.Desk``) is bound to the app's
+route answers 403 ``not_configured``. Its bot_data (``bot.staff.Desk``) is bound to the app's
 OrderService at start-up.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import commands
+from bot import staff
 from channels.telegram import SECRET_HEADER, TelegramChannel, UpdateFailed, build_application, process
 from orders.service import run_once
 from webhooks.keys import CLOCK, DATABASE, METRICS, SERVICE, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL
@@ -41,8 +41,8 @@ def setup(app: web.Application, settings: Settings) -> None:
     base_url = settings.telegram_base_url
 
     async def telegram(app: web.Application) -> AsyncIterator[None]:
-        application = build_application(token, base_url=base_url, context_types=commands.context_types())
-        commands.install(application)
+        application = build_application(token, base_url=base_url, context_types=staff.context_types())
+        staff.install(application)
         application.bot_data.bind(app[SERVICE])
         if secret is None:
             log.warning("TELEGRAM_WEBHOOK_SECRET is not set: Telegram webhooks are refused")
