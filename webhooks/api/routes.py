@@ -19,7 +19,7 @@ from orders.store import NotFound
 from webhooks.access.abuse import charge_bulk, charge_token
 from webhooks.access.auth import AuthError, Role, bearer_token, verify_token
 from webhooks.api import schemas
-from webhooks.api.openapi import ApiRoutes, Header
+from webhooks.api.operations import ApiRoutes, Header
 from webhooks.api.shop_settings import ShopSettings
 from webhooks.keys import CLOCK, DATABASE, PRINCIPAL, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
@@ -86,7 +86,7 @@ IDEMPOTENCY = Header(
     schemas.IdempotencyKey,
 )
 
-#: Registering a route here also describes it in the OpenAPI document (``webhooks/api/openapi.py``).
+#: Registering a route here also describes it in the OpenAPI document (``webhooks/api/operations.py``).
 routes = ApiRoutes()
 
 
