@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from orders.model import Shop
 from orders.store import Database
@@ -16,7 +16,6 @@ from webhooks.api.routes import authenticate
 from webhooks.app import build_app
 from webhooks.settings import Settings
 
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 STARTED = web.AppKey("started", list[str])
 
 
