@@ -1,8 +1,9 @@
 """``POST /webhooks/shopify/{shop_id}`` and ``POST /webhooks/woocommerce/{shop_id}``: shop platforms' orders.
 
-Verify, parse, store, answer: find the shop, check the signature before reading anything else, parse and
-map with the platform's adapter (``webhooks.shop_platforms.shopify``, ``webhooks.shop_platforms.woocommerce``), record the event with
-``OrderService.accept_event`` (one write), and answer 200 once it is stored. The event is applied after the
+Verify, parse, store, answer: find the shop, check the signature before reading anything else (the steps
+every shop-platform webhook shares are ``deliveries``), parse and map with the platform's adapter
+(``shopify`` and ``shopify_orders``, ``woocommerce``), record the event with ``OrderService.accept_event``
+(one write), and answer 200 once it is stored. The event is applied after the
 answer, by the ``EVENT_WORK`` queue's workers (``OrderService.process_event``); what a crash or a full queue
 leaves unapplied is applied by ``OrderService.recover_events`` (at start-up and periodically by the worker).
 
