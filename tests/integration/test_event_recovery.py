@@ -25,7 +25,7 @@ from tests.integration.test_shop_platforms import PAID, orders_of, post_shopify,
 from webhooks.app import build_app
 from webhooks.keys import EVENT_WORK, SERVICE
 from webhooks.settings import Settings
-from webhooks.shop_platforms import shopify
+from webhooks.shop_platforms import shopify_orders
 
 AppClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
@@ -99,8 +99,8 @@ async def test_the_web_app_applies_what_a_crash_left_when_it_starts(
     aiohttp_client: AppClient, settings: Settings, clock: Clock, db: Database, shop: Shop
 ) -> None:
     crashed = OrderService(db, clock)
-    order = shopify.ShopifyOrder.model_validate_json(raw("shopify", PAID))
-    event = shopify.to_event("orders/paid", order)
+    order = shopify_orders.ShopifyOrder.model_validate_json(raw("shopify", PAID))
+    event = shopify_orders.to_event("orders/paid", order)
     assert await crashed.accept_event(shop, "shopify", "event:lost", event.kind, event.data)
     clock.advance(minutes=1)
 
