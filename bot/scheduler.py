@@ -32,10 +32,12 @@ class Intervals:
 
 
 class Jobs:
-    def __init__(self, service: OrderService, inbox: Inbox, holder: str | None = None) -> None:
+    def __init__(
+        self, service: OrderService, inbox: Inbox, alerts: StaffAlerts, holder: str | None = None
+    ) -> None:
         self.service = service
         self.inbox = inbox
-        self.alerts = StaffAlerts(service, service.clock)
+        self.alerts = alerts
         self.holder = holder or f"worker-{secrets.token_hex(4)}"
 
     async def exclusive(self, name: str, every: timedelta, job: Callable[[], Awaitable[int]]) -> int | None:
@@ -86,11 +88,11 @@ class Jobs:
 
 
 def build_scheduler(
-    service: OrderService, inbox: Inbox, intervals: Intervals | None = None
+    service: OrderService, inbox: Inbox, alerts: StaffAlerts, intervals: Intervals | None = None
 ) -> AsyncIOScheduler:
     """A scheduler with every periodic job; start it inside the running event loop."""
     every = intervals or Intervals()
-    jobs = Jobs(service, inbox)
+    jobs = Jobs(service, inbox, alerts)
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     recovery = timedelta(seconds=every.outbox_recovery_seconds)
     sweep = timedelta(minutes=every.auto_progress_minutes)

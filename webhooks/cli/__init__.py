@@ -23,7 +23,8 @@ from orders.model import Shop
 from orders.service import OrderService
 from orders.store import AlreadyExists, NotFound
 from webhooks.access.auth import ROLES, issue_token
-from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
+from webhooks.app import build_app, run_worker
+from webhooks.bootstrap import command_service, resolve_secret_key, utc_now
 from webhooks.cli import imports as import_command
 from webhooks.cli import keys as key_commands
 from webhooks.cli import shops as shop_commands
@@ -54,12 +55,8 @@ def _database(settings: Settings) -> Iterator[Settings]:
 
 
 async def _with_service(settings: Settings, work: Callable[[OrderService], Awaitable[T]]) -> T:
-    db = database_for(settings)
-    try:
-        await db.ensure_indexes()
-        return await work(OrderService(db, utc_now))
-    finally:
-        await db.close()
+    async with command_service(settings) as service:
+        return await work(service)
 
 
 async def freeze_heap(_app: web.Application) -> None:

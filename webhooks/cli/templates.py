@@ -19,7 +19,7 @@ from bot.text_preview import preview
 from orders.model import ShopId
 from orders.store import Database
 from webhooks.api.templates import TemplateOut
-from webhooks.app import database_for, utc_now
+from webhooks.bootstrap import command_database, utc_now
 from webhooks.settings import Settings
 
 __all__ = ["add_parser", "run"]
@@ -55,12 +55,8 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _with_database(settings: Settings, args: argparse.Namespace) -> Any:
-    db = database_for(settings)
-    try:
-        await db.ensure_indexes()
+    async with command_database(settings) as db:
         return await _command(db, args)
-    finally:
-        await db.close()
 
 
 async def _command(db: Database, args: argparse.Namespace) -> Any:

@@ -1,0 +1,365 @@
+"""The composition root: every client the service talks through is built here, once, and closed here.
+
+The web app and the worker (``webhooks.app``) and every CLI command get their parts from this module, and no
+other module constructs the database client, the order service, Gemini, Twilio's HTTP client, the Graph
+API session, the python-telegram-bot ``Application``, the shops' email channels or the staff alerts.
+
+Each client is a field of ``Parts``: a test passes its stand-in there instead of patching, and the root
+uses it as given and leaves closing it to whoever built it. What the root builds it opens and closes with
+the app, one ``cleanup_ctx`` generator per resource in the order they depend on each other (aiohttp runs
+the teardowns in reverse), and the background tasks it starts are cancelled and awaited before the parts
+they use close. Each part with a way to tell it is reachable registers it in ``PINGS`` for ``/readyz``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot import commands
+from bot.ai import AiParts, build_ai
+from bot.commands import StaffApplication
+from bot.conversation import Conversation
+from bot.inbox import Inbox
+from bot.notifier import Notifier, shop_email_channel
+from bot.prompt_sends import PromptSends
+from bot.scheduler import Intervals, build_scheduler
+from bot.staff_alerts import StaffAlerts
+from bot.work import WorkQueue
+from channels.base import Channel, ChannelName
+from channels.console import ConsoleChannel
+from channels.instagram import InstagramChannel
+from channels.telegram import TelegramChannel, build_application
+from channels.twilio import TwilioChannels, open_twilio
+from orders.model import Shop
+from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
+from orders.shops import ShopDirectory
+from orders.store import Database, open_database
+from webhooks.keys import (
+    ALERTS,
+    CLOCK,
+    DATABASE,
+    DELIVERY_LISTENER,
+    EVENT_WORK,
+    INBOX,
+    INSTAGRAM,
+    METRICS,
+    NOTIFIER,
+    PINGS,
+    PROMPT_SENDS,
+    SERVICE,
+    SETTINGS,
+    SHOPS,
+    TELEGRAM_APPLICATION,
+    TELEGRAM_CHANNEL,
+    TWILIO,
+    DeliveryListener,
+)
+from webhooks.ops.background import AwaitedJobs, started, stopped
+from webhooks.providers.twilio import STATUS_PATH
+from webhooks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+#: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
+AI_CONCURRENCY = 32
+#: Seconds an Instagram send may take before it counts as failed (and is retried by the outbox).
+GRAPH_SEND_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parts:
+    """Clients the caller built itself (a test's stand-ins); the root builds each one left None.
+
+    A given ``telegram`` Application is the exception to "used as given": the root installs the staff
+    handlers on it and runs it with the app, as python-telegram-bot wants one owner to start and stop it.
+    """
+
+    database: Database | None = None
+    #: Gemini's three uses; without it (and without ``GEMINI_API_KEY``) rules and templates do everything.
+    ai: AiParts | None = None
+    #: Decides progressions; by default Gemini's advisor when there is Gemini, else the rules.
+    advisor: ProgressionAdvisor | None = None
+    twilio: TwilioChannels | None = None
+    graph_session: aiohttp.ClientSession | None = None
+    telegram: StaffApplication | None = None
+    #: A shop's email channel (its own SMTP server), None for a shop without one.
+    email_channel: Callable[[Shop], Channel | None] | None = None
+    #: Told of every delivery update the provider webhooks store; by default the notifier.
+    delivery_listener: DeliveryListener | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """``ORDERBOT_SECRET_KEY``, else a key kept in the data dir (made on first use) for single-machine use."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    path = settings.data_dir / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def secret_keys(settings: Settings) -> tuple[str, ...]:
+    """Every key in use, newest first: it seals secrets and signs tokens; the older ones still open and verify."""
+    return (resolve_secret_key(settings), *settings.old_keys)
+
+
+def database_for(settings: Settings) -> Database:
+    if settings.mongodb_uri is None:
+        raise RuntimeError("MONGODB_URI is not set and no embedded database was started")
+    return open_database(
+        settings.mongodb_uri,
+        settings.mongodb_db,
+        secret_keys=secret_keys(settings),
+        timeout_ms=settings.mongodb_timeout_ms,
+    )
+
+
+def build_service(db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderService:
+    """The order service over ``db``: the one place it is constructed, for the app and the CLI alike."""
+    return OrderService(db, clock, advisor or RulesAdvisor())
+
+
+# -- the app's parts -----------------------------------------------------------------------------------
+
+
+def bootstrap(app: web.Application, settings: Settings, clock: Clock, parts: Parts) -> None:
+    """Register on ``app`` the cleanup contexts that open its parts, in the order they depend on each other."""
+    app[PINGS] = {}
+    app.cleanup_ctx.extend(
+        [
+            _database(settings, parts),
+            _engine(settings, clock, parts),
+            _twilio(settings, clock, parts),
+            _instagram(settings, parts),
+            _telegram(settings, parts),
+            _notifier(settings, clock, parts),
+        ]
+    )
+
+
+def add_worker(app: web.Application) -> None:
+    """Run the outbox dispatcher and the periodic jobs with ``app``; both stop before the channels close."""
+    app.cleanup_ctx.append(_worker)
+
+
+def _database(settings: Settings, parts: Parts) -> CleanupContext:
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        db = parts.database or database_for(settings)
+        try:
+            await db.ensure_indexes()
+            app[DATABASE] = db
+            app[SHOPS] = ShopDirectory(db.shops, app[CLOCK])
+            app[PINGS]["database"] = db.ping
+            yield
+        finally:
+            if parts.database is None:
+                await db.close()
+
+    return database
+
+
+def _engine(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
+    """Gemini, the order service, the inbox and the shop events' queue; the start-up recoveries."""
+
+    async def engine(app: web.Application) -> AsyncIterator[None]:
+        ai = parts.ai or build_ai(settings, clock=clock, concurrency=AI_CONCURRENCY)
+        db = app[DATABASE]
+        app[SERVICE] = service = build_service(db, clock, parts.advisor or (ai.advisor if ai else None))
+        conversation = Conversation(service, clock, classifier=ai.classifier if ai else None)
+        app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
+        app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
+        recoveries = [
+            started(inbox.recover(), "inbox recovery"),
+            started(service.recover_events(), "event recovery"),
+        ]
+        yield
+        await stopped(*recoveries)
+        await inbox.drain()
+        await inbox.close()
+        await events.drain()
+        await events.close()
+        if ai is not None and parts.ai is None:
+            await ai.aclose()
+
+    return engine
+
+
+def _twilio(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
+    """SMS and WhatsApp, with their HTTP client, when an auth token is set (or a stand-in is given)."""
+
+    async def twilio(app: web.Application) -> AsyncIterator[None]:
+        if parts.twilio is not None:
+            app[TWILIO] = parts.twilio
+            yield
+            return
+        if settings.twilio_auth_token is None:
+            yield
+            return
+        # Twilio can only call back a public URL; without one, messages are sent without status callbacks.
+        callback = f"{settings.public_url.rstrip('/')}{STATUS_PATH}" if settings.public_url else None
+        app[TWILIO] = channels = open_twilio(
+            auth_token=settings.twilio_auth_token.get_secret_value(),
+            account_sid=settings.twilio_account_sid,
+            clock=clock,
+            base_url=settings.twilio_base_url,
+            status_callback=callback,
+        )
+        try:
+            yield
+        finally:
+            await channels.close()
+
+    return twilio
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _instagram(settings: Settings, parts: Parts) -> CleanupContext:
+    """The Instagram adapter over the Graph API session, which lives as long as the app."""
+
+    async def instagram(app: web.Application) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as owned:
+            session = parts.graph_session
+            if session is None:
+                session = await owned.enter_async_context(aiohttp.ClientSession())
+            app[INSTAGRAM] = InstagramChannel(
+                session=session,
+                app_secret=_secret(settings.instagram_app_secret),
+                access_token=_secret(settings.instagram_access_token),
+                base_url=settings.graph_base_url,
+                timeout=GRAPH_SEND_TIMEOUT_SECONDS,
+            )
+            yield
+
+    return instagram
+
+
+def _telegram(settings: Settings, parts: Parts) -> CleanupContext:
+    """The staff bot's Application, bound to the order service, when ``TELEGRAM_BOT_TOKEN`` is set."""
+
+    async def telegram(app: web.Application) -> AsyncIterator[None]:
+        application = parts.telegram
+        if application is None:
+            if settings.telegram_bot_token is None:
+                yield
+                return
+            application = build_application(
+                settings.telegram_bot_token.get_secret_value(),
+                base_url=settings.telegram_base_url,
+                context_types=commands.context_types(),
+            )
+        commands.install(application)
+        application.bot_data.bind(app[SERVICE])
+        secret = settings.telegram_webhook_secret
+        if secret is None:
+            log.warning("TELEGRAM_WEBHOOK_SECRET is not set: Telegram webhooks are refused")
+        async with application:
+            await application.start()
+            app[TELEGRAM_APPLICATION] = application
+            app[TELEGRAM_CHANNEL] = TelegramChannel(application.bot, _secret(secret))
+            yield
+            await application.stop()
+
+    return telegram
+
+
+def _channels(app: web.Application, settings: Settings) -> dict[str, Channel]:
+    """The configured channels by name (email is per shop and built by the notifier). Every process has the
+    console (the simulator): ``orderbot chat`` and the demo shop queue entries any of them may claim."""
+    channels: dict[str, Channel] = {ChannelName.CONSOLE.value: ConsoleChannel()}
+    if (twilio := app.get(TWILIO)) is not None:
+        channels |= {ChannelName.SMS.value: twilio.sms, ChannelName.WHATSAPP.value: twilio.whatsapp}
+    if settings.instagram_access_token is not None and (instagram := app.get(INSTAGRAM)) is not None:
+        channels[ChannelName.INSTAGRAM.value] = instagram
+    if (telegram := app.get(TELEGRAM_CHANNEL)) is not None:
+        channels[ChannelName.TELEGRAM.value] = telegram
+    return channels
+
+
+def _notifier(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
+    """The staff alerts, the outbox's sender over every channel, and the prompt sends of this process."""
+
+    async def notifier(app: web.Application) -> AsyncIterator[None]:
+        app[ALERTS] = alerts = StaffAlerts(app[SERVICE], clock)
+        app[NOTIFIER] = sender = Notifier(
+            app[SERVICE], _channels(app, settings), clock, metrics=app[METRICS], alert_buttons=alerts.buttons,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+            email_channel=parts.email_channel or shop_email_channel,
+        )  # fmt: skip
+        app[DELIVERY_LISTENER] = parts.delivery_listener or sender
+        app[PROMPT_SENDS] = prompt = PromptSends(sender, clock)
+        app[DATABASE].outbox.listen(prompt.queued)
+        yield
+        await prompt.close()
+
+    return notifier
+
+
+async def _worker(app: web.Application) -> AsyncIterator[None]:
+    intervals = Intervals(auto_progress_minutes=app[SETTINGS].sweep_minutes)
+    scheduler = build_scheduler(app[SERVICE], app[INBOX], app[ALERTS], intervals)
+    jobs = AwaitedJobs()
+    scheduler.add_executor(jobs, "default")
+    scheduler.start()
+    dispatcher = started(app[NOTIFIER].run_forever(), "outbox dispatcher")
+    yield
+    await stopped(dispatcher)
+    scheduler.shutdown(wait=False)
+    await jobs.stopped()
+
+
+# -- the command line's parts --------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def command_database(settings: Settings, *, indexes: bool = True) -> AsyncIterator[Database]:
+    """The database for one CLI command, closed when it ends; ``indexes`` first makes sure of its indexes."""
+    db = database_for(settings)
+    try:
+        if indexes:
+            await db.ensure_indexes()
+        yield db
+    finally:
+        await db.close()
+
+
+@contextlib.asynccontextmanager
+async def command_service(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[OrderService]:
+    """The order service for one CLI command, over its own database connection (rules, no Gemini)."""
+    async with command_database(settings) as db:
+        yield build_service(db, clock)
+
+
+__all__ = [
+    "AI_CONCURRENCY",
+    "Parts",
+    "add_worker",
+    "bootstrap",
+    "build_service",
+    "command_database",
+    "command_service",
+    "database_for",
+    "resolve_secret_key",
+    "secret_keys",
+    "utc_now",
+]
