@@ -40,18 +40,21 @@ async def stopped(*tasks: asyncio.Future[Any]) -> None:
 class AwaitedJobs(AsyncIOExecutor):  # type: ignore[misc]  # APScheduler 3 ships no type information
     """APScheduler's asyncio executor, whose running jobs the worker can await once it shut them down.
 
-    The scheduler's ``shutdown`` cancels the jobs under way but cannot wait for them (it is not a
-    coroutine); this executor keeps them so ``stopped`` can.
+    ``AsyncIOScheduler.shutdown`` only schedules the shutdown on the loop, and the executor's then cancels
+    the jobs under way without waiting for them (it is not a coroutine); ``stopped`` waits for both.
     """
 
     def __init__(self) -> None:
         super().__init__()
+        self._shut_down = asyncio.Event()
         self._cancelled: list[asyncio.Future[Any]] = []
 
     def shutdown(self, wait: bool = True) -> None:
         self._cancelled = [job for job in self._pending_futures if not job.done()]
         super().shutdown(wait)
+        self._shut_down.set()
 
     async def stopped(self) -> None:
-        """Wait until the jobs ``shutdown`` cancelled have ended."""
-        await stopped(*self._cancelled)
+        """After the scheduler's ``shutdown``: wait until it has run and the jobs it cancelled have ended."""
+        await self._shut_down.wait()
+        await asyncio.gather(*self._cancelled, return_exceptions=True)  # cancelled once: their cleanup runs

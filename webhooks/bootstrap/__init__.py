@@ -1,8 +1,9 @@
 """The composition root: every client the service talks through is built here, once, and closed here.
 
-The web app and the worker (``webhooks.app``) and every CLI command get their parts from this module, and no
-other module constructs the database client, the order service, Gemini, Twilio's HTTP client, the Graph
-API session, the python-telegram-bot ``Application``, the shops' email channels or the staff alerts.
+The web app and the worker (``webhooks.app``) and every CLI command get their parts from this package, and
+nothing else constructs the database client, the order service, Gemini, the shops' email channels, the
+staff alerts or (in ``providers``) Twilio's HTTP client, the Graph API session and the python-telegram-bot
+``Application``.
 
 Each client is a field of ``Parts``: a test passes its stand-in there instead of patching, and the root
 uses it as given and leaves closing it to whoever built it. What the root builds it opens and closes with
@@ -14,7 +15,6 @@ they use close. Each part with a way to tell it is reachable registers it in ``P
 from __future__ import annotations
 
 import contextlib
-import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -22,9 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from aiohttp import web
-from pydantic import SecretStr
 
-from bot import commands
 from bot.ai import AiParts, build_ai
 from bot.commands import StaffApplication
 from bot.conversation import Conversation
@@ -34,15 +32,13 @@ from bot.prompt_sends import PromptSends
 from bot.scheduler import Intervals, build_scheduler
 from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
-from channels.base import Channel, ChannelName
-from channels.console import ConsoleChannel
-from channels.instagram import InstagramChannel
-from channels.telegram import TelegramChannel, build_application
-from channels.twilio import TwilioChannels, open_twilio
+from channels.base import Channel
+from channels.twilio import TwilioChannels
 from orders.model import Shop
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
+from webhooks.bootstrap.providers import CleanupContext, Clock, channels, instagram, telegram, twilio
 from webhooks.keys import (
     ALERTS,
     CLOCK,
@@ -50,7 +46,6 @@ from webhooks.keys import (
     DELIVERY_LISTENER,
     EVENT_WORK,
     INBOX,
-    INSTAGRAM,
     METRICS,
     NOTIFIER,
     PINGS,
@@ -58,24 +53,13 @@ from webhooks.keys import (
     SERVICE,
     SETTINGS,
     SHOPS,
-    TELEGRAM_APPLICATION,
-    TELEGRAM_CHANNEL,
-    TWILIO,
     DeliveryListener,
 )
 from webhooks.ops.background import AwaitedJobs, started, stopped
-from webhooks.providers.twilio import STATUS_PATH
 from webhooks.settings import Settings
-
-log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 #: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
 AI_CONCURRENCY = 32
-#: Seconds an Instagram send may take before it counts as failed (and is retried by the outbox).
-GRAPH_SEND_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,9 +131,9 @@ def bootstrap(app: web.Application, settings: Settings, clock: Clock, parts: Par
         [
             _database(settings, parts),
             _engine(settings, clock, parts),
-            _twilio(settings, clock, parts),
-            _instagram(settings, parts),
-            _telegram(settings, parts),
+            twilio(settings, clock, parts.twilio),
+            instagram(settings, parts.graph_session),
+            telegram(settings, parts.telegram),
             _notifier(settings, clock, parts),
         ]
     )
@@ -202,107 +186,13 @@ def _engine(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
     return engine
 
 
-def _twilio(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
-    """SMS and WhatsApp, with their HTTP client, when an auth token is set (or a stand-in is given)."""
-
-    async def twilio(app: web.Application) -> AsyncIterator[None]:
-        if parts.twilio is not None:
-            app[TWILIO] = parts.twilio
-            yield
-            return
-        if settings.twilio_auth_token is None:
-            yield
-            return
-        # Twilio can only call back a public URL; without one, messages are sent without status callbacks.
-        callback = f"{settings.public_url.rstrip('/')}{STATUS_PATH}" if settings.public_url else None
-        app[TWILIO] = channels = open_twilio(
-            auth_token=settings.twilio_auth_token.get_secret_value(),
-            account_sid=settings.twilio_account_sid,
-            clock=clock,
-            base_url=settings.twilio_base_url,
-            status_callback=callback,
-        )
-        try:
-            yield
-        finally:
-            await channels.close()
-
-    return twilio
-
-
-def _secret(value: SecretStr | None) -> str | None:
-    return value.get_secret_value() if value is not None else None
-
-
-def _instagram(settings: Settings, parts: Parts) -> CleanupContext:
-    """The Instagram adapter over the Graph API session, which lives as long as the app."""
-
-    async def instagram(app: web.Application) -> AsyncIterator[None]:
-        async with contextlib.AsyncExitStack() as owned:
-            session = parts.graph_session
-            if session is None:
-                session = await owned.enter_async_context(aiohttp.ClientSession())
-            app[INSTAGRAM] = InstagramChannel(
-                session=session,
-                app_secret=_secret(settings.instagram_app_secret),
-                access_token=_secret(settings.instagram_access_token),
-                base_url=settings.graph_base_url,
-                timeout=GRAPH_SEND_TIMEOUT_SECONDS,
-            )
-            yield
-
-    return instagram
-
-
-def _telegram(settings: Settings, parts: Parts) -> CleanupContext:
-    """The staff bot's Application, bound to the order service, when ``TELEGRAM_BOT_TOKEN`` is set."""
-
-    async def telegram(app: web.Application) -> AsyncIterator[None]:
-        application = parts.telegram
-        if application is None:
-            if settings.telegram_bot_token is None:
-                yield
-                return
-            application = build_application(
-                settings.telegram_bot_token.get_secret_value(),
-                base_url=settings.telegram_base_url,
-                context_types=commands.context_types(),
-            )
-        commands.install(application)
-        application.bot_data.bind(app[SERVICE])
-        secret = settings.telegram_webhook_secret
-        if secret is None:
-            log.warning("TELEGRAM_WEBHOOK_SECRET is not set: Telegram webhooks are refused")
-        async with application:
-            await application.start()
-            app[TELEGRAM_APPLICATION] = application
-            app[TELEGRAM_CHANNEL] = TelegramChannel(application.bot, _secret(secret))
-            yield
-            await application.stop()
-
-    return telegram
-
-
-def _channels(app: web.Application, settings: Settings) -> dict[str, Channel]:
-    """The configured channels by name (email is per shop and built by the notifier). Every process has the
-    console (the simulator): ``orderbot chat`` and the demo shop queue entries any of them may claim."""
-    channels: dict[str, Channel] = {ChannelName.CONSOLE.value: ConsoleChannel()}
-    if (twilio := app.get(TWILIO)) is not None:
-        channels |= {ChannelName.SMS.value: twilio.sms, ChannelName.WHATSAPP.value: twilio.whatsapp}
-    if settings.instagram_access_token is not None and (instagram := app.get(INSTAGRAM)) is not None:
-        channels[ChannelName.INSTAGRAM.value] = instagram
-    if (telegram := app.get(TELEGRAM_CHANNEL)) is not None:
-        channels[ChannelName.TELEGRAM.value] = telegram
-    return channels
-
-
 def _notifier(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
     """The staff alerts, the outbox's sender over every channel, and the prompt sends of this process."""
 
     async def notifier(app: web.Application) -> AsyncIterator[None]:
         app[ALERTS] = alerts = StaffAlerts(app[SERVICE], clock)
         app[NOTIFIER] = sender = Notifier(
-            app[SERVICE], _channels(app, settings), clock, metrics=app[METRICS], alert_buttons=alerts.buttons,
+            app[SERVICE], channels(app, settings), clock, metrics=app[METRICS], alert_buttons=alerts.buttons,
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             email_channel=parts.email_channel or shop_email_channel,
         )  # fmt: skip
