@@ -127,14 +127,15 @@ def build_service(db: Database, clock: Clock, advisor: ProgressionAdvisor | None
 def bootstrap(app: web.Application, settings: Settings, clock: Clock, parts: Parts) -> None:
     """Register on ``app`` the cleanup contexts that open its parts, in the order they depend on each other."""
     app[PINGS] = {}
+    opened = _Opened()
     app.cleanup_ctx.extend(
         [
-            _database(settings, parts),
-            _engine(settings, clock, parts),
+            _database(settings, parts, opened),
+            _engine(settings, clock, parts, opened),
             twilio(settings, clock, parts.twilio),
             instagram(settings, parts.graph_session),
             telegram(settings, parts.telegram),
-            _notifier(settings, clock, parts),
+            _notifier(settings, clock, parts, opened),
         ]
     )
 
@@ -144,9 +145,15 @@ def add_worker(app: web.Application) -> None:
     app.cleanup_ctx.append(_worker)
 
 
-def _database(settings: Settings, parts: Parts) -> CleanupContext:
+class _Opened:
+    """The database whole, as the parts built over it need it (the web layer's ``DATABASE`` is narrower)."""
+
+    database: Database
+
+
+def _database(settings: Settings, parts: Parts, opened: _Opened) -> CleanupContext:
     async def database(app: web.Application) -> AsyncIterator[None]:
-        db = parts.database or database_for(settings)
+        opened.database = db = parts.database or database_for(settings)
         try:
             await db.ensure_indexes()
             app[DATABASE] = db
@@ -160,12 +167,12 @@ def _database(settings: Settings, parts: Parts) -> CleanupContext:
     return database
 
 
-def _engine(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
+def _engine(settings: Settings, clock: Clock, parts: Parts, opened: _Opened) -> CleanupContext:
     """Gemini, the order service, the inbox and the shop events' queue; the start-up recoveries."""
 
     async def engine(app: web.Application) -> AsyncIterator[None]:
         ai = parts.ai or build_ai(settings, clock=clock, concurrency=AI_CONCURRENCY)
-        db = app[DATABASE]
+        db = opened.database
         app[SERVICE] = service = build_service(db, clock, parts.advisor or (ai.advisor if ai else None))
         conversation = Conversation(service, clock, classifier=ai.classifier if ai else None)
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
@@ -186,7 +193,7 @@ def _engine(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
     return engine
 
 
-def _notifier(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
+def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: _Opened) -> CleanupContext:
     """The staff alerts, the outbox's sender over every channel, and the prompt sends of this process."""
 
     async def notifier(app: web.Application) -> AsyncIterator[None]:
@@ -198,7 +205,7 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts) -> CleanupContext:
         )  # fmt: skip
         app[DELIVERY_LISTENER] = parts.delivery_listener or sender
         app[PROMPT_SENDS] = prompt = PromptSends(sender, clock)
-        app[DATABASE].outbox.listen(prompt.queued)
+        opened.database.outbox.listen(prompt.queued)
         yield
         await prompt.close()
 
