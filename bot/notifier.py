@@ -5,21 +5,21 @@ channel's adapter and finished only while the lease holds. Transient errors retr
 and jitter; permanent ones fail at once and put the order in the attention queue. An entry whose lease ran
 out mid-send is never resent blindly: it goes to ``review``. What to do with an entry (send it and how,
 hold it for quiet hours, a rate or a debounce, park it behind a WhatsApp nudge, skip it as superseded) is
-decided by ``bot.planner``; a customer's reply releases their parked entries (``release_parked``).
+decided by ``bot.planner``; a customer's reply releases their parked entries (``release_parked``). How an
+entry ends when it is not simply sent (retry, failure, review, hold) is ``bot.outbox_outcomes``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
-from bot.planner import Delivery, Hold, Park, Planner, Send, Skip
+from bot.outbox_outcomes import NoMetrics, OutboxMetrics, OutboxOutcomes, RetryPolicy
+from bot.planner import Delivery, Planner, Send, Skip
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
 from channels.email import EmailChannel
 from channels.telegram import Button, TelegramChannel
@@ -52,35 +52,7 @@ PARK_SWEEP_EVERY = timedelta(seconds=30)
 LOCAL_CHANNELS = frozenset({ChannelName.CONSOLE})
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 6
-    base_seconds: float = 2.0
-    max_seconds: float = 600.0
-
-    def delay(self, attempt: int) -> timedelta:
-        """Exponential backoff with full jitter: up to base * 2^(attempt-1), capped."""
-        ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(attempt - 1, 0))
-        return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter, not security
-
-
-class OutboxMetrics(Protocol):
-    """Where the dispatcher counts what it did (Prometheus in the app)."""
-
-    def outcome(self, channel: str, outcome: str) -> None: ...
-
-    def depth(self, state: str, count: int) -> None: ...
-
-
-class NoMetrics:
-    def outcome(self, channel: str, outcome: str) -> None:
-        return None
-
-    def depth(self, state: str, count: int) -> None:
-        return None
-
-
-#: Staff alert buttons for an order: staff_views builds them, the notifier only carries them.
+#: Staff alert buttons for an order: bot.staff.keyboards builds them, the notifier only carries them.
 AlertButtons = Callable[[OutboxEntry], Awaitable[Sequence[Sequence[Button]]]]
 
 
@@ -98,7 +70,7 @@ def shop_email_channel(shop: Shop) -> Channel | None:
     return EmailChannel(shop.name, shop.email) if shop.email else None
 
 
-class Notifier:
+class Notifier(OutboxOutcomes):
     def __init__(
         self,
         service: OrderService,
@@ -322,83 +294,6 @@ class Notifier:
             entry.id, OutboxState.DELIVERED.value, only_from=(OutboxState.SENT.value,)
         ):
             await self.db.stats.add(entry.shop_id, {"notifications.delivered": 1})
-
-    async def _unplanned(self, entry: OutboxEntry, exc: Exception) -> None:
-        """An unexpected error before any provider call (a shop that cannot be read, a bug): retried with
-        backoff like a transient send error, so it ends ``dead`` after the retry budget."""
-        log.error("preparing outbox entry %s failed before sending", entry.id, exc_info=exc)
-        reason = f"could not prepare the message ({type(exc).__name__}): {exc}"[:300]
-        failure = SendError(reason, transient=True, code="planning_failed")
-        try:
-            await self._failed(entry, failure, entry.channel or "unknown")
-        except Exception:  # flagging the order needs the shop, which may be what cannot be read
-            log.exception("recording the failure of outbox entry %s failed", entry.id)
-
-    async def _failed(self, entry: OutboxEntry, exc: SendError, channel: str) -> None:
-        if exc.ambiguous:  # the provider may have taken it: as with an expired lease, a person decides
-            self.metrics.outcome(channel, OutboxState.REVIEW.value)
-            log.warning("outbox entry %s may have been sent; moved to review: %s", entry.id, exc)
-            await self.db.outbox.finish(
-                entry, state=OutboxState.REVIEW.value, error=f"{exc}; check before resending",
-                error_code=exc.code, channel=channel, lease_until=None,
-            )  # fmt: skip
-            await self._flag(entry, Reason.NOTIFICATION_FAILED)
-            return
-        if exc.transient and entry.attempts < self.retry.attempts:
-            self.metrics.outcome(channel, "retried")
-            due = self.clock() + self.retry.delay(entry.attempts)
-            await self.db.outbox.finish(
-                entry, state=OutboxState.QUEUED.value, due_at=due, error=str(exc), error_code=exc.code,
-                lease_until=None,
-            )  # fmt: skip
-            return
-        state = OutboxState.DEAD if exc.transient else OutboxState.FAILED
-        self.metrics.outcome(channel, state.value)
-        log.warning("outbox entry %s %s: %s", entry.id, state.value, exc.code or "error")
-        await self.db.outbox.finish(
-            entry, state=state.value, error=str(exc), error_code=exc.code, channel=channel
-        )
-        await self.db.stats.add(entry.shop_id, {"notifications.failed": 1})
-        await self._flag(entry, Reason.NOTIFICATION_FAILED)
-
-    async def _flag(self, entry: OutboxEntry, reason: Reason) -> None:
-        if entry.order_id and entry.kind != OutboxKind.STAFF_ALERT:
-            shop = await self.db.shops.get(entry.shop_id)
-            await self.service.set_flag(shop, entry.order_id, reason.value, present=True)
-
-    async def _wait(self, entry: OutboxEntry, plan: Hold | Park) -> None:
-        """Not now: held (queued again, due later) or parked; neither spends an attempt."""
-        if isinstance(plan, Park):
-            await self.db.outbox.finish(
-                entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
-                held=f"waiting for the customer to write on {plan.channel}", attempts=entry.attempts - 1,
-                lease_until=None, due_at=plan.until,
-            )  # fmt: skip
-            self.metrics.outcome(plan.channel, "parked")
-            return
-        await self.db.outbox.finish(
-            entry, state=OutboxState.QUEUED.value, due_at=plan.until, held=plan.reason,
-            attempts=entry.attempts - 1, lease_until=None,
-        )  # fmt: skip
-        self.metrics.outcome(entry.channel or "unknown", plan.reason)
-
-    # -- provider callbacks -----------------------------------------------------------------------------
-
-    async def on_delivery(self, message: Message) -> None:
-        """A provider reported on an outbound message: carry delivered/read/failed to its outbox entry."""
-        if message.outbox_id is None:
-            return
-        entry_id, state = message.outbox_id, message.state
-        if state in (DeliveryState.DELIVERED, DeliveryState.READ):
-            if await self.db.outbox.move_state(entry_id, state.value, only_from=("sent",)):
-                await self.db.stats.add(message.shop_id, {"notifications.delivered": 1})
-            elif state == DeliveryState.READ:
-                await self.db.outbox.move_state(entry_id, state.value, only_from=("delivered",))
-        elif state in (DeliveryState.FAILED, DeliveryState.UNDELIVERED):
-            entry = await self.db.outbox.by_provider_id(message.provider_id)
-            if entry is not None and await self.db.outbox.move_state(entry_id, "failed", only_from=("sent",)):
-                await self.db.stats.add(message.shop_id, {"notifications.failed": 1})
-                await self._flag(entry, Reason.NOTIFICATION_FAILED)
 
 
 __all__ = ["Notifier", "RetryPolicy", "ShopId"]

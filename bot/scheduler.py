@@ -31,6 +31,17 @@ class Intervals:
     tidy_hours: float = 6
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """One row of the schedule: the lease's name, how often, the work (it returns a count), what to log."""
+
+    name: str
+    every: timedelta
+    run: Callable[[], Awaitable[int]]
+    done: str | None = None  # a log line with one %d for the count, logged when the count is not zero
+    at_start: bool = False  # run once as soon as the scheduler starts, then every interval
+
+
 class Jobs:
     def __init__(
         self, service: OrderService, inbox: Inbox, alerts: StaffAlerts, holder: str | None = None
@@ -40,43 +51,43 @@ class Jobs:
         self.alerts = alerts
         self.holder = holder or f"worker-{secrets.token_hex(4)}"
 
-    async def exclusive(self, name: str, every: timedelta, job: Callable[[], Awaitable[int]]) -> int | None:
-        """Run ``job`` if this worker holds (or takes) the lease on ``name``; None when another does."""
+    def periodic(self, every: Intervals) -> list[PeriodicJob]:
+        """Every periodic job of a worker, with how often it runs and what it logs when it did anything."""
+        recovery = timedelta(seconds=every.outbox_recovery_seconds)
+        return [
+            PeriodicJob("outbox-recovery", recovery, self.service.recover_pending_outbox,
+                        "queued outbox entries of %d orders left by an interrupted write"),
+            PeriodicJob("inbox-recovery", recovery, self.inbox.recover,
+                        "handled %d inbound messages left unprocessed by an interrupted process"),
+            PeriodicJob("event-recovery", recovery, self.service.recover_events,
+                        "applied %d shop order events left unapplied by an interrupted process"),
+            # orders already due when the worker starts move at once, not a whole interval later
+            PeriodicJob("auto-progress", timedelta(minutes=every.auto_progress_minutes), self.auto_progress,
+                        "auto-progress sweep moved %d orders", at_start=True),
+            PeriodicJob("attention-scan", timedelta(minutes=every.attention_minutes), self.alerts.scan,
+                        "alerted staff about %d orders that newly need attention"),
+            PeriodicJob("waiting-days-tidy", timedelta(hours=every.tidy_hours), self.tidy_waiting_days),
+        ]  # fmt: skip
+
+    async def exclusive(
+        self, name: str, every: timedelta, job: Callable[[], Awaitable[int]], done: str | None = None
+    ) -> int | None:
+        """Run ``job`` if this worker holds (or takes) the lease on ``name``; None when another does.
+
+        ``done`` is logged with the count ``job`` returns when that is not zero.
+        """
         if not await self.service.db.locks.acquire(name, self.holder, self.service.clock(), every):
             return None
-        return await job()
-
-    async def recover_inbox(self) -> int:
-        recovered = await self.inbox.recover()
-        if recovered:
-            log.info("handled %d inbound messages left unprocessed by an interrupted process", recovered)
-        return recovered
-
-    async def recover_events(self) -> int:
-        recovered = await self.service.recover_events()
-        if recovered:
-            log.info("applied %d shop order events left unapplied by an interrupted process", recovered)
-        return recovered
-
-    async def recover_outbox(self) -> int:
-        recovered = await self.service.recover_pending_outbox()
-        if recovered:
-            log.info("queued outbox entries of %d orders left by an interrupted write", recovered)
-        return recovered
-
-    async def attention_scan(self) -> int:
-        alerted = await self.alerts.scan()
-        if alerted:
-            log.info("alerted staff about %d orders that newly need attention", alerted)
-        return alerted
+        count = await job()
+        if count and done:
+            log.info(done, count)
+        return count
 
     async def auto_progress(self) -> int:
         moved = 0
         for shop in await self.service.db.shops.list():
             if shop.rules.auto_progress:
                 moved += await self.service.sweep_auto_progress(shop)
-        if moved:
-            log.info("auto-progress sweep moved %d orders", moved)
         return moved
 
     async def tidy_waiting_days(self) -> int:
@@ -91,24 +102,12 @@ def build_scheduler(
     service: OrderService, inbox: Inbox, alerts: StaffAlerts, intervals: Intervals | None = None
 ) -> AsyncIOScheduler:
     """A scheduler with every periodic job; start it inside the running event loop."""
-    every = intervals or Intervals()
     jobs = Jobs(service, inbox, alerts)
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
-    recovery = timedelta(seconds=every.outbox_recovery_seconds)
-    sweep = timedelta(minutes=every.auto_progress_minutes)
-    scan = timedelta(minutes=every.attention_minutes)
-    tidy = timedelta(hours=every.tidy_hours)
-    for name, interval, job in (
-        ("outbox-recovery", recovery, jobs.recover_outbox),
-        ("inbox-recovery", recovery, jobs.recover_inbox),
-        ("event-recovery", recovery, jobs.recover_events),
-        ("auto-progress", sweep, jobs.auto_progress),
-        ("attention-scan", scan, jobs.attention_scan),
-        ("waiting-days-tidy", tidy, jobs.tidy_waiting_days),
-    ):
+    for job in jobs.periodic(intervals or Intervals()):
         scheduler.add_job(
-            jobs.exclusive, "interval", args=(name, interval, job), seconds=interval.total_seconds(), id=name,
-            # orders already due when the worker starts move at once, not a whole interval later
-            **({"next_run_time": datetime.now(UTC)} if name == "auto-progress" else {}),
+            jobs.exclusive, "interval", args=(job.name, job.every, job.run, job.done),
+            seconds=job.every.total_seconds(), id=job.name,
+            **({"next_run_time": datetime.now(UTC)} if job.at_start else {}),
         )  # fmt: skip
     return scheduler

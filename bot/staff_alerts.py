@@ -12,7 +12,8 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from bot import staff_views as views
+from bot.staff.attention_list import render_alert
+from bot.staff.keyboards import retry_buttons
 from channels.telegram import Button
 from orders import rules
 from orders.model import NotificationId, Order, OrderId, OutboxEntry, OutboxKind, OutboxState, Shop, new_id
@@ -77,7 +78,7 @@ class StaffAlerts:
         entry = OutboxEntry(
             id=NotificationId(new_id("ntf")), shop_id=shop.id, order_id=order.id, kind=OutboxKind.STAFF_ALERT,
             channel="telegram", status=order.status, due_at=now, created_at=now,
-            message=views.render_alert(order, list(tokens), failure.error if failure else None),
+            message=render_alert(order, list(tokens), failure.error if failure else None),
             idempotency_key="attention:" + ":".join(sorted(tokens.values())),
         )  # fmt: skip
         await self.db.outbox.add(entry)
@@ -99,7 +100,7 @@ class StaffAlerts:
             return []
         shop = await self.db.shops.get(entry.shop_id)
         failure = await self._last_failure(shop, order.id)
-        return views.retry_buttons(order, failure.channel if failure else None)
+        return retry_buttons(order, failure.channel if failure else None)
 
 
 __all__ = ["StaffAlerts"]

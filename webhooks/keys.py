@@ -8,10 +8,10 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.commands import StaffApplication
 from bot.inbox import Inbox
 from bot.notifier import Notifier
 from bot.prompt_sends import PromptSends
+from bot.staff import StaffApplication
 from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
 from channels.instagram import InstagramChannel

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.staff_views import USAGE
+from bot.staff.arguments import USAGE
 from orders.model import Shop
 from orders.service import new_shop
 from orders.store import Database

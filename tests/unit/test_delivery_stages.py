@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from bot import conversation
 from bot.composer import GSM7, OrderFacts, Voice, order_status, several_orders
 from bot.delivery_policy import Mode, Reach, route
-from bot.staff_views import event_line
+from bot.staff.order_card import event_line
 from orders.domain import carrier_status, delivery_news, move, note_delivery, stats_deltas, with_details
 from orders.lifecycle import URGENT_STAGES, DeliveryStage, Status, progress
 from orders.model import NotifyPolicy, OrderData, Source, Tracking

@@ -24,12 +24,12 @@ import aiohttp
 from aiohttp import web
 
 from bot.ai import AiParts, build_ai
-from bot.commands import StaffApplication
 from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier, shop_email_channel
 from bot.prompt_sends import PromptSends
 from bot.scheduler import Intervals, build_scheduler
+from bot.staff import StaffApplication
 from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
 from channels.base import Channel

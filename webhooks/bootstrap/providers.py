@@ -16,8 +16,8 @@ import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot import commands
-from bot.commands import StaffApplication
+from bot import staff
+from bot.staff import StaffApplication
 from channels.base import Channel, ChannelName
 from channels.console import ConsoleChannel
 from channels.instagram import InstagramChannel
@@ -100,9 +100,9 @@ def telegram(settings: Settings, given: StaffApplication | None) -> CleanupConte
             application = build_application(
                 settings.telegram_bot_token.get_secret_value(),
                 base_url=settings.telegram_base_url,
-                context_types=commands.context_types(),
+                context_types=staff.context_types(),
             )
-        commands.install(application)
+        staff.install(application)
         application.bot_data.bind(app[SERVICE])
         secret = settings.telegram_webhook_secret
         if secret is None:

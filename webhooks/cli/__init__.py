@@ -9,7 +9,6 @@ import gc
 import json
 import logging
 import signal
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
@@ -30,6 +29,7 @@ from webhooks.cli import keys as key_commands
 from webhooks.cli import shops as shop_commands
 from webhooks.cli import templates as template_commands
 from webhooks.cli.demo import ensure_demo_shop
+from webhooks.cli.output import say
 from webhooks.ops import logs
 from webhooks.ops.connections import serve
 from webhooks.ops.embedded import EmbeddedDatabaseError, embedded_mongodb
@@ -37,11 +37,6 @@ from webhooks.settings import Settings
 
 T = TypeVar("T")
 log = logging.getLogger("orderbot")
-
-
-def _say(message: str) -> None:
-    """Human messages go to stderr, so stdout stays clean for scripts."""
-    print(message, file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -108,7 +103,7 @@ def _until_signalled(run: Callable[[], Awaitable[None]]) -> None:
 
 
 def _worker(settings: Settings) -> None:
-    _say("orderbot worker running; Ctrl-C to stop")
+    say("orderbot worker running; Ctrl-C to stop")
     _until_signalled(lambda: run_worker(settings))
 
 
@@ -168,7 +163,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> None:
     def write(text: str) -> None:
         print(f"bot> {text.replace(chr(10), chr(10) + '     ')}", flush=True)
 
-    _say(f"Chatting with shop {args.shop} as {phone} ({args.style} style). Ctrl-D to quit.")
+    say(f"Chatting with shop {args.shop} as {phone} ({args.style} style). Ctrl-D to quit.")
     asyncio.run(
         _with_service(
             settings,
@@ -223,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValueError as exc:
-        _say(f"orderbot: invalid configuration: {exc}")
+        say(f"orderbot: invalid configuration: {exc}")
         return 2
     log_format = settings.log_format or ("json" if args.command in ("web", "worker") else "text")
     logs.configure(log_format, level=settings.log_level, secrets=settings.secret_values())
@@ -231,23 +226,23 @@ def main(argv: list[str] | None = None) -> int:
         with _database(settings) as settings:
             _dispatch(settings, args)
     except EmbeddedDatabaseError as exc:
-        _say(f"orderbot: {exc}")
+        say(f"orderbot: {exc}")
         return 1
     except NotFound as exc:
-        _say(f"orderbot: {exc}")
+        say(f"orderbot: {exc}")
         return 1
     except SealError as exc:  # a shop sealed with a key no longer configured
-        _say(f"orderbot: {exc}")
+        say(f"orderbot: {exc}")
         return 1
     except AlreadyExists as exc:
-        _say(f"orderbot: {exc}")
+        say(f"orderbot: {exc}")
         return 1
     except ValueError as exc:
         if not isinstance(exc, ValidationError):
-            _say(f"orderbot: {exc}")
+            say(f"orderbot: {exc}")
             return 2
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        _say(f"orderbot: invalid input: {problems}")
+        say(f"orderbot: invalid input: {problems}")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -10,20 +10,16 @@ expired or been replaced.
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import UTC, datetime
 
 import jwt
 
 from orders.crypto import SealError, key_id
 from webhooks.bootstrap import command_database, resolve_secret_key, utc_now
+from webhooks.cli.output import say
 from webhooks.settings import Settings
 
 __all__ = ["revoke", "rotate_key"]
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def rotate_key(settings: Settings) -> None:
@@ -36,9 +32,9 @@ def rotate_key(settings: Settings) -> None:
     try:
         changed, seen = asyncio.run(reseal())
     except SealError as exc:
-        _say(f"orderbot: {exc}; shops before it were resealed, nothing after it")
+        say(f"orderbot: {exc}; shops before it were resealed, nothing after it")
         raise SystemExit(1) from None
-    _say(f"resealed {changed} of {seen} shops with key {key_id(resolve_secret_key(settings))}")
+    say(f"resealed {changed} of {seen} shops with key {key_id(resolve_secret_key(settings))}")
 
 
 def _token_id(value: str) -> tuple[str, datetime | None]:
@@ -64,4 +60,4 @@ def revoke(settings: Settings, value: str) -> None:
             return await db.revocations.revoke(token_id, utc_now(), expires)
 
     new = asyncio.run(store())
-    _say(f"revoked token {token_id}" if new else f"token {token_id} was already revoked")
+    say(f"revoked token {token_id}" if new else f"token {token_id} was already revoked")

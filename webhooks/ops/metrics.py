@@ -64,7 +64,7 @@ class Metrics:
         children[1].observe(seconds)
 
     def outcome(self, channel: str, outcome: str) -> None:
-        """The dispatcher did ``outcome`` with an entry on ``channel`` (``bot.notifier.OutboxMetrics``)."""
+        """The dispatcher did ``outcome`` with an entry on ``channel`` (``bot.outbox_outcomes.OutboxMetrics``)."""
         self.outbox_sends.labels(channel, outcome).inc()
 
     def depth(self, state: str, count: int) -> None:
