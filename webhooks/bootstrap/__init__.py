@@ -106,6 +106,7 @@ def secret_keys(settings: Settings) -> tuple[str, ...]:
 
 
 def database_for(settings: Settings) -> Database:
+    """A client of ``MONGODB_URI`` (the embedded server's, once the CLI started it); its owner closes it."""
     if settings.mongodb_uri is None:
         raise RuntimeError("MONGODB_URI is not set and no embedded database was started")
     return open_database(
@@ -213,6 +214,7 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: _Opened) -
 
 
 async def _worker(app: web.Application) -> AsyncIterator[None]:
+    """The dispatcher loop and the periodic jobs; stopped, and awaited, before the channels close."""
     intervals = Intervals(auto_progress_minutes=app[SETTINGS].sweep_minutes)
     scheduler = build_scheduler(app[SERVICE], app[INBOX], app[ALERTS], intervals)
     jobs = AwaitedJobs()
