@@ -11,12 +11,10 @@ with the ``Voice``, as data, and a text of its own is sent as the shop wrote it,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
 from bot import templating
+from bot.languages import composing, formats
+from bot.languages.texts import TEXTS
 from bot.message_texts import (
-    DEFAULT_LANGUAGE,
     ORDER_STATUS,
     REPLIES,
     REPLY_EMOJI,
@@ -40,29 +38,8 @@ from bot.order_words import (
     tracking_line,
 )
 from bot.sms_text import GSM7, SMS_SEGMENT, sms_text, to_gsm7
+from bot.voice import Composed, Voice
 from orders.lifecycle import Status, progress
-
-
-@dataclass(frozen=True)
-class Voice:
-    """Who speaks: the shop, its time zone, its signature and tone, and the customer's first name."""
-
-    shop_name: str
-    timezone: str = "UTC"
-    first_name: str | None = None
-    signature: str | None = None
-    tone: str = "friendly"
-    #: The customer's language, when known; the shop's texts in it win over its English ones.
-    language: str = DEFAULT_LANGUAGE
-    #: The shop's own texts by ``text_key``; a kind without one speaks with the built-in words.
-    texts: Mapping[str, str] = field(default_factory=dict, hash=False)
-
-
-@dataclass(frozen=True)
-class Composed:
-    text: str
-    subject: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def order_status(order: OrderFacts, voice: Voice, style: str) -> Composed:
@@ -70,20 +47,25 @@ def order_status(order: OrderFacts, voice: Voice, style: str) -> Composed:
     if own := shop_text(voice, ORDER_STATUS, order.status.value, style):
         subject = _email_subject(order, voice) if style == "email" else None
         return Composed(templating.render(own, order_values(order, voice)), subject=subject)
+    if texts := TEXTS.get(voice.language):
+        return composing.order_status(order, voice, style, texts)
     styles = {"sms": _status_sms, "whatsapp": _status_chat, "instagram": _status_chat, "email": _status_email}
     return styles.get(style, _status_plain)(order, voice, style)
 
 
 def shop_text(voice: Voice, kind: str, status: str, style: str) -> str | None:
-    """The shop's own text for this message: in the customer's language, else in English, else none."""
-    for language in dict.fromkeys((voice.language, DEFAULT_LANGUAGE)):
-        if (text := voice.texts.get(text_key(kind, status, style, language))) is not None:
-            return text
-    return None
+    """The shop's own text for this message in the customer's language, else none (the language's default).
+
+    A text speaks only the language it was written in: a Spanish customer gets the shop's Spanish text, or
+    the Spanish default, never the shop's English one.
+    """
+    return voice.texts.get(text_key(kind, status, style, voice.language))
 
 
 def order_values(order: OrderFacts, voice: Voice) -> dict[str, str | None]:
-    """What the placeholders of a text about ``order`` stand for."""
+    """What the placeholders of a text about ``order`` stand for, in the customer's language."""
+    if texts := TEXTS.get(voice.language):
+        return composing.order_values(order, voice, texts)
     return {
         "first_name": voice.first_name,
         "shop_name": voice.shop_name,
@@ -95,6 +77,7 @@ def order_values(order: OrderFacts, voice: Voice) -> dict[str, str | None]:
         "carrier": order.carrier,
         "eta": eta(order),
         "last_update": local_time(order.updated_at, voice.timezone),
+        "total": formats.money(order.total, order.currency, voice.locale or voice.language),
     }
 
 
@@ -189,6 +172,8 @@ def delivery_time(order: OrderFacts, voice: Voice, style: str) -> Composed:
     Otherwise no date is known (orders carry none, and a made-up one is a broken promise), so the answer
     says so and points to the carrier's tracking, which has the carrier's own estimate.
     """
+    if (texts := TEXTS.get(voice.language)) and not shop_text(voice, ORDER_STATUS, order.status.value, style):
+        return composing.delivery_time(order, voice, style, texts)
     note = arrival_note(order)
     if note is None:
         return order_status(order, voice, style)
@@ -204,7 +189,13 @@ def delivery_time(order: OrderFacts, voice: Voice, style: str) -> Composed:
 
 def several_orders(orders: list[OrderFacts], voice: Voice, style: str) -> Composed:
     """A short list of the customer's latest orders."""
-    lines = [f"#{one_line(o.number)}: {short_state(o)}{progress_note(o)}" for o in orders]
+    texts = TEXTS.get(voice.language)
+    if texts is not None and not shop_text(voice, SEVERAL_ORDERS, "any", style):
+        return composing.several_orders(orders, voice, style, texts)
+    lines = [
+        f"#{one_line(o.number)}: {composing.state(o, texts) if texts else short_state(o)}{progress_note(o)}"
+        for o in orders
+    ]
     if own := shop_text(voice, SEVERAL_ORDERS, "any", style):
         listed = "; ".join(lines) if style == "sms" else "\n".join(lines)
         values = {"first_name": voice.first_name, "shop_name": voice.shop_name}
@@ -225,6 +216,8 @@ def canned(kind: str, voice: Voice, style: str, **values: str) -> Composed:
         return Composed(
             templating.render(own, {"first_name": voice.first_name, "shop_name": voice.shop_name, **named})
         )
+    if texts := TEXTS.get(voice.language):
+        return composing.canned(kind, voice, style, texts, named)
     text = REPLIES[kind].format(shop_name=voice.shop_name, **named)
     if style == "sms":
         return Composed(sms_text(text, voice))

@@ -9,6 +9,7 @@ an order that does not exist, so nothing leaks.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Protocol
 from bot import composer, handover, linking
 from bot.composer import Composed, OrderFacts, Voice
 from bot.intents import Intent, Parsed, is_carrier_keyword, parse
+from bot.languages.choice import reply_language
+from bot.languages.detect import language_after
 from bot.linking import Linking
 from orders.lifecycle import ACTIVE, TERMINAL
 from orders.model import (
@@ -71,15 +74,19 @@ def facts(order: Order) -> OrderFacts:
     )
 
 
-def shop_voice(shop: Shop, customer_name: str | None) -> Voice:
-    """How this shop speaks to this customer: its name, time zone, tone, signature and its own texts."""
+def shop_voice(shop: Shop, customer_name: str | None, customer_language: str | None = None) -> Voice:
+    """How this shop speaks to this customer: its name, time zone, tone, signature, its own texts, and the
+    customer's language when the shop writes it (else the shop's default)."""
+    language, locale = reply_language(shop.languages, customer_language)
     return Voice(
         shop.name,
         shop.timezone,
         composer.first_name(customer_name),
         shop.signature,
         shop.tone,
+        language=language,
         texts=shop.message_texts,
+        locale=locale,
     )
 
 
@@ -142,12 +149,16 @@ class Conversation:
 
     async def answer(self, shop: Shop, customer: CustomerRecord, channel: str, text: str) -> Answer:
         """What to say to ``text`` from ``customer`` on ``channel`` (and what to tell staff)."""
-        parsed = parse(text)
+        # in a thread: the first reading loads lingua's models, which takes seconds on a busy machine
+        language = await asyncio.to_thread(language_after, customer.language, text)
+        if language is not None and language != customer.language:
+            await self.db.customers.set_language(shop.id, customer.id, language)
+        parsed = parse(text, language)
         if channel in customer.opted_out and parsed.intent != Intent.OPT_IN:
             return Answer(None)  # opted out on this channel: nothing more until they opt back in
         orders = await self._orders_of(shop, customer)
         name = next((o.customer.name for o in orders if o.customer.name), None) or customer.name
-        voice = shop_voice(shop, name)
+        voice = shop_voice(shop, name, language)
         style = self.console_style if channel == "console" else channel
 
         def say(kind: str, **values: str) -> Composed:

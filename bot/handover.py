@@ -32,11 +32,12 @@ class Reply:
 def reply(parsed: Parsed, order: Order | None) -> Reply:
     """The customer's answer to a message handed to a person."""
     about = f" about order #{order.number}" if order is not None else ""
+    number = {"order_number": order.number} if order is not None else {}  # for the texts in other languages
     if parsed.intent == Intent.COMPLAINT:
-        return Reply("complaint", {"about": about})
+        return Reply("complaint", {"about": about, **number})
     if parsed.intent == Intent.REFUND:
         what = "return" if parsed.detail == "return" else "refund"
-        return Reply("refund", {"what": what, "about": about.replace(" about", " for")})
+        return Reply("refund", {"what": what, "about": about.replace(" about", " for"), **number})
     return Reply("human")
 
 

@@ -54,6 +54,7 @@ CANCEL = (
     r"don'?t want (it|this|them|that|the order|my order|my last item)|no longer (want|need)|"
     r"stop (my|the|this) order)\b"
 )
+CANCEL_VERB = r"\b(cancel\w*|kancel|call off)\b"
 NEGATED_ACTION = (  # "don't cancel", "I don't want it cancelled"; not "I don't know how to cancel"
     r"\b(don'?t|do not|not|never|no need to|didn'?t|won'?t|shouldn'?t)"
     r"( (want|need|wish|mean|plan|intend|have)( (it|this|that|them|my order|the order))?( to)?| (be )?going to)?"

@@ -13,7 +13,9 @@ shop's customers ask about (payments, accounts, passwords, newsletters, invoices
 topic: the bot says what it can do instead and never acts on an order for it. A negation or another object
 ("cancel the newsletter", "not the order") never makes an order action.
 
-Phone numbers, quantities, prices, dates, postcodes and hashtags are not order numbers.
+Spanish, Portuguese, French, German and Italian are read with the same rules over each language's words
+(``bot.languages.vocabulary``). Phone numbers, quantities, prices, dates, postcodes and hashtags are not
+order numbers.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from bot import intent_words as words
+from bot.languages.vocabulary import ENGLISH, Vocabulary, in_order
 
 
 class Intent(StrEnum):
@@ -68,8 +71,9 @@ _ACK_EMOJI = frozenset("👍👌🙏❤♥😊🙂🥰😍🤝✅💯🙌")
 # Order numbers: "#1042", "order 1042", "order no. A-1042"; then a bare number where nothing says it is
 # something else. The labelled value may carry a short letter prefix ("A-1042", "SH-20931").
 _LABEL = (
-    r"(?:#\s*|\b(?:order|ord|purchase|pedido|commande|bestellung|ordine|orden|ref|reference|confirmation)"
-    r"(?:\s*(?:number|num|no|nr|id|reference|ref|code|#))?\.?\s*(?:is\s+)?[:#]?\s*)"
+    r"(?:#\s*|\b(?:order|ord|purchase|pedido|encomenda|commande|bestellung|bestellnummer|auftrag|ordine|orden|"
+    r"ref|reference|confirmation)(?:\s*(?:number|num|no|nr|n|numero|nummer|id|reference|ref|code|#))?\.?\s*"
+    r"(?:is\s+)?[:#]?\s*)"
 )
 _LABELLED = re.compile(_LABEL + r"([a-z]{0,4}-?\d{2,20}(?:-\d{1,4})?)\b")
 _BARE = re.compile(r"(?<![\w$])(\d{3,10})(?!\w|[.,:/-]\d|%)")
@@ -85,7 +89,8 @@ _NOT_ORDER_NUMBERS = [
     r"\b(?:ordered|bought|purchased|got|need|want|paid|spent|costs?|only|about|around|over|than|qty|x)"
     r"\s+\d+",  # quantities and prices: "ordered 150 stickers", "paid 1200"
     r"\b\d+\s*(?:x|pcs|pieces|items|bags|units|boxes|packs|kg|g|lbs?|oz|ml|l|days|hours|hrs|mins|minutes|"
-    r"weeks|months|years|dollars|usd|eur|euros?|gbp|pounds|quid|bucks|miles|km)\b",
+    r"weeks|months|years|dollars|usd|eur|euros?|gbp|pounds|quid|bucks|miles|km|dias|semanas|tage|wochen|jours|"
+    r"semaines|giorni|settimane|horas|stunden|heures|ore|stuck|pezzi|unidades)\b",
 ]
 _NOT_ORDER_NUMBER = re.compile("|".join(f"(?:{p})" for p in _NOT_ORDER_NUMBERS))
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
@@ -98,7 +103,9 @@ _CURRENCY = str.maketrans(dict.fromkeys("£€¥₹₽₩₺", "$"))
 
 def normalise(text: str) -> str:
     """Lowercase, accents and emoji removed, smart quotes made plain, whitespace collapsed."""
-    text = unicodedata.normalize("NFKD", text).replace("\u2019", "'").replace("\u2018", "'")
+    text = (
+        unicodedata.normalize("NFKD", text).replace("\u2019", "'").replace("\u2018", "'").replace("ß", "ss")
+    )
     kept = "".join(ch for ch in text if ch.isascii() and (ch.isprintable() or ch.isspace()))
     return re.sub(r"\s+", " ", kept.lower()).strip()
 
@@ -178,8 +185,13 @@ _NOT_ABOUT_ORDERS = frozenset(
 )
 
 
-def parse(text: str) -> Parsed:
-    """The intent of a customer's message and the order number, email or phone digits it gives."""
+def parse(text: str, language: str | None = None) -> Parsed:
+    """The intent of a customer's message and the order number, email or phone digits it gives.
+
+    ``language`` is the one the message is likely in (the customer's, when known): its words are tried
+    first, then English, then every other language's, so a short "cancelar 1042" is understood even before
+    anyone knows the customer speaks Spanish.
+    """
     clean = normalise(text)
     if keyword := _sms_keyword(clean):
         return Parsed(keyword)
@@ -189,7 +201,8 @@ def parse(text: str) -> Parsed:
     number = order_number(text) or order_number(fixed)  # "ordr 1042": the label misspelt
     email = _EMAIL.search(clean)
     last4 = _LAST4.search(clean) or (_TWO_NUMBERS.search(clean) if number else None)
-    intent, detail = _intent(text, fixed, number, identified=bool(number or email or last4))
+    identified = bool(number or email or last4)
+    intent, detail = _intent(text, clean, fixed, language, numbered=bool(number), identified=identified)
     if intent in _NOT_ABOUT_ORDERS:
         return Parsed(intent, detail=detail)
     return Parsed(
@@ -201,64 +214,87 @@ def parse(text: str) -> Parsed:
     )
 
 
-def _intent(text: str, fixed: str, number: str | None, *, identified: bool) -> tuple[Intent, str | None]:
-    """The first rule that matches, most specific first; ``fixed`` is the normalised, typo-fixed text."""
-    if found := _request(fixed):
-        return found
-    if re.search(words.THANKS, fixed) and not re.search(words.ASKING, fixed) and not number:
-        return Intent.THANKS, None  # "thanks for the update": an acknowledgement, not a question
-    for pattern, intent in (
-        (words.DELIVERY_TIME, Intent.DELIVERY_TIME),
-        (words.TRACKING, Intent.TRACKING),
-        (words.LIST, Intent.LIST_ORDERS),
-        (words.STATUS, Intent.ORDER_STATUS),
-    ):
-        if re.search(pattern, fixed):
-            return intent, None
+def _intent(
+    text: str, clean: str, fixed: str, language: str | None, *, numbered: bool, identified: bool
+) -> tuple[Intent, str | None]:
+    """The first rule that matches, most specific first, in the likeliest language first.
+
+    ``fixed`` is the normalised text with English typos fixed, read by the English words; the other
+    languages read ``clean``. A request or a question in any language beats the bare fact that an order
+    number was given, which beats small talk.
+    """
+    vocabularies = in_order(language)
+    for v in vocabularies:
+        if found := _wish(fixed if v is ENGLISH else clean, v, numbered=numbered):
+            return found
     if identified:
         return Intent.ORDER_STATUS, None
-    if re.search(words.THANKS, fixed):
-        return Intent.THANKS, None
-    if re.search(words.GREETING, fixed) or any(g in text.lower() for g in _GREETINGS_ELSEWHERE):
-        return Intent.GREETING, None
-    return (Intent.HELP if re.search(words.MENU, fixed) else Intent.UNKNOWN), None
+    for v in vocabularies:
+        if found := _small_talk(text, fixed if v is ENGLISH else clean, v):
+            return found
+    return Intent.UNKNOWN, None
 
 
-def _request(fixed: str) -> tuple[Intent, str | None] | None:
-    """Something to do rather than to know: stop messages, a person, a cancel, a problem, a change, a topic."""
-    topic = words.first_kind(words.OTHER_TOPICS, fixed)
-    if re.search(words.OPT_OUT_PHRASE, fixed) and topic not in ("newsletters", "subscriptions"):
-        return Intent.OPT_OUT, None
-    if re.search(words.HUMAN, fixed):
-        return Intent.HUMAN, None
-    negated = bool(re.search(words.NEGATED_ACTION, fixed))  # "don't cancel it": read on, without the action
-    if re.search(words.CANCEL, fixed) and not negated:
-        return (Intent.CANCEL_REQUEST, None) if _about_an_order(fixed) else (Intent.OTHER, topic)
-    if found := _problem(fixed):
+def _wish(said: str, v: Vocabulary, *, numbered: bool) -> tuple[Intent, str | None] | None:
+    """A request, or a question about an order, in the words of ``v``; None when none of them is there."""
+    if found := _request(said, v):
         return found
-    if not negated and re.search(words.CHANGE_ADDRESS, fixed):
+    if re.search(v.thanks, said) and not re.search(v.asking, said) and not numbered:
+        return Intent.THANKS, None  # "thanks for the update": an acknowledgement, not a question
+    for pattern, intent in (
+        (v.delivery_time, Intent.DELIVERY_TIME),
+        (v.tracking, Intent.TRACKING),
+        (v.list, Intent.LIST_ORDERS),
+        (v.status, Intent.ORDER_STATUS),
+    ):
+        if re.search(pattern, said):
+            return intent, None
+    return None
+
+
+def _small_talk(text: str, said: str, v: Vocabulary) -> tuple[Intent, str | None] | None:
+    if re.search(v.thanks, said):
+        return Intent.THANKS, None
+    if re.search(v.greeting, said) or any(g in text.lower() for g in _GREETINGS_ELSEWHERE):
+        return Intent.GREETING, None
+    return (Intent.HELP, None) if re.search(v.menu, said) else None
+
+
+def _request(said: str, v: Vocabulary) -> tuple[Intent, str | None] | None:
+    """Something to do rather than to know: stop messages, a person, a cancel, a problem, a change, a topic."""
+    topic = words.first_kind(v.other_topics, said)
+    if re.search(v.opt_out_phrase, said) and topic not in ("newsletters", "subscriptions"):
+        return Intent.OPT_OUT, None
+    if re.search(v.human, said):
+        return Intent.HUMAN, None
+    negated = bool(re.search(v.negated_action, said))  # "don't cancel it": read on, without the action
+    if re.search(v.cancel, said) and not negated:
+        return (Intent.CANCEL_REQUEST, None) if _about_an_order(said, v) else (Intent.OTHER, topic)
+    if found := _problem(said, v):
+        return found
+    if not negated and re.search(v.change_address, said):
         return Intent.CHANGE_ORDER, "address"
     if topic is not None:
         return Intent.OTHER, topic
-    if not negated and re.search(words.CHANGE_ORDER, fixed):
+    if not negated and re.search(v.change_order, said):
         return Intent.CHANGE_ORDER, "items"
     return None
 
 
-def _about_an_order(fixed: str) -> bool:
+def _about_an_order(said: str, v: Vocabulary) -> bool:
     """Whether a cancel is of an order: not when what follows it, or the whole message, is something else."""
-    verb = re.search(r"\b(cancel\w*|kancel|call off)\b", fixed)
-    after = " ".join(fixed[verb.end() :].split()[:5]) if verb else ""
-    thing, order = re.search(words.NOT_AN_ORDER, after), re.search(words.ORDER_NOUN, after)
+    verb = re.search(v.cancel_verb, said)
+    after = " ".join(said[verb.end() :].split()[:5]) if verb else ""
+    thing, order = re.search(v.not_an_order, after), re.search(v.order_noun, after)
     if thing and (not order or thing.start() < order.start()):
         return False
-    return bool(order) or not re.search(words.NOT_AN_ORDER, fixed) or bool(re.search(words.ORDER_NOUN, fixed))
+    return bool(order) or not re.search(v.not_an_order, said) or bool(re.search(v.order_noun, said))
 
 
-def _problem(fixed: str) -> tuple[Intent, str] | None:
+def _problem(said: str, v: Vocabulary) -> tuple[Intent, str] | None:
     """A complaint or a refund, with its kind; a plain claim of money back counts as the refund it asks."""
-    complaint = words.first_kind(words.COMPLAINT_KINDS, fixed)
-    refund = words.first_kind(words.REFUND_KINDS, fixed)
+    complaint = words.first_kind(v.complaint_kinds, said)
+    refund = words.first_kind(v.refund_kinds, said)
     if complaint and not (refund and complaint == "complaint"):
         return Intent.COMPLAINT, f"{complaint}, {refund} asked" if refund else complaint
     return (Intent.REFUND, refund) if refund else None

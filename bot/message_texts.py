@@ -3,8 +3,8 @@
 A text is kept per ``kind/status/style/language`` (``KEY`` below). ``order_status`` is the status message (the
 answer to "where is my order?" and the update sent when an order moves), one per status; ``several_orders``
 lists a customer's orders; every other kind is a fixed reply, for any status. A shop's own text may use the
-placeholders its kind knows (``placeholders``); the defaults here are English, and a shop's text in another
-language is used for customers known to speak it.
+placeholders its kind knows (``placeholders``). The defaults here are English; the other languages' are in
+``bot.languages.texts``, and a shop's text in a language is used for the customers answered in it.
 
 The built-in status message adapts to the order (a carrier's stage, the next step, the shop's tone); its
 default text here is the template form of that message, where a shop's own text starts.
@@ -12,6 +12,7 @@ default text here is the template form of that message, where a shop's own text 
 
 from __future__ import annotations
 
+from bot.languages import texts as language_texts
 from orders.lifecycle import DeliveryStage, Status
 
 #: Customer-facing styles a shop may write texts for (Telegram is the staff's and speaks to no customer).
@@ -107,6 +108,7 @@ REPLY_EMOJI = {
 COMMON_PLACEHOLDERS = ("first_name", "shop_name")
 ORDER_PLACEHOLDERS = (
     "order_number", "status", "progress", "tracking_url", "tracking_number", "carrier", "eta", "last_update",
+    "total",
 )  # fmt: skip
 _REPLY_PLACEHOLDERS = {
     "unknown_order": ("order_number",),
@@ -166,8 +168,10 @@ _SEVERAL_DEFAULTS = {
 }
 
 
-def default_text(kind: str, status: str, style: str) -> str:
-    """The text a shop starts from for ``kind/status/style`` (English)."""
+def default_text(kind: str, status: str, style: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The text a shop starts from for ``kind/status/style`` in ``language``."""
+    if language != DEFAULT_LANGUAGE:
+        return language_texts.default_text(kind, status, style, language)
     if kind == ORDER_STATUS:
         text = _STATUS_DEFAULTS[style]
         if status == Status.CANCELLED:  # no progress, nothing to track

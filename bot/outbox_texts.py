@@ -25,10 +25,15 @@ def template_variables(shop: Shop, order: Order | None, mode: Mode) -> dict[str,
 
 
 def message_text(
-    shop: Shop, entry: OutboxEntry, order: Order | None, style: str, name: str | None
+    shop: Shop,
+    entry: OutboxEntry,
+    order: Order | None,
+    style: str,
+    name: str | None,
+    language: str | None = None,
 ) -> tuple[str, str | None]:
-    """The full message in the channel's style, and an email's subject."""
-    voice = shop_voice(shop, name)
+    """The full message in the channel's style and the customer's ``language``, and an email's subject."""
+    voice = shop_voice(shop, name, language)
     if entry.kind == OutboxKind.REPLY and entry.message:
         return entry.message, None
     if order is None:

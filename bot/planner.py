@@ -147,7 +147,7 @@ class Planner:
         sender = self._sender(shop, found.channel)
         if (wait := await self._throttle(shop, entry, found.channel, sender, now)) is not None:
             return Hold(now + wait, RATE_LIMITED)
-        delivery = self._delivery(shop, entry, order, found, sender)
+        delivery = self._delivery(shop, entry, order, found, sender, customer.language if customer else None)
         return Send(
             shop, [delivery], park=found.mode == Mode.NUDGE,
             customer_id=customer.id if customer else None, channel=found.channel,
@@ -173,7 +173,8 @@ class Planner:
         if (until := _quiet_until(shop, entry, phone, now)) is not None:
             return Hold(until, "quiet_hours")
         to = phone or (order.customer.email if order else None) or (customer.id if customer else shop.id)
-        text, subject = message_text(shop, entry, order, style, order.customer.name if order else None)
+        name = order.customer.name if order else None
+        text, subject = message_text(shop, entry, order, style, name, customer.language if customer else None)
         delivery = Delivery(ChannelName.CONSOLE, to, shop.name, text, subject)
         return Send(shop, [delivery], customer_id=customer.id if customer else None, channel=style)
 
@@ -256,7 +257,13 @@ class Planner:
         return addresses.get(channel) or shop.name
 
     def _delivery(
-        self, shop: Shop, entry: OutboxEntry, order: Order | None, found: Route, sender: str
+        self,
+        shop: Shop,
+        entry: OutboxEntry,
+        order: Order | None,
+        found: Route,
+        sender: str,
+        language: str | None = None,
     ) -> Delivery:
         channel = ChannelName(found.channel)
         name = order.customer.name if order else None
@@ -266,7 +273,7 @@ class Planner:
             return Delivery(
                 channel, found.address, sender, summary, template=Template(found.content_sid, variables)
             )
-        text, subject = message_text(shop, entry, order, found.channel, name)
+        text, subject = message_text(shop, entry, order, found.channel, name, language)
         return Delivery(channel, found.address, sender, text, subject)
 
 

@@ -58,13 +58,12 @@ def _what_exists(slot: TextSlot) -> str:
 
 
 def entry(shop: Shop, slot: TextSlot) -> TextEntry:
-    """The text in use for ``slot``: the shop's own in that language, else its English one, else the default."""
-    default = message_texts.default_text(slot.kind, slot.status, slot.style)
+    """The text in use for ``slot``: the shop's own in that language, else that language's default."""
+    default = message_texts.default_text(slot.kind, slot.status, slot.style, slot.language)
     own = shop.message_texts.get(slot.key)
-    fallback = shop.message_texts.get(TextSlot(slot.kind, slot.status, slot.style, DEFAULT_LANGUAGE).key)
     return TextEntry(
         slot,
-        text=own if own is not None else fallback if fallback is not None else default,
+        text=own if own is not None else default,
         default=default,
         custom=own is not None,
         placeholders=message_texts.placeholders(slot.kind),
@@ -104,7 +103,7 @@ async def set_text(shops: ShopStore, shop: Shop, slot: TextSlot, text: str) -> T
 
 
 async def reset_text(shops: ShopStore, shop: Shop, slot: TextSlot) -> TextEntry:
-    """Forget the shop's own text for ``slot``: the default (or its English text) speaks again."""
+    """Forget the shop's own text for ``slot``: the language's default speaks again."""
     slot.known()
     await shops.reset_text(shop.id, slot.key)
     rest = {key: text for key, text in shop.message_texts.items() if key != slot.key}

@@ -69,7 +69,9 @@ def preview(
     if text is not None:
         texts[slot.key] = checked(slot, text)
     name = order.customer.name if order is not None else SAMPLE_NAME
-    voice = dataclasses.replace(shop_voice(shop, name), texts=texts, language=slot.language)
+    speaking = shop_voice(shop, name, slot.language)
+    locale = speaking.locale if speaking.language == slot.language else slot.language
+    voice = dataclasses.replace(speaking, texts=texts, language=slot.language, locale=locale)
     base = facts(order) if order is not None else SAMPLE
     about = dataclasses.replace(base, status=Status(slot.status)) if slot.kind == ORDER_STATUS else base
     if slot.kind == ORDER_STATUS:

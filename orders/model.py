@@ -342,6 +342,8 @@ class CustomerRecord(Domain):
     opted_out: list[str] = Field(default_factory=list)
     last_inbound: dict[str, datetime] = Field(default_factory=dict)
     preferred_channel: str | None = None
+    #: The language the customer writes in (ISO 639-1), once a message said it clearly; None until then.
+    language: str | None = None
     created_at: datetime
 
 

@@ -166,6 +166,11 @@ class CustomerStore:
             {"_id": customer_id, "shop_id": shop_id}, {change: {"opted_out": channel}}
         )
 
+    async def set_language(self, shop_id: ShopId, customer_id: CustomerId, language: str) -> None:
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id}, {"$set": {"language": language}}
+        )
+
 
 class MessageStore:
     """Every chat message in and out. The (channel, provider id) key makes a retried delivery a no-op."""

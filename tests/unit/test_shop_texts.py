@@ -87,13 +87,17 @@ def test_the_shops_text_replaces_the_status_message_on_its_style_only() -> None:
     assert "received" in order_status(pending, voice(texts), "sms").text  # another status: the default
 
 
-def test_a_text_in_the_customers_language_wins_and_english_is_the_fallback() -> None:
+def test_a_text_speaks_only_the_language_it_was_written_in() -> None:
     english = {text_key("greeting", "any", "sms", "en"): "Hello {first_name}"}
     spanish = {**english, text_key("greeting", "any", "sms", "es"): "Hola {first_name}"}
     assert canned("greeting", voice(spanish, "es"), "sms").text == "Hola Ana"
-    assert canned("greeting", voice(english, "es"), "sms").text == "Hello Ana"
-    assert canned("greeting", voice(spanish, "fr"), "sms").text == "Hello Ana"
-    assert canned("greeting", voice({}, "es"), "sms").text.startswith("Hi! Send me your order number")
+    assert canned("greeting", voice(spanish, "en"), "sms").text == "Hello Ana"
+    # a customer answered in another language gets that language's default, not the shop's English words
+    assert canned("greeting", voice(english, "es"), "sms").text.startswith(
+        "¡Hola! Enviame tu numero de pedido"
+    )
+    assert canned("greeting", voice(spanish, "fr"), "sms").text.startswith("Bonjour ! Envoyez-moi")
+    assert canned("greeting", voice({}, "en"), "sms").text.startswith("Hi! Send me your order number")
 
 
 def test_a_shops_reply_keeps_its_own_characters_and_values() -> None:
