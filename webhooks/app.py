@@ -8,12 +8,13 @@ from datetime import datetime
 
 from aiohttp import web
 
+from orders.clock import utc_now
 from webhooks.access.abuse import abuse_guard
 from webhooks.access.counters import TokenRates
 from webhooks.api import build_api
 from webhooks.api.openapi import API_PREFIX, add_docs
 from webhooks.api.routes import routes as api_routes
-from webhooks.bootstrap import Parts, add_worker, bootstrap, resolve_secret_key, secret_keys, utc_now
+from webhooks.bootstrap import Parts, bootstrap, resolve_secret_key, secret_keys
 from webhooks.desk import routes as dashboard_routes
 from webhooks.keys import CLOCK, METRICS, SECRET_KEY, SECRET_KEYS, SETTINGS, TOKEN_RATES
 from webhooks.middleware import errors, metrics, request_body
@@ -40,13 +41,11 @@ def build_app(
 
     ``parts`` are clients built by the caller (a test's stand-ins); the rest are built from ``settings``.
     """
-    app = _core(settings, clock, parts or Parts())
+    app = _core(settings, clock, parts or Parts(), with_worker=with_worker)
     app.router.add_post("/webhooks/orders/{shop_id}", order_event)
     app.add_subapp(API_PREFIX, build_api())
     add_docs(app, api_routes)
     dashboard_routes.setup(app)
-    if with_worker:
-        add_worker(app)
     return app
 
 
@@ -57,12 +56,12 @@ def build_worker(
 
     It answers only health and metrics, and only when ``ORDERBOT_WORKER_METRICS_PORT`` asks it to listen.
     """
-    app = _core(settings, clock, parts or Parts())
-    add_worker(app)
-    return app
+    return _core(settings, clock, parts or Parts(), with_worker=True)
 
 
-def _core(settings: Settings, clock: Callable[[], datetime], parts: Parts) -> web.Application:
+def _core(
+    settings: Settings, clock: Callable[[], datetime], parts: Parts, *, with_worker: bool
+) -> web.Application:
     """Middlewares, settings and keys, every part the composition root opens, health and provider routes."""
     body = request_body(settings.body_timeout_seconds)
     app = web.Application(
@@ -76,7 +75,7 @@ def _core(settings: Settings, clock: Callable[[], datetime], parts: Parts) -> we
     app[SECRET_KEY] = resolve_secret_key(settings)
     app[SECRET_KEYS] = secret_keys(settings)
     app[TOKEN_RATES] = TokenRates(settings.api_rate_limit, settings.rate_limit_window)
-    bootstrap(app, settings, clock, parts)
+    bootstrap(app, settings, clock, parts, with_worker=with_worker)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", health.metrics_text)

@@ -25,9 +25,10 @@ BACKGROUND = {"inbox recovery", "event recovery", "outbox dispatcher"}
 async def test_a_given_database_serves_the_app_and_stays_open_after_it(
     aiohttp_client: AiohttpClient, settings: Settings, clock: Clock, db: Database
 ) -> None:
-    client = await aiohttp_client(build_app(settings, clock=clock, parts=Parts(database=db)))
-    assert client.server.app[DATABASE] is db
-    assert client.server.app[PINGS]["database"] == db.ping
+    app = build_app(settings, clock=clock, parts=Parts(database=db))
+    client = await aiohttp_client(app)
+    assert app[DATABASE] is db
+    assert app[PINGS]["database"] == db.ping
     response = await client.get("/readyz")
     assert (response.status, await response.json()) == (200, {"status": "ready", "database": "ok"})
     await client.close()

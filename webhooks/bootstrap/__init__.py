@@ -18,7 +18,7 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -38,7 +38,7 @@ from orders.model import Shop
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
-from webhooks.bootstrap.providers import CleanupContext, Clock, channels, instagram, telegram, twilio
+from webhooks.bootstrap.providers import CleanupContext, Clock, Opened, channels, instagram, telegram, twilio
 from webhooks.keys import (
     ALERTS,
     CLOCK,
@@ -84,10 +84,6 @@ class Parts:
     delivery_listener: DeliveryListener | None = None
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def resolve_secret_key(settings: Settings) -> str:
     """``ORDERBOT_SECRET_KEY``, else a key kept in the data dir (made on first use) for single-machine use."""
     if settings.secret_key is not None:
@@ -125,34 +121,28 @@ def build_service(db: Database, clock: Clock, advisor: ProgressionAdvisor | None
 # -- the app's parts -----------------------------------------------------------------------------------
 
 
-def bootstrap(app: web.Application, settings: Settings, clock: Clock, parts: Parts) -> None:
-    """Register on ``app`` the cleanup contexts that open its parts, in the order they depend on each other."""
+def bootstrap(
+    app: web.Application, settings: Settings, clock: Clock, parts: Parts, *, with_worker: bool = False
+) -> None:
+    """Register on ``app`` the cleanup contexts that open its parts, in the order they depend on each other;
+    ``with_worker`` adds the outbox dispatcher and the periodic jobs, which stop before the channels close."""
     app[PINGS] = {}
-    opened = _Opened()
+    opened = Opened()
     app.cleanup_ctx.extend(
         [
             _database(settings, parts, opened),
             _engine(settings, clock, parts, opened),
             twilio(settings, clock, parts.twilio),
             instagram(settings, parts.graph_session),
-            telegram(settings, parts.telegram),
+            telegram(settings, parts.telegram, opened),
             _notifier(settings, clock, parts, opened),
         ]
     )
+    if with_worker:
+        app.cleanup_ctx.append(_worker(opened))
 
 
-def add_worker(app: web.Application) -> None:
-    """Run the outbox dispatcher and the periodic jobs with ``app``; both stop before the channels close."""
-    app.cleanup_ctx.append(_worker)
-
-
-class _Opened:
-    """The database whole, as the parts built over it need it (the web layer's ``DATABASE`` is narrower)."""
-
-    database: Database
-
-
-def _database(settings: Settings, parts: Parts, opened: _Opened) -> CleanupContext:
+def _database(settings: Settings, parts: Parts, opened: Opened) -> CleanupContext:
     async def database(app: web.Application) -> AsyncIterator[None]:
         opened.database = db = parts.database or database_for(settings)
         try:
@@ -168,14 +158,14 @@ def _database(settings: Settings, parts: Parts, opened: _Opened) -> CleanupConte
     return database
 
 
-def _engine(settings: Settings, clock: Clock, parts: Parts, opened: _Opened) -> CleanupContext:
+def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> CleanupContext:
     """Gemini, the order service, the inbox and the shop events' queue; the start-up recoveries."""
 
     async def engine(app: web.Application) -> AsyncIterator[None]:
         ai = parts.ai or build_ai(settings, clock=clock, concurrency=AI_CONCURRENCY)
         db = opened.database
         app[SERVICE] = service = build_service(db, clock, parts.advisor or (ai.advisor if ai else None))
-        conversation = Conversation(service, clock, classifier=ai.classifier if ai else None)
+        conversation = Conversation(service, clock, classifier=ai.classifier if ai else None, stores=db)
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recoveries = [
@@ -194,37 +184,43 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: _Opened) -> 
     return engine
 
 
-def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: _Opened) -> CleanupContext:
+def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> CleanupContext:
     """The staff alerts, the outbox's sender over every channel, and the prompt sends of this process."""
 
     async def notifier(app: web.Application) -> AsyncIterator[None]:
-        app[ALERTS] = alerts = StaffAlerts(app[SERVICE], clock)
+        db = opened.database
+        app[ALERTS] = alerts = StaffAlerts(app[SERVICE], clock, stores=db)
         app[NOTIFIER] = sender = Notifier(
-            app[SERVICE], channels(app, settings), clock, metrics=app[METRICS], alert_buttons=alerts.buttons,
+            app[SERVICE], channels(app, settings), clock, stores=db, metrics=app[METRICS],
+            alert_buttons=alerts.buttons,
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             email_channel=parts.email_channel or shop_email_channel,
         )  # fmt: skip
         app[DELIVERY_LISTENER] = parts.delivery_listener or sender
         app[PROMPT_SENDS] = prompt = PromptSends(sender, clock)
-        opened.database.outbox.listen(prompt.queued)
+        db.outbox.listen(prompt.queued)
         yield
         await prompt.close()
 
     return notifier
 
 
-async def _worker(app: web.Application) -> AsyncIterator[None]:
+def _worker(opened: Opened) -> CleanupContext:
     """The dispatcher loop and the periodic jobs; stopped, and awaited, before the channels close."""
-    intervals = Intervals(auto_progress_minutes=app[SETTINGS].sweep_minutes)
-    scheduler = build_scheduler(app[SERVICE], app[INBOX], app[ALERTS], intervals)
-    jobs = AwaitedJobs()
-    scheduler.add_executor(jobs, "default")
-    scheduler.start()
-    dispatcher = started(app[NOTIFIER].run_forever(), "outbox dispatcher")
-    yield
-    await stopped(dispatcher)
-    scheduler.shutdown(wait=False)
-    await jobs.stopped()
+
+    async def worker(app: web.Application) -> AsyncIterator[None]:
+        intervals = Intervals(auto_progress_minutes=app[SETTINGS].sweep_minutes)
+        scheduler = build_scheduler(app[SERVICE], app[INBOX], app[ALERTS], intervals, stores=opened.database)
+        jobs = AwaitedJobs()
+        scheduler.add_executor(jobs, "default")
+        scheduler.start()
+        dispatcher = started(app[NOTIFIER].run_forever(), "outbox dispatcher")
+        yield
+        await stopped(dispatcher)
+        scheduler.shutdown(wait=False)
+        await jobs.stopped()
+
+    return worker
 
 
 # -- the command line's parts --------------------------------------------------------------------------
@@ -242,23 +238,13 @@ async def command_database(settings: Settings, *, indexes: bool = True) -> Async
         await db.close()
 
 
-@contextlib.asynccontextmanager
-async def command_service(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[OrderService]:
-    """The order service for one CLI command, over its own database connection (rules, no Gemini)."""
-    async with command_database(settings) as db:
-        yield build_service(db, clock)
-
-
 __all__ = [
     "AI_CONCURRENCY",
     "Parts",
-    "add_worker",
     "bootstrap",
     "build_service",
     "command_database",
-    "command_service",
     "database_for",
     "resolve_secret_key",
     "secret_keys",
-    "utc_now",
 ]

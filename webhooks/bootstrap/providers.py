@@ -23,6 +23,7 @@ from channels.console import ConsoleChannel
 from channels.instagram import InstagramChannel
 from channels.telegram import TelegramChannel, build_application
 from channels.twilio import TwilioChannels, open_twilio
+from orders.store import Database
 from webhooks.keys import INSTAGRAM, SERVICE, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL, TWILIO
 from webhooks.providers.twilio import STATUS_PATH
 from webhooks.settings import Settings
@@ -32,6 +33,14 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
+
+class Opened:
+    """The database whole, handed from the context that opens it to the parts built over it (the web layer's
+    ``DATABASE`` is narrower)."""
+
+    database: Database
+
+
 #: Seconds an Instagram send may take before it counts as failed (and is retried by the outbox).
 GRAPH_SEND_TIMEOUT_SECONDS = 10.0
 
@@ -39,7 +48,7 @@ GRAPH_SEND_TIMEOUT_SECONDS = 10.0
 def twilio(settings: Settings, clock: Clock, given: TwilioChannels | None) -> CleanupContext:
     """SMS and WhatsApp, with their HTTP client, when an auth token is set (or a stand-in is given)."""
 
-    async def opened(app: web.Application) -> AsyncIterator[None]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
         if given is not None:
             app[TWILIO] = given
             yield
@@ -61,7 +70,7 @@ def twilio(settings: Settings, clock: Clock, given: TwilioChannels | None) -> Cl
         finally:
             await channels.close()
 
-    return opened
+    return context
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -71,7 +80,7 @@ def _secret(value: SecretStr | None) -> str | None:
 def instagram(settings: Settings, given_session: aiohttp.ClientSession | None) -> CleanupContext:
     """The Instagram adapter over the Graph API session, which lives as long as the app."""
 
-    async def opened(app: web.Application) -> AsyncIterator[None]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as owned:
             session = given_session
             if session is None:
@@ -85,13 +94,13 @@ def instagram(settings: Settings, given_session: aiohttp.ClientSession | None) -
             )
             yield
 
-    return opened
+    return context
 
 
-def telegram(settings: Settings, given: StaffApplication | None) -> CleanupContext:
+def telegram(settings: Settings, given: StaffApplication | None, opened: Opened) -> CleanupContext:
     """The staff bot's Application, bound to the order service, when ``TELEGRAM_BOT_TOKEN`` is set."""
 
-    async def opened(app: web.Application) -> AsyncIterator[None]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
         application = given
         if application is None:
             if settings.telegram_bot_token is None:
@@ -103,7 +112,7 @@ def telegram(settings: Settings, given: StaffApplication | None) -> CleanupConte
                 context_types=staff.context_types(),
             )
         staff.install(application)
-        application.bot_data.bind(app[SERVICE])
+        application.bot_data.bind(app[SERVICE], opened.database)
         secret = settings.telegram_webhook_secret
         if secret is None:
             log.warning("TELEGRAM_WEBHOOK_SECRET is not set: Telegram webhooks are refused")
@@ -114,7 +123,7 @@ def telegram(settings: Settings, given: StaffApplication | None) -> CleanupConte
             yield
             await application.stop()
 
-    return opened
+    return context
 
 
 def channels(app: web.Application, settings: Settings) -> dict[str, Channel]:

@@ -14,10 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from orders.clock import utc_now
 from orders.importing import RowResult, import_orders, summary
 from orders.model import ShopId
 from webhooks.api.import_rows import read_rows
-from webhooks.bootstrap import build_service, command_database, utc_now
+from webhooks.bootstrap import build_service, command_database
 from webhooks.settings import Settings
 
 

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 
 import jwt
 
+from orders.clock import utc_now
 from orders.crypto import SealError, key_id
-from webhooks.bootstrap import command_database, resolve_secret_key, utc_now
+from webhooks.bootstrap import command_database, resolve_secret_key
 from webhooks.cli.output import say
 from webhooks.settings import Settings
 
