@@ -35,8 +35,8 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
 class Opened:
-    """The database whole, handed from the context that opens it to the parts built over it (the web layer's
-    ``DATABASE`` is narrower)."""
+    """The database, handed from the context that opens it to the contexts of the parts that take it as their
+    stores (the Telegram desk, the notifier, the periodic jobs)."""
 
     database: Database
 
