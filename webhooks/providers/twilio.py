@@ -9,17 +9,15 @@ outbound message's delivery state forward, never back.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from channels.base import ChannelName, DeliveryUpdate, InboundMessage
-from channels.twilio import EMPTY_TWIML, mask, open_twilio
+from channels.twilio import EMPTY_TWIML, mask
 from orders.model import DeliveryState
 from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, METRICS, SETTINGS, SHOPS, TWILIO
 from webhooks.middleware import ApiError
 from webhooks.providers.inbound import webhook_request
-from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -30,31 +28,10 @@ STATUS_PATH = "/webhooks/twilio/status"
 _ADDRESS_FIELDS = {ChannelName.SMS: "sms_number", ChannelName.WHATSAPP: "whatsapp_number"}
 
 
-def setup(app: web.Application, settings: Settings) -> None:
-    """Register the Twilio routes, and the channels with their HTTP client when an auth token is set."""
+def add_routes(app: web.Application) -> None:
+    """Register the Twilio routes; the channels they verify with are the composition root's (``TWILIO``)."""
     app.router.add_post(MESSAGES_PATH, inbound_message)
     app.router.add_post(STATUS_PATH, delivery_status)
-    if settings.twilio_auth_token is None:
-        return
-    auth_token = settings.twilio_auth_token.get_secret_value()
-    # Twilio can only call back a public URL; without one, messages are sent without status callbacks.
-    callback = f"{settings.public_url.rstrip('/')}{STATUS_PATH}" if settings.public_url else None
-
-    async def channels(app: web.Application) -> AsyncIterator[None]:
-        twilio = open_twilio(
-            auth_token=auth_token,
-            account_sid=settings.twilio_account_sid,
-            clock=app[CLOCK],
-            base_url=settings.twilio_base_url,
-            status_callback=callback,
-        )
-        app[TWILIO] = twilio
-        try:
-            yield
-        finally:
-            await twilio.close()
-
-    app.cleanup_ctx.append(channels)
 
 
 def _outcome(request: web.Request, outcome: str) -> None:
@@ -103,7 +80,7 @@ async def delivery_status(request: web.Request) -> web.Response:
         _outcome(request, "invalid")
         raise ApiError(400, "malformed", "not a status callback")
     db = request.config_dict[DATABASE]
-    listener = request.config_dict.get(DELIVERY_LISTENER)
+    listener = request.config_dict[DELIVERY_LISTENER]
     now = request.config_dict[CLOCK]()
     for update in updates:
         message = await db.messages.record_delivery(
@@ -111,7 +88,7 @@ async def delivery_status(request: web.Request) -> web.Response:
         )
         if message is None:
             log.info("status %s for unknown %s message %s", update.state, update.channel, update.provider_id)
-        elif listener is not None:
+        else:
             await listener.on_delivery(message)
     _outcome(request, "status")
     return web.Response(status=204)
