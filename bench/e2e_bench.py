@@ -50,7 +50,7 @@ from orders.model import Customer, NotifyPolicy, Order, OrderId, Shop, Source, T
 from orders.shops import new_shop
 from tests.faults.processes import Orderbot, free_port, listening, wait_until
 from tests.standins.twilio import TwilioStandIn
-from webhooks.app import database_for
+from webhooks.bootstrap import database_for
 from webhooks.ops.embedded import embedded_mongodb
 from webhooks.settings import Settings
 from webhooks.shop_platforms.generic import sign

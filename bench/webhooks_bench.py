@@ -53,7 +53,7 @@ from orders.shops import new_shop
 from orders.store import open_database
 from orders.usecases import event_payload
 from webhooks.ops.embedded import embedded_mongodb, server_pid
-from webhooks.shop_platforms import shopify
+from webhooks.shop_platforms import shopify_orders
 
 AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://bench.orderbot.example"
@@ -165,8 +165,8 @@ def serve_bare(port: int) -> None:
         parsed = twilio.parse(WebhookRequest(PUBLIC_URL + sample.path, sample.headers, sample.body))[0]
         assert isinstance(parsed, InboundMessage)
         message = received_message(shop, parsed, datetime.now(UTC))
-        order = shopify.ShopifyOrder.model_validate_json(shopify_requests(1, shop.id, "x")[0].body)
-        event = shopify.to_event("orders/create", order)
+        order = shopify_orders.ShopifyOrder.model_validate_json(shopify_requests(1, shop.id, "x")[0].body)
+        event = shopify_orders.to_event("orders/create", order)
         payload = event_payload(shop, "shopify", event.kind, event.data, "ignore")
 
         async def inbox_insert(request: web.Request) -> web.Response:

@@ -39,7 +39,6 @@ from orders.usecases import DeskCommands
 
 log = logging.getLogger(__name__)
 
-PHONE_CHANNELS = ("sms", "whatsapp", "console")
 #: Where a phone can ask for a code that links its orders to an Instagram account: the carrier delivers the
 #: reply to the phone itself, so only the phone's holder reads the code (the console is the operator's).
 CODE_CHANNELS = ("sms", "whatsapp")

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from channels.base import PHONE_CHANNELS
+
 WINDOW = timedelta(hours=24)
 WINDOWED = ("whatsapp", "instagram")
-PHONE_CHANNELS = ("sms", "whatsapp", "console")
 FALLBACKS = ("whatsapp", "sms", "email")
 NUDGE = "nudge"
 

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from bot.stores import InboxStores
 from bot.work import WorkQueue
-from channels.base import ChannelName, InboundMessage
+from channels.base import PHONE_CHANNELS, InboundMessage
 from orders.model import (
     Attachment,
     CustomerRecord,
@@ -31,8 +31,6 @@ from orders.model import (
 from orders.store import NotFound
 
 log = logging.getLogger(__name__)
-
-PHONE_CHANNELS = (ChannelName.SMS, ChannelName.WHATSAPP, ChannelName.CONSOLE)
 
 
 class InboxHandler(Protocol):

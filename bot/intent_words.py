@@ -61,6 +61,10 @@ NEGATED_ACTION = (  # "don't cancel", "I don't want it cancelled"; not "I don't 
     r" (cancel|chang|modif|edit|updat|refund|return)"
     r"|\bnot (the|my|this|that|an?|any) (order|purchase)\b"
 )
+#: A cancel already made by someone else: news to ask about, not a request.
+CANCELLED_ALREADY = r"\b(was|were|been|is|are)\b(?:[ ]+[\w'-]+){0,3}?[ ]+cancel+ed\b|\bgot cancel+ed\b|\bwhy did (you|they) cancel\b"
+#: Addresses that are not where an order goes.
+OTHER_ADDRESS = r"\b(e-?mail|billing|invoice|ip|web|website) address(es)?\b"
 #: Things a customer may cancel or change that are not an order.
 NOT_AN_ORDER = (
     r"\b(newsletters?|subscriptions?|subscribed|account|profile|user|membership|contract|plan|card|"
@@ -115,7 +119,7 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
         "not received",
         r"\b(says|said|shows|showing|marked( as)?|status is) delivered but\b"
         r"|\b(never|wasn'?t|was not|hasn'?t been) (arrived|came|received|delivered)\b|\bnever (got|received) (it|my|the)\b"
-        r"|\b(stolen|got stolen)\b",
+        r"|\b(stolen|got stolen)\b|\breturned to (the )?sender\b",
     ),
     (
         "quality",
@@ -220,12 +224,13 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
         rf"|\b{_ACCOUNT_NOUN} (removal|removals|termination|terminations|deletion|creation|settings|details|"
         r"info|type|registration)\b|\b(free|freemium|premium|pro|platinum|gold|standard|corporate) account\b"
         r"|\b(sign ?up|register|registration)\b|\bproblems? with (my |the )?(account|profile|registration)\b"
-        r"|\b(personal|profile|account) (data|info|information|details)\b",
+        r"|\b(personal|profile|account) (data|info|information|details)\b|\be-?mail address(es)?\b",
     ),
     (
         "payments",
         r"\w*payments?\b|\bpay (with|by|via|using)\b|\bpaypal\b|\b(credit|debit) card\b|\bcard (was )?declined\b"
-        r"|\b(charged twice|double charged|billing|paying)\b|\b(can'?t|cannot|unable to|couldn'?t) pay\b",
+        r"|\b(charged twice|double charged|billing|paying)\b|\b(can'?t|cannot|unable to|couldn'?t) pay\b"
+        r"|\b(promo|discount|coupon|voucher) codes?\b|\b(coupons?|vouchers?)\b",
     ),
     ("invoices", r"\b(invoices?|bills?|billing|receipts?|vat)\b"),
     ("subscriptions", r"\bsubscriptions?\b"),
@@ -241,7 +246,7 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
     (
         "new orders",
         r"\b(place|make|put in|submit) (an? |my |another )?(new )?order\b|\b(want|like) to (buy|purchase)\b"
-        r"|\bhow (do|can) (i|you) (order|buy|purchase)\b"
+        r"|\bhow (do|can) (i|you) (order|buy|purchase)\b|\bminimum order\b"
         r"|\b(buy|purchase) (a|an|some|several|a few|a couple|more|two|three|new)\b",
     ),
 )

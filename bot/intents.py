@@ -14,20 +14,19 @@ topic: the bot says what it can do instead and never acts on an order for it. A 
 ("cancel the newsletter", "not the order") never makes an order action.
 
 Spanish, Portuguese, French, German and Italian are read with the same rules over each language's words
-(``bot.languages.vocabulary``). Phone numbers, quantities, prices, dates, postcodes and hashtags are not
-order numbers.
+(``bot.languages.vocabulary``); order numbers, e-mails and phone digits are found by ``bot.intent_numbers``.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from difflib import get_close_matches
 from enum import StrEnum
 from functools import lru_cache
 
 from bot import intent_words as words
+from bot.intent_numbers import EMAIL, LAST4, TWO_NUMBERS, normalise, order_number
 from bot.languages.vocabulary import ENGLISH, Vocabulary, in_order
 
 
@@ -68,47 +67,6 @@ _GREETINGS_ELSEWHERE = ("привет", "здравствуйте", "你好", "�
 _WAVE_EMOJI = frozenset("👋🖐✋")
 _ACK_EMOJI = frozenset("👍👌🙏❤♥😊🙂🥰😍🤝✅💯🙌")
 
-# Order numbers: "#1042", "order 1042", "order no. A-1042"; then a bare number where nothing says it is
-# something else. The labelled value may carry a short letter prefix ("A-1042", "SH-20931").
-_LABEL = (
-    r"(?:#\s*|\b(?:order|ord|purchase|pedido|encomenda|commande|bestellung|bestellnummer|auftrag|ordine|orden|"
-    r"ref|reference|confirmation)(?:\s*(?:number|num|no|nr|n|numero|nummer|id|reference|ref|code|#))?\.?\s*"
-    r"(?:is\s+)?[:#]?\s*)"
-)
-_LABELLED = re.compile(_LABEL + r"([a-z]{0,4}-?\d{2,20}(?:-\d{1,4})?)\b")
-_BARE = re.compile(r"(?<![\w$])(\d{3,10})(?!\w|[.,:/-]\d|%)")
-_NOT_ORDER_NUMBERS = [
-    r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+",  # emails
-    r"\+?\d[\d\s().-]{8,}\d",  # phone numbers
-    r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b",  # dates: 12/11, 12.11.2025, 2025-03-14
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b",
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}\b",  # "March 2025"
-    r"\b(?:in|since|year) (?:19|20)\d\d\b",
-    r"\b(?:zip|postcode|post code|postal code|zip code)(?: is)?:?\s*\d+",
-    r"\b(?:last\s*(?:4|four)(?:\s*digits)?|ending|ends)(?:\s*(?:in|with|are|is))?\W{0,3}\d{4}\b",
-    r"\b(?:ordered|bought|purchased|got|need|want|paid|spent|costs?|only|about|around|over|than|qty|x)"
-    r"\s+\d+",  # quantities and prices: "ordered 150 stickers", "paid 1200"
-    r"\b\d+\s*(?:x|pcs|pieces|items|bags|units|boxes|packs|kg|g|lbs?|oz|ml|l|days|hours|hrs|mins|minutes|"
-    r"weeks|months|years|dollars|usd|eur|euros?|gbp|pounds|quid|bucks|miles|km|dias|semanas|tage|wochen|jours|"
-    r"semaines|giorni|settimane|horas|stunden|heures|ore|stuck|pezzi|unidades)\b",
-]
-_NOT_ORDER_NUMBER = re.compile("|".join(f"(?:{p})" for p in _NOT_ORDER_NUMBERS))
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
-_LAST4 = re.compile(
-    r"\b(?:last\s*(?:4|four)(?:\s*digits)?|ending|ends)(?:\s*(?:in|with|are|is))?\W{0,3}(\d{4})\b"
-)
-_TWO_NUMBERS = re.compile(r"^\W*(?:order\s*)?#?\s*\w+\W+(\d{4})\W*$")  # "1042 0101": order, then phone digits
-_CURRENCY = str.maketrans(dict.fromkeys("£€¥₹₽₩₺", "$"))
-
-
-def normalise(text: str) -> str:
-    """Lowercase, accents and emoji removed, smart quotes made plain, whitespace collapsed."""
-    text = (
-        unicodedata.normalize("NFKD", text).replace("\u2019", "'").replace("\u2018", "'").replace("ß", "ss")
-    )
-    kept = "".join(ch for ch in text if ch.isascii() and (ch.isprintable() or ch.isspace()))
-    return re.sub(r"\s+", " ", kept.lower()).strip()
-
 
 def _fix_typos(text: str) -> str:
     """Replace words close to a keyword ("ordr", "trackng", "whre") with the keyword."""
@@ -145,18 +103,6 @@ def _one_slip(a: str, b: str) -> bool:
         or a_rest == b_rest[1:]  # dropped
         or (a_rest[:2] == b_rest[1::-1] and a_rest[2:] == b_rest[2:])  # swapped
     )
-
-
-def order_number(text: str) -> str | None:
-    """The order number a message mentions: "#1042", "order 1042", "order no. A-1042", or a bare "1042"."""
-    clean = normalise(text.translate(_CURRENCY))
-    clean = _EMAIL.sub(" ", clean)
-    if labelled := _LABELLED.search(clean):
-        found = labelled.group(1)
-        return found if found.isdigit() else found.upper()
-    rest = _NOT_ORDER_NUMBER.sub(" ", clean)
-    bare = _BARE.search(rest)
-    return bare.group(1) if bare else None
 
 
 def _sms_keyword(clean: str) -> Intent | None:
@@ -199,8 +145,8 @@ def parse(text: str, language: str | None = None) -> Parsed:
         return Parsed(_without_text(text, clean))
     fixed = _fix_typos(clean)
     number = order_number(text) or order_number(fixed)  # "ordr 1042": the label misspelt
-    email = _EMAIL.search(clean)
-    last4 = _LAST4.search(clean) or (_TWO_NUMBERS.search(clean) if number else None)
+    email = EMAIL.search(clean)
+    last4 = LAST4.search(clean) or (TWO_NUMBERS.search(clean) if number else None)
     identified = bool(number or email or last4)
     intent, detail = _intent(text, clean, fixed, language, numbered=bool(number), identified=identified)
     if intent in _NOT_ABOUT_ORDERS:
@@ -224,21 +170,31 @@ def _intent(
     number was given, which beats small talk.
     """
     vocabularies = in_order(language)
+    said = {v.language: fixed if v is ENGLISH else clean for v in vocabularies}
+    negated = any(re.search(v.negated_action, said[v.language]) for v in vocabularies)
+    done = any(re.search(v.cancelled_already, said[v.language]) for v in vocabularies)
+    first = vocabularies[:1] if language else []  # a known language's question beats others' requests
+    for v in first:
+        if found := _request(said[v.language], v, negated=negated, cancelled_already=done) or _question(
+            said[v.language], v, numbered=numbered
+        ):
+            return found
+    for v in vocabularies:  # then a request in any language beats a question in any
+        if found := _request(said[v.language], v, negated=negated, cancelled_already=done):
+            return found
     for v in vocabularies:
-        if found := _wish(fixed if v is ENGLISH else clean, v, numbered=numbered):
+        if found := _question(said[v.language], v, numbered=numbered):
             return found
     if identified:
         return Intent.ORDER_STATUS, None
     for v in vocabularies:
-        if found := _small_talk(text, fixed if v is ENGLISH else clean, v):
+        if found := _small_talk(text, said[v.language], v):
             return found
     return Intent.UNKNOWN, None
 
 
-def _wish(said: str, v: Vocabulary, *, numbered: bool) -> tuple[Intent, str | None] | None:
-    """A request, or a question about an order, in the words of ``v``; None when none of them is there."""
-    if found := _request(said, v):
-        return found
+def _question(said: str, v: Vocabulary, *, numbered: bool) -> tuple[Intent, str | None] | None:
+    """A question about an order, or thanks for an answer, in the words of ``v``; None when neither."""
     if re.search(v.thanks, said) and not re.search(v.asking, said) and not numbered:
         return Intent.THANKS, None  # "thanks for the update": an acknowledgement, not a question
     for pattern, intent in (
@@ -260,19 +216,24 @@ def _small_talk(text: str, said: str, v: Vocabulary) -> tuple[Intent, str | None
     return (Intent.HELP, None) if re.search(v.menu, said) else None
 
 
-def _request(said: str, v: Vocabulary) -> tuple[Intent, str | None] | None:
-    """Something to do rather than to know: stop messages, a person, a cancel, a problem, a change, a topic."""
+def _request(
+    said: str, v: Vocabulary, *, negated: bool, cancelled_already: bool
+) -> tuple[Intent, str | None] | None:
+    """Something to do rather than to know: stop messages, a person, a cancel, a problem, a change, a topic.
+
+    A negated action ("don't cancel it") or a cancel already made ("my order was cancelled"), in any of the
+    languages, is read on without the action; an e-mail or billing address is not where an order goes.
+    """
     topic = words.first_kind(v.other_topics, said)
     if re.search(v.opt_out_phrase, said) and topic not in ("newsletters", "subscriptions"):
         return Intent.OPT_OUT, None
     if re.search(v.human, said):
         return Intent.HUMAN, None
-    negated = bool(re.search(v.negated_action, said))  # "don't cancel it": read on, without the action
-    if re.search(v.cancel, said) and not negated:
+    if re.search(v.cancel, said) and not negated and not cancelled_already:
         return (Intent.CANCEL_REQUEST, None) if _about_an_order(said, v) else (Intent.OTHER, topic)
-    if found := _problem(said, v):
+    if found := _problem(said, v, topic):
         return found
-    if not negated and re.search(v.change_address, said):
+    if not negated and re.search(v.change_address, said) and not re.search(v.other_address, said):
         return Intent.CHANGE_ORDER, "address"
     if topic is not None:
         return Intent.OTHER, topic
@@ -291,9 +252,15 @@ def _about_an_order(said: str, v: Vocabulary) -> bool:
     return bool(order) or not re.search(v.not_an_order, said) or bool(re.search(v.order_noun, said))
 
 
-def _problem(said: str, v: Vocabulary) -> tuple[Intent, str] | None:
-    """A complaint or a refund, with its kind; a plain claim of money back counts as the refund it asks."""
+def _problem(said: str, v: Vocabulary, topic: str | None) -> tuple[Intent, str] | None:
+    """A complaint or a refund, with its kind; a plain claim of money back counts as the refund it asks.
+
+    "Doesn't work" names a damaged item only when nothing else is named: a discount code or a payment that
+    fails is that topic's question.
+    """
     complaint = words.first_kind(v.complaint_kinds, said)
+    if complaint == "damaged item" and topic is not None and not re.search(v.order_noun, said):
+        complaint = None
     refund = words.first_kind(v.refund_kinds, said)
     if complaint and not (refund and complaint == "complaint"):
         return Intent.COMPLAINT, f"{complaint}, {refund} asked" if refund else complaint

@@ -45,12 +45,18 @@ class PeriodicJob:
 
 class Jobs:
     def __init__(
-        self, service: OrderUseCases, inbox: Inbox, holder: str | None = None, *, stores: JobStores
+        self,
+        service: OrderUseCases,
+        inbox: Inbox,
+        alerts: StaffAlerts,
+        holder: str | None = None,
+        *,
+        stores: JobStores,
     ) -> None:
         self.service = service
         self.stores = stores
         self.inbox = inbox
-        self.alerts = StaffAlerts(service.attention, service.clock, stores=stores)
+        self.alerts = alerts
         self.holder = holder or f"worker-{secrets.token_hex(4)}"
 
     def periodic(self, every: Intervals) -> list[PeriodicJob]:
@@ -101,10 +107,15 @@ class Jobs:
 
 
 def build_scheduler(
-    service: OrderUseCases, inbox: Inbox, intervals: Intervals | None = None, *, stores: JobStores
+    service: OrderUseCases,
+    inbox: Inbox,
+    alerts: StaffAlerts,
+    intervals: Intervals | None = None,
+    *,
+    stores: JobStores,
 ) -> AsyncIOScheduler:
     """A scheduler with every periodic job; start it inside the running event loop."""
-    jobs = Jobs(service, inbox, stores=stores)
+    jobs = Jobs(service, inbox, alerts, stores=stores)
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     for job in jobs.periodic(intervals or Intervals()):
         scheduler.add_job(

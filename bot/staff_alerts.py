@@ -17,14 +17,14 @@ from bot.staff.keyboards import retry_buttons
 from bot.stores import StaffAlertStores
 from channels.telegram import Button
 from orders import rules
-from orders.model import NotificationId, Order, OrderId, OutboxEntry, OutboxKind, OutboxState, Shop, new_id
+from orders.model import FAILED_STATES as _FAILED
+from orders.model import NotificationId, Order, OrderId, OutboxEntry, OutboxKind, Shop, new_id
 from orders.store import NotFound
 from orders.usecases import AttentionQueue
 
 log = logging.getLogger(__name__)
 
 SCAN_LIMIT = 500
-_FAILED = (OutboxState.FAILED, OutboxState.DEAD, OutboxState.REVIEW)
 
 
 class StaffAlerts:

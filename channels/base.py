@@ -23,6 +23,10 @@ class ChannelName(StrEnum):
     CONSOLE = "console"
 
 
+#: The channels whose address is the customer's phone number (the console stands in for a phone).
+PHONE_CHANNELS = frozenset({ChannelName.SMS, ChannelName.WHATSAPP, ChannelName.CONSOLE})
+
+
 @dataclass(frozen=True)
 class WebhookRequest:
     """What an adapter needs of an HTTP request to verify and parse it: no framework types."""

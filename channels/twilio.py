@@ -2,13 +2,13 @@
 
 The only module that imports the twilio SDK. One ``TwilioChannel`` per channel name shares the account's
 auth token (webhook signatures) and one async HTTP client (``TwilioChannels`` holds both and closes it).
-WhatsApp addresses carry Twilio's ``whatsapp:`` prefix on the wire and plain E.164 numbers everywhere else.
+Reading a webhook's form is ``channels.twilio_forms``; WhatsApp addresses carry Twilio's ``whatsapp:``
+prefix on the wire and plain E.164 numbers everywhere else.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,44 +24,27 @@ from twilio.base.exceptions import (  # type: ignore[import-untyped]
 from twilio.http.async_http_client import AsyncTwilioHttpClient  # type: ignore[import-untyped]
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
-from yarl import URL
 
-from channels import contacts, wire
+from channels import wire
 from channels.base import (
     ChannelName,
     DeliveryUpdate,
     InboundMessage,
     Limits,
-    Media,
     OutboundMessage,
     Receipt,
     SendError,
     WebhookRequest,
 )
+from channels.twilio_forms import STATES, WHATSAPP_PREFIX, channel_of, items_of, parse_form, plain
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-WHATSAPP_PREFIX = "whatsapp:"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 #: Twilio takes bodies of up to 1,600 characters on both channels (error 21617 beyond); WhatsApp allows
 #: free text only within 24 hours of the customer's last message, and approved templates outside it.
 SMS_LIMITS = Limits(max_length=1600)
 WHATSAPP_LIMITS = Limits(max_length=1600, window_hours=24, template_outside_window=True)
-
-#: Twilio's message statuses in our delivery vocabulary; inbound ones (receiving, received) mean nothing here.
-_STATES = {
-    "accepted": "queued",
-    "scheduled": "queued",
-    "queued": "queued",
-    "sending": "queued",
-    "sent": "sent",
-    "delivered": "delivered",
-    "partially_delivered": "delivered",
-    "read": "read",
-    "undelivered": "undelivered",
-    "failed": "failed",
-    "canceled": "failed",
-}
 
 #: Refusals worth naming; every other 4xx is permanent too, 429 and 5xx are transient.
 _PERMANENT = {
@@ -72,55 +55,15 @@ _PERMANENT = {
 }
 _TRANSIENT_CODES = {"20429", "20503"}
 
-_MAX_MEDIA = 20
-
-#: Twilio's webhooks carry a few dozen fields (with 10 media, about 40).
-MAX_FORM_FIELDS = 500
-
 
 def mask(address: str) -> str:
     """A phone number fit for logs: ``+49…4567``."""
     return f"{address[:3]}…{address[-4:]}" if len(address) > 8 else "…"
 
 
-@functools.lru_cache(maxsize=1)
-def parse_form(body: bytes) -> MultiMapping[str]:
-    """The fields of an ``application/x-www-form-urlencoded`` body; ValueError when it is not UTF-8 or has
-    more than ``MAX_FORM_FIELDS`` fields (checking the signature of 300,000 empty fields took 2 seconds).
-
-    The last body's fields are kept (read-only): a webhook's signature check and its parsing read the same
-    body one right after the other, with no await between them, so each body is parsed once. yarl's query
-    parser reads them as ``urllib.parse.parse_qsl(keep_blank_values=True)`` does, at a third of its cost.
-    """
-    text = body.decode("utf-8")
-    if text.count("&") >= MAX_FORM_FIELDS:
-        raise ValueError(f"Max number of fields exceeded: more than {MAX_FORM_FIELDS}")
-    return URL.build(query_string=text, encoded=True).query
-
-
 def _header(request: WebhookRequest, name: str) -> str | None:
     wanted = name.lower()
     return next((value for key, value in request.headers.items() if key.lower() == wanted), None)
-
-
-def _required(form: MultiMapping[str], name: str) -> str:
-    value = form.get(name, "").strip()
-    if not value:
-        raise ValueError(f"{name} is missing")
-    return value
-
-
-def channel_of(form: MultiMapping[str]) -> ChannelName:
-    """WhatsApp when the addresses carry the ``whatsapp:`` prefix, else SMS; ValueError when they disagree."""
-    addresses = [form[name] for name in ("From", "To") if form.get(name)]
-    prefixed = [address.startswith(WHATSAPP_PREFIX) for address in addresses]
-    if any(prefixed) != all(prefixed):
-        raise ValueError("From and To are on different channels")
-    if any(prefixed) or (not addresses and form.get("ChannelPrefix") == "whatsapp"):
-        return ChannelName.WHATSAPP
-    if any(":" in address for address in addresses):
-        raise ValueError("only SMS and WhatsApp addresses are supported")
-    return ChannelName.SMS
 
 
 class TwilioChannel:
@@ -148,44 +91,28 @@ class TwilioChannel:
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``X-Twilio-Signature`` is the auth token's HMAC of the public URL and the form fields."""
+        return self.verified_form(request) is not None
+
+    def verified_form(self, request: WebhookRequest) -> MultiMapping[str] | None:
+        """The request's form fields when its signature holds (the fields it was checked over), else None."""
         signature = _header(request, SIGNATURE_HEADER)
         if not signature:
-            return False
+            return None
         try:
             form = parse_form(request.body)
         except ValueError:
-            return False
-        return bool(self._validator.validate(request.url, form, signature))
+            return None
+        return form if self._validator.validate(request.url, form, signature) else None
 
     def parse(self, request: WebhookRequest) -> list[InboundMessage | DeliveryUpdate]:
         """An incoming message, or a status callback's update (none for statuses without meaning here)."""
-        return self.parse_form(parse_form(request.body))
+        return self.read_form(parse_form(request.body))
 
-    def parse_form(self, form: MultiMapping[str]) -> list[InboundMessage | DeliveryUpdate]:
+    def read_form(self, form: MultiMapping[str]) -> list[InboundMessage | DeliveryUpdate]:
+        """What a form of this channel carries; ValueError when it is another channel's or malformed."""
         if channel_of(form) is not self.name:
             raise ValueError(f"not a {self.name} message")
-        sid = _required(form, "MessageSid")
-        if "MessageStatus" in form:
-            state = _STATES.get(_required(form, "MessageStatus").lower())
-            if state is None:
-                return []
-            error = form.get("ErrorCode", "").strip() or None
-            return [DeliveryUpdate(self.name, sid, state, error_code=error, at=self._clock())]
-        sender = self._plain(_required(form, "From"))
-        if not contacts.is_e164(sender):
-            raise ValueError("From is not an E.164 phone number")
-        return [
-            InboundMessage(
-                channel=self.name,
-                provider_id=sid,
-                sender=sender,
-                recipient=self._plain(_required(form, "To")),
-                text=form.get("Body", ""),
-                received_at=self._clock(),
-                media=self._media(form),
-                sender_name=form.get("ProfileName") or None,
-            )
-        ]
+        return items_of(form, self.name, self._clock)
 
     async def send(self, message: OutboundMessage) -> Receipt:
         """Create the message at Twilio; SendError (transient or not, with Twilio's code) when refused."""
@@ -205,7 +132,7 @@ class TwilioChannel:
                         transient=False, code="ambiguous", ambiguous=True,
                     ) from exc  # fmt: skip
                 raise SendError(f"Twilio unreachable: {type(exc).__name__}", transient=True) from exc
-        return Receipt(provider_id=str(created.sid), state=_STATES.get(str(created.status), "queued"))
+        return Receipt(provider_id=str(created.sid), state=STATES.get(str(created.status), "queued"))
 
     def _request(self, message: OutboundMessage) -> dict[str, Any]:
         if message.channel is not self.name:
@@ -229,24 +156,8 @@ class TwilioChannel:
         return request
 
     def _address(self, number: str) -> str:
-        number = self._plain(number)
+        number = plain(number)
         return f"{WHATSAPP_PREFIX}{number}" if self.name is ChannelName.WHATSAPP else number
-
-    @staticmethod
-    def _plain(address: str) -> str:
-        return address.removeprefix(WHATSAPP_PREFIX).strip()
-
-    @staticmethod
-    def _media(form: MultiMapping[str]) -> tuple[Media, ...]:
-        count = form.get("NumMedia", "0").strip() or "0"
-        if not (count.isascii() and count.isdigit()):  # int() also reads a fullwidth 4 as 4
-            raise ValueError("NumMedia is not a number")
-        found = (
-            Media(url, form.get(f"MediaContentType{n}") or None)
-            for n in range(min(int(count), _MAX_MEDIA))
-            if (url := form.get(f"MediaUrl{n}"))
-        )
-        return tuple(found)
 
 
 def _send_error(exc: TwilioRestException | TwilioServiceException) -> SendError:
@@ -274,7 +185,15 @@ class TwilioChannels:
     def parse(self, request: WebhookRequest) -> list[InboundMessage | DeliveryUpdate]:
         """The request's messages, parsed by the channel its addresses belong to."""
         form = parse_form(request.body)
-        return self.get(channel_of(form)).parse_form(form)
+        return self.get(channel_of(form)).read_form(form)
+
+    def read(self, request: WebhookRequest) -> list[InboundMessage | DeliveryUpdate] | None:
+        """``verify`` and ``parse`` in one: None when the signature does not hold, ValueError when the
+        request is malformed. The body is parsed once, and what is read is what the signature covered."""
+        form = self.sms.verified_form(request)  # one auth token signs both channels' webhooks
+        if form is None:
+            return None
+        return self.get(channel_of(form)).read_form(form)
 
     async def close(self) -> None:
         if self.http is not None:
@@ -324,8 +243,6 @@ __all__ = [
     "WHATSAPP_LIMITS",
     "TwilioChannel",
     "TwilioChannels",
-    "channel_of",
     "mask",
     "open_twilio",
-    "parse_form",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -12,6 +12,7 @@ from bot.inbox import Inbox
 from bot.notifier import Notifier
 from bot.prompt_sends import PromptSends
 from bot.staff import StaffApplication
+from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
 from channels.instagram import InstagramChannel
 from channels.telegram import TelegramChannel
@@ -50,7 +51,8 @@ class DeliveryListener(Protocol):
     async def on_delivery(self, message: Message) -> None: ...
 
 
-#: Set by the composition root to hear of delivery updates after they are stored.
+#: Hears of delivery updates after the provider webhooks stored them (the notifier, or what the composition
+#: root was given in its stead).
 DELIVERY_LISTENER: web.AppKey[DeliveryListener] = web.AppKey("delivery_listener")
 #: The Twilio channels (``.sms``, ``.whatsapp``); absent when Twilio is not configured.
 TWILIO = web.AppKey("twilio", TwilioChannels)
@@ -61,3 +63,10 @@ TELEGRAM_CHANNEL = web.AppKey("telegram_channel", TelegramChannel)
 NOTIFIER = web.AppKey("notifier", Notifier)
 #: Sends what this process queues the moment it is due (``bot.prompt_sends``).
 PROMPT_SENDS = web.AppKey("prompt_sends", PromptSends)
+#: Alerts staff about orders that newly need attention (the notifier's buttons, the worker's scan).
+ALERTS = web.AppKey("alerts", StaffAlerts)
+
+#: Tells whether a service answers, within its own short timeout.
+Ping = Callable[[], Awaitable[bool]]
+#: Each service that can be pinged, by the name ``/readyz`` reports it under; registered as it opens.
+PINGS: web.AppKey[dict[str, Ping]] = web.AppKey("pings")

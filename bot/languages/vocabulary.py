@@ -23,9 +23,13 @@ class Vocabulary:
     #: The verb of a cancel, to read what follows it ("cancel the newsletter" is not an order's).
     cancel_verb: str
     negated_action: str
+    #: A cancel someone else already made ("was cancelled", "wurde storniert"): news, not a request.
+    cancelled_already: str
     not_an_order: str
     order_noun: str
     change_address: str
+    #: Addresses that are not where an order goes (e-mail, billing).
+    other_address: str
     change_order: str
     complaint_kinds: tuple[tuple[str, str], ...]
     refund_kinds: tuple[tuple[str, str], ...]

@@ -23,6 +23,11 @@ NEGATED_ACTION = (
     r"\bnicht (stornier|annullier|andern|aendern|zuru(e)?ckschick|erstatt)\w*"
     r"|\b(stornier|annullier|ander|aender)\w* sie (sie |es |die bestellung )?nicht\b|\bnicht die bestellung\b"
 )
+CANCELLED_ALREADY = (
+    r"\b(wurde|wurden|worden|war|waren)\b(?:[ ]+[\w'-]+){0,5}?[ ]+(storniert|annulliert|gekundigt)\b"
+    r"|\b(storniert|annulliert) (worden|wurde)\b"
+)
+OTHER_ADDRESS = r"\b(e-?mail-?adresse|e-?mail|rechnungsadresse|rechnungsanschrift)\b"
 NOT_AN_ORDER = (
     r"\b(newsletter|abo|abonnement|konto|kundenkonto|profil|benutzer\w*|mitgliedschaft|vertrag|tarif|karte|"
     r"zahlung\w*|gebu(e)?hr\w*|versicherung|passwort|e-?mail-?adresse)\b"
@@ -33,10 +38,14 @@ ORDER_NOUN = (
 CHANGE_ADDRESS = (
     rf"\b(andern|aendern|korrigier\w*|aktualisier\w*|neue|andere|falsche|alte)\b{_GAP}(liefer)?(adresse|anschrift)\b"
     r"|\b(liefer)?(adresse|anschrift) (andern|aendern|ist falsch|falsch|korrigieren)\b"
+    rf"|\b(liefer)?(adresse|anschrift){_GAP}(andern|aendern|korrigieren|aktualisieren)\b"
+    rf"|\b(adresse|anschrift){_GAP}(vertippt|vertan|verschrieben)\b|\b(vertippt|vertan|verschrieben){_GAP}(adresse|anschrift)\b"
     r"|\b(adressanderung|adressaenderung)\b|\bumgezogen\b"
 )
 CHANGE_ORDER = (
-    r"\b(bestellung|auftrag|grosse|farbe|menge|artikel)\w* (andern|aendern|anpassen|korrigieren|bearbeiten)\b"
+    rf"\b(bestellung|auftrag|grosse|farbe|menge|artikel)\w*{_GAP}(andern|aendern|anpassen|korrigieren|bearbeiten)\b"
+    rf"|\b(liefertermin|lieferdatum|zustelltermin)\w*{_GAP}(verschieben|andern|aendern)\b"
+    rf"|\bbestellungen{_GAP}(zusammenfassen|zusammenlegen|kombinieren)\b"
     rf"|\b(andern|aendern|anpassen|bearbeiten)\b{_GAP}(bestellung|auftrag|grosse|farbe|menge)\b"
     r"|\b(hinzufug\w*|hinzufueg\w*|entfernen|herausnehmen|streichen)\b|\bvergessen\b.*\b(hinzuzufu(e)?gen|zu bestellen)\b"
 )
@@ -53,12 +62,16 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "missing item",
-        r"\b(fehl(t|en|te|ten|end\w*)|unvollstandig\w*|unvollstaendig\w*)\b|\b(karton|paket|packchen) (war |ist )?leer\b",
+        r"\b(fehl(t|en|te|ten|end\w*)|unvollstandig\w*|unvollstaendig\w*)\b|\b(karton|paket|packchen) (war |ist )?leer\b"
+        r"|\bnicht alle\b(?:[ ]+[\w'-]+){0,4}?[ ]+(erhalten|bekommen|geliefert|angekommen|da|dabei)\b"
+        r"|\bnur (einen|eine|ein|einer|die halfte)( \w+)? (erhalten|bekommen|geliefert|angekommen)\b|\bnur (ein|einen) teil\b",
     ),
     (
         "not received",
         r"\bzugestellt (markiert|angezeigt),? aber\b|\bsteht (als )?zugestellt,? aber\b"
-        r"|\bnie (angekommen|erhalten|bekommen)\b|\b(gestohlen|verloren|verschwunden)\b",
+        r"|\bnie (angekommen|erhalten|bekommen)\b|\b(gestohlen|verloren|verschwunden)\b"
+        r"|\baber (noch )?(nicht|keine) (die |meine |das |den )?(bestellung|ware|paket|lieferung|artikel)\b"
+        r"|\b(zuru(e)?ck an|retoure an) (den )?absender\b",
     ),
     (
         "quality",
@@ -67,7 +80,7 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     (
         "complaint",
         r"\b(beschwer\w*|reklamation\w*|reklamier\w*|schlechte erfahrung|schlechter service|unzufrieden\w*|"
-        r"nicht zufrieden|verargert|problem mit (meiner|der|dieser|ihrer) (bestellung|lieferung|sendung)|"
+        r"nicht zufrieden|verargert|gefallt mir nicht|gefaellt mir nicht|problem mit (meiner|der|dieser|ihrer) (bestellung|lieferung|sendung)|"
         r"problem mit (meinem|dem|diesem) (paket|artikel|produkt|kauf))\b",
     ),
 )
@@ -86,6 +99,7 @@ DELIVERY_TIME = (
     r"\bwann\b(?:[ ]+[\w'-]+){0,8}?[ ]+(komm\w*|ankomm\w*|an|geliefert|zugestellt|versand\w*|verschickt|liefer\w*|"
     r"erhalt\w*|bekomm\w*|da)\b"
     r"|\bwie lange (dauert|noch|braucht)\b|\b(liefertermin|lieferzeit\w*|lieferdatum|zustelltermin|voraussichtlich\w*)\b"
+    r"|\b(versanddauer|lieferdauer|zustelldauer|wie schnell)\b"
     r"|\ban welchem tag\b"
 )
 TRACKING = (
@@ -97,7 +111,8 @@ LIST = (
     r"|\bwelche bestellungen\b|\bwie viele bestellungen\b|^bestellungen\W*$"
 )
 STATUS = (
-    r"\b(wo|status|stand|bestellung|paket|sendung|lieferung|geliefert|versandt|verschickt|angekommen|immer noch|"
+    r"\b(versand|bestell|liefer|sendungs|paket)status\b"
+    r"|\b(wo|status|stand|bestellung|paket|sendung|lieferung|geliefert|versandt|verschickt|angekommen|immer noch|"
     r"noch|warte|neuigkeiten)\b"
 )
 THANKS = r"\b(danke|vielen dank|dankeschon|super|perfekt|toll|prima|alles klar|ok|okay|passt|klasse)\b"
@@ -114,23 +129,27 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
     (
         "accounts",
         r"\b(konto|kundenkonto|benutzerkonto|profil)\w* (erstellen|anlegen|loschen|schliessen|kundigen|andern)\b"
-        r"|\bmein (kunden)?konto\b|\bpersonliche daten\b|\bregistrier\w*\b",
+        r"|\bmein (kunden)?konto\b|\bkundenkonto\b|\bpersonliche (daten|informationen)\b|\bregistrier\w*\b"
+        r"|\be-?mail-?adresse\b",
     ),
     (
         "payments",
         r"\b(zahlung\w*|bezahlung|bezahlen|paypal|klarna|kreditkarte|ec-?karte|karte abgelehnt|zahlungsart\w*|"
-        r"zahlungsmethode\w*|doppelt (abgebucht|belastet))\b",
+        r"zahlungsmethode\w*|abgebucht|belastet|gutschein\w*|rabatt-?code\w*|aktionscode\w*|"
+        r"promo-?code\w*)\b",
     ),
     ("invoices", r"\b(rechnung\w*|quittung|mwst|mehrwertsteuer)\b"),
-    ("subscriptions", r"\b(abo|abonnement)\w*\b"),
+    ("subscriptions", r"\b(abos?|abonnement\w*)\b"),
     ("reviews", r"\b(bewertung\w*|bewerten|rezension\w*)\b"),
     (
         "shipping options",
         r"\b(liefern|versenden|verschicken) sie (auch )?(nach|in|ins)\b|\b(versandkosten|versandart\w*|versandoption\w*|"
-        r"lieferoption\w*)\b",
+        r"lieferoption\w*|lieferkosten|versandgebu(e)?hr\w*|porto)\b"
+        r"|\bwas kostet (der|die|das) (versand|lieferung|zustellung|verschicken)\b",
     ),
     (
         "new orders",
-        r"\bbestellung aufgeben\b|\bich mochte (etwas )?kaufen\b|\bwie kann ich (bestellen|kaufen)\b",
+        r"\bbestellung aufgeben\b|\bich mochte (etwas )?kaufen\b|\bwie kann ich (bestellen|kaufen)\b"
+        r"|\bwie bestelle ich\b|\bmindestbestell\w*\b",
     ),
 )

@@ -24,6 +24,8 @@ NEGATED_ACTION = (
     rf"\bne (veux|voulais|souhaite|faut|dois) pas (l'|la |le |les )?{_ACTION}|\bn'{_ACTION} pas\b"
     rf"|\bne (l'|la |le |les )?{_ACTION} pas\b|\bpas (la|ma|cette) commande\b"
 )
+CANCELLED_ALREADY = r"\b(ete|est|etait|sont|avez|ont|ai|a) annulee?s?\b"
+OTHER_ADDRESS = r"\badresse (e-?mail|mail|electronique|de facturation)\b|\bcourriel\b|\be-?mail\b"
 NOT_AN_ORDER = (
     r"\b(newsletter|lettre d'information|abonnement\w*|compte|profil|utilisateur|adhesion|contrat|forfait|carte|"
     r"paiements?|frais|penalites?|assurance|mot de passe|adresse e-?mail)\b"
@@ -33,11 +35,13 @@ CHANGE_ADDRESS = (
     rf"\b(chang\w*|modifi\w*|corrig\w*|nouvelle|autre|mauvaise|fausse)\b{_GAP}(l')?adresse\b"
     r"|\b(mettre a jour|changement d'|erreur d'|erreur dans l'|erreur dans mon )adresse\b"
     r"|\badresse (de livraison )?(erronee|incorrecte|fausse)\b|\bj'ai demenage\b"
+    r"|\btrompee?s? d'adresse\b|\btrompee?s? (dans|sur) (l'|mon |ma )?adresse\b"
 )
 CHANGE_ORDER = (
     rf"\b(chang|modifi|corrig|ajust|remplac)\w*\b{_GAP}(la |ma |cette )?(commande|achat|articles?|produits?|taille|"
     r"couleur|quantite)\b"
-    rf"|\b(ajout|retir|supprim|enlev)\w*\b{_GAP}(a|de|dans) (ma |la |cette )?commande\b|\bj'ai oublie d'(ajouter|commander)\b"
+    rf"|\b(ajout|retir|supprim|enlev)\w*\b{_GAP}(a|de|dans) (ma |la |cette |une )?commande\b|\bj'ai oublie d'(ajouter|commander)\b"
+    rf"|\b(modifi|chang|report|decal)\w*\b{_GAP}(la )?date de livraison\b|\b(regroup|combin|fusionn)\w*\b{_GAP}commandes\b"
 )
 COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     (
@@ -51,11 +55,16 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
         r"|\b(article|produit|taille|couleur) (errone|incorrect)\w*\b|\bpas ce que j'ai commande\b"
         r"|\bm'avez envoye (le mauvais|la mauvaise|un autre)\b",
     ),
-    ("missing item", r"\b(manqu\w*|incomplet\w*)\b|\b(colis|carton|boite|paquet) vide\b|\barrive vide\b"),
+    (
+        "missing item",
+        r"\b(manqu\w*|incomplet\w*)\b|\b(colis|carton|boite|paquet) vide\b|\barrive vide\b"
+        r"|\bn'ai recu qu'(un|une)\b|\bpas recu (tous|toutes|l'ensemble)\b|\bseulement (recu )?(un|une) (des|sur)\b",
+    ),
     (
         "not received",
         r"\b(indique|marque|affiche|dit) (comme )?livre,? mais\b|\bjamais (recu|arrive)\b|\bn'est jamais arrive\w*\b"
-        r"|\bje n'ai jamais recu\b|\b(vole|perdu|egare)\b",
+        r"|\bje n'ai jamais recu\b|\b(vole|perdu|egare)\b|\bretourne\w* a l'expediteur\b"
+        r"|\bmais (toujours )?pas (la |ma |le |mon |les |mes )?(commande|colis|article|produit|paquet|marchandise)s?\b",
     ),
     (
         "quality",
@@ -65,7 +74,7 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     (
         "complaint",
         r"\b(plainte|reclamation\w*|me plaindre|litige|mauvaise experience|mauvais service|insatisfait\w*|"
-        r"pas satisfait\w*|mecontent\w*|pas content\w*|"
+        r"pas satisfait\w*|mecontent\w*|pas content\w*|n'aime pas|ne (me )?plai(t|sent) pas|ne me convien\w* pas|"
         r"probleme avec (ma|la|cette|votre|mon|le) (commande|colis|livraison|article|produit|achat))\b",
     ),
 )
@@ -101,22 +110,26 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
     (
         "accounts",
         r"\b(creer|ouvrir|supprimer|fermer|cloturer|annuler|modifier) (un |mon |le )?compte\b|\bmon compte\b"
-        r"|\bdonnees personnelles\b|\binscription\b",
+        r"|\bdonnees personnelles\b|\binformations personnelles\b|\binscription\b"
+        r"|\badresse (e-?mail|mail|electronique)\b|\bcourriel\b",
     ),
     (
         "payments",
         r"\b(paiements?|payer|paypal|carte bancaire|carte bleue|carte de credit|carte refusee|moyens? de paiement|"
-        r"debite deux fois|prelevement)\b",
+        r"debite\w*|prelevement|coupons?|bon de reduction)\b|\bcodes? (promo\w*|de reduction|reduction)\b",
     ),
     ("invoices", r"\b(factures?|tva)\b"),
     ("subscriptions", r"\babonnement\w*\b"),
     ("reviews", r"\b(avis|evaluation)\b"),
     (
         "shipping options",
-        r"\b(livrez|expediez|envoyez)-?vous (en|au|a|aux|dans)\b|\b(frais|cout|tarifs?|options|modes?) de (livraison|port|envoi)\b",
+        r"\b(livrez|expediez|envoyez)-?vous (en|au|a|aux|dans)\b"
+        r"|\b(frais|couts?|prix|tarifs?|options|modes?) (de|d') ?(la |l')?(livraison|port|envoi|expedition)\b"
+        r"|\bcombien coute(nt)? (la |l'|le )?(livraison|envoi|expedition|port)\b",
     ),
     (
         "new orders",
-        r"\b(passer|faire) (une |une autre |une nouvelle )?commande\b|\bje veux acheter\b|\bcomment (commander|acheter)\b",
+        r"\b(passer|faire) (une |une autre |une nouvelle )?commande\b|\bje veux acheter\b|\bcomment (commander|acheter)\b"
+        r"|\bminimum de commande\b|\bcommande minim\w*\b",
     ),
 )

@@ -25,6 +25,8 @@ NEGATED_ACTION = (
     r"\bnon (voglio |vorrei |devo |dovete |volete )?(annull|cancell|modific|cambi|rimbors|restitu|disdi)\w*"
     r"|\bnon (l'ordine|il mio ordine|questo ordine)\b"
 )
+CANCELLED_ALREADY = r"\b(e|stato|stata|stati|state|hanno|avete|ha) (annullat|cancellat)[oaie]\b"
+OTHER_ADDRESS = r"\bindirizzo (e-?mail|email|di posta|di fatturazione)\b|\be-?mail\b|\bposta elettronica\b"
 NOT_AN_ORDER = (
     r"\b(newsletter|abbonament\w*|iscrizione|account|profilo|utente|contratto|piano|carta|pagament\w*|"
     r"commission\w*|penal\w*|assicurazione|password|indirizzo e-?mail)\b"
@@ -37,8 +39,10 @@ CHANGE_ADDRESS = (
 CHANGE_ORDER = (
     rf"\b(cambi|modific|correg|sostitu)\w*\b{_GAP}(il |mio |la |l')?(ordine|ordinazione|acquisto|articol[oi]|"
     r"prodott[oi]|taglia|colore|quantita)\b"
-    rf"|\b(aggiung|rimuov|togli|elimin|tolg)\w*\b{_GAP}(a|al|all'|dal|dall'|nel|nell'|in|da) ?(mio |questo )?"
+    rf"|\b(aggiung|rimuov|togli|elimin|tolg)\w*\b{_GAP}(a|ad|al|all'|dal|dall'|nel|nell'|in|da) ?(mio |questo |un |uno |una )?"
     r"(ordine|ordinazione|acquisto)\b|\bho dimenticato di (aggiungere|ordinare)\b"
+    rf"|\b(posticip|rimand|anticip|spost|cambi|modific)\w*\b{_GAP}(la )?data di (consegna|invio|spedizione)\b"
+    rf"|\b(unire|combinare|raggruppare)\b{_GAP}ordini\b"
 )
 COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     (
@@ -53,12 +57,16 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "missing item",
-        r"\b(manca|mancano|mancava|mancante|mancanti|incomplet\w*)\b|\b(pacco|scatola) vuot[oa]\b|\barrivat[oa] vuot[oa]\b",
+        r"\b(manca|mancano|mancava|mancante|mancanti|incomplet\w*)\b|\b(pacco|scatola) vuot[oa]\b|\barrivat[oa] vuot[oa]\b"
+        r"|\bnon (ho )?ricevut\w* tutt\w*|\b(ricevut|arrivat)\w* solo (un|uno|una|1|parte|meta)\b"
+        r"|\bsolo (un|uno|una) (articolo|prodotto|pacco|collo)\b",
     ),
     (
         "not received",
         r"\b(risulta|dice|segna) (come )?consegnat[oa],? ma\b|\bmai (arrivat[oa]|ricevut[oa])\b"
-        r"|\bnon (e )?mai arrivat[oa]\b|\bnon l'ho mai ricevut[oa]\b|\b(rubat[oa]|smarrit[oa])\b",
+        r"|\bnon (e )?mai arrivat[oa]\b|\bnon l'ho mai ricevut[oa]\b|\b(rubat[oa]|smarrit[oa])\b"
+        r"|\bma non (il |l'|la |i |le |mio |mia )?(pacco|ordine|merce|articol\w*|prodott\w*)"
+        r"|\b(reso|restituit\w*|tornat\w*|rispedit\w*) al mittente\b",
     ),
     (
         "quality",
@@ -67,7 +75,7 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     (
         "complaint",
         r"\b(reclam\w*|lament\w*|contestazione|pessima esperienza|pessimo servizio|servizio scadente|insoddisfatt\w*|"
-        r"non sono soddisfatt\w*|scontent\w*|"
+        r"non sono soddisfatt\w*|scontent\w*|non mi piac\w*|"
         r"problema con (il|l'|mio|questo|quel) ?(ordine|pacco|articolo|prodotto|acquisto|consegna|spedizione))\b",
     ),
 )
@@ -80,7 +88,7 @@ REFUND_KINDS: tuple[tuple[str, str], ...] = (
 )
 DELIVERY_TIME = (
     r"\bquando\b(?:[ ]+[\w'-]+){0,8}?[ ]+(arriv\w*|ricev\w*|consegn\w*|spedi\w*|sped\w*|part\w*)\b"
-    r"|\b(quanto tempo|quanti giorni)\b|\b(data|tempi|tempo|termine) di (consegna|arrivo|spedizione)\b|\bentro quando\b"
+    r"|\b(quanto tempo|quanti giorni)\b|\bquanto ci (vuole|mette|impiega)\b|\b(data|tempi|tempo|termine) di (consegna|arrivo|spedizione)\b|\bentro quando\b"
 )
 TRACKING = (
     r"\b(tracking|tracciamento|traccia\w*|numero di spedizione|corriere|bartolini|brt|sda|poste italiane|gls|dhl|"
@@ -108,22 +116,26 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
     (
         "accounts",
         r"\b(creare|aprire|eliminare|cancellare|chiudere|modificare) (un |il mio |l')?account\b"
-        r"|\bil mio (account|profilo)\b|\bdati personali\b|\bregistrazione\b|\bregistrarmi\b",
+        r"|\bil mio (account|profilo)\b|\bdati personali\b|\binformazioni personali\b|\bregistrazione\b|\bregistrarmi\b"
+        r"|\bindirizzo e-?mail\b",
     ),
     (
         "payments",
         r"\b(pagament\w*|pagare|paypal|satispay|carta di credito|bancomat|carta rifiutata|metodi di pagamento|"
-        r"addebitato due volte|doppio addebito)\b",
+        r"addebit\w*|coupon|buon\w* sconto)\b|\bcodic\w* (sconto|promozional\w*)\b",
     ),
     ("invoices", r"\b(fattur\w*|ricevuta fiscale|scontrino|iva)\b"),
     ("subscriptions", r"\babbonament\w*\b"),
     ("reviews", r"\b(recension\w*|valutazion\w*|opinione)\b"),
     (
         "shipping options",
-        r"\b(spedite|consegnate) (anche )?(in|a|all'estero)\b|\b(costi|spese|metodi|opzioni|modalita) di (spedizione|consegna)\b",
+        r"\b(spedite|consegnate) (anche )?(in|a|all'estero)\b"
+        r"|\b(costi|costo|spese|prezzi|prezzo|tariff\w*|metodi|opzioni|modalita) (di|della|per la) (spedizione|consegna)\b"
+        r"|\bquanto costa (la spedizione|la consegna|spedire|consegnare)\b",
     ),
     (
         "new orders",
-        r"\b(fare|effettuare) (un |un altro |un nuovo )?ordine\b|\bvorrei (comprare|acquistare)\b|\bcome (posso )?(ordinare|acquistare|comprare)\b",
+        r"\b(fare|effettuare) (un |un altro |un nuovo )?ordine\b|\bvorrei (comprare|acquistare)\b|\bcome (posso )?(ordinare|acquistare|comprare)\b"
+        r"|\b(ordine|importo) minimo\b|\bcome (si fa|faccio) (un )?ordine\b",
     ),
 )

@@ -13,7 +13,7 @@ OPT_OUT_PHRASE = (
     r"|\bdescadastr\w*\b"
 )
 HUMAN = (
-    r"\b(humano|pessoa|atendente|agente|operador|operadora|alguem|responsavel|atendimento (humano|ao cliente)|"
+    r"\b(humano|pessoa|atendente|agente|operador|operadora|alguem|responsavel(?! pel)|atendimento (humano|ao cliente)|"
     r"falar com|me liguem?|liguem para mim)\b"
 )
 CANCEL = r"\b(cancel\w*|anul\w*|desist\w*|nao (quero|preciso) mais)\b"
@@ -22,6 +22,10 @@ NEGATED_ACTION = (
     r"\bnao (quero |preciso |vou |pretendo |e para )?(cancel|anul|troc|alter|mud|modific|devolv|reembols)\w*"
     r"|\bnao (o|a|meu|minha|esse|este|essa|esta) (pedido|encomenda|compra)\b"
 )
+CANCELLED_ALREADY = (
+    r"\b(foi|foram|esta|estava|estao|sido) (cancelad|anulad)[oa]s?\b|\b(cancelaram|anularam)\b"
+)
+OTHER_ADDRESS = r"\b(endereco|morada) de (e-?mail|faturacao|facturacao|cobranca)\b|\be-?mail\b"
 NOT_AN_ORDER = (
     r"\b(newsletter|boletim|assinatura\w*|inscricao|conta|perfil|usuario|utilizador|plano|contrato|cartao|"
     r"pagamentos?|taxas?|multa|seguro|senha|palavra-passe|e-?mail)\b"
@@ -30,13 +34,15 @@ ORDER_NOUN = r"\b(pedidos?|encomendas?|compras?|produtos?|artigos?|itens|item|pa
 CHANGE_ADDRESS = (
     rf"\b(alter\w*|mud\w*|troc\w*|corrig\w*|atualiz\w*|actualiz\w*|nov[oa]|outr[oa]|errad[oa]|incorret[oa])\b{_GAP}"
     r"(endereco|morada)\b|\b(endereco|morada) (errad[oa]|incorret[oa]|nov[oa]|esta errad[oa])\b|\bme mudei\b"
-    r"|\bmudei de casa\b"
+    r"|\bmudei de casa\b|\berr(ei|ou|amos) (o |no |na |a )?(endereco|morada)\b"
 )
 CHANGE_ORDER = (
     rf"\b(alter|mud|troc|modific|edit|corrig|ajust|substitu)\w*\b{_GAP}(o |a |meu |minha )?(pedido|encomenda|compra|"
     r"itens|item|produtos?|artigos?|tamanho|cor|quantidade)\b"
-    rf"|\b(adicion|acrescent|inclu|remov|retir|tir|exclu)\w*\b{_GAP}(a|ao|do|da|no|na|de) (meu |minha |o |a |esse |este )?"
-    r"(pedido|encomenda|compra)\b|\besqueci de (adicionar|incluir|pedir)\b"
+    rf"|\b(adicion|acrescent|inclu|remov|retir|tir|exclu)\w*\b{_GAP}(a|ao|do|da|no|na|de|num|numa) "
+    r"(meu |minha |o |a |esse |este |um |uma )?(pedido|encomenda|compra)\b|\besqueci de (adicionar|incluir|pedir)\b"
+    rf"|\b(alter|mud|adi|antecip|remarc)\w*\b{_GAP}(a )?data de (entrega|envio)\b"
+    rf"|\b(combin|junt|agrup|unir|unific)\w*\b{_GAP}(pedidos|encomendas)\b"
 )
 COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     (
@@ -51,12 +57,16 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "missing item",
-        r"\b(falt(a|am|ando|ou|aram)|incomplet\w*)\b|\b(caixa|pacote|embalagem) vazi[oa]\b|\bveio vazi[oa]\b",
+        r"\b(falt(a|am|ando|ou|aram)|incomplet\w*)\b|\b(caixa|pacote|embalagem) vazi[oa]\b|\bveio vazi[oa]\b"
+        r"|\bnao (recebi|chegaram|vieram|veio|chegou) tod[oa]s\b"
+        r"|\b(so|apenas|somente) (chegou|chegaram|recebi|veio|vieram) (um|uma|1|parte|metade)\b"
+        r"|\brecebi (apenas|so|somente) (um|uma|1|parte|metade)\b",
     ),
     (
         "not received",
         r"\b(diz|consta|aparece|mostra) (que foi |como )?entregue,? mas\b|\bnunca (chegou|recebi)\b"
-        r"|\b(roubad\w*|extraviad\w*|perdid[oa])\b",
+        r"|\b(roubad\w*|extraviad\w*|perdid[oa])\b|\bdevolvid[oa] ao remetente\b"
+        r"|\bmas nao (o |a |os |as |meu |minha )?(pedido|encomenda|produto|pacote|compra|mercadoria)s?\b",
     ),
     (
         "quality",
@@ -65,7 +75,7 @@ COMPLAINT_KINDS: tuple[tuple[str, str], ...] = (
     (
         "complaint",
         r"\b(reclama\w*|queixa\w*|disputa|pessima experiencia|mau atendimento|pessimo atendimento|insatisfeit\w*|"
-        r"nao estou satisfeit\w*|"
+        r"nao estou satisfeit\w*|nao gost(ei|o)|"
         r"problema com (o|a|meu|minha|esse|este|essa|esta) (pedido|encomenda|produto|compra|entrega|pacote))\b",
     ),
 )
@@ -79,10 +89,12 @@ REFUND_KINDS: tuple[tuple[str, str], ...] = (
 )
 DELIVERY_TIME = (
     r"\bquando\b(?:[ ]+[\w'-]+){0,8}?[ ]+(cheg\w*|receb\w*|entreg\w*|envi\w*|mand\w*|sai|saira|despach\w*)\b"
-    r"|\b(quanto tempo|quantos dias)\b|\b(prazo|previsao|data) de (entrega|chegada|envio)\b|\bprevisao\b"
+    r"|\b(quanto tempo|quantos dias)\b|\b(prazos?|previsao|data) de (entrega|chegada|envio)\b|\bprevisao\b"
+    r"|\bquanto (demora|leva)\b"
 )
 TRACKING = (
-    r"\b(rastre\w*|rastrei\w*|codigo de rastreio|acompanhar|acompanhamento|transportadora|correios|ctt|sedex|"
+    r"\bempresa (de|responsavel pela) (entrega|transporte|envio)\b"
+    r"|\b(rastre\w*|rastrei\w*|codigo de rastreio|acompanhar|acompanhamento|transportadora|correios|ctt|sedex|"
     r"dhl|ups|fedex|gls|jadlog)\b"
 )
 LIST = (
@@ -110,12 +122,14 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
     (
         "accounts",
         r"\b(criar|abrir|apagar|excluir|deletar|fechar|encerrar|cancelar|alterar|atualizar) (uma |a |minha )?conta\b"
-        r"|\bminha conta\b|\bdados pessoais\b|\bcadastr\w*\b",
+        r"|\bminha conta\b|\bdados pessoais\b|\binformac\w* pessoa\w*|\bcadastr\w*\b"
+        rf"|\b(alter|mud|troc|atualiz|corrig)\w*\b{_GAP}(endereco de )?e-?mail\b|\bendereco de e-?mail\b",
     ),
     (
         "payments",
         r"\b(pagamentos?|pagar|paypal|pix|boleto|cartao de credito|cartao de debito|cartao recusado|"
-        r"formas? de pagamento|metodos? de pagamento|cobrad[oa] duas vezes|cobranca duplicada)\b",
+        r"formas? de pagamento|metodos? de pagamento|cobr\w*|cartao|cupo(m|ns)|vale desconto)\b"
+        r"|\bcodigos? (promocional|de desconto|promo)\b",
     ),
     ("invoices", r"\b(fatura\w*|nota fiscal|recibo\w*|nf-?e)\b"),
     ("subscriptions", r"\bassinatura\w*\b"),
@@ -123,10 +137,12 @@ OTHER_TOPICS: tuple[tuple[str, str], ...] = (
     (
         "shipping options",
         r"\b(voces )?(entregam|enviam|fazem entregas?) (para|em|no|na)\b"
-        r"|\b(custo|valor|preco|opcoes|formas?|metodos?) de (frete|envio|entrega)\b|\bquanto (custa|e) o frete\b",
+        r"|\b(custos?|valor(es)?|precos?|taxas?|opcoes|formas?|metodos?|modos?) (de|do|da|dos) (frete|envio|entrega|portes)\b"
+        r"|\bquanto (custa|e|fica|sai) (o |a )?(frete|envio|entrega|portes)\b|\b(frete|portes) gratis\b",
     ),
     (
         "new orders",
-        r"\b(fazer|realizar) (um |outro |novo )?pedido\b|\bquero comprar\b|\bcomo (posso )?(comprar|encomendar)\b",
+        r"\b(fazer|faco|realizar|efetuar|efectuar) (um |uma |outro |outra |novo |nova )?(pedido|encomenda)\b|\bquero comprar\b"
+        r"|\bcomo (posso )?(comprar|encomendar)\b|\b(valor|pedido) minimo\b|\bencomenda minima\b",
     ),
 )

@@ -25,9 +25,8 @@ from bot.staff.keyboards import (
 )
 from bot.staff.order_card import decision_toast, render_decision, render_order
 from bot.staff.shop_commands import attention_view
-from orders.model import OutboxKind, OutboxState
-
-_FAILED = (OutboxState.FAILED, OutboxState.DEAD, OutboxState.REVIEW)
+from orders.model import FAILED_STATES as _FAILED
+from orders.model import OutboxKind
 
 
 async def advance_button(update: Update, context: StaffContext) -> None:

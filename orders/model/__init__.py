@@ -33,11 +33,12 @@ from orders.model.order import (
     TimelineEvent,
     Tracking,
 )
-from orders.model.outbox import OutboxEntry, OutboxKind, OutboxState
+from orders.model.outbox import FAILED_STATES, OutboxEntry, OutboxKind, OutboxState
 from orders.model.shop import EmailSettings, NotifyPolicy, Shop, Thresholds
 
 __all__ = [
     "DELIVERY_RANK",
+    "FAILED_STATES",
     "Attachment",
     "Customer",
     "CustomerId",

@@ -33,6 +33,10 @@ class OutboxState(StrEnum):
     PARKED = "parked"
 
 
+#: The states of an entry that will not reach its recipient unless someone acts: what staff are shown.
+FAILED_STATES = frozenset({OutboxState.FAILED, OutboxState.DEAD, OutboxState.REVIEW})
+
+
 class OutboxEntry(Domain):
     """A message to send; the notifier delivers it, this records that it must be."""
 

@@ -17,13 +17,8 @@ from orders.model import Shop
 from tests.conftest import Clock, token_for
 from tests.contract.operations import operations_of
 from webhooks.api import schemas
-from webhooks.api.openapi import (
-    API_PREFIX,
-    DOCUMENT_PATH,
-    REF_TEMPLATE,
-    ApiRoutes,
-    document,
-)
+from webhooks.api.openapi import API_PREFIX, DOCUMENT_PATH, REF_TEMPLATE, document
+from webhooks.api.operations import ApiRoutes
 from webhooks.api.routes import routes
 from webhooks.app import build_app
 from webhooks.settings import Settings

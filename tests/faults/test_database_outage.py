@@ -38,7 +38,8 @@ from tests.faults.deliveries import (
     twilio_delivery,
 )
 from tests.faults.processes import DatabaseServer, free_port
-from webhooks.app import build_app, database_for
+from webhooks.app import build_app
+from webhooks.bootstrap import database_for
 from webhooks.keys import INBOX, SERVICE
 from webhooks.settings import Settings
 

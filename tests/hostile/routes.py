@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from channels import instagram
 from channels.telegram import SECRET_HEADER
 from channels.twilio import SIGNATURE_HEADER as TWILIO_HEADER
-from channels.twilio import parse_form
+from channels.twilio_forms import parse_form
 from orders.model import Shop
 from tests.hostile.conftest import SHOPIFY_SECRET, WOO_SECRET
 from tests.integration import test_instagram as ig

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from multidict import MultiMapping
 
-from channels.twilio import MAX_FORM_FIELDS, parse_form
+from channels import twilio
+from channels.base import InboundMessage, WebhookRequest
+from channels.twilio import SIGNATURE_HEADER, open_twilio
+from channels.twilio_forms import MAX_FORM_FIELDS, parse_form
 from tests.hostile.conftest import Target
 from tests.hostile.garbage import fixtures_of
 from tests.hostile.routes import BY_NAME
 from tests.integration import test_telegram as tg
+from tests.integration import test_twilio as tw
 
 
 async def refused(target: Target, route: str, body: bytes) -> dict[str, Any]:
@@ -166,10 +172,24 @@ def test_a_twilio_form_is_read_as_the_standard_library_reads_it(text: str) -> No
     assert list(parse_form(text.encode()).items()) == parse_qsl(text, keep_blank_values=True)
 
 
-def test_a_twilio_form_kept_for_the_signature_check_cannot_be_changed_by_its_reader() -> None:
-    body = b"MessageSid=SM1&Body=hi&Body=there"
-    form = parse_form(body)
-    assert parse_form(body) is form  # the signature check's parse, reused by the route
+def test_a_twilio_form_kept_for_the_signature_check_cannot_be_changed_by_its_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[bytes] = []
+
+    def counted(body: bytes) -> MultiMapping[str]:
+        parsed.append(body)
+        return parse_form(body)
+
+    monkeypatch.setattr(twilio, "parse_form", counted)
+    params = tw.fixture("sms_inbound")
+    body = urlencode(params).encode()
+    hook = WebhookRequest(f"{tw.PUBLIC_URL}{tw.MESSAGES}", {SIGNATURE_HEADER: tw.signature(params)}, body)
+    [message] = open_twilio(auth_token=tw.AUTH_TOKEN, clock=lambda: datetime.now(UTC)).read(hook) or []
+    assert parsed == [body]  # the signature check's parse, reused by the reading
+    assert isinstance(message, InboundMessage) and message.provider_id == params["MessageSid"]
+
+    form = parse_form(b"MessageSid=SM1&Body=hi&Body=there")
     assert form.getall("Body") == ["hi", "there"]
     with pytest.raises(TypeError):
         form["Body"] = "changed"  # type: ignore[index]

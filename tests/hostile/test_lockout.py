@@ -16,7 +16,7 @@ import pytest
 from aiohttp import ClientResponse
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from channels.twilio import parse_form
+from channels.twilio_forms import parse_form
 from tests.hostile.conftest import Target
 from tests.hostile.garbage import FORM_ROUTES, fixtures_of
 from tests.hostile.routes import BY_NAME

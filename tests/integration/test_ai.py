@@ -26,6 +26,7 @@ from bot.conversation import Conversation, facts
 from bot.inbox import Inbox
 from bot.intents import Intent, Parsed
 from bot.scheduler import Jobs
+from bot.staff_alerts import StaffAlerts
 from channels.base import ChannelName, InboundMessage
 from orders.lifecycle import Status
 from orders.model import Customer, Item, Order, OrderData, OutboxKind, Shop, Source, Thresholds, Tracking
@@ -35,7 +36,7 @@ from orders.store import Database
 from orders.usecases import OrderUseCases
 from tests.conftest import Clock
 from tests.standins.gemini import GeminiStandIn, GenerateRequest, Reply
-from webhooks.app import AI_CONCURRENCY
+from webhooks.bootstrap import AI_CONCURRENCY
 from webhooks.settings import Settings
 
 KEY = "test-gemini-key"
@@ -164,7 +165,8 @@ async def test_the_worker_sweep_moves_due_orders_by_gemini_only_when_it_is_sure(
     standin.answer(GOOD)  # the longest-waiting order is asked first
     standin.answer(GOOD | {"confidence": 0.6})
 
-    assert await Jobs(service, Inbox(db, clock), stores=db).auto_progress() == 1
+    alerts = StaffAlerts(service.attention, clock, stores=db)
+    assert await Jobs(service, Inbox(db, clock), alerts, stores=db).auto_progress() == 1
 
     moved = await db.orders.get(shop.id, sure.id)
     event = moved.timeline[-1]

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.inbox import Inbox
 from bot.scheduler import Intervals, Jobs, build_scheduler
+from bot.staff_alerts import StaffAlerts
 from orders.model import Shop, Thresholds
 from orders.shops import new_shop
 from orders.store import Database
@@ -60,7 +61,8 @@ async def test_the_sweep_moves_due_orders_of_shops_that_switched_it_on(
     fresh = await new_order(on_api, "2")
     clock.advance(hours=5)
 
-    jobs = Jobs(OrderUseCases.build(db, clock), Inbox(db, clock), stores=db)
+    service = OrderUseCases.build(db, clock)
+    jobs = Jobs(service, Inbox(db, clock), StaffAlerts(service.attention, clock, stores=db), stores=db)
     assert await jobs.auto_progress() == 1
     assert_moved_by_the_rules(await progress(on_api, due))
     assert (await progress(on_api, fresh))["status"] == "pending"  # 5 h old: not due
@@ -105,9 +107,10 @@ async def test_an_order_event_of_a_due_order_moves_it_when_it_arrives(
 
 
 async def test_the_sweep_runs_at_start_then_every_configured_interval(db: Database, clock: Clock) -> None:
-    scheduler = build_scheduler(
-        OrderUseCases.build(db, clock), Inbox(db, clock), Intervals(auto_progress_minutes=5), stores=db
-    )
+    service = OrderUseCases.build(db, clock)
+    every = Intervals(auto_progress_minutes=5)
+    alerts = StaffAlerts(service.attention, clock, stores=db)
+    scheduler = build_scheduler(service, Inbox(db, clock), alerts, every, stores=db)
     job = scheduler.get_job("auto-progress")
     assert job.trigger.interval == timedelta(minutes=5)
     assert job.kwargs.get("next_run_time") is None and job.next_run_time is not None  # due at once

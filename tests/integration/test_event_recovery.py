@@ -26,7 +26,7 @@ from tests.integration.test_shop_platforms import PAID, orders_of, post_shopify,
 from webhooks.app import build_app
 from webhooks.keys import EVENT_WORK, SERVICE
 from webhooks.settings import Settings
-from webhooks.shop_platforms import shopify
+from webhooks.shop_platforms import shopify_orders
 
 AppClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
@@ -100,8 +100,8 @@ async def test_the_web_app_applies_what_a_crash_left_when_it_starts(
     aiohttp_client: AppClient, settings: Settings, clock: Clock, db: Database, shop: Shop
 ) -> None:
     crashed = OrderUseCases.build(db, clock)
-    order = shopify.ShopifyOrder.model_validate_json(raw("shopify", PAID))
-    event = shopify.to_event("orders/paid", order)
+    order = shopify_orders.ShopifyOrder.model_validate_json(raw("shopify", PAID))
+    event = shopify_orders.to_event("orders/paid", order)
     assert await crashed.shop_events.accept_event(shop, "shopify", "event:lost", event.kind, event.data)
     clock.advance(minutes=1)
 
@@ -141,16 +141,18 @@ async def test_an_accepted_event_is_applied_like_a_received_one(
 async def test_processing_an_event_twice_applies_it_once(db: Database, shop: Shop, clock: Clock) -> None:
     service = OrderUseCases.build(db, clock)
     assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
-    # waiting
-    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+    assert (
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+    )  # waiting
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is not None
     order = await stored(db, shop)
 
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is None
     clock.advance(minutes=5)
     assert await service.recovery.recover_events() == 0
-    # done
-    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+    assert (
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+    )  # done
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is None
     assert await stored(db, shop) == order
     assert (order.version, len(order.timeline)) == (0, 1)

@@ -33,7 +33,7 @@ from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
 from webhooks.keys import INBOX, TWILIO
-from webhooks.ops import logs
+from webhooks.ops import logs, redaction
 from webhooks.settings import Settings
 from webhooks.shop_platforms.generic import sign
 
@@ -394,4 +394,4 @@ def test_a_json_line_carries_the_fixed_fields_the_extras_and_the_traceback() -> 
     ],
 )
 def test_redaction_masks_emails_and_phones_written_in_groups(line: str, expected: str) -> None:
-    assert logs.redact(line) == expected
+    assert redaction.redact(line) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
@@ -11,8 +12,11 @@ from orders.model import Shop
 from orders.store import Database
 from tests.conftest import SECRET_KEY, Clock, token_for
 from webhooks.access.auth import verify_token
+from webhooks.api.routes import authenticate
 from webhooks.app import build_app
 from webhooks.settings import Settings
+
+STARTED = web.AppKey("started", list[str])
 
 
 async def _status(client: TestClient[Any, Any], token: str) -> int:
@@ -53,7 +57,7 @@ async def test_a_revoked_token_reads_nothing_and_writes_nothing(
     assert await db.revocations.revoke(verify_token(SECRET_KEY, token).token_id, clock())
 
     for path in (f"/api/v1/orders/{order_id}", f"/api/v1/orders/{order_id}/progress", "/api/v1/orders/nope"):
-        answer = await client.get(path, headers=headers)  # read alongside the lookup, never released
+        answer = await client.get(path, headers=headers)
         assert answer.status == 401, path
         assert (await answer.json())["error"]["message"] == "token revoked"
     moved = await client.post(
@@ -61,6 +65,33 @@ async def test_a_revoked_token_reads_nothing_and_writes_nothing(
     )
     assert moved.status == 401
     assert (await db.orders.get(shop.id, order_id)).status == "pending"  # nothing written
+
+
+async def test_a_revoked_tokens_read_never_starts(
+    db: Database, shop: Shop, settings: Settings, clock: Clock, aiohttp_client: AiohttpClient
+) -> None:
+    """A read behind the API's authentication starts only once its token is known not to be revoked."""
+
+    async def read(request: web.Request) -> web.Response:
+        request.app[STARTED].append(request.method)
+        return web.json_response({})
+
+    app = build_app(settings, clock=clock)
+    guarded = web.Application(middlewares=[authenticate])  # as the API's own routes are served
+    guarded[STARTED] = []
+    guarded.router.add_get("/read", read)
+    app.add_subapp("/api/revocation-test", guarded)
+    client = await aiohttp_client(app)
+    token = token_for(shop)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/revocation-test/read", headers=headers)).status == 200
+    assert await db.revocations.revoke(verify_token(SECRET_KEY, token).token_id, clock())
+
+    for _ in range(3):
+        answer = await client.get("/api/revocation-test/read", headers=headers)
+        assert answer.status == 401
+        assert (await answer.json())["error"]["message"] == "token revoked"
+    assert guarded[STARTED] == ["GET"]  # the read before the revocation, and none after
 
 
 async def test_every_issued_token_carries_its_own_jti(shop: Shop) -> None:

@@ -21,7 +21,8 @@ from tests.conftest import SECRET_KEY, Clock, token_for
 from tests.contract.test_openapi import fetch_document, served_api_routes
 from webhooks.access.auth import ROLES, Role, may, verify_token
 from webhooks.api import schemas
-from webhooks.api.openapi import API_PREFIX, ApiRoutes, Operation, document
+from webhooks.api.openapi import API_PREFIX, document
+from webhooks.api.operations import ApiRoutes, Operation
 from webhooks.api.routes import authenticate, routes
 from webhooks.app import build_app
 from webhooks.keys import PRINCIPAL

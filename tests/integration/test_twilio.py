@@ -30,7 +30,8 @@ from orders.store import Database
 from tests.conftest import Clock
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
-from webhooks.keys import DELIVERY_LISTENER, INBOX, TWILIO
+from webhooks.bootstrap import Parts
+from webhooks.keys import INBOX, TWILIO
 from webhooks.settings import Settings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "twilio"
@@ -128,8 +129,8 @@ async def twilio(
 ) -> Twilio:
     shop = new_shop("Acme Coffee", clock(), sms_number=SHOP_SMS, whatsapp_number=SHOP_WHATSAPP)
     await db.shops.add(shop)
-    app = build_app(twilio_settings, clock=clock)
-    app[DELIVERY_LISTENER] = heard = Heard()
+    heard = Heard()
+    app = build_app(twilio_settings, clock=clock, parts=Parts(delivery_listener=heard))
     client = await aiohttp_client(app)
     return Twilio(client, app[TWILIO], standin_url[0], shop, db, raw, heard)
 

@@ -21,7 +21,7 @@ from orders.lifecycle import URGENT_STAGES, DeliveryStage, Status, progress
 from orders.model import NotifyPolicy, OrderData, Source, Tracking
 from tests.unit.test_composer import check_sms, no_db, one_line, order_facts, voices
 from tests.unit.test_domain import LATER, make_order
-from webhooks.shop_platforms import shopify
+from webhooks.shop_platforms import shopify_orders
 
 UPS = Tracking(carrier="UPS", number="1Z999", url="https://ups.example/t/1Z999")
 
@@ -141,11 +141,13 @@ SHOPIFY_STAGES = {
 def test_shopify_shipment_status_maps_to_a_stage(
     shipment_status: str | None, stage: DeliveryStage | None
 ) -> None:
-    assert shopify.stage_of(shopify.ShopifyFulfillment(shipment_status=shipment_status)) == stage
+    assert (
+        shopify_orders.stage_of(shopify_orders.ShopifyFulfillment(shipment_status=shipment_status)) == stage
+    )
 
 
-def shopify_order(*fulfillments: dict[str, Any]) -> shopify.ShopifyOrder:
-    return shopify.ShopifyOrder.model_validate(
+def shopify_order(*fulfillments: dict[str, Any]) -> shopify_orders.ShopifyOrder:
+    return shopify_orders.ShopifyOrder.model_validate(
         {
             "id": 820982911946154508,
             "name": "#1001",
@@ -166,7 +168,7 @@ def test_the_stage_is_the_newest_live_tracked_fulfillments() -> None:
     }
     untracked = {"created_at": "2026-11-02T08:30:00Z", "shipment_status": "attempted_delivery"}
     dead = {**new, "created_at": "2026-11-02T08:45:00Z", "status": "cancelled", "shipment_status": "failure"}
-    data = shopify.to_event("orders/updated", shopify_order(old, new, untracked, dead)).data
+    data = shopify_orders.to_event("orders/updated", shopify_order(old, new, untracked, dead)).data
     assert data.status == Status.SHIPPED
     assert data.tracking is not None
     assert (data.tracking.number, data.tracking.stage) == ("B2", DeliveryStage.OUT_FOR_DELIVERY)

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intents import Intent, Parsed, order_number, parse
+from bot.intent_numbers import order_number
+from bot.intents import Intent, Parsed, parse
 
 S, T, L, C, H = Intent.ORDER_STATUS, Intent.TRACKING, Intent.LIST_ORDERS, Intent.CANCEL_REQUEST, Intent.HUMAN
 D, CO, CH, R, OTH = (

@@ -19,7 +19,8 @@ from orders.lifecycle import DeliveryStage, Status
 from orders.model import Customer, Item, Shop, ShopId, Tracking
 from webhooks.api import schemas
 from webhooks.shop_platforms import generic as orders_webhook
-from webhooks.shop_platforms import shopify, woocommerce
+from webhooks.shop_platforms import shopify, shopify_orders, woocommerce
+from webhooks.shop_platforms.platform_orders import PlatformEvent
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -127,9 +128,9 @@ def test_a_platform_secret_replaces_the_generated_webhook_secret() -> None:
 # -- Shopify ------------------------------------------------------------------------------------------------
 
 
-def shopify_event(name: str, topic: str = "orders/updated") -> shopify.ShopifyEvent:
-    order = shopify.ShopifyOrder.model_validate_json(fixture_bytes("shopify", name))
-    return shopify.to_event(topic, order)
+def shopify_event(name: str, topic: str = "orders/updated") -> PlatformEvent:
+    order = shopify_orders.ShopifyOrder.model_validate_json(fixture_bytes("shopify", name))
+    return shopify_orders.to_event(topic, order)
 
 
 @pytest.mark.parametrize(
@@ -203,7 +204,7 @@ def test_shopify_tracking_comes_from_the_newest_live_fulfillment() -> None:
         tracking_number=None, tracking_numbers=["LX123456789DE"], tracking_url=None,
         tracking_urls=["javascript:alert(1)"], tracking_company="Deutsche Post",
     )  # fmt: skip
-    data = shopify.to_event("orders/updated", shopify.ShopifyOrder.model_validate(payload)).data
+    data = shopify_orders.to_event("orders/updated", shopify_orders.ShopifyOrder.model_validate(payload)).data
     assert data.tracking == Tracking(
         carrier="Deutsche Post", number="LX123456789DE", url=None, stage=DeliveryStage.IN_TRANSIT
     )
@@ -246,27 +247,27 @@ def with_changes(fixture_name: str, /, **changes: Any) -> dict[str, Any]:
     ],
 )
 def test_shopify_financial_states(changes: dict[str, Any], status: Status) -> None:
-    order = shopify.ShopifyOrder.model_validate(with_changes("orders_paid.json", **changes))
-    assert shopify.status_of(order) == status
+    order = shopify_orders.ShopifyOrder.model_validate(with_changes("orders_paid.json", **changes))
+    assert shopify_orders.status_of(order) == status
 
 
 def test_shopify_delivery_needs_every_live_fulfillment_delivered() -> None:
     payload = fixture("shopify", "orders_updated_delivered.json")
     payload["fulfillments"][0]["shipment_status"] = "out_for_delivery"
-    assert shopify.status_of(shopify.ShopifyOrder.model_validate(payload)) == Status.SHIPPED
+    assert shopify_orders.status_of(shopify_orders.ShopifyOrder.model_validate(payload)) == Status.SHIPPED
     payload["fulfillments"][0]["status"] = "cancelled"  # a cancelled shipment does not hold delivery back
-    assert shopify.status_of(shopify.ShopifyOrder.model_validate(payload)) == Status.FULFILLED
+    assert shopify_orders.status_of(shopify_orders.ShopifyOrder.model_validate(payload)) == Status.FULFILLED
     payload["fulfillments"][1]["shipment_status"] = "picked_up"
-    assert shopify.status_of(shopify.ShopifyOrder.model_validate(payload)) == Status.FULFILLED
+    assert shopify_orders.status_of(shopify_orders.ShopifyOrder.model_validate(payload)) == Status.FULFILLED
     partial = fixture("shopify", "orders_updated_partially_fulfilled.json")
     partial["fulfillments"][0]["shipment_status"] = "delivered"  # one parcel of two arrived
-    assert shopify.status_of(shopify.ShopifyOrder.model_validate(partial)) == Status.PROCESSING
+    assert shopify_orders.status_of(shopify_orders.ShopifyOrder.model_validate(partial)) == Status.PROCESSING
 
 
 def test_a_later_shipment_update_makes_the_delivery_newer() -> None:
     payload = fixture("shopify", "orders_updated_delivered.json")
     payload["updated_at"] = "2026-10-31T15:12:03-04:00"  # the order itself did not change
-    data = shopify.to_event("orders/updated", shopify.ShopifyOrder.model_validate(payload)).data
+    data = shopify_orders.to_event("orders/updated", shopify_orders.ShopifyOrder.model_validate(payload)).data
     assert data.updated_at == utc(2026, 11, 1, 18, 40, 18)
 
 
@@ -285,27 +286,27 @@ def test_shopify_phones_are_e164_and_invalid_ones_are_dropped(
     payload = fixture("shopify", "orders_paid.json")
     payload["phone"] = order_phone
     payload["customer"]["phone"] = customer_phone
-    data = shopify.to_event("orders/paid", shopify.ShopifyOrder.model_validate(payload)).data
+    data = shopify_orders.to_event("orders/paid", shopify_orders.ShopifyOrder.model_validate(payload)).data
     assert data.customer is not None
     assert data.customer.phone == expected
     payload["shipping_address"]["phone"] = "555"
     payload["phone"] = payload["customer"]["phone"] = None
-    data = shopify.to_event("orders/paid", shopify.ShopifyOrder.model_validate(payload)).data
+    data = shopify_orders.to_event("orders/paid", shopify_orders.ShopifyOrder.model_validate(payload)).data
     assert data.customer is not None
     assert data.customer.phone is None
 
 
 def test_shopify_number_falls_back_to_the_order_number() -> None:
     payload = with_changes("orders_paid.json", name=None)
-    order = shopify.ShopifyOrder.model_validate(payload)
-    assert shopify.to_event("orders/paid", order).data.number == "1001"
-    order = shopify.ShopifyOrder.model_validate(with_changes("orders_paid.json", name="ACME-1001-X"))
-    assert shopify.to_event("orders/paid", order).data.number == "ACME-1001-X"
+    order = shopify_orders.ShopifyOrder.model_validate(payload)
+    assert shopify_orders.to_event("orders/paid", order).data.number == "1001"
+    order = shopify_orders.ShopifyOrder.model_validate(with_changes("orders_paid.json", name="ACME-1001-X"))
+    assert shopify_orders.to_event("orders/paid", order).data.number == "ACME-1001-X"
     # neither: Shopify's id, without the prefix the external id carries
-    order = shopify.ShopifyOrder.model_validate(
+    order = shopify_orders.ShopifyOrder.model_validate(
         with_changes("orders_paid.json", name=" # ", order_number=None)
     )
-    data = shopify.to_event("orders/paid", order).data
+    data = shopify_orders.to_event("orders/paid", order).data
     assert (data.external_id, data.number) == ("shopify:5937461723438", "5937461723438")
 
 
@@ -326,7 +327,7 @@ def test_shopify_number_falls_back_to_the_order_number() -> None:
 def test_a_shopify_order_without_its_required_fields_is_refused(changes: dict[str, Any], field: str) -> None:
     payload = with_changes("orders_paid.json", **changes)
     with pytest.raises(ValidationError) as caught:
-        shopify.ShopifyOrder.model_validate(payload)
+        shopify_orders.ShopifyOrder.model_validate(payload)
     assert field in {".".join(str(p) for p in e["loc"]) for e in caught.value.errors()}
 
 
@@ -504,10 +505,10 @@ def test_shopify_phones_without_a_country_are_read_in_the_shops_default_country(
         payload[address]["country_code"] = None
         payload[address]["phone"] = None
     payload["phone"], payload["customer"]["phone"] = "07911 123456", None
-    order = shopify.ShopifyOrder.model_validate(payload)
-    without = shopify.to_event("orders/paid", order).data.customer
+    order = shopify_orders.ShopifyOrder.model_validate(payload)
+    without = shopify_orders.to_event("orders/paid", order).data.customer
     assert without is not None and without.phone is None
-    customer = shopify.to_event("orders/paid", order, "GB").data.customer
+    customer = shopify_orders.to_event("orders/paid", order, "GB").data.customer
     assert customer is not None and customer.phone == "+447911123456"
 
 

@@ -19,7 +19,7 @@ from orders.store import NotFound
 from webhooks.access.abuse import charge_bulk, charge_token
 from webhooks.access.auth import AuthError, Role, bearer_token, verify_token
 from webhooks.api import schemas
-from webhooks.api.openapi import ApiRoutes, Header
+from webhooks.api.operations import ApiRoutes, Header
 from webhooks.api.shop_settings import ShopSettings
 from webhooks.keys import CLOCK, DATABASE, PRINCIPAL, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
@@ -29,23 +29,18 @@ M = TypeVar("M", bound=BaseModel)
 SHOP = web.RequestKey("shop", Shop)
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD"})
-
-
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A valid, unrevoked token of an existing shop, charged against its rate, or 401/429.
 
-    The revocation lookup is a database read on every request. A read-only request (GET, HEAD) runs
-    alongside it, and its answer is released only once the token is known not to be revoked (else it is
-    dropped and the answer is 401): a round trip saved on every read, nothing shown to a revoked token.
-    A request that may write waits for the lookup before it starts.
+    The revocation lookup is a database read on every request: it runs while the token's rate is charged
+    and its shop is found, and the handler starts only once the token is known not to be revoked, so
+    nothing is read or written for a revoked token.
     """
     principal = verify_token(
         request.config_dict[SECRET_KEYS], bearer_token(request.headers.get("Authorization"))
     )
     revoked = asyncio.ensure_future(request.config_dict[DATABASE].revocations.is_revoked(principal.token_id))
-    answer: asyncio.Future[web.StreamResponse] | None = None
     try:
         await charge_token(request, principal)
         request[PRINCIPAL] = principal
@@ -53,23 +48,16 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
             request[SHOP] = await request.config_dict[SHOPS].get(principal.shop_id)
         except NotFound:
             raise AuthError("the token's shop does not exist") from None
-        if request.method in SAFE_METHODS:
-            answer = asyncio.ensure_future(handler(request))
-            answer.add_done_callback(_retrieved)
         if await revoked:
             raise AuthError("token revoked")
-        return await (answer if answer is not None else handler(request))
-    except BaseException:
-        if answer is not None:
-            answer.cancel()  # a no-op once it is done
-        raise
     finally:
         revoked.cancel()  # a no-op once it is done; an early refusal does not leave it running
         revoked.add_done_callback(_retrieved)
+    return await handler(request)
 
 
 def _retrieved(task: asyncio.Future[Any]) -> None:
-    """Mark an answer that will not be used as seen, so a failure in it is not reported as lost."""
+    """Mark a lookup whose answer is not used as seen, so a failure in it is not reported as lost."""
     if not task.cancelled():
         task.exception()
 
@@ -98,7 +86,7 @@ IDEMPOTENCY = Header(
     schemas.IdempotencyKey,
 )
 
-#: Registering a route here also describes it in the OpenAPI document (``webhooks/api/openapi.py``).
+#: Registering a route here also describes it in the OpenAPI document (``webhooks/api/operations.py``).
 routes = ApiRoutes()
 
 

@@ -21,9 +21,9 @@ from orders.clock import utc_now
 from orders.crypto import SealError
 from orders.model import Shop
 from orders.store import AlreadyExists, Database, NotFound
-from orders.usecases import OrderUseCases
 from webhooks.access.auth import ROLES, issue_token
-from webhooks.app import build_app, database_for, resolve_secret_key, run_worker
+from webhooks.app import build_app, run_worker
+from webhooks.bootstrap import build_service, command_database, resolve_secret_key
 from webhooks.cli import imports as import_command
 from webhooks.cli import keys as key_commands
 from webhooks.cli import shops as shop_commands
@@ -50,12 +50,8 @@ def _database(settings: Settings) -> Iterator[Settings]:
 
 
 async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    db = database_for(settings)
-    try:
-        await db.ensure_indexes()
+    async with command_database(settings) as db:
         return await work(db)
-    finally:
-        await db.close()
 
 
 async def freeze_heap(_app: web.Application) -> None:
@@ -84,7 +80,7 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
         shop = asyncio.run(
             _with_database(
                 settings,
-                lambda db: ensure_demo_shop(OrderUseCases.build(db, utc_now), db.shops, db.orders, utc_now()),
+                lambda db: ensure_demo_shop(build_service(db, utc_now), db.shops, db.orders, utc_now()),
             )
         )
         token = issue_token(resolve_secret_key(settings), shop.id, now=utc_now(), role="admin", days=30)
@@ -128,7 +124,7 @@ def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
 
 def _shop_set(settings: Settings, args: argparse.Namespace) -> None:
     async def change(db: Database) -> Shop:
-        return await shop_commands.change_shop(OrderUseCases.build(db, utc_now), db.shops, args.shop, args)
+        return await shop_commands.change_shop(build_service(db, utc_now), db.shops, args.shop, args)
 
     print(json.dumps(shop_commands.shop_json(asyncio.run(_with_database(settings, change)))))
 
@@ -177,7 +173,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> None:
     say(f"Chatting with shop {args.shop} as {phone} ({args.style} style). Ctrl-D to quit.")
 
     async def talk(db: Database) -> None:
-        service = OrderUseCases.build(db, utc_now)
+        service = build_service(db, utc_now)
         await chat(
             service, args.shop, phone, stores=db, style=args.style, read=read, write=write, clock=utc_now
         )

@@ -17,9 +17,8 @@ from typing import Any
 from orders.clock import utc_now
 from orders.importing import RowResult, import_orders, summary
 from orders.model import ShopId
-from orders.usecases import OrderUseCases
 from webhooks.api.import_rows import read_rows
-from webhooks.app import database_for
+from webhooks.bootstrap import build_service, command_database
 from webhooks.settings import Settings
 
 
@@ -47,15 +46,11 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _import(settings: Settings, shop_id: str, text: str, *, dry_run: bool) -> list[RowResult]:
-    db = database_for(settings)
-    try:
-        await db.ensure_indexes()
-        service = OrderUseCases.build(db, utc_now)
+    async with command_database(settings) as db:
+        service = build_service(db, utc_now)
         shop = await db.shops.get(ShopId(shop_id))
         rows = list(read_rows(text, shop.default_country))
         return await import_orders(service, shop, rows, dry_run=dry_run)
-    finally:
-        await db.close()
 
 
 def _line(result: RowResult) -> dict[str, Any]:

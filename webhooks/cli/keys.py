@@ -16,7 +16,7 @@ import jwt
 
 from orders.clock import utc_now
 from orders.crypto import SealError, key_id
-from webhooks.app import database_for, resolve_secret_key
+from webhooks.bootstrap import command_database, resolve_secret_key
 from webhooks.cli.output import say
 from webhooks.settings import Settings
 
@@ -27,11 +27,8 @@ def rotate_key(settings: Settings) -> None:
     """Reseal every shop's secrets with the newest key; exit 1 naming the shop a configured key cannot open."""
 
     async def reseal() -> tuple[int, int]:
-        db = database_for(settings)
-        try:
+        async with command_database(settings, indexes=False) as db:
             return await db.shops.reseal_all()
-        finally:
-            await db.close()
 
     try:
         changed, seen = asyncio.run(reseal())
@@ -60,12 +57,8 @@ def revoke(settings: Settings, value: str) -> None:
     token_id, expires = _token_id(value.strip())
 
     async def store() -> bool:
-        db = database_for(settings)
-        try:
-            await db.ensure_indexes()
+        async with command_database(settings) as db:
             return await db.revocations.revoke(token_id, utc_now(), expires)
-        finally:
-            await db.close()
 
     new = asyncio.run(store())
     say(f"revoked token {token_id}" if new else f"token {token_id} was already revoked")

@@ -20,7 +20,7 @@ from orders.clock import utc_now
 from orders.model import ShopId
 from orders.store import Database
 from webhooks.api.templates import TemplateOut
-from webhooks.app import database_for
+from webhooks.bootstrap import command_database
 from webhooks.settings import Settings
 
 __all__ = ["add_parser", "run"]
@@ -56,12 +56,8 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _with_database(settings: Settings, args: argparse.Namespace) -> Any:
-    db = database_for(settings)
-    try:
-        await db.ensure_indexes()
+    async with command_database(settings) as db:
         return await _command(db, args)
-    finally:
-        await db.close()
 
 
 async def _command(db: Database, args: argparse.Namespace) -> Any:

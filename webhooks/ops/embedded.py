@@ -228,8 +228,8 @@ def _start(data_dir: Path, startup_timeout: float) -> tuple[subprocess.Popen[byt
     uri = _uri(port)
     cmd = [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--storage-path", str(data_dir / "db"), "--log-level", "WARNING"]
-    # Standalone: no oplog. The service uses neither change streams nor transactions, and the oplog entry
-    # the server otherwise computes and writes for every write cost about a fifth of a status change.
+    # Standalone: no oplog. The service uses neither change streams nor transactions, so the oplog entry
+    # the server would otherwise compute and write for every write is work for nothing.
     cmd += ["--standalone"]
     with log_path.open("ab") as log:
         offset = log.tell()

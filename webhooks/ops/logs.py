@@ -3,8 +3,8 @@
 JSON by default (``web``, ``worker``), plain text for people at a terminal (``serve``). Every line names
 the request that caused it (``request_id``): the middleware here takes a sane incoming ``X-Request-Id`` or
 makes one, echoes it in the response and keeps it in a context variable that outlives the response in the
-work it started (see ``orders.correlation``). A redaction filter scrubs secrets, tokens, signatures and
-phone numbers from every line as defence in depth: the code should not log them in the first place.
+work it started (see ``orders.correlation``). Every line passes the redaction filter
+(``webhooks.ops.redaction``) on its way out.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import logging
 import re
 import secrets
 import sys
-import traceback
 from collections.abc import Iterable
 from typing import IO, Literal
 
@@ -23,154 +22,16 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
 from orders.correlation import request_id
+from webhooks.ops.redaction import MASK, RedactionFilter, extras
 
 LogFormat = Literal["json", "text"]
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
-_MASK = "***"
 
 #: Libraries that describe every request they make at INFO, line by line (the twilio SDK, for each message
 #: sent): a busy worker would spend its time writing them. Heard at WARNING and up unless the level is DEBUG.
 CHATTY_LOGGERS = ("twilio.http_client", "twilio.async_http_client")
-
-#: Fields every record has; anything else on a record was passed as ``extra`` and is redacted too.
-_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
-
-#: What a key naming a secret contains (as regular expressions).
-_SECRET_KEYS = (
-    "token",
-    "secret",
-    "signature",
-    "password",
-    "passwd",
-    "authorization",
-    "api[_-]?key",
-    "hmac",
-    "cookie",
-)
-
-# Order matters: whole tokens first, then key=value pairs, then numbers. Each pattern comes with the
-# lower-case texts one of which a line must contain for it to match (none: it always runs), so that a
-# line with nothing to hide (the access log's) costs a few substring checks instead of nine scans.
-_PATTERNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
-    # JSON Web Tokens (API tokens, dashboard links)
-    (re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*"), _MASK, ("eyj",)),
-    # Telegram bot tokens, also inside Bot API URLs (/bot<id>:<secret>/sendMessage)
-    (re.compile(r"(?<!\d)\d{5,}:[\w-]{10,}"), _MASK, (":",)),
-    # credentials after an auth scheme
-    (
-        re.compile(r"\b(Bearer|Basic|Token)\s+[\w.~+/=-]+", re.IGNORECASE),
-        rf"\1 {_MASK}",
-        ("bearer", "basic", "token"),
-    ),
-    # passwords in URLs (mongodb://user:password@host)
-    (re.compile(r"(\w+://[^:/\s@]+:)[^@\s/]+@"), rf"\1{_MASK}@", ("://",)),
-    # key=value / "key": "value" where the key names a secret, a token, a signature or a password (the
-    # match starts only where a key can, at the start of a word: from anywhere else it costs ~60 µs a line)
-    (
-        re.compile(
-            r"""(?ix)
-            ( (?<![\w.-]) [\w.-]*?(?:"""
-            + "|".join(_SECRET_KEYS)
-            + r""")[\w.-]*
-              ["']? \s* [:=] \s* ["']? )
-            (?!\*\*\*) [^\s"'&,;}\]]+
-            """
-        ),
-        rf"\1{_MASK}",
-        tuple(key.partition("[")[0] for key in _SECRET_KEYS),  # "api[_-]?key" needs "api"
-    ),
-    # HMAC hex digests (sha256=..., X-Orderbot-Signature values)
-    (re.compile(r"\bsha(?:1|256)=[0-9A-Fa-f]{20,}"), _MASK, ("sha",)),
-    # long random-looking strings (generated webhook secrets, auth tokens), but not Twilio SIDs
-    (
-        re.compile(r"(?<![\w-])(?!(?:AC|SM|MM|MG|CA|PN|SK)[0-9a-f]{32}(?![\w-]))[\w-]{32,}(?![\w-])"),
-        _MASK,
-        (),
-    ),
-    # email addresses, also URL-encoded (a search in a query string, an SMTP server's refusal)
-    (re.compile(r"[\w.+'-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+"), _MASK, ("@", "%40")),
-    # phone numbers: E.164, URL-encoded E.164, and long bare digit runs (WhatsApp ids) keep their last 4
-    (re.compile(r"(\+|%2[Bb])[\d ().-]{3,}(\d{4})\b"), r"\1…\2", ("+", "%2b")),
-    (re.compile(r"(?<![\w.-])\d{5,11}(\d{4})(?![\w.])"), r"…\1", ()),
-)
-
-#: A run of at least 7 digits, grouped as people and checkouts write phones (415.555.0143, (415) 555-0143),
-#: ending in 3 digits and not running on into a word or another number. Shaped so that the common lines
-#: (an access log's ``200 242 11.9ms``, a timestamp) fail here without a call to Python.
-_DIGIT_RUN = re.compile(r"(?<![\w.+/:-])\(?\d(?:[ ().-]{0,2}\d){6,}(?<=\d\d\d)(?!\w|[.-]\d)")
-_GROUPS = re.compile(r"\d+")
-
-
-def _grouped_phone(run: re.Match[str]) -> str:
-    """The run masked to its last 4 digits when it is a phone written in groups: 3 groups or more (or 2 of
-    10 digits or more: 07700 900123), the last of 3 digits or more, not an IPv4 address. Digits without
-    groups are the other patterns' business.
-    """
-    text = run.group()
-    groups = _GROUPS.findall(text)
-    digits = "".join(groups)
-    if len(groups) < 2 or len(groups[-1]) < 3 or (len(groups) < 3 and len(digits) < 10):
-        return text
-    if len(groups) == 4 and text.count(".") == 3 and all(len(group) <= 3 for group in groups):
-        return text  # an IPv4 address
-    return f"…{digits[-4:]}"
-
-
-_NEEDLES = frozenset(needle for _, _, needles in _PATTERNS for needle in needles)
-
-
-def redact(text: str, known: Iterable[str] = ()) -> str:
-    """``text`` without the ``known`` secret values, tokens, signatures or full phone numbers."""
-    for secret in known:
-        text = text.replace(secret, _MASK)
-    lowered = text.lower()
-    present = {needle for needle in _NEEDLES if needle in lowered}  # each looked for once, not per pattern
-    for pattern, replacement, needles in _PATTERNS:
-        if not needles or not present.isdisjoint(needles):
-            text = pattern.sub(replacement, text)
-    return _DIGIT_RUN.sub(_grouped_phone, text)
-
-
-class RedactionFilter(logging.Filter):
-    """Rewrites each record's message, extras, traceback and stack with ``redact`` before it is written."""
-
-    def __init__(self, known: Iterable[str] = ()) -> None:
-        super().__init__()
-        # Longest first, so a secret containing another is masked whole; short values would mask noise.
-        self.known = sorted({value for value in known if len(value) >= 8}, key=len, reverse=True)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage(), self.known)
-        record.args = None
-        if record.exc_info:
-            record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip()
-            record.exc_info = None
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text, self.known)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info, self.known)
-        for key in _extras(record):
-            setattr(record, key, self._scrub(getattr(record, key)))
-        return True
-
-    def _scrub(self, value: object) -> object:
-        """Strings redacted, also inside the dicts and lists an ``extra`` may carry (aiohttp's headers)."""
-        if isinstance(value, str):
-            return redact(value, self.known)
-        if isinstance(value, dict):
-            return {key: self._scrub(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [self._scrub(item) for item in value]
-        return value
-
-
-def _extras(record: logging.LogRecord) -> list[str]:
-    """The names of what was passed to the record as ``extra``, in the order given."""
-    if not record.__dict__.keys() - _STANDARD:  # the usual case, at the cost of one set operation
-        return []
-    return [key for key in record.__dict__ if key not in _STANDARD]
 
 
 def _jsonable(value: object) -> object:
@@ -186,7 +47,7 @@ class JsonLines(logging.Formatter):
     ``exc_info`` / ``stack_info`` when it has them.
 
     The fields are fixed, so this writes them directly: python-json-logger finds them anew for every line,
-    at ~10 µs a line, and the access log writes a line a request.
+    and the access log writes a line a request.
     """
 
     _second: int | None = None
@@ -207,7 +68,7 @@ class JsonLines(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
         }
-        for key in _extras(record):
+        for key in extras(record):
             line[key] = getattr(record, key)
         if record.exc_info:
             line["exc_info"] = self.formatException(record.exc_info)
@@ -289,7 +150,7 @@ class AccessLog(AbstractAccessLogger):
     """One line a request: client, method, path and query, status, body size and milliseconds.
 
     aiohttp's default access logger also attaches each of its fields to the record as an ``extra``, which the
-    redaction filter then scrubs one by one: about 270 µs a request, a sixth of a webhook's time under load.
+    redaction filter would then scrub one by one on every request; this one hands it a single line.
     """
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
@@ -297,7 +158,7 @@ class AccessLog(AbstractAccessLogger):
             return
         target = request.path_qs
         if "search=" in target:
-            target = _SEARCH_VALUE.sub(rf"\1{_MASK}", target)
+            target = _SEARCH_VALUE.sub(rf"\1{MASK}", target)
         args = (
             request.remote,
             request.method,
@@ -351,10 +212,8 @@ __all__ = [
     "AccessLog",
     "JsonLines",
     "LogFormat",
-    "RedactionFilter",
     "RequestIdFilter",
     "configure",
     "incoming_request_id",
-    "redact",
     "request_ids",
 ]

@@ -10,24 +10,20 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
 from channels.base import DeliveryUpdate, InboundMessage
-from channels.instagram import SIGNATURE_HEADER, InstagramChannel
+from channels.instagram import SIGNATURE_HEADER
 from orders.model import DeliveryState, Shop
 from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, INSTAGRAM, METRICS, SETTINGS, SHOPS
 from webhooks.middleware import ApiError
 from webhooks.providers.inbound import webhook_request
-from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)
-
-SEND_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass
@@ -44,21 +40,8 @@ def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def setup(app: web.Application, settings: Settings) -> None:
-    """Register the Instagram routes and the adapter, whose HTTP session opens and closes with the app."""
-
-    async def channel(app: web.Application) -> AsyncIterator[None]:
-        async with aiohttp.ClientSession() as session:
-            app[INSTAGRAM] = InstagramChannel(
-                session=session,
-                app_secret=_secret(settings.instagram_app_secret),
-                access_token=_secret(settings.instagram_access_token),
-                base_url=settings.graph_base_url,
-                timeout=SEND_TIMEOUT_SECONDS,
-            )
-            yield
-
-    app.cleanup_ctx.append(channel)
+def add_routes(app: web.Application) -> None:
+    """Register the Instagram routes; the adapter they use is the composition root's (``INSTAGRAM``)."""
     app.router.add_get("/webhooks/instagram", subscription_check)
     app.router.add_post("/webhooks/instagram", receive)
 
@@ -112,8 +95,7 @@ async def _store(request: web.Request, events: Sequence[InboundMessage | Deliver
             )
             if updated is not None and updated.state == state:
                 outcome.updates += 1
-                if (listener := request.config_dict.get(DELIVERY_LISTENER)) is not None:
-                    await listener.on_delivery(updated)
+                await request.config_dict[DELIVERY_LISTENER].on_delivery(updated)
             continue
         if event.recipient not in shops:
             shops[event.recipient] = await request.config_dict[SHOPS].by_address(

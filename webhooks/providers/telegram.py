@@ -5,57 +5,27 @@ redelivery is answered 200 without running again, and runs the staff handlers in
 fails in a way a redelivery may fix, the claim is released and the answer is 503, so Telegram's retry
 processes the update afresh.
 
-The Application lives in a cleanup context registered only with ``TELEGRAM_BOT_TOKEN``; without it the
-route answers 403 ``not_configured``. Its bot_data (``bot.staff.Desk``) is bound to the app's
-order use cases at start-up.
+The Application is built and run by the composition root (``webhooks.bootstrap``) only with
+``TELEGRAM_BOT_TOKEN``; without it the route answers 403 ``not_configured``.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
-from bot import staff
-from channels.telegram import SECRET_HEADER, TelegramChannel, UpdateFailed, build_application, process
+from channels.telegram import SECRET_HEADER, UpdateFailed, process
 from orders.usecases import run_once
-from webhooks.keys import CLOCK, DATABASE, METRICS, SERVICE, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL
+from webhooks.keys import CLOCK, DATABASE, METRICS, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL
 from webhooks.middleware import ApiError
-from webhooks.settings import Settings
-
-log = logging.getLogger(__name__)
-
 
 SOURCE = "telegram"
 
 
-def setup(app: web.Application, settings: Settings) -> None:
-    """Register this channel's routes and resources on the app."""
+def add_routes(app: web.Application) -> None:
+    """Register the Telegram route; the Application it feeds is the composition root's."""
     app.router.add_post("/webhooks/telegram", telegram_update)
-    if settings.telegram_bot_token is None:
-        return
-    token = settings.telegram_bot_token.get_secret_value()
-    secret = settings.telegram_webhook_secret
-    base_url = settings.telegram_base_url
-
-    async def telegram(app: web.Application) -> AsyncIterator[None]:
-        application = build_application(token, base_url=base_url, context_types=staff.context_types())
-        staff.install(application)
-        application.bot_data.bind(app[SERVICE], app[DATABASE])
-        if secret is None:
-            log.warning("TELEGRAM_WEBHOOK_SECRET is not set: Telegram webhooks are refused")
-        async with application:
-            await application.start()
-            app[TELEGRAM_APPLICATION] = application
-            app[TELEGRAM_CHANNEL] = TelegramChannel(
-                application.bot, secret.get_secret_value() if secret else None
-            )
-            yield
-            await application.stop()
-
-    app.cleanup_ctx.append(telegram)
 
 
 async def telegram_update(request: web.Request) -> web.Response:

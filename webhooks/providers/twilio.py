@@ -9,17 +9,15 @@ outbound message's delivery state forward, never back.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
-from aiohttp import ChainMapProxy, web
+from aiohttp import web
 
-from channels.base import ChannelName, DeliveryUpdate, InboundMessage, WebhookRequest
-from channels.twilio import EMPTY_TWIML, TwilioChannels, mask, open_twilio
+from channels.base import ChannelName, DeliveryUpdate, InboundMessage
+from channels.twilio import EMPTY_TWIML, mask
 from orders.model import DeliveryState
 from webhooks.keys import CLOCK, DATABASE, DELIVERY_LISTENER, INBOX, METRICS, SETTINGS, SHOPS, TWILIO
 from webhooks.middleware import ApiError
 from webhooks.providers.inbound import webhook_request
-from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -30,96 +28,67 @@ STATUS_PATH = "/webhooks/twilio/status"
 _ADDRESS_FIELDS = {ChannelName.SMS: "sms_number", ChannelName.WHATSAPP: "whatsapp_number"}
 
 
-def setup(app: web.Application, settings: Settings) -> None:
-    """Register the Twilio routes, and the channels with their HTTP client when an auth token is set."""
+def add_routes(app: web.Application) -> None:
+    """Register the Twilio routes; the channels they verify with are the composition root's (``TWILIO``)."""
     app.router.add_post(MESSAGES_PATH, inbound_message)
     app.router.add_post(STATUS_PATH, delivery_status)
-    if settings.twilio_auth_token is None:
-        return
-    auth_token = settings.twilio_auth_token.get_secret_value()
-    # Twilio can only call back a public URL; without one, messages are sent without status callbacks.
-    callback = f"{settings.public_url.rstrip('/')}{STATUS_PATH}" if settings.public_url else None
-
-    async def channels(app: web.Application) -> AsyncIterator[None]:
-        twilio = open_twilio(
-            auth_token=auth_token,
-            account_sid=settings.twilio_account_sid,
-            clock=app[CLOCK],
-            base_url=settings.twilio_base_url,
-            status_callback=callback,
-        )
-        app[TWILIO] = twilio
-        try:
-            yield
-        finally:
-            await twilio.close()
-
-    app.cleanup_ctx.append(channels)
 
 
-def _outcome(config: ChainMapProxy, outcome: str) -> None:
-    config[METRICS].webhooks.labels("twilio", outcome).inc()
+def _outcome(request: web.Request, outcome: str) -> None:
+    request.config_dict[METRICS].webhooks.labels("twilio", outcome).inc()
 
 
-async def _verified(request: web.Request, config: ChainMapProxy) -> tuple[TwilioChannels, WebhookRequest]:
-    """The channels and the request, once its signature holds; 403 (nothing parsed) otherwise."""
-    twilio = config.get(TWILIO)
+async def _read(request: web.Request) -> list[InboundMessage | DeliveryUpdate]:
+    """What the request carries, once its signature holds: 403 (nothing parsed) when it does not, 400 when
+    it is malformed."""
+    twilio = request.config_dict.get(TWILIO)
     if twilio is None:
-        _outcome(config, "rejected")
+        _outcome(request, "rejected")
         raise ApiError(403, "not_configured", "Twilio is not configured on this server")
-    hook = await webhook_request(request, config[SETTINGS])
-    if not twilio.verify(hook):
-        _outcome(config, "rejected")
-        raise ApiError(403, "bad_signature", "missing or wrong X-Twilio-Signature")
-    return twilio, hook
-
-
-def _parsed(
-    config: ChainMapProxy, twilio: TwilioChannels, hook: WebhookRequest
-) -> list[InboundMessage | DeliveryUpdate]:
+    hook = await webhook_request(request, request.config_dict[SETTINGS])
     try:
-        return twilio.parse(hook)
+        items = twilio.read(hook)
     except ValueError as exc:
-        _outcome(config, "invalid")
+        _outcome(request, "invalid")
         raise ApiError(400, "malformed", str(exc)) from None
+    if items is None:
+        _outcome(request, "rejected")
+        raise ApiError(403, "bad_signature", "missing or wrong X-Twilio-Signature")
+    return items
 
 
 async def inbound_message(request: web.Request) -> web.Response:
-    config = request.config_dict  # read once: aiohttp builds it anew on every access
-    twilio, hook = await _verified(request, config)
-    items = _parsed(config, twilio, hook)
+    items = await _read(request)
     if len(items) != 1 or not isinstance(items[0], InboundMessage):
-        _outcome(config, "invalid")
+        _outcome(request, "invalid")
         raise ApiError(400, "malformed", "not an incoming message")
     inbound = items[0]
-    shop = await config[SHOPS].by_address(_ADDRESS_FIELDS[inbound.channel], inbound.recipient)
+    shop = await request.config_dict[SHOPS].by_address(_ADDRESS_FIELDS[inbound.channel], inbound.recipient)
     if shop is None:
-        _outcome(config, "unknown_shop")
+        _outcome(request, "unknown_shop")
         log.info("%s message to %s, which no shop uses", inbound.channel, mask(inbound.recipient))
         raise ApiError(404, "not_found", f"no shop uses this {inbound.channel} number")
-    stored = await config[INBOX].accept(shop, inbound)
-    _outcome(config, "accepted" if stored is not None else "duplicate")
+    stored = await request.config_dict[INBOX].accept(shop, inbound)
+    _outcome(request, "accepted" if stored is not None else "duplicate")
     return web.Response(text=EMPTY_TWIML, content_type="text/xml")
 
 
 async def delivery_status(request: web.Request) -> web.Response:
-    config = request.config_dict
-    twilio, hook = await _verified(request, config)
-    items = _parsed(config, twilio, hook)
+    items = await _read(request)
     updates = [item for item in items if isinstance(item, DeliveryUpdate)]
     if len(updates) != len(items):
-        _outcome(config, "invalid")
+        _outcome(request, "invalid")
         raise ApiError(400, "malformed", "not a status callback")
-    db = config[DATABASE]
-    listener = config.get(DELIVERY_LISTENER)
-    now = config[CLOCK]()
+    db = request.config_dict[DATABASE]
+    listener = request.config_dict[DELIVERY_LISTENER]
+    now = request.config_dict[CLOCK]()
     for update in updates:
         message = await db.messages.record_delivery(
             update.channel.value, update.provider_id, DeliveryState(update.state), now, update.error_code
         )
         if message is None:
             log.info("status %s for unknown %s message %s", update.state, update.channel, update.provider_id)
-        elif listener is not None:
+        else:
             await listener.on_delivery(message)
-    _outcome(config, "status")
+    _outcome(request, "status")
     return web.Response(status=204)

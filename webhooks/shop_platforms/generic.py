@@ -7,11 +7,11 @@ import hashlib
 from aiohttp import web
 
 from channels import signatures
-from orders.model import Shop
 from webhooks.api import schemas
-from webhooks.keys import CLOCK, METRICS, SERVICE, SHOPS
-from webhooks.middleware import ApiError, parse_json
-from webhooks.providers.inbound import header_text, refuse_future
+from webhooks.keys import SERVICE, SHOPS
+from webhooks.middleware import ApiError
+from webhooks.providers.inbound import header_text
+from webhooks.shop_platforms import deliveries
 
 SIGNATURE_HEADER = "X-Orderbot-Signature"
 EVENT_ID_HEADER = "X-Orderbot-Event-Id"
@@ -27,36 +27,21 @@ def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
     return signatures.header_matches(sign(secret, body), header)
 
 
-async def read_signed(request: web.Request, shop: Shop, secret: str, header: str, source: str) -> bytes:
-    """The raw body, once its HMAC signature is checked; 401 (nothing read further) when it is wrong."""
-    body = await request.read()
-    if not signature_valid(secret, body, request.headers.get(header)):
-        request.config_dict[METRICS].webhooks.labels(source, "rejected").inc()
-        raise ApiError(401, "bad_signature", f"missing or wrong {header}")
-    return body
-
-
 async def order_event(request: web.Request) -> web.Response:
     shop = await request.config_dict[SHOPS].get(request.match_info["shop_id"])
-    body = await read_signed(request, shop, shop.webhook_secret, SIGNATURE_HEADER, "orders")
+    body = await deliveries.read_signed(
+        request, "orders", shop.webhook_secret, SIGNATURE_HEADER, signature_valid
+    )
     event_id = header_text(request, EVENT_ID_HEADER) or hashlib.sha256(body).hexdigest()
     if len(event_id) > 200:
         raise ApiError(400, "malformed", f"{EVENT_ID_HEADER} is too long")
-    try:
-        payload = parse_json(schemas.OrderWebhook, body, {schemas.PHONE_REGION: shop.default_country})
-    except ApiError:
-        request.config_dict[METRICS].webhooks.labels("orders", "invalid").inc()
-        raise
+    context = {schemas.PHONE_REGION: shop.default_country}
+    payload = deliveries.parse(request, "orders", schemas.OrderWebhook, body, context)
     data = payload.order.to_data(payload.order.id)
-    try:
-        refuse_future(data, request.config_dict[CLOCK](), "order.")
-    except ApiError:
-        request.config_dict[METRICS].webhooks.labels("orders", "invalid").inc()
-        raise
+    deliveries.refuse_future(request, "orders", data, "order.")
     outcome = await request.config_dict[SERVICE].shop_events.receive_event(
         shop, "orders", event_id, payload.kind, data
     )
     result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
-    request.config_dict[METRICS].webhooks.labels("orders", result).inc()
-    accepted = schemas.WebhookAccepted.of(outcome)
-    return web.Response(body=accepted.model_dump_json(), content_type="application/json")
+    deliveries.count(request, "orders", result)
+    return deliveries.answer(schemas.WebhookAccepted.of(outcome))

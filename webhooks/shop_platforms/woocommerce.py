@@ -53,14 +53,27 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
-from channels import contacts, signatures
+from channels import contacts
 from channels.contacts import Contact, ExternalId
 from orders.lifecycle import Status
 from orders.model import Customer, Item, OrderData, Shop, Tracking
+from webhooks.shop_platforms.platform_orders import (
+    Currency,
+    Entries,
+    Money,
+    PlatformEvent,
+    Wire,
+    event_kind,
+    external_id,
+    newest,
+    sign,
+    signature_valid,
+    web_url,
+)
 
 __all__ = [
     "DELIVERY_ID_HEADER",
@@ -83,8 +96,6 @@ TOPIC_HEADER = "X-WC-Webhook-Topic"
 DELIVERY_ID_HEADER = "X-WC-Webhook-Delivery-ID"
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 TRACKING_META = "_wc_shipment_tracking_items"
-
-Kind = Literal["created", "updated", "cancelled"]
 
 STATUSES: dict[str, Status] = {
     "pending": Status.PENDING,
@@ -111,16 +122,6 @@ def signing_secret(shop: Shop) -> str:
     return shop.woocommerce_secret or shop.webhook_secret
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The ``X-WC-Webhook-Signature`` value for ``body``: base64 of its HMAC-SHA256."""
-    return signatures.base64_hmac_sha256(secret, body)
-
-
-def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
-    """Whether ``header`` is the signature of ``body`` (constant time; a non-ASCII header never is)."""
-    return signatures.header_matches(sign(secret, body), header)
-
-
 def ping_webhook_id(body: bytes) -> str | None:
     """The webhook id when ``body`` is WooCommerce's ping (``webhook_id=<n>``), else None."""
     match = _PING.fullmatch(body.strip())
@@ -134,30 +135,25 @@ def _no_blank(value: Any) -> Any:
     return None if value == "" else value
 
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
 GmtTime = Annotated[datetime, BeforeValidator(_no_blank)]
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class WooAddress(Contact):
     country: str | None = None
 
 
-class WooLineItem(_Wire):
+class WooLineItem(Wire):
     name: str | None = None
     quantity: Annotated[int, Field(ge=0, le=1_000_000)] = 1
     price: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] = Decimal(0)
 
 
-class WooMeta(_Wire):
+class WooMeta(Wire):
     key: str | None = None
     value: Any = None
 
 
-class WooOrder(_Wire):
+class WooOrder(Wire):
     """An order as WooCommerce's order webhooks carry it (the REST API v3 shape)."""
 
     id: ExternalId
@@ -165,12 +161,12 @@ class WooOrder(_Wire):
     status: Annotated[
         str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)
     ]
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    currency: Currency | None = None
     total: Money | None = None
     billing: WooAddress | None = None
     shipping: WooAddress | None = None
-    line_items: Annotated[list[WooLineItem], Field(max_length=1000)] = Field(default_factory=list)
-    meta_data: Annotated[list[WooMeta], Field(max_length=1000)] = Field(default_factory=list)
+    line_items: Entries[WooLineItem] = Field(default_factory=list)
+    meta_data: Entries[WooMeta] = Field(default_factory=list)
     date_created_gmt: GmtTime | None = None
     date_modified_gmt: GmtTime
 
@@ -179,10 +175,10 @@ class WooOrder(_Wire):
 
 
 @dataclass(frozen=True)
-class WooEvent:
+class WooEvent(PlatformEvent):
+    """A delivery's event and its id: WooCommerce's own delivery ids change on a redelivery."""
+
     event_id: str
-    kind: Kind
-    data: OrderData
 
 
 def status_of(order: WooOrder) -> Status | None:
@@ -201,12 +197,9 @@ def to_event(topic: str, order: WooOrder, default_region: str | None = None) -> 
     ``default_region`` (the shop's default country) reads phone numbers when no address names a country.
     """
     status = status_of(order)
-    kind: Kind = (
-        "cancelled" if status == Status.CANCELLED else "created" if topic == "order.created" else "updated"
-    )
     modified = _utc(order.date_modified_gmt)
     data = OrderData(
-        external_id=f"woocommerce:{order.id}",
+        external_id=external_id("woocommerce", order.id),
         number=(order.number or "").strip()[:100] or order.id,
         status=status,
         customer=_customer(order, default_region),
@@ -217,7 +210,8 @@ def to_event(topic: str, order: WooOrder, default_region: str | None = None) -> 
         created_at=_utc(order.date_created_gmt) if order.date_created_gmt else None,
         updated_at=modified,
     )
-    return WooEvent(event_id=f"{order.id}@{modified.isoformat()}", kind=kind, data=data)
+    kind = event_kind(status, topic == "order.created")
+    return WooEvent(kind=kind, data=data, event_id=f"{order.id}@{modified.isoformat()}")
 
 
 def _utc(value: datetime) -> datetime:
@@ -253,12 +247,11 @@ def _tracking(meta: list[WooMeta]) -> Tracking | None:
     ]
     if not entries:
         return None
-    newest = max(enumerate(entries), key=lambda pair: (_shipped_at(pair[1]), pair[0]))[1]
-    url = _field(newest, "custom_tracking_link")
+    latest = newest(entries, _shipped_at)
     return Tracking(
-        carrier=_field(newest, "custom_tracking_provider") or _field(newest, "tracking_provider"),
-        number=_field(newest, "tracking_number"),
-        url=url if url and re.match(r"^https?://", url) else None,
+        carrier=_field(latest, "custom_tracking_provider") or _field(latest, "tracking_provider"),
+        number=_field(latest, "tracking_number"),
+        url=web_url(_field(latest, "custom_tracking_link")),
     )
 
 
