@@ -85,6 +85,10 @@ class NotifyPolicy(Domain):
     rates: dict[str, float] = Field(default_factory=dict)
     #: How long a message parked behind a WhatsApp nudge waits for a reply before it goes by SMS or email.
     nudge_wait_hours: float = Field(24, gt=0, le=24 * 30)
+    #: Status updates, follow-ups and answers about an order worded by Gemini (checked; else the template).
+    ai_messages: bool = False
+    #: Gemini drafts a shop may ask for per UTC day, counted across processes; past it, the template.
+    ai_daily_budget: int = Field(500, ge=0, le=100_000)
 
     @field_validator("whatsapp_templates")
     @classmethod
@@ -289,6 +293,10 @@ class OutboxEntry(Domain):
     reached: list[str] = Field(default_factory=list)
     #: The request that caused this entry (a webhook, an API call), for following it through the logs.
     request_id: str | None = Field(default_factory=current_request_id)
+    #: A reply that may be worded by the AI (``bot.ai.drafter.DRAFT_KINDS``): its kind; None: never.
+    draft_kind: str | None = None
+    #: The text the AI wrote and that was sent in place of the template; None: not written by the AI.
+    ai_text: str | None = None
 
 
 class Decision(Domain):

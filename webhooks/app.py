@@ -11,9 +11,11 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from bot.ai import build_ai
+from bot.ai_writer import AiWriter
 from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier
+from bot.planner import Planner
 from bot.prompt_sends import PromptSends
 from bot.scheduler import Intervals, build_scheduler
 from bot.staff_alerts import StaffAlerts
@@ -30,6 +32,7 @@ from webhooks.api.openapi import API_PREFIX, add_docs
 from webhooks.api.routes import routes as api_routes
 from webhooks.desk import routes as dashboard_routes
 from webhooks.keys import (
+    AI_WRITER,
     CLOCK,
     DATABASE,
     DELIVERY_LISTENER,
@@ -155,6 +158,7 @@ def _core(
         ai = build_ai(settings, clock=clock, concurrency=AI_CONCURRENCY)  # None: rules and templates only
         app[DATABASE] = db
         app[SHOPS] = ShopDirectory(db.shops, clock)
+        app[AI_WRITER] = AiWriter(ai.drafter, db.rate_limits, clock) if ai else None
         app[SERVICE] = OrderService(db, clock, advisor or (ai.advisor if ai else RulesAdvisor()))
         conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
@@ -197,6 +201,7 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     notifier = Notifier(
         app[SERVICE], _channels(app), app[CLOCK], metrics=app[METRICS], alert_buttons=alerts.buttons,
         lease=timedelta(seconds=app[SETTINGS].outbox_lease_seconds),
+        planner=Planner(app[DATABASE], app[CLOCK], writer=app[AI_WRITER]),
     )  # fmt: skip
     app[NOTIFIER] = notifier
     if DELIVERY_LISTENER not in app:  # a test may listen in its stead
