@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.conversation import facts, shop_voice
+from bot.languages.detect import warm
 from bot.order_words import OrderFacts
 from bot.voice import Voice
 from orders.model import Order, OutboxEntry, OutboxKind, Shop
@@ -68,6 +69,7 @@ class AiWriter:
     timeout: float = DRAFT_WAIT_SECONDS
     #: "written", "refused", "timeout", "over_budget": for tests and operators (no text, no customer).
     outcomes: Counter[str] = field(default_factory=Counter)
+    _languages: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     async def write(
         self, shop: Shop, entry: OutboxEntry, order: Order, style: str, language: str | None
@@ -86,6 +88,7 @@ class AiWriter:
             self._count("over_budget", entry)
             return None
         voice = shop_voice(shop, order.customer.name, language)
+        await self._languages_loaded()
         try:
             async with asyncio.timeout(self.timeout):
                 text = await self.drafter.draft(kind, facts(order), voice, style)
@@ -103,6 +106,13 @@ class AiWriter:
             return delivery
         text = await self.write(shop, entry, order, delivery.channel.value, language)
         return delivery if text is None else dataclasses.replace(delivery, text=text, ai_written=True)
+
+    async def _languages_loaded(self) -> None:
+        """The language check's models, loaded once per process before the first draft's wait starts:
+        loading them takes seconds, which would otherwise turn the first draft into a timeout."""
+        if self._languages is None:
+            self._languages = asyncio.create_task(asyncio.to_thread(warm))
+        await asyncio.shield(self._languages)
 
     def _count(self, outcome: str, entry: OutboxEntry) -> None:
         self.outcomes[outcome] += 1
