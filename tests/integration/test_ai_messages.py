@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient
 
 from bot.ai import AiParts
 from bot.ai_writer import AiWriter
@@ -219,7 +220,7 @@ async def gemini_url(aiohttp_server: ai_harness.Server, standin: GeminiStandIn) 
 
 @pytest.fixture
 async def front(
-    aiohttp_client: tw.AiohttpClient,
+    aiohttp_client: AiohttpClient,
     twilio_settings: Settings,
     standin_url: tuple[TwilioStandIn, str],
     gemini_url: str,
