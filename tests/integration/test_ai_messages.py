@@ -5,6 +5,7 @@ to the Twilio stand-in. Every refusal, failure or slow answer must leave the tem
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -197,6 +198,20 @@ async def test_a_spent_budget_means_the_template_and_no_call_in_any_process(
     assert len(standin.requests) == 3
 
 
+async def test_a_follow_up_without_a_text_is_worded_and_a_manual_message_is_not(
+    writer: AiWriter, standin: GeminiStandIn, db: Database, clock: Clock
+) -> None:
+    shop = await ai_shop(db, clock)
+    order = await shipped_order(OrderService(db, clock), shop)
+    standin.answer({"text": GOOD_EN})
+    follow_up = update(shop, order, clock).model_copy(update={"kind": OutboxKind.FOLLOW_UP})
+    manual = update(shop, order, clock).model_copy(update={"kind": OutboxKind.MANUAL, "message": "Hi"})
+
+    assert await writer.write(shop, follow_up, order, "whatsapp", "en") == GOOD_EN
+    assert await writer.write(shop, manual, order, "whatsapp", "en") is None
+    assert "Check in with the customer" in ai_harness.only_request(standin).prompt
+
+
 async def test_with_the_setting_off_nothing_is_asked(
     writer: AiWriter, standin: GeminiStandIn, db: Database, clock: Clock
 ) -> None:
@@ -284,12 +299,19 @@ async def notifications(client: TestClient[Any, Any], shop: Shop, order: Order) 
 
 
 ASKED = "Answer the customer who asked"
+OUR_LOGGERS = ("bot", "orders", "channels", "webhooks")
 SHIPPED = '"status": "shipped"'
 
 
 async def test_a_customers_question_on_whatsapp_gets_the_ai_answer_in_spanish(
-    front: lang.Shopfront, standin: GeminiStandIn, db: Database, clock: Clock
+    front: lang.Shopfront,
+    standin: GeminiStandIn,
+    db: Database,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    for ours in OUR_LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=ours)
     answer = "¡Hola Lena! 📦 Estamos preparando tu pedido #1042 con mucho cariño. Te escribimos cuando salga."
     standin.always(drafts({ASKED: answer}))
     shop, order = await whatsapp_shop(front, db, clock)
@@ -302,6 +324,8 @@ async def test_a_customers_question_on_whatsapp_gets_the_ai_answer_in_spanish(
     assert tw.CUSTOMER_WHATSAPP not in request.prompt
     replies = [n for n in await notifications(front.client, shop, order) if n["kind"] == "reply"]
     assert [(n["ai_written"], n["ai_text"]) for n in replies] == [(True, answer)]
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.split(".")[0] in OUR_LOGGERS)
+    assert logged and "Estamos preparando" not in logged and tw.CUSTOMER_WHATSAPP not in logged
 
 
 async def test_a_status_change_goes_out_in_the_ais_words_and_the_desk_says_so(
