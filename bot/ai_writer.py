@@ -67,7 +67,8 @@ class AiWriter:
     limits: RateLimitStore
     clock: Callable[[], datetime]
     timeout: float = DRAFT_WAIT_SECONDS
-    #: "written", "refused", "timeout", "over_budget": for tests and operators (no text, no customer).
+    #: "written", "refused" (an error or a guardrail: the drafter says None), "timeout", "over_budget",
+    #: "failed (...)": for tests and operators, with no text and no customer in them.
     outcomes: Counter[str] = field(default_factory=Counter)
     _languages: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
@@ -88,12 +89,15 @@ class AiWriter:
             self._count("over_budget", entry)
             return None
         voice = shop_voice(shop, order.customer.name, language)
-        await self._languages_loaded()
         try:
+            await self._languages_loaded()
             async with asyncio.timeout(self.timeout):
                 text = await self.drafter.draft(kind, facts(order), voice, style)
         except TimeoutError:
             self._count("timeout", entry)
+            return None
+        except Exception as exc:  # a draft is never worth a send: whatever broke, the template goes
+            self._count(f"failed ({type(exc).__name__})", entry)
             return None
         self._count("refused" if text is None else "written", entry)
         return text
