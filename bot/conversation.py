@@ -55,6 +55,8 @@ class Answer:
     reply: Composed | None
     order: Order | None = None
     alert: str | None = None
+    #: The reply answers a question about ``order`` and may be worded by the AI (``bot.ai_writer``).
+    draft: str | None = None
 
 
 def facts(order: Order) -> OrderFacts:
@@ -119,7 +121,7 @@ class Conversation:
         if answer.reply is not None:
             entry = await self._queue(
                 shop, OutboxKind.REPLY, message.channel, answer.reply.text, f"reply:{message.id}", answer.order,
-                customer=customer,
+                customer=customer, draft_kind=answer.draft,
             )  # fmt: skip
             log.debug("reply %s queued at %s", entry.id, now.isoformat())
 
@@ -132,6 +134,7 @@ class Conversation:
         key: str,
         order: Order | None,
         customer: CustomerRecord | None = None,
+        draft_kind: str | None = None,
     ) -> OutboxEntry:
         now = self.clock()
         entry = OutboxEntry(
@@ -146,6 +149,7 @@ class Conversation:
             due_at=now,
             idempotency_key=key,
             created_at=now,
+            draft_kind=draft_kind,
         )
         return await self.stores.outbox.add(entry)
 
@@ -237,15 +241,16 @@ class Conversation:
                 say(request, number=target.number), target, handover.alert(parsed, who, style, target)
             )
         compose = composer.delivery_time if parsed.intent == Intent.DELIVERY_TIME else composer.order_status
+        draft = None if parsed.intent == Intent.DELIVERY_TIME else "order_status"  # a date the facts lack
         if order is not None:
-            return Answer(compose(facts(order), voice, style), order)
+            return Answer(compose(facts(order), voice, style), order, draft=draft)
         if not orders:
             return Answer(say("no_orders"))
         if parsed.intent == Intent.LIST_ORDERS or len(active) > 1:
             shown = (active or orders)[:3]
             return Answer(composer.several_orders([facts(o) for o in shown], voice, style))
         latest = (active or orders)[0]
-        return Answer(compose(facts(latest), voice, style), latest)
+        return Answer(compose(facts(latest), voice, style), latest, draft=draft)
 
     @staticmethod
     def _needs_proof(customer: CustomerRecord, parsed: Parsed, orders: list[Order]) -> bool:

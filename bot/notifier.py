@@ -241,8 +241,9 @@ class Notifier(OutboxOutcomes):
             )  # fmt: skip
             return
         await self.stores.outbox.finish(
-            entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None
-        )
+            entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None,
+            ai_text=deliveries[0].text if deliveries[0].ai_written else None,
+        )  # fmt: skip
         await self.stores.stats.add(entry.shop_id, {"notifications.sent": 1})
         await self._delivered_locally(entry, deliveries[0].channel)
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.ai_writer import AiWriter
 from bot.delivery_policy import Mode, NoRoute, Reach, Route, route
 from bot.outbox_texts import message_text, template_variables
 from bot.quiet_hours import QuietHours, quiet_decision
@@ -51,6 +52,8 @@ class Delivery:
     text: str
     subject: str | None = None
     template: Template | None = None
+    #: The text is the AI's (``bot.ai_writer``), not the template's.
+    ai_written: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class Planner:
     #: Shops read once per batch of sends (``next_batch``) and at most this many seconds, not once per
     #: entry: a process that sends only what it queues has no batches, and sees a shop's change this late.
     shop_ttl: float = SHOP_TTL_SECONDS
+    #: Words status updates, follow-ups and order answers personally for shops that ask; None: templates.
+    writer: AiWriter | None = None
     _shops: SharedAnswers[str, tuple[int, float], Shop] = field(
         default_factory=SharedAnswers, init=False, repr=False
     )
@@ -149,7 +154,10 @@ class Planner:
         sender = self._sender(shop, found.channel)
         if (wait := await self._throttle(shop, entry, found.channel, sender, now)) is not None:
             return Hold(now + wait, RATE_LIMITED)
-        delivery = self._delivery(shop, entry, order, found, sender, customer.language if customer else None)
+        language = customer.language if customer else None
+        delivery = self._delivery(shop, entry, order, found, sender, language)
+        if self.writer is not None:
+            delivery = await self.writer.rewrite(shop, entry, order, delivery, language)
         return Send(
             shop, [delivery], park=found.mode == Mode.NUDGE,
             customer_id=customer.id if customer else None, channel=found.channel,

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.ai_writer import AiWriter
 from bot.inbox import Inbox
 from bot.notifier import Notifier
 from bot.prompt_sends import PromptSends
@@ -39,6 +40,8 @@ SECRET_KEYS: web.AppKey[tuple[str, ...]] = web.AppKey("secret_keys")
 #: Each API token's rate in this process (``webhooks.access.abuse``).
 TOKEN_RATES: web.AppKey[TokenRates] = web.AppKey("token_rates")
 INBOX = web.AppKey("inbox", Inbox)
+#: Personal messages for shops that turn ``ai_messages`` on; None without Gemini (templates only).
+AI_WRITER: web.AppKey[AiWriter | None] = web.AppKey("ai_writer")
 #: The verified token of an API request, set by the API's authentication before any handler runs.
 PRINCIPAL = web.RequestKey("principal", Principal)
 #: Applies the shop platforms' order events after their webhooks answered (``ShopEvents.process_event``).

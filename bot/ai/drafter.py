@@ -1,17 +1,21 @@
 """Message drafts: Gemini may word a message in the shop's voice; the template is used otherwise.
 
 A draft sees only the order's facts and who speaks, and it is sent only if ``check_draft`` passes it:
-the order's number in it, no other order's number, no link but the tracking URL, no number the facts do
-not contain, no placeholder left in, and within the platform's length and alphabet.
+the order's number in it, no other order's number, no link but the tracking URL, no number, date or
+promise the facts do not hold (``bot.ai.claims``), the customer's language, no placeholder left in, and
+within the platform's length and alphabet.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
+from babel import Locale
 from pydantic import BaseModel, Field
 
+from bot.ai.claims import check_claims
 from bot.ai.gemini import STRICT, Gemini, json_data
 from bot.composer import GSM7, SMS_SEGMENT, OrderFacts, Voice, local_time
 from orders.lifecycle import progress
@@ -45,9 +49,10 @@ STYLE_RULES = {
     "console": "Plain text, short, no emoji.",
 }
 DRAFTER_SYSTEM = """You write one message from an online shop to its customer about one order, in the
-shop's voice and the platform's style. Use only the facts given as JSON data. Always mention the order
-number as #NUMBER. Mention no other order numbers, no links except tracking_url exactly as given, no
-phone numbers or email addresses, no promises or dates that are not in the facts, and no placeholders."""
+shop's voice and the platform's style, in the language you are given. Use only the facts given as JSON
+data. Always mention the order number as #NUMBER. Mention no other order numbers, no links except
+tracking_url exactly as given, no phone numbers or email addresses, no numbers, dates or promises that are
+not in the facts (no delivery dates, no discounts, no refunds), and no placeholders."""
 
 
 def draft_facts(facts: OrderFacts, voice: Voice) -> dict[str, Any]:
@@ -85,10 +90,17 @@ def check_draft(text: str, facts: OrderFacts, voice: Voice, style: str) -> str |
     for found in re.findall(r"#\s*([A-Za-z0-9][A-Za-z0-9-]*)", rest):
         if found.upper() != number:
             return None
-    known = " ".join(str(value) for value in draft_facts(facts, voice).values() if value).upper()
+    known = " ".join(str(value) for value in draft_facts(facts, voice).values() if value)
     known += f" {voice.signature or ''} {facts.updated_at.year}"
-    if any(digits not in known for digits in re.findall(r"\d{3,}", rest)):
-        return None  # a number the facts do not contain, like another order's
+    names = (
+        *facts.items,
+        voice.shop_name,
+        voice.signature or "",
+        facts.carrier or "",
+        voice.first_name or "",
+    )
+    if check_claims(rest, known, facts.updated_at, voice.timezone, voice.language, names) is not None:
+        return None  # a number, a date or a promise the facts do not hold, or another language
     if style == "sms":
         text = text.translate(_TYPOGRAPHY)
         signature = voice.signature or voice.shop_name
@@ -111,12 +123,16 @@ class GeminiDrafter:
     async def draft(self, kind: str, facts: OrderFacts, voice: Voice, style: str) -> str | None:
         if kind not in DRAFT_KINDS or style not in STYLE_RULES:
             return None
+        language = Locale.parse(voice.language.split("-", maxsplit=1)[0]).english_name or voice.language
         prompt = (
-            f"Task: {DRAFT_KINDS[kind]}\nStyle: {STYLE_RULES[style]}\n"
+            f"Task: {DRAFT_KINDS[kind]}\nStyle: {STYLE_RULES[style]}\nLanguage: {language}\n"
             f"Facts (JSON data):\n{json_data(draft_facts(facts, voice))}"
         )
         answer = await self.gemini.ask("drafter", DRAFTER_SYSTEM, prompt, Draft, self.timeout)
-        checked = None if answer is None else check_draft(answer.text, facts, voice, style)
+        # in a thread: the language check may load lingua's models, which takes seconds the first time
+        checked = (
+            None if answer is None else await asyncio.to_thread(check_draft, answer.text, facts, voice, style)
+        )
         if answer is not None and checked is None:
             self.gemini.outcomes["drafter:rejected"] += 1
         return checked

@@ -45,7 +45,8 @@ def _detector() -> LanguageDetector:
 
 def warm() -> None:
     """Load the models now (a second or more): a process that calls this at start spares its first customer."""
-    _detector().compute_language_confidence_values("warm up")
+    # a sentence, not a word: lingua loads each n-gram size's models only when a text needs them
+    _detector().compute_language_confidence_values("the parcel is on its way and will be delivered")
 
 
 def detect(text: str) -> Detected | None:

@@ -75,3 +75,7 @@ class OutboxEntry(Domain):
     reached: list[str] = Field(default_factory=list)
     #: The request that caused this entry (a webhook, an API call), for following it through the logs.
     request_id: str | None = Field(default_factory=current_request_id)
+    #: A reply that may be worded by the AI (``bot.ai.drafter.DRAFT_KINDS``): its kind; None: never.
+    draft_kind: str | None = None
+    #: The text the AI wrote and that was sent in place of the template; None: not written by the AI.
+    ai_text: str | None = None

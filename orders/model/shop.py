@@ -54,6 +54,10 @@ class NotifyPolicy(Domain):
     rates: dict[str, float] = Field(default_factory=dict)
     #: How long a message parked behind a WhatsApp nudge waits for a reply before it goes by SMS or email.
     nudge_wait_hours: float = Field(24, gt=0, le=24 * 30)
+    #: Status updates, follow-ups and answers about an order worded by Gemini (checked; else the template).
+    ai_messages: bool = False
+    #: Gemini drafts a shop may ask for per UTC day, counted across processes; past it, the template.
+    ai_daily_budget: int = Field(500, ge=0, le=100_000)
 
     @field_validator("whatsapp_templates")
     @classmethod

@@ -10,6 +10,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from orders.lifecycle import Status
+from orders.model import NotificationId, OutboxEntry, OutboxKind, OutboxState, new_id
 from tests.browser.conftest import NOW, SCREENSHOTS, Desk, LiveApp, PageWatch, make_desk
 from tests.conftest import token_for
 
@@ -414,3 +415,21 @@ def test_an_idle_desk_only_asks_whether_anything_changed(page: Page, desk: Desk)
     paths = sorted(path.split("?")[0] for path, _ in answers)
     assert "/orders/requiring-attention" in paths and "/orders/stats" in paths, paths
     assert "/orders" not in paths, paths
+
+
+def test_the_order_view_marks_what_the_ai_wrote(page: Page, desk: Desk, live: LiveApp) -> None:
+    order = desk.orders["1002"]
+    written = "Hi Ana! Your order #1002 is being roasted with care."
+    for ai_text in (None, written):  # one template text, one the AI wrote
+        live.run(live.db.outbox.add(OutboxEntry(
+            id=NotificationId(new_id("ntf")), shop_id=desk.shop.id, order_id=order.id,
+            kind=OutboxKind.STATUS_UPDATE, status=Status.PROCESSING, channel="whatsapp", state=OutboxState.SENT,
+            due_at=NOW, idempotency_key=new_id("key"), created_at=NOW, ai_text=ai_text,
+        )))  # fmt: skip
+    signed_in(page, desk)
+    page.locator('table.orders tr[data-order="1002"]').get_by_role("button", name="Open order #1002").click()
+    listed = order_dialog(page).locator("ul.notifications li")
+    by_ai = listed.filter(has_text="Written by AI")
+    expect(by_ai).to_have_count(1)
+    expect(by_ai).to_contain_text(written)
+    expect(listed.filter(has_text="Standard “processing” message")).not_to_have_count(0)

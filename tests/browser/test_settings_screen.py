@@ -28,6 +28,8 @@ def test_an_admin_changes_settings_and_sees_them_saved(
     dialog.get_by_label("Send rates per second").fill("sms=3")
     dialog.get_by_label("Pending too long after (hours)").fill("36")
     dialog.get_by_label("Move due orders on automatically").check()
+    dialog.get_by_label("Let Gemini word status updates, follow-ups and answers").check()
+    dialog.get_by_label("Gemini drafts a day (UTC)").fill("50")
     dialog.get_by_label("Password").fill("smtp-secret-123")
     dialog.get_by_label("SMTP host").fill("smtp.acme.example")
     dialog.get_by_label("From address").fill("orders@acme.example")
@@ -44,6 +46,7 @@ def test_an_admin_changes_settings_and_sees_them_saved(
     shop = live.run(live.db.shops.get(desk.shop.id))
     assert (shop.name, shop.sms_number, shop.notify.rates) == ("Acme Roasters", "+14155550143", {"sms": 3})
     assert shop.rules.pending_too_long_hours == 36 and shop.rules.auto_progress is True
+    assert (shop.notify.ai_messages, shop.notify.ai_daily_budget) == (True, 50)
     assert shop.email is not None and shop.email.password == "smtp-secret-123"
 
     dialog.get_by_label("Time zone (such as Europe/London)").fill("Mars/Olympus")

@@ -53,6 +53,8 @@ EVERYTHING: dict[str, Any] = {
     "auto_progress": True,
     "auto_after_hours": 12,
     "ai_confidence": 0.9,
+    "ai_messages": True,
+    "ai_daily_budget": 50,
     "shopify_secret": "shpss_" + "s" * 20,
     "woocommerce_secret": "wc_" + "w" * 20,
 }
@@ -140,6 +142,8 @@ async def test_the_mask_sent_back_keeps_a_secret_and_null_clears_settings(
         ({"whatsapp_templates": {"shipped": "SM1"}}, "whatsapp_templates", "Content SID"),
         ({"thresholds": {"lost": 3}}, "thresholds.lost.[key]", ""),
         ({"ai_confidence": 1.5}, "ai_confidence", "1"),
+        ({"ai_daily_budget": -1}, "ai_daily_budget", "0"),
+        ({"ai_messages": None}, "ai_messages", "null"),
         ({"rates": {"sms": 0}}, "rates", "above 0"),
         ({"languages": []}, "languages", ""),
         ({"name": None}, "name", "null"),

@@ -49,7 +49,7 @@ def test_shop_set_changes_every_setting_and_prints_them_with_secrets_masked(
         "--smtp-user", "mailer", "--smtp-password-file", str(password_file), "--smtp-from", "orders@acme.example",
         "--quiet-hours", "22:00-07:00", "--rate", "sms=3", "--whatsapp-template", f"shipped={SHIPPED}",
         "--threshold", "pending_too_long=36", "--auto-progress", "on", "--auto-after-hours", "12",
-        "--ai-confidence", "0.9",
+        "--ai-confidence", "0.9", "--ai-messages", "on", "--ai-daily-budget", "50",
     )  # fmt: skip
     assert code == 0, err
     expected = {
@@ -59,7 +59,8 @@ def test_shop_set_changes_every_setting_and_prints_them_with_secrets_masked(
         "signature": "Acme", "smtp_host": "smtp.acme.example", "smtp_port": 465, "smtp_tls": "tls",
         "smtp_user": "mailer", "smtp_password": MASK, "smtp_from": "orders@acme.example",
         "quiet_hours": "22:00-07:00", "rates": {"sms": 3.0}, "whatsapp_templates": {"shipped": SHIPPED},
-        "auto_progress": True, "auto_after_hours": 12.0, "ai_confidence": 0.9,
+        "auto_progress": True, "auto_after_hours": 12.0, "ai_confidence": 0.9, "ai_messages": True,
+        "ai_daily_budget": 50,
     }  # fmt: skip
     assert {key: changed[key] for key in expected} == expected
     assert changed["thresholds"]["pending_too_long"] == 36
@@ -115,6 +116,7 @@ def test_the_smtp_password_is_sealed_at_rest(
         ("--smtp-host", "smtp.example.com", "--smtp-from:"),
         ("--threshold", "lost=3", "--threshold:"),
         ("--ai-confidence", "2", "--ai-confidence:"),
+        ("--ai-daily-budget", "-1", "--ai-daily-budget:"),
         ("--staff-email", "nobody", "--staff-email:"),
     ],
 )

@@ -30,7 +30,7 @@ class InvalidSetting(ValueError):
 
 
 #: Fields that may not be null (they have no "unset"): null is refused naming them.
-_REQUIRED = ("name", "timezone", "default_country", "languages", "tone", "auto_progress")
+_REQUIRED = ("name", "timezone", "default_country", "languages", "tone", "auto_progress", "ai_messages")
 
 
 def apply_settings(shop: Shop, patch: ShopSettingsPatch) -> Shop:
@@ -149,7 +149,7 @@ def _notify(current: NotifyPolicy, values: Mapping[str, Any]) -> NotifyPolicy:
         else:
             start, _, end = (part.strip() for part in quiet.partition("-"))
         fields |= {"quiet_start": start, "quiet_end": end}
-    for field in ("debounce_seconds", "nudge_wait_hours"):
+    for field in ("debounce_seconds", "nudge_wait_hours", "ai_messages", "ai_daily_budget"):
         if field in values:
             default = NotifyPolicy.model_fields[field].default
             fields[field] = values[field] if values[field] is not None else default

@@ -24,9 +24,11 @@ import aiohttp
 from aiohttp import web
 
 from bot.ai import AiParts, build_ai
+from bot.ai_writer import AiWriter
 from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier, shop_email_channel
+from bot.planner import Planner
 from bot.prompt_sends import PromptSends
 from bot.scheduler import Intervals, build_scheduler
 from bot.staff import StaffApplication
@@ -40,6 +42,7 @@ from orders.store import Database, open_database
 from orders.usecases import OrderUseCases, ProgressionAdvisor
 from webhooks.bootstrap.providers import CleanupContext, Clock, Opened, channels, instagram, telegram, twilio
 from webhooks.keys import (
+    AI_WRITER,
     ALERTS,
     CLOCK,
     DATABASE,
@@ -164,6 +167,7 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
     async def engine(app: web.Application) -> AsyncIterator[None]:
         ai = parts.ai or build_ai(settings, clock=clock, concurrency=AI_CONCURRENCY)
         db = opened.database
+        app[AI_WRITER] = AiWriter(ai.drafter, db.rate_limits, clock) if ai else None
         app[SERVICE] = service = build_service(db, clock, parts.advisor or (ai.advisor if ai else None))
         conversation = Conversation(service.desk, clock, classifier=ai.classifier if ai else None, stores=db)
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
@@ -195,6 +199,7 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: Opened) ->
             alert_buttons=alerts.buttons,
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             email_channel=parts.email_channel or shop_email_channel,
+            planner=Planner(db, clock, writer=app[AI_WRITER]),
         )  # fmt: skip
         app[DELIVERY_LISTENER] = parts.delivery_listener or sender
         app[PROMPT_SENDS] = prompt = PromptSends(sender, clock)

@@ -26,7 +26,9 @@ _TEXT = (
     "signature", "smtp_host", "smtp_tls", "smtp_user", "smtp_from", "quiet_hours", "shopify_secret",
     "woocommerce_secret",
 )  # fmt: skip
-_NUMBERS = ("smtp_port", "debounce_seconds", "nudge_wait_hours", "auto_after_hours", "ai_confidence")
+_NUMBERS = (
+    "smtp_port", "debounce_seconds", "nudge_wait_hours", "auto_after_hours", "ai_confidence", "ai_daily_budget",
+)  # fmt: skip
 _CLEARABLE = {"sms_number", "whatsapp_number", "instagram_id", "signature", "smtp_host", "smtp_user"}
 
 
@@ -64,6 +66,8 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
     add("--auto-progress", choices=("on", "off"), help="let the rules move due orders on by themselves")
     add("--auto-after-hours", type=float, metavar="N", help="hours a pending order waits before it moves on")
     add("--ai-confidence", type=float, metavar="X", help="the least confidence (0-1) an automatic move needs")
+    add("--ai-messages", choices=("on", "off"), help="let Gemini word status updates, follow-ups and answers")
+    add("--ai-daily-budget", type=int, metavar="N", help="Gemini drafts a day (UTC) before the templates")
     add("--shopify-secret")
     add("--woocommerce-secret")
 
@@ -101,8 +105,9 @@ def patch_of(args: argparse.Namespace) -> ShopSettingsPatch:
     ):
         if getattr(args, option):
             given[name] = pairs(getattr(args, option), f"--{option.replace('_', '-')}")
-    if args.auto_progress is not None:
-        given["auto_progress"] = args.auto_progress == "on"
+    for switch in ("auto_progress", "ai_messages"):
+        if getattr(args, switch) is not None:
+            given[switch] = getattr(args, switch) == "on"
     try:
         return ShopSettingsPatch.model_validate(given)
     except ValidationError as exc:

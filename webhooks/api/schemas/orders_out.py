@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from orders.lifecycle import DeliveryStage, Status, next_status, progress
 from orders.model import Order, OutboxEntry, TimelineEvent
@@ -111,11 +111,13 @@ class NotificationOut(BaseModel):
     actor: str | None
     error: str | None
     created_at: datetime
+    ai_written: bool = Field(False, description="the text sent was worded by the AI, not the template")
+    ai_text: str | None = Field(None, description="the AI's text, as sent")
 
     @classmethod
     def of(cls, entry: OutboxEntry) -> NotificationOut:
-        fields = entry.model_dump(include=set(cls.model_fields) - {"notification_id"})
-        return cls(notification_id=entry.id, **fields)
+        fields = entry.model_dump(include=set(cls.model_fields) - {"notification_id", "ai_written"})
+        return cls(notification_id=entry.id, ai_written=entry.ai_text is not None, **fields)
 
 
 class ProgressOut(BaseModel):

@@ -262,9 +262,10 @@ function Notifications({ items, timeZone }) {
             <div class="timeline-head">
               <span class=${`state state-${item.state}`}>${item.state}</span>
               <span>${KINDS[item.kind] ?? item.kind} · ${item.channel || "preferred channel"}</span>
+              ${item.ai_written && html`<span class="badge ai-written" title="Worded by Gemini from the order's facts, checked before it was sent">Written by AI</span>`}
               <time datetime=${item.due_at}>${shopTime(item.due_at, timeZone)}</time>
             </div>
-            <p class="note">${item.message || (item.status ? `Standard “${item.status}” message` : "Standard message")}</p>
+            <p class="note">${item.ai_text || item.message || (item.status ? `Standard “${item.status}” message` : "Standard message")}</p>
             ${item.error && html`<p class="reason">${shopTimesIn(item.error, timeZone)}</p>`}
           </li>
         `,

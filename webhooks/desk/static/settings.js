@@ -47,6 +47,10 @@ const GROUPS = [
     ["auto_after_hours", "Pending orders move on after (hours)", "number"],
     ["ai_confidence", "Least confidence for an automatic move (0–1)", "number"],
   ]],
+  ["Messages written by AI", [
+    ["ai_messages", "Let Gemini word status updates, follow-ups and answers", "switch"],
+    ["ai_daily_budget", "Gemini drafts a day (UTC)", "number"],
+  ]],
 ];
 
 const FIELDS = GROUPS.flatMap(([, fields]) => fields);
