@@ -31,7 +31,7 @@ import harness  # the scratch database and settings the benchmarks share, next t
 import orders_bench  # the loader and database set-up of the orders benchmark, next to this file
 
 from orders.lifecycle import Status
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from orders.store.order_documents import keys_to_doc, order_to_doc
 from webhooks.access.auth import issue_token

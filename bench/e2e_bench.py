@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-in and
 
 from orders.lifecycle import Status
 from orders.model import Customer, NotifyPolicy, Order, OrderId, Shop, Source, TimelineEvent, new_id
-from orders.service import new_shop
+from orders.shops import new_shop
 from tests.faults.processes import Orderbot, free_port, listening, wait_until
 from tests.standins.twilio import TwilioStandIn
 from webhooks.bootstrap import database_for

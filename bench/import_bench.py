@@ -34,7 +34,7 @@ import aiohttp
 import harness  # the scratch database and settings the benchmarks share, next to this file
 import orders_bench  # the database set-up and in-process server of the orders benchmark, next to this file
 
-from orders.service import new_shop
+from orders.shops import new_shop
 from webhooks.access.auth import issue_token
 
 TARGET_ROWS_PER_SECOND = 1000

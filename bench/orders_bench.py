@@ -51,7 +51,7 @@ from orders.model import (
     Tracking,
     new_id,
 )
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from orders.store.order_documents import keys_to_doc, order_to_doc
 from orders.store.outbox import entry_to_doc

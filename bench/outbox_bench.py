@@ -33,7 +33,7 @@ import harness  # the process helpers the benchmarks share, next to this file
 from aiohttp import web
 
 from orders.model import NotificationId, NotifyPolicy, OutboxEntry, OutboxKind, ShopId
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database, open_database
 from webhooks.ops.embedded import embedded_mongodb
 

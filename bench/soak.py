@@ -47,7 +47,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-ins and process helpers in tests/
 
 from orders.model import NotifyPolicy, Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from tests.faults.processes import Orderbot, free_port, listening, wait_until
 from tests.standins.twilio import TwilioStandIn
 from webhooks.access.auth import issue_token

@@ -49,8 +49,9 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from bot.inbox import received_message
 from channels.base import ChannelName, InboundMessage, WebhookRequest
 from channels.twilio import TwilioChannel
-from orders.service import event_payload, new_shop
+from orders.shops import new_shop
 from orders.store import open_database
+from orders.usecases import event_payload
 from webhooks.ops.embedded import embedded_mongodb, server_pid
 from webhooks.shop_platforms import shopify_orders
 

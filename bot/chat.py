@@ -20,7 +20,7 @@ from bot.stores import ChatStores, NotifierStores
 from channels.base import ChannelName
 from channels.console import ConsoleChannel
 from orders.model import Message, OutboxState, Shop, ShopId
-from orders.service import OrderService
+from orders.usecases import OrderUseCases
 
 #: How long a turn waits for its reply to be sent (by this process or another) before it gives up on it.
 REPLY_WAIT_SECONDS = 10.0
@@ -30,7 +30,7 @@ _UNSETTLED = (OutboxState.QUEUED.value, OutboxState.SENDING.value)
 
 
 async def chat(
-    service: OrderService,
+    service: OrderUseCases,
     shop_id: str,
     phone: str,
     *,
@@ -42,9 +42,9 @@ async def chat(
 ) -> None:
     """Read lines as the customer ``phone`` until ``read`` gives None; print each reply once it is sent."""
     shop = await stores.shops.get(ShopId(shop_id))
-    conversation = Conversation(service, clock, console_style=style, stores=stores)
+    conversation = Conversation(service.desk, clock, console_style=style, stores=stores)
     inbox = Inbox(stores, clock, conversation, FloodLimit(messages=1000))
-    notifier = Notifier(service, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock, stores=stores)
+    notifier = Notifier(service.desk, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock, stores=stores)
     try:
         while (line := await read()) is not None:
             if not line.strip():

@@ -35,7 +35,7 @@ from orders.model import (
     new_id,
 )
 from orders.rules import Reason
-from orders.service import OrderService
+from orders.usecases import DeskCommands
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class Conversation:
 
     def __init__(
         self,
-        service: OrderService,
+        desk: DeskCommands,
         clock: Callable[[], datetime],
         classifier: IntentClassifier | None = None,
         console_style: str = "console",
@@ -105,7 +105,7 @@ class Conversation:
         stores: LinkingStores,
     ) -> None:
         self.console_style = console_style
-        self.service = service
+        self.desk = desk
         self.stores = stores
         self.clock = clock
         self.classifier = classifier
@@ -221,7 +221,7 @@ class Conversation:
         if parsed.intent in handover.HANDED_OVER:
             target = order or next(iter(active or orders), None)
             if target is not None:
-                await self.service.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
+                await self.desk.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
             reply = handover.reply(parsed, target)
             return Answer(say(reply.kind, **reply.values), target, handover.alert(parsed, who, style, target))
         if parsed.intent in handover.ORDER_REQUESTS:
@@ -235,7 +235,7 @@ class Conversation:
             closed = "cancel_closed" if parsed.intent == Intent.CANCEL_REQUEST else "change_closed"
             if target.status in TERMINAL:
                 return Answer(say(closed, number=target.number, status=target.status.value), target)
-            await self.service.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
+            await self.desk.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
             request = "cancel" if parsed.intent == Intent.CANCEL_REQUEST else "change"
             return Answer(
                 say(request, number=target.number), target, handover.alert(parsed, who, style, target)

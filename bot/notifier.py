@@ -38,8 +38,8 @@ from orders.model import (
     new_id,
 )
 from orders.rules import Reason
-from orders.service import OrderService
 from orders.store import NotFound
+from orders.usecases import DeskCommands
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def shop_email_channel(shop: Shop) -> Channel | None:
 class Notifier(OutboxOutcomes):
     def __init__(
         self,
-        service: OrderService,
+        desk: DeskCommands,
         channels: Mapping[str, Channel],
         clock: Callable[[], datetime],
         *,
@@ -93,7 +93,7 @@ class Notifier(OutboxOutcomes):
         self.alert_buttons = alert_buttons
         self._counted = -DEPTH_EVERY
         self._next_park_sweep = datetime.min.replace(tzinfo=UTC)
-        self.service = service
+        self.desk = desk
         self.stores = stores
         self.channels = channels
         self.clock = clock
@@ -248,9 +248,9 @@ class Notifier(OutboxOutcomes):
         await self._delivered_locally(entry, deliveries[0].channel)
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
         if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id and not plan.contacted:
-            await self.service.record_contact(entry.shop_id, entry.order_id, now)
+            await self.desk.record_contact(entry.shop_id, entry.order_id, now)
         if entry.kind == OutboxKind.MANUAL and entry.order_id:  # staff (or a Retry tap) reached them
-            await self.service.set_flag(shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False)
+            await self.desk.set_flag(shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False)
 
     async def _outgoing(self, entry: OutboxEntry, delivery: Delivery, shop: Shop) -> Outgoing:
         """Everything a send needs, made before the first provider call (so a failure here sent nothing)."""

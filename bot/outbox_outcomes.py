@@ -21,7 +21,7 @@ from bot.stores import NotifierStores
 from channels.base import SendError
 from orders.model import DeliveryState, Message, OutboxEntry, OutboxKind, OutboxState
 from orders.rules import Reason
-from orders.service import OrderService
+from orders.usecases import DeskCommands
 
 log = logging.getLogger("bot.notifier")  # one logger for the dispatcher, wherever its steps live
 
@@ -57,7 +57,7 @@ class NoMetrics:
 class OutboxOutcomes:
     """The dispatcher's steps after a send attempt, or instead of one; ``Notifier`` sets these attributes."""
 
-    service: OrderService
+    desk: DeskCommands
     stores: NotifierStores
     clock: Callable[[], datetime]
     retry: RetryPolicy
@@ -104,7 +104,7 @@ class OutboxOutcomes:
     async def _flag(self, entry: OutboxEntry, reason: Reason) -> None:
         if entry.order_id and entry.kind != OutboxKind.STAFF_ALERT:
             shop = await self.stores.shops.get(entry.shop_id)
-            await self.service.set_flag(shop, entry.order_id, reason.value, present=True)
+            await self.desk.set_flag(shop, entry.order_id, reason.value, present=True)
 
     async def _wait(self, entry: OutboxEntry, plan: Hold | Park) -> None:
         """Not now: held (queued again, due later) or parked; neither spends an attempt."""

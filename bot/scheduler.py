@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.inbox import Inbox
 from bot.staff_alerts import StaffAlerts
 from bot.stores import JobStores
-from orders.service import OrderService
+from orders.usecases import OrderUseCases
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class PeriodicJob:
 class Jobs:
     def __init__(
         self,
-        service: OrderService,
+        service: OrderUseCases,
         inbox: Inbox,
         alerts: StaffAlerts,
         holder: str | None = None,
@@ -63,11 +63,11 @@ class Jobs:
         """Every periodic job of a worker, with how often it runs and what it logs when it did anything."""
         recovery = timedelta(seconds=every.outbox_recovery_seconds)
         return [
-            PeriodicJob("outbox-recovery", recovery, self.service.recover_pending_outbox,
+            PeriodicJob("outbox-recovery", recovery, self.service.recovery.recover_pending_outbox,
                         "queued outbox entries of %d orders left by an interrupted write"),
             PeriodicJob("inbox-recovery", recovery, self.inbox.recover,
                         "handled %d inbound messages left unprocessed by an interrupted process"),
-            PeriodicJob("event-recovery", recovery, self.service.recover_events,
+            PeriodicJob("event-recovery", recovery, self.service.recovery.recover_events,
                         "applied %d shop order events left unapplied by an interrupted process"),
             # orders already due when the worker starts move at once, not a whole interval later
             PeriodicJob("auto-progress", timedelta(minutes=every.auto_progress_minutes), self.auto_progress,
@@ -95,7 +95,7 @@ class Jobs:
         moved = 0
         for shop in await self.stores.shops.list():
             if shop.rules.auto_progress:
-                moved += await self.service.sweep_auto_progress(shop)
+                moved += await self.service.progression.sweep(shop)
         return moved
 
     async def tidy_waiting_days(self) -> int:
@@ -107,7 +107,7 @@ class Jobs:
 
 
 def build_scheduler(
-    service: OrderService,
+    service: OrderUseCases,
     inbox: Inbox,
     alerts: StaffAlerts,
     intervals: Intervals | None = None,

@@ -19,8 +19,8 @@ from channels.telegram import Button
 from orders import rules
 from orders.model import FAILED_STATES as _FAILED
 from orders.model import NotificationId, Order, OrderId, OutboxEntry, OutboxKind, Shop, new_id
-from orders.service import OrderService
 from orders.store import NotFound
+from orders.usecases import AttentionQueue
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,9 @@ SCAN_LIMIT = 500
 
 class StaffAlerts:
     def __init__(
-        self, service: OrderService, clock: Callable[[], datetime], *, stores: StaffAlertStores
+        self, attention: AttentionQueue, clock: Callable[[], datetime], *, stores: StaffAlertStores
     ) -> None:
-        self.service = service
+        self.attention = attention
         self.stores = stores
         self.clock = clock
 
@@ -45,7 +45,7 @@ class StaffAlerts:
 
     async def scan_shop(self, shop: Shop) -> int:
         now = self.clock()
-        items = await self.service.requiring_attention(shop, limit=SCAN_LIMIT)
+        items = await self.attention.requiring_attention(shop, limit=SCAN_LIMIT)
         current = {(item.order.id, reason.value) for item in items for reason in item.reasons}
         alerted = 0
         for item in items:

@@ -8,8 +8,39 @@ from __future__ import annotations
 from datetime import datetime
 
 from orders.lifecycle import URGENT_STAGES, DeliveryStage, Status, check_transition, is_backwards
-from orders.model import Order, OrderData, Source, TimelineEvent
+from orders.model import Order, OrderData, OrderId, ShopId, Source, TimelineEvent
 from orders.waiting import waiting_deltas
+
+
+def new_order(
+    order_id: OrderId,
+    shop_id: ShopId,
+    data: OrderData,
+    status: Status | None,
+    source: Source,
+    actor: str | None,
+    now: datetime,
+) -> Order:
+    """A new order as a source first describes it, pending unless ``status`` says otherwise.
+
+    Times a source sends in the future are taken as now; a new order that is already past pending has been
+    in its status since the source's last update.
+    """
+    status = status or Status.PENDING
+    created = min(data.created_at or now, now)
+    since = min(data.updated_at or created, now) if status != Status.PENDING else created
+    order = Order(
+        id=order_id,
+        shop_id=shop_id,
+        external_id=data.external_id,
+        number=data.number or data.external_id,
+        status=status,
+        status_since=since,
+        created_at=created,
+        updated_at=now,
+        timeline=[TimelineEvent(status=status, at=since, source=source, actor=actor)],
+    )
+    return with_details(order, data)
 
 
 def move(

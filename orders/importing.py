@@ -23,8 +23,8 @@ from orders import domain
 from orders.import_history import ImportRow, InvalidRow, new_order, updated_order
 from orders.model import Order, Shop
 from orders.numbering import DuplicateNumber, claim_number, claim_numbers
-from orders.service import OrderService
 from orders.store import AlreadyExists, Conflict
+from orders.usecases import OrderUseCases
 
 Outcome = Literal["created", "updated", "unchanged", "invalid"]
 
@@ -64,7 +64,7 @@ def summary(results: Sequence[RowResult]) -> dict[str, int]:
 
 
 async def import_orders(
-    service: OrderService, shop: Shop, rows: Sequence[Pending], *, dry_run: bool = False
+    service: OrderUseCases, shop: Shop, rows: Sequence[Pending], *, dry_run: bool = False
 ) -> list[RowResult]:
     """Import the rows in order, a result for each; with ``dry_run`` nothing is written."""
     running: list[tuple[set[str], asyncio.Task[list[RowResult]]]] = []
@@ -85,7 +85,7 @@ async def import_orders(
         raise
     results = [result for task in done for result in task.result()]
     if not dry_run and any(result.outcome in ("created", "updated") for result in results):
-        service.forget_answers(shop.id)
+        service.attention.forget(shop.id)
     return results
 
 
@@ -127,7 +127,7 @@ def _done(pending: Pending, outcome: Outcome, order: Order) -> RowResult:
 
 
 async def _import_batch(
-    service: OrderService, shop: Shop, batch: list[Pending], *, dry_run: bool
+    service: OrderUseCases, shop: Shop, batch: list[Pending], *, dry_run: bool
 ) -> list[RowResult]:
     db, now = service.db, service.clock()
     valid = [pending for pending in batch if pending.data is not None]
@@ -184,7 +184,7 @@ async def _import_batch(
 
 
 async def _create(
-    service: OrderService,
+    service: OrderUseCases,
     shop: Shop,
     created: list[tuple[Pending, Order]],
     results: dict[int, RowResult],
@@ -210,7 +210,7 @@ async def _create(
 
 
 async def _update(
-    service: OrderService,
+    service: OrderUseCases,
     shop: Shop,
     changed: list[tuple[Pending, Order, Order]],
     results: dict[int, RowResult],

@@ -1,4 +1,5 @@
-"""Shop lookups with a short-lived cache: every request needs its shop, few change it.
+"""Shops: a new one (``new_shop``), and lookups with a short-lived cache: every request needs its shop, few
+change it.
 
 A change of settings is seen at once by the process that made it (``forget``) and by every other process
 once its copy is older than the cache's ``ttl`` (5 seconds).
@@ -8,12 +9,25 @@ Requests that miss at the same moment (a burst when an entry expires) share one 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from orders.model import Shop, ShopId
+from orders.model import Shop, ShopId, new_id
 from orders.shared_answers import SharedAnswers
 from orders.store import ShopStore
+
+
+def new_shop(name: str, now: datetime, **details: Any) -> Shop:
+    """A new shop with its own id and a generated order-webhook secret."""
+    return Shop(
+        id=ShopId(new_id("shop")),
+        name=name,
+        webhook_secret=secrets.token_urlsafe(32),
+        created_at=now,
+        **details,
+    )
 
 
 class ShopDirectory:

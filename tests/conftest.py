@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database, open_database
 from webhooks.access.auth import issue_token
 from webhooks.app import build_app

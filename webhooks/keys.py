@@ -19,9 +19,9 @@ from channels.instagram import InstagramChannel
 from channels.telegram import TelegramChannel
 from channels.twilio import TwilioChannels
 from orders.model import Message
-from orders.service import OrderService
 from orders.shops import ShopDirectory
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from webhooks.access.auth import Principal
 from webhooks.access.counters import TokenRates
 from webhooks.ops.metrics import Metrics
@@ -30,7 +30,8 @@ from webhooks.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 DATABASE = web.AppKey("database", Database)
-SERVICE = web.AppKey("service", OrderService)
+#: The order use cases by job (``orders.usecases``), built once per process.
+SERVICE = web.AppKey("service", OrderUseCases)
 SHOPS = web.AppKey("shops", ShopDirectory)
 METRICS = web.AppKey("metrics", Metrics)
 SECRET_KEY = web.AppKey("secret_key", str)
@@ -43,7 +44,7 @@ INBOX = web.AppKey("inbox", Inbox)
 AI_WRITER: web.AppKey[AiWriter | None] = web.AppKey("ai_writer")
 #: The verified token of an API request, set by the API's authentication before any handler runs.
 PRINCIPAL = web.RequestKey("principal", Principal)
-#: Applies the shop platforms' order events after their webhooks answered (``OrderService.process_event``).
+#: Applies the shop platforms' order events after their webhooks answered (``ShopEvents.process_event``).
 EVENT_WORK = web.AppKey("event_work", WorkQueue)
 
 

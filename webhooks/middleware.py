@@ -19,8 +19,8 @@ from orders.correlation import current_request_id
 from orders.crypto import SealError
 from orders.lifecycle import InvalidTransition
 from orders.numbering import DuplicateNumber
-from orders.service import DeliveryInProgress
 from orders.store import AlreadyExists, Conflict, DatabaseError, NotFound
+from orders.usecases import DeliveryInProgress
 from webhooks.access.auth import AuthError, RoleRefused
 from webhooks.keys import METRICS
 from webhooks.ops.logs import REQUEST_ID_HEADER

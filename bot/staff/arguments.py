@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.staff.formatting import clip
 from orders.lifecycle import Status
 from orders.model import Order
-from orders.service import BulkAction
+from orders.usecases import BulkAction
 
 USAGE = (
     "Usage: /attention · /order · /status · /advance · /notify · /followup · /bulk · /find · /stats · /help"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from bot.staff.formatting import age, clip
 from orders.model import Order, Shop
 from orders.rules import Reason
-from orders.service import AttentionItem
+from orders.usecases import AttentionItem
 
 ATTENTION_SHOWN = 10
 _REASON_VALUES = frozenset(reason.value for reason in Reason)

@@ -33,14 +33,14 @@ async def advance_button(update: Update, context: StaffContext) -> None:
     """Run auto-progress on the order, then redraw the card or attention list the button is on."""
     query, order_id = query_of(update, ADVANCE)
     shop = context.staff_shop
-    result = await context.service.auto_progress(shop, order_id, actor=actor(update))
+    result = await context.service.progression.auto_progress(shop, order_id, actor=actor(update))
     toast = decision_toast(result)
     origin = attention_origin(query.message.reply_markup if isinstance(query.message, Message) else None)
     if origin is not None:
         text, markup = await attention_view(context, hours_of(origin) if origin else None)
         await edit(query, f"{toast}\n\n{text}", markup)
     else:
-        view = await context.service.progress(shop, order_id)
+        view = await context.service.queries.progress(shop, order_id)
         text = f"{render_order(view, shop)}\n\n{render_decision(result, shop)}"
         await edit(query, text, order_buttons(view.order))
     await query.answer(toast)
@@ -50,8 +50,8 @@ async def notify_button(update: Update, context: StaffContext) -> None:
     """Queue the standard status message to the order's customer; the answer says so."""
     query, order_id = query_of(update, NOTIFY)
     shop = context.staff_shop
-    order = await context.service.get(shop, order_id)
-    await context.service.notify(
+    order = await context.service.queries.get(shop, order_id)
+    await context.service.desk.notify(
         shop, order.id, message=None, channel=None, actor=actor(update), idempotency_key=f"tg-cb:{query.id}"
     )
     await query.answer(f"🔔 Status message to the customer of #{clip(order.number, 20)} queued.")
@@ -66,12 +66,13 @@ async def retry_button(update: Update, context: StaffContext) -> None:
         return
     order_id, channel = parsed
     shop = context.staff_shop
-    order = await context.service.get(shop, order_id)  # another shop's id: NotFound, answered as unknown
+    # another shop's id: NotFound, answered as unknown
+    order = await context.service.queries.get(shop, order_id)
     entries = await context.bot_data.stores.outbox.for_order(shop.id, order.id)
     failed = next(
         (e for e in reversed(entries) if e.state in _FAILED and e.kind != OutboxKind.STAFF_ALERT), None
     )
-    await context.service.notify(
+    await context.service.desk.notify(
         shop, order.id, channel=channel, actor=actor(update),
         message=failed.message if failed and failed.kind != OutboxKind.STATUS_UPDATE else None,
         idempotency_key=f"retry:{failed.id if failed else query.id}:{channel}",
@@ -82,7 +83,7 @@ async def retry_button(update: Update, context: StaffContext) -> None:
 async def open_card(update: Update, context: StaffContext) -> None:
     """Send the order's card as a new message."""
     query, order_id = query_of(update, OPEN)
-    view = await context.service.progress(context.staff_shop, order_id)
+    view = await context.service.queries.progress(context.staff_shop, order_id)
     assert update.effective_chat is not None
     await context.bot.send_message(
         update.effective_chat.id,
@@ -95,7 +96,7 @@ async def open_card(update: Update, context: StaffContext) -> None:
 async def refresh_order(update: Update, context: StaffContext) -> None:
     """The order card's refresh button: redraw the card in place."""
     query, order_id = query_of(update, REFRESH)
-    view = await context.service.progress(context.staff_shop, order_id)
+    view = await context.service.queries.progress(context.staff_shop, order_id)
     changed = await edit(query, render_order(view, context.staff_shop), order_buttons(view.order))
     await query.answer("Updated." if changed else "Already up to date.")
 

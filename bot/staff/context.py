@@ -18,24 +18,24 @@ from bot.staff.arguments import arguments, number_of
 from bot.staff.formatting import clip
 from bot.stores import DeskStores
 from orders.model import Order, Shop
-from orders.service import OrderService
+from orders.usecases import OrderUseCases
 
 
 class Desk:
     """``application.bot_data``: the order desk the handlers use, bound once at start-up."""
 
     def __init__(self) -> None:
-        self._service: OrderService | None = None
+        self._service: OrderUseCases | None = None
         self._stores: DeskStores | None = None
 
-    def bind(self, service: OrderService, stores: DeskStores) -> None:
+    def bind(self, service: OrderUseCases, stores: DeskStores) -> None:
         self._service = service
         self._stores = stores
 
     @property
-    def service(self) -> OrderService:
+    def service(self) -> OrderUseCases:
         if self._service is None:
-            raise RuntimeError("the staff desk is not bound to an OrderService yet")
+            raise RuntimeError("the staff desk is not bound to its use cases yet")
         return self._service
 
     @property
@@ -62,7 +62,7 @@ class StaffContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         return self.shop
 
     @property
-    def service(self) -> OrderService:
+    def service(self) -> OrderUseCases:
         return self.bot_data.service
 
 

@@ -17,7 +17,7 @@ from channels.telegram import Button, keyboard
 from orders.lifecycle import TERMINAL
 from orders.model import Order
 from orders.rules import Reason
-from orders.service import AttentionItem
+from orders.usecases import AttentionItem
 
 # Callback data of inline buttons: a prefix, then the order id (or the attention list's hours).
 ADVANCE, NOTIFY, OPEN, REFRESH, ATTENTION = "adv:", "ntf:", "open:", "order:", "att:"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.staff.formatting import clip, when
 from orders.lifecycle import TERMINAL, InvalidTransition, Status
 from orders.model import Order, Shop, TimelineEvent
-from orders.service import AutoProgressResult, ProgressView
+from orders.usecases import AutoProgressResult, ProgressView
 
 _RECENT_EVENTS = 5
 _MAX_DETAIL = 300  # five events' notes stay well inside Telegram's 4096 characters

@@ -41,7 +41,7 @@ async def order_command(update: Update, context: StaffContext) -> None:
         await message.reply_text(usage("order"))
         return
     if order := await lookup(message, context, number):
-        view = await context.service.progress(context.staff_shop, order.id)
+        view = await context.service.queries.progress(context.staff_shop, order.id)
         text = render_order(view, context.staff_shop)
         await message.reply_text(text, reply_markup=order_buttons(view.order))
 
@@ -56,7 +56,7 @@ async def status_command(update: Update, context: StaffContext) -> None:
         await message.reply_text(f"Order #{order.number} is already {order.status}.")
         return
     try:
-        moved = await context.service.update_status(
+        moved = await context.service.desk.update_status(
             context.staff_shop, order.id, parsed.status, source=Source.STAFF, actor=actor(update),
             note=parsed.note, notify=True, force=parsed.force,
         )  # fmt: skip
@@ -73,7 +73,9 @@ async def advance_command(update: Update, context: StaffContext) -> None:
         await message.reply_text(usage("advance"))
         return
     if order := await lookup(message, context, args[0]):
-        result = await context.service.auto_progress(context.staff_shop, order.id, actor=actor(update))
+        result = await context.service.progression.auto_progress(
+            context.staff_shop, order.id, actor=actor(update)
+        )
         text = render_decision(result, context.staff_shop)
         await message.reply_text(text, reply_markup=open_button(result.order))
 
@@ -109,7 +111,7 @@ async def queue_message(
         return
     shop, service = context.staff_shop, context.service
     due_at = None if hours is None else service.clock() + timedelta(hours=hours)
-    entry = await service.notify(
+    entry = await service.desk.notify(
         shop, order.id, message=text or None, channel=None, actor=actor(update), due_at=due_at,
         idempotency_key=message_key(message),
     )  # fmt: skip

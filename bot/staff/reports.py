@@ -12,7 +12,7 @@ from bot.staff.arguments import BulkArgs, digits
 from bot.staff.formatting import clip, fit, percent, when
 from orders.lifecycle import Status
 from orders.model import Order, Shop
-from orders.service import BulkAction, BulkResult, Stats
+from orders.usecases import BulkAction, BulkResult, Stats
 
 FOUND_MAX = 10
 

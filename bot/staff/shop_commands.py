@@ -29,7 +29,7 @@ async def help_command(update: Update, context: StaffContext) -> None:
 
 async def stats_command(update: Update, context: StaffContext) -> None:
     shop = context.staff_shop
-    await message_of(update).reply_text(render_stats(shop, await context.service.stats(shop)))
+    await message_of(update).reply_text(render_stats(shop, await context.service.queries.stats(shop)))
 
 
 async def attention_command(update: Update, context: StaffContext) -> None:
@@ -46,7 +46,9 @@ async def attention_view(
     context: StaffContext, hours: float | None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     shop = context.staff_shop
-    items = await context.service.requiring_attention(shop, max_age_hours=hours, limit=_ATTENTION_LIMIT)
+    items = await context.service.attention.requiring_attention(
+        shop, max_age_hours=hours, limit=_ATTENTION_LIMIT
+    )
     more = len(items) >= _ATTENTION_LIMIT
     return render_attention(shop, items, hours, more=more), attention_buttons(items, hours)
 
@@ -59,7 +61,7 @@ async def bulk_command(update: Update, context: StaffContext) -> None:
     found = await asyncio.gather(*(context.bot_data.find_number(shop, number) for number in parsed.numbers))
     ids: list[str] = [order.id for order in found if order is not None]
     results = (
-        await context.service.bulk(shop, ids, parsed.action, actor=actor(update), status=parsed.status)
+        await context.service.bulk.run(shop, ids, parsed.action, actor=actor(update), status=parsed.status)
         if ids
         else []
     )
@@ -79,12 +81,14 @@ async def find_command(update: Update, context: StaffContext) -> None:
         return
     shop, service = context.staff_shop, context.service
     if (phone := phone_term(term)) is not None:
-        pool, _ = await service.list_orders(
+        pool, _ = await service.queries.list_orders(
             shop, status=None, search=phone[-4:], cursor=None, limit=_SEARCH_POOL
         )
         orders = [order for order in pool if phone_matches(order, phone)][:FOUND_MAX]
     else:
-        orders, _ = await service.list_orders(shop, status=None, search=term, cursor=None, limit=FOUND_MAX)
+        orders, _ = await service.queries.list_orders(
+            shop, status=None, search=term, cursor=None, limit=FOUND_MAX
+        )
     await message.reply_text(render_found(term, orders, shop), reply_markup=found_buttons(orders))
 
 

@@ -26,8 +26,9 @@ from pymongo.errors import AutoReconnect
 
 from orders.lifecycle import Status
 from orders.model import Customer, Item, Order, OrderData, Shop, Tracking
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import SECRET_KEY, Clock, token_for
 from webhooks.app import build_app
 from webhooks.keys import DATABASE, SERVICE
@@ -71,7 +72,7 @@ class LiveApp:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     @property
-    def service(self) -> OrderService:
+    def service(self) -> OrderUseCases:
         return self.app[SERVICE]
 
     @property
@@ -224,7 +225,7 @@ def make_desk(
                 created_at=NOW - timedelta(hours=placed),
                 updated_at=NOW - timedelta(hours=since),
             )
-            made[number] = (await live.service.apply_event(shop, "created", data)).order
+            made[number] = (await live.service.shop_events.apply_event(shop, "created", data)).order
         return Desk(live, shop, made)
 
     return live.run(seed())

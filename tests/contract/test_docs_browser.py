@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
-from orders.service import new_shop
+from orders.shops import new_shop
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, NOW, SCREENSHOTS, LiveApp
 from tests.conftest import SECRET_KEY, Clock, token_for
 from webhooks.api.openapi import DOCUMENT_PATH

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from pytest_aiohttp import AiohttpClient
 
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from tests.conftest import SECRET_KEY, Clock
 from tests.faults.deliveries import (
     ACCOUNT_SID,

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from pytest_aiohttp import AiohttpClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Clock
 from tests.standins.twilio import TwilioStandIn

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import SECRET_KEY, Clock
 from tests.faults.deliveries import (

@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Clock, finish_background
 from tests.faults.processes import free_port

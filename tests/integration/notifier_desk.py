@@ -15,8 +15,9 @@ from bot.notifier import Notifier
 from channels.twilio import TwilioChannels, open_twilio
 from orders.lifecycle import Status
 from orders.model import Customer, OrderData, OrderId, OutboxEntry, Shop, Source
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock, finish_background
 from tests.standins.twilio import TwilioStandIn
 from webhooks.settings import Settings
@@ -32,7 +33,7 @@ SHIPPED_SID, NUDGE_SID = "HX" + "a" * 32, "HX" + "b" * 32
 class Desk:
     db: Database
     clock: Clock
-    service: OrderService
+    service: OrderUseCases
     notifier: Notifier
     twilio: TwilioStandIn
     channels: TwilioChannels
@@ -73,10 +74,10 @@ class Desk:
             external_id=f"A-{number}", number=number, status=Status.PROCESSING,
             customer=Customer(name="Ana Lima", phone=phone, email="ana@example.com"), channel="whatsapp",
         )  # fmt: skip
-        return (await self.service.apply_event(shop, "created", data)).order.id
+        return (await self.service.shop_events.apply_event(shop, "created", data)).order.id
 
     async def move(self, shop: Shop, order_id: OrderId, status: Status) -> None:
-        await self.service.update_status(shop, order_id, status, source=Source.STAFF, actor="ana")
+        await self.service.desk.update_status(shop, order_id, status, source=Source.STAFF, actor="ana")
 
     async def drain(self) -> None:
         """Everything due is sent: what the web app sends at once, once it is done, then the desk's passes."""
@@ -106,8 +107,8 @@ async def open_desk(
     channels = open_twilio(
         auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, clock=clock, base_url=url, timeout=timeout
     )
-    service = OrderService(db, clock)
-    notifier = Notifier(service, {"sms": channels.sms, "whatsapp": channels.whatsapp}, clock, stores=db)
+    service = OrderUseCases.build(db, clock)
+    notifier = Notifier(service.desk, {"sms": channels.sms, "whatsapp": channels.whatsapp}, clock, stores=db)
     try:
         yield Desk(db, clock, service, notifier, twilio, channels, url)
     finally:

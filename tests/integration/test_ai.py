@@ -31,8 +31,9 @@ from channels.base import ChannelName, InboundMessage
 from orders.lifecycle import Status
 from orders.model import Customer, Item, Order, OrderData, OutboxKind, Shop, Source, Thresholds, Tracking
 from orders.rules import decide_progression
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock
 from tests.standins.gemini import GeminiStandIn, GenerateRequest, Reply
 from webhooks.bootstrap import AI_CONCURRENCY
@@ -84,12 +85,12 @@ async def ai(aiohttp_server: Server, standin: GeminiStandIn, clock: Clock) -> As
 
 
 @pytest.fixture
-def service(db: Database, clock: Clock, ai: AiParts) -> OrderService:
-    return OrderService(db, clock, advisor=ai.advisor)
+def service(db: Database, clock: Clock, ai: AiParts) -> OrderUseCases:
+    return OrderUseCases.build(db, clock, advisor=ai.advisor)
 
 
 async def place(
-    service: OrderService,
+    service: OrderUseCases,
     shop: Shop,
     number: str,
     *,
@@ -112,7 +113,7 @@ async def place(
         tracking=tracking,
         created_at=service.clock() - timedelta(hours=hours),
     )
-    return (await service.apply_event(shop, "created", data)).order
+    return (await service.shop_events.apply_event(shop, "created", data)).order
 
 
 def only_request(standin: GeminiStandIn) -> GenerateRequest:
@@ -124,12 +125,12 @@ def only_request(standin: GeminiStandIn) -> GenerateRequest:
 
 
 async def test_a_confident_ai_decision_is_applied_and_explained(
-    service: OrderService, shop: Shop, standin: GeminiStandIn, ai: AiParts
+    service: OrderUseCases, shop: Shop, standin: GeminiStandIn, ai: AiParts
 ) -> None:
     order = await place(service, shop, "1042")
     standin.answer(GOOD)
 
-    result = await service.auto_progress(shop, order.id, actor="tests")
+    result = await service.progression.auto_progress(shop, order.id, actor="tests")
 
     assert result.applied
     assert result.decision.source == Source.AI
@@ -156,7 +157,7 @@ async def test_a_confident_ai_decision_is_applied_and_explained(
 
 
 async def test_the_worker_sweep_moves_due_orders_by_gemini_only_when_it_is_sure(
-    service: OrderService, db: Database, clock: Clock, standin: GeminiStandIn
+    service: OrderUseCases, db: Database, clock: Clock, standin: GeminiStandIn
 ) -> None:
     shop = new_shop("Auto Coffee", clock(), rules=Thresholds(auto_progress=True))
     await db.shops.add(shop)
@@ -164,7 +165,7 @@ async def test_the_worker_sweep_moves_due_orders_by_gemini_only_when_it_is_sure(
     standin.answer(GOOD)  # the longest-waiting order is asked first
     standin.answer(GOOD | {"confidence": 0.6})
 
-    alerts = StaffAlerts(service, clock, stores=db)
+    alerts = StaffAlerts(service.attention, clock, stores=db)
     assert await Jobs(service, Inbox(db, clock), alerts, stores=db).auto_progress() == 1
 
     moved = await db.orders.get(shop.id, sure.id)
@@ -180,12 +181,12 @@ async def test_the_worker_sweep_moves_due_orders_by_gemini_only_when_it_is_sure(
 
 
 async def test_an_unsure_ai_decision_is_not_applied(
-    service: OrderService, shop: Shop, standin: GeminiStandIn
+    service: OrderUseCases, shop: Shop, standin: GeminiStandIn
 ) -> None:
     order = await place(service, shop, "1042")
     standin.answer(GOOD | {"confidence": 0.6})
 
-    result = await service.auto_progress(shop, order.id)
+    result = await service.progression.auto_progress(shop, order.id)
 
     assert not result.applied
     assert (result.decision.source, result.decision.confidence) == (Source.AI, 0.6)
@@ -195,23 +196,23 @@ async def test_an_unsure_ai_decision_is_not_applied(
 
 
 async def test_a_shop_with_a_lower_threshold_applies_at_exactly_its_threshold(
-    service: OrderService, shop: Shop, standin: GeminiStandIn
+    service: OrderUseCases, shop: Shop, standin: GeminiStandIn
 ) -> None:
     order = await place(service, shop, "1042")
     lenient = shop.model_copy(update={"rules": Thresholds(confidence_threshold=0.6)})
     standin.answer(GOOD | {"confidence": 0.6})
 
-    result = await service.auto_progress(lenient, order.id)
+    result = await service.progression.auto_progress(lenient, order.id)
 
     assert result.applied
     assert result.order.timeline[-1].confidence == 0.6
 
 
-async def test_ai_may_hold_an_order_back(service: OrderService, shop: Shop, standin: GeminiStandIn) -> None:
+async def test_ai_may_hold_an_order_back(service: OrderUseCases, shop: Shop, standin: GeminiStandIn) -> None:
     order = await place(service, shop, "1042")
     standin.answer({"should_progress": False, "next_status": None, "reason": "Looks odd.", "confidence": 0.9})
 
-    result = await service.auto_progress(shop, order.id)
+    result = await service.progression.auto_progress(shop, order.id)
 
     assert not result.applied
     assert (result.decision.should_progress, result.decision.source) == (False, Source.AI)
@@ -219,12 +220,12 @@ async def test_ai_may_hold_an_order_back(service: OrderService, shop: Shop, stan
 
 
 async def test_confidence_is_clamped_and_the_reason_trimmed(
-    service: OrderService, shop: Shop, standin: GeminiStandIn
+    service: OrderUseCases, shop: Shop, standin: GeminiStandIn
 ) -> None:
     order = await place(service, shop, "1042")
     standin.answer(GOOD | {"confidence": 1.7, "reason": "Because " + "really " * 80 + "late.\n\nIgnore it."})
 
-    result = await service.auto_progress(shop, order.id)
+    result = await service.progression.auto_progress(shop, order.id)
 
     event = result.order.timeline[-1]
     assert (event.source, event.confidence) == (Source.AI, 1.0)
@@ -235,12 +236,12 @@ async def test_confidence_is_clamped_and_the_reason_trimmed(
 
 @pytest.mark.parametrize("status", ["fulfilled", "cancelled", "shipped", "refunded"])
 async def test_a_status_the_rules_forbid_gets_the_rules_decision(
-    service: OrderService, shop: Shop, standin: GeminiStandIn, status: str
+    service: OrderUseCases, shop: Shop, standin: GeminiStandIn, status: str
 ) -> None:
     order = await place(service, shop, "1042")
     standin.answer(GOOD | {"next_status": status, "confidence": 0.99})
 
-    result = await service.auto_progress(shop, order.id)
+    result = await service.progression.auto_progress(shop, order.id)
 
     assert result.decision.source == Source.RULES
     assert result.applied  # the rules say: pending for 30 h, move on
@@ -248,12 +249,12 @@ async def test_a_status_the_rules_forbid_gets_the_rules_decision(
 
 
 async def test_shipping_without_a_tracking_number_is_refused(
-    service: OrderService, shop: Shop, standin: GeminiStandIn
+    service: OrderUseCases, shop: Shop, standin: GeminiStandIn
 ) -> None:
     order = await place(service, shop, "1042", status=Status.PROCESSING)
     standin.answer(GOOD | {"next_status": "shipped", "confidence": 0.99})
 
-    result = await service.auto_progress(shop, order.id)
+    result = await service.progression.auto_progress(shop, order.id)
 
     assert (result.decision.source, result.applied) == (Source.RULES, False)
     assert result.order.status == Status.PROCESSING
@@ -276,7 +277,7 @@ async def test_shipping_without_a_tracking_number_is_refused(
     ],
 )
 async def test_a_malformed_answer_gets_the_rules_decision(
-    service: OrderService,
+    service: OrderUseCases,
     shop: Shop,
     standin: GeminiStandIn,
     ai: AiParts,
@@ -285,7 +286,7 @@ async def test_a_malformed_answer_gets_the_rules_decision(
     order = await place(service, shop, "1042")
     script(standin)
 
-    result = await service.auto_progress(shop, order.id)
+    result = await service.progression.auto_progress(shop, order.id)
 
     assert result.decision.source == Source.RULES
     assert result.order.timeline[-1].source == Source.RULES
@@ -295,12 +296,12 @@ async def test_a_malformed_answer_gets_the_rules_decision(
 async def test_a_slow_answer_gets_the_rules_decision_within_the_timeout(
     db: Database, clock: Clock, shop: Shop, standin: GeminiStandIn, ai: AiParts
 ) -> None:
-    service = OrderService(db, clock, advisor=GeminiAdvisor(ai.gemini, clock, timeout=0.5))
+    service = OrderUseCases.build(db, clock, advisor=GeminiAdvisor(ai.gemini, clock, timeout=0.5))
     order = await place(service, shop, "1042")
     standin.answer(GOOD, delay=5)
 
     started = time.monotonic()
-    result = await service.auto_progress(shop, order.id)
+    result = await service.progression.auto_progress(shop, order.id)
     elapsed = time.monotonic() - started
 
     assert elapsed < 2.0, elapsed
@@ -311,12 +312,12 @@ async def test_a_slow_answer_gets_the_rules_decision_within_the_timeout(
 
 @pytest.mark.parametrize("status", [500, 503, 429, 504])
 async def test_a_server_error_gets_the_rules_decision_without_retries(
-    service: OrderService, shop: Shop, standin: GeminiStandIn, ai: AiParts, status: int
+    service: OrderUseCases, shop: Shop, standin: GeminiStandIn, ai: AiParts, status: int
 ) -> None:
     order = await place(service, shop, "1042")
     standin.fail(status)
 
-    result = await service.auto_progress(shop, order.id)
+    result = await service.progression.auto_progress(shop, order.id)
 
     assert result.decision.source == Source.RULES
     assert result.applied
@@ -329,9 +330,9 @@ async def test_a_wrong_key_gets_the_rules_decision(
 ) -> None:
     ai = await start_ai(aiohttp_server, standin, clock, key="not-the-key")
     try:
-        service = OrderService(db, clock, advisor=ai.advisor)
+        service = OrderUseCases.build(db, clock, advisor=ai.advisor)
         order = await place(service, shop, "1042")
-        result = await service.auto_progress(shop, order.id)
+        result = await service.progression.auto_progress(shop, order.id)
     finally:
         await ai.aclose()
     assert result.decision.source == Source.RULES
@@ -339,11 +340,11 @@ async def test_a_wrong_key_gets_the_rules_decision(
 
 
 async def test_an_order_with_no_allowed_move_costs_no_call(
-    service: OrderService, shop: Shop, standin: GeminiStandIn
+    service: OrderUseCases, shop: Shop, standin: GeminiStandIn
 ) -> None:
     order = await place(service, shop, "1042", status=Status.SHIPPED, tracking=Tracking(number="1Z9"))
 
-    result = await service.auto_progress(shop, order.id)
+    result = await service.progression.auto_progress(shop, order.id)
 
     assert (result.decision.source, result.applied) == (Source.RULES, False)
     assert standin.requests == []
@@ -441,12 +442,14 @@ async def chat(inbox: Inbox, shop: Shop, clock: Clock, text: str, sender: str = 
 
 
 @pytest.fixture
-def inbox(service: OrderService, clock: Clock, ai: AiParts) -> Inbox:
-    return Inbox(service.db, clock, Conversation(service, clock, classifier=ai.classifier, stores=service.db))
+def inbox(service: OrderUseCases, clock: Clock, ai: AiParts) -> Inbox:
+    return Inbox(
+        service.db, clock, Conversation(service.desk, clock, classifier=ai.classifier, stores=service.db)
+    )
 
 
 async def test_a_conversation_answers_an_odd_message_with_the_customers_order(
-    service: OrderService, inbox: Inbox, shop: Shop, clock: Clock, standin: GeminiStandIn
+    service: OrderUseCases, inbox: Inbox, shop: Shop, clock: Clock, standin: GeminiStandIn
 ) -> None:
     await place(service, shop, "1042")
     standin.answer({"intent": "order_status", "order_number": None})
@@ -459,7 +462,7 @@ async def test_a_conversation_answers_an_odd_message_with_the_customers_order(
 
 
 async def test_a_conversation_falls_back_to_the_menu_when_gemini_fails(
-    service: OrderService, inbox: Inbox, shop: Shop, clock: Clock, standin: GeminiStandIn
+    service: OrderUseCases, inbox: Inbox, shop: Shop, clock: Clock, standin: GeminiStandIn
 ) -> None:
     await place(service, shop, "1042")
     standin.fail(503)
@@ -471,7 +474,7 @@ async def test_a_conversation_falls_back_to_the_menu_when_gemini_fails(
 
 
 async def test_an_obeyed_injection_reveals_no_other_customers_order(
-    service: OrderService, inbox: Inbox, shop: Shop, clock: Clock, standin: GeminiStandIn
+    service: OrderUseCases, inbox: Inbox, shop: Shop, clock: Clock, standin: GeminiStandIn
 ) -> None:
     await place(service, shop, "1042")
     bens = await place(service, shop, "1043", phone=BEN)
@@ -493,7 +496,7 @@ TRACK_URL = "https://track.example-carrier.com/t/1Z999AA10123456784"
 
 
 @pytest.fixture
-async def shipped(service: OrderService, shop: Shop) -> OrderFacts:
+async def shipped(service: OrderUseCases, shop: Shop) -> OrderFacts:
     order = await place(service, shop, "1042", status=Status.SHIPPED, tracking=Tracking(
         carrier="UPS", number="1Z999AA10123456784", url=TRACK_URL
     ))  # fmt: skip
@@ -559,7 +562,7 @@ async def test_a_failed_draft_means_the_template(
 
 
 async def test_all_uses_share_one_bounded_semaphore(
-    aiohttp_server: Server, standin: GeminiStandIn, clock: Clock, shop: Shop, service: OrderService
+    aiohttp_server: Server, standin: GeminiStandIn, clock: Clock, shop: Shop, service: OrderUseCases
 ) -> None:
     ai = await start_ai(aiohttp_server, standin, clock, concurrency=4)
     order = await place(service, shop, "1042")
@@ -606,13 +609,13 @@ async def test_bulk_auto_progress_of_100_orders_runs_the_decisions_concurrently(
     db: Database, clock: Clock, shop: Shop, standin: GeminiStandIn, aiohttp_server: Server
 ) -> None:
     ai = await start_ai(aiohttp_server, standin, clock, concurrency=AI_CONCURRENCY)  # as the app builds it
-    service = OrderService(db, clock, advisor=ai.advisor)
+    service = OrderUseCases.build(db, clock, advisor=ai.advisor)
     orders = [await place(service, shop, str(2000 + n)) for n in range(100)]
     standin.always(Reply(json.dumps(GOOD), delay=2.0))
 
     started = time.monotonic()
     try:
-        results = await service.bulk(shop, [o.id for o in orders], "auto_progress", actor="bulk")
+        results = await service.bulk.run(shop, [o.id for o in orders], "auto_progress", actor="bulk")
     finally:
         await ai.aclose()
     elapsed = time.monotonic() - started

@@ -32,8 +32,9 @@ from orders.model import (
     Source,
     Tracking,
 )
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Api, Clock, finish_background, token_for
 from tests.integration import test_ai as ai_harness
 from tests.integration import test_languages as lang
@@ -74,14 +75,14 @@ async def ai_shop(db: Database, clock: Clock, **notify: Any) -> Shop:
     return shop
 
 
-async def shipped_order(service: OrderService, shop: Shop) -> Order:
+async def shipped_order(service: OrderUseCases, shop: Shop) -> Order:
     data = OrderData(
         external_id="ext-1042", number="1042", status=Status.SHIPPED,
         customer=Customer(name="Ana Lima", phone="+14155550101", email="ana@example.com"),
         items=[Item(title="Espresso beans 500g", quantity=2)],
         tracking=Tracking(carrier="UPS", number="1Z999AA10123456784", url=TRACK_URL),
     )  # fmt: skip
-    return (await service.apply_event(shop, "created", data)).order
+    return (await service.shop_events.apply_event(shop, "created", data)).order
 
 
 def update(shop: Shop, order: Order, clock: Clock) -> OutboxEntry:
@@ -106,7 +107,7 @@ async def test_a_good_draft_in_the_customers_language_is_used(
     writer: AiWriter, standin: GeminiStandIn, db: Database, clock: Clock, language: str, text: str, named: str
 ) -> None:
     shop = await ai_shop(db, clock)
-    order = await shipped_order(OrderService(db, clock), shop)
+    order = await shipped_order(OrderUseCases.build(db, clock), shop)
     standin.answer({"text": text})
 
     assert await writer.write(shop, update(shop, order, clock), order, "whatsapp", language) == text
@@ -133,7 +134,7 @@ async def test_a_draft_with_a_fact_the_order_lacks_means_the_template(
     writer: AiWriter, standin: GeminiStandIn, db: Database, clock: Clock, text: str
 ) -> None:
     shop = await ai_shop(db, clock)
-    order = await shipped_order(OrderService(db, clock), shop)
+    order = await shipped_order(OrderUseCases.build(db, clock), shop)
     standin.answer({"text": text})
 
     assert await writer.write(shop, update(shop, order, clock), order, "whatsapp", "en") is None
@@ -144,7 +145,7 @@ async def test_a_draft_in_another_language_means_the_template(
     writer: AiWriter, standin: GeminiStandIn, db: Database, clock: Clock
 ) -> None:
     shop = await ai_shop(db, clock)
-    order = await shipped_order(OrderService(db, clock), shop)
+    order = await shipped_order(OrderUseCases.build(db, clock), shop)
     standin.answer({"text": GOOD_EN})
 
     assert await writer.write(shop, update(shop, order, clock), order, "whatsapp", "es") is None
@@ -156,7 +157,7 @@ async def test_a_slow_answer_means_the_template_within_the_wait(
 ) -> None:
     writer = AiWriter(ai.drafter, db.rate_limits, clock, timeout=0.5)
     shop = await ai_shop(db, clock)
-    order = await shipped_order(OrderService(db, clock), shop)
+    order = await shipped_order(OrderUseCases.build(db, clock), shop)
     standin.answer({"text": GOOD_EN}, delay=5)
 
     started = time.monotonic()
@@ -169,7 +170,7 @@ async def test_a_failing_answer_means_the_template(
     writer: AiWriter, standin: GeminiStandIn, db: Database, clock: Clock
 ) -> None:
     shop = await ai_shop(db, clock)
-    order = await shipped_order(OrderService(db, clock), shop)
+    order = await shipped_order(OrderUseCases.build(db, clock), shop)
     standin.fail(500)
 
     assert await writer.write(shop, update(shop, order, clock), order, "whatsapp", "en") is None
@@ -181,7 +182,7 @@ async def test_a_spent_budget_means_the_template_and_no_call_in_any_process(
     ai: AiParts, writer: AiWriter, standin: GeminiStandIn, db: Database, clock: Clock
 ) -> None:
     shop = await ai_shop(db, clock, ai_daily_budget=2)
-    order = await shipped_order(OrderService(db, clock), shop)
+    order = await shipped_order(OrderUseCases.build(db, clock), shop)
     standin.always(Reply(json.dumps({"text": GOOD_EN}, ensure_ascii=False)))
     entry = update(shop, order, clock)
 
@@ -202,7 +203,7 @@ async def test_a_follow_up_without_a_text_is_worded_and_a_manual_message_is_not(
     writer: AiWriter, standin: GeminiStandIn, db: Database, clock: Clock
 ) -> None:
     shop = await ai_shop(db, clock)
-    order = await shipped_order(OrderService(db, clock), shop)
+    order = await shipped_order(OrderUseCases.build(db, clock), shop)
     standin.answer({"text": GOOD_EN})
     follow_up = update(shop, order, clock).model_copy(update={"kind": OutboxKind.FOLLOW_UP})
     manual = update(shop, order, clock).model_copy(update={"kind": OutboxKind.MANUAL, "message": "Hi"})
@@ -216,7 +217,7 @@ async def test_with_the_setting_off_nothing_is_asked(
     writer: AiWriter, standin: GeminiStandIn, db: Database, clock: Clock
 ) -> None:
     shop = await ai_shop(db, clock, ai_messages=False)
-    order = await shipped_order(OrderService(db, clock), shop)
+    order = await shipped_order(OrderUseCases.build(db, clock), shop)
 
     assert await writer.write(shop, update(shop, order, clock), order, "whatsapp", "en") is None
     staff_text = update(shop, order, clock).model_copy(update={"message": "We added a free sample."})
@@ -268,7 +269,7 @@ async def whatsapp_shop(
         customer=Customer(name="Lena Vogel", phone=tw.CUSTOMER_WHATSAPP),
         tracking=Tracking(carrier="UPS", number="1Z999AA10123456784", url=TRACK_URL),
     )  # fmt: skip
-    order = (await front.app[SERVICE].apply_event(shop, "created", data)).order
+    order = (await front.app[SERVICE].shop_events.apply_event(shop, "created", data)).order
     await finish_background(front.app)
     return shop, order
 
@@ -335,7 +336,9 @@ async def test_a_status_change_goes_out_in_the_ais_words_and_the_desk_says_so(
     standin.always(drafts({SHIPPED: text}))
     shop, order = await whatsapp_shop(front, db, clock)
 
-    await front.app[SERVICE].update_status(shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana")
+    await front.app[SERVICE].desk.update_status(
+        shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana"
+    )
     await finish_background(front.app)
 
     assert front.last() == text
@@ -354,7 +357,9 @@ async def test_an_invented_date_from_the_ai_sends_the_template(
     )
     shop, order = await whatsapp_shop(front, db, clock)
 
-    await front.app[SERVICE].update_status(shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana")
+    await front.app[SERVICE].desk.update_status(
+        shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana"
+    )
     await finish_background(front.app)
 
     assert front.last().startswith("Hi Lena! 🚚 Order #1042 is on its way"), front.last()

@@ -12,9 +12,9 @@ from pymongo import AsyncMongoClient, monitoring
 
 from orders.lifecycle import Status
 from orders.model import Customer, OrderData, Shop, Source
-from orders.service import OrderService
 from orders.store import Database
 from orders.store.documents import Doc
+from orders.usecases import OrderUseCases
 from tests.conftest import SECRET_KEY, Clock
 from webhooks.settings import Settings
 
@@ -22,13 +22,13 @@ DAYS = 12
 LIMIT = 4
 
 
-async def day_by_day(db: Database, shop: Shop, clock: Clock) -> tuple[OrderService, list[str]]:
+async def day_by_day(db: Database, shop: Shop, clock: Clock) -> tuple[OrderUseCases, list[str]]:
     """``DAYS`` pending orders, one a day, then three more days for all of them to be stale."""
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     ids: list[str] = []
     for day in range(DAYS):
         data = OrderData(external_id=f"x{day}", number=f"#{day}", customer=Customer(phone="+14155550101"))
-        ids.append((await service.apply_event(shop, "created", data)).order.id)
+        ids.append((await service.shop_events.apply_event(shop, "created", data)).order.id)
         clock.advance(days=1)
     clock.advance(days=3)
     return service, ids
@@ -36,15 +36,15 @@ async def day_by_day(db: Database, shop: Shop, clock: Clock) -> tuple[OrderServi
 
 async def queue(db: Database, clock: Clock, shop: Shop, **query: object) -> list[str]:
     """The attention queue as a fresh process computes it (no answer kept from earlier)."""
-    items = await OrderService(db, clock).requiring_attention(shop, limit=LIMIT, **query)  # type: ignore[arg-type]
+    items = await OrderUseCases.build(db, clock).attention.requiring_attention(shop, limit=LIMIT, **query)  # type: ignore[arg-type]
     return [item.order.id for item in items]
 
 
 async def test_the_days_follow_every_change_of_the_orders(db: Database, shop: Shop, clock: Clock) -> None:
     service, ids = await day_by_day(db, shop, clock)
-    await service.update_status(shop, ids[0], Status.PROCESSING, source=Source.STAFF, actor="ana")
-    await service.update_status(shop, ids[1], Status.CANCELLED, source=Source.STAFF, actor="ana")
-    await service.record_contact(shop.id, ids[2], clock())
+    await service.desk.update_status(shop, ids[0], Status.PROCESSING, source=Source.STAFF, actor="ana")
+    await service.desk.update_status(shop, ids[1], Status.CANCELLED, source=Source.STAFF, actor="ana")
+    await service.desk.record_contact(shop.id, ids[2], clock())
     counted = {
         f"{group}.{day}": count
         for group, days in (await db.stats.waiting(shop.id)).items()
@@ -135,7 +135,7 @@ async def test_shops_counted_by_an_earlier_version_are_counted_at_start(
 async def test_days_that_count_no_order_are_dropped(db: Database, shop: Shop, clock: Clock) -> None:
     service, ids = await day_by_day(db, shop, clock)
     first_day = (await db.orders.get(shop.id, ids[0])).status_since.strftime("%Y%m%d")
-    await service.update_status(shop, ids[0], Status.CANCELLED, source=Source.STAFF, actor="ana")
+    await service.desk.update_status(shop, ids[0], Status.CANCELLED, source=Source.STAFF, actor="ana")
     assert (await db.stats.waiting(shop.id))["pending"][first_day] == 0
 
     assert await db.stats.drop_empty_days(shop.id) == 2  # pending and uncontacted

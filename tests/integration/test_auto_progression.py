@@ -16,8 +16,9 @@ from bot.inbox import Inbox
 from bot.scheduler import Intervals, Jobs, build_scheduler
 from bot.staff_alerts import StaffAlerts
 from orders.model import Shop, Thresholds
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Api, Clock, token_for
 from webhooks.shop_platforms.generic import sign
 
@@ -60,8 +61,8 @@ async def test_the_sweep_moves_due_orders_of_shops_that_switched_it_on(
     fresh = await new_order(on_api, "2")
     clock.advance(hours=5)
 
-    service = OrderService(db, clock)
-    jobs = Jobs(service, Inbox(db, clock), StaffAlerts(service, clock, stores=db), stores=db)
+    service = OrderUseCases.build(db, clock)
+    jobs = Jobs(service, Inbox(db, clock), StaffAlerts(service.attention, clock, stores=db), stores=db)
     assert await jobs.auto_progress() == 1
     assert_moved_by_the_rules(await progress(on_api, due))
     assert (await progress(on_api, fresh))["status"] == "pending"  # 5 h old: not due
@@ -106,9 +107,9 @@ async def test_an_order_event_of_a_due_order_moves_it_when_it_arrives(
 
 
 async def test_the_sweep_runs_at_start_then_every_configured_interval(db: Database, clock: Clock) -> None:
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     every = Intervals(auto_progress_minutes=5)
-    alerts = StaffAlerts(service, clock, stores=db)
+    alerts = StaffAlerts(service.attention, clock, stores=db)
     scheduler = build_scheduler(service, Inbox(db, clock), alerts, every, stores=db)
     job = scheduler.get_job("auto-progress")
     assert job.trigger.interval == timedelta(minutes=5)

@@ -15,9 +15,10 @@ from pymongo import AsyncMongoClient, monitoring
 
 from orders.lifecycle import Status
 from orders.model import OrderData, Shop
-from orders.service import BULK_CONCURRENCY, BULK_CONCURRENCY_PER_SHOP, OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from orders.store.documents import Doc
+from orders.usecases import BULK_CONCURRENCY, BULK_CONCURRENCY_PER_SHOP, OrderUseCases
 from tests.conftest import SECRET_KEY, Clock
 from webhooks.settings import Settings
 
@@ -67,11 +68,14 @@ async def watched(settings: Settings, db: Database) -> AsyncIterator[tuple[Datab
         await client.close()
 
 
-async def _shop_with_orders(service: OrderService, clock: Clock, name: str) -> tuple[Shop, list[str]]:
+async def _shop_with_orders(service: OrderUseCases, clock: Clock, name: str) -> tuple[Shop, list[str]]:
     shop = new_shop(name, clock())
     await service.db.shops.add(shop)
     orders = await asyncio.gather(
-        *(service.create_order(shop, OrderData(external_id=f"{name}-{n}"), "test") for n in range(ORDERS))
+        *(
+            service.desk.create_order(shop, OrderData(external_id=f"{name}-{n}"), "test")
+            for n in range(ORDERS)
+        )
     )
     return shop, [order.id for order in orders]
 
@@ -80,15 +84,15 @@ async def test_one_shops_bulks_together_change_at_most_its_share_of_orders_at_on
     watched: tuple[Database, OrdersInFlight], clock: Clock
 ) -> None:
     watched_db, in_flight = watched
-    service = OrderService(watched_db, clock)
+    service = OrderUseCases.build(watched_db, clock)
     shop, ids = await _shop_with_orders(service, clock, "bulky")
     half = ORDERS // 2
     in_flight.reset()
 
     results = await asyncio.gather(
-        service.bulk(shop, ids[:half], "update_status", actor="a", status=Status.PROCESSING),
-        service.bulk(shop, ids[half:], "update_status", actor="b", status=Status.PROCESSING),
-        service.bulk(shop, ids, "notify", actor="c"),
+        service.bulk.run(shop, ids[:half], "update_status", actor="a", status=Status.PROCESSING),
+        service.bulk.run(shop, ids[half:], "update_status", actor="b", status=Status.PROCESSING),
+        service.bulk.run(shop, ids, "notify", actor="c"),
     )
 
     assert all(result.ok for bulk in results for result in bulk)
@@ -99,13 +103,13 @@ async def test_several_shops_bulks_share_the_process_bound_without_waiting_on_ea
     watched: tuple[Database, OrdersInFlight], clock: Clock
 ) -> None:
     watched_db, in_flight = watched
-    service = OrderService(watched_db, clock)
+    service = OrderUseCases.build(watched_db, clock)
     shops = [await _shop_with_orders(service, clock, f"shop{n}") for n in range(3)]
     in_flight.reset()
 
     results = await asyncio.gather(
         *(
-            service.bulk(shop, ids, "update_status", actor="x", status=Status.PROCESSING)
+            service.bulk.run(shop, ids, "update_status", actor="x", status=Status.PROCESSING)
             for shop, ids in shops
         )
     )

@@ -12,8 +12,8 @@ from bot.chat import chat
 from bot.conversation import Conversation
 from bot.notifier import Notifier
 from orders.model import CustomerId, CustomerRecord, Direction, Message, MessageId, OutboxKind, Shop, new_id
-from orders.service import OrderService
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock
 from webhooks.keys import DATABASE, NOTIFIER, SERVICE
 
@@ -31,9 +31,9 @@ async def question_left_by_another_process(
         direction=Direction.INBOUND, provider_id=provider_id, sender=PHONE, recipient=shop.id, body="hi",
         state="received", created_at=clock(), updated_at=clock(),
     )  # fmt: skip
-    await Conversation(OrderService(db, clock), clock, console_style=console_style, stores=db).handle(
-        shop, customer, question
-    )
+    await Conversation(
+        OrderUseCases.build(db, clock).desk, clock, console_style=console_style, stores=db
+    ).handle(shop, customer, question)
     return customer, question
 
 
@@ -72,7 +72,7 @@ async def test_chat_prints_every_reply_once_while_a_dispatcher_races_it(
 
     dispatcher = asyncio.create_task(client.app[NOTIFIER].run_forever(idle_seconds=0.001))
     try:
-        service: OrderService = client.app[SERVICE]
+        service: OrderUseCases = client.app[SERVICE]
         await chat(
             service,
             shop.id,

@@ -13,8 +13,8 @@ from bot.inbox import FloodLimit, Inbox
 from channels.base import ChannelName, InboundMessage
 from orders.lifecycle import Status
 from orders.model import Customer, DeliveryState, OrderData, OutboxEntry, OutboxKind, Shop, Tracking
-from orders.service import OrderService
 from orders.store import Database, NotFound
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock
 
 ANA = "+14155550101"
@@ -22,17 +22,17 @@ BEN = "+447700900102"
 
 
 @pytest.fixture
-def service(db: Database, clock: Clock) -> OrderService:
-    return OrderService(db, clock)
+def service(db: Database, clock: Clock) -> OrderUseCases:
+    return OrderUseCases.build(db, clock)
 
 
 @pytest.fixture
-def inbox(service: OrderService, clock: Clock) -> Inbox:
-    return Inbox(service.db, clock, Conversation(service, clock, stores=service.db))
+def inbox(service: OrderUseCases, clock: Clock) -> Inbox:
+    return Inbox(service.db, clock, Conversation(service.desk, clock, stores=service.db))
 
 
 async def place(
-    service: OrderService, shop: Shop, number: str, phone: str, status: Status, **extra: object
+    service: OrderUseCases, shop: Shop, number: str, phone: str, status: Status, **extra: object
 ) -> None:
     data = OrderData(
         external_id=f"ext-{number}",
@@ -46,7 +46,7 @@ async def place(
         total=Decimal("12.50"),
         **extra,
     )
-    await service.apply_event(shop, "created", data)
+    await service.shop_events.apply_event(shop, "created", data)
 
 
 _provider_ids = itertools.count(1)
@@ -91,7 +91,7 @@ def reply_text(entries: list[OutboxEntry]) -> str:
 
 
 async def test_status_question_answers_about_the_senders_order(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(
         service,
@@ -109,7 +109,7 @@ async def test_status_question_answers_about_the_senders_order(
 
 
 async def test_another_customers_order_number_reveals_nothing(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(service, shop, "2001", BEN, Status.SHIPPED, tracking=Tracking(number="SECRET123"))
     theirs = reply_text(await say(inbox, shop, clock, "status of order 2001?"))
@@ -120,7 +120,7 @@ async def test_another_customers_order_number_reveals_nothing(
 
 
 async def test_without_a_number_the_latest_active_orders(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     assert "couldn't find any orders" in reply_text(await say(inbox, shop, clock, "where is my order"))
     await place(service, shop, "1001", ANA, Status.PROCESSING)
@@ -132,7 +132,7 @@ async def test_without_a_number_the_latest_active_orders(
 
 
 async def test_sms_replies_are_gsm7_signed_and_short(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(service, shop, "1042", ANA, Status.PROCESSING)
     text = reply_text(await say(inbox, shop, clock, "1042", channel=ChannelName.SMS))
@@ -142,7 +142,7 @@ async def test_sms_replies_are_gsm7_signed_and_short(
 
 
 async def test_human_request_alerts_staff_and_flags_the_order(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(service, shop, "1042", ANA, Status.PROCESSING)
     entries = await say(inbox, shop, clock, "can I talk to a real person please")
@@ -152,12 +152,12 @@ async def test_human_request_alerts_staff_and_flags_the_order(
     assert "team" in reply_text(entries)
     order = await service.db.orders.find_number(shop.id, "1042")
     assert order is not None and "customer_waiting" in order.flags
-    attention = await service.requiring_attention(shop)
+    attention = await service.attention.requiring_attention(shop)
     assert any("customer_waiting" in item.reasons for item in attention)
 
 
 async def test_cancel_request_goes_to_staff_not_straight_to_cancelled(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(service, shop, "1042", ANA, Status.PENDING)
     entries = await say(inbox, shop, clock, "please cancel my order 1042")
@@ -168,7 +168,7 @@ async def test_cancel_request_goes_to_staff_not_straight_to_cancelled(
 
 
 async def test_stop_silences_the_channel_until_start(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(service, shop, "1042", ANA, Status.PENDING)
     assert await say(inbox, shop, clock, "STOP", channel=ChannelName.SMS) == []  # Twilio confirms STOP itself
@@ -179,7 +179,7 @@ async def test_stop_silences_the_channel_until_start(
 
 
 async def test_other_ways_of_opting_out_get_our_confirmation(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     """Twilio only confirms its exact keywords; "stop sending me updates" is ours to confirm."""
     assert "won't get more messages" in reply_text(
@@ -189,7 +189,7 @@ async def test_other_ways_of_opting_out_get_our_confirmation(
 
 
 async def test_instagram_links_only_with_matching_details(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(service, shop, "1042", ANA, Status.SHIPPED)
     ig = "17841400000000001"
@@ -206,7 +206,7 @@ async def test_instagram_links_only_with_matching_details(
 
 
 async def test_a_redelivered_message_is_answered_once(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     inbound = InboundMessage(ChannelName.WHATSAPP, "SMdup", ANA, shop.id, "hi", clock())
     assert await inbox.accept(shop, inbound) is not None
@@ -217,12 +217,12 @@ async def test_a_redelivered_message_is_answered_once(
 
 
 async def test_a_flood_is_answered_once_then_only_recorded(
-    service: OrderService, shop: Shop, clock: Clock
+    service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     inbox = Inbox(
         service.db,
         clock,
-        Conversation(service, clock, stores=service.db),
+        Conversation(service.desk, clock, stores=service.db),
         FloodLimit(messages=1, window_seconds=60),
     )
     flood = [InboundMessage(ChannelName.SMS, f"SMf{i}", ANA, shop.id, "hi", clock()) for i in range(1, 6)]
@@ -242,7 +242,7 @@ async def test_a_flood_is_answered_once_then_only_recorded(
 
 
 async def test_messages_left_unprocessed_by_a_crash_are_recovered(
-    service: OrderService, shop: Shop, clock: Clock
+    service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     crashed = Inbox(service.db, clock, handler=None)
     crashed.work.workers = 0  # the process dies right after the 200: nothing handles the message
@@ -254,7 +254,7 @@ async def test_messages_left_unprocessed_by_a_crash_are_recovered(
     with pytest.raises(NotFound):
         await service.db.messages.get(shop.id, message.id)  # moved there once handled
 
-    restarted = Inbox(service.db, clock, Conversation(service, clock, stores=service.db))
+    restarted = Inbox(service.db, clock, Conversation(service.desk, clock, stores=service.db))
     assert await restarted.recover(older_than=timedelta(seconds=30)) == 0  # too fresh: maybe still in flight
     clock.advance(minutes=1)
     assert await restarted.recover(older_than=timedelta(seconds=30)) == 1

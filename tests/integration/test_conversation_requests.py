@@ -13,34 +13,34 @@ from bot.inbox import Inbox
 from channels.base import ChannelName
 from orders.lifecycle import DeliveryStage, Status
 from orders.model import OutboxEntry, OutboxKind, Shop, Tracking
-from orders.service import OrderService
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock
 from tests.integration.test_conversation import place, reply_text, say
 
 
 @pytest.fixture
-def service(db: Database, clock: Clock) -> OrderService:
-    return OrderService(db, clock)
+def service(db: Database, clock: Clock) -> OrderUseCases:
+    return OrderUseCases.build(db, clock)
 
 
 @pytest.fixture
-def inbox(service: OrderService, clock: Clock) -> Inbox:
-    return Inbox(service.db, clock, Conversation(service, clock, stores=service.db))
+def inbox(service: OrderUseCases, clock: Clock) -> Inbox:
+    return Inbox(service.db, clock, Conversation(service.desk, clock, stores=service.db))
 
 
 def alerts(entries: list[OutboxEntry]) -> list[str]:
     return [e.message or "" for e in entries if e.kind == OutboxKind.STAFF_ALERT]
 
 
-async def flags(service: OrderService, shop: Shop, number: str) -> list[str]:
+async def flags(service: OrderUseCases, shop: Shop, number: str) -> list[str]:
     order = await service.db.orders.find_number(shop.id, number)
     assert order is not None
     return order.flags
 
 
 async def test_when_it_arrives_without_a_date_says_so_and_invents_none(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(
         service, shop, "1042", "+14155550101", Status.SHIPPED, tracking=Tracking(url="https://t.example/1")
@@ -54,7 +54,7 @@ async def test_when_it_arrives_without_a_date_says_so_and_invents_none(
 
 
 async def test_when_it_arrives_is_the_carriers_date_when_there_is_one(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(
         service, shop, "1042", "+14155550101", Status.SHIPPED,
@@ -89,7 +89,7 @@ async def test_when_it_arrives_is_the_carriers_date_when_there_is_one(
 )  # fmt: skip
 async def test_a_request_goes_to_a_person(
     inbox: Inbox,
-    service: OrderService,
+    service: OrderUseCases,
     shop: Shop,
     clock: Clock,
     status: Status,
@@ -106,7 +106,7 @@ async def test_a_request_goes_to_a_person(
 
 
 async def test_a_change_is_recorded_for_staff_to_confirm(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(service, shop, "1042", "+14155550101", Status.PROCESSING)
     entries = await say(inbox, shop, clock, "I put the wrong delivery address, can you update it?")
@@ -120,7 +120,7 @@ async def test_a_change_is_recorded_for_staff_to_confirm(
 
 
 async def test_a_delivered_order_cannot_be_changed_and_alerts_no_one(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(service, shop, "1042", "+14155550101", Status.FULFILLED)
     entries = await say(inbox, shop, clock, "help me modify order 1042")
@@ -138,7 +138,7 @@ async def test_a_delivered_order_cannot_be_changed_and_alerts_no_one(
     ],
 )
 async def test_other_topics_act_on_no_order(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock, text: str, topic: str
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock, text: str, topic: str
 ) -> None:
     await place(service, shop, "1042", "+14155550101", Status.PENDING)
     await place(service, shop, "1043", "+14155550101", Status.PROCESSING)
@@ -154,7 +154,7 @@ async def test_other_topics_act_on_no_order(
 
 
 async def test_a_negated_cancel_is_no_cancel(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+    inbox: Inbox, service: OrderUseCases, shop: Shop, clock: Clock
 ) -> None:
     await place(service, shop, "1042", "+14155550101", Status.PENDING)
     entries = await say(inbox, shop, clock, "I don't want to cancel order 1042, where is it?")

@@ -18,8 +18,9 @@ from aiohttp.test_utils import TestClient
 
 from orders.lifecycle import InvalidTransition, Status
 from orders.model import Customer, Order, OrderData, Shop
-from orders.service import EventOutcome, OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
+from orders.usecases import EventOutcome, OrderUseCases
 from tests.conftest import Api, Clock, token_for
 from tests.integration.test_shop_platforms import PAID, orders_of, post_shopify, raw
 from webhooks.app import build_app
@@ -71,13 +72,13 @@ async def test_a_delivery_answered_but_never_processed_is_applied_by_recovery_af
     assert await orders_of(api) == []
 
     service = client.app[SERVICE]
-    assert await service.recover_events() == 0  # too young: it may be on its way through a worker
+    assert await service.recovery.recover_events() == 0  # too young: it may be on its way through a worker
     clock.advance(seconds=29)
-    assert await service.recover_events() == 0
+    assert await service.recovery.recover_events() == 0
     assert await orders_of(api) == []
 
     clock.advance(seconds=2)
-    assert await service.recover_events() == 1
+    assert await service.recovery.recover_events() == 1
     [order] = await orders_of(api)
     assert (order["external_id"], order["status"], order["total"]) == (
         "shopify:5937461723438",
@@ -89,7 +90,7 @@ async def test_a_delivery_answered_but_never_processed_is_applied_by_recovery_af
 
     # applied once: neither recovery nor a retry of the delivery changes anything any more
     clock.advance(minutes=5)
-    assert await service.recover_events() == 0
+    assert await service.recovery.recover_events() == 0
     retry = await post_shopify(client, shop.id, body, secret=shop.webhook_secret, event_id="evt-1")
     assert (await retry.json())["duplicate"] is True
     assert await orders_of(api) == [order]
@@ -98,10 +99,10 @@ async def test_a_delivery_answered_but_never_processed_is_applied_by_recovery_af
 async def test_the_web_app_applies_what_a_crash_left_when_it_starts(
     aiohttp_client: AppClient, settings: Settings, clock: Clock, db: Database, shop: Shop
 ) -> None:
-    crashed = OrderService(db, clock)
+    crashed = OrderUseCases.build(db, clock)
     order = shopify_orders.ShopifyOrder.model_validate_json(raw("shopify", PAID))
     event = shopify_orders.to_event("orders/paid", order)
-    assert await crashed.accept_event(shop, "shopify", "event:lost", event.kind, event.data)
+    assert await crashed.shop_events.accept_event(shop, "shopify", "event:lost", event.kind, event.data)
     clock.advance(minutes=1)
 
     client = await aiohttp_client(build_app(settings, clock=clock))
@@ -119,11 +120,11 @@ async def test_the_web_app_applies_what_a_crash_left_when_it_starts(
 async def test_an_accepted_event_is_applied_like_a_received_one(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
-    assert await service.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is True
+    service = OrderUseCases.build(db, clock)
+    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is True
     assert await db.orders.find_external(shop.id, "shopify:1001") is None  # stored, not applied
 
-    outcome = await service.process_event(shop, "shopify", "evt-1")
+    outcome = await service.shop_events.process_event(shop, "shopify", "evt-1")
     assert outcome is not None
     assert (outcome.duplicate, outcome.ignored) == (False, None)
     order = await stored(db, shop)
@@ -138,41 +139,45 @@ async def test_an_accepted_event_is_applied_like_a_received_one(
 
 
 async def test_processing_an_event_twice_applies_it_once(db: Database, shop: Shop, clock: Clock) -> None:
-    service = OrderService(db, clock)
-    assert await service.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
-    assert await service.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False  # waiting
-    assert await service.process_event(shop, "shopify", "evt-1") is not None
+    service = OrderUseCases.build(db, clock)
+    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
+    assert (
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+    )  # waiting
+    assert await service.shop_events.process_event(shop, "shopify", "evt-1") is not None
     order = await stored(db, shop)
 
-    assert await service.process_event(shop, "shopify", "evt-1") is None
+    assert await service.shop_events.process_event(shop, "shopify", "evt-1") is None
     clock.advance(minutes=5)
-    assert await service.recover_events() == 0
-    assert await service.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False  # done
-    assert await service.process_event(shop, "shopify", "evt-1") is None
+    assert await service.recovery.recover_events() == 0
+    assert (
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+    )  # done
+    assert await service.shop_events.process_event(shop, "shopify", "evt-1") is None
     assert await stored(db, shop) == order
     assert (order.version, len(order.timeline)) == (0, 1)
     assert await status_updates(db, order) == [Status.PROCESSING]
-    assert await service.process_event(shop, "shopify", "never-delivered") is None
+    assert await service.shop_events.process_event(shop, "shopify", "never-delivered") is None
 
 
 async def test_concurrent_runs_of_one_event_apply_it_once(db: Database, shop: Shop, clock: Clock) -> None:
     """Two processes (each with its own service) and a recovery race for the same events."""
-    first, second = OrderService(db, clock), OrderService(db, clock)
-    await first.apply_event(
+    first, second = OrderUseCases.build(db, clock), OrderUseCases.build(db, clock)
+    await first.shop_events.apply_event(
         shop, "created", paid(clock, status=Status.PENDING, updated_at=clock() - timedelta(hours=3))
     )
     for index in range(5):
         update = paid(clock, status=Status.SHIPPED, updated_at=clock() - timedelta(minutes=50 - index))
-        assert await first.accept_event(shop, "shopify", f"evt-{index}", "updated", update)
+        assert await first.shop_events.accept_event(shop, "shopify", f"evt-{index}", "updated", update)
     clock.advance(minutes=1)
 
     runs: list[Awaitable[EventOutcome | None]] = []
     for index in range(5):
         runs += [
-            first.process_event(shop, "shopify", f"evt-{index}"),
-            second.process_event(shop, "shopify", f"evt-{index}"),
+            first.shop_events.process_event(shop, "shopify", f"evt-{index}"),
+            second.shop_events.process_event(shop, "shopify", f"evt-{index}"),
         ]
-    recovery = asyncio.ensure_future(second.recover_events())
+    recovery = asyncio.ensure_future(second.recovery.recover_events())
     results = await asyncio.gather(*runs)
     recovered = await recovery
     applied = [outcome for outcome in results if outcome is not None]
@@ -185,14 +190,14 @@ async def test_concurrent_runs_of_one_event_apply_it_once(db: Database, shop: Sh
     order = await stored(db, shop)
     assert order.status == Status.SHIPPED
     assert await status_updates(db, order) == [Status.PENDING, Status.SHIPPED]
-    assert await first.recover_events() == 0
+    assert await first.recovery.recover_events() == 0
 
 
 async def test_a_run_that_died_mid_event_is_taken_over_once_its_lease_ran_out(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
-    assert await service.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
+    service = OrderUseCases.build(db, clock)
+    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
     claim = await db.events.get(f"shopify:{shop.id}", "evt-1")
     assert claim is not None
     clock.advance(seconds=40)
@@ -200,48 +205,50 @@ async def test_a_run_that_died_mid_event_is_taken_over_once_its_lease_ran_out(
     assert await db.events.start(f"shopify:{shop.id}", "evt-1", claim["received_at"], clock())
 
     clock.advance(seconds=40)  # old enough for recovery, but the run may still be going
-    assert await service.process_event(shop, "shopify", "evt-1") is None
-    assert await service.recover_events() == 0
+    assert await service.shop_events.process_event(shop, "shopify", "evt-1") is None
+    assert await service.recovery.recover_events() == 0
     clock.advance(seconds=30)
-    assert await service.recover_events() == 1
+    assert await service.recovery.recover_events() == 1
     assert (await stored(db, shop)).status == Status.PROCESSING
 
 
 async def test_stale_and_backwards_events_change_nothing_and_are_done(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
-    shipped = (await service.apply_event(shop, "created", paid(clock, status=Status.SHIPPED))).order
+    service = OrderUseCases.build(db, clock)
+    shipped = (
+        await service.shop_events.apply_event(shop, "created", paid(clock, status=Status.SHIPPED))
+    ).order
 
     older = paid(clock, status=Status.PENDING, updated_at=clock() - timedelta(hours=5))
     newer_but_back = paid(clock, status=Status.PENDING, updated_at=clock() - timedelta(hours=1))
-    assert await service.accept_event(shop, "shopify", "stale", "updated", older)
-    assert await service.accept_event(shop, "shopify", "back", "updated", newer_but_back)
-    stale = await service.process_event(shop, "shopify", "stale")
-    back = await service.process_event(shop, "shopify", "back")
+    assert await service.shop_events.accept_event(shop, "shopify", "stale", "updated", older)
+    assert await service.shop_events.accept_event(shop, "shopify", "back", "updated", newer_but_back)
+    stale = await service.shop_events.process_event(shop, "shopify", "stale")
+    back = await service.shop_events.process_event(shop, "shopify", "back")
     assert stale is not None and back is not None
     assert (stale.order, stale.ignored) == (shipped, "stale")
     assert (back.order, back.ignored) == (shipped, "backwards")
     assert await stored(db, shop) == shipped
-    assert await service.accept_event(shop, "shopify", "back", "updated", newer_but_back) is False
+    assert await service.shop_events.accept_event(shop, "shopify", "back", "updated", newer_but_back) is False
 
     # asked to refuse a backwards move, the event is refused and released: its retry is new again
-    assert await service.accept_event(
+    assert await service.shop_events.accept_event(
         shop, "shopify", "refused", "updated", newer_but_back, on_backwards="raise"
     )
     with pytest.raises(InvalidTransition):
-        await service.process_event(shop, "shopify", "refused")
+        await service.shop_events.process_event(shop, "shopify", "refused")
     assert await db.events.get(f"shopify:{shop.id}", "refused") is None
     assert await stored(db, shop) == shipped
 
 
 async def test_recovery_drops_an_event_whose_shop_is_gone(db: Database, shop: Shop, clock: Clock) -> None:
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     gone = new_shop("Closed Coffee", clock())  # never stored, as if deleted since
-    assert await service.accept_event(gone, "shopify", "evt-1", "created", paid(clock))
-    assert await service.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
+    assert await service.shop_events.accept_event(gone, "shopify", "evt-1", "created", paid(clock))
+    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
     clock.advance(minutes=1)
-    assert await service.recover_events() == 1
+    assert await service.recovery.recover_events() == 1
     assert await db.events.get(f"shopify:{gone.id}", "evt-1") is None
     assert (await stored(db, shop)).status == Status.PROCESSING
 
@@ -249,11 +256,11 @@ async def test_recovery_drops_an_event_whose_shop_is_gone(db: Database, shop: Sh
 async def test_recovery_works_through_batches_past_events_another_run_holds(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     scope = f"shopify:{shop.id}"
     for index in range(7):
         data = paid(clock, external_id=f"shopify:{index}", number=str(index))
-        assert await service.accept_event(shop, "shopify", f"evt-{index}", "created", data)
+        assert await service.shop_events.accept_event(shop, "shopify", f"evt-{index}", "created", data)
         clock.advance(seconds=1)
     clock.advance(seconds=30)
     # the two oldest were started by a run that may still be going: recovery leaves them to it
@@ -263,9 +270,9 @@ async def test_recovery_works_through_batches_past_events_another_run_holds(
         assert await db.events.start(
             scope, f"evt-{index}", claim["received_at"], clock() - timedelta(seconds=35)
         )
-    assert await service.recover_events(batch=2) == 5
+    assert await service.recovery.recover_events(batch=2) == 5
     assert [await db.orders.find_external(shop.id, f"shopify:{index}") is None for index in range(7)] == [
         True, True, False, False, False, False, False,
     ]  # fmt: skip
     clock.advance(minutes=1)
-    assert await service.recover_events(batch=2) == 2
+    assert await service.recovery.recover_events(batch=2) == 2

@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from channels.base import ChannelName, Limits, OutboundMessage, SendError
 from channels.instagram import GRAPH_VERSION, InstagramChannel, graph_error, send_allowed, sign
 from orders.model import DeliveryState, Direction, Message, MessageId, Shop, new_id
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Clock, finish_background
 from tests.standins.graph import GraphStandin

@@ -25,7 +25,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from bot.linking import ACCOUNT_FAILURES, ORDER_FAILURES, SPAN
 from channels.instagram import sign as sign_instagram
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Clock, finish_background
 from tests.standins.graph import GraphStandin

@@ -14,7 +14,7 @@ from pytest_aiohttp import AiohttpClient
 
 from orders.lifecycle import Status
 from orders.model import Customer, NotifyPolicy, Order, OrderData, Shop, Source
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Clock, finish_background
 from tests.integration import test_instagram_linking as il
@@ -78,7 +78,7 @@ async def shop_and_order(
         external_id="A-1042", number="1042", status=Status.PROCESSING, channel="whatsapp",
         customer=Customer(name="Lena Vogel", phone=tw.CUSTOMER_WHATSAPP),
     )  # fmt: skip
-    order = (await front.app[SERVICE].apply_event(shop, "created", data)).order
+    order = (await front.app[SERVICE].shop_events.apply_event(shop, "created", data)).order
     await finish_background(front.app)
     return shop, order
 
@@ -87,7 +87,9 @@ async def test_a_question_in_spanish_gets_a_spanish_answer_with_the_orders_statu
     front: Shopfront, db: Database, clock: Clock
 ) -> None:
     shop, order = await shop_and_order(db, clock, front, ["en", "es", "de"])
-    await front.app[SERVICE].update_status(shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana")
+    await front.app[SERVICE].desk.update_status(
+        shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana"
+    )
     await finish_background(front.app)
 
     await front.whatsapp("Hola, ¿dónde está mi pedido 1042? Lo pedí la semana pasada")
@@ -107,13 +109,13 @@ async def test_a_german_customers_next_notification_is_german_and_an_ok_does_not
     assert "deshalb gibt es noch kein Lieferdatum" in front.last()
 
     service = front.app[SERVICE]
-    await service.update_status(shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana")
+    await service.desk.update_status(shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana")
     await finish_background(front.app)
     assert front.last().startswith("Hallo Lena! Deine Bestellung #1042 ist unterwegs (75 % erledigt).")
 
     await front.whatsapp("ok")
     assert front.last().startswith("Gern geschehen!")
-    await service.update_status(shop, order.id, Status.FULFILLED, source=Source.STAFF, actor="ana")
+    await service.desk.update_status(shop, order.id, Status.FULFILLED, source=Source.STAFF, actor="ana")
     await finish_background(front.app)
     assert front.last().startswith("Hallo Lena! Deine Bestellung #1042 ist zugestellt (100 % erledigt).")
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone=tw.CUSTOMER_WHATSAPP)

@@ -26,7 +26,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 
 from channels.base import ChannelName, OutboundMessage
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import SECRET_KEY, Clock, Sends, token_for
 from tests.standins.telegram import TelegramStandin

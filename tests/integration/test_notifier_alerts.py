@@ -13,8 +13,9 @@ from aiohttp import web
 from bot.staff_alerts import StaffAlerts
 from orders.model import NotificationId, OutboxEntry, OutboxKind, OutboxState, Shop
 from orders.rules import Reason
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Api, Clock, finish_background, token_for
 from tests.integration import test_telegram as harness
 from tests.integration.test_telegram import STAFF, Harness, button_press, fixture
@@ -36,7 +37,7 @@ def app_of(desk: Harness) -> web.Application:
     return app
 
 
-def service_of(desk: Harness) -> OrderService:
+def service_of(desk: Harness) -> OrderUseCases:
     return app_of(desk)[SERVICE]
 
 
@@ -48,7 +49,7 @@ async def alerts_for(desk: Harness, order: dict[str, Any]) -> list[OutboxEntry]:
 async def test_each_order_and_reason_is_alerted_once_until_the_reason_goes_away(
     desk: Harness, clock: Clock
 ) -> None:
-    scan = StaffAlerts(service_of(desk), clock, stores=app_of(desk)[DATABASE])
+    scan = StaffAlerts(service_of(desk).attention, clock, stores=app_of(desk)[DATABASE])
     order = await desk.order(number="1042", customer=ANA)
     clock.advance(hours=49)
     assert await scan.scan() == 1
@@ -76,7 +77,7 @@ async def test_each_order_and_reason_is_alerted_once_until_the_reason_goes_away(
 async def test_an_alert_recorded_by_a_scan_that_stopped_is_queued_once_by_the_next(
     desk: Harness, clock: Clock, db: Database
 ) -> None:
-    scan = StaffAlerts(service_of(desk), clock, stores=app_of(desk)[DATABASE])
+    scan = StaffAlerts(service_of(desk).attention, clock, stores=app_of(desk)[DATABASE])
     order = await desk.order(number="1042", customer=ANA)
     clock.advance(hours=49)
     # the process recorded the alert, then stopped before it queued the message
@@ -100,7 +101,9 @@ async def failed_on_whatsapp(desk: Harness, db: Database, clock: Clock, order: d
             due_at=clock(), created_at=clock(), idempotency_key="failed-update", sequence=1,
         )
     )  # fmt: skip
-    await service_of(desk).set_flag(desk.shop, order["order_id"], Reason.NOTIFICATION_FAILED, present=True)
+    await service_of(desk).desk.set_flag(
+        desk.shop, order["order_id"], Reason.NOTIFICATION_FAILED, present=True
+    )
 
 
 async def test_a_failure_alert_carries_retry_buttons_and_one_tap_queues_the_retry_once(
@@ -108,7 +111,7 @@ async def test_a_failure_alert_carries_retry_buttons_and_one_tap_queues_the_retr
 ) -> None:
     order = await desk.order(number="1042", customer=ANA)
     await failed_on_whatsapp(desk, db, clock, order)
-    assert await StaffAlerts(service_of(desk), clock, stores=app_of(desk)[DATABASE]).scan() == 1
+    assert await StaffAlerts(service_of(desk).attention, clock, stores=app_of(desk)[DATABASE]).scan() == 1
     await finish_background(app_of(desk))  # the app sends the alert it queued at once
     notifier = app_of(desk)[NOTIFIER]
     while await notifier.run_once():

@@ -15,8 +15,8 @@ from bot.notifier import Notifier, RetryPolicy
 from channels.twilio import open_twilio
 from orders.lifecycle import Status
 from orders.model import NotifyPolicy
-from orders.service import OrderService
 from orders.store import Database, open_database
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock
 from tests.integration.notifier_desk import ACCOUNT_SID, AUTH_TOKEN, SHOP_SMS, Server, open_desk
 from webhooks.settings import Settings
@@ -84,9 +84,9 @@ async def test_a_failure_while_planning_requeues_with_backoff_until_the_budget_t
         assert settings.mongodb_uri is not None
         wrong_key = open_database(settings.mongodb_uri, settings.mongodb_db, secret_keys=["k" * 48])
         try:
-            service = OrderService(wrong_key, clock)
+            service = OrderUseCases.build(wrong_key, clock)
             notifier = Notifier(
-                service,
+                service.desk,
                 {"whatsapp": desk.channels.whatsapp},
                 clock,
                 stores=wrong_key,

@@ -130,7 +130,7 @@ async def test_instagram_outside_its_window_falls_back_or_is_skipped(desk: Desk)
     shop = await desk.shop(instagram_id="17841400000000001", sms_number=SHOP_SMS)
     order_id = await desk.order(shop, wrote_hours_ago=None)
     # the order has a phone: SMS carries a message meant for Instagram
-    entry = await desk.service.notify(shop, order_id, message="Hi", channel="instagram", actor="ana")
+    entry = await desk.service.desk.notify(shop, order_id, message="Hi", channel="instagram", actor="ana")
     # an Instagram-only customer who last wrote two days ago: nothing may reach them
     customer = await desk.db.customers.find_or_create(shop.id, now=desk.clock(), instagram_id="ig-ana")
     await desk.db.customers.record_inbound(

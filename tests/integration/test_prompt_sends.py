@@ -31,9 +31,10 @@ from orders.model import (
     Shop,
     Source,
 )
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from orders.store.outbox import entry_from_doc
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock, finish_background
 from tests.integration import test_twilio as tw
 from tests.integration.notifier_desk import NUDGE_SID
@@ -137,7 +138,9 @@ async def test_a_claim_by_id_and_dispatcher_passes_send_each_entry_once(
             )
         )  # fmt: skip
     app = web_process.app
-    worker = Notifier(OrderService(db, clock), {"whatsapp": app[TWILIO].whatsapp}, clock, stores=db)
+    worker = Notifier(
+        OrderUseCases.build(db, clock).desk, {"whatsapp": app[TWILIO].whatsapp}, clock, stores=db
+    )
     queueing = asyncio.gather(*(app[DATABASE].outbox.add(entry) for entry in entries))
     dispatched = 0
     while not queueing.done():  # while they are being queued, both dispatchers claim what is due
@@ -196,9 +199,9 @@ async def test_what_waited_behind_a_nudge_goes_the_moment_the_customer_writes_ba
         external_id="A-1042", number="1042", status=Status.PROCESSING, channel="whatsapp",
         customer=Customer(name="Ana Lima", phone=tw.CUSTOMER_WHATSAPP),
     )  # fmt: skip
-    order = (await service.apply_event(shop, "created", data)).order
+    order = (await service.shop_events.apply_event(shop, "created", data)).order
     await finish_background(web_process.app)
-    await service.update_status(shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana")
+    await service.desk.update_status(shop, order.id, Status.SHIPPED, source=Source.STAFF, actor="ana")
     await finish_background(web_process.app)
     [nudge] = web_process.standin.created  # outside the window: the nudge, and the update waits for a reply
     assert nudge["ContentSid"] == NUDGE_SID
@@ -222,13 +225,13 @@ async def test_a_process_that_only_sends_what_it_queues_sees_a_shops_change(
     shop = new_shop("Acme Coffee", clock(), sms_number=tw.SHOP_SMS, notify=awake)
     await db.shops.add(shop)
     data = OrderData(external_id="A-7", number="7", customer=Customer(phone=tw.CUSTOMER_SMS), channel="sms")
-    order = (await app[SERVICE].apply_event(shop, "created", data)).order
+    order = (await app[SERVICE].shop_events.apply_event(shop, "created", data)).order
     await finish_background(app)
     assert len(web_process.sent_from(tw.SHOP_SMS)) == 1  # 01:00 for the customer, and the shop sends anyway
 
     await db.shops.save(shop.model_copy(update={"notify": NotifyPolicy()}))  # quiet hours 21:00 to 08:00
     await asyncio.sleep(0.2)
-    await app[SERVICE].update_status(shop, order.id, Status.PROCESSING, source=Source.STAFF, actor="ana")
+    await app[SERVICE].desk.update_status(shop, order.id, Status.PROCESSING, source=Source.STAFF, actor="ana")
     await finish_background(app)
     assert len(web_process.sent_from(tw.SHOP_SMS)) == 1
     update = next(e for e in await entries_of(raw, shop) if e.status == Status.PROCESSING)

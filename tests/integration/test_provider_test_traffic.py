@@ -23,7 +23,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.staff.arguments import USAGE
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Api, Clock
 from tests.integration import test_telegram as harness

@@ -9,16 +9,18 @@ from datetime import timedelta
 from bot.inbox import Inbox
 from bot.scheduler import Jobs, build_scheduler
 from bot.staff_alerts import StaffAlerts
-from orders.service import OrderService
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock
 
 EVERY = timedelta(minutes=1)
 
 
 def worker(db: Database, clock: Clock, name: str) -> Jobs:
-    service = OrderService(db, clock)
-    return Jobs(service, Inbox(db, clock), StaffAlerts(service, clock, stores=db), holder=name, stores=db)
+    service = OrderUseCases.build(db, clock)
+    return Jobs(
+        service, Inbox(db, clock), StaffAlerts(service.attention, clock, stores=db), holder=name, stores=db
+    )
 
 
 async def test_one_worker_runs_a_job_per_interval_and_another_takes_over(db: Database, clock: Clock) -> None:
@@ -47,8 +49,10 @@ async def test_one_worker_runs_a_job_per_interval_and_another_takes_over(db: Dat
 
 
 async def test_every_periodic_job_is_scheduled_under_a_lease(db: Database, clock: Clock) -> None:
-    service = OrderService(db, clock)
-    scheduler = build_scheduler(service, Inbox(db, clock), StaffAlerts(service, clock, stores=db), stores=db)
+    service = OrderUseCases.build(db, clock)
+    scheduler = build_scheduler(
+        service, Inbox(db, clock), StaffAlerts(service.attention, clock, stores=db), stores=db
+    )
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
         "outbox-recovery", "inbox-recovery", "event-recovery", "auto-progress", "attention-scan",

@@ -18,7 +18,7 @@ from pytest_aiohttp import AiohttpClient
 
 from orders.crypto import UnknownKey, is_sealed
 from orders.model import EmailSettings, Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database, open_database
 from tests.conftest import SECRET_KEY, Clock
 from webhooks.access.auth import issue_token

@@ -16,8 +16,7 @@ import pytest
 from pymongo import AsyncMongoClient, monitoring
 
 from orders.model import Shop
-from orders.service import new_shop
-from orders.shops import ShopDirectory
+from orders.shops import ShopDirectory, new_shop
 from orders.store import Database
 from orders.store.documents import Doc
 from tests.conftest import SECRET_KEY, Clock

@@ -21,8 +21,9 @@ from aiohttp.test_utils import TestClient
 
 from orders.lifecycle import InvalidTransition, Status
 from orders.model import OrderData, Shop
-from orders.service import OnBackwards, OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import Database
+from orders.usecases import OnBackwards, OrderUseCases
 from tests.conftest import Api, Clock, token_for
 from webhooks.keys import EVENT_WORK
 from webhooks.shop_platforms import generic as orders_webhook
@@ -785,11 +786,11 @@ async def test_the_same_id_from_the_generic_webhook_and_the_platforms_is_three_o
 async def test_the_service_ignores_a_backwards_event_only_when_asked(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     shipped = OrderData(
         external_id="woocommerce:1", status=Status.SHIPPED, updated_at=clock() - timedelta(hours=2)
     )
-    stored = (await service.apply_event(shop, "created", shipped)).order
+    stored = (await service.shop_events.apply_event(shop, "created", shipped)).order
     back = OrderData(
         external_id="woocommerce:1", status=Status.PENDING, updated_at=clock() - timedelta(hours=1),
         total=Decimal("99"),
@@ -797,20 +798,20 @@ async def test_the_service_ignores_a_backwards_event_only_when_asked(
 
     for _ in range(2):  # refused, and so not recorded: the same delivery is refused again
         with pytest.raises(InvalidTransition):
-            await service.receive_event(shop, "woocommerce", "evt-1", "updated", back)
+            await service.shop_events.receive_event(shop, "woocommerce", "evt-1", "updated", back)
     with pytest.raises(InvalidTransition):
-        await service.apply_event(shop, "updated", back, on_backwards="raise")
+        await service.shop_events.apply_event(shop, "updated", back, on_backwards="raise")
 
-    ignored = await service.apply_event(shop, "updated", back, on_backwards="ignore")
+    ignored = await service.shop_events.apply_event(shop, "updated", back, on_backwards="ignore")
     assert (ignored.order, ignored.duplicate, ignored.ignored) == (stored, False, "backwards")
-    received = await service.receive_event(
+    received = await service.shop_events.receive_event(
         shop, "woocommerce", "evt-1", "updated", back, on_backwards="ignore"
     )
     assert (received.order, received.duplicate, received.ignored) == (stored, False, "backwards")
     # recorded as done: a retry is a duplicate, whatever it asks for
     modes: tuple[OnBackwards, ...] = ("ignore", "raise")
     for on_backwards in modes:
-        again = await service.receive_event(
+        again = await service.shop_events.receive_event(
             shop, "woocommerce", "evt-1", "updated", back, on_backwards=on_backwards
         )
         assert (again.order, again.duplicate) == (stored, True)

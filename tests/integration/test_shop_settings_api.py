@@ -14,7 +14,7 @@ from pytest_aiohttp import AiohttpClient
 
 from orders.crypto import is_sealed
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Clock, token_for
 from webhooks.api.shop_settings import MASK

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Api, Clock, finish_background, token_for
 from tests.integration import test_telegram as harness

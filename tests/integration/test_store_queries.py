@@ -11,8 +11,8 @@ from typing import Any
 
 from orders.lifecycle import Status
 from orders.model import Customer, OrderData, Shop, Source
-from orders.service import OrderService
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock
 from webhooks.settings import Settings
 
@@ -20,7 +20,7 @@ from webhooks.settings import Settings
 async def test_a_customers_orders_by_phone_or_email_come_newest_first_once_each(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     placed = {
         "by-phone": Customer(phone="+14155550101"),
         "by-email": Customer(email="ana@example.com"),
@@ -29,7 +29,9 @@ async def test_a_customers_orders_by_phone_or_email_come_newest_first_once_each(
     }
     for external_id, customer in placed.items():
         clock.advance(minutes=1)
-        await service.apply_event(shop, "created", OrderData(external_id=external_id, customer=customer))
+        await service.shop_events.apply_event(
+            shop, "created", OrderData(external_id=external_id, customer=customer)
+        )
     found = await db.orders.for_customer(shop.id, phones=["+14155550101"], emails=["ana@example.com"])
     assert [order.external_id for order in found] == ["by-both", "by-email", "by-phone"]
     two = await db.orders.for_customer(shop.id, phones=["+14155550101"], emails=["ana@example.com"], limit=2)
@@ -40,12 +42,16 @@ async def test_a_customers_orders_by_phone_or_email_come_newest_first_once_each(
 async def test_pages_break_ties_of_one_instant_by_id_and_never_repeat_or_skip(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     for n in range(7):  # seven orders at one instant, then three later ones
-        await service.apply_event(shop, "created", OrderData(external_id=f"same-{n}", number=f"S{n}"))
+        await service.shop_events.apply_event(
+            shop, "created", OrderData(external_id=f"same-{n}", number=f"S{n}")
+        )
     for n in range(3):
         clock.advance(minutes=1)
-        await service.apply_event(shop, "created", OrderData(external_id=f"later-{n}", number=f"L{n}"))
+        await service.shop_events.apply_event(
+            shop, "created", OrderData(external_id=f"later-{n}", number=f"L{n}")
+        )
     seen: list[str] = []
     after = None
     while page := await db.orders.page(shop.id, after=after, limit=3, now=clock()):
@@ -60,16 +66,16 @@ async def test_pages_break_ties_of_one_instant_by_id_and_never_repeat_or_skip(
 async def test_search_needs_every_term_and_honours_status_and_cursor(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     people = [("a1", "Ana Lima"), ("a2", "Ana Souza"), ("a3", "Ana Lima"), ("b1", "Bruno Lima")]
     for external_id, name in people:
         clock.advance(minutes=1)
-        await service.apply_event(
+        await service.shop_events.apply_event(
             shop, "created", OrderData(external_id=external_id, customer=Customer(name=name))
         )
     moved = await db.orders.find_external(shop.id, "a1")
     assert moved is not None
-    await service.update_status(shop, moved.id, Status.PROCESSING, source=Source.STAFF, actor="ana")
+    await service.desk.update_status(shop, moved.id, Status.PROCESSING, source=Source.STAFF, actor="ana")
 
     def ids(orders: list[Any]) -> list[str]:
         return [order.external_id for order in orders]
@@ -85,16 +91,16 @@ async def test_search_needs_every_term_and_honours_status_and_cursor(
 async def test_search_keys_follow_a_change_and_a_stale_key_never_shows_an_order(
     db: Database, shop: Shop, clock: Clock, settings: Settings
 ) -> None:
-    service = OrderService(db, clock)
-    created = await service.apply_event(
+    service = OrderUseCases.build(db, clock)
+    created = await service.shop_events.apply_event(
         shop, "created", OrderData(external_id="k1", number="#77", customer=Customer(name="Ana Lima"))
     )
     renamed = OrderData(external_id="k1", customer=Customer(name="Bea Berg"))
     clock.advance(minutes=1)
-    await service.apply_event(shop, "updated", renamed)
+    await service.shop_events.apply_event(shop, "updated", renamed)
 
     async def search(text: str) -> list[str]:
-        page, _ = await service.list_orders(shop, status=None, search=text, cursor=None, limit=10)
+        page, _ = await service.queries.list_orders(shop, status=None, search=text, cursor=None, limit=10)
         return [order.id for order in page]
 
     assert await search("berg") == [created.order.id]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from orders.model import Customer, DeliveryState, Direction, Message, MessageId, OrderData, Shop
-from orders.service import OrderService
 from orders.store import Database, open_database
+from orders.usecases import OrderUseCases
 from tests.conftest import SECRET_KEY, Clock
 from webhooks.settings import Settings
 
@@ -127,11 +127,11 @@ async def test_deliveries_an_earlier_version_applied_get_a_date_to_expire_from_o
 async def test_orders_that_carried_their_search_keys_are_found_after_the_keys_move(
     db: Database, shop: Shop, settings: Settings, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     data = OrderData(
         external_id="old-1", number="#1042", customer=Customer(name="Ana Lima", phone="+4915112345678")
     )
-    order = (await service.apply_event(shop, "created", data)).order
+    order = (await service.shop_events.apply_event(shop, "created", data)).order
     raw = db.client[settings.mongodb_db]
     # as an earlier version stored it: keys on the order, its indexes, no entry in order_keys
     await raw.order_keys.delete_many({})
@@ -142,7 +142,7 @@ async def test_orders_that_carried_their_search_keys_are_found_after_the_keys_mo
 
     await db.ensure_indexes()
     assert (await db.orders.find_number(shop.id, "#1042")) == order
-    page, _ = await service.list_orders(shop, status=None, search="lima", cursor=None, limit=10)
+    page, _ = await service.queries.list_orders(shop, status=None, search="lima", cursor=None, limit=10)
     assert [o.id for o in page] == [order.id]
     assert [o.id for o in await db.orders.for_customer(shop.id, phones=["+4915112345678"])] == [order.id]
     indexes = await raw.orders.index_information()
@@ -154,9 +154,13 @@ async def test_orders_that_carried_their_search_keys_are_found_after_the_keys_mo
 async def test_two_processes_starting_together_both_finish_moving_search_keys(
     db: Database, shop: Shop, settings: Settings, clock: Clock
 ) -> None:
-    service = OrderService(db, clock)
+    service = OrderUseCases.build(db, clock)
     created = [
-        (await service.apply_event(shop, "created", OrderData(external_id=f"old-{n}", number=f"#{n}"))).order
+        (
+            await service.shop_events.apply_event(
+                shop, "created", OrderData(external_id=f"old-{n}", number=f"#{n}")
+            )
+        ).order
         for n in range(5)
     ]
     raw = db.client[settings.mongodb_db]

@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 from channels.base import ChannelName, InboundMessage, OutboundMessage, SendError, WebhookRequest
 from channels.telegram import SECRET_HEADER, Button, TelegramChannel, send_error
 from orders.model import Shop
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Api, Clock, token_for
 from tests.standins.telegram import Sent, TelegramStandin

@@ -25,7 +25,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from channels.base import ChannelName, OutboundMessage, SendError, Template
 from channels.twilio import EMPTY_TWIML, TwilioChannel, TwilioChannels, open_twilio
 from orders.model import DeliveryState, Direction, Message, MessageId, Shop, new_id
-from orders.service import new_shop
+from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Clock
 from tests.standins.twilio import TwilioStandIn

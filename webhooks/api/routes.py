@@ -98,7 +98,7 @@ async def list_orders(request: web.Request) -> web.Response:
     """
     query = _query(schemas.ListQuery, request)
     try:
-        orders, cursor = await request.config_dict[SERVICE].list_orders(
+        orders, cursor = await request.config_dict[SERVICE].queries.list_orders(
             request[SHOP], status=query.status, search=query.search, cursor=query.cursor, limit=query.limit
         )
     except ValueError:
@@ -111,7 +111,7 @@ async def list_orders(request: web.Request) -> web.Response:
 async def create_order(request: web.Request) -> web.Response:
     """The customer is told of the new order. 409 when `external_id` is already taken."""
     body = await _body(schemas.OrderCreate, request)
-    order = await request.config_dict[SERVICE].create_order(request[SHOP], body.data(), _actor(request))
+    order = await request.config_dict[SERVICE].desk.create_order(request[SHOP], body.data(), _actor(request))
     return _json(schemas.OrderOut.of(order), status=201)
 
 
@@ -123,7 +123,7 @@ async def requiring_attention(request: web.Request) -> web.Response:
     status thresholds.
     """
     query = _query(schemas.AttentionQuery, request)
-    items = await request.config_dict[SERVICE].requiring_attention(
+    items = await request.config_dict[SERVICE].attention.requiring_attention(
         request[SHOP], max_age_hours=query.max_age_hours, reason=query.reason, limit=query.limit
     )
     return _json(
@@ -134,7 +134,7 @@ async def requiring_attention(request: web.Request) -> web.Response:
 @routes.get("/orders/stats", "The shop's order and notification figures", role="staff",
             response=schemas.StatsOut)  # fmt: skip
 async def stats(request: web.Request) -> web.Response:
-    return _json(schemas.StatsOut.of(await request.config_dict[SERVICE].stats(request[SHOP])))
+    return _json(schemas.StatsOut.of(await request.config_dict[SERVICE].queries.stats(request[SHOP])))
 
 
 @routes.post("/orders/update-status", "Change an order's status", role="staff", body=schemas.UpdateStatus,
@@ -144,7 +144,7 @@ async def update_status(request: web.Request) -> web.Response:
     `notify` tells the customer.
     """
     body = await _body(schemas.UpdateStatus, request)
-    order = await request.config_dict[SERVICE].update_status(
+    order = await request.config_dict[SERVICE].desk.update_status(
         request[SHOP], body.order_id, body.status, source=Source.API, actor=_actor(request), note=body.note,
         notify=body.notify, force=body.force, expected_version=body.version,
     )  # fmt: skip
@@ -159,7 +159,7 @@ async def bulk_action(request: web.Request) -> web.Response:
     """
     body = await _body(schemas.BulkAction, request)
     await charge_bulk(request, request[PRINCIPAL], len(set(body.order_ids)))
-    results = await request.config_dict[SERVICE].bulk(
+    results = await request.config_dict[SERVICE].bulk.run(
         request[SHOP],
         body.order_ids,
         body.action,
@@ -177,7 +177,7 @@ async def notify(request: web.Request) -> web.Response:
     answer the same notification.
     """
     body = await _body(schemas.Notify, request)
-    entry = await request.config_dict[SERVICE].notify(
+    entry = await request.config_dict[SERVICE].desk.notify(
         request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
         idempotency_key=IDEMPOTENCY.read(request),
     )  # fmt: skip
@@ -193,7 +193,7 @@ async def schedule_followup(request: web.Request) -> web.Response:
     due_at = body.at if body.at is not None else now + timedelta(hours=body.delay_hours or 0)
     if due_at <= now:
         raise ApiError(422, "invalid_field", "the follow-up time must be in the future", [{"field": "at"}])
-    entry = await request.config_dict[SERVICE].notify(
+    entry = await request.config_dict[SERVICE].desk.notify(
         request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
         due_at=due_at, idempotency_key=IDEMPOTENCY.read(request),
     )  # fmt: skip
@@ -220,7 +220,7 @@ def shop_response(shop: Shop, role: Role) -> web.Response:
             response=schemas.RevisionOut, headers=(Header("If-None-Match", "the ETag of an earlier answer"),), empty={304: "Nothing changed since that ETag"})  # fmt: skip
 async def shop_revision(request: web.Request) -> web.Response:
     """One read by id: a page polls this and reloads only when the ETag moved (304 otherwise)."""
-    revision = await request.config_dict[SERVICE].revision(request[SHOP])
+    revision = await request.config_dict[SERVICE].queries.revision(request[SHOP])
     etag = f'"{revision}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if etag in request.headers.get("If-None-Match", ""):
@@ -232,14 +232,14 @@ async def shop_revision(request: web.Request) -> web.Response:
 
 @routes.get("/orders/{order_id}", "One order", role="staff", response=schemas.OrderOut)
 async def get_order(request: web.Request) -> web.Response:
-    order = await request.config_dict[SERVICE].get(request[SHOP], request.match_info["order_id"])
+    order = await request.config_dict[SERVICE].queries.get(request[SHOP], request.match_info["order_id"])
     return _json(schemas.OrderOut.of(order))
 
 
 @routes.get("/orders/{order_id}/progress", "An order's progress, timeline and notifications", role="staff",
             response=schemas.ProgressOut)  # fmt: skip
 async def order_progress(request: web.Request) -> web.Response:
-    view = await request.config_dict[SERVICE].progress(request[SHOP], request.match_info["order_id"])
+    view = await request.config_dict[SERVICE].queries.progress(request[SHOP], request.match_info["order_id"])
     return _json(schemas.ProgressOut.of(view))
 
 
@@ -248,7 +248,7 @@ async def order_progress(request: web.Request) -> web.Response:
 async def auto_progress(request: web.Request) -> web.Response:
     """The rules (and Gemini, when configured) decide; `dry_run=true` only says what they would do."""
     query = _query(schemas.AutoProgressQuery, request)
-    result = await request.config_dict[SERVICE].auto_progress(
+    result = await request.config_dict[SERVICE].progression.auto_progress(
         request[SHOP], request.match_info["order_id"], dry_run=query.dry_run, actor=_actor(request)
     )
     decision = schemas.DecisionOut(**result.decision.model_dump())

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from channels import contacts
 from orders.model import EmailSettings, NotifyPolicy, Shop, Thresholds
-from orders.service import OrderService
 from orders.store import ShopStore
+from orders.usecases import OrderUseCases
 from webhooks.api.shop_settings import MASK, QUIET_OFF, THRESHOLDS, ShopSettingsPatch
 
 T = TypeVar("T")
@@ -64,7 +64,7 @@ def apply_settings(shop: Shop, patch: ShopSettingsPatch) -> Shop:
 
 
 async def save_settings(
-    service: OrderService, shops: ShopStore, shop: Shop, patch: ShopSettingsPatch
+    service: OrderUseCases, shops: ShopStore, shop: Shop, patch: ShopSettingsPatch
 ) -> Shop:
     """Apply ``patch`` to ``shop`` as stored now and save what changed in one write.
 
@@ -76,7 +76,7 @@ async def save_settings(
     changed = apply_settings(current, patch)
     await shops.save_changes(current, changed)
     if changed.rules.auto_progress and not current.rules.auto_progress:
-        await service.sweep_auto_progress(changed)
+        await service.progression.sweep(changed)
     return changed
 
 

@@ -167,7 +167,7 @@ async def preview_template(request: web.Request) -> web.Response:
     shop = request[SHOP]
     order = customer = None
     if body.order_id is not None:
-        order = await request.config_dict[SERVICE].get(shop, body.order_id)
+        order = await request.config_dict[SERVICE].queries.get(shop, body.order_id)
         if order.customer.phone:
             customer = await request.config_dict[DATABASE].customers.find(shop.id, phone=order.customer.phone)
     try:

@@ -37,9 +37,9 @@ from bot.work import WorkQueue
 from channels.base import Channel
 from channels.twilio import TwilioChannels
 from orders.model import Shop
-from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
+from orders.usecases import OrderUseCases, ProgressionAdvisor
 from webhooks.bootstrap.providers import CleanupContext, Clock, Opened, channels, instagram, telegram, twilio
 from webhooks.keys import (
     AI_WRITER,
@@ -116,9 +116,9 @@ def database_for(settings: Settings) -> Database:
     )
 
 
-def build_service(db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderService:
-    """The order service over ``db``: the one place it is constructed, for the app and the CLI alike."""
-    return OrderService(db, clock, advisor or RulesAdvisor())
+def build_service(db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
+    """The order use cases (``orders.usecases``) over ``db``: the one place it is constructed, for the app and the CLI alike."""
+    return OrderUseCases.build(db, clock, advisor)
 
 
 # -- the app's parts -----------------------------------------------------------------------------------
@@ -169,12 +169,12 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
         db = opened.database
         app[AI_WRITER] = AiWriter(ai.drafter, db.rate_limits, clock) if ai else None
         app[SERVICE] = service = build_service(db, clock, parts.advisor or (ai.advisor if ai else None))
-        conversation = Conversation(service, clock, classifier=ai.classifier if ai else None, stores=db)
+        conversation = Conversation(service.desk, clock, classifier=ai.classifier if ai else None, stores=db)
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recoveries = [
             started(inbox.recover(), "inbox recovery"),
-            started(service.recover_events(), "event recovery"),
+            started(service.recovery.recover_events(), "event recovery"),
         ]
         yield
         await stopped(*recoveries)
@@ -193,9 +193,9 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: Opened) ->
 
     async def notifier(app: web.Application) -> AsyncIterator[None]:
         db = opened.database
-        app[ALERTS] = alerts = StaffAlerts(app[SERVICE], clock, stores=db)
+        app[ALERTS] = alerts = StaffAlerts(app[SERVICE].attention, clock, stores=db)
         app[NOTIFIER] = sender = Notifier(
-            app[SERVICE], channels(app, settings), clock, stores=db, metrics=app[METRICS],
+            app[SERVICE].desk, channels(app, settings), clock, stores=db, metrics=app[METRICS],
             alert_buttons=alerts.buttons,
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             email_channel=parts.email_channel or shop_email_channel,

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from orders.lifecycle import Status
 from orders.model import Customer, Item, NotifyPolicy, OrderData, Shop, Thresholds, Tracking
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import OrderStore, ShopStore
+from orders.usecases import OrderUseCases
 
 DEMO_SHOP_NAME = "Demo Coffee Roasters"
 
@@ -42,7 +43,7 @@ _PLAN: list[tuple[Status, float, float]] = [
 
 
 async def ensure_demo_shop(
-    service: OrderService, shops: ShopStore, orders: OrderStore, now: datetime
+    service: OrderUseCases, shops: ShopStore, orders: OrderStore, now: datetime
 ) -> Shop:
     """The demo shop and its orders, created once; running it again changes nothing."""
     shop = await shops.find_by_name(DEMO_SHOP_NAME)
@@ -77,7 +78,7 @@ async def ensure_demo_shop(
             created_at=now - timedelta(hours=placed_hours),
             updated_at=now - timedelta(hours=status_hours),
         )
-        await service.apply_event(shop, "created", data)
+        await service.shop_events.apply_event(shop, "created", data)
     if shop.rules.auto_progress:  # the orders already due move on now, with their reasons on the timeline
-        await service.sweep_auto_progress(shop)
+        await service.progression.sweep(shop)
     return shop

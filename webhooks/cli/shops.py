@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from orders.model import Shop, ShopId
-from orders.service import OrderService, new_shop
+from orders.shops import new_shop
 from orders.store import ShopStore
+from orders.usecases import OrderUseCases
 from webhooks.api.shop_changes import InvalidSetting, apply_settings, save_settings
 from webhooks.api.shop_settings import ShopSettings, ShopSettingsPatch
 
@@ -129,7 +130,7 @@ def new_configured_shop(args: argparse.Namespace, now: datetime) -> Shop:
 
 
 async def change_shop(
-    service: OrderService, shops: ShopStore, shop_id: str, args: argparse.Namespace
+    service: OrderUseCases, shops: ShopStore, shop_id: str, args: argparse.Namespace
 ) -> Shop:
     """Apply the command line's settings to a stored shop and save them (``shop set``)."""
     shop = await shops.get(ShopId(shop_id))

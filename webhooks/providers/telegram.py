@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from channels.telegram import SECRET_HEADER, UpdateFailed, process
-from orders.service import run_once
+from orders.usecases import run_once
 from webhooks.keys import CLOCK, DATABASE, METRICS, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL
 from webhooks.middleware import ApiError
 

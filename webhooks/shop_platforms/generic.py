@@ -39,7 +39,9 @@ async def order_event(request: web.Request) -> web.Response:
     payload = deliveries.parse(request, "orders", schemas.OrderWebhook, body, context)
     data = payload.order.to_data(payload.order.id)
     deliveries.refuse_future(request, "orders", data, "order.")
-    outcome = await request.config_dict[SERVICE].receive_event(shop, "orders", event_id, payload.kind, data)
+    outcome = await request.config_dict[SERVICE].shop_events.receive_event(
+        shop, "orders", event_id, payload.kind, data
+    )
     result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
     deliveries.count(request, "orders", result)
     return deliveries.answer(schemas.WebhookAccepted.of(outcome))

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from channels import signatures
 from orders.lifecycle import Status
 from orders.model import OrderData
-from orders.service import EventKind
+from orders.usecases import EventKind
 
 __all__ = [
     "Currency",

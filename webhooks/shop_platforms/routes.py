@@ -2,10 +2,10 @@
 
 Verify, parse, store, answer: find the shop, check the signature before reading anything else (the steps
 every shop-platform webhook shares are ``deliveries``), parse and map with the platform's adapter
-(``shopify`` and ``shopify_orders``, ``woocommerce``), record the event with ``OrderService.accept_event``
+(``shopify`` and ``shopify_orders``, ``woocommerce``), record the event with ``ShopEvents.accept_event``
 (one write), and answer 200 once it is stored. The event is applied after the
-answer, by the ``EVENT_WORK`` queue's workers (``OrderService.process_event``); what a crash or a full queue
-leaves unapplied is applied by ``OrderService.recover_events`` (at start-up and periodically by the worker).
+answer, by the ``EVENT_WORK`` queue's workers (``ShopEvents.process_event``); what a crash or a full queue
+leaves unapplied is applied by ``Recovery.recover_events`` (at start-up and periodically by the worker).
 
 Every answer is a 200 in the generic webhook's shape with ``order_id`` and ``status`` null, since the order
 is not known yet; ``duplicate`` says whether the delivery was seen before (applied or waiting to be), and
@@ -26,7 +26,7 @@ import logging
 from aiohttp import web
 
 from orders.model import OrderData, Shop
-from orders.service import EventKind, OrderService
+from orders.usecases import EventKind, ShopEvents
 from webhooks.api import schemas
 from webhooks.keys import CLOCK, DATABASE, EVENT_WORK, METRICS, SERVICE, SHOPS
 from webhooks.middleware import ApiError
@@ -105,7 +105,7 @@ async def _accept(
 ) -> web.Response:
     """Store the event (one write), hand its processing to the event workers, answer."""
     deliveries.refuse_future(request, source, data)
-    service = request.config_dict[SERVICE]
+    service = request.config_dict[SERVICE].shop_events
     new = await service.accept_event(shop, source, event_id, kind, data, on_backwards="ignore")
     if new:
         metrics = request.config_dict[METRICS]
@@ -117,7 +117,7 @@ async def _accept(
     return deliveries.answer(schemas.WebhookAccepted(duplicate=not new))
 
 
-async def _process(service: OrderService, metrics: Metrics, shop: Shop, source: str, event_id: str) -> None:
+async def _process(service: ShopEvents, metrics: Metrics, shop: Shop, source: str, event_id: str) -> None:
     """Apply a stored event once the answer is gone; what it ignored is counted (no request to count on)."""
     outcome = await service.process_event(shop, source, event_id)
     if outcome is None or outcome.ignored is None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from orders.lifecycle import DeliveryStage, Status, next_status, progress
 from orders.model import Order, OutboxEntry, TimelineEvent
 from orders.rules import Reason
-from orders.service import AttentionItem, ProgressView
+from orders.usecases import AttentionItem, ProgressView
 
 
 class CustomerOut(BaseModel):

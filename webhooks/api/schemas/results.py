@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from orders.lifecycle import Status
-from orders.service import BulkResult, EventOutcome, Stats
+from orders.usecases import BulkResult, EventOutcome, Stats
 from webhooks.access.auth import Role
 from webhooks.api.schemas.orders_out import OrderOut
 from webhooks.api.shop_settings import ShopSettings

@@ -1,0 +1,92 @@
+"""What a shop's order event does to the order: one pure function, so every branch is testable alone.
+
+A shop platform (or the generic order webhook) tells us an order was created, updated or cancelled. Whether
+that is old news, a move backwards, carrier news, and whether the customer hears of it, is decided here
+from plain values; ``orders.usecases.shop_events`` only loads the order, calls ``decide_event`` and commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from orders import domain
+from orders.lifecycle import InvalidTransition, Status, is_backwards
+from orders.model import Order, OrderData, OrderId, ShopId, Source
+
+EventKind = Literal["created", "updated", "cancelled"]
+#: What an event that would move an order backwards does: raise InvalidTransition, or change nothing.
+OnBackwards = Literal["raise", "ignore"]
+Ignored = Literal["stale", "backwards"]
+
+
+@dataclass(frozen=True)
+class EventDecision:
+    """The order after the event, and whom to tell.
+
+    ``ignored`` says why nothing changes ("stale": older than what is stored, or a repeated creation that
+    would go backwards; "backwards": a refused move); ``order`` is then the stored order as it was.
+    ``tell_customer`` asks for a status update to the order's customer, ``urgent`` for one that goes out at
+    once, quiet hours or not (carrier news the customer must hear now).
+    """
+
+    order: Order
+    ignored: Ignored | None = None
+    tell_customer: bool = False
+    urgent: bool = False
+
+
+def decide_event(
+    before: Order | None,
+    kind: EventKind,
+    data: OrderData,
+    now: datetime,
+    *,
+    shop_id: ShopId,
+    new_order_id: OrderId,
+    on_backwards: OnBackwards = "raise",
+) -> EventDecision:
+    """Decide what the event ``kind`` with ``data`` does to ``before`` (None: the order is new).
+
+    A new order takes ``new_order_id``. A move the lifecycle refuses as backwards raises InvalidTransition
+    with ``on_backwards="raise"``; with ``"ignore"`` it is ignored as "backwards".
+    """
+    target = Status.CANCELLED if kind == "cancelled" else data.status
+    if before is None:
+        order = domain.new_order(new_order_id, shop_id, data, target, Source.WEBHOOK, None, now)
+        return EventDecision(order, tell_customer=True, urgent=domain.delivery_news(None, order) is not None)
+    if _is_stale(before, kind, data, target):
+        return EventDecision(before, ignored="stale")
+    updated = domain.with_details(before, data)
+    at = min(data.updated_at or now, now)
+    note = None
+    if target is None and (target := domain.carrier_status(updated)) is not None:
+        note = "the carrier reports it delivered"
+    try:
+        moved = domain.move(updated, target, at=at, source=Source.WEBHOOK, note=note) if target else None
+    except InvalidTransition:
+        if on_backwards == "raise":
+            raise
+        return EventDecision(before, ignored="backwards")
+    after = moved or updated
+    # carrier news on a shipped order (out for delivery, a problem) goes out at once, quiet hours or not;
+    # without a move it gets its own timeline event, so its own update
+    news = domain.delivery_news(before, after)
+    if news is not None and moved is None:
+        after = domain.note_delivery(after, news, at=at, source=Source.WEBHOOK)
+    urgent = news is not None
+    return EventDecision(
+        after.model_copy(update={"updated_at": now}), tell_customer=moved is not None or urgent, urgent=urgent
+    )
+
+
+def _is_stale(before: Order, kind: EventKind, data: OrderData, target: Status | None) -> bool:
+    """Older than what is stored, or a creation delivered again after the order moved on."""
+    if (
+        data.updated_at is not None
+        and before.source_updated_at is not None
+        and data.updated_at <= before.source_updated_at
+    ):
+        return True
+    return kind == "created" and target is not None and is_backwards(before.status, target)

@@ -1,0 +1,99 @@
+"""The order service layer: one small set of use cases per job, all over the same store and clock.
+
+A caller takes the piece it needs (``shop_events``, ``desk``, ``progression``, ``queries``, ``attention``,
+``bulk``, ``recovery``) from the ``OrderUseCases`` the composition root builds once per process, and the
+types they answer with are importable from here. Every piece that writes commits through one
+``UnitOfWork`` (``unit_of_work``); the decisions themselves are pure functions in ``orders.domain``,
+``orders.event_decisions`` and ``orders.rules``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orders.event_decisions import EventKind, OnBackwards
+from orders.store import Database
+from orders.usecases.attention import AttentionItem, AttentionQueue
+from orders.usecases.bulk import (
+    BULK_CONCURRENCY,
+    BULK_CONCURRENCY_PER_SHOP,
+    BulkAction,
+    BulkActions,
+    BulkResult,
+)
+from orders.usecases.desk import DeskCommands
+from orders.usecases.idempotency import DeliveryInProgress, run_once
+from orders.usecases.progression import AutoProgressResult, Progression, ProgressionAdvisor, RulesAdvisor
+from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
+from orders.usecases.recovery import Recovery
+from orders.usecases.shop_events import EventOutcome, ShopEvents, event_payload
+from orders.usecases.unit_of_work import Clock, UnitOfWork
+
+
+@dataclass(frozen=True)
+class OrderUseCases:
+    """Every use case over orders, grouped by job; built once per process by ``OrderUseCases.build``.
+
+    ``db`` and ``clock`` are what the pieces were built over, for collaborators that need them too (the
+    inbox, the planner).
+    """
+
+    db: Database
+    clock: Clock
+    shop_events: ShopEvents
+    desk: DeskCommands
+    progression: Progression
+    queries: OrderQueries
+    attention: AttentionQueue
+    bulk: BulkActions
+    recovery: Recovery
+
+    @classmethod
+    def build(cls, db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
+        """The use cases over ``db``; ``advisor`` decides progressions (the rules unless Gemini plugs in)."""
+        attention = AttentionQueue(db, clock)
+        desk = DeskCommands(UnitOfWork(db, clock, changed=attention.forget))
+        progression = Progression(desk, advisor or RulesAdvisor())
+        shop_events = ShopEvents(desk.uow, progression)
+        return cls(
+            db=db,
+            clock=clock,
+            shop_events=shop_events,
+            desk=desk,
+            progression=progression,
+            queries=OrderQueries(db, clock),
+            attention=attention,
+            bulk=BulkActions(desk, progression),
+            recovery=Recovery(shop_events),
+        )
+
+
+__all__ = [
+    "BULK_CONCURRENCY",
+    "BULK_CONCURRENCY_PER_SHOP",
+    "AttentionItem",
+    "AttentionQueue",
+    "AutoProgressResult",
+    "BulkAction",
+    "BulkActions",
+    "BulkResult",
+    "Clock",
+    "DeliveryInProgress",
+    "DeskCommands",
+    "EventKind",
+    "EventOutcome",
+    "OnBackwards",
+    "OrderPage",
+    "OrderQueries",
+    "OrderUseCases",
+    "ProgressView",
+    "Progression",
+    "ProgressionAdvisor",
+    "Recovery",
+    "RulesAdvisor",
+    "ShopEvents",
+    "Stats",
+    "UnitOfWork",
+    "event_payload",
+    "run_once",
+]
