@@ -17,17 +17,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from bot.conversation import facts, shop_voice
 from bot.languages.detect import warm
 from bot.order_words import OrderFacts
+from bot.planner import Delivery
 from bot.voice import Voice
 from orders.model import Order, OutboxEntry, OutboxKind, Shop
 from orders.store import RateLimitStore
-
-if TYPE_CHECKING:
-    from bot.planner import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from bot.ai_writer import AiWriter
 from bot.delivery_policy import Mode, NoRoute, Reach, Route, route
 from bot.outbox_texts import message_text, template_variables
 from bot.quiet_hours import QuietHours, quiet_decision
@@ -54,6 +54,14 @@ class Delivery:
     template: Template | None = None
     #: The text is the AI's (``bot.ai_writer``), not the template's.
     ai_written: bool = False
+
+
+class Rewriter(Protocol):
+    """Words a delivery personally (``bot.ai_writer.AiWriter``), or returns it as it is."""
+
+    async def rewrite(
+        self, shop: Shop, entry: OutboxEntry, order: Order | None, delivery: Delivery, language: str | None
+    ) -> Delivery: ...
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ class Planner:
     #: entry: a process that sends only what it queues has no batches, and sees a shop's change this late.
     shop_ttl: float = SHOP_TTL_SECONDS
     #: Words status updates, follow-ups and order answers personally for shops that ask; None: templates.
-    writer: AiWriter | None = None
+    writer: Rewriter | None = None
     _shops: SharedAnswers[str, tuple[int, float], Shop] = field(
         default_factory=SharedAnswers, init=False, repr=False
     )
