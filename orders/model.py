@@ -126,6 +126,12 @@ class Shop(Domain):
     webhook_secret: str
     shopify_secret: str | None = None
     woocommerce_secret: str | None = None
+    #: The shop's tracking aggregators: the key their webhooks are signed with, and the API key trackers are
+    #: registered with. Sealed in the store like the other secrets.
+    aftership_webhook_secret: str | None = None
+    aftership_api_key: str | None = None
+    easypost_webhook_secret: str | None = None
+    easypost_api_key: str | None = None
     sms_number: str | None = None
     whatsapp_number: str | None = None
     instagram_id: str | None = None
@@ -176,6 +182,12 @@ class Tracking(Domain):
     number: str | None = None
     url: str | None = None
     stage: DeliveryStage | None = None
+    #: When and where the carrier reported ``stage`` (its latest checkpoint): set from a tracking
+    #: aggregator's webhook, so a report older than the one kept is known as stale.
+    stage_at: datetime | None = None
+    place: str | None = None
+    #: The carrier's (or the aggregator's) latest estimate of the delivery.
+    estimated_delivery: datetime | None = None
 
 
 class Place(Domain):

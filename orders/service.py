@@ -467,11 +467,13 @@ class OrderService:
                     return EventOutcome(order=existing, ignored="stale")
                 if kind == "created" and target is not None and is_backwards(existing.status, target):
                     return EventOutcome(order=existing, ignored="stale")
+                if (carrier_ignored := domain.carrier_report_ignored(existing, data)) is not None:
+                    return EventOutcome(order=existing, ignored=carrier_ignored)
                 updated = domain.with_details(existing, data)
-                at = min(data.updated_at or now, now)
+                at = min(domain.reported_at(data) or now, now)
                 note = None
                 if target is None and (target := domain.carrier_status(updated)) is not None:
-                    note = "the carrier reports it delivered"
+                    note = domain.delivered_note(updated)
                 try:
                     moved = (
                         domain.move(updated, target, at=at, source=Source.WEBHOOK, note=note)
@@ -483,11 +485,12 @@ class OrderService:
                         raise
                     return EventOutcome(order=existing, ignored="backwards")
                 after = moved or updated
-                # carrier news on a shipped order (out for delivery, a problem) goes out at once, quiet
-                # hours or not; without a move it gets its own timeline event, so its own update
+                # a new carrier stage on a shipped order gets its own timeline event; the urgent ones (out for
+                # delivery, a problem) also go out at once, quiet hours or not
                 news = domain.delivery_news(existing, after)
-                if news is not None and moved is None:
-                    after = domain.note_delivery(after, news, at=at, source=Source.WEBHOOK)
+                stage = domain.stage_news(existing, after, data)
+                if stage is not None and moved is None:
+                    after = domain.note_delivery(after, stage, at=at, source=Source.WEBHOOK)
                 after = after.model_copy(update={"updated_at": now})
                 urgent = news is not None
                 pending = [self._status_update(after, now, urgent=urgent)] if moved or urgent else []

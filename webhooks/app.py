@@ -28,6 +28,7 @@ from webhooks.access.counters import TokenRates
 from webhooks.api import build_api
 from webhooks.api.openapi import API_PREFIX, add_docs
 from webhooks.api.routes import routes as api_routes
+from webhooks.carriers import routes as carrier_webhooks
 from webhooks.desk import routes as dashboard_routes
 from webhooks.keys import (
     CLOCK,
@@ -173,7 +174,7 @@ def _core(
         await db.close()
 
     app.cleanup_ctx.append(database)
-    for channel in (twilio_routes, instagram_routes, telegram_routes, shop_webhooks):
+    for channel in (twilio_routes, instagram_routes, telegram_routes, shop_webhooks, carrier_webhooks):
         channel.setup(app, settings)
     app.cleanup_ctx.append(_notifier)
     return app

@@ -22,6 +22,7 @@ from orders.shops import ShopDirectory
 from orders.store import Database
 from webhooks.access.auth import Principal
 from webhooks.access.counters import TokenRates
+from webhooks.carriers.trackers import Trackers
 from webhooks.ops.metrics import Metrics
 from webhooks.settings import Settings
 
@@ -41,6 +42,8 @@ INBOX = web.AppKey("inbox", Inbox)
 PRINCIPAL = web.RequestKey("principal", Principal)
 #: Applies the shop platforms' order events after their webhooks answered (``OrderService.process_event``).
 EVENT_WORK = web.AppKey("event_work", WorkQueue)
+#: Registers orders' parcels with their shops' tracking aggregators (``webhooks.carriers.trackers``).
+TRACKERS = web.AppKey("trackers", Trackers)
 
 
 class DeliveryListener(Protocol):

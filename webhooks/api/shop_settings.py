@@ -38,6 +38,15 @@ THRESHOLDS = {
 }
 Threshold = Literal["pending_too_long", "stuck_processing", "stuck_shipped", "no_customer_contact"]
 QUIET_OFF = "off"
+#: The write-only settings kept as given (the SMTP password is kept with its server).
+SECRETS = (
+    "shopify_secret",
+    "woocommerce_secret",
+    "aftership_webhook_secret",
+    "aftership_api_key",
+    "easypost_webhook_secret",
+    "easypost_api_key",
+)
 
 
 class ShopSettings(BaseModel):
@@ -71,6 +80,10 @@ class ShopSettings(BaseModel):
     ai_confidence: float = Field(description="the least confidence an automatic move needs")
     shopify_secret: str | None = Field(description="write-only: `********` when set")
     woocommerce_secret: str | None = Field(description="write-only: `********` when set")
+    aftership_webhook_secret: str | None = Field(description="write-only: `********` when set")
+    aftership_api_key: str | None = Field(description="write-only: `********` when set")
+    easypost_webhook_secret: str | None = Field(description="write-only: `********` when set")
+    easypost_api_key: str | None = Field(description="write-only: `********` when set")
 
     @classmethod
     def of(cls, shop: Shop) -> ShopSettings:
@@ -96,6 +109,10 @@ class ShopSettings(BaseModel):
             auto_progress=rules.auto_progress, auto_after_hours=rules.auto_process_after_hours,
             ai_confidence=rules.confidence_threshold, shopify_secret=_masked(shop.shopify_secret),
             woocommerce_secret=_masked(shop.woocommerce_secret),
+            aftership_webhook_secret=_masked(shop.aftership_webhook_secret),
+            aftership_api_key=_masked(shop.aftership_api_key),
+            easypost_webhook_secret=_masked(shop.easypost_webhook_secret),
+            easypost_api_key=_masked(shop.easypost_api_key),
         )  # fmt: skip
 
 
@@ -140,6 +157,10 @@ class ShopSettingsPatch(BaseModel):
     ai_confidence: Annotated[float, Field(ge=0, le=1)] | None = None
     shopify_secret: Secret | None = None
     woocommerce_secret: Secret | None = None
+    aftership_webhook_secret: Secret | None = None
+    aftership_api_key: Secret | None = None
+    easypost_webhook_secret: Secret | None = None
+    easypost_api_key: Secret | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -9,7 +9,7 @@ from aiohttp import web
 from channels import signatures
 from orders.model import Shop
 from webhooks.api import schemas
-from webhooks.keys import CLOCK, METRICS, SERVICE, SHOPS
+from webhooks.keys import CLOCK, EVENT_WORK, METRICS, SERVICE, SHOPS, TRACKERS
 from webhooks.middleware import ApiError, parse_json
 from webhooks.providers.inbound import header_text, refuse_future
 
@@ -54,6 +54,9 @@ async def order_event(request: web.Request) -> web.Response:
         request.config_dict[METRICS].webhooks.labels("orders", "invalid").inc()
         raise
     outcome = await request.config_dict[SERVICE].receive_event(shop, "orders", event_id, payload.kind, data)
+    if not outcome.duplicate:
+        trackers, order = request.config_dict[TRACKERS], outcome.order
+        request.config_dict[EVENT_WORK].submit(lambda: trackers.register(shop, order), shop.id)
     result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
     request.config_dict[METRICS].webhooks.labels("orders", result).inc()
     accepted = schemas.WebhookAccepted.of(outcome)

@@ -30,7 +30,8 @@ from pydantic import BaseModel
 from orders.model import OrderData, Shop
 from orders.service import EventKind, OrderService
 from webhooks.api import schemas
-from webhooks.keys import CLOCK, DATABASE, EVENT_WORK, METRICS, SERVICE, SHOPS
+from webhooks.carriers.trackers import Trackers
+from webhooks.keys import CLOCK, DATABASE, EVENT_WORK, METRICS, SERVICE, SHOPS, TRACKERS
 from webhooks.middleware import ApiError, parse_json
 from webhooks.ops.metrics import Metrics
 from webhooks.providers.inbound import header_text, refuse_future
@@ -137,13 +138,20 @@ async def _accept(
     new = await service.accept_event(shop, source, event_id, kind, data, on_backwards="ignore")
     if new:
         # False when the queue is full or has no workers: recovery applies the event later
-        config[EVENT_WORK].submit(lambda: _process(service, metrics, shop, source, event_id), shop.id)
+        trackers = config[TRACKERS]
+        config[EVENT_WORK].submit(
+            lambda: _process(service, metrics, trackers, shop, source, event_id), shop.id
+        )
     _count_in(metrics, source, "accepted" if new else "duplicate")
     return _answer(schemas.WebhookAccepted(duplicate=not new))
 
 
-async def _process(service: OrderService, metrics: Metrics, shop: Shop, source: str, event_id: str) -> None:
+async def _process(
+    service: OrderService, metrics: Metrics, trackers: Trackers, shop: Shop, source: str, event_id: str
+) -> None:
     outcome = await service.process_event(shop, source, event_id)
+    if outcome is not None:
+        await trackers.register(shop, outcome.order)
     if outcome is None or outcome.ignored is None:
         return
     if outcome.ignored == "backwards":
