@@ -14,6 +14,7 @@ timeout, an error answer) releases its claim and is tried again with the order's
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -100,9 +101,10 @@ class Trackers:
 
     async def _easypost_create(self, key: str, number: str, order: Order) -> None:
         body = {"tracker": {"tracking_code": number}}
-        auth = aiohttp.BasicAuth(key, "")
+        # HTTP basic auth with the key as the user and no password, as EasyPost documents it
+        headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
         url = self._easypost + EASYPOST_PATH
-        async with self._session.post(url, json=body, auth=auth, timeout=_TIMEOUT) as response:
+        async with self._session.post(url, json=body, headers=headers, timeout=_TIMEOUT) as response:
             if response.status >= 300:
                 raise TrackerRefused(f"EasyPost answered {response.status}")
 
