@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,11 +27,12 @@ from pathlib import Path
 
 import aiohttp
 import dashboard_bench  # ``orderbot web`` in its own process, next to this file
+import harness  # the scratch database and settings the benchmarks share, next to this file
 import orders_bench  # the loader and database set-up of the orders benchmark, next to this file
 
 from orders.lifecycle import Status
 from orders.service import new_shop
-from orders.store import Database, open_database
+from orders.store import Database
 from orders.store.orders import keys_to_doc, order_to_doc
 from webhooks.access.auth import issue_token
 
@@ -117,23 +116,14 @@ async def run_round(
 
 
 async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "ORDERBOT_", "TWILIO_"))}
-    env.update(
-        MONGODB_URI=uri,
-        MONGODB_DB=name,
-        ORDERBOT_SECRET_KEY=orders_bench.SECRET_KEY,
-        ORDERBOT_DATA_DIR=str(tmp / "var"),
-        ORDERBOT_API_RATE_LIMIT=str(10**9),  # a bulk costs one request per order; this measures the rest
-        ORDERBOT_LOG_LEVEL="WARNING",
-    )
-    db = open_database(uri, name, secret_keys=[orders_bench.SECRET_KEY], timeout_ms=120_000)
-    try:
-        await db.ensure_indexes()
+    # the API's rate limit: a bulk costs one request per order; this measures the rest
+    env = harness.web_env(uri, name, tmp, ORDERBOT_API_RATE_LIMIT=str(10**9))
+    async with harness.opened(uri, name) as db:
         bulky, pending = await load_pending(db, args.bulks * args.size * args.rounds)
         other, data = await orders_bench.load(db, args.other_orders, with_outbox=False)
 
         def token(shop_id: str) -> str:
-            return issue_token(orders_bench.SECRET_KEY, shop_id, now=datetime.now(UTC), role="admin")
+            return issue_token(harness.SECRET_KEY, shop_id, now=datetime.now(UTC), role="admin")
 
         async with (
             dashboard_bench.serving(env, tmp) as (base, _),
@@ -154,8 +144,6 @@ async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
                     f"slowest {max(bulks) / 1000:.2f} s, mean {sum(bulks) / len(bulks) / 1000:.2f} s"
                 )
             print(f"load average after: {loadavg()}")
-    finally:
-        await db.close()
 
 
 def main() -> int:
@@ -166,11 +154,8 @@ def main() -> int:
     parser.add_argument("--other-orders", type=int, default=2000, help="shop B's orders (default 2,000)")
     parser.add_argument("--idle-seconds", type=float, default=5, help="shop B's idle baseline (default 5 s)")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="orderbot-bulk-bench-") as tmp,
-        orders_bench.mongodb(Path(tmp)) as (uri, name),
-    ):
-        asyncio.run(run(uri, name, Path(tmp), args))
+    with harness.scratch_database("orderbot-bulk-bench-") as (uri, name, tmp):
+        asyncio.run(run(uri, name, tmp, args))
     return 0
 
 

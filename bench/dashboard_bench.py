@@ -27,12 +27,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import random
 import re
 import socket
 import sys
-import tempfile
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -43,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import harness  # the scratch database and process helpers the benchmarks share, next to this file
 import orders_bench  # the loader and database set-up of the orders benchmark, next to this file
 
 from orders.lifecycle import Status
-from orders.store import open_database
 from webhooks.access.auth import issue_token
 
 CHECK_SECONDS = 3.0
@@ -109,12 +107,6 @@ class Desk:
 _SAMPLE = re.compile(r"^orderbot_http_request_seconds_(sum|count)\{(.*)\} (\S+)$")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used so far (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def pid_listening_on(port: int) -> int | None:
     """The process whose command line names ``--port PORT`` (the embedded database)."""
     for entry in Path("/proc").iterdir():
@@ -138,7 +130,7 @@ class ServerTime:
         self.base = base
         self.pids = pids
         self.last: dict[str, tuple[float, float]] = {}
-        self.cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        self.cpu = {name: harness.cpu_seconds(pid) for name, pid in pids.items()}
 
     async def _read(self) -> dict[str, tuple[float, float]]:
         async with self.session.get(f"{self.base}/metrics") as response:
@@ -171,22 +163,16 @@ class ServerTime:
         return {route: value for route, value in delta.items() if value[1] > 0}
 
     def cpu_since_last(self) -> dict[str, float]:
-        now = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        now = {name: harness.cpu_seconds(pid) for name, pid in self.pids.items()}
         delta = {name: now[name] - self.cpu[name] for name in now}
         self.cpu = now
         return delta
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @asynccontextmanager
 async def serving(env: dict[str, str], tmp: Path) -> AsyncIterator[tuple[str, int]]:
     """``orderbot web`` in its own process: (base URL, pid)."""
-    port = free_port()
+    port = harness.free_port()
     log = tmp / "web.log"
     command = [sys.executable, "-m", "webhooks.cli", "web", "--port", str(port)]
     with log.open("wb") as errors:
@@ -334,18 +320,9 @@ async def many_desks(
 
 
 async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "ORDERBOT_", "TWILIO_"))}
-    env.update(
-        MONGODB_URI=uri,
-        MONGODB_DB=name,
-        ORDERBOT_SECRET_KEY=orders_bench.SECRET_KEY,
-        ORDERBOT_DATA_DIR=str(tmp / "var"),
-        ORDERBOT_API_RATE_LIMIT=str(10**9),  # counted on every request, as in production, but never reached
-        ORDERBOT_LOG_LEVEL="WARNING",
-    )
-    db = open_database(uri, name, secret_keys=[orders_bench.SECRET_KEY], timeout_ms=120_000)
-    try:
-        await db.ensure_indexes()
+    # the API's rate limit: counted on every request, as in production, but never reached
+    env = harness.web_env(uri, name, tmp, ORDERBOT_API_RATE_LIMIT=str(10**9))
+    async with harness.opened(uri, name) as db:
         shop, data = await orders_bench.load(db, args.orders, with_outbox=False)
         movable = [o for o in data.orders if o.status == Status.PENDING]
         open_order = data.orders[len(data.orders) // 2].id
@@ -360,9 +337,7 @@ async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
             server = ServerTime(session, base, {"web": web_pid, **pids})
 
             def token(n: int) -> str:
-                return issue_token(
-                    orders_bench.SECRET_KEY, shop.id, now=datetime.now(UTC), subject=f"desk{n}"
-                )
+                return issue_token(harness.SECRET_KEY, shop.id, now=datetime.now(UTC), subject=f"desk{n}")
 
             staff = Desk(session, base, token(-1))
 
@@ -380,8 +355,6 @@ async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
             print()
             desks = [Desk(session, base, token(n)) for n in range(1, args.desks + 1)]
             await many_desks(desks, server, args.seconds, change)
-    finally:
-        await db.close()
 
 
 def main() -> int:
@@ -391,14 +364,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30, help="how long the desks run (default 30)")
     parser.add_argument("--samples", type=int, default=100, help="sequential checks/refreshes (default 100)")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="orderbot-dash-bench-") as tmp,
-        orders_bench.mongodb(Path(tmp)) as (
-            uri,
-            name,
-        ),
-    ):
-        asyncio.run(run(uri, name, Path(tmp), args))
+    with harness.scratch_database("orderbot-dash-bench-") as (uri, name, tmp):
+        asyncio.run(run(uri, name, tmp, args))
     return 0
 
 

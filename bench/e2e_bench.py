@@ -143,7 +143,7 @@ class Arrivals:
 
     async def new(self) -> list[tuple[str, float]]:
         async with self.session.get(self.url, params={"from": str(self.seen)}) as response:
-            found: list[tuple[str, float]] = [tuple(a) for a in await response.json()]  # type: ignore[misc]
+            found: list[tuple[str, float]] = [tuple(a) for a in await response.json()]
         self.seen += len(found)
         return found
 
@@ -254,7 +254,8 @@ async def seed(settings: Settings, customers: int) -> World:
                 )
             )
     await db.close()
-    return World(*shops, customers=customers)
+    steady, burst_a, burst_b = shops
+    return World(steady, burst_a, burst_b, customers=customers)
 
 
 def _order(shop: Shop, shop_no: int, n: int, now: datetime) -> Order:

@@ -22,7 +22,6 @@ import gzip
 import os
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -32,11 +31,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import harness  # the scratch database and settings the benchmarks share, next to this file
 import orders_bench  # the database set-up and in-process server of the orders benchmark, next to this file
-from pymongo.errors import PyMongoError
 
 from orders.service import new_shop
-from orders.store import open_database
 from webhooks.access.auth import issue_token
 
 TARGET_ROWS_PER_SECOND = 1000
@@ -144,22 +142,18 @@ def report(label: str, elapsed: float, rows: int, outcomes: Counter[str], reason
 
 
 async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace, *, drop: bool) -> None:
-    settings = orders_bench.BenchSettings(
-        MONGODB_URI=uri, MONGODB_DB=name, ORDERBOT_SECRET_KEY=orders_bench.SECRET_KEY,
+    settings = harness.BenchSettings(
+        MONGODB_URI=uri, MONGODB_DB=name, ORDERBOT_SECRET_KEY=harness.SECRET_KEY,
         ORDERBOT_DATA_DIR=tmp / "var", ORDERBOT_API_RATE_LIMIT=10**9,
     )  # fmt: skip
     source = args.olist if args.olist and args.olist.exists() else None
     base_rows = olist_rows(source) if source else generated_rows(args.orders, datetime.now(UTC))
     rows = list(cycled(base_rows, args.orders))
     print(f"{len(rows):,} rows from {source or 'the generator'}", flush=True)
-    db = open_database(uri, name, secret_keys=[orders_bench.SECRET_KEY], timeout_ms=120_000)
-    try:
-        await db.ensure_indexes()
+    async with harness.opened(uri, name, drop=drop) as db:
         shop = new_shop("Import bench", datetime.now(UTC))
         await db.shops.add(shop)
-        token = issue_token(
-            orders_bench.SECRET_KEY, shop.id, now=datetime.now(UTC), role="admin", subject="bench"
-        )
+        token = issue_token(harness.SECRET_KEY, shop.id, now=datetime.now(UTC), role="admin", subject="bench")
         async with orders_bench.serving(settings) as base, aiohttp.ClientSession() as session:
             report("import", *_first(await import_all(session, base, token, rows, args.per_call), len(rows)))
             if args.again:
@@ -168,13 +162,6 @@ async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace, *, drop:
                 )
         print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} on "
               f"{os.cpu_count()} cores", flush=True)  # fmt: skip
-    finally:
-        if drop:
-            try:
-                await db.drop()
-            except PyMongoError as exc:
-                print(f"could not drop database {name}: {exc}", flush=True)
-        await db.close()
 
 
 def _first(
@@ -193,11 +180,8 @@ def main() -> int:
     parser.add_argument("--olist", type=Path, default=OLIST, help="the Olist history (used when present)")
     parser.add_argument("--again", action="store_true", help="then import the same rows again")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="orderbot-bench-") as tmp,
-        orders_bench.mongodb(Path(tmp)) as (uri, name),
-    ):
-        asyncio.run(run(uri, name, Path(tmp), args, drop=bool(os.environ.get("MONGODB_URI"))))
+    with harness.scratch_database() as (uri, name, tmp):
+        asyncio.run(run(uri, name, tmp, args, drop=harness.given_server()))
     return 0
 
 

@@ -16,16 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import random
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -33,9 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import harness  # the scratch database and settings the benchmarks share, next to this file
 from aiohttp import web
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
-from pymongo.errors import PyMongoError
 
 from orders import domain
 from orders.lifecycle import FORWARD_PATH, Status
@@ -56,15 +52,13 @@ from orders.model import (
     new_id,
 )
 from orders.service import new_shop
-from orders.store import Database, open_database
+from orders.store import Database
 from orders.store.orders import keys_to_doc, order_to_doc
 from orders.store.outbox import entry_to_doc
 from webhooks.access.auth import issue_token
 from webhooks.app import build_app
-from webhooks.ops.embedded import embedded_mongodb
 from webhooks.settings import Settings
 
-SECRET_KEY = "bench-secret-key-" + "b" * 32
 BATCH = 1_000
 WARMUP = 5
 SEED = 20261102
@@ -440,62 +434,22 @@ def report(results: list[Timings]) -> None:
 # -- running ---------------------------------------------------------------------------------------
 
 
-@contextmanager
-def mongodb(tmp: Path) -> Iterator[tuple[str, str]]:
-    """(uri, database name): MONGODB_URI with a fresh database, else a new embedded server under tmp."""
-    name = f"orderbot_bench_{secrets.token_hex(4)}"
-    if uri := os.environ.get("MONGODB_URI"):
-        print(f"using MONGODB_URI, database {name}")
-        yield uri, name
-        return
-    started = time.perf_counter()
-    with embedded_mongodb(tmp / "embedded") as uri:
-        print(f"embedded database up in {time.perf_counter() - started:.1f} s ({uri})")
-        yield uri, name
-
-
-class BenchSettings(Settings):
-    """Settings from the arguments alone, so that no provider key in the caller's environment is used."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
-
-
 async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace, *, drop: bool) -> None:
-    settings = BenchSettings(
+    settings = harness.BenchSettings(
         MONGODB_URI=uri,
         MONGODB_DB=name,
-        ORDERBOT_SECRET_KEY=SECRET_KEY,
+        ORDERBOT_SECRET_KEY=harness.SECRET_KEY,
         ORDERBOT_DATA_DIR=tmp / "var",
         ORDERBOT_API_RATE_LIMIT=10**9,  # counted on every request, as in production, but never reached
     )
-    # A long timeout: the embedded server can be busy for seconds, and the driver's monitor would then
-    # interrupt the loader's writes.
-    db = open_database(uri, name, secret_keys=[SECRET_KEY], timeout_ms=120_000)
-    try:
-        await db.ensure_indexes()
+    async with harness.opened(uri, name, drop=drop) as db:
         shop, data = await load(db, args.orders, args.outbox)
-        token = issue_token(SECRET_KEY, shop.id, now=datetime.now(UTC), role="admin", subject="bench")
+        token = issue_token(harness.SECRET_KEY, shop.id, now=datetime.now(UTC), role="admin", subject="bench")
         async with serving(settings) as base, aiohttp.ClientSession() as session:
             print(f"app at {base}; {args.samples} sequential requests per operation after {WARMUP} warm-ups")
             results = await measure(Client(session, base, token), data, args.samples)
         print()
         report(results)
-    finally:
-        if drop:
-            try:
-                await db.drop()
-            except PyMongoError as exc:
-                print(f"could not drop database {name}: {exc}", flush=True)
-        await db.close()
 
 
 def main() -> int:
@@ -511,9 +465,9 @@ def main() -> int:
     movable = (MIX[Status.PENDING] + MIX[Status.PROCESSING]) * args.orders
     if args.samples < 1 or movable < 2 * (args.samples + WARMUP):
         parser.error("--orders is too small for --samples (about 10% of orders are pending or processing)")
-    with tempfile.TemporaryDirectory(prefix="orderbot-bench-") as tmp, mongodb(Path(tmp)) as (uri, name):
+    with harness.scratch_database() as (uri, name, tmp):
         # An embedded server goes away with its temporary directory; a given server keeps nothing of ours.
-        asyncio.run(run(uri, name, Path(tmp), args, drop=bool(os.environ.get("MONGODB_URI"))))
+        asyncio.run(run(uri, name, tmp, args, drop=harness.given_server()))
         stopping = time.perf_counter()
     print(f"cleaned up in {time.perf_counter() - stopping:.1f} s", flush=True)
     return 0

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import harness  # the process helpers the benchmarks share, next to this file
 from aiohttp import web
 
 from orders.model import NotificationId, NotifyPolicy, OutboxEntry, OutboxKind, ShopId
@@ -42,12 +42,6 @@ ACCOUNT_SID, AUTH_TOKEN = "AC" + "b" * 32, "c" * 32
 SECRET_KEY = secrets.token_urlsafe(48)
 SHOP_WHATSAPP = "+14155238886"
 CUSTOMERS = 50
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def seed(db: Database, entries: int, default_rates: bool) -> tuple[ShopId, datetime]:
@@ -82,7 +76,7 @@ async def run(uri: str, data_dir: Path, args: argparse.Namespace) -> None:
     twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN, latency=args.latency)
     runner = web.AppRunner(twilio.app(), access_log=None)
     await runner.setup()
-    port = free_port()
+    port = harness.free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     print(f"seeding {args.entries} due entries ...", file=sys.stderr)
     shop_id, due = await seed(db, args.entries, args.default_rates)

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -26,11 +25,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from orders_bench import SECRET_KEY, load, mongodb
+import harness
+from orders_bench import load
 
 from orders.lifecycle import Status
 from orders.model import CustomerId
-from orders.store import open_database
 
 
 async def timed(label: str, call: Callable[[], Awaitable[Any]], times: int = 3) -> None:
@@ -43,9 +42,7 @@ async def timed(label: str, call: Callable[[], Awaitable[Any]], times: int = 3) 
 
 
 async def run(uri: str, name: str, orders: int) -> None:
-    db = open_database(uri, name, secret_keys=[SECRET_KEY], timeout_ms=120_000)
-    try:
-        await db.ensure_indexes()
+    async with harness.opened(uri, name, drop=True) as db:
         shop, data = await load(db, orders, True)
         order, now = data.orders[7], datetime.now(UTC)
         for n in range(300):
@@ -82,16 +79,13 @@ async def run(uri: str, name: str, orders: int) -> None:
             shop.id, now=now, phone="+14157770001"
         ))  # fmt: skip
         await timed("messages.recent", lambda: db.messages.recent(shop.id, customer))
-    finally:
-        await db.drop()
-        await db.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=20_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, mongodb(Path(tmp)) as (uri, name):
+    with harness.scratch_database() as (uri, name, _):
         asyncio.run(run(uri, name, args.orders))
     return 0
 

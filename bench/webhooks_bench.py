@@ -41,6 +41,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
+import harness  # the process helpers the benchmarks share, next to this file
 import pymongo
 from aiohttp import web
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
@@ -76,21 +77,6 @@ class Result:
     handled_s: float = 0.0  # how long the service took after the burst to handle what it acknowledged
     web_us: float = 0.0  # CPU time per request of the process that answered, during the burst
     db_us: float = 0.0  # CPU time per request of the database, during the burst
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    """The CPU time (user and system) a process has used so far; 0.0 where there is no /proc to read."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -256,9 +242,9 @@ def settle(uri: str, db_name: str, timeout: float = 600.0) -> float:
 
 def burst(target: Target, total: int, clients: int, db_pid: int) -> Result:
     requests = target.make(total)
-    web_started, db_started = cpu_seconds(target.pid), cpu_seconds(db_pid)
+    web_started, db_started = harness.cpu_seconds(target.pid), harness.cpu_seconds(db_pid)
     seconds, latencies, errors = asyncio.run(drive(target.base, requests, clients))
-    web_cpu, db_cpu = cpu_seconds(target.pid) - web_started, cpu_seconds(db_pid) - db_started
+    web_cpu, db_cpu = harness.cpu_seconds(target.pid) - web_started, harness.cpu_seconds(db_pid) - db_started
     handled = target.quiet()
     cuts = statistics.quantiles(latencies, n=100)
     return Result(
@@ -317,8 +303,8 @@ def main() -> int:
                "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "ORDERBOT_SECRET_KEY": "bench-" + "k" * 40,
                "ORDERBOT_DATA_DIR": str(Path(tmp) / "var"),
                # the web process sends the replies it queues: to a closed local port, never to Twilio
-               "ORDERBOT_TWILIO_BASE_URL": f"http://127.0.0.1:{free_port()}"}  # fmt: skip
-        service_port, bare_port = free_port(), free_port()
+               "ORDERBOT_TWILIO_BASE_URL": f"http://127.0.0.1:{harness.free_port()}"}  # fmt: skip
+        service_port, bare_port = harness.free_port(), harness.free_port()
         results: list[Result] = []
         service = [sys.executable, "-m", "webhooks.cli", "web", "--port", str(service_port)]
         with (

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import pytest
 from aiohttp import web
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from pymongo.errors import AutoReconnect
 
 from orders.lifecycle import Status
@@ -145,7 +145,12 @@ def page(browser: Browser, watch: PageWatch) -> Iterator[Page]:
         dialog.dismiss()
 
     opened.on("dialog", on_dialog)
-    opened.on("console", lambda message: message.type == "error" and watch.errors.append(message.text))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            watch.errors.append(message.text)
+
+    opened.on("console", on_console)
     opened.on("pageerror", lambda error: watch.errors.append(str(error)))
     yield opened
     context.close()

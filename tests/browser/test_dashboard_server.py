@@ -120,7 +120,7 @@ async def test_the_revision_answers_304_until_the_shops_data_changes(
     assert status == 200
     assert await revision(etag) == (304, etag)
 
-    app = client.server.app
+    app = client.app
     created = await api.post("/orders", {"number": "7001", "customer": {"name": "Ana"}}, status=201)
     await finish_background(app)  # the order's first update is sent (or skipped) at once, a change too
     status, moved = await revision(etag)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
 from orders.service import new_shop
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, NOW, SCREENSHOTS, LiveApp
@@ -57,7 +57,12 @@ def test_docs_page_shows_every_operation_and_calls_the_api(docs_app: LiveApp, pa
     docs_app.run(docs_app.db.shops.add(shop))
     errors: list[str] = []
     hosts: set[str] = set()
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("request", lambda request: hosts.add(re.sub(r"^(\w+://[^/]+).*", r"\1", request.url)))
 

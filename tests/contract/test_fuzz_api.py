@@ -29,7 +29,6 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     missing_required_header,
@@ -42,6 +41,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from orders.model import Shop
 from tests.conftest import SECRET_KEY, Api, finish_background, token_for
+from tests.contract.operations import Operation, operations_of
 from webhooks.access.auth import issue_token
 from webhooks.api.openapi import DOCUMENT_PATH
 from webhooks.settings import Settings
@@ -80,7 +80,7 @@ class Live:
     app: web.Application
     base_url: str
     schema: OpenApiSchema
-    operations: list[APIOperation]
+    operations: list[Operation]
     order_ids: list[str]
     db: AsyncDatabase[dict[str, Any]]
     loop: asyncio.AbstractEventLoop
@@ -113,7 +113,7 @@ async def live(
     await Api(client, token_for(other_shop)).post("/orders", {"number": "9001"}, status=201)
     doc = await (await client.get(DOCUMENT_PATH)).json()
     schema = schemathesis.openapi.from_dict(doc)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = operations_of(schema)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
     base_url = str(client.make_url("")).rstrip("/")
     assert client.app is not None
@@ -137,7 +137,7 @@ def with_real_ids(case: Any, data: st.DataObject, ids: list[str], always: bool) 
             case.body["order_ids"] = data.draw(st.lists(real, min_size=1, max_size=len(ids)))
 
 
-def refers_to_orders(operation: APIOperation) -> bool:
+def refers_to_orders(operation: Operation) -> bool:
     body = operation.definition.raw.get("requestBody", {})
     ref = body.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
     return "{order_id}" in operation.path or ref.rsplit("/", 1)[-1] in {
@@ -150,7 +150,7 @@ def refers_to_orders(operation: APIOperation) -> bool:
 
 def fuzz(
     live: Live,
-    operation: APIOperation,
+    operation: Operation,
     mode: GenerationMode,
     tokens: dict[str, dict[str, str]],
     *,

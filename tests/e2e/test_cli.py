@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,9 @@ def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _request(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+def _request(
+    url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(url, data=body, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -238,7 +241,7 @@ def test_chat_as_a_customer_at_the_terminal(data_dir: Path) -> None:
 IMPORT_FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 
 
-def _import(data_dir: Path, shop_id: str, *args: str) -> tuple[int, list[dict], str]:
+def _import(data_dir: Path, shop_id: str, *args: str) -> tuple[int, list[dict[str, Any]], str]:
     result = _run(data_dir, "import", "--shop", shop_id, *args)
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     return result.returncode, lines, result.stderr

@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from orders.model import Shop
@@ -36,8 +37,6 @@ SHOP_WHATSAPP = "+14155238886"
 ANA, BEN = "+4915112345678", "+447700900123"
 BOT_TOKEN = "7000000001:AAE-journey-test-token"
 STAFF = 5012345678
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
 @dataclass

@@ -10,7 +10,7 @@ that was answered 200 is missing or stored twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient
 
 from orders.model import Shop
 from orders.service import new_shop
@@ -40,8 +41,6 @@ from tests.faults.processes import DatabaseServer, free_port
 from webhooks.app import build_app, database_for
 from webhooks.keys import INBOX, SERVICE
 from webhooks.settings import Settings
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from orders.service import new_shop
@@ -32,8 +32,6 @@ ACCOUNT_SID = "AC" + secrets.token_hex(16)  # made up per run: the stand-in's ac
 AUTH_TOKEN = secrets.token_hex(16)  # made up per run, never a real credential
 PUBLIC_URL = "https://orderbot.example.com"
 SHOP_A, SHOP_B = "+14155550141", "+14155550142"
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
 async def write_in(client: TestClient[Any, Any], sender: str, shop_number: str, sid: str) -> None:

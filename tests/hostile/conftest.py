@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
+from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from orders.model import Shop
 from orders.service import new_shop
@@ -35,8 +36,6 @@ from webhooks.ops.connections import serve
 from webhooks.ops.logs import AccessLog
 from webhooks.settings import Settings
 
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
-AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 Raw = AsyncDatabase[dict[str, Any]]
 
 SHOPIFY_SECRET = "shpss_hostile-shopify-secret"

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from orders.model import Shop
 from orders.store import Database
@@ -23,8 +22,6 @@ from webhooks.access.auth import verify_token
 from webhooks.app import build_app
 from webhooks.settings import Settings
 from webhooks.shop_platforms.generic import sign
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 FAILURES = 3
 RATE = 5

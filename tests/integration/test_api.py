@@ -46,7 +46,8 @@ async def all_orders(api: Api, **params: Any) -> list[dict[str, Any]]:
     seen: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:
-        page = await get_json(api, "/orders", limit=200, **params, **({"cursor": cursor} if cursor else {}))
+        after: dict[str, Any] = {"cursor": cursor} if cursor else {}
+        page = await get_json(api, "/orders", limit=200, **params, **after)
         seen.extend(page["orders"])
         cursor = page["next_cursor"]
         if cursor is None:
@@ -996,7 +997,7 @@ def bad_authorizations(shop: Shop) -> dict[str, dict[str, str]]:
             "Authorization": "Bearer "
             + jwt.encode({k: v for k, v in base.items() if k != "jti"}, SECRET_KEY, algorithm="HS256")
         },
-        "alg none": {"Authorization": "Bearer " + jwt.encode(base, None, algorithm="none")},
+        "alg none": {"Authorization": "Bearer " + jwt.encode(base, "", algorithm="none")},
         "shop that does not exist": {
             "Authorization": f"Bearer {issue_token(SECRET_KEY, 'shop_deleted', now=now)}"
         },

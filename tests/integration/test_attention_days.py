@@ -25,7 +25,7 @@ LIMIT = 4
 async def day_by_day(db: Database, shop: Shop, clock: Clock) -> tuple[OrderService, list[str]]:
     """``DAYS`` pending orders, one a day, then three more days for all of them to be stale."""
     service = OrderService(db, clock)
-    ids = []
+    ids: list[str] = []
     for day in range(DAYS):
         data = OrderData(external_id=f"x{day}", number=f"#{day}", customer=Customer(phone="+14155550101"))
         ids.append((await service.apply_event(shop, "created", data)).order.id)

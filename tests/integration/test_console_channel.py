@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from bot.chat import chat
 from bot.conversation import Conversation
 from bot.notifier import Notifier
-from orders.model import CustomerId, Direction, Message, MessageId, OutboxKind, Shop, new_id
+from orders.model import CustomerId, CustomerRecord, Direction, Message, MessageId, OutboxKind, Shop, new_id
 from orders.service import OrderService
 from orders.store import Database
 from tests.conftest import Clock
@@ -20,20 +20,31 @@ from webhooks.keys import NOTIFIER, SERVICE
 PHONE = "+14155550101"
 
 
+async def question_left_by_another_process(
+    db: Database, shop: Shop, clock: Clock, provider_id: str, console_style: str = "console"
+) -> tuple[CustomerRecord, Message]:
+    """A console question handled by a process whose store is not the app's (``orderbot chat``), so the app
+    hears nothing of the reply it queues; the customer and the question."""
+    customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
+    question = Message(
+        id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
+        direction=Direction.INBOUND, provider_id=provider_id, sender=PHONE, recipient=shop.id, body="hi",
+        state="received", created_at=clock(), updated_at=clock(),
+    )  # fmt: skip
+    await Conversation(OrderService(db, clock), clock, console_style=console_style).handle(
+        shop, customer, question
+    )
+    return customer, question
+
+
 async def test_a_serve_process_sends_a_console_reply_left_by_chat(
     client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
 ) -> None:
     """``orderbot chat`` queued a reply and stopped before sending it: the web/worker process's dispatcher
     sends it on the console channel (recorded, delivered, counted) instead of failing it."""
-    customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
-    # chat's own process: its store is not the app's, so the app hears nothing of what it queues
-    conversation = Conversation(OrderService(db, clock), clock, console_style="sms")
-    question = Message(
-        id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
-        direction=Direction.INBOUND, provider_id="console-1", sender=PHONE, recipient=shop.id, body="hi",
-        state="received", created_at=clock(), updated_at=clock(),
-    )  # fmt: skip
-    await conversation.handle(shop, customer, question)
+    customer, question = await question_left_by_another_process(
+        db, shop, clock, "console-1", console_style="sms"
+    )
 
     assert await client.app[NOTIFIER].run_once() == 1
     entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
@@ -80,14 +91,7 @@ async def test_chat_prints_every_reply_once_while_a_dispatcher_races_it(
 async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_it(
     client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
 ) -> None:
-    customer = await db.customers.find_or_create(shop.id, now=clock(), phone=PHONE)
-    conversation = Conversation(OrderService(db, clock), clock)  # another process's store, as above
-    question = Message(
-        id=MessageId(new_id("msg")), shop_id=shop.id, customer_id=CustomerId(customer.id), channel="console",
-        direction=Direction.INBOUND, provider_id="console-2", sender=PHONE, recipient=shop.id, body="hi",
-        state="received", created_at=clock(), updated_at=clock(),
-    )  # fmt: skip
-    await conversation.handle(shop, customer, question)
+    _, question = await question_left_by_another_process(db, shop, clock, "console-2")
 
     without = Notifier(client.app[SERVICE], {}, clock)
     assert await without.run_once() == 1

@@ -44,7 +44,7 @@ async def place(
             email="ana@example.com" if phone == ANA else None,
         ),
         total=Decimal("12.50"),
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
     await service.apply_event(shop, "created", data)
 

@@ -67,22 +67,41 @@ async def test_when_it_arrives_is_the_carriers_date_when_there_is_one(
     assert "#1043 is on its way" in unknown and "don't have an exact delivery date for it yet" in unknown
 
 
-async def test_a_complaint_goes_to_a_person_with_its_kind(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
+@pytest.mark.parametrize(
+    ("status", "text", "alert", "reply"),
+    [
+        pytest.param(
+            Status.FULFILLED, "the mug in order 1042 arrived broken",
+            "⚠️ Ana Lima on whatsapp reports a problem (damaged item) about order #1042.",
+            "a person will look into it", id="complaint-with-its-kind",
+        ),
+        pytest.param(
+            Status.FULFILLED, "I need help to make a claim",
+            "⚠️ Ana Lima on whatsapp reports a problem (complaint) about order #1042.",
+            None, id="claim-without-a-number-is-about-the-latest-order",
+        ),
+        pytest.param(
+            Status.CANCELLED, "I'm still waiting for the refund of order 1042",
+            "💸 Ana Lima on whatsapp asks for a refund about order #1042.",
+            "refund request for order #1042", id="refund",
+        ),
+    ],
+)  # fmt: skip
+async def test_a_request_goes_to_a_person(
+    inbox: Inbox,
+    service: OrderService,
+    shop: Shop,
+    clock: Clock,
+    status: Status,
+    text: str,
+    alert: str,
+    reply: str | None,
 ) -> None:
-    await place(service, shop, "1042", "+14155550101", Status.FULFILLED)
-    entries = await say(inbox, shop, clock, "the mug in order 1042 arrived broken")
-    assert alerts(entries) == ["⚠️ Ana Lima on whatsapp reports a problem (damaged item) about order #1042."]
-    assert "a person will look into it" in reply_text(entries)
-    assert "customer_waiting" in await flags(service, shop, "1042")
-
-
-async def test_a_claim_without_a_number_is_about_the_latest_order(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
-) -> None:
-    await place(service, shop, "1042", "+14155550101", Status.FULFILLED)
-    entries = await say(inbox, shop, clock, "I need help to make a claim")
-    assert alerts(entries) == ["⚠️ Ana Lima on whatsapp reports a problem (complaint) about order #1042."]
+    await place(service, shop, "1042", "+14155550101", status)
+    entries = await say(inbox, shop, clock, text)
+    assert alerts(entries) == [alert]
+    if reply is not None:
+        assert reply in reply_text(entries)
     assert "customer_waiting" in await flags(service, shop, "1042")
 
 
@@ -107,16 +126,6 @@ async def test_a_delivered_order_cannot_be_changed_and_alerts_no_one(
     entries = await say(inbox, shop, clock, "help me modify order 1042")
     assert alerts(entries) == []
     assert "can't be changed" in reply_text(entries)
-
-
-async def test_a_refund_goes_to_a_person(
-    inbox: Inbox, service: OrderService, shop: Shop, clock: Clock
-) -> None:
-    await place(service, shop, "1042", "+14155550101", Status.CANCELLED)
-    entries = await say(inbox, shop, clock, "I'm still waiting for the refund of order 1042")
-    assert alerts(entries) == ["💸 Ana Lima on whatsapp asks for a refund about order #1042."]
-    assert "refund request for order #1042" in reply_text(entries)
-    assert "customer_waiting" in await flags(service, shop, "1042")
 
 
 @pytest.mark.parametrize(

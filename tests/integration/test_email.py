@@ -77,6 +77,25 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     return plain.get_content().replace("\r\n", "\n"), rich.get_content().replace("\r\n", "\n")
 
 
+def checked_shipping_email(email: EmailMessage) -> str:
+    """Check the headers and text of the shipping email ``outbound()`` makes, and that the customer's
+    ``<script>`` arrives escaped in the HTML part; that part, for more checks."""
+    assert email["From"] == "Acme Coffee <orders@acme.example>"
+    assert email["To"] == CUSTOMER
+    assert email["Reply-To"] == "help@acme.example"
+    assert email["Subject"] == "Your order #1042 has shipped"
+    assert parsedate_to_datetime(email["Date"]) == NOW
+    assert email["List-Unsubscribe"] == (
+        "<https://acme.example/unsubscribe?list=orders>, <mailto:help@acme.example?subject=unsubscribe>"
+    )
+    assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text, html = parts(email)
+    assert text.rstrip("\n") == TEXT
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    return html
+
+
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     return make_certificate(tmp_path_factory.mktemp("smtp-tls"))
@@ -116,19 +135,8 @@ def test_build_message_has_both_parts_and_the_headers() -> None:
 
     assert email.get_content_type() == "multipart/alternative"
     assert email["Message-ID"] == "<fixed.1@acme.example>"
-    assert parsedate_to_datetime(email["Date"]) == NOW
-    assert email["From"] == "Acme Coffee <orders@acme.example>"
-    assert email["To"] == CUSTOMER
-    assert email["Reply-To"] == "help@acme.example"
-    assert email["Subject"] == "Your order #1042 has shipped"
     assert email["In-Reply-To"] == email["References"] == "<prev.1@acme.example>"
-    assert email["List-Unsubscribe"] == (
-        "<https://acme.example/unsubscribe?list=orders>, <mailto:help@acme.example?subject=unsubscribe>"
-    )
-    assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    text, html = parts(email)
-    assert text.rstrip("\n") == TEXT
-    assert "<script>" not in html
+    html = checked_shipping_email(email)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
     assert "<p>Hi Ada,<br>\nyour order #1042 has shipped.</p>" in html
 
@@ -214,19 +222,7 @@ async def test_plain_smtp_delivers_text_and_html_with_the_headers(plain_server: 
     assert email.get_content_type() == "multipart/alternative"
     assert receipt.provider_id == email["Message-ID"]
     assert email["Message-ID"].endswith("@acme.example>")
-    assert email["From"] == "Acme Coffee <orders@acme.example>"
-    assert email["To"] == CUSTOMER
-    assert email["Reply-To"] == "help@acme.example"
-    assert email["Subject"] == "Your order #1042 has shipped"
-    assert parsedate_to_datetime(email["Date"]) == NOW
-    assert email["List-Unsubscribe"] == (
-        "<https://acme.example/unsubscribe?list=orders>, <mailto:help@acme.example?subject=unsubscribe>"
-    )
-    assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    text, html = parts(email)
-    assert text.rstrip("\n") == TEXT
-    assert "<script>" not in html
-    assert "&lt;script&gt;" in html
+    checked_shipping_email(email)
 
 
 async def test_non_ascii_names_and_text_arrive_intact(plain_server: SmtpStandin) -> None:

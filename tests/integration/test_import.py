@@ -157,4 +157,5 @@ async def test_phones_are_read_as_the_shop_types_them_in_its_default_country(
     imported = await admin.get(f"/orders/by-number/{row['number']}")
     assert imported["customer"]["phone"] == "+447911123456"
     [line] = read_rows(json.dumps(row), "GB")  # the command reads its file the same way
-    assert line.data is not None and line.data.customer.phone == "+447911123456"
+    assert line.data is not None and line.data.customer is not None
+    assert line.data.customer.phone == "+447911123456"

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bot.linking import ACCOUNT_FAILURES, ORDER_FAILURES, SPAN
@@ -49,7 +50,6 @@ ATTACKER, HONEST, OTHER = "6543210987650001", "6543210987650002", "6543210987650
 
 NOT_LINKED = "Sorry, those details don't match an order I can share. Please check and try again."
 
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 _ids = itertools.count(1)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from orders.lifecycle import Status
 from orders.model import Customer, NotifyPolicy, Order, OrderData, Shop, Source
@@ -54,7 +55,7 @@ class Shopfront:
 
 @pytest.fixture
 async def front(
-    aiohttp_client: tw.AiohttpClient,
+    aiohttp_client: AiohttpClient,
     twilio_settings: Settings,
     standin_url: tuple[TwilioStandIn, str],
     db: Database,

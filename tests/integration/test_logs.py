@@ -21,6 +21,7 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from channels.base import ChannelName, OutboundMessage
@@ -45,8 +46,6 @@ BOT_TOKEN = "7000000002:AAF-logs-test-token-0123456789"
 TELEGRAM_SECRET = "telegram-webhook-secret-for-logs"
 STAFF = 5012345678
 LIBRARY_LOGGERS = ("aiohttp.access", "aiohttp.server", "twilio", "httpx", "httpcore", "telegram", "pymongo")
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
 @dataclass
@@ -151,7 +150,7 @@ async def run(
     app = build_app(configured, clock=clock)
     server = TestServer(app)
     await server.start_server(access_log_class=logs.AccessLog)  # as ``orderbot web`` logs requests
-    client = await aiohttp_client(server)
+    client: TestClient[Any, Any] = await aiohttp_client(server)
     secrets = {SECRET_KEY, AUTH_TOKEN, BOT_TOKEN, BOT_TOKEN.split(":")[1], TELEGRAM_SECRET}
     return Run(client, app, twilio, telegram, shop, db, Sends(app), secrets | {shop.webhook_secret})
 

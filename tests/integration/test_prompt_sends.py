@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from bot.notifier import Notifier
 from orders.lifecycle import Status
@@ -36,7 +37,7 @@ from orders.store.outbox import entry_from_doc
 from tests.conftest import Clock, finish_background
 from tests.integration import test_twilio as tw
 from tests.integration.notifier_desk import NUDGE_SID
-from tests.standins.twilio import TwilioStandIn
+from tests.standins.twilio import SentRequest, TwilioStandIn
 from webhooks.app import build_app
 from webhooks.keys import DATABASE, NOTIFIER, PROMPT_SENDS, SERVICE, TWILIO
 from webhooks.settings import Settings
@@ -58,13 +59,13 @@ class Web:
     app: web.Application
     standin: TwilioStandIn
 
-    def sent_from(self, number: str) -> list[dict[str, str]]:
+    def sent_from(self, number: str) -> list[SentRequest]:
         return [request for request in self.standin.created if request["From"] == number]
 
 
 @pytest.fixture
 async def web_process(
-    aiohttp_client: tw.AiohttpClient,
+    aiohttp_client: AiohttpClient,
     twilio_settings: Settings,
     standin_url: tuple[TwilioStandIn, str],
     db: Database,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from orders.model import Shop
 from orders.store import Database
@@ -14,8 +13,6 @@ from tests.conftest import SECRET_KEY, Clock, token_for
 from webhooks.access.auth import verify_token
 from webhooks.app import build_app
 from webhooks.settings import Settings
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
 async def _status(client: TestClient[Any, Any], token: str) -> int:

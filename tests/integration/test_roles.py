@@ -8,12 +8,12 @@ routes to come will be, and served behind the API's own authentication in the re
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from orders.model import Shop
 from orders.store import Database
@@ -26,8 +26,6 @@ from webhooks.api.routes import authenticate, routes
 from webhooks.app import build_app
 from webhooks.keys import PRINCIPAL
 from webhooks.settings import Settings
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 #: Where the admin-only stand-in is served: under ``/api/``, so the abuse guard watches it as it does the API.
 ADMIN_PREFIX = "/api/roles-test"

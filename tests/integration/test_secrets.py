@@ -7,14 +7,14 @@ with secrets and keys as an operator would configure them mid-rotation.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient
 
 from orders.crypto import UnknownKey, is_sealed
 from orders.model import EmailSettings, Shop
@@ -25,8 +25,6 @@ from webhooks.access.auth import issue_token
 from webhooks.app import build_app
 from webhooks.settings import Settings
 from webhooks.shop_platforms.generic import sign
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 OLD = SECRET_KEY
 NEW = "rotated-key-" + "r" * 40

@@ -6,12 +6,11 @@ staff token may read the shop but not change it; every web process sees a change
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from orders.crypto import is_sealed
 from orders.model import Shop
@@ -22,8 +21,6 @@ from webhooks.api.shop_settings import MASK
 from webhooks.app import build_app
 from webhooks.keys import SHOPS
 from webhooks.settings import Settings
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 SMTP_PASSWORD = "smtp-" + "p" * 20
 SHIPPED = "HX" + "a" * 32

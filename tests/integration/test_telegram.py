@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer, unused_port
+from aiohttp.test_utils import TestClient, unused_port
 from pydantic import SecretStr
+from pytest_aiohttp import AiohttpClient, AiohttpServer
 from telegram.error import TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
@@ -42,8 +42,6 @@ SECRET = "desk-hook_0123456789-abcdef"
 STAFF = 5012345678  # the user in the fixtures
 STRANGER = 5099999999
 
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
-AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 
 _update_ids = itertools.count(900_000_001)
 

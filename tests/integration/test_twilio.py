@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientResponse, web
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer, unused_port
 from pydantic import SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
+from pytest_aiohttp import AiohttpClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from channels.base import ChannelName, OutboundMessage, SendError, Template
@@ -39,8 +40,6 @@ PUBLIC_URL = "https://orderbot.example.com"
 SHOP_SMS, SHOP_WHATSAPP = "+14155550132", "+14155238886"
 CUSTOMER_SMS, CUSTOMER_WHATSAPP = "+14155550199", "+4915112345678"
 MESSAGES, STATUS = "/webhooks/twilio/messages", "/webhooks/twilio/status"
-
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
 def fixture(name: str, **changes: str) -> dict[str, str]:

@@ -96,7 +96,7 @@ def recorder(done: list[str], name: str) -> Callable[[], Awaitable[None]]:
 
 
 async def test_keys_take_turns_so_one_keys_burst_waits_behind_itself() -> None:
-    queue, gate, done = WorkQueue("fair", workers=1), asyncio.Event(), []
+    queue, gate, done = WorkQueue("fair", workers=1), asyncio.Event(), list[str]()
     await started(queue, gate, done)
     for name in ("a1", "a2", "a3", "b1", "b2", "c1"):
         assert queue.submit(recorder(done, name), name[0])
@@ -107,7 +107,7 @@ async def test_keys_take_turns_so_one_keys_burst_waits_behind_itself() -> None:
 
 
 async def test_urgent_jobs_go_first_within_their_key_and_keep_the_turns() -> None:
-    queue, gate, done = WorkQueue("fair", workers=1), asyncio.Event(), []
+    queue, gate, done = WorkQueue("fair", workers=1), asyncio.Event(), list[str]()
     await started(queue, gate, done)
     queue.submit(recorder(done, "a-bulk-1"), "a")
     queue.submit(recorder(done, "a-bulk-2"), "a")
@@ -134,7 +134,7 @@ async def test_drain_waits_for_every_keys_jobs() -> None:
 
 
 async def test_an_overflow_under_keys_is_counted_and_runs_nothing_it_refused() -> None:
-    queue, gate, done = WorkQueue("tiny", workers=1, backlog=2), asyncio.Event(), []
+    queue, gate, done = WorkQueue("tiny", workers=1, backlog=2), asyncio.Event(), list[str]()
     await started(queue, gate, done)
     accepted = [queue.submit(recorder(done, name), name[0]) for name in ("a1", "b1", "a2", "c1", "b2")]
     assert accepted == [True, True, False, False, False]
