@@ -22,6 +22,7 @@ from orders.service import new_shop
 from orders.store import Database
 from tests.conftest import Api, Clock, finish_background, token_for
 from tests.integration import test_order_webhook as generic
+from tests.integration.test_shop_platforms import FULFILLED, shopify_delivers
 from tests.standins.aftership import AfterShipStandIn
 from tests.standins.easypost import EasyPostStandIn
 from webhooks.app import build_app
@@ -294,3 +295,16 @@ async def test_a_tracking_number_registers_a_tracker_with_each_aggregator_once(
     await finish_background(client.app)
     assert len(aftership_api.created) == len(easypost_api.created) == 1
     assert aftership_api.refused == easypost_api.refused == 0
+
+
+async def test_a_shopify_fulfillment_registers_its_tracking_number(
+    client: TestClient[Any, Any],
+    store: Shop,
+    store_api: Api,
+    stand_ins: tuple[AfterShipStandIn, EasyPostStandIn, str, str],
+) -> None:
+    aftership_api, easypost_api, *_ = stand_ins
+    await shopify_delivers(store_api, store, FULFILLED)
+    await finish_background(client.app)
+    assert [t["tracking_number"] for t in aftership_api.created] == [UPS_NUMBER]  # the newest fulfillment's
+    assert [t["tracking_code"] for t in easypost_api.created] == [UPS_NUMBER]
