@@ -17,7 +17,10 @@ from orders.lifecycle import (
     is_backwards,
 )
 from orders.model import Order, OrderData, Source, TimelineEvent
+from orders.rules import Reason
 from orders.waiting import waiting_deltas
+
+DELIVERY_PROBLEM_FLAG = Reason.DELIVERY_PROBLEM.value
 
 
 def move(
@@ -124,6 +127,21 @@ def delivered_note(order: Order) -> str:
     """The note of a move to fulfilled on the carrier's word, with where it was delivered when known."""
     place = order.tracking.place if order.tracking else None
     return "the carrier reports it delivered" + (f" ({place})" if place else "")
+
+
+def with_problem_flag(order: Order) -> Order:
+    """The order flagged ``delivery_problem`` while it is shipped and its carrier reports a problem (a
+    failed attempt, an exception, a return), so staff are alerted; the flag goes when the stage moves on."""
+    stage = order.tracking.stage if order.tracking else None
+    problem = order.status == Status.SHIPPED and stage == DeliveryStage.DELIVERY_PROBLEM
+    if problem == (DELIVERY_PROBLEM_FLAG in order.flags):
+        return order
+    flags = (
+        [*order.flags, DELIVERY_PROBLEM_FLAG]
+        if problem
+        else [f for f in order.flags if f != DELIVERY_PROBLEM_FLAG]
+    )
+    return order.model_copy(update={"flags": flags})
 
 
 def carrier_status(order: Order) -> Status | None:

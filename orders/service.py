@@ -491,7 +491,7 @@ class OrderService:
                 stage = domain.stage_news(existing, after, data)
                 if stage is not None and moved is None:
                     after = domain.note_delivery(after, stage, at=at, source=Source.WEBHOOK)
-                after = after.model_copy(update={"updated_at": now})
+                after = domain.with_problem_flag(after).model_copy(update={"updated_at": now})
                 urgent = news is not None
                 pending = [self._status_update(after, now, urgent=urgent)] if moved or urgent else []
                 return EventOutcome(order=await self._renumbering(existing, after, pending, now))

@@ -17,8 +17,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from orders.model import Shop
-from orders.service import new_shop
+from bot.staff_alerts import StaffAlerts
+from orders.model import OrderId, OutboxKind, Shop
+from orders.service import OrderService, new_shop
 from orders.store import Database
 from tests.conftest import Api, Clock, finish_background, token_for
 from tests.integration import test_order_webhook as generic
@@ -308,3 +309,41 @@ async def test_a_shopify_fulfillment_registers_its_tracking_number(
     await finish_background(client.app)
     assert [t["tracking_number"] for t in aftership_api.created] == [UPS_NUMBER]  # the newest fulfillment's
     assert [t["tracking_code"] for t in easypost_api.created] == [UPS_NUMBER]
+
+
+async def test_a_carrier_exception_tells_the_customer_at_once_and_alerts_staff_until_it_moves_on(
+    client: TestClient[Any, Any], store: Shop, store_api: Api, db: Database, clock: Clock
+) -> None:
+    order_id = await shipped_order(client, store)
+    failed = aftership_update(
+        "AttemptFail", "2026-11-02T07:00:00Z", event_id="as-fail", location="Brooklyn, NY"
+    )
+    await from_aftership(client, store, failed)
+    progress = await store_api.get(f"/orders/{order_id}/progress")
+    told = [n for n in progress["notifications"] if n["kind"] == "status_update"]
+    assert len(told) == 2 and progress["timeline"][-1]["note"] == "delivery problem (Brooklyn, NY)"
+    attention = await store_api.get("/orders/requiring-attention", reason="delivery_problem")
+    assert [(o["order_id"], o["reasons"]) for o in attention["orders"]] == [(order_id, ["delivery_problem"])]
+
+    with_staff = store.model_copy(update={"staff_telegram_ids": [5550001]})
+    alerts = StaffAlerts(OrderService(db, clock), clock)
+    assert await alerts.scan_shop(with_staff) == 1
+    assert await alerts.scan_shop(with_staff) == 0  # once per order and reason
+    entries = await db.outbox.for_order(store.id, OrderId(order_id))
+    staff = [e for e in entries if e.kind == OutboxKind.STAFF_ALERT]
+    assert [e.message.splitlines()[0] for e in staff if e.message] == [
+        "⚠️ Order #1001 needs attention: the carrier reports a delivery problem."
+    ]
+
+    # an exception after the failed attempt is the same stage: no second message
+    await from_aftership(
+        client, store, aftership_update("Exception", "2026-11-02T07:30:00Z", event_id="as-exc")
+    )
+    progress = await store_api.get(f"/orders/{order_id}/progress")
+    assert len([n for n in progress["notifications"] if n["kind"] == "status_update"]) == 2
+
+    await from_aftership(
+        client, store, aftership_update("OutForDelivery", "2026-11-02T08:00:00Z", event_id="as-o")
+    )
+    attention = await store_api.get("/orders/requiring-attention", reason="delivery_problem")
+    assert attention["orders"] == []
