@@ -33,7 +33,7 @@ import orders_bench  # the loader and database set-up of the orders benchmark, n
 from orders.lifecycle import Status
 from orders.service import new_shop
 from orders.store import Database
-from orders.store.orders import keys_to_doc, order_to_doc
+from orders.store.order_documents import keys_to_doc, order_to_doc
 from webhooks.access.auth import issue_token
 
 TARGET_P95_MS = 200.0

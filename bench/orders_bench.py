@@ -53,7 +53,7 @@ from orders.model import (
 )
 from orders.service import new_shop
 from orders.store import Database
-from orders.store.orders import keys_to_doc, order_to_doc
+from orders.store.order_documents import keys_to_doc, order_to_doc
 from orders.store.outbox import entry_to_doc
 from webhooks.access.auth import issue_token
 from webhooks.app import build_app

@@ -16,6 +16,7 @@ from datetime import datetime
 from bot.conversation import Conversation
 from bot.inbox import FloodLimit, Inbox
 from bot.notifier import Notifier
+from bot.stores import ChatStores, NotifierStores
 from channels.base import ChannelName
 from channels.console import ConsoleChannel
 from orders.model import Message, OutboxState, Shop, ShopId
@@ -33,16 +34,17 @@ async def chat(
     shop_id: str,
     phone: str,
     *,
+    stores: ChatStores,
     style: str,
     read: Callable[[], Awaitable[str | None]],
     write: Callable[[str], None],
     clock: Callable[[], datetime],
 ) -> None:
     """Read lines as the customer ``phone`` until ``read`` gives None; print each reply once it is sent."""
-    db = service.db
-    shop = await db.shops.get(ShopId(shop_id))
-    inbox = Inbox(db, clock, Conversation(service, clock, console_style=style), FloodLimit(messages=1000))
-    notifier = Notifier(service, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock)
+    shop = await stores.shops.get(ShopId(shop_id))
+    conversation = Conversation(service, clock, console_style=style, stores=stores)
+    inbox = Inbox(stores, clock, conversation, FloodLimit(messages=1000))
+    notifier = Notifier(service, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock, stores=stores)
     try:
         while (line := await read()) is not None:
             if not line.strip():
@@ -50,26 +52,26 @@ async def chat(
             inbound = ConsoleChannel.inbound(line, sender=phone, recipient=shop.id, now=clock())
             message = await inbox.accept(shop, inbound)
             await inbox.drain()
-            if message is not None and (reply := await _reply(notifier, shop, message)) is not None:
+            if message is not None and (reply := await _reply(notifier, stores, shop, message)) is not None:
                 write(reply)
     finally:
         await inbox.close()
 
 
-async def _reply(notifier: Notifier, shop: Shop, message: Message) -> str | None:
+async def _reply(notifier: Notifier, stores: NotifierStores, shop: Shop, message: Message) -> str | None:
     """The reply to ``message`` as it was sent, by this process or another; None when there is none.
 
     It is sent here unless another process has it already, and read back from the record of the send.
     """
     deadline = time.monotonic() + REPLY_WAIT_SECONDS
-    entry = await notifier.db.outbox.find_key(shop.id, f"reply:{message.id}")
+    entry = await stores.outbox.find_key(shop.id, f"reply:{message.id}")
     while entry is not None and entry.state in _UNSETTLED and time.monotonic() < deadline:
         if entry.state != OutboxState.QUEUED.value or not await notifier.send_now(entry.id):
             await asyncio.sleep(LOOK_EVERY_SECONDS)
-        entry = await notifier.db.outbox.find_key(shop.id, f"reply:{message.id}")
+        entry = await stores.outbox.find_key(shop.id, f"reply:{message.id}")
     if entry is None:
         return None
     if entry.provider_id is None:
         return f"(no reply sent: {entry.state}{f', {entry.error}' if entry.error else ''})"
-    sent = await notifier.db.messages.by_provider_id(ChannelName.CONSOLE.value, entry.provider_id)
+    sent = await stores.messages.by_provider_id(ChannelName.CONSOLE.value, entry.provider_id)
     return sent.body if sent is not None else entry.message

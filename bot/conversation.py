@@ -22,6 +22,7 @@ from bot.intents import Intent, Parsed, is_carrier_keyword, parse
 from bot.languages.choice import reply_language
 from bot.languages.detect import language_after
 from bot.linking import Linking
+from bot.stores import LinkingStores
 from orders.lifecycle import ACTIVE, TERMINAL
 from orders.model import (
     CustomerRecord,
@@ -99,13 +100,15 @@ class Conversation:
         clock: Callable[[], datetime],
         classifier: IntentClassifier | None = None,
         console_style: str = "console",
+        *,
+        stores: LinkingStores,
     ) -> None:
         self.console_style = console_style
         self.service = service
-        self.db = service.db
+        self.stores = stores
         self.clock = clock
         self.classifier = classifier
-        self.linking = Linking(service.db, clock)
+        self.linking = Linking(stores, clock)
 
     async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
         answer = await self.answer(shop, customer, message.channel, message.body)
@@ -145,14 +148,14 @@ class Conversation:
             idempotency_key=key,
             created_at=now,
         )
-        return await self.db.outbox.add(entry)
+        return await self.stores.outbox.add(entry)
 
     async def answer(self, shop: Shop, customer: CustomerRecord, channel: str, text: str) -> Answer:
         """What to say to ``text`` from ``customer`` on ``channel`` (and what to tell staff)."""
         # in a thread: the first reading loads lingua's models, which takes seconds on a busy machine
         language = await asyncio.to_thread(language_after, customer.language, text)
         if language is not None and language != customer.language:
-            await self.db.customers.set_language(shop.id, customer.id, language)
+            await self.stores.customers.set_language(shop.id, customer.id, language)
         parsed = parse(text, language)
         if channel in customer.opted_out and parsed.intent != Intent.OPT_IN:
             return Answer(None)  # opted out on this channel: nothing more until they opt back in
@@ -173,13 +176,13 @@ class Conversation:
 
         match parsed.intent:
             case Intent.OPT_OUT:
-                await self.db.customers.set_opt_out(shop.id, customer.id, channel, True)
+                await self.stores.customers.set_opt_out(shop.id, customer.id, channel, True)
                 # Twilio answers its own keywords (STOP, ...) on SMS and blocks anything we send after them;
                 # other ways of saying it ("stop sending me updates") get our confirmation.
                 twilio_handles_it = channel == "sms" and is_carrier_keyword(text)
                 return Answer(None if twilio_handles_it else say("opted_out"))
             case Intent.OPT_IN:
-                await self.db.customers.set_opt_out(shop.id, customer.id, channel, False)
+                await self.stores.customers.set_opt_out(shop.id, customer.id, channel, False)
                 return Answer(say("opted_in"))
             case Intent.GREETING:
                 return Answer(say("greeting"))
@@ -280,11 +283,11 @@ class Conversation:
     async def _orders_of(self, shop: Shop, customer: CustomerRecord) -> list[Order]:
         """The orders the customer may hear about, newest first: those of the phone they write from, the
         phones they linked, and the orders they proved."""
-        by_phone = await self.db.orders.for_customer(
+        by_phone = await self.stores.orders.for_customer(
             shop.id, phones=[*customer.phones, *customer.linked_phones]
         )
         if not customer.proven_orders:
             return by_phone
-        proven = await self.db.orders.get_many(shop.id, customer.proven_orders)
+        proven = await self.stores.orders.get_many(shop.id, customer.proven_orders)
         every = {order.id: order for order in [*by_phone, *proven.values()]}
         return sorted(every.values(), key=lambda order: (order.created_at, order.id), reverse=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.stores import InboxStores
 from bot.work import WorkQueue
 from channels.base import ChannelName, InboundMessage
 from orders.model import (
@@ -27,7 +28,7 @@ from orders.model import (
     Shop,
     new_id,
 )
-from orders.store import Database, NotFound
+from orders.store import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +78,14 @@ class Inbox:
 
     def __init__(
         self,
-        db: Database,
+        stores: InboxStores,
         clock: Callable[[], datetime],
         handler: InboxHandler | None = None,
         flood: FloodLimit | None = None,
         concurrency: int = 8,
         backlog: int = 5000,
     ) -> None:
-        self.db = db
+        self.stores = stores
         self.clock = clock
         self.handler = handler
         self.flood = flood or FloodLimit()
@@ -93,7 +94,7 @@ class Inbox:
     async def accept(self, shop: Shop, inbound: InboundMessage) -> Message | None:
         """Store a customer's message once (one write); None when the same delivery is waiting already."""
         message = received_message(shop, inbound, self.clock())
-        if not await self.db.inbox.add(message):
+        if not await self.stores.inbox.add(message):
             return None
         self._enqueue(shop, message)
         return message
@@ -109,23 +110,23 @@ class Inbox:
         move hands it to the engine again on recovery, with the same message id, so the reply's outbox key is
         the same and the customer still gets one answer.
         """
-        if await self.db.messages.by_provider_id(message.channel, message.provider_id) is not None:
-            await self.db.inbox.remove(message)  # handled before: a late retry, or a crash after the move
+        if await self.stores.messages.by_provider_id(message.channel, message.provider_id) is not None:
+            await self.stores.inbox.remove(message)  # handled before: a late retry, or a crash after the move
             return
         now = self.clock()
         by_phone = message.channel in PHONE_CHANNELS
-        customer = await self.db.customers.find_or_create(
+        customer = await self.stores.customers.find_or_create(
             shop.id,
             now=now,
             phone=message.sender if by_phone else None,
             instagram_id=None if by_phone else message.sender,
         )
         message = message.model_copy(update={"customer_id": customer.id})
-        await self.db.customers.record_inbound(shop.id, customer.id, message.channel, message.created_at)
+        await self.stores.customers.record_inbound(shop.id, customer.id, message.channel, message.created_at)
         # the window is open again: what waited behind a WhatsApp nudge goes out now
-        await self.db.outbox.release_parked(shop.id, customer.id, message.channel, now)
+        await self.stores.outbox.release_parked(shop.id, customer.id, message.channel, now)
         flood_key = f"inbound:{shop.id}:{message.channel}:{message.sender}"
-        if not await self.db.rate_limits.allow(
+        if not await self.stores.rate_limits.allow(
             flood_key, now, limit=self.flood.messages, window_seconds=self.flood.window_seconds
         ):
             log.info("flood from one %s sender in shop %s: recorded, not answered", message.channel, shop.id)
@@ -145,17 +146,17 @@ class Inbox:
 
     async def _handled(self, message: Message, state: DeliveryState, note: str | None) -> None:
         """Record the message with the state it ended in, then take it out of the inbox."""
-        await self.db.messages.add(
+        await self.stores.messages.add(
             message.model_copy(update={"state": state, "note": note, "updated_at": self.clock()})
         )
-        await self.db.inbox.remove(message)
+        await self.stores.inbox.remove(message)
 
     async def recover(self, older_than: timedelta = timedelta(seconds=30)) -> int:
         """Handle messages a crash (or a backlog) left unprocessed; returns how many."""
         handled = 0
-        for message in await self.db.inbox.pending(self.clock() - older_than):
+        for message in await self.stores.inbox.pending(self.clock() - older_than):
             try:
-                shop = await self.db.shops.get(message.shop_id)
+                shop = await self.stores.shops.get(message.shop_id)
             except NotFound:
                 continue
             await self.process(shop, message)

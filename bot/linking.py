@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.stores import LinkingStores
 from orders.model import CustomerRecord, NotificationId, Order, OutboxEntry, OutboxKind, Shop, new_id
-from orders.store import Database
 from orders.store.proofs import CODE_DIGITS, Taken
 
 #: Failed proofs of one order number within SPAN, from all accounts: 5 leaves an honest customer room for
@@ -62,12 +62,12 @@ class Outcome:
 class Linking:
     """Proofs and codes of one shop's Instagram accounts, against the limits; staff alerted on a lockout."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        self.db = db
+    def __init__(self, stores: LinkingStores, clock: Callable[[], datetime]) -> None:
+        self.stores = stores
         self.clock = clock
 
     async def issue_code(self, shop: Shop, phone: str) -> str:
-        return await self.db.link_codes.issue(shop.id, phone, self.clock(), CODE_TTL)
+        return await self.stores.link_codes.issue(shop.id, phone, self.clock(), CODE_TTL)
 
     async def prove(
         self, shop: Shop, customer: CustomerRecord, number: str, email: str | None, last4: str | None
@@ -79,12 +79,12 @@ class Linking:
         taken = await self._take(shop, customer, number.strip().lstrip("#").lower())
         if taken is None:
             return Outcome(linked=False)
-        order = await self.db.orders.find_number(shop.id, number)
+        order = await self.stores.orders.find_number(shop.id, number)
         if order is None or not _matches(order, email, last4):
             await self._alert_if_locked(shop, customer, number, taken)
             return Outcome(linked=False)
         await self._give_back(taken)
-        await self.db.customers.prove_order(shop.id, customer.id, order.id)
+        await self.stores.customers.prove_order(shop.id, customer.id, order.id)
         return Outcome(linked=True, order=order)
 
     async def redeem(self, shop: Shop, customer: CustomerRecord, code: str) -> Outcome:
@@ -92,12 +92,12 @@ class Linking:
         taken = await self._take(shop, customer, None)
         if taken is None:
             return Outcome(linked=False)
-        phone = await self.db.link_codes.redeem(shop.id, code, self.clock())
+        phone = await self.stores.link_codes.redeem(shop.id, code, self.clock())
         if phone is None:
             await self._alert_if_locked(shop, customer, None, taken)
             return Outcome(linked=False)
         await self._give_back(taken)
-        await self.db.customers.link_phone(shop.id, customer.id, phone)
+        await self.stores.customers.link_phone(shop.id, customer.id, phone)
         return Outcome(linked=True)
 
     async def _take(
@@ -110,7 +110,7 @@ class Linking:
             limits[f"link:{shop.id}:order:{number}"] = ORDER_FAILURES
         taken: dict[str, tuple[Taken, int]] = {}
         for key, limit in limits.items():
-            counted = await self.db.proof_attempts.take(key, now, limit=limit, span=SPAN)
+            counted = await self.stores.proof_attempts.take(key, now, limit=limit, span=SPAN)
             if counted is None:
                 await self._give_back(taken)
                 return None
@@ -119,7 +119,7 @@ class Linking:
 
     async def _give_back(self, taken: dict[str, tuple[Taken, int]]) -> None:
         for counted, _ in taken.values():
-            await self.db.proof_attempts.give_back(counted)
+            await self.stores.proof_attempts.give_back(counted)
 
     async def _alert_if_locked(
         self, shop: Shop, customer: CustomerRecord, number: str | None, taken: dict[str, tuple[Taken, int]]
@@ -141,7 +141,7 @@ class Linking:
             id=NotificationId(new_id("ntf")), shop_id=shop.id, kind=OutboxKind.STAFF_ALERT, channel="telegram",
             message=text, due_at=now, created_at=now, idempotency_key="link-locked:" + ":".join(full),
         )  # fmt: skip
-        await self.db.outbox.add(entry)
+        await self.stores.outbox.add(entry)
 
 
 def _matches(order: Order, email: str | None, last4: str | None) -> bool:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.outbox_outcomes import NoMetrics, OutboxMetrics, OutboxOutcomes, RetryPolicy
 from bot.planner import Delivery, Planner, Send, Skip
+from bot.stores import NotifierStores
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
 from channels.email import EmailChannel
 from channels.telegram import Button, TelegramChannel
@@ -77,6 +78,7 @@ class Notifier(OutboxOutcomes):
         channels: Mapping[str, Channel],
         clock: Callable[[], datetime],
         *,
+        stores: NotifierStores,
         lease: timedelta = timedelta(seconds=60),
         retry: RetryPolicy | None = None,
         concurrency: int = 16,
@@ -86,13 +88,13 @@ class Notifier(OutboxOutcomes):
         alert_buttons: AlertButtons | None = None,
     ) -> None:
         self.email_channel = email_channel or shop_email_channel
-        self.planner = planner or Planner(service.db, clock)
+        self.planner = planner or Planner(stores, clock)
         self.metrics: OutboxMetrics = metrics or NoMetrics()
         self.alert_buttons = alert_buttons
         self._counted = -DEPTH_EVERY
         self._next_park_sweep = datetime.min.replace(tzinfo=UTC)
         self.service = service
-        self.db = service.db
+        self.stores = stores
         self.channels = channels
         self.clock = clock
         self.lease = lease
@@ -109,12 +111,12 @@ class Notifier(OutboxOutcomes):
     async def _claim(self, limit: int) -> list[OutboxEntry]:
         await self._count_depth()
         now = self.clock()
-        for stuck in await self.db.outbox.expired_leases(now):
+        for stuck in await self.stores.outbox.expired_leases(now):
             log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
             await self._flag(stuck, Reason.NOTIFICATION_FAILED)
         await self._expire_parked(now)
         self.planner.next_batch()
-        return await self.db.outbox.claim_due(now, now + self.lease, limit)
+        return await self.stores.outbox.claim_due(now, now + self.lease, limit)
 
     async def _expire_parked(self, now: datetime) -> None:
         """Parked entries whose nudge went unanswered (the shop's ``nudge_wait_hours``) are queued again,
@@ -122,7 +124,7 @@ class Notifier(OutboxOutcomes):
         if now < self._next_park_sweep:
             return
         self._next_park_sweep = now + PARK_SWEEP_EVERY
-        for entry in await self.db.outbox.expire_parked(now):
+        for entry in await self.stores.outbox.expire_parked(now):
             log.info("outbox entry %s: no reply to the nudge in time; trying another channel", entry.id)
             self.metrics.outcome(entry.channel or "whatsapp", "nudge_expired")
 
@@ -132,7 +134,7 @@ class Notifier(OutboxOutcomes):
             return
         self._counted = time.monotonic()
         for state in DEPTH_STATES:
-            self.metrics.depth(state, await self.db.outbox.count_state(state))
+            self.metrics.depth(state, await self.stores.outbox.count_state(state))
 
     async def run_forever(self, idle_seconds: float = 0.5) -> None:
         """Claim due entries whenever half the sending slots are free, and wait for a slot, not a timer.
@@ -183,7 +185,7 @@ class Notifier(OutboxOutcomes):
         """
         async with self._gate:
             now = self.clock()
-            entry = await self.db.outbox.claim(entry_id, now, now + self.lease)
+            entry = await self.stores.outbox.claim(entry_id, now, now + self.lease)
             if entry is None:
                 return False
             await self._send(entry)
@@ -198,11 +200,11 @@ class Notifier(OutboxOutcomes):
         try:
             plan = await self.planner.plan(entry)
         except Skip as why:
-            await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
-            await self.db.stats.touch(entry.shop_id)
+            await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
+            await self.stores.stats.touch(entry.shop_id)
             return
         except NotFound as exc:
-            await self.db.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
+            await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
             return
         except Exception as exc:  # nothing was sent: queue it again rather than leave it for review
             await self._unplanned(entry, exc)
@@ -224,24 +226,24 @@ class Notifier(OutboxOutcomes):
             for out in outgoing:
                 receipts.append(await self._deliver(entry, out))
                 if len(outgoing) > 1:  # a retry after a later chat failed must not repeat this one
-                    await self.db.outbox.reached(entry, out.message.to)
+                    await self.stores.outbox.reached(entry, out.message.to)
         except SendError as exc:
             await self._failed(entry, exc, deliveries[0].channel.value)
             return
         now = self.clock()
         self.metrics.outcome(deliveries[0].channel.value, "nudged" if plan.park else "sent")
         if plan.park:  # due_at of a parked entry: when the nudge expires (``_expire_parked``)
-            await self.db.outbox.finish(
+            await self.stores.outbox.finish(
                 entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
                 held=f"nudged on {plan.channel}; sent when the customer replies", provider_id=receipts[0],
                 attempts=entry.attempts - 1, lease_until=None,
                 due_at=now + timedelta(hours=shop.notify.nudge_wait_hours),
             )  # fmt: skip
             return
-        await self.db.outbox.finish(
+        await self.stores.outbox.finish(
             entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None
         )
-        await self.db.stats.add(entry.shop_id, {"notifications.sent": 1})
+        await self.stores.stats.add(entry.shop_id, {"notifications.sent": 1})
         await self._delivered_locally(entry, deliveries[0].channel)
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
         if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id and not plan.contacted:
@@ -278,7 +280,7 @@ class Notifier(OutboxOutcomes):
             receipt = await channel.send(outbound)
         now = self.clock()
         state = DeliveryState.DELIVERED if receipt.state == DeliveryState.DELIVERED else DeliveryState.SENT
-        await self.db.messages.add(
+        await self.stores.messages.add(
             Message(
                 id=MessageId(new_id("msg")), shop_id=entry.shop_id, customer_id=entry.customer_id,
                 channel=outbound.channel.value, direction=Direction.OUTBOUND, provider_id=receipt.provider_id,
@@ -290,10 +292,10 @@ class Notifier(OutboxOutcomes):
 
     async def _delivered_locally(self, entry: OutboxEntry, channel: ChannelName) -> None:
         """A local channel's message is delivered once sent, and counted so, as a provider's report would."""
-        if channel in LOCAL_CHANNELS and await self.db.outbox.move_state(
+        if channel in LOCAL_CHANNELS and await self.stores.outbox.move_state(
             entry.id, OutboxState.DELIVERED.value, only_from=(OutboxState.SENT.value,)
         ):
-            await self.db.stats.add(entry.shop_id, {"notifications.delivered": 1})
+            await self.stores.stats.add(entry.shop_id, {"notifications.delivered": 1})
 
 
 __all__ = ["Notifier", "RetryPolicy", "ShopId"]

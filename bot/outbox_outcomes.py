@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.planner import Hold, Park
+from bot.stores import NotifierStores
 from channels.base import SendError
 from orders.model import DeliveryState, Message, OutboxEntry, OutboxKind, OutboxState
 from orders.rules import Reason
 from orders.service import OrderService
-from orders.store import Database
 
 log = logging.getLogger("bot.notifier")  # one logger for the dispatcher, wherever its steps live
 
@@ -58,7 +58,7 @@ class OutboxOutcomes:
     """The dispatcher's steps after a send attempt, or instead of one; ``Notifier`` sets these attributes."""
 
     service: OrderService
-    db: Database
+    stores: NotifierStores
     clock: Callable[[], datetime]
     retry: RetryPolicy
     metrics: OutboxMetrics
@@ -78,7 +78,7 @@ class OutboxOutcomes:
         if exc.ambiguous:  # the provider may have taken it: as with an expired lease, a person decides
             self.metrics.outcome(channel, OutboxState.REVIEW.value)
             log.warning("outbox entry %s may have been sent; moved to review: %s", entry.id, exc)
-            await self.db.outbox.finish(
+            await self.stores.outbox.finish(
                 entry, state=OutboxState.REVIEW.value, error=f"{exc}; check before resending",
                 error_code=exc.code, channel=channel, lease_until=None,
             )  # fmt: skip
@@ -87,7 +87,7 @@ class OutboxOutcomes:
         if exc.transient and entry.attempts < self.retry.attempts:
             self.metrics.outcome(channel, "retried")
             due = self.clock() + self.retry.delay(entry.attempts)
-            await self.db.outbox.finish(
+            await self.stores.outbox.finish(
                 entry, state=OutboxState.QUEUED.value, due_at=due, error=str(exc), error_code=exc.code,
                 lease_until=None,
             )  # fmt: skip
@@ -95,28 +95,28 @@ class OutboxOutcomes:
         state = OutboxState.DEAD if exc.transient else OutboxState.FAILED
         self.metrics.outcome(channel, state.value)
         log.warning("outbox entry %s %s: %s", entry.id, state.value, exc.code or "error")
-        await self.db.outbox.finish(
+        await self.stores.outbox.finish(
             entry, state=state.value, error=str(exc), error_code=exc.code, channel=channel
         )
-        await self.db.stats.add(entry.shop_id, {"notifications.failed": 1})
+        await self.stores.stats.add(entry.shop_id, {"notifications.failed": 1})
         await self._flag(entry, Reason.NOTIFICATION_FAILED)
 
     async def _flag(self, entry: OutboxEntry, reason: Reason) -> None:
         if entry.order_id and entry.kind != OutboxKind.STAFF_ALERT:
-            shop = await self.db.shops.get(entry.shop_id)
+            shop = await self.stores.shops.get(entry.shop_id)
             await self.service.set_flag(shop, entry.order_id, reason.value, present=True)
 
     async def _wait(self, entry: OutboxEntry, plan: Hold | Park) -> None:
         """Not now: held (queued again, due later) or parked; neither spends an attempt."""
         if isinstance(plan, Park):
-            await self.db.outbox.finish(
+            await self.stores.outbox.finish(
                 entry, state=OutboxState.PARKED.value, customer_id=plan.customer_id, channel=plan.channel,
                 held=f"waiting for the customer to write on {plan.channel}", attempts=entry.attempts - 1,
                 lease_until=None, due_at=plan.until,
             )  # fmt: skip
             self.metrics.outcome(plan.channel, "parked")
             return
-        await self.db.outbox.finish(
+        await self.stores.outbox.finish(
             entry, state=OutboxState.QUEUED.value, due_at=plan.until, held=plan.reason,
             attempts=entry.attempts - 1, lease_until=None,
         )  # fmt: skip
@@ -130,14 +130,16 @@ class OutboxOutcomes:
             return
         entry_id, state = message.outbox_id, message.state
         if state in (DeliveryState.DELIVERED, DeliveryState.READ):
-            if await self.db.outbox.move_state(entry_id, state.value, only_from=("sent",)):
-                await self.db.stats.add(message.shop_id, {"notifications.delivered": 1})
+            if await self.stores.outbox.move_state(entry_id, state.value, only_from=("sent",)):
+                await self.stores.stats.add(message.shop_id, {"notifications.delivered": 1})
             elif state == DeliveryState.READ:
-                await self.db.outbox.move_state(entry_id, state.value, only_from=("delivered",))
+                await self.stores.outbox.move_state(entry_id, state.value, only_from=("delivered",))
         elif state in (DeliveryState.FAILED, DeliveryState.UNDELIVERED):
-            entry = await self.db.outbox.by_provider_id(message.provider_id)
-            if entry is not None and await self.db.outbox.move_state(entry_id, "failed", only_from=("sent",)):
-                await self.db.stats.add(message.shop_id, {"notifications.failed": 1})
+            entry = await self.stores.outbox.by_provider_id(message.provider_id)
+            if entry is not None and await self.stores.outbox.move_state(
+                entry_id, "failed", only_from=("sent",)
+            ):
+                await self.stores.stats.add(message.shop_id, {"notifications.failed": 1})
                 await self._flag(entry, Reason.NOTIFICATION_FAILED)
 
 

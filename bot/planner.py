@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from bot.delivery_policy import Mode, NoRoute, Reach, Route, route
 from bot.outbox_texts import message_text, template_variables
 from bot.quiet_hours import QuietHours, quiet_decision
+from bot.stores import PlannerStores
 from channels.base import ChannelName, Template
 from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop, ShopId
 from orders.shared_answers import SharedAnswers
-from orders.store import Database
 
 #: The longest a planner keeps a shop it read (the web process's shop lookups keep theirs as long).
 SHOP_TTL_SECONDS = 5.0
@@ -87,7 +87,7 @@ Plan = Send | Hold | Park
 
 @dataclass
 class Planner:
-    db: Database
+    stores: PlannerStores
     clock: Callable[[], datetime]
     rates: Mapping[str, tuple[float, int]] = field(default_factory=lambda: dict(DEFAULT_RATES))
     #: Shops read once per batch of sends (``next_batch``) and at most this many seconds, not once per
@@ -107,18 +107,20 @@ class Planner:
         def fresh(kept: tuple[int, float]) -> bool:
             return kept[0] == batch and now - kept[1] < self.shop_ttl
 
-        return await self._shops.get(shop_id, (batch, now), fresh, lambda: self.db.shops.get(ShopId(shop_id)))
+        return await self._shops.get(
+            shop_id, (batch, now), fresh, lambda: self.stores.shops.get(ShopId(shop_id))
+        )
 
     async def plan(self, entry: OutboxEntry) -> Plan:
         shop = await self._shop(entry.shop_id)
-        order = await self.db.orders.get(shop.id, entry.order_id) if entry.order_id else None
+        order = await self.stores.orders.get(shop.id, entry.order_id) if entry.order_id else None
         coalesce = entry.kind == OutboxKind.STATUS_UPDATE and order is not None and entry.sequence is not None
         if coalesce and order is not None and entry.sequence is not None:
-            if await self.db.outbox.has_newer(shop.id, order.id, entry.sequence):
+            if await self.stores.outbox.has_newer(shop.id, order.id, entry.sequence):
                 raise Skip("superseded")
             plan = await self._plan(shop, entry, order)
             # after the plan, so that a parked older update still counts as "nudged" for this one
-            await self.db.outbox.supersede(shop.id, order.id, entry.sequence)
+            await self.stores.outbox.supersede(shop.id, order.id, entry.sequence)
             return plan
         return await self._plan(shop, entry, order)
 
@@ -141,7 +143,7 @@ class Planner:
         if (until := _quiet_until(shop, entry, phone, now)) is not None:
             return Hold(until, "quiet_hours")
         if customer is not None and found.mode == Mode.NUDGE:
-            until = await self.db.outbox.parked_until(shop.id, customer.id)
+            until = await self.stores.outbox.parked_until(shop.id, customer.id)
             if until is not None:  # nudged already: one nudge until they reply, or until it expires
                 return Park(customer.id, found.channel, until)
         sender = self._sender(shop, found.channel)
@@ -204,15 +206,15 @@ class Planner:
             rate, burst = override, max(1, int(override))
         if rate <= 0:
             return None
-        return await self.db.rate_limits.reserve(
+        return await self.stores.rate_limits.reserve(
             f"send:{channel}:{sender}", now, per_second=rate, burst=burst
         )
 
     async def _customer(self, shop: Shop, entry: OutboxEntry, order: Order | None) -> CustomerRecord | None:
         if entry.customer_id:
-            return await self.db.customers.get(shop.id, entry.customer_id)
+            return await self.stores.customers.get(shop.id, entry.customer_id)
         if order is not None and order.customer.phone:
-            return await self.db.customers.find_or_create(
+            return await self.stores.customers.find_or_create(
                 shop.id, now=self.clock(), phone=order.customer.phone
             )
         return None

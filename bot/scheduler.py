@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.inbox import Inbox
 from bot.staff_alerts import StaffAlerts
+from bot.stores import JobStores
 from orders.service import OrderService
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,13 @@ class PeriodicJob:
 
 
 class Jobs:
-    def __init__(self, service: OrderService, inbox: Inbox, holder: str | None = None) -> None:
+    def __init__(
+        self, service: OrderService, inbox: Inbox, holder: str | None = None, *, stores: JobStores
+    ) -> None:
         self.service = service
+        self.stores = stores
         self.inbox = inbox
-        self.alerts = StaffAlerts(service, service.clock)
+        self.alerts = StaffAlerts(service, service.clock, stores=stores)
         self.holder = holder or f"worker-{secrets.token_hex(4)}"
 
     def periodic(self, every: Intervals) -> list[PeriodicJob]:
@@ -74,7 +78,7 @@ class Jobs:
 
         ``done`` is logged with the count ``job`` returns when that is not zero.
         """
-        if not await self.service.db.locks.acquire(name, self.holder, self.service.clock(), every):
+        if not await self.stores.locks.acquire(name, self.holder, self.service.clock(), every):
             return None
         count = await job()
         if count and done:
@@ -83,7 +87,7 @@ class Jobs:
 
     async def auto_progress(self) -> int:
         moved = 0
-        for shop in await self.service.db.shops.list():
+        for shop in await self.stores.shops.list():
             if shop.rules.auto_progress:
                 moved += await self.service.sweep_auto_progress(shop)
         return moved
@@ -91,16 +95,16 @@ class Jobs:
     async def tidy_waiting_days(self) -> int:
         """Drop the attention hint's days that count no order any more (``orders.waiting``)."""
         dropped = 0
-        for shop in await self.service.db.shops.list():
-            dropped += await self.service.db.stats.drop_empty_days(shop.id)
+        for shop in await self.stores.shops.list():
+            dropped += await self.stores.stats.drop_empty_days(shop.id)
         return dropped
 
 
 def build_scheduler(
-    service: OrderService, inbox: Inbox, intervals: Intervals | None = None
+    service: OrderService, inbox: Inbox, intervals: Intervals | None = None, *, stores: JobStores
 ) -> AsyncIOScheduler:
     """A scheduler with every periodic job; start it inside the running event loop."""
-    jobs = Jobs(service, inbox)
+    jobs = Jobs(service, inbox, stores=stores)
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     for job in jobs.periodic(intervals or Intervals()):
         scheduler.add_job(

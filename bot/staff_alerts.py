@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.staff.attention_list import render_alert
 from bot.staff.keyboards import retry_buttons
+from bot.stores import StaffAlertStores
 from channels.telegram import Button
 from orders import rules
 from orders.model import NotificationId, Order, OrderId, OutboxEntry, OutboxKind, OutboxState, Shop, new_id
@@ -27,15 +28,17 @@ _FAILED = (OutboxState.FAILED, OutboxState.DEAD, OutboxState.REVIEW)
 
 
 class StaffAlerts:
-    def __init__(self, service: OrderService, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, service: OrderService, clock: Callable[[], datetime], *, stores: StaffAlertStores
+    ) -> None:
         self.service = service
-        self.db = service.db
+        self.stores = stores
         self.clock = clock
 
     async def scan(self) -> int:
         """Alert staff of every shop about what newly needs attention; returns how many alerts."""
         alerted = 0
-        for shop in await self.db.shops.list():
+        for shop in await self.stores.shops.list():
             if shop.staff_telegram_ids:
                 alerted += await self.scan_shop(shop)
         return alerted
@@ -49,25 +52,25 @@ class StaffAlerts:
             tokens = {}
             for reason in item.reasons:
                 if (
-                    token := await self.db.alerts.record(shop.id, item.order.id, reason.value, now)
+                    token := await self.stores.alerts.record(shop.id, item.order.id, reason.value, now)
                 ) is not None:
                     tokens[reason.value] = token
             if tokens:
                 await self._queue(shop, item.order, tokens)
                 alerted += 1
-        for alert in await self.db.alerts.for_shop(shop.id):
+        for alert in await self.stores.alerts.for_shop(shop.id):
             key = (alert["order_id"], alert["reason"])
             if key not in current and await self._gone(shop, alert["order_id"], alert["reason"], now):
-                await self.db.alerts.clear(shop.id, *key)
+                await self.stores.alerts.clear(shop.id, *key)
             elif not alert.get("queued"):  # recorded, then the process stopped before it was queued
-                order = await self.db.orders.get(shop.id, alert["order_id"])
+                order = await self.stores.orders.get(shop.id, alert["order_id"])
                 await self._queue(shop, order, {alert["reason"]: alert["token"]})
         return alerted
 
     async def _gone(self, shop: Shop, order_id: str, reason: str, now: datetime) -> bool:
         """Whether the reason no longer holds (the scan's list is capped, so ask the order itself)."""
         try:
-            order = await self.db.orders.get(shop.id, order_id)
+            order = await self.stores.orders.get(shop.id, order_id)
         except NotFound:
             return True
         return reason not in {r.value for r in rules.attention_reasons(order, shop.rules, now)}
@@ -81,12 +84,12 @@ class StaffAlerts:
             message=render_alert(order, list(tokens), failure.error if failure else None),
             idempotency_key="attention:" + ":".join(sorted(tokens.values())),
         )  # fmt: skip
-        await self.db.outbox.add(entry)
+        await self.stores.outbox.add(entry)
         for reason in tokens:
-            await self.db.alerts.queued(shop.id, order.id, reason)
+            await self.stores.alerts.queued(shop.id, order.id, reason)
 
     async def _last_failure(self, shop: Shop, order_id: OrderId) -> OutboxEntry | None:
-        entries = await self.db.outbox.for_order(shop.id, order_id)
+        entries = await self.stores.outbox.for_order(shop.id, order_id)
         failed = [e for e in entries if e.state in _FAILED and e.kind != OutboxKind.STAFF_ALERT]
         return failed[-1] if failed else None
 
@@ -95,10 +98,10 @@ class StaffAlerts:
         if entry.kind != OutboxKind.STAFF_ALERT or entry.order_id is None:
             return []
         try:
-            order = await self.db.orders.get(entry.shop_id, entry.order_id)
+            order = await self.stores.orders.get(entry.shop_id, entry.order_id)
         except NotFound:
             return []
-        shop = await self.db.shops.get(entry.shop_id)
+        shop = await self.stores.shops.get(entry.shop_id)
         failure = await self._last_failure(shop, order.id)
         return retry_buttons(order, failure.channel if failure else None)
 

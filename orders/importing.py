@@ -28,9 +28,9 @@ from orders.store import AlreadyExists, Conflict
 
 Outcome = Literal["created", "updated", "unchanged", "invalid"]
 
-#: Rows read and written together, and batches in flight at once: the embedded server writes two streams
-#: of inserts in about half the time of one after the other, and a batch's round trips are few, so an
-#: API call of 1,000 rows is written as four overlapping batches.
+#: Rows read and written together, and batches in flight at once: a batch spends most of its time waiting
+#: for its few round trips, so overlapping batches keep the database busy; an API call of 1,000 rows is
+#: written as four overlapping batches.
 BATCH = 250
 CONCURRENT_BATCHES = 4
 _SAVE_CONCURRENCY = 8

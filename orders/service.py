@@ -13,11 +13,10 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from orders import domain, rules, waiting
+from orders import domain, rules
 from orders.fair_gate import FairGate
 from orders.lifecycle import ACTIVE, InvalidTransition, Status, is_backwards, next_status, progress
 from orders.model import (
@@ -192,24 +191,6 @@ class Stats:
 OrderPage = tuple[list[Order], str | None]
 AttentionKey = tuple[str, float | None, str | None, int]
 PageKey = tuple[str, Status | None, str | None, str | None, int]
-WaitingDays = Mapping[str, Mapping[str, float]]
-
-
-async def _within_window(
-    read: Callable[[datetime], Awaitable[list[Order]]],
-    days: Mapping[str, float],
-    before: datetime,
-    limit: int,
-) -> list[Order]:
-    """``read(before)``, the oldest ``limit`` orders, reading only as far as the waiting counts say it must.
-
-    When the counts promised more than the short window holds, the whole range is read (``orders.waiting``).
-    """
-    end = waiting.window_end(days, before, limit)
-    found = await read(end)
-    if len(found) < limit and end < before:
-        found = await read(before)
-    return found
 
 
 @dataclass
@@ -678,11 +659,9 @@ class OrderService:
         """Auto-progress the shop's orders that may be due; return how many moved."""
         now = self.clock()
         due = now - timedelta(hours=shop.rules.auto_process_after_hours)
-        days = await self.db.stats.waiting(shop.id)
-        candidates = [
-            *await self._longest_in_status(shop.id, Status.PENDING, due, limit, days),
-            *await self._longest_in_status(shop.id, Status.PROCESSING, now, limit, days),
-        ]
+        candidates = await self.db.waiting_orders.longest_in_status(
+            shop.id, {Status.PENDING: due, Status.PROCESSING: now}, limit
+        )
         moved = 0
         for order in candidates:
             if order.status == Status.PROCESSING and not (order.tracking and order.tracking.number):
@@ -789,23 +768,9 @@ class OrderService:
         self._attention.forget(lambda key: key[0] == shop_id)
 
     async def _attention_now(
-        self,
-        shop: Shop,
-        now: datetime,
-        max_age_hours: float | None,
-        reason: rules.Reason | None,
-        limit: int,
-        *,
-        hinted: bool = True,
+        self, shop: Shop, now: datetime, max_age_hours: float | None, reason: rules.Reason | None, limit: int
     ) -> list[AttentionItem]:
-        """Read the candidates oldest first: stale orders, uncontacted ones, flagged ones.
-
-        Once ``limit`` candidates are in, only older ones can enter, so every later query stops at the
-        ``limit``-th oldest. With ``hinted``, the waiting days (``orders.waiting``) say that point before the
-        first query; if the stale orders then fall short of ``limit``, the counts were ahead of the orders
-        and the queue is read again without them.
-        """
-        candidates: dict[str, Order] = {}
+        """Stale orders, uncontacted ones and flagged ones, as far as the ``limit`` longest waiting reach."""
 
         def wanted(candidate: rules.Reason) -> bool:
             return reason is None or reason == candidate
@@ -815,52 +780,21 @@ class OrderService:
             after = rules.stale_after(status, shop.rules, max_age_hours)
             if after is not None and wanted(rules.STALE_REASON[status]):
                 stale[status] = now - after
-        days = await self.db.stats.waiting(shop.id) if hinted else {}
-        hint = (
-            waiting.shared_window_end(days, {s.value: b for s, b in stale.items()}, limit) if stale else None
+        no_contact = now - timedelta(hours=shop.rules.no_contact_hours)
+        candidates = await self.db.waiting_orders.attention_candidates(
+            shop.id,
+            stale=stale,
+            uncontacted_before=no_contact if wanted(rules.Reason.NO_CUSTOMER_CONTACT) else None,
+            flags=[flag.value for flag in rules.FLAG_REASONS if wanted(flag)],
+            limit=limit,
         )
-        hinted = hint is not None and hint < max(stale.values())
-        cutoff = [hint if hinted else None]
-
-        def bound(before: datetime) -> datetime:
-            return before if cutoff[0] is None else min(before, cutoff[0])
-
-        def take(orders: list[Order]) -> None:
-            candidates.update((order.id, order) for order in orders)
-            if len(candidates) >= limit:
-                cutoff[0] = sorted(order.status_since for order in candidates.values())[limit - 1]
-
-        for status, before in sorted(stale.items(), key=lambda pair: pair[1]):
-            take(await self.db.orders.in_status_since_before(shop.id, status, bound(before), limit))
-        if hinted and len(candidates) < limit:
-            return await self._attention_now(shop, now, max_age_hours, reason, limit, hinted=False)
-        if wanted(rules.Reason.NO_CUSTOMER_CONTACT):
-            # created_at <= status_since, so an order created after the cutoff cannot make the page
-            before = bound(now - timedelta(hours=shop.rules.no_contact_hours))
-            take(
-                await _within_window(
-                    partial(self.db.orders.uncontacted_since_before, shop.id, limit=limit),
-                    days.get(waiting.UNCONTACTED, {}), before, limit,
-                )
-            )  # fmt: skip
-        for flag in rules.FLAG_REASONS:
-            if wanted(flag):
-                for order in await self.db.orders.flagged(shop.id, flag.value, limit, until=cutoff[0]):
-                    candidates[order.id] = order
         items = []
-        for order in candidates.values():
+        for order in candidates:
             reasons = rules.attention_reasons(order, shop.rules, now, max_age_hours)
             if reasons and (reason is None or reason in reasons):
                 items.append(AttentionItem(order, reasons, rules.age_hours(order, now)))
         items.sort(key=lambda item: (item.order.status_since, item.order.id))
         return items[:limit]
-
-    async def _longest_in_status(
-        self, shop_id: ShopId, status: Status, before: datetime, limit: int, days: WaitingDays
-    ) -> list[Order]:
-        """The ``limit`` orders longest in ``status`` since before ``before``, read in a short window."""
-        read = partial(self.db.orders.in_status_since_before, shop_id, status, limit=limit)
-        return await _within_window(read, days.get(status, {}), before, limit)
 
     async def revision(self, shop: Shop) -> int:
         """Moves whenever the shop's orders or notifications change; one read by id."""

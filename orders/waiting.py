@@ -1,10 +1,9 @@
 """How many active orders wait since each day: a hint that keeps the attention queries small.
 
-The attention queue lists the orders that have waited longest. The embedded database reads every order a
-query matches before it sorts and limits, so "the 50 oldest of the 8,000 shipped orders older than ten
-days" reads all 8,000. The shop's stats therefore count, per active status, the orders that entered it on
-each (UTC) day, and the active orders nobody has contacted yet by the day they were created. The oldest
-days that together hold ``limit`` orders end the window a query has to read.
+The attention queue lists the orders that have waited longest, and a query reads every order it matches
+before its limit (``orders.store``, 2). The shop's stats therefore count, per active status, the orders
+that entered it on each (UTC) day, and the active orders nobody has contacted yet by the day they were
+created. The oldest days that together hold ``limit`` orders end the window a query has to read.
 
 The counts are only a hint. A window that turns out to hold fewer than ``limit`` orders (the counts ran
 ahead of the orders) is read again up to the real bound, and counts that lag behind only make the window

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -20,6 +20,7 @@ from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
 from channels.base import Channel, ChannelName
 from channels.console import ConsoleChannel
+from orders.clock import utc_now
 from orders.service import OrderService, ProgressionAdvisor, RulesAdvisor
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
@@ -63,10 +64,6 @@ from webhooks.shop_platforms.generic import order_event
 
 #: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
 AI_CONCURRENCY = 32
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def resolve_secret_key(settings: Settings) -> str:
@@ -157,7 +154,7 @@ def _core(
         app[DATABASE] = db
         app[SHOPS] = ShopDirectory(db.shops, clock)
         app[SERVICE] = OrderService(db, clock, advisor or (ai.advisor if ai else RulesAdvisor()))
-        conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None)
+        conversation = Conversation(app[SERVICE], clock, classifier=ai.classifier if ai else None, stores=db)
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recovery = asyncio.create_task(inbox.recover())
@@ -194,9 +191,10 @@ def _channels(app: web.Application) -> dict[str, Channel]:
 
 
 async def _notifier(app: web.Application) -> AsyncIterator[None]:
-    alerts = StaffAlerts(app[SERVICE], app[CLOCK])
+    alerts = StaffAlerts(app[SERVICE], app[CLOCK], stores=app[DATABASE])
     notifier = Notifier(
-        app[SERVICE], _channels(app), app[CLOCK], metrics=app[METRICS], alert_buttons=alerts.buttons,
+        app[SERVICE], _channels(app), app[CLOCK], stores=app[DATABASE], metrics=app[METRICS],
+        alert_buttons=alerts.buttons,
         lease=timedelta(seconds=app[SETTINGS].outbox_lease_seconds),
     )  # fmt: skip
     app[NOTIFIER] = notifier
@@ -211,7 +209,7 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
 async def _worker(app: web.Application) -> AsyncIterator[None]:
     """The dispatcher loop and the periodic jobs; stopped (and awaited) before the channels close."""
     intervals = Intervals(auto_progress_minutes=app[SETTINGS].sweep_minutes)
-    scheduler = build_scheduler(app[SERVICE], app[INBOX], intervals)
+    scheduler = build_scheduler(app[SERVICE], app[INBOX], intervals, stores=app[DATABASE])
     scheduler.start()
     dispatcher = asyncio.create_task(app[NOTIFIER].run_forever())
     yield

@@ -7,7 +7,6 @@ the client is made without retries so a failure falls back at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 from google import genai
@@ -18,6 +17,7 @@ from bot.ai.advisor import Clock, GeminiAdvisor
 from bot.ai.classifier import GeminiIntentClassifier
 from bot.ai.drafter import GeminiDrafter
 from bot.ai.gemini import DEFAULT_CONCURRENCY, DEFAULT_MAX_WAIT, Gemini
+from orders.clock import utc_now
 
 
 class GeminiSettings(Protocol):
@@ -42,10 +42,6 @@ class AiParts:
 
     async def aclose(self) -> None:
         await self.gemini.aclose()
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def build_ai(

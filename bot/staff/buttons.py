@@ -68,7 +68,7 @@ async def retry_button(update: Update, context: StaffContext) -> None:
     order_id, channel = parsed
     shop = context.staff_shop
     order = await context.service.get(shop, order_id)  # another shop's id: NotFound, answered as unknown
-    entries = await context.bot_data.db.outbox.for_order(shop.id, order.id)
+    entries = await context.bot_data.stores.outbox.for_order(shop.id, order.id)
     failed = next(
         (e for e in reversed(entries) if e.state in _FAILED and e.kind != OutboxKind.STAFF_ALERT), None
     )

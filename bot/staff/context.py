@@ -16,9 +16,9 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.staff.arguments import arguments, number_of
 from bot.staff.formatting import clip
+from bot.stores import DeskStores
 from orders.model import Order, Shop
 from orders.service import OrderService
-from orders.store import Database
 
 
 class Desk:
@@ -26,9 +26,11 @@ class Desk:
 
     def __init__(self) -> None:
         self._service: OrderService | None = None
+        self._stores: DeskStores | None = None
 
-    def bind(self, service: OrderService) -> None:
+    def bind(self, service: OrderService, stores: DeskStores) -> None:
         self._service = service
+        self._stores = stores
 
     @property
     def service(self) -> OrderService:
@@ -37,12 +39,14 @@ class Desk:
         return self._service
 
     @property
-    def db(self) -> Database:
-        return self.service.db
+    def stores(self) -> DeskStores:
+        if self._stores is None:
+            raise RuntimeError("the staff desk is not bound to its stores yet")
+        return self._stores
 
     async def find_number(self, shop: Shop, number: str) -> Order | None:
         """The shop's latest order with this number; other shops' orders are never found."""
-        return await self.db.orders.find_number(shop.id, number)
+        return await self.stores.orders.find_number(shop.id, number)
 
 
 class StaffContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Desk]):

@@ -27,7 +27,7 @@ async def admit(update: Update, context: StaffContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or user.is_bot or chat is None or chat.type != ChatType.PRIVATE:
         raise ApplicationHandlerStop
-    shops = await context.bot_data.db.shops.for_staff(user.id)
+    shops = await context.bot_data.stores.shops.for_staff(user.id)
     if not shops:
         log.info("refused Telegram user %s: not staff of any shop", user.id)
         if update.callback_query is not None:

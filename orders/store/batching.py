@@ -1,8 +1,8 @@
 """Group commit: single-document inserts that arrive together go to the server as one ``insert_many``.
 
-A webhook's one write is an insert keyed by its delivery id. Under load many arrive at once, and on a
-server that spends more on each command than on each document (the embedded one most of all), sending them
-one command each costs more than the inserts themselves. ``InsertBatcher.insert`` queues the document and
+A webhook's one write is an insert keyed by its delivery id. Under load many arrive at once, and a
+server spends more on each command than on each document (``orders.store``, 5), so sending them one
+command each would cost more than the inserts themselves. ``InsertBatcher.insert`` queues the document and
 the next flush (started at once when none is running, else right after the running one) sends all that
 queued. A lone insert waits for no timer, so at low load it goes out as soon as it would have alone.
 
@@ -19,11 +19,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from orders.store.documents import Doc
+from orders.store.errors import DUPLICATE_KEY
 
 #: The most documents one flush sends; pymongo splits a flush further to fit the server's message limit.
 MAX_BATCH = 500
-
-_DUPLICATE_KEY = 11000
 
 
 class InsertBatcher:
@@ -70,5 +69,5 @@ class InsertBatcher:
 
 
 def _write_error(error: dict[str, Any]) -> WriteError:
-    cls = DuplicateKeyError if error.get("code") == _DUPLICATE_KEY else WriteError
+    cls = DuplicateKeyError if error.get("code") == DUPLICATE_KEY else WriteError
     return cls(error.get("errmsg", "write failed"), error.get("code"), error)

@@ -25,16 +25,13 @@ from orders.store.errors import Conflict, NotFound
 
 
 def _address_key(shop_id: str, *, phone: str | None, instagram_id: str | None) -> str:
-    """The one address a customer is found by, with its shop: unique per shop by a plain index.
-
-    (A partial unique index on (shop_id, phones) said the same, but the embedded server cannot use a
-    partial index for a lookup and scanned every customer on each one.)
-    """
+    """The one address a customer is found by, with its shop: unique per shop by a plain index
+    (``orders.store``, 4)."""
     return f"{shop_id}|phone:{phone}" if phone else f"{shop_id}|instagram:{instagram_id}"
 
 
 _DERIVED_CUSTOMER_FIELDS = frozenset({"address_key"})
-#: What an earlier version set when an Instagram account proved one order: that order's phone and email,
+#: What the older layout set when an Instagram account proved one order: that order's phone and email,
 #: which opened every order carrying either. Never read as access; ``narrow_legacy_links`` removes them.
 LEGACY_LINK_FIELDS = ("verified_phones", "email")
 
@@ -137,12 +134,12 @@ class CustomerStore:
     async def narrow_legacy_links(
         self, proven_order: Callable[[ShopId, CustomerId], Awaitable[str | None]]
     ) -> int:
-        """Customers an earlier version linked by an order's phone and email keep only the order they proved.
+        """Customers linked by an order's phone and email (older layout) keep only the order they proved.
 
         ``proven_order`` finds it (or None: the account is asked to prove an order again). Returns how many
         customers had such a link. Idempotent: the fields go once the customer's proof is kept.
         """
-        # every customer an earlier version stored carries an empty list: cleared in one write
+        # every customer of the older layout carries an empty list: cleared in one write
         await self._customers.update_many(
             {"verified_phones": {"$size": 0}, "email": {"$exists": False}},
             {"$unset": {"verified_phones": ""}},

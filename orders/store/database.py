@@ -27,6 +27,7 @@ from orders.store.outbox import OutboxStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import ShopStore
 from orders.store.stats import StatsStore
+from orders.store.waiting_orders import WaitingOrders
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,13 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel("provider_id", sparse=True),
     ],
     "events": [
-        # sparse, on a field set when the delivery is applied: a new claim writes one index entry fewer,
-        # and only applied deliveries expire
+        # sparse, on a field set when the delivery is applied: only applied deliveries expire, and a new
+        # claim writes no entry in it
         IndexModel("done_at", expireAfterSeconds=EVENTS_KEPT_SECONDS, sparse=True),
         IndexModel([("state", ASCENDING), ("received_at", ASCENDING)]),
     ],
     "customers": [
-        # sparse: customers stored by an earlier version get theirs at start (``add_address_keys``)
+        # sparse: customers stored without one get theirs at start (``add_address_keys``)
         IndexModel("address_key", unique=True, sparse=True),
     ],
     "messages": [
@@ -97,7 +98,7 @@ _EVENTS_BY_ARRIVAL_INDEX = "received_at_1"
 _ORDER_SEARCH_INDEX = "shop_id_1_search_keys_1"
 
 
-#: Indexes earlier versions created; ``ensure_indexes`` drops them (each one slows every write).
+#: Indexes of older layouts; ``ensure_indexes`` drops them (each one slows every write).
 _RETIRED_INDEXES: dict[str, frozenset[str]] = {
     "outbox": frozenset({"state_1_lease_until_1"}),
     # flagged orders are read up to a point in time now; lookups by number, name, phone and email moved to
@@ -131,6 +132,7 @@ class Database:
         self.outbox = OutboxStore(self._db.outbox)
         self.events = EventStore(self._db.events)
         self.stats = StatsStore(self._db.stats)
+        self.waiting_orders = WaitingOrders(self.orders, self.stats)
         self.customers = CustomerStore(self._db.customers)
         self.messages = MessageStore(self._db.messages)
         self.inbox = InboxStore(self._db.inbox)
@@ -142,21 +144,21 @@ class Database:
         self.alerts = AlertStore(self._db.alerts)
 
     async def ensure_indexes(self) -> None:
-        """Create every index, and drop the ones an earlier version made and nothing uses any more."""
+        """Create every index; bring data in an older layout up to date and drop the indexes it used."""
         for name, indexes in _INDEXES.items():
             await self._db[name].create_indexes(indexes)
         await self.customers.add_address_keys()
         await self.customers.narrow_legacy_links(self._first_linked_order)
         await self._count_waiting_orders()
         await self._claim_existing_numbers()
-        # what an earlier version's data needs before the index it was found by goes (run once, as it goes)
+        # what data in an older layout needs before the index it is found by goes (run once, as it goes)
         upgrades: dict[tuple[str, str], Callable[[], Awaitable[object]]] = {
             ("messages", _UNHANDLED_MESSAGES_INDEX): self._move_unhandled_messages,
             ("events", _EVENTS_BY_ARRIVAL_INDEX): self._date_applied_events,
             ("orders", _ORDER_SEARCH_INDEX): self.orders.add_missing_keys,
         }
-        # and what is cleared once it has gone, so that clearing a field does not also rewrite its index (on
-        # the embedded server that halves the time); a crash before it leaves a field that reads ignore
+        # and what is cleared once it has gone, so that clearing a field does not also rewrite its index; a
+        # crash before it leaves a field that reads ignore
         cleanups = {("orders", _ORDER_SEARCH_INDEX): self._clear_search_keys}
         for name, retired in _RETIRED_INDEXES.items():
             existing = await self._db[name].index_information()
@@ -176,7 +178,7 @@ class Database:
                 raise
 
     async def _count_waiting_orders(self) -> None:
-        """Shops an earlier version counted have no ``waiting`` days (``orders.waiting``): count them once.
+        """Shops counted before the ``waiting`` days existed (``orders.waiting``): count them once.
 
         A change made meanwhile may be counted twice or not at all; the days are a hint that tolerates it.
         """
@@ -184,11 +186,11 @@ class Database:
             await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
 
     async def _claim_existing_numbers(self, batch: int = 1000) -> None:
-        """Claim the number of every order an earlier version wrote, which did not claim numbers.
+        """Claim the number of every order stored before numbers were claimed.
 
-        Those versions let a shop use a number twice. Such duplicates are kept as they are (renumbering
+        Such orders may share a number within a shop. Those duplicates are kept as they are (renumbering
         would change what customers and staff know the orders by): the newest order of each number holds
-        it, as lookups by number found the newest before, and the older ones stay reachable by id and by
+        it, as lookups by number find the newest, and the older ones stay reachable by id and by
         search. Each shop's count of them is logged. Safe to run from several processes at once: the same
         order wins everywhere, and a claim already there is skipped.
         """
@@ -221,8 +223,8 @@ class Database:
         await self.numbers.mark_claimed_all()
 
     async def _first_linked_order(self, shop_id: ShopId, customer_id: CustomerId) -> str | None:
-        """The order an Instagram account proved under an earlier version: the one its "verified" reply was
-        about. Until then no reply to the account carried an order, so it is the first that did."""
+        """The order an Instagram account with a legacy link proved: the one its "verified" reply was
+        about. Before that reply none to the account carried an order, so it is the first that did."""
         replies = self._db.outbox.find({"shop_id": shop_id, "customer_id": customer_id})
         about = sorted(
             [(doc["created_at"], doc["order_id"]) async for doc in replies
@@ -232,19 +234,19 @@ class Database:
         return str(about[0][1]) if about else None
 
     async def _clear_search_keys(self) -> None:
-        """Orders an earlier version wrote carried their search keys, now in ``order_keys``."""
+        """Orders in the older layout carry their search keys, which ``order_keys`` holds now."""
         await self._db.orders.update_many({"search_keys": {"$exists": True}}, {"$unset": {"search_keys": ""}})
 
     async def _date_applied_events(self) -> None:
-        """Deliveries an earlier version applied have no ``done_at``: they expire 30 days from now."""
+        """Deliveries applied before ``done_at`` was set have none: they expire 30 days from now."""
         await self._db.events.update_many(
             {"state": "done", "done_at": {"$exists": False}}, {"$set": {"done_at": datetime.now(UTC)}}
         )
 
     async def _move_unhandled_messages(self) -> None:
-        """Messages an earlier version stored as ``received`` and had not handled yet go to the inbox.
+        """Messages waiting in ``messages`` as ``received`` (the older layout) move to the inbox.
 
-        Its index on ``state`` still exists here to find them by.
+        The older layout's index on ``state`` still exists here to find them by.
         """
         cursor = self._db.messages.find({"state": DeliveryState.RECEIVED.value})
         async for doc in cursor:

@@ -1,8 +1,8 @@
 """Inbound chat messages acknowledged but not handled yet: the one write a chat webhook makes.
 
 The collection holds only what is still to be handled, keyed by channel and provider id, with no index
-but ``_id``: storing a delivery costs the least a write can (``messages`` keeps two more indexes, each
-adding about a fifth to an insert on the embedded server). Once handled, a message moves to
+but ``_id``, so storing a delivery costs the least a write can (``orders.store``, 5). Once handled, a
+message moves to
 ``messages`` (``MessageStore.add``) and its entry here is removed; ``pending`` finds what a crash left.
 """
 

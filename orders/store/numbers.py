@@ -1,9 +1,8 @@
 """Order numbers: which order holds each number of a shop, one claim per number.
 
-The number is claimed here, keyed by shop and number, before the order that uses it is written. A unique
-index on ``orders`` would say the same, but every index of ``orders`` is rewritten on each change of an
-order on the embedded server, and a shop's existing data may hold duplicate numbers that such an index
-would refuse to build over. A claim written by a process that then crashed (the order never written, or
+The number is claimed here, keyed by shop and number, before the order that uses it is written, rather
+than by a unique index on ``orders``: that index would cost every change of an order (``orders.store``,
+5), and a shop's existing data may hold duplicate numbers that it would refuse to build over. A claim written by a process that then crashed (the order never written, or
 written with another number) is stale; ``orders.numbering`` decides when another order may take it over.
 """
 
@@ -19,7 +18,7 @@ from orders.model import OrderId, ShopId
 from orders.store.documents import Doc
 from orders.store.errors import DUPLICATE_KEY
 
-#: The marker saying every order of an earlier version has had its number claimed.
+#: The marker saying every order stored before numbers were claimed has had its number claimed.
 _CLAIMED_MARKER = "\x00claimed"
 
 

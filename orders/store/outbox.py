@@ -16,7 +16,7 @@ from orders.model import OrderId, OutboxEntry, ShopId
 from orders.store.documents import Doc, from_doc, to_doc
 
 #: Outbox entries are spread over lanes by id, so that a claim under a backlog reads one lane's due
-#: entries rather than all of them (the embedded server reads every match of a query before its limit).
+#: entries rather than all of them (``orders.store``, 2).
 OUTBOX_LANES = 16
 
 
@@ -73,7 +73,11 @@ class OutboxStore:
 
     async def queued_for(self, shop_id: ShopId, customer_id: str, channel: str) -> list[OutboxEntry]:
         """A customer's entries on one channel that are still queued, oldest first."""
-        query = {"shop_id": shop_id, "customer_id": customer_id, "state": "queued"}  # the index, exactly
+        query = {
+            "shop_id": shop_id,
+            "customer_id": customer_id,
+            "state": "queued",
+        }  # the channel checked after
         cursor = self._outbox.find(query).sort("created_at", ASCENDING)
         return [entry_from_doc(doc) async for doc in cursor if doc.get("channel") == channel]
 
@@ -157,8 +161,8 @@ class OutboxStore:
     async def expired_leases(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
         """Entries whose sender vanished mid-send, moved to review: they may or may not have gone out.
 
-        Reads every entry being sent (a few per worker) and checks the lease here: the (state, due_at)
-        index serves that, where a range on ``lease_until`` would make the embedded server read them all.
+        Reads every entry being sent (a few per worker) by the (state, due_at) index and checks the lease
+        here (``orders.store``, 1).
         """
         sending = self._outbox.find({"state": "sending"}, projection=["lease_until"])
         expired = [
@@ -215,12 +219,8 @@ class OutboxStore:
         )
 
     async def _status_updates(self, shop_id: ShopId, order_id: OrderId) -> list[Doc]:
-        """The order's status updates (id, state, sequence), read by the (shop_id, order_id) index alone.
-
-        The embedded server reads the whole outbox for a filter that names a leading part of a compound
-        index plus another condition (kind, state, a range on sequence). An order has few entries, so the
-        rest is checked here.
-        """
+        """The order's status updates (id, state, sequence), read by the (shop_id, order_id) index alone
+        and the kind checked here: an order has few entries (``orders.store``, 1)."""
         cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}, ["kind", "state", "sequence"])
         return [doc async for doc in cursor if doc.get("kind") == "status_update"]
 
@@ -253,7 +253,7 @@ class OutboxStore:
         parked = self._outbox.find(
             {"shop_id": shop_id, "customer_id": customer_id, "state": "parked"}, ["channel"]
         )
-        ids = [doc["_id"] async for doc in parked if doc.get("channel") == channel]  # see _status_updates
+        ids = [doc["_id"] async for doc in parked if doc.get("channel") == channel]
         if not ids:
             return 0
         result = await self._outbox.update_many(

@@ -1,4 +1,4 @@
-"""Per-shop counters kept incrementally (the embedded server scans whole collections for ``$group``)."""
+"""Per-shop counters kept as changes happen, so that stats never count the orders (``orders.store``, 3)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ class StatsStore:
         return len(empty) if result.modified_count else 0
 
     async def uncounted_waiting(self) -> list[ShopId]:
-        """Shops whose counters an earlier version kept, without the ``waiting`` days."""
+        """Shops whose counters have no ``waiting`` days yet (kept before the days were counted)."""
         cursor = self._stats.find({waiting.FIELD: {"$exists": False}}, {"_id": 1})
         return [ShopId(doc["_id"]) async for doc in cursor]
 

@@ -107,7 +107,7 @@ async def open_desk(
         auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, clock=clock, base_url=url, timeout=timeout
     )
     service = OrderService(db, clock)
-    notifier = Notifier(service, {"sms": channels.sms, "whatsapp": channels.whatsapp}, clock)
+    notifier = Notifier(service, {"sms": channels.sms, "whatsapp": channels.whatsapp}, clock, stores=db)
     try:
         yield Desk(db, clock, service, notifier, twilio, channels, url)
     finally:

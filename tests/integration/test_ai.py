@@ -163,7 +163,7 @@ async def test_the_worker_sweep_moves_due_orders_by_gemini_only_when_it_is_sure(
     standin.answer(GOOD)  # the longest-waiting order is asked first
     standin.answer(GOOD | {"confidence": 0.6})
 
-    assert await Jobs(service, Inbox(db, clock)).auto_progress() == 1
+    assert await Jobs(service, Inbox(db, clock), stores=db).auto_progress() == 1
 
     moved = await db.orders.get(shop.id, sure.id)
     event = moved.timeline[-1]
@@ -435,12 +435,12 @@ async def chat(inbox: Inbox, shop: Shop, clock: Clock, text: str, sender: str = 
     assert message is not None
     await inbox.drain()
     keys = (f"reply:{message.id}", f"alert:{message.id}")
-    return [e for key in keys if (e := await inbox.db.outbox.find_key(shop.id, key)) is not None]
+    return [e for key in keys if (e := await inbox.stores.outbox.find_key(shop.id, key)) is not None]
 
 
 @pytest.fixture
 def inbox(service: OrderService, clock: Clock, ai: AiParts) -> Inbox:
-    return Inbox(service.db, clock, Conversation(service, clock, classifier=ai.classifier))
+    return Inbox(service.db, clock, Conversation(service, clock, classifier=ai.classifier, stores=service.db))
 
 
 async def test_a_conversation_answers_an_odd_message_with_the_customers_order(

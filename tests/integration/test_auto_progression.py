@@ -59,7 +59,7 @@ async def test_the_sweep_moves_due_orders_of_shops_that_switched_it_on(
     fresh = await new_order(on_api, "2")
     clock.advance(hours=5)
 
-    jobs = Jobs(OrderService(db, clock), Inbox(db, clock))
+    jobs = Jobs(OrderService(db, clock), Inbox(db, clock), stores=db)
     assert await jobs.auto_progress() == 1
     assert_moved_by_the_rules(await progress(on_api, due))
     assert (await progress(on_api, fresh))["status"] == "pending"  # 5 h old: not due
@@ -104,7 +104,9 @@ async def test_an_order_event_of_a_due_order_moves_it_when_it_arrives(
 
 
 async def test_the_sweep_runs_at_start_then_every_configured_interval(db: Database, clock: Clock) -> None:
-    scheduler = build_scheduler(OrderService(db, clock), Inbox(db, clock), Intervals(auto_progress_minutes=5))
+    scheduler = build_scheduler(
+        OrderService(db, clock), Inbox(db, clock), Intervals(auto_progress_minutes=5), stores=db
+    )
     job = scheduler.get_job("auto-progress")
     assert job.trigger.interval == timedelta(minutes=5)
     assert job.kwargs.get("next_run_time") is None and job.next_run_time is not None  # due at once

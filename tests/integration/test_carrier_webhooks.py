@@ -326,7 +326,7 @@ async def test_a_carrier_exception_tells_the_customer_at_once_and_alerts_staff_u
     assert [(o["order_id"], o["reasons"]) for o in attention["orders"]] == [(order_id, ["delivery_problem"])]
 
     with_staff = store.model_copy(update={"staff_telegram_ids": [5550001]})
-    alerts = StaffAlerts(OrderService(db, clock), clock)
+    alerts = StaffAlerts(OrderService(db, clock), clock, stores=db)
     assert await alerts.scan_shop(with_staff) == 1
     assert await alerts.scan_shop(with_staff) == 0  # once per order and reason
     entries = await db.outbox.for_order(store.id, OrderId(order_id))

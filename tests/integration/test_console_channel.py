@@ -15,7 +15,7 @@ from orders.model import CustomerId, CustomerRecord, Direction, Message, Message
 from orders.service import OrderService
 from orders.store import Database
 from tests.conftest import Clock
-from webhooks.keys import NOTIFIER, SERVICE
+from webhooks.keys import DATABASE, NOTIFIER, SERVICE
 
 PHONE = "+14155550101"
 
@@ -31,7 +31,7 @@ async def question_left_by_another_process(
         direction=Direction.INBOUND, provider_id=provider_id, sender=PHONE, recipient=shop.id, body="hi",
         state="received", created_at=clock(), updated_at=clock(),
     )  # fmt: skip
-    await Conversation(OrderService(db, clock), clock, console_style=console_style).handle(
+    await Conversation(OrderService(db, clock), clock, console_style=console_style, stores=db).handle(
         shop, customer, question
     )
     return customer, question
@@ -73,7 +73,16 @@ async def test_chat_prints_every_reply_once_while_a_dispatcher_races_it(
     dispatcher = asyncio.create_task(client.app[NOTIFIER].run_forever(idle_seconds=0.001))
     try:
         service: OrderService = client.app[SERVICE]
-        await chat(service, shop.id, PHONE, style="sms", read=read, write=printed.append, clock=clock)
+        await chat(
+            service,
+            shop.id,
+            PHONE,
+            stores=client.app[DATABASE],
+            style="sms",
+            read=read,
+            write=printed.append,
+            clock=clock,
+        )
     finally:
         dispatcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -93,7 +102,7 @@ async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_
 ) -> None:
     _, question = await question_left_by_another_process(db, shop, clock, "console-2")
 
-    without = Notifier(client.app[SERVICE], {}, clock)
+    without = Notifier(client.app[SERVICE], {}, clock, stores=client.app[DATABASE])
     assert await without.run_once() == 1
     entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
     assert entry is not None and (entry.state, entry.error_code) == (

@@ -28,7 +28,7 @@ def service(db: Database, clock: Clock) -> OrderService:
 
 @pytest.fixture
 def inbox(service: OrderService, clock: Clock) -> Inbox:
-    return Inbox(service.db, clock, Conversation(service, clock))
+    return Inbox(service.db, clock, Conversation(service, clock, stores=service.db))
 
 
 async def place(
@@ -73,11 +73,11 @@ async def say(
     message = await inbox.accept(shop, inbound)
     assert message is not None
     await inbox.drain()
-    stored = await inbox.db.messages.get(shop.id, message.id)
+    stored = await inbox.stores.messages.get(shop.id, message.id)
     assert stored.state == DeliveryState.PROCESSED
     queued = []
     for key in (f"reply:{message.id}", f"alert:{message.id}"):
-        entry = await inbox.db.outbox.find_key(shop.id, key)
+        entry = await inbox.stores.outbox.find_key(shop.id, key)
         if entry is not None:
             queued.append(entry)
     return queued
@@ -212,14 +212,19 @@ async def test_a_redelivered_message_is_answered_once(
     assert await inbox.accept(shop, inbound) is not None
     assert await inbox.accept(shop, inbound) is None
     await inbox.drain()
-    customer = await inbox.db.customers.find_or_create(shop.id, now=clock(), phone=ANA)
-    assert len(await inbox.db.outbox.queued_for(shop.id, customer.id, "whatsapp")) == 1
+    customer = await inbox.stores.customers.find_or_create(shop.id, now=clock(), phone=ANA)
+    assert len(await inbox.stores.outbox.queued_for(shop.id, customer.id, "whatsapp")) == 1
 
 
 async def test_a_flood_is_answered_once_then_only_recorded(
     service: OrderService, shop: Shop, clock: Clock
 ) -> None:
-    inbox = Inbox(service.db, clock, Conversation(service, clock), FloodLimit(messages=1, window_seconds=60))
+    inbox = Inbox(
+        service.db,
+        clock,
+        Conversation(service, clock, stores=service.db),
+        FloodLimit(messages=1, window_seconds=60),
+    )
     flood = [InboundMessage(ChannelName.SMS, f"SMf{i}", ANA, shop.id, "hi", clock()) for i in range(1, 6)]
     stored = [await inbox.accept(shop, inbound) for inbound in flood]
     await inbox.drain()
@@ -249,7 +254,7 @@ async def test_messages_left_unprocessed_by_a_crash_are_recovered(
     with pytest.raises(NotFound):
         await service.db.messages.get(shop.id, message.id)  # moved there once handled
 
-    restarted = Inbox(service.db, clock, Conversation(service, clock))
+    restarted = Inbox(service.db, clock, Conversation(service, clock, stores=service.db))
     assert await restarted.recover(older_than=timedelta(seconds=30)) == 0  # too fresh: maybe still in flight
     clock.advance(minutes=1)
     assert await restarted.recover(older_than=timedelta(seconds=30)) == 1

@@ -26,7 +26,7 @@ def service(db: Database, clock: Clock) -> OrderService:
 
 @pytest.fixture
 def inbox(service: OrderService, clock: Clock) -> Inbox:
-    return Inbox(service.db, clock, Conversation(service, clock))
+    return Inbox(service.db, clock, Conversation(service, clock, stores=service.db))
 
 
 def alerts(entries: list[OutboxEntry]) -> list[str]:

@@ -86,7 +86,11 @@ async def test_a_failure_while_planning_requeues_with_backoff_until_the_budget_t
         try:
             service = OrderService(wrong_key, clock)
             notifier = Notifier(
-                service, {"whatsapp": desk.channels.whatsapp}, clock, retry=RetryPolicy(attempts=3)
+                service,
+                {"whatsapp": desk.channels.whatsapp},
+                clock,
+                stores=wrong_key,
+                retry=RetryPolicy(attempts=3),
             )
             assert await notifier.run_once() == 2  # the created update and the shipped one
             entries = await desk.entries(shop, order_id)

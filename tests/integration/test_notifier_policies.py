@@ -100,7 +100,7 @@ async def test_a_backlog_of_updates_sends_only_the_latest_even_with_two_senders(
     order_id = await desk.order(shop, wrote_hours_ago=1)
     await desk.move(shop, order_id, Status.SHIPPED)
     await desk.move(shop, order_id, Status.FULFILLED)
-    other = Notifier(desk.service, desk.notifier.channels, desk.clock)
+    other = Notifier(desk.service, desk.notifier.channels, desk.clock, stores=desk.db)
     # two workers claim at once, one entry at a time, until nothing is due
     while sum(await asyncio.gather(desk.notifier.run_once(batch=1), other.run_once(batch=1))):
         pass
@@ -146,7 +146,7 @@ async def test_sms_is_sent_at_the_numbers_rate_and_the_rest_waits_without_spendi
 ) -> None:
     shop = await desk.shop(sms_number=SHOP_SMS)  # WhatsApp windows closed: every update goes by SMS
     await sms_orders(desk, shop, 8)
-    other = Notifier(desk.service, desk.notifier.channels, desk.clock)
+    other = Notifier(desk.service, desk.notifier.channels, desk.clock, stores=desk.db)
     await asyncio.gather(desk.notifier.run_once(), other.run_once())
     assert len(desk.twilio.created) == 5  # 1 per second with a burst of 5, shared by both senders
     held = await held_entries(desk, shop)

@@ -75,7 +75,7 @@ async def test_two_notifiers_on_one_outbox_send_each_entry_once(desk: Desk) -> N
     await desk.db.customers.record_inbound(shop.id, customer.id, "whatsapp", desk.clock())
     desk.twilio.customer_wrote(ANA)
     await replies(desk.db, shop, customer, 120, desk.clock())
-    other = Notifier(desk.service, desk.notifier.channels, desk.clock)
+    other = Notifier(desk.service, desk.notifier.channels, desk.clock, stores=desk.db)
     while sum(await asyncio.gather(desk.notifier.run_once(batch=7), other.run_once(batch=7))):
         pass
     bodies = Counter(request["Body"] for request in desk.twilio.created)
@@ -86,7 +86,7 @@ async def test_mixed_load_replies_updates_and_follow_ups_with_two_senders(desk: 
     shop = await desk.shop(notify=FAST)
     metrics = Metrics()
     desk.notifier.metrics = metrics
-    other = Notifier(desk.service, desk.notifier.channels, desk.clock, metrics=metrics)
+    other = Notifier(desk.service, desk.notifier.channels, desk.clock, stores=desk.db, metrics=metrics)
     orders = [await desk.order(shop, wrote_hours_ago=1, number=f"{100 + n}", phone=ANA) for n in range(10)]
     customer = await desk.db.customers.find_or_create(shop.id, now=desk.clock(), phone=ANA)
     await replies(desk.db, shop, customer, 30, desk.clock())
@@ -222,7 +222,7 @@ async def test_queue_depth_gauges_count_waiting_parked_and_review(desk: Desk) ->
     customer = await desk.db.customers.find_or_create(shop.id, now=desk.clock(), phone=ANA)
     await replies(desk.db, shop, customer, 3, desk.clock() + timedelta(hours=1))  # not due yet
     metrics = Metrics()
-    notifier = Notifier(desk.service, desk.notifier.channels, desk.clock, metrics=metrics)
+    notifier = Notifier(desk.service, desk.notifier.channels, desk.clock, stores=desk.db, metrics=metrics)
     assert await notifier.run_once() == 0
     depth = {
         sample.labels["state"]: sample.value

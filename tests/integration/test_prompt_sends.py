@@ -137,7 +137,7 @@ async def test_a_claim_by_id_and_dispatcher_passes_send_each_entry_once(
             )
         )  # fmt: skip
     app = web_process.app
-    worker = Notifier(OrderService(db, clock), {"whatsapp": app[TWILIO].whatsapp}, clock)
+    worker = Notifier(OrderService(db, clock), {"whatsapp": app[TWILIO].whatsapp}, clock, stores=db)
     queueing = asyncio.gather(*(app[DATABASE].outbox.add(entry) for entry in entries))
     dispatched = 0
     while not queueing.done():  # while they are being queued, both dispatchers claim what is due

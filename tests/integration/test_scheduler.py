@@ -17,7 +17,7 @@ EVERY = timedelta(minutes=1)
 
 def worker(db: Database, clock: Clock, name: str) -> Jobs:
     service = OrderService(db, clock)
-    return Jobs(service, Inbox(db, clock), holder=name)
+    return Jobs(service, Inbox(db, clock), holder=name, stores=db)
 
 
 async def test_one_worker_runs_a_job_per_interval_and_another_takes_over(db: Database, clock: Clock) -> None:
@@ -46,7 +46,7 @@ async def test_one_worker_runs_a_job_per_interval_and_another_takes_over(db: Dat
 
 
 async def test_every_periodic_job_is_scheduled_under_a_lease(db: Database, clock: Clock) -> None:
-    scheduler = build_scheduler(OrderService(db, clock), Inbox(db, clock))
+    scheduler = build_scheduler(OrderService(db, clock), Inbox(db, clock), stores=db)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
         "outbox-recovery", "inbox-recovery", "event-recovery", "auto-progress", "attention-scan",

@@ -12,7 +12,7 @@ from webhooks.api import schemas
 from webhooks.api.routes import SHOP, routes, shop_response
 from webhooks.api.shop_changes import InvalidSetting, save_settings
 from webhooks.api.shop_settings import ShopSettingsPatch
-from webhooks.keys import PRINCIPAL, SERVICE, SHOPS
+from webhooks.keys import DATABASE, PRINCIPAL, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 
 
@@ -27,7 +27,9 @@ async def change_shop(request: web.Request) -> web.Response:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     patch = parse_json(ShopSettingsPatch, await request.read())
     try:
-        changed = await save_settings(request.config_dict[SERVICE], request[SHOP], patch)
+        changed = await save_settings(
+            request.config_dict[SERVICE], request.config_dict[DATABASE].shops, request[SHOP], patch
+        )
     except InvalidSetting as exc:
         details = [{"field": exc.field, "message": exc.message}]
         raise ApiError(422, "invalid_field", str(exc), details) from None

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from channels import contacts
 from orders.model import EmailSettings, NotifyPolicy, Shop, Thresholds
 from orders.service import OrderService
+from orders.store import ShopStore
 from webhooks.api.shop_settings import MASK, QUIET_OFF, SECRETS, THRESHOLDS, ShopSettingsPatch
 
 T = TypeVar("T")
@@ -62,16 +63,18 @@ def apply_settings(shop: Shop, patch: ShopSettingsPatch) -> Shop:
     return shop.model_copy(update=update)
 
 
-async def save_settings(service: OrderService, shop: Shop, patch: ShopSettingsPatch) -> Shop:
+async def save_settings(
+    service: OrderService, shops: ShopStore, shop: Shop, patch: ShopSettingsPatch
+) -> Shop:
     """Apply ``patch`` to ``shop`` as stored now and save what changed in one write.
 
     ``InvalidSetting`` (nothing written) when a value is bad, ``AlreadyExists`` when another shop has a
     number or account given. Turning auto-progression on moves the orders already due at once, rather
     than at the next sweep.
     """
-    current = await service.db.shops.get(shop.id)  # not a cached copy: it may be seconds old
+    current = await shops.get(shop.id)  # not a cached copy: it may be seconds old
     changed = apply_settings(current, patch)
-    await service.db.shops.save_changes(current, changed)
+    await shops.save_changes(current, changed)
     if changed.rules.auto_progress and not current.rules.auto_progress:
         await service.sweep_auto_progress(changed)
     return changed

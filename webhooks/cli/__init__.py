@@ -17,12 +17,13 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.chat import chat
+from orders.clock import utc_now
 from orders.crypto import SealError
 from orders.model import Shop
 from orders.service import OrderService
-from orders.store import AlreadyExists, NotFound
+from orders.store import AlreadyExists, Database, NotFound
 from webhooks.access.auth import ROLES, issue_token
-from webhooks.app import build_app, database_for, resolve_secret_key, run_worker, utc_now
+from webhooks.app import build_app, database_for, resolve_secret_key, run_worker
 from webhooks.cli import imports as import_command
 from webhooks.cli import keys as key_commands
 from webhooks.cli import shops as shop_commands
@@ -48,11 +49,11 @@ def _database(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"mongodb_uri": uri})
 
 
-async def _with_service(settings: Settings, work: Callable[[OrderService], Awaitable[T]]) -> T:
+async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     db = database_for(settings)
     try:
         await db.ensure_indexes()
-        return await work(OrderService(db, utc_now))
+        return await work(db)
     finally:
         await db.close()
 
@@ -80,7 +81,12 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
     )
     app = web_process_app(settings, with_worker=with_worker)
     if getattr(args, "demo", False):
-        shop = asyncio.run(_with_service(settings, lambda service: ensure_demo_shop(service, utc_now())))
+        shop = asyncio.run(
+            _with_database(
+                settings,
+                lambda db: ensure_demo_shop(OrderService(db, utc_now), db.shops, db.orders, utc_now()),
+            )
+        )
         token = issue_token(resolve_secret_key(settings), shop.id, now=utc_now(), role="admin", days=30)
         print(
             f"orderbot demo\n  base URL:       {settings.base_url}\n  shop id:        {shop.id}\n"
@@ -113,32 +119,34 @@ def _worker(settings: Settings) -> None:
 def _shop_add(settings: Settings, args: argparse.Namespace) -> None:
     shop = shop_commands.new_configured_shop(args, utc_now())
 
-    async def add(service: OrderService) -> None:
-        await service.db.shops.add(shop)
+    async def add(db: Database) -> None:
+        await db.shops.add(shop)
 
-    asyncio.run(_with_service(settings, add))
+    asyncio.run(_with_database(settings, add))
     print(json.dumps(shop_commands.shop_json(shop)))
 
 
 def _shop_set(settings: Settings, args: argparse.Namespace) -> None:
-    async def change(service: OrderService) -> Shop:
-        return await shop_commands.change_shop(service, args.shop, args)
+    async def change(db: Database) -> Shop:
+        return await shop_commands.change_shop(OrderService(db, utc_now), db.shops, args.shop, args)
 
-    print(json.dumps(shop_commands.shop_json(asyncio.run(_with_service(settings, change)))))
+    print(json.dumps(shop_commands.shop_json(asyncio.run(_with_database(settings, change)))))
 
 
 def _shop_list(settings: Settings) -> None:
-    async def shops(service: OrderService) -> list[Shop]:
-        return await service.db.shops.list()
+    async def shops(db: Database) -> list[Shop]:
+        return await db.shops.list()
 
-    print(json.dumps([shop_commands.shop_json(shop) for shop in asyncio.run(_with_service(settings, shops))]))
+    print(
+        json.dumps([shop_commands.shop_json(shop) for shop in asyncio.run(_with_database(settings, shops))])
+    )
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> str:
-    async def check(service: OrderService) -> Shop:
-        return await service.db.shops.get(args.shop)
+    async def check(db: Database) -> Shop:
+        return await db.shops.get(args.shop)
 
-    asyncio.run(_with_service(settings, check))
+    asyncio.run(_with_database(settings, check))
     return issue_token(resolve_secret_key(settings), args.shop, now=utc_now(), role=args.role, days=args.days)
 
 
@@ -167,14 +175,14 @@ def _chat(settings: Settings, args: argparse.Namespace) -> None:
         print(f"bot> {text.replace(chr(10), chr(10) + '     ')}", flush=True)
 
     say(f"Chatting with shop {args.shop} as {phone} ({args.style} style). Ctrl-D to quit.")
-    asyncio.run(
-        _with_service(
-            settings,
-            lambda service: chat(
-                service, args.shop, phone, style=args.style, read=read, write=write, clock=utc_now
-            ),
+
+    async def talk(db: Database) -> None:
+        service = OrderService(db, utc_now)
+        await chat(
+            service, args.shop, phone, stores=db, style=args.style, read=read, write=write, clock=utc_now
         )
-    )
+
+    asyncio.run(_with_database(settings, talk))
 
 
 def _parser() -> argparse.ArgumentParser:

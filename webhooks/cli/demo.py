@@ -13,6 +13,7 @@ from decimal import Decimal
 from orders.lifecycle import Status
 from orders.model import Customer, Item, NotifyPolicy, OrderData, Shop, Thresholds, Tracking
 from orders.service import OrderService, new_shop
+from orders.store import OrderStore, ShopStore
 
 DEMO_SHOP_NAME = "Demo Coffee Roasters"
 
@@ -40,25 +41,27 @@ _PLAN: list[tuple[Status, float, float]] = [
 ]
 
 
-async def ensure_demo_shop(service: OrderService, now: datetime) -> Shop:
+async def ensure_demo_shop(
+    service: OrderService, shops: ShopStore, orders: OrderStore, now: datetime
+) -> Shop:
     """The demo shop and its orders, created once; running it again changes nothing."""
-    shop = await service.db.shops.find_by_name(DEMO_SHOP_NAME)
+    shop = await shops.find_by_name(DEMO_SHOP_NAME)
     if shop is None:
         # auto-progression on, so the demo shows the rules moving due orders on by themselves
         shop = new_shop(
             DEMO_SHOP_NAME, now, timezone="America/New_York", simulator=True,
             notify=NotifyPolicy(quiet_start="00:00", quiet_end="00:00"), rules=Thresholds(auto_progress=True),
         )  # fmt: skip
-        await service.db.shops.add(shop)
+        await shops.add(shop)
     elif not shop.simulator:  # made by an earlier version, which sent nothing for it
         shop = shop.model_copy(update={"simulator": True})
-        await service.db.shops.save(shop)
+        await shops.save(shop)
     for index, (status, placed_hours, status_hours) in enumerate(_PLAN):
         name, phone = _CUSTOMERS[index % len(_CUSTOMERS)]
         title, price = _PRODUCTS[index % len(_PRODUCTS)]
         quantity = 1 + index % 3
         number = str(1001 + index)
-        if await service.db.orders.find_external(shop.id, f"demo-{number}") is not None:
+        if await orders.find_external(shop.id, f"demo-{number}") is not None:
             continue
         tracked = status in (Status.SHIPPED, Status.FULFILLED) or (status == Status.PROCESSING and index % 2)
         data = OrderData(

@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from orders.clock import utc_now
 from orders.importing import RowResult, import_orders, summary
 from orders.model import ShopId
 from orders.service import OrderService
 from webhooks.api.import_rows import read_rows
-from webhooks.app import database_for, utc_now
+from webhooks.app import database_for
 from webhooks.settings import Settings
 
 

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 
 import jwt
 
+from orders.clock import utc_now
 from orders.crypto import SealError, key_id
-from webhooks.app import database_for, resolve_secret_key, utc_now
+from webhooks.app import database_for, resolve_secret_key
 from webhooks.cli.output import say
 from webhooks.settings import Settings
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from orders.model import Shop, ShopId
 from orders.service import OrderService, new_shop
+from orders.store import ShopStore
 from webhooks.api.shop_changes import InvalidSetting, apply_settings, save_settings
 from webhooks.api.shop_settings import ShopSettings, ShopSettingsPatch
 
@@ -127,11 +128,13 @@ def new_configured_shop(args: argparse.Namespace, now: datetime) -> Shop:
         raise ValueError(f"{_option(exc.field)}: {exc.message}") from None
 
 
-async def change_shop(service: OrderService, shop_id: str, args: argparse.Namespace) -> Shop:
+async def change_shop(
+    service: OrderService, shops: ShopStore, shop_id: str, args: argparse.Namespace
+) -> Shop:
     """Apply the command line's settings to a stored shop and save them (``shop set``)."""
-    shop = await service.db.shops.get(ShopId(shop_id))
+    shop = await shops.get(ShopId(shop_id))
     try:
-        return await save_settings(service, shop, patch_of(args))
+        return await save_settings(service, shops, shop, patch_of(args))
     except InvalidSetting as exc:
         raise ValueError(f"{_option(exc.field)}: {exc.message}") from None
 

@@ -16,10 +16,11 @@ from bot import message_texts, shop_texts
 from bot.message_texts import DEFAULT_LANGUAGE
 from bot.shop_texts import TextSlot
 from bot.text_preview import preview
+from orders.clock import utc_now
 from orders.model import ShopId
 from orders.store import Database
 from webhooks.api.templates import TemplateOut
-from webhooks.app import database_for, utc_now
+from webhooks.app import database_for
 from webhooks.settings import Settings
 
 __all__ = ["add_parser", "run"]

@@ -43,7 +43,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     async def telegram(app: web.Application) -> AsyncIterator[None]:
         application = build_application(token, base_url=base_url, context_types=staff.context_types())
         staff.install(application)
-        application.bot_data.bind(app[SERVICE])
+        application.bot_data.bind(app[SERVICE], app[DATABASE])
         if secret is None:
             log.warning("TELEGRAM_WEBHOOK_SECRET is not set: Telegram webhooks are refused")
         async with application:
