@@ -135,6 +135,18 @@ def test_aftership_place_and_estimate_come_from_the_newest_checkpoint_and_the_es
     assert report.estimated_delivery == datetime(2021, 1, 14, tzinfo=UTC)
 
 
+def test_the_newest_checkpoint_wins_even_when_listed_out_of_order() -> None:
+    checkpoints = [
+        {"checkpoint_time": "2021-01-14T07:10:00Z", "location": "Brooklyn, NY, USA", "tag": "OutForDelivery"},
+        {"checkpoint_time": "2021-01-13T08:00:00Z", "location": "Memphis, TN, USA", "tag": "InTransit"},
+        {"checkpoint_time": "", "location": "somewhere", "tag": "InTransit"},
+    ]
+    report = aftership.to_report(aftership_with("OutForDelivery", checkpoints=checkpoints))
+    assert report is not None and (report.place, report.at) == (
+        "Brooklyn, NY, USA", datetime(2021, 1, 14, 7, 10, tzinfo=UTC),
+    )  # fmt: skip
+
+
 def test_aftership_events_other_than_tracking_updates_carry_no_report() -> None:
     payload = json.loads(AFTERSHIP_BODY) | {"event": "edd_revise"}
     assert aftership.to_report(aftership.AfterShipWebhook.model_validate(payload)) is None

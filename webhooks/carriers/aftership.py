@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from channels import signatures
 from orders.lifecycle import DeliveryStage
-from webhooks.carriers.reports import CarrierReport, parse_time, place_of
+from webhooks.carriers.reports import CarrierReport, newest, parse_time, place_of
 
 __all__ = ["SIGNATURE_HEADER", "TAGS", "AfterShipWebhook", "sign", "signature_valid", "to_report"]
 
@@ -108,14 +108,16 @@ def to_report(webhook: AfterShipWebhook) -> CarrierReport | None:
     if webhook.event != UPDATE_EVENT:
         return None
     msg = webhook.msg
-    newest = msg.checkpoints[-1] if msg.checkpoints else None
-    at = parse_time(newest.checkpoint_time) if newest else None
+    times = [parse_time(checkpoint.checkpoint_time) for checkpoint in msg.checkpoints]
+    index = newest(times)
+    latest = msg.checkpoints[index] if index is not None else None
+    at = times[index] if index is not None else None
     if at is None and webhook.ts is not None:
         at = datetime.fromtimestamp(webhook.ts, UTC)
     place = None
-    if newest is not None:
-        country = newest.country_region or newest.country_iso3
-        place = place_of(newest.location) or place_of(newest.city, newest.state, country)
+    if latest is not None:
+        country = latest.country_region or latest.country_iso3
+        place = place_of(latest.location) or place_of(latest.city, latest.state, country)
     return CarrierReport(
         event_id=webhook.event_id,
         tracking_number=msg.tracking_number,

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from channels import signatures
 from orders.lifecycle import DeliveryStage
-from webhooks.carriers.reports import CarrierReport, parse_time, place_of
+from webhooks.carriers.reports import CarrierReport, newest, parse_time, place_of
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -118,9 +118,10 @@ def tracker_of(event: EasyPostEvent) -> EasyPostTracker | None:
 
 def to_report(event: EasyPostEvent, tracker: EasyPostTracker) -> CarrierReport:
     """The parcel news ``event`` carries about ``tracker``."""
-    newest = tracker.tracking_details[-1] if tracker.tracking_details else None
-    at = parse_time(newest.datetime) if newest else None
-    location = newest.tracking_location if newest else None
+    times = [parse_time(detail.datetime) for detail in tracker.tracking_details]
+    index = newest(times)
+    at = times[index] if index is not None else None
+    location = tracker.tracking_details[index].tracking_location if index is not None else None
     return CarrierReport(
         event_id=event.id,
         tracking_number=tracker.tracking_code,

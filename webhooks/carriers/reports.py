@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from orders.lifecycle import DeliveryStage
 from orders.model import Tracking
 
-__all__ = ["CarrierReport", "parse_time", "place_of"]
+__all__ = ["CarrierReport", "newest", "parse_time", "place_of"]
 
 _MAX_PLACE = 200
 
@@ -59,6 +59,15 @@ def parse_time(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def newest(times: list[datetime | None]) -> int | None:
+    """The index of the newest of a list of checkpoint times (the last among equals, or the last entry
+    when none has a time): aggregators list checkpoints oldest first, but a carrier may correct one late."""
+    if not times:
+        return None
+    floor = datetime.min.replace(tzinfo=UTC)
+    return max(range(len(times)), key=lambda index: (times[index] or floor, index))
 
 
 def place_of(*parts: str | None) -> str | None:
