@@ -100,8 +100,9 @@ def stage_news(before: Order | None, after: Order, data: OrderData) -> DeliveryS
 def carrier_report_ignored(before: Order, data: OrderData) -> Literal["stale", "backwards"] | None:
     """Why a carrier's report (a tracking with ``stage_at``) changes nothing, or None when it counts.
 
-    Stale: no newer than the report kept for the same parcel (aggregators retry and reorder), or about an
-    order already closed. Backwards: anything but "delivered" about a parcel the carrier said was
+    Stale: no newer than the report kept for the same parcel (aggregators retry and reorder), about an
+    order already closed, or about a parcel the order no longer has (its tracking number changed after the
+    report was received). Backwards: anything but "delivered" about a parcel the carrier said was
     delivered. A source's report without ``stage_at`` (a shop's own shipment status) is not judged here.
     """
     sent, known = data.tracking, before.tracking
@@ -110,7 +111,7 @@ def carrier_report_ignored(before: Order, data: OrderData) -> Literal["stale", "
     if before.status in TERMINAL:
         return "stale"
     if known is None or known.number != sent.number:
-        return None
+        return "stale"
     if known.stage_at is not None and sent.stage_at <= known.stage_at:
         return "stale"
     if known.stage == DeliveryStage.DELIVERED and sent.stage != DeliveryStage.DELIVERED:

@@ -34,6 +34,14 @@ def test_a_newer_report_counts_and_one_no_newer_is_stale() -> None:
     assert carrier_report_ignored(order, earlier) == "stale"
 
 
+def test_a_report_about_a_parcel_the_order_no_longer_has_is_stale() -> None:
+    order = make_order(Status.SHIPPED, tracking=Tracking(carrier="DHL", number="JD0123"))
+    assert carrier_report_ignored(order, report(DeliveryStage.DELIVERED, NOON)) == "stale"
+    assert (
+        carrier_report_ignored(make_order(Status.SHIPPED), report(DeliveryStage.DELIVERED, NOON)) == "stale"
+    )
+
+
 def test_after_delivered_only_delivered_counts_and_a_closed_order_takes_no_news() -> None:
     delivered = make_order(Status.SHIPPED, tracking=shipped_with(DeliveryStage.DELIVERED))
     back = report(DeliveryStage.IN_TRANSIT, NOON + timedelta(days=1))
