@@ -6,10 +6,21 @@ The service loads, calls these, and saves with a version check; nothing here doe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from orders.lifecycle import URGENT_STAGES, DeliveryStage, Status, check_transition, is_backwards
+from orders.lifecycle import (
+    TERMINAL,
+    URGENT_STAGES,
+    DeliveryStage,
+    Status,
+    check_transition,
+    is_backwards,
+)
 from orders.model import Order, OrderData, OrderId, ShopId, Source, TimelineEvent
+from orders.rules import Reason
 from orders.waiting import waiting_deltas
+
+DELIVERY_PROBLEM_FLAG = Reason.DELIVERY_PROBLEM.value
 
 
 def new_order(
@@ -102,6 +113,69 @@ def delivery_news(before: Order | None, after: Order) -> DeliveryStage | None:
     return None if stage == earlier else stage
 
 
+def stage_news(before: Order | None, after: Order, data: OrderData) -> DeliveryStage | None:
+    """The carrier stage that gets its own timeline event on a shipped order, or None.
+
+    A carrier's report (a tracking with ``stage_at``, from an aggregator) puts every new stage there with
+    its place and time; a shop's shipment status only the urgent ones (``delivery_news``), which are also
+    the ones told at once.
+    """
+    if data.tracking is None or data.tracking.stage_at is None:
+        return delivery_news(before, after)
+    stage = after.tracking.stage if after.tracking else None
+    if before is None or after.status != Status.SHIPPED or stage is None:
+        return None
+    return None if before.tracking is not None and before.tracking.stage == stage else stage
+
+
+def carrier_report_ignored(before: Order, data: OrderData) -> Literal["stale", "backwards"] | None:
+    """Why a carrier's report (a tracking with ``stage_at``) changes nothing, or None when it counts.
+
+    Stale: no newer than the report kept for the same parcel (aggregators retry and reorder), about an
+    order already closed, or about a parcel the order no longer has (its tracking number changed after the
+    report was received). Backwards: anything but "delivered" about a parcel the carrier said was
+    delivered. A source's report without ``stage_at`` (a shop's own shipment status) is not judged here.
+    """
+    sent, known = data.tracking, before.tracking
+    if sent is None or sent.stage_at is None:
+        return None
+    if before.status in TERMINAL:
+        return "stale"
+    if known is None or known.number != sent.number:
+        return "stale"
+    if known.stage_at is not None and sent.stage_at <= known.stage_at:
+        return "stale"
+    if known.stage == DeliveryStage.DELIVERED and sent.stage != DeliveryStage.DELIVERED:
+        return "backwards"
+    return None
+
+
+def reported_at(data: OrderData) -> datetime | None:
+    """When the source says the change happened: its ``updated_at``, else the carrier's checkpoint time."""
+    return data.updated_at or (data.tracking.stage_at if data.tracking else None)
+
+
+def delivered_note(order: Order) -> str:
+    """The note of a move to fulfilled on the carrier's word, with where it was delivered when known."""
+    place = order.tracking.place if order.tracking else None
+    return "the carrier reports it delivered" + (f" ({place})" if place else "")
+
+
+def with_problem_flag(order: Order) -> Order:
+    """The order flagged ``delivery_problem`` while it is shipped and its carrier reports a problem (a
+    failed attempt, an exception, a return), so staff are alerted; the flag goes when the stage moves on."""
+    stage = order.tracking.stage if order.tracking else None
+    problem = order.status == Status.SHIPPED and stage == DeliveryStage.DELIVERY_PROBLEM
+    if problem == (DELIVERY_PROBLEM_FLAG in order.flags):
+        return order
+    flags = (
+        [*order.flags, DELIVERY_PROBLEM_FLAG]
+        if problem
+        else [f for f in order.flags if f != DELIVERY_PROBLEM_FLAG]
+    )
+    return order.model_copy(update={"flags": flags})
+
+
 def carrier_status(order: Order) -> Status | None:
     """The status a carrier's report implies when the source sent none: a shipped order the carrier
     reports delivered is fulfilled (fulfilment comes from the shop, the carrier or staff, never rules)."""
@@ -110,10 +184,11 @@ def carrier_status(order: Order) -> Status | None:
 
 
 def note_delivery(order: Order, stage: DeliveryStage, *, at: datetime, source: Source) -> Order:
-    """The order with carrier news on its timeline, as a ``delivery`` event (not a status move)."""
-    event = TimelineEvent(
-        kind="delivery", status=order.status, at=at, source=source, note=stage.value.replace("_", " ")
-    )
+    """The order with carrier news on its timeline, as a ``delivery`` event (not a status move), with the
+    place the carrier named when it named one."""
+    place = order.tracking.place if order.tracking else None
+    note = stage.value.replace("_", " ") + (f" ({place})" if place else "")
+    event = TimelineEvent(kind="delivery", status=order.status, at=at, source=source, note=note)
     return record(order, event)
 
 
@@ -159,7 +234,8 @@ def with_details(order: Order, data: OrderData) -> Order:
             update[field] = value
     known, sent = order.tracking, data.tracking
     if sent is not None and sent.stage is None and known is not None and known.number == sent.number:
-        update["tracking"] = sent.model_copy(update={"stage": known.stage})
+        carried = ("stage", "stage_at", "place", "estimated_delivery")
+        update["tracking"] = sent.model_copy(update={name: getattr(known, name) for name in carried})
     if data.updated_at is not None:
         update["source_updated_at"] = data.updated_at
     return order.model_copy(update=update)

@@ -58,11 +58,13 @@ def decide_event(
         return EventDecision(order, tell_customer=True, urgent=domain.delivery_news(None, order) is not None)
     if _is_stale(before, kind, data, target):
         return EventDecision(before, ignored="stale")
+    if (carrier_ignored := domain.carrier_report_ignored(before, data)) is not None:
+        return EventDecision(before, ignored=carrier_ignored)
     updated = domain.with_details(before, data)
-    at = min(data.updated_at or now, now)
+    at = min(domain.reported_at(data) or now, now)
     note = None
     if target is None and (target := domain.carrier_status(updated)) is not None:
-        note = "the carrier reports it delivered"
+        note = domain.delivered_note(updated)
     try:
         moved = domain.move(updated, target, at=at, source=Source.WEBHOOK, note=note) if target else None
     except InvalidTransition:
@@ -70,14 +72,17 @@ def decide_event(
             raise
         return EventDecision(before, ignored="backwards")
     after = moved or updated
-    # carrier news on a shipped order (out for delivery, a problem) goes out at once, quiet hours or not;
-    # without a move it gets its own timeline event, so its own update
+    # a new carrier stage on a shipped order gets its own timeline event; the urgent ones (out for delivery,
+    # a problem) also go out at once, quiet hours or not
     news = domain.delivery_news(before, after)
-    if news is not None and moved is None:
-        after = domain.note_delivery(after, news, at=at, source=Source.WEBHOOK)
+    stage = domain.stage_news(before, after, data)
+    if stage is not None and moved is None:
+        after = domain.note_delivery(after, stage, at=at, source=Source.WEBHOOK)
     urgent = news is not None
     return EventDecision(
-        after.model_copy(update={"updated_at": now}), tell_customer=moved is not None or urgent, urgent=urgent
+        domain.with_problem_flag(after).model_copy(update={"updated_at": now}),
+        tell_customer=moved is not None or urgent,
+        urgent=urgent,
     )
 
 

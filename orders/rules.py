@@ -19,10 +19,15 @@ class Reason(StrEnum):
     NO_CUSTOMER_CONTACT = "no_customer_contact"
     NOTIFICATION_FAILED = "notification_failed"
     CUSTOMER_WAITING = "customer_waiting"
+    DELIVERY_PROBLEM = "delivery_problem"
 
 
 #: Reasons that are set on the order by events rather than by the clock.
-FLAG_REASONS: tuple[Reason, ...] = (Reason.NOTIFICATION_FAILED, Reason.CUSTOMER_WAITING)
+FLAG_REASONS: tuple[Reason, ...] = (
+    Reason.NOTIFICATION_FAILED,
+    Reason.CUSTOMER_WAITING,
+    Reason.DELIVERY_PROBLEM,
+)
 
 STALE_REASON: dict[Status, Reason] = {
     Status.PENDING: Reason.PENDING_TOO_LONG,
@@ -64,7 +69,12 @@ def attention_reasons(
         and now - order.created_at >= timedelta(hours=rules.no_contact_hours)
     ):
         reasons.append(Reason.NO_CUSTOMER_CONTACT)
-    reasons.extend(reason for reason in FLAG_REASONS if reason.value in order.flags)
+    reasons.extend(
+        reason
+        for reason in FLAG_REASONS
+        if reason.value in order.flags
+        and (reason != Reason.DELIVERY_PROBLEM or order.status == Status.SHIPPED)
+    )
     return reasons
 
 

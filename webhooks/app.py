@@ -15,6 +15,7 @@ from webhooks.api import build_api
 from webhooks.api.openapi import API_PREFIX, add_docs
 from webhooks.api.routes import routes as api_routes
 from webhooks.bootstrap import Parts, bootstrap, resolve_secret_key, secret_keys
+from webhooks.carriers import routes as carrier_webhooks
 from webhooks.desk import routes as dashboard_routes
 from webhooks.keys import CLOCK, METRICS, SECRET_KEY, SECRET_KEYS, SETTINGS, TOKEN_RATES
 from webhooks.middleware import errors, metrics, request_body
@@ -79,7 +80,7 @@ def _core(
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", health.metrics_text)
-    for provider in (twilio_routes, instagram_routes, telegram_routes):
+    for provider in (twilio_routes, instagram_routes, telegram_routes, carrier_webhooks):
         provider.add_routes(app)
     shop_webhooks.setup(app, settings)
     return app

@@ -24,6 +24,7 @@ from orders.store import Database
 from orders.usecases import OrderUseCases
 from webhooks.access.auth import Principal
 from webhooks.access.counters import TokenRates
+from webhooks.carriers.trackers import Trackers
 from webhooks.ops.metrics import Metrics
 from webhooks.settings import Settings
 
@@ -46,6 +47,8 @@ AI_WRITER: web.AppKey[AiWriter | None] = web.AppKey("ai_writer")
 PRINCIPAL = web.RequestKey("principal", Principal)
 #: Applies the shop platforms' order events after their webhooks answered (``ShopEvents.process_event``).
 EVENT_WORK = web.AppKey("event_work", WorkQueue)
+#: Registers orders' parcels with their shops' tracking aggregators (``webhooks.carriers.trackers``).
+TRACKERS = web.AppKey("trackers", Trackers)
 
 
 class DeliveryListener(Protocol):

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     graph_base_url: str = Field("https://graph.instagram.com", validation_alias="ORDERBOT_GRAPH_BASE_URL")
     telegram_base_url: str | None = Field(None, validation_alias="ORDERBOT_TELEGRAM_BASE_URL")
     gemini_base_url: str | None = Field(None, validation_alias="ORDERBOT_GEMINI_BASE_URL")
+    aftership_base_url: str = Field(
+        "https://api.aftership.com", validation_alias="ORDERBOT_AFTERSHIP_BASE_URL"
+    )
+    easypost_base_url: str = Field("https://api.easypost.com", validation_alias="ORDERBOT_EASYPOST_BASE_URL")
 
     max_body_bytes: int = Field(1024 * 1024, validation_alias="ORDERBOT_MAX_BODY_BYTES", gt=0)
     #: How long a request's whole body may take to arrive once its headers have; then 408 and the

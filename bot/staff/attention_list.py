@@ -22,6 +22,7 @@ _REASON_WORDS = {
     Reason.NO_CUSTOMER_CONTACT: "customer not contacted yet",
     Reason.NOTIFICATION_FAILED: "a notification failed",
     Reason.CUSTOMER_WAITING: "customer waiting for an answer",
+    Reason.DELIVERY_PROBLEM: "the carrier reports a delivery problem",
 }
 
 

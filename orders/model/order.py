@@ -29,6 +29,12 @@ class Tracking(Domain):
     number: str | None = None
     url: str | None = None
     stage: DeliveryStage | None = None
+    #: When and where the carrier reported ``stage`` (its latest checkpoint): set from a tracking
+    #: aggregator's webhook, so a report older than the one kept is known as stale.
+    stage_at: datetime | None = None
+    place: str | None = None
+    #: The carrier's (or the aggregator's) latest estimate of the delivery.
+    estimated_delivery: datetime | None = None
 
 
 class Place(Domain):

@@ -99,6 +99,12 @@ class Shop(Domain):
     webhook_secret: str
     shopify_secret: str | None = None
     woocommerce_secret: str | None = None
+    #: The shop's tracking aggregators: the key their webhooks are signed with, and the API key trackers are
+    #: registered with. Sealed in the store like the other secrets.
+    aftership_webhook_secret: str | None = None
+    aftership_api_key: str | None = None
+    easypost_webhook_secret: str | None = None
+    easypost_api_key: str | None = None
     sms_number: str | None = None
     whatsapp_number: str | None = None
     instagram_id: str | None = None

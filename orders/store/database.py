@@ -49,6 +49,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("shop_id", ASCENDING), ("awaiting_contact", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("flags", ASCENDING), ("status_since", ASCENDING)]),
         IndexModel("outbox_pending_since", sparse=True),
+        IndexModel([("shop_id", ASCENDING), ("tracking.number", ASCENDING)]),
     ],
     # number, name, phone and email lookups (``OrderStore``): apart, so that a status change rewrites none
     "order_keys": [

@@ -53,6 +53,12 @@ class OrderStore:
         found = self._orders.find({"shop_id": shop_id, "external_id": {"$in": wanted}})
         return {doc["external_id"]: order_from_doc(doc) async for doc in found}
 
+    async def find_tracking(self, shop_id: ShopId, number: str) -> Order | None:
+        """The newest order with this tracking number (carriers reuse numbers over the years)."""
+        found = self._orders.find({"shop_id": shop_id, "tracking.number": number})
+        docs = await found.sort("created_at", -1).limit(1).to_list()
+        return order_from_doc(docs[0]) if docs else None
+
     async def find_number(self, shop_id: ShopId, number: str) -> Order | None:
         """The newest order with exactly this number."""
         found = await self._pages.newest(

@@ -15,7 +15,16 @@ from orders.store.documents import Doc, from_doc, to_doc
 from orders.store.errors import AlreadyExists, NotFound
 
 #: The shop's secrets, stored sealed (``orders.crypto``): dotted paths into the shop's document.
-SHOP_SECRET_FIELDS = ("webhook_secret", "shopify_secret", "woocommerce_secret", "email.password")
+SHOP_SECRET_FIELDS = (
+    "webhook_secret",
+    "shopify_secret",
+    "woocommerce_secret",
+    "email.password",
+    "aftership_webhook_secret",
+    "aftership_api_key",
+    "easypost_webhook_secret",
+    "easypost_api_key",
+)
 
 
 def _map_secrets(doc: Doc, change: Callable[[str, str], str]) -> Doc:

@@ -57,7 +57,17 @@ EVERYTHING: dict[str, Any] = {
     "ai_daily_budget": 50,
     "shopify_secret": "shpss_" + "s" * 20,
     "woocommerce_secret": "wc_" + "w" * 20,
+    "aftership_webhook_secret": "as_hook_" + "a" * 20,
+    "aftership_api_key": "asat_" + "k" * 20,
+    "easypost_webhook_secret": "sécret-" + "e" * 20,
+    "easypost_api_key": "EZAK" + "p" * 20,
 }
+TRACKING_SECRETS = (
+    "aftership_webhook_secret",
+    "aftership_api_key",
+    "easypost_webhook_secret",
+    "easypost_api_key",
+)
 
 
 def headers(shop: Shop, role: str = "admin") -> dict[str, str]:
@@ -94,6 +104,7 @@ async def test_an_admin_changes_every_setting_and_reads_it_back_with_secrets_mas
     expected = EVERYTHING | {
         "sms_number": "+14155550143", "whatsapp_number": "+447911123456", "default_country": "US",
         "smtp_password": MASK, "shopify_secret": MASK, "woocommerce_secret": MASK,
+        **dict.fromkeys(TRACKING_SECRETS, MASK),
         "thresholds": {"pending_too_long": 36, "stuck_processing": 72, "stuck_shipped": 120,
                        "no_customer_contact": 24},
     }  # fmt: skip
@@ -103,6 +114,7 @@ async def test_an_admin_changes_every_setting_and_reads_it_back_with_secrets_mas
     doc = await raw(db, settings, shop)
     assert is_sealed(doc["email"]["password"]) and is_sealed(doc["shopify_secret"])
     assert SMTP_PASSWORD not in str(doc) and EVERYTHING["shopify_secret"] not in str(doc)
+    assert all(is_sealed(doc[name]) and EVERYTHING[name] not in str(doc) for name in TRACKING_SECRETS)
     stored = await db.shops.get(shop.id)
     assert stored.email is not None and stored.email.password == SMTP_PASSWORD
     assert stored.webhook_secret == shop.webhook_secret  # untouched

@@ -193,15 +193,22 @@ def test_no_contact_hours_is_per_shop() -> None:
     assert attention_reasons(order, Thresholds(no_contact_hours=3.01), NOW) == []
 
 
-@pytest.mark.parametrize("reason", FLAG_REASONS)
+@pytest.mark.parametrize("reason", [Reason.NOTIFICATION_FAILED, Reason.CUSTOMER_WAITING])
 @pytest.mark.parametrize("status", list(Status))
 def test_flags_are_reasons_in_any_status(reason: Reason, status: Status) -> None:
     order = make_order(status, flags=[reason.value])
     assert attention_reasons(order, DEFAULTS, NOW) == [reason]
 
 
+@pytest.mark.parametrize("status", list(Status))
+def test_a_delivery_problem_needs_attention_only_while_the_order_is_shipped(status: Status) -> None:
+    order = make_order(status, flags=[Reason.DELIVERY_PROBLEM.value])
+    reasons = attention_reasons(order, DEFAULTS, NOW)
+    assert (Reason.DELIVERY_PROBLEM in reasons) == (status == Status.SHIPPED)
+
+
 def test_flag_reasons_are_the_event_driven_ones() -> None:
-    assert FLAG_REASONS == (Reason.NOTIFICATION_FAILED, Reason.CUSTOMER_WAITING)
+    assert FLAG_REASONS == (Reason.NOTIFICATION_FAILED, Reason.CUSTOMER_WAITING, Reason.DELIVERY_PROBLEM)
 
 
 def test_unknown_flags_are_ignored() -> None:
@@ -231,6 +238,7 @@ def test_reason_values() -> None:
         "no_customer_contact",
         "notification_failed",
         "customer_waiting",
+        "delivery_problem",
     }
 
 

@@ -119,8 +119,9 @@ async def create_order(request: web.Request) -> web.Response:
             query=schemas.AttentionQuery, response=schemas.AttentionOut)  # fmt: skip
 async def requiring_attention(request: web.Request) -> web.Response:
     """Reasons: `pending_too_long` (48 h), `stuck_processing` (72 h), `stuck_shipped` (10 days),
-    `no_customer_contact`, `notification_failed`, `customer_waiting`; `max_age_hours` replaces the per-
-    status thresholds.
+    `no_customer_contact`, `notification_failed`, `customer_waiting`, `delivery_problem` (a shipped order
+    whose carrier reports a failed attempt, an exception or a return); `max_age_hours` replaces the
+    per-status thresholds.
     """
     query = _query(schemas.AttentionQuery, request)
     items = await request.config_dict[SERVICE].attention.requiring_attention(

@@ -15,7 +15,7 @@ from channels import contacts
 from orders.model import EmailSettings, NotifyPolicy, Shop, Thresholds
 from orders.store import ShopStore
 from orders.usecases import OrderUseCases
-from webhooks.api.shop_settings import MASK, QUIET_OFF, THRESHOLDS, ShopSettingsPatch
+from webhooks.api.shop_settings import MASK, QUIET_OFF, SECRETS, THRESHOLDS, ShopSettingsPatch
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ def apply_settings(shop: Shop, patch: ShopSettingsPatch) -> Shop:
     for field in ("sms_number", "whatsapp_number"):
         if field in values:
             update[field] = _shop_number(field, values[field], region)
-    for field in ("shopify_secret", "woocommerce_secret"):
+    for field in SECRETS:
         if field in values and values[field] != MASK:
             update[field] = values[field]
     update["email"] = _email(shop.email, values)

@@ -38,6 +38,15 @@ THRESHOLDS = {
 }
 Threshold = Literal["pending_too_long", "stuck_processing", "stuck_shipped", "no_customer_contact"]
 QUIET_OFF = "off"
+#: The write-only settings kept as given (the SMTP password is kept with its server).
+SECRETS = (
+    "shopify_secret",
+    "woocommerce_secret",
+    "aftership_webhook_secret",
+    "aftership_api_key",
+    "easypost_webhook_secret",
+    "easypost_api_key",
+)
 
 
 class ShopSettings(BaseModel):
@@ -73,6 +82,10 @@ class ShopSettings(BaseModel):
     ai_daily_budget: int = Field(description="Gemini drafts a day (UTC); past it, the templates")
     shopify_secret: str | None = Field(description="write-only: `********` when set")
     woocommerce_secret: str | None = Field(description="write-only: `********` when set")
+    aftership_webhook_secret: str | None = Field(description="write-only: `********` when set")
+    aftership_api_key: str | None = Field(description="write-only: `********` when set")
+    easypost_webhook_secret: str | None = Field(description="write-only: `********` when set")
+    easypost_api_key: str | None = Field(description="write-only: `********` when set")
 
     @classmethod
     def of(cls, shop: Shop) -> ShopSettings:
@@ -99,6 +112,10 @@ class ShopSettings(BaseModel):
             ai_confidence=rules.confidence_threshold, ai_messages=notify.ai_messages,
             ai_daily_budget=notify.ai_daily_budget, shopify_secret=_masked(shop.shopify_secret),
             woocommerce_secret=_masked(shop.woocommerce_secret),
+            aftership_webhook_secret=_masked(shop.aftership_webhook_secret),
+            aftership_api_key=_masked(shop.aftership_api_key),
+            easypost_webhook_secret=_masked(shop.easypost_webhook_secret),
+            easypost_api_key=_masked(shop.easypost_api_key),
         )  # fmt: skip
 
 
@@ -145,6 +162,10 @@ class ShopSettingsPatch(BaseModel):
     ai_daily_budget: Annotated[int, Field(ge=0, le=100_000)] | None = None
     shopify_secret: Secret | None = None
     woocommerce_secret: Secret | None = None
+    aftership_webhook_secret: Secret | None = None
+    aftership_api_key: Secret | None = None
+    easypost_webhook_secret: Secret | None = None
+    easypost_api_key: Secret | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -40,7 +40,16 @@ from orders.model import Shop
 from orders.shops import ShopDirectory
 from orders.store import Database, open_database
 from orders.usecases import OrderUseCases, ProgressionAdvisor
-from webhooks.bootstrap.providers import CleanupContext, Clock, Opened, channels, instagram, telegram, twilio
+from webhooks.bootstrap.providers import (
+    CleanupContext,
+    Clock,
+    Opened,
+    channels,
+    instagram,
+    telegram,
+    trackers,
+    twilio,
+)
 from webhooks.keys import (
     AI_WRITER,
     ALERTS,
@@ -137,6 +146,7 @@ def bootstrap(
             _engine(settings, clock, parts, opened),
             twilio(settings, clock, parts.twilio),
             instagram(settings, parts.graph_session),
+            trackers(settings, clock, opened),
             telegram(settings, parts.telegram, opened),
             _notifier(settings, clock, parts, opened),
         ]

@@ -24,7 +24,8 @@ from channels.instagram import InstagramChannel
 from channels.telegram import TelegramChannel, build_application
 from channels.twilio import TwilioChannels, open_twilio
 from orders.store import Database
-from webhooks.keys import INSTAGRAM, SERVICE, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL, TWILIO
+from webhooks.carriers.trackers import Trackers
+from webhooks.keys import INSTAGRAM, SERVICE, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL, TRACKERS, TWILIO
 from webhooks.providers.twilio import STATUS_PATH
 from webhooks.settings import Settings
 
@@ -92,6 +93,17 @@ def instagram(settings: Settings, given_session: aiohttp.ClientSession | None) -
                 base_url=settings.graph_base_url,
                 timeout=GRAPH_SEND_TIMEOUT_SECONDS,
             )
+            yield
+
+    return context
+
+
+def trackers(settings: Settings, clock: Clock, opened: Opened) -> CleanupContext:
+    """The client that registers orders' parcels with the shops' tracking aggregators, over its own session."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as session:
+            app[TRACKERS] = Trackers(session, settings, opened.database.events, clock)
             yield
 
     return context

@@ -24,7 +24,8 @@ from webhooks.api.shop_settings import ShopSettings, ShopSettingsPatch
 _TEXT = (
     "name", "sms_number", "whatsapp_number", "instagram_id", "timezone", "default_country", "tone",
     "signature", "smtp_host", "smtp_tls", "smtp_user", "smtp_from", "quiet_hours", "shopify_secret",
-    "woocommerce_secret",
+    "woocommerce_secret", "aftership_webhook_secret", "aftership_api_key", "easypost_webhook_secret",
+    "easypost_api_key",
 )  # fmt: skip
 _NUMBERS = (
     "smtp_port", "debounce_seconds", "nudge_wait_hours", "auto_after_hours", "ai_confidence", "ai_daily_budget",
@@ -70,6 +71,10 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
     add("--ai-daily-budget", type=int, metavar="N", help="Gemini drafts a day (UTC) before the templates")
     add("--shopify-secret")
     add("--woocommerce-secret")
+    add("--aftership-webhook-secret", help="the key AfterShip signs this shop's tracking webhooks with")
+    add("--aftership-api-key", help="registers trackers with AfterShip when orders get tracking numbers")
+    add("--easypost-webhook-secret", help="the key EasyPost signs this shop's tracker webhooks with")
+    add("--easypost-api-key", help="registers trackers with EasyPost when orders get tracking numbers")
 
 
 def pairs(values: list[str] | None, option: str) -> dict[str, str]:

@@ -1,8 +1,8 @@
-"""The steps every shop-platform webhook takes, whichever platform sent it: check the signature over the raw
+"""The steps every shop-platform and carrier webhook takes, whichever platform sent it: check the signature over the raw
 body before anything else is read, parse, refuse an event from the future, count the outcome, answer.
 
 Each step counts what it refuses in the ``webhooks`` metric under the route's source (``orders``,
-``shopify``, ``woocommerce``) before raising the error the middleware turns into the JSON answer.
+``shopify``, ``woocommerce``, ``aftership``, ``easypost``) before raising the error the middleware turns into the JSON answer.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from aiohttp import web
 from orders.model import OrderData, Shop
 from orders.usecases import EventKind, ShopEvents
 from webhooks.api import schemas
-from webhooks.keys import CLOCK, DATABASE, EVENT_WORK, METRICS, SERVICE, SHOPS
+from webhooks.carriers.trackers import Trackers
+from webhooks.keys import CLOCK, DATABASE, EVENT_WORK, METRICS, SERVICE, SHOPS, TRACKERS
 from webhooks.middleware import ApiError
 from webhooks.ops.metrics import Metrics
 from webhooks.providers.inbound import header_text
@@ -110,16 +111,21 @@ async def _accept(
     if new:
         metrics = request.config_dict[METRICS]
         # False when the queue is full or has no workers: recovery applies the event later
+        trackers = request.config_dict[TRACKERS]
         request.config_dict[EVENT_WORK].submit(
-            lambda: _process(service, metrics, shop, source, event_id), shop.id
+            lambda: _process(service, metrics, trackers, shop, source, event_id), shop.id
         )
     deliveries.count(request, source, "accepted" if new else "duplicate")
     return deliveries.answer(schemas.WebhookAccepted(duplicate=not new))
 
 
-async def _process(service: ShopEvents, metrics: Metrics, shop: Shop, source: str, event_id: str) -> None:
+async def _process(
+    service: ShopEvents, metrics: Metrics, trackers: Trackers, shop: Shop, source: str, event_id: str
+) -> None:
     """Apply a stored event once the answer is gone; what it ignored is counted (no request to count on)."""
     outcome = await service.process_event(shop, source, event_id)
+    if outcome is not None:
+        await trackers.register(shop, outcome.order)
     if outcome is None or outcome.ignored is None:
         return
     if outcome.ignored == "backwards":

@@ -22,6 +22,10 @@ const GROUPS = [
     ["staff_emails", "Staff emails (comma-separated)", "list"],
     ["shopify_secret", "Shopify webhook secret", "secret"],
     ["woocommerce_secret", "WooCommerce webhook secret", "secret"],
+    ["aftership_webhook_secret", "AfterShip webhook secret", "secret"],
+    ["aftership_api_key", "AfterShip API key", "secret"],
+    ["easypost_webhook_secret", "EasyPost webhook secret", "secret"],
+    ["easypost_api_key", "EasyPost API key", "secret"],
   ]],
   ["Customer email (SMTP)", [
     ["smtp_host", "SMTP host", "text"],
