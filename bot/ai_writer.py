@@ -22,7 +22,7 @@ from typing import Protocol
 from bot.conversation import facts, shop_voice
 from bot.languages.detect import warm
 from bot.order_words import OrderFacts
-from bot.planner import Delivery
+from bot.plans import Delivery
 from bot.voice import Voice
 from orders.model import Order, OutboxEntry, OutboxKind, Shop
 from orders.store import RateLimitStore

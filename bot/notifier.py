@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.outbox_outcomes import NoMetrics, OutboxMetrics, OutboxOutcomes, RetryPolicy
-from bot.planner import Delivery, Planner, Send, Skip
+from bot.planner import Planner
+from bot.plans import Delivery, Send, Skip
 from bot.stores import NotifierStores
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
 from channels.email import EmailChannel

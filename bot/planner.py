@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot.delivery_policy import Mode, NoRoute, Reach, Route, route
 from bot.outbox_texts import message_text, template_variables
+from bot.plans import Delivery, Hold, Park, Rewriter, Send, Skip
 from bot.quiet_hours import QuietHours, quiet_decision
 from bot.stores import PlannerStores
 from channels.base import ChannelName, Template
@@ -38,59 +38,6 @@ DEFAULT_RATES: dict[str, tuple[float, int]] = {
     "telegram": (25.0, 25),
     "email": (10.0, 10),
 }
-
-
-class Skip(Exception):
-    """The entry must not be sent (opted out, no address, superseded); ``str`` says why."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    channel: ChannelName
-    to: str
-    sender: str
-    text: str
-    subject: str | None = None
-    template: Template | None = None
-    #: The text is the AI's (``bot.ai_writer``), not the template's.
-    ai_written: bool = False
-
-
-class Rewriter(Protocol):
-    """Words a delivery personally (``bot.ai_writer.AiWriter``), or returns it as it is."""
-
-    async def rewrite(
-        self, shop: Shop, entry: OutboxEntry, order: Order | None, delivery: Delivery, language: str | None
-    ) -> Delivery: ...
-
-
-@dataclass(frozen=True)
-class Send:
-    shop: Shop
-    deliveries: list[Delivery]
-    park: bool = False  # a nudge: the entry itself waits, parked, for the customer to reopen the window
-    customer_id: str | None = None
-    channel: str | None = None
-    #: The order's customer was reached before: a send need not record the contact again.
-    contacted: bool = False
-
-
-@dataclass(frozen=True)
-class Hold:
-    """Not now: queued again, due at ``until``, with the reason recorded."""
-
-    until: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
-class Park:
-    """Parked without a new nudge: the customer was nudged already and has not replied yet; without a reply
-    by ``until`` (when that nudge expires) it goes another way."""
-
-    customer_id: str
-    channel: str
-    until: datetime
 
 
 Plan = Send | Hold | Park
