@@ -57,8 +57,8 @@ async def _with_database(settings: Settings, work: Callable[[Database], Awaitabl
 async def freeze_heap(_app: web.Application) -> None:
     """Keep what start-up built, which lives as long as the process, out of the garbage collector's passes.
 
-    The SDKs and models loaded at start leave ~160,000 objects that every full collection would walk again:
-    60-100 ms during which no request is answered, several times a minute under load.
+    The SDKs and models loaded at start leave a large heap that every full collection would walk again,
+    and no request is answered while it does.
     """
     gc.collect()
     gc.freeze()

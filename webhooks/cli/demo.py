@@ -54,7 +54,7 @@ async def ensure_demo_shop(
             notify=NotifyPolicy(quiet_start="00:00", quiet_end="00:00"), rules=Thresholds(auto_progress=True),
         )  # fmt: skip
         await shops.add(shop)
-    elif not shop.simulator:  # made by an earlier version, which sent nothing for it
+    elif not shop.simulator:  # a demo shop kept from before shops could be simulators: it sent nothing
         shop = shop.model_copy(update={"simulator": True})
         await shops.save(shop)
     for index, (status, placed_hours, status_hours) in enumerate(_PLAN):
