@@ -10,14 +10,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from orders.model import Order, OrderId, ShopId
-from orders.store import AlreadyExists, Database, Doc, NotFound
+from orders.store import AlreadyExists, Doc, NotFound, OrderStore
+from orders.store.numbers import NumberStore
 
 #: How old a claim without its order must be before another order may take the number.
 STALE_CLAIM = timedelta(seconds=60)
 #: How long a create waits for the same order, claimed by a concurrent delivery, to be written.
 _SAME_ORDER_WAITS = (0.005, 0.02, 0.05, 0.1, 0.2)
+
+
+class NumberedOrders(Protocol):
+    """The two stores numbering reads: the claims and the orders behind them."""
+
+    @property
+    def numbers(self) -> NumberStore: ...
+    @property
+    def orders(self) -> OrderStore: ...
 
 
 class DuplicateNumber(Exception):
@@ -30,7 +41,7 @@ class DuplicateNumber(Exception):
 
 
 async def claim_number(
-    db: Database, shop_id: ShopId, number: str, order_id: OrderId, now: datetime, external_id: str
+    db: NumberedOrders, shop_id: ShopId, number: str, order_id: OrderId, now: datetime, external_id: str
 ) -> None:
     """Make ``number`` the order's; DuplicateNumber when another order holds it.
 
@@ -43,7 +54,7 @@ async def claim_number(
 
 
 async def claim_numbers(
-    db: Database, shop_id: ShopId, numbers: Mapping[str, tuple[OrderId, str]], now: datetime
+    db: NumberedOrders, shop_id: ShopId, numbers: Mapping[str, tuple[OrderId, str]], now: datetime
 ) -> dict[str, Exception]:
     """Claim many numbers for their (order id, external id) in one write; the refused ones, each with
     DuplicateNumber, or AlreadyExists when the same order was created meanwhile."""
@@ -57,7 +68,7 @@ async def claim_numbers(
 
 
 async def _take_over(
-    db: Database, shop_id: ShopId, number: str, held: Doc, order_id: OrderId, external_id: str, *,
+    db: NumberedOrders, shop_id: ShopId, number: str, held: Doc, order_id: OrderId, external_id: str, *,
     now: datetime,
 ) -> None:  # fmt: skip
     holder = OrderId(held["order_id"])
@@ -73,7 +84,7 @@ async def _take_over(
         raise DuplicateNumber(number, OrderId(await db.numbers.holder(shop_id, number) or holder))
 
 
-async def _holds(db: Database, shop_id: ShopId, order_id: OrderId, number: str) -> bool:
+async def _holds(db: NumberedOrders, shop_id: ShopId, order_id: OrderId, number: str) -> bool:
     try:
         order = await db.orders.get(shop_id, order_id)
     except NotFound:
@@ -81,7 +92,7 @@ async def _holds(db: Database, shop_id: ShopId, order_id: OrderId, number: str) 
     return order.number == number
 
 
-async def find_by_number(db: Database, shop_id: ShopId, number: str) -> Order:
+async def find_by_number(db: NumberedOrders, shop_id: ShopId, number: str) -> Order:
     """The order that holds ``number``; NotFound when none does."""
     holder = await db.numbers.holder(shop_id, number)
     if holder is not None:

@@ -20,7 +20,16 @@ from channels.telegram import TelegramChannel
 from channels.twilio import TwilioChannels
 from orders.model import Message
 from orders.shops import ShopDirectory
-from orders.store import Database
+from orders.store import (
+    CustomerStore,
+    EventStore,
+    MessageStore,
+    OrderStore,
+    RateLimitStore,
+    RevocationStore,
+    ShopStore,
+)
+from orders.store.numbers import NumberStore
 from orders.usecases import OrderUseCases
 from webhooks.access.auth import Principal
 from webhooks.access.counters import TokenRates
@@ -28,9 +37,34 @@ from webhooks.carriers.trackers import Trackers
 from webhooks.ops.metrics import Metrics
 from webhooks.settings import Settings
 
+
+class WebStores(Protocol):
+    """The stores the web layer reads and writes itself (all else goes through the use cases), and the
+    database's ping. The composition root owns the database: nothing here closes it or reaches the outbox."""
+
+    @property
+    def shops(self) -> ShopStore: ...
+    @property
+    def orders(self) -> OrderStore: ...
+    @property
+    def numbers(self) -> NumberStore: ...
+    @property
+    def customers(self) -> CustomerStore: ...
+    @property
+    def messages(self) -> MessageStore: ...
+    @property
+    def events(self) -> EventStore: ...
+    @property
+    def revocations(self) -> RevocationStore: ...
+    @property
+    def rate_limits(self) -> RateLimitStore: ...
+
+    async def ping(self) -> bool: ...
+
+
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
-DATABASE = web.AppKey("database", Database)
+DATABASE: web.AppKey[WebStores] = web.AppKey("database")
 #: The order use cases by job (``orders.usecases``), built once per process.
 SERVICE = web.AppKey("service", OrderUseCases)
 SHOPS = web.AppKey("shops", ShopDirectory)

@@ -31,7 +31,7 @@ from orders.store import Database
 from orders.usecases import OrderUseCases
 from tests.conftest import SECRET_KEY, Clock, token_for
 from webhooks.app import build_app
-from webhooks.keys import DATABASE, SERVICE
+from webhooks.keys import SERVICE
 from webhooks.settings import Settings
 from webhooks.shop_platforms.generic import sign
 
@@ -77,7 +77,7 @@ class LiveApp:
 
     @property
     def db(self) -> Database:
-        return self.app[DATABASE]
+        return self.service.db
 
     def close(self) -> None:
         async def stop() -> None:

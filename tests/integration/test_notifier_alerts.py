@@ -19,7 +19,7 @@ from orders.usecases import OrderUseCases
 from tests.conftest import Api, Clock, finish_background, token_for
 from tests.integration import test_telegram as harness
 from tests.integration.test_telegram import STAFF, Harness, button_press, fixture
-from webhooks.keys import DATABASE, NOTIFIER, SERVICE
+from webhooks.keys import NOTIFIER, SERVICE
 
 telegram = harness.telegram
 telegram_settings = harness.telegram_settings
@@ -49,7 +49,7 @@ async def alerts_for(desk: Harness, order: dict[str, Any]) -> list[OutboxEntry]:
 async def test_each_order_and_reason_is_alerted_once_until_the_reason_goes_away(
     desk: Harness, clock: Clock
 ) -> None:
-    scan = StaffAlerts(service_of(desk).attention, clock, stores=app_of(desk)[DATABASE])
+    scan = StaffAlerts(service_of(desk).attention, clock, stores=service_of(desk).db)
     order = await desk.order(number="1042", customer=ANA)
     clock.advance(hours=49)
     assert await scan.scan() == 1
@@ -77,7 +77,7 @@ async def test_each_order_and_reason_is_alerted_once_until_the_reason_goes_away(
 async def test_an_alert_recorded_by_a_scan_that_stopped_is_queued_once_by_the_next(
     desk: Harness, clock: Clock, db: Database
 ) -> None:
-    scan = StaffAlerts(service_of(desk).attention, clock, stores=app_of(desk)[DATABASE])
+    scan = StaffAlerts(service_of(desk).attention, clock, stores=service_of(desk).db)
     order = await desk.order(number="1042", customer=ANA)
     clock.advance(hours=49)
     # the process recorded the alert, then stopped before it queued the message
@@ -111,7 +111,7 @@ async def test_a_failure_alert_carries_retry_buttons_and_one_tap_queues_the_retr
 ) -> None:
     order = await desk.order(number="1042", customer=ANA)
     await failed_on_whatsapp(desk, db, clock, order)
-    assert await StaffAlerts(service_of(desk).attention, clock, stores=app_of(desk)[DATABASE]).scan() == 1
+    assert await StaffAlerts(service_of(desk).attention, clock, stores=service_of(desk).db).scan() == 1
     await finish_background(app_of(desk))  # the app sends the alert it queued at once
     notifier = app_of(desk)[NOTIFIER]
     while await notifier.run_once():

@@ -40,7 +40,7 @@ from tests.integration import test_twilio as tw
 from tests.integration.notifier_desk import NUDGE_SID
 from tests.standins.twilio import SentRequest, TwilioStandIn
 from webhooks.app import build_app
-from webhooks.keys import DATABASE, NOTIFIER, PROMPT_SENDS, SERVICE, TWILIO
+from webhooks.keys import NOTIFIER, PROMPT_SENDS, SERVICE, TWILIO
 from webhooks.settings import Settings
 
 # the harness's fixtures, used here by name
@@ -141,7 +141,7 @@ async def test_a_claim_by_id_and_dispatcher_passes_send_each_entry_once(
     worker = Notifier(
         OrderUseCases.build(db, clock).desk, {"whatsapp": app[TWILIO].whatsapp}, clock, stores=db
     )
-    queueing = asyncio.gather(*(app[DATABASE].outbox.add(entry) for entry in entries))
+    queueing = asyncio.gather(*(app[SERVICE].db.outbox.add(entry) for entry in entries))
     dispatched = 0
     while not queueing.done():  # while they are being queued, both dispatchers claim what is due
         dispatched += sum(await asyncio.gather(app[NOTIFIER].run_once(batch=7), worker.run_once(batch=7)))
