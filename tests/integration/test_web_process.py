@@ -1,10 +1,12 @@
-"""The web process keeps what start-up built out of the garbage collector's full passes."""
+"""The web process loads the language models at start and keeps what start-up built out of the garbage
+collector's full passes."""
 
 from __future__ import annotations
 
 import gc
 
-from webhooks.cli import freeze_heap, web_process_app
+from bot.languages import detect
+from webhooks.cli import freeze_heap, warm_language_models, web_process_app
 from webhooks.settings import Settings
 
 
@@ -17,3 +19,13 @@ async def test_the_web_process_freezes_its_start_up_heap_once_the_app_has_starte
     finally:
         gc.unfreeze()
     assert gc.get_freeze_count() == 0
+
+
+async def test_the_web_process_loads_the_language_models_before_it_freezes_its_heap(
+    settings: Settings,
+) -> None:
+    app = web_process_app(settings, with_worker=False)
+    hooks = list(app.on_startup)
+    assert hooks.index(warm_language_models) < hooks.index(freeze_heap)
+    await warm_language_models(app)
+    assert detect.language_after(None, "Hola, ¿dónde está mi pedido? Lo pedí la semana pasada") == "es"

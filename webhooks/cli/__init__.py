@@ -17,6 +17,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.chat import chat
+from bot.languages import detect
 from orders.clock import utc_now
 from orders.crypto import SealError
 from orders.model import Shop
@@ -64,10 +65,18 @@ async def freeze_heap(_app: web.Application) -> None:
     gc.freeze()
 
 
+async def warm_language_models(_app: web.Application) -> None:
+    """Load the language detector's models at start: they load on first use, and the first customer to write
+    would otherwise wait for them before the bot could read their language."""
+    await asyncio.to_thread(detect.warm)
+
+
 def web_process_app(settings: Settings, *, with_worker: bool) -> web.Application:
-    """The app ``orderbot web`` and ``serve`` run: ``build_app``, with the heap frozen once it has started."""
+    """The app ``orderbot web`` and ``serve`` run: ``build_app``, with the language models loaded and the heap
+    frozen once it has started."""
     app = build_app(settings, with_worker=with_worker)
-    app.on_startup.append(freeze_heap)  # after the app's own start-up: the database, channels and AI clients
+    app.on_startup.append(warm_language_models)
+    app.on_startup.append(freeze_heap)  # last: after the database, channels, AI clients and language models
     return app
 
 
