@@ -190,6 +190,29 @@ async def test_aftership_stages_land_on_the_timeline_with_place_and_time_and_del
     )  # 13:10 UTC is ahead of the clock
 
 
+async def test_the_orders_tracking_shows_what_the_carrier_said(
+    client: TestClient[Any, Any], store: Shop, store_api: Api
+) -> None:
+    order_id = await shipped_order(client, store)
+    payload = json.loads(
+        aftership_update(
+            "InTransit", "2026-11-01T21:30:00-06:00", event_id="as-api", location="Memphis, TN, USA"
+        )
+    )
+    payload["msg"]["aftership_estimated_delivery_date"] = {"estimated_delivery_date": "2026-11-04"}
+    await from_aftership(client, store, json.dumps(payload).encode())
+    order = await store_api.get(f"/orders/{order_id}")
+    assert order["tracking"] == {
+        "carrier": "UPS",
+        "number": UPS_NUMBER,
+        "url": None,
+        "stage": "in_transit",
+        "stage_at": "2026-11-02T03:30:00Z",
+        "place": "Memphis, TN, USA",
+        "estimated_delivery": "2026-11-04T00:00:00Z",
+    }
+
+
 async def test_an_aftership_replay_is_a_duplicate_and_changes_nothing(
     client: TestClient[Any, Any], store: Shop, store_api: Api
 ) -> None:
