@@ -335,6 +335,39 @@ async def test_a_shopify_fulfillment_registers_its_tracking_number(
     assert [t["tracking_code"] for t in easypost_api.created] == [UPS_NUMBER]
 
 
+async def test_an_order_created_through_the_api_registers_its_tracking_number(
+    client: TestClient[Any, Any],
+    store_api: Api,
+    stand_ins: tuple[AfterShipStandIn, EasyPostStandIn, str, str],
+) -> None:
+    aftership_api, easypost_api, *_ = stand_ins
+    body = {"external_id": "api-1", "number": "2001", "tracking": {"carrier": "UPS", "number": UPS_NUMBER}}
+    await store_api.post("/orders", body, status=201)
+    await store_api.post("/orders", {"external_id": "api-2", "number": "2002"}, status=201)  # no number yet
+    await finish_background(client.app)
+    assert aftership_api.created == [{"tracking_number": UPS_NUMBER, "order_number": "2001"}]
+    assert easypost_api.created == [{"tracking_code": UPS_NUMBER}]
+
+
+async def test_a_status_change_through_the_api_tries_a_refused_registration_again(
+    client: TestClient[Any, Any],
+    store_api: Api,
+    stand_ins: tuple[AfterShipStandIn, EasyPostStandIn, str, str],
+) -> None:
+    aftership_api, easypost_api, *_ = stand_ins
+    aftership_api.api_key = "a key the shop does not have"  # AfterShip refuses the first registration
+    body = {"external_id": "api-1", "number": "2001", "tracking": {"carrier": "UPS", "number": UPS_NUMBER}}
+    order = await store_api.post("/orders", body, status=201)
+    await finish_background(client.app)
+    assert (aftership_api.created, aftership_api.refused, len(easypost_api.created)) == ([], 1, 1)
+
+    aftership_api.api_key = "asat_test_key"
+    await store_api.post("/orders/update-status", {"order_id": order["order_id"], "status": "shipped"})
+    await finish_background(client.app)
+    assert [t["tracking_number"] for t in aftership_api.created] == [UPS_NUMBER]
+    assert len(easypost_api.created) == 1  # registered once: the move asks again, EasyPost is not asked twice
+
+
 async def test_a_carrier_exception_tells_the_customer_at_once_and_alerts_staff_until_it_moves_on(
     client: TestClient[Any, Any], store: Shop, store_api: Api, db: Database, clock: Clock
 ) -> None:
