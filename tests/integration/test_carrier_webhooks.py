@@ -213,6 +213,43 @@ async def test_the_orders_tracking_shows_what_the_carrier_said(
     }
 
 
+def aftership_estimate(day: str, ts: int, *, event_id: str) -> bytes:
+    """The documented body as an ``edd_revise``: the same tracking, AfterShip's estimate ``day``, sent at ``ts``."""
+    payload = json.loads(AFTERSHIP_BODY)
+    payload.update(event="edd_revise", event_id=event_id, ts=ts)
+    payload["msg"].update(tracking_number=UPS_NUMBER, slug="ups")
+    payload["msg"]["aftership_estimated_delivery_date"] = {"estimated_delivery_date": day}
+    return json.dumps(payload).encode()
+
+
+async def test_an_aftership_edd_revise_moves_only_the_estimate_and_a_stale_one_nothing(
+    client: TestClient[Any, Any], store: Shop, store_api: Api
+) -> None:
+    order_id = await shipped_order(client, store)
+    moving = aftership_update(
+        "InTransit", "2026-11-01T21:30:00-06:00", event_id="as-1", location="Memphis, TN"
+    )
+    await from_aftership(client, store, moving)
+    before = await store_api.get(f"/orders/{order_id}/progress")
+    sent = 1793606400  # 2026-11-02T08:00:00Z, an hour before the test clock's now
+    answer = await from_aftership(client, store, aftership_estimate("2026-11-06", sent, event_id="edd-1"))
+    assert (answer["order_id"], answer["duplicate"], answer["ignored"]) == (order_id, False, None)
+    status, tracking, _ = await view(store_api, order_id)
+    assert (status, tracking["stage"], tracking["place"]) == ("shipped", "in_transit", "Memphis, TN")
+    assert (tracking["stage_at"], tracking["estimated_delivery"]) == (
+        "2026-11-02T03:30:00Z",
+        "2026-11-06T00:00:00Z",
+    )
+    after = await store_api.get(f"/orders/{order_id}/progress")
+    assert (after["timeline"], after["notifications"]) == (before["timeline"], before["notifications"])
+
+    # an older revision delivered late is stale; a newer one counts
+    await from_aftership(client, store, aftership_estimate("2026-11-04", sent - 60, event_id="edd-0"))
+    assert (await view(store_api, order_id))[1]["estimated_delivery"] == "2026-11-06T00:00:00Z"
+    await from_aftership(client, store, aftership_estimate("2026-11-07", sent + 60, event_id="edd-2"))
+    assert (await view(store_api, order_id))[1]["estimated_delivery"] == "2026-11-07T00:00:00Z"
+
+
 async def test_an_aftership_replay_is_a_duplicate_and_changes_nothing(
     client: TestClient[Any, Any], store: Shop, store_api: Api
 ) -> None:
