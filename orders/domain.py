@@ -16,7 +16,7 @@ from orders.lifecycle import (
     check_transition,
     is_backwards,
 )
-from orders.model import Order, OrderData, OrderId, ShopId, Source, TimelineEvent
+from orders.model import Order, OrderData, OrderId, ShopId, Source, TimelineEvent, Tracking
 from orders.rules import Reason
 from orders.waiting import waiting_deltas
 
@@ -134,11 +134,14 @@ def carrier_report_ignored(before: Order, data: OrderData) -> Literal["stale", "
     Stale: no newer than the report kept for the same parcel (aggregators retry and reorder), about an
     order already closed, or about a parcel the order no longer has (its tracking number changed after the
     report was received). Backwards: anything but "delivered" about a parcel the carrier said was
-    delivered. A source's report without ``stage_at`` (a shop's own shipment status) is not judged here.
+    delivered. A source's report without ``stage_at`` (a shop's own shipment status) is not judged here;
+    an aggregator's revised estimate alone (``estimated_at`` without ``stage_at``) by ``_estimate_ignored``.
     """
     sent, known = data.tracking, before.tracking
-    if sent is None or sent.stage_at is None:
+    if sent is None:
         return None
+    if sent.stage_at is None:
+        return None if sent.estimated_at is None else _estimate_ignored(before, sent)
     if before.status in TERMINAL:
         return "stale"
     if known is None or known.number != sent.number:
@@ -147,6 +150,23 @@ def carrier_report_ignored(before: Order, data: OrderData) -> Literal["stale", "
         return "stale"
     if known.stage == DeliveryStage.DELIVERED and sent.stage != DeliveryStage.DELIVERED:
         return "backwards"
+    return None
+
+
+def _estimate_ignored(before: Order, sent: Tracking) -> Literal["stale"] | None:
+    """Stale: a revised estimate no newer than the one kept, about a parcel the order does not have, about
+    a closed order or about a parcel the carrier said was delivered (an estimate then means nothing)."""
+    known = before.tracking
+    if before.status in TERMINAL or known is None or known.number != sent.number:
+        return "stale"
+    if known.stage == DeliveryStage.DELIVERED:
+        return "stale"
+    if (
+        known.estimated_at is not None
+        and sent.estimated_at is not None
+        and sent.estimated_at <= known.estimated_at
+    ):
+        return "stale"
     return None
 
 
@@ -225,7 +245,8 @@ def with_details(order: Order, data: OrderData) -> Order:
 
     A parcel's delivery stage is kept when the source sends the same tracking number without one: a
     source that does not repeat the stage on every update has not taken it back (and the same stage
-    arriving again later is then no news, so it is not told twice).
+    arriving again later is then no news, so it is not told twice). So is its estimate, unless the source
+    sends a new one (an aggregator's revised estimate comes alone, without a stage).
     """
     update: dict[str, object] = {} if data.number is None else {"number": data.number}
     for field in ("customer", "items", "total", "currency", "tracking", "ship_to", "ship_from", "channel"):
@@ -234,7 +255,9 @@ def with_details(order: Order, data: OrderData) -> Order:
             update[field] = value
     known, sent = order.tracking, data.tracking
     if sent is not None and sent.stage is None and known is not None and known.number == sent.number:
-        carried = ("stage", "stage_at", "place", "estimated_delivery")
+        carried = ["stage", "stage_at", "place"]
+        if sent.estimated_delivery is None:
+            carried += ["estimated_delivery", "estimated_at"]
         update["tracking"] = sent.model_copy(update={name: getattr(known, name) for name in carried})
     if data.updated_at is not None:
         update["source_updated_at"] = data.updated_at

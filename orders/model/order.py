@@ -35,6 +35,9 @@ class Tracking(Domain):
     place: str | None = None
     #: The carrier's (or the aggregator's) latest estimate of the delivery.
     estimated_delivery: datetime | None = None
+    #: When the aggregator sent ``estimated_delivery`` (its event time): orders revisions of the estimate,
+    #: which come without a new checkpoint, so a revision delivered late is known as stale.
+    estimated_at: datetime | None = None
 
 
 class Place(Domain):

@@ -127,6 +127,7 @@ async def test_create_order_answers_201_and_reads_back(api: Api, shop: Shop, clo
     assert got["currency"] == "EUR"
     assert got["tracking"] == {
         "carrier": "DHL", "number": "JD0001", "url": "https://dhl.example/JD0001", "stage": None,
+        "stage_at": None, "place": None, "estimated_delivery": None,
     }  # fmt: skip
     assert got["channel"] == "whatsapp"
 

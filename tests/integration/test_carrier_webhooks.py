@@ -190,6 +190,66 @@ async def test_aftership_stages_land_on_the_timeline_with_place_and_time_and_del
     )  # 13:10 UTC is ahead of the clock
 
 
+async def test_the_orders_tracking_shows_what_the_carrier_said(
+    client: TestClient[Any, Any], store: Shop, store_api: Api
+) -> None:
+    order_id = await shipped_order(client, store)
+    payload = json.loads(
+        aftership_update(
+            "InTransit", "2026-11-01T21:30:00-06:00", event_id="as-api", location="Memphis, TN, USA"
+        )
+    )
+    payload["msg"]["aftership_estimated_delivery_date"] = {"estimated_delivery_date": "2026-11-04"}
+    await from_aftership(client, store, json.dumps(payload).encode())
+    order = await store_api.get(f"/orders/{order_id}")
+    assert order["tracking"] == {
+        "carrier": "UPS",
+        "number": UPS_NUMBER,
+        "url": None,
+        "stage": "in_transit",
+        "stage_at": "2026-11-02T03:30:00Z",
+        "place": "Memphis, TN, USA",
+        "estimated_delivery": "2026-11-04T00:00:00Z",
+    }
+
+
+def aftership_estimate(day: str, ts: int, *, event_id: str) -> bytes:
+    """The documented body as an ``edd_revise``: the same tracking, AfterShip's estimate ``day``, sent at ``ts``."""
+    payload = json.loads(AFTERSHIP_BODY)
+    payload.update(event="edd_revise", event_id=event_id, ts=ts)
+    payload["msg"].update(tracking_number=UPS_NUMBER, slug="ups")
+    payload["msg"]["aftership_estimated_delivery_date"] = {"estimated_delivery_date": day}
+    return json.dumps(payload).encode()
+
+
+async def test_an_aftership_edd_revise_moves_only_the_estimate_and_a_stale_one_nothing(
+    client: TestClient[Any, Any], store: Shop, store_api: Api
+) -> None:
+    order_id = await shipped_order(client, store)
+    moving = aftership_update(
+        "InTransit", "2026-11-01T21:30:00-06:00", event_id="as-1", location="Memphis, TN"
+    )
+    await from_aftership(client, store, moving)
+    before = await store_api.get(f"/orders/{order_id}/progress")
+    sent = 1793606400  # 2026-11-02T08:00:00Z, an hour before the test clock's now
+    answer = await from_aftership(client, store, aftership_estimate("2026-11-06", sent, event_id="edd-1"))
+    assert (answer["order_id"], answer["duplicate"], answer["ignored"]) == (order_id, False, None)
+    status, tracking, _ = await view(store_api, order_id)
+    assert (status, tracking["stage"], tracking["place"]) == ("shipped", "in_transit", "Memphis, TN")
+    assert (tracking["stage_at"], tracking["estimated_delivery"]) == (
+        "2026-11-02T03:30:00Z",
+        "2026-11-06T00:00:00Z",
+    )
+    after = await store_api.get(f"/orders/{order_id}/progress")
+    assert (after["timeline"], after["notifications"]) == (before["timeline"], before["notifications"])
+
+    # an older revision delivered late is stale; a newer one counts
+    await from_aftership(client, store, aftership_estimate("2026-11-04", sent - 60, event_id="edd-0"))
+    assert (await view(store_api, order_id))[1]["estimated_delivery"] == "2026-11-06T00:00:00Z"
+    await from_aftership(client, store, aftership_estimate("2026-11-07", sent + 60, event_id="edd-2"))
+    assert (await view(store_api, order_id))[1]["estimated_delivery"] == "2026-11-07T00:00:00Z"
+
+
 async def test_an_aftership_replay_is_a_duplicate_and_changes_nothing(
     client: TestClient[Any, Any], store: Shop, store_api: Api
 ) -> None:
@@ -310,6 +370,39 @@ async def test_a_shopify_fulfillment_registers_its_tracking_number(
     await finish_background(client.app)
     assert [t["tracking_number"] for t in aftership_api.created] == [UPS_NUMBER]  # the newest fulfillment's
     assert [t["tracking_code"] for t in easypost_api.created] == [UPS_NUMBER]
+
+
+async def test_an_order_created_through_the_api_registers_its_tracking_number(
+    client: TestClient[Any, Any],
+    store_api: Api,
+    stand_ins: tuple[AfterShipStandIn, EasyPostStandIn, str, str],
+) -> None:
+    aftership_api, easypost_api, *_ = stand_ins
+    body = {"external_id": "api-1", "number": "2001", "tracking": {"carrier": "UPS", "number": UPS_NUMBER}}
+    await store_api.post("/orders", body, status=201)
+    await store_api.post("/orders", {"external_id": "api-2", "number": "2002"}, status=201)  # no number yet
+    await finish_background(client.app)
+    assert aftership_api.created == [{"tracking_number": UPS_NUMBER, "order_number": "2001"}]
+    assert easypost_api.created == [{"tracking_code": UPS_NUMBER}]
+
+
+async def test_a_status_change_through_the_api_tries_a_refused_registration_again(
+    client: TestClient[Any, Any],
+    store_api: Api,
+    stand_ins: tuple[AfterShipStandIn, EasyPostStandIn, str, str],
+) -> None:
+    aftership_api, easypost_api, *_ = stand_ins
+    aftership_api.api_key = "a key the shop does not have"  # AfterShip refuses the first registration
+    body = {"external_id": "api-1", "number": "2001", "tracking": {"carrier": "UPS", "number": UPS_NUMBER}}
+    order = await store_api.post("/orders", body, status=201)
+    await finish_background(client.app)
+    assert (aftership_api.created, aftership_api.refused, len(easypost_api.created)) == ([], 1, 1)
+
+    aftership_api.api_key = "asat_test_key"
+    await store_api.post("/orders/update-status", {"order_id": order["order_id"], "status": "shipped"})
+    await finish_background(client.app)
+    assert [t["tracking_number"] for t in aftership_api.created] == [UPS_NUMBER]
+    assert len(easypost_api.created) == 1  # registered once: the move asks again, EasyPost is not asked twice
 
 
 async def test_a_carrier_exception_tells_the_customer_at_once_and_alerts_staff_until_it_moves_on(

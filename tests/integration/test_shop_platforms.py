@@ -277,6 +277,9 @@ async def test_shopify_tracking_is_stored_from_the_fulfillments(
         "number": "9400111899223197428490",
         "url": "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223197428490",
         "stage": None,
+        "stage_at": None,
+        "place": None,
+        "estimated_delivery": None,
     }
     await shopify_delivers(api, shop, FULFILLED, "orders/fulfilled")
     order = await api.get(f"/orders/{partial['order_id']}")
@@ -286,6 +289,9 @@ async def test_shopify_tracking_is_stored_from_the_fulfillments(
         "number": "1Z999AA10123456784",
         "url": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
         "stage": None,
+        "stage_at": None,
+        "place": None,
+        "estimated_delivery": None,
     }
 
 
@@ -534,6 +540,9 @@ async def test_a_woocommerce_order_moves_through_its_life(
         "number": "00340434161094042557",
         "url": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode=00340434161094042557",
         "stage": None,
+        "stage_at": None,
+        "place": None,
+        "estimated_delivery": None,
     }
     view = await progress_of(api, order["order_id"])
     assert status_updates(view) == ["pending", "processing", "fulfilled"]

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from orders.domain import carrier_report_ignored, note_delivery, reported_at, stage_news, with_details
+from orders.event_decisions import decide_event
 from orders.lifecycle import DeliveryStage, Status
-from orders.model import OrderData, Source, Tracking
+from orders.model import OrderData, OrderId, ShopId, Source, Tracking
 from tests.unit.test_domain import make_order
 
 NOON = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -86,3 +87,52 @@ def test_a_shop_update_without_a_stage_keeps_the_carriers_time_and_place(stage: 
     order = with_details(make_order(Status.SHIPPED, tracking=UPS), report(stage, NOON))
     kept = with_details(order, OrderData(external_id="1001", tracking=UPS))
     assert kept.tracking == order.tracking
+
+
+def estimate(day: int, sent_at: datetime) -> OrderData:
+    """An aggregator's revised estimate alone (AfterShip's ``edd_revise``), as the carrier webhooks hand it on."""
+    revised = datetime(2026, 11, day, tzinfo=UTC)
+    return OrderData(
+        external_id="1001",
+        tracking=UPS.model_copy(update={"estimated_delivery": revised, "estimated_at": sent_at}),
+    )
+
+
+def test_a_revised_estimate_counts_when_newer_and_is_stale_otherwise() -> None:
+    known = shipped_with(DeliveryStage.IN_TRANSIT).model_copy(
+        update={"estimated_delivery": datetime(2026, 11, 4, tzinfo=UTC), "estimated_at": NOON}
+    )
+    order = make_order(Status.SHIPPED, tracking=known)
+    assert carrier_report_ignored(order, estimate(6, NOON + timedelta(hours=1))) is None
+    assert carrier_report_ignored(order, estimate(6, NOON)) == "stale"
+    assert carrier_report_ignored(order, estimate(3, NOON - timedelta(hours=1))) == "stale"
+    other_parcel = make_order(Status.SHIPPED, tracking=Tracking(carrier="DHL", number="JD0123"))
+    assert carrier_report_ignored(other_parcel, estimate(6, NOON)) == "stale"
+    delivered = make_order(Status.SHIPPED, tracking=shipped_with(DeliveryStage.DELIVERED))
+    assert carrier_report_ignored(delivered, estimate(6, NOON + timedelta(days=1))) == "stale"
+    closed = make_order(Status.FULFILLED, tracking=shipped_with(None, None))
+    assert carrier_report_ignored(closed, estimate(6, NOON + timedelta(days=1))) == "stale"
+
+
+def test_a_revised_estimate_changes_the_estimate_only_with_no_timeline_entry_and_no_message() -> None:
+    before = with_details(
+        make_order(Status.SHIPPED, tracking=UPS), report(DeliveryStage.OUT_FOR_DELIVERY, NOON)
+    )
+    revised = estimate(5, NOON + timedelta(hours=2))
+    decision = decide_event(
+        before, "updated", revised, NOON + timedelta(hours=3),
+        shop_id=ShopId("shp_1"), new_order_id=OrderId("ord_2"), on_backwards="ignore",
+    )  # fmt: skip
+    assert decision.ignored is None and not decision.tell_customer and not decision.urgent
+    after = decision.order
+    assert after.status == Status.SHIPPED and after.timeline == before.timeline
+    assert before.tracking is not None and after.tracking is not None
+    expected = before.tracking.model_copy(
+        update={
+            "estimated_delivery": datetime(2026, 11, 5, tzinfo=UTC),
+            "estimated_at": NOON + timedelta(hours=2),
+        }
+    )
+    assert after.tracking == expected
+    # a shop's later update without an estimate keeps the revised one
+    assert with_details(after, OrderData(external_id="1001", tracking=UPS)).tracking == expected

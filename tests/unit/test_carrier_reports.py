@@ -147,9 +147,28 @@ def test_the_newest_checkpoint_wins_even_when_listed_out_of_order() -> None:
     )  # fmt: skip
 
 
-def test_aftership_events_other_than_tracking_updates_carry_no_report() -> None:
-    payload = json.loads(AFTERSHIP_BODY) | {"event": "edd_revise"}
+def test_aftership_events_other_than_tracking_updates_and_estimates_carry_no_report() -> None:
+    payload = json.loads(AFTERSHIP_BODY) | {"event": "tracking_pending_time"}
     assert aftership.to_report(aftership.AfterShipWebhook.model_validate(payload)) is None
+    no_estimate = json.loads(AFTERSHIP_BODY) | {"event": "edd_revise"}
+    assert aftership.to_report(aftership.AfterShipWebhook.model_validate(no_estimate)) is None
+
+
+def test_an_aftership_edd_revise_is_the_estimate_alone_dated_by_the_event() -> None:
+    payload = json.loads(AFTERSHIP_BODY) | {"event": "edd_revise"}
+    payload["msg"]["aftership_estimated_delivery_date"] = {"estimated_delivery_date": "2021-01-16"}
+    report = aftership.to_report(aftership.AfterShipWebhook.model_validate(payload))
+    assert report is not None and report.revises_estimate
+    assert (report.stage, report.at, report.place) == (
+        None,
+        None,
+        None,
+    )  # the tag and checkpoints are not news
+    assert report.estimated_delivery == datetime(2021, 1, 16, tzinfo=UTC)
+    assert report.estimated_at == datetime.fromtimestamp(payload["ts"], UTC)
+    update = aftership.to_report(aftership_with("InTransit", expected_delivery="2021-01-15"))
+    assert update is not None and not update.revises_estimate
+    assert update.estimated_at == report.estimated_at  # a stage report dates its estimate the same way
 
 
 def test_easypost_documented_event_reads_as_in_transit_at_its_newest_detail() -> None:

@@ -21,6 +21,7 @@ from webhooks.access.auth import AuthError, Role, bearer_token, verify_token
 from webhooks.api import schemas
 from webhooks.api.operations import ApiRoutes, Header
 from webhooks.api.shop_settings import ShopSettings
+from webhooks.carriers.follow import follow_parcel
 from webhooks.keys import CLOCK, DATABASE, PRINCIPAL, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 
@@ -112,6 +113,7 @@ async def create_order(request: web.Request) -> web.Response:
     """The customer is told of the new order. 409 when `external_id` is already taken."""
     body = await _body(schemas.OrderCreate, request)
     order = await request.config_dict[SERVICE].desk.create_order(request[SHOP], body.data(), _actor(request))
+    follow_parcel(request, request[SHOP], order)
     return _json(schemas.OrderOut.of(order), status=201)
 
 
@@ -149,6 +151,7 @@ async def update_status(request: web.Request) -> web.Response:
         request[SHOP], body.order_id, body.status, source=Source.API, actor=_actor(request), note=body.note,
         notify=body.notify, force=body.force, expected_version=body.version,
     )  # fmt: skip
+    follow_parcel(request, request[SHOP], order)  # again: a registration that failed is tried with each move
     return _json(schemas.OrderOut.of(order))
 
 

@@ -7,8 +7,9 @@ the same on every retry, so it is the dedupe key. ``msg`` is the tracking: ``tra
 carrier), ``tag`` and ``subtag`` (the delivery status), ``checkpoints`` (oldest first) and the estimates
 (``expected_delivery``, ``aftership_estimated_delivery_date``, ``courier_estimated_delivery_date``).
 
-Only ``tracking_update`` events are read; ``edd_revise`` and ``tracking_pending_time`` are acknowledged.
-The stage is read from ``msg.tag``:
+``tracking_update`` events carry a stage; ``edd_revise`` ("all EDD updates") carries the same tracking
+object, read for its estimate alone, dated by the event's ``ts``: the order's estimate changes, its stage
+and timeline do not. ``tracking_pending_time`` is acknowledged. The stage is read from ``msg.tag``:
 
 | AfterShip tag                       | delivery stage      |
 | ----------------------------------- | ------------------- |
@@ -38,6 +39,7 @@ __all__ = ["SIGNATURE_HEADER", "TAGS", "AfterShipWebhook", "sign", "signature_va
 
 SIGNATURE_HEADER = "aftership-hmac-sha256"
 UPDATE_EVENT = "tracking_update"
+ESTIMATE_EVENT = "edd_revise"
 
 TAGS: dict[str, DeliveryStage | None] = {
     "Pending": None,
@@ -104,16 +106,24 @@ class AfterShipWebhook(_Wire):
 
 
 def to_report(webhook: AfterShipWebhook) -> CarrierReport | None:
-    """The parcel news a delivery carries; None for an event that carries no stage change."""
+    """The parcel news a delivery carries; None for an event that carries neither a stage nor an estimate."""
+    msg = webhook.msg
+    sent_at = datetime.fromtimestamp(webhook.ts, UTC) if webhook.ts is not None else None
+    estimate = _estimate(msg)
+    if webhook.event == ESTIMATE_EVENT:
+        if estimate is None or sent_at is None:
+            return None
+        return CarrierReport(
+            event_id=webhook.event_id, tracking_number=msg.tracking_number, carrier=msg.slug or None,
+            stage=None, at=None, place=None, estimated_delivery=estimate, estimated_at=sent_at,
+        )  # fmt: skip
     if webhook.event != UPDATE_EVENT:
         return None
-    msg = webhook.msg
     times = [parse_time(checkpoint.checkpoint_time) for checkpoint in msg.checkpoints]
     index = newest(times)
     latest = msg.checkpoints[index] if index is not None else None
     at = times[index] if index is not None else None
-    if at is None and webhook.ts is not None:
-        at = datetime.fromtimestamp(webhook.ts, UTC)
+    at = at or sent_at
     place = None
     if latest is not None:
         country = latest.country_region or latest.country_iso3
@@ -125,7 +135,8 @@ def to_report(webhook: AfterShipWebhook) -> CarrierReport | None:
         stage=TAGS.get(msg.tag or ""),
         at=at,
         place=place,
-        estimated_delivery=_estimate(msg),
+        estimated_delivery=estimate,
+        estimated_at=sent_at if estimate is not None else None,
     )
 
 

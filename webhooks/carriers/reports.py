@@ -18,8 +18,9 @@ class CarrierReport:
     """One delivery of an aggregator's webhook about one parcel.
 
     ``stage`` is None when the news moves nothing we track (a label created, a tracker that expired):
-    such a delivery is acknowledged and writes nothing. ``at`` is the time of the carrier's newest
-    checkpoint, which orders reports about one parcel.
+    such a delivery is acknowledged and writes nothing, unless it revises the estimate alone
+    (``revises_estimate``). ``at`` is the time of the carrier's newest checkpoint, which orders reports
+    about one parcel; ``estimated_at`` the time the aggregator sent the estimate, which orders estimates.
     """
 
     event_id: str
@@ -29,6 +30,12 @@ class CarrierReport:
     at: datetime | None
     place: str | None
     estimated_delivery: datetime | None
+    estimated_at: datetime | None = None
+
+    @property
+    def revises_estimate(self) -> bool:
+        """News of a new estimate only (AfterShip's ``edd_revise``): stored without touching the stage."""
+        return self.stage is None and self.estimated_delivery is not None and self.estimated_at is not None
 
     def tracking(self, known: Tracking | None) -> Tracking:
         """The order's tracking with this report's news on it (the rest as the shop sent it)."""
@@ -41,6 +48,9 @@ class CarrierReport:
             stage_at=self.at,
             place=self.place,
             estimated_delivery=self.estimated_delivery or (base.estimated_delivery if base else None),
+            estimated_at=self.estimated_at
+            if self.estimated_delivery
+            else (base.estimated_at if base else None),
         )
 
 

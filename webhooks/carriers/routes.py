@@ -11,7 +11,9 @@ a report no newer than the one kept is stale, and nothing moves an order backwar
 
 A delivery that touches no order answers 200 with ``ignored`` and writes nothing: a tracking number no
 order has (``unknown_tracking``), news without a stage we follow (``no_stage``: pending, info received,
-expired), an event type we do not read (``event``). A 200, not an error, because both aggregators retry
+expired), an event type we do not read (``event``: also an ``edd_revise`` without an estimate or a time).
+AfterShip's ``edd_revise`` changes only the order's ``tracking.estimated_delivery``: no stage, no
+timeline entry, no message; one no newer than the estimate kept is stale. A 200, not an error, because both aggregators retry
 any other answer (AfterShip up to 14 times over about 68 hours) and a retry cannot make a tracking number
 known: trackers are registered only for numbers orders already have.
 """
@@ -89,13 +91,14 @@ async def _read_signed(
 async def _take(request: web.Request, source: str, shop: Shop, report: CarrierReport) -> web.Response:
     """Record the report as an update of its order's tracking, hand it to the event workers, answer."""
     config = request.config_dict
-    if report.stage is None:
+    if report.stage is None and not report.revises_estimate:
         return _no_order(request, source, "no_stage")
-    if report.at is not None and report.at > config[CLOCK]() + MAX_CLOCK_SKEW:
-        # a report from the future would make every real one after it stale
-        deliveries.count(request, source, "invalid")
-        detail = {"field": "checkpoint time", "message": "is more than a day ahead of the server's clock"}
-        raise ApiError(422, "invalid_field", "some fields are invalid", [detail])
+    for field, time in (("checkpoint time", report.at), ("event time", report.estimated_at)):
+        if time is not None and time > config[CLOCK]() + MAX_CLOCK_SKEW:
+            # a report from the future would make every real one after it stale
+            deliveries.count(request, source, "invalid")
+            detail = {"field": field, "message": "is more than a day ahead of the server's clock"}
+            raise ApiError(422, "invalid_field", "some fields are invalid", [detail])
     order = await config[DATABASE].orders.find_tracking(shop.id, report.tracking_number)
     if order is None:
         return _no_order(request, source, "unknown_tracking")

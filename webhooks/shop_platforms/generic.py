@@ -8,7 +8,8 @@ from aiohttp import web
 
 from channels import signatures
 from webhooks.api import schemas
-from webhooks.keys import EVENT_WORK, SERVICE, SHOPS, TRACKERS
+from webhooks.carriers.follow import follow_parcel
+from webhooks.keys import SERVICE, SHOPS
 from webhooks.middleware import ApiError
 from webhooks.providers.inbound import header_text
 from webhooks.shop_platforms import deliveries
@@ -43,8 +44,7 @@ async def order_event(request: web.Request) -> web.Response:
         shop, "orders", event_id, payload.kind, data
     )
     if not outcome.duplicate:
-        trackers, order = request.config_dict[TRACKERS], outcome.order
-        request.config_dict[EVENT_WORK].submit(lambda: trackers.register(shop, order), shop.id)
+        follow_parcel(request, shop, outcome.order)
     result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
     deliveries.count(request, "orders", result)
     return deliveries.answer(schemas.WebhookAccepted.of(outcome))

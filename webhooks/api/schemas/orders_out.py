@@ -29,7 +29,10 @@ class TrackingOut(BaseModel):
     carrier: str | None
     number: str | None
     url: str | None
-    stage: DeliveryStage | None
+    stage: DeliveryStage | None = Field(description="where the carrier last said the parcel is")
+    stage_at: datetime | None = Field(description="when the carrier reported `stage` (its newest checkpoint)")
+    place: str | None = Field(description="where the carrier reported `stage`, as it names the place")
+    estimated_delivery: datetime | None = Field(description="the carrier's or aggregator's latest estimate")
 
 
 class PlaceOut(BaseModel):
