@@ -16,8 +16,9 @@ Every shop's quiet hours are off, so nothing is held for the night.
 - ``events``: signed order webhooks moving one order each to ``shipped``, at the same rates; the answer is
   the customer's notification (SMS).
 - ``burst``: 1,000 signed SMS to shop A as fast as 50 connections send them, while shop B's customers write
-  at 2/s; both shops keep the default SMS sending rate (1 a second per number). Shop B's answers are what
-  count.
+  at 2/s; both shops keep the default SMS sending rate (1 a second per number) unless ``--burst-b-sms-rate``
+  lifts shop B's. Shop B's answers are what count; at the default rate B's own writing outpaces B's number,
+  so its answers queue behind each other whatever A does.
 
 For each run it prints the load average at its start, acknowledgement p50/p99, answer latency
 p50/p90/p99/max, the share answered within 2 s, and how many were still unanswered ``--drain`` seconds
@@ -233,16 +234,19 @@ def phone(shop_no: int, n: int) -> str:
     return f"+1415{shop_no}{n:06d}"
 
 
-async def seed(settings: Settings, customers: int) -> World:
+async def seed(settings: Settings, customers: int, b_sms_rate: float | None = None) -> World:
     """Three shops, each with ``customers`` customers who have one processing order (SMS)."""
     db = database_for(settings)
     await db.ensure_indexes()
     now = datetime.now(UTC)
     fast = NotifyPolicy(**QUIET_OFF, rates={"sms": 1000.0, "whatsapp": 1000.0})
+    b_rates = {"sms": b_sms_rate} if b_sms_rate else {}
     shops = [
         new_shop("E2E Steady", now, sms_number="+14155550001", whatsapp_number="+14155550002", notify=fast),
         new_shop("E2E Burst A", now, sms_number="+14155550003", notify=NotifyPolicy(**QUIET_OFF)),
-        new_shop("E2E Burst B", now, sms_number="+14155550004", notify=NotifyPolicy(**QUIET_OFF)),
+        new_shop(
+            "E2E Burst B", now, sms_number="+14155550004", notify=NotifyPolicy(**QUIET_OFF, rates=b_rates)
+        ),
     ]
     for shop_no, shop in enumerate(shops, start=1):
         await db.shops.add(shop)
@@ -323,7 +327,8 @@ async def bench_mode(mode: str, uri: str, args: argparse.Namespace, stand_in: in
     name = f"e2e_{mode}"
     settings = Settings(MONGODB_URI=uri, MONGODB_DB=name, ORDERBOT_SECRET_KEY=SECRET_KEY)
     steady_count = int(sum(args.rates) * args.seconds) + len(args.rates)
-    world = await seed(settings, max(steady_count * 2, BURST_MESSAGES + int(2 * args.seconds) + 1))
+    customers = max(steady_count * 2, BURST_MESSAGES + int(2 * args.seconds) + 1)
+    world = await seed(settings, customers, args.burst_b_sms_rate)
     env = {
         "MONGODB_URI": uri, "MONGODB_DB": name, "ORDERBOT_SECRET_KEY": SECRET_KEY,
         "ORDERBOT_DATA_DIR": str(tmp / mode), "ORDERBOT_PUBLIC_URL": PUBLIC_URL,
@@ -384,6 +389,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20, help="how long each rate runs")
     parser.add_argument("--kinds", type=lambda s: s.split(","), default=["questions", "events", "burst"])
     parser.add_argument("--drain", type=float, default=30, help="seconds to wait for answers after the load")
+    parser.add_argument(
+        "--burst-b-sms-rate", type=float, help="shop B's SMS sending rate per second in the burst (default 1)"
+    )
     parser.add_argument("--stand-in-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stand_in_port:

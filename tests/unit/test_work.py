@@ -147,3 +147,81 @@ async def test_an_overflow_under_keys_is_counted_and_runs_nothing_it_refused() -
     await queue.drain()
     await queue.close()
     assert done[-1] == "c2"
+
+
+JOB_SECONDS = 0.05
+
+
+class Counted:
+    """Jobs of ``JOB_SECONDS`` each that count how many of each key run at once, and when each starts."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+        self.started: dict[str, float] = {}
+
+    def job(self, key: str, name: str, seconds: float = JOB_SECONDS) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            self.started[name] = asyncio.get_running_loop().time()
+            self.running[key] = self.running.get(key, 0) + 1
+            self.most[key] = max(self.most.get(key, 0), self.running[key])
+            await asyncio.sleep(seconds)
+            self.running[key] -= 1
+
+        return run
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4, 8])
+async def test_a_key_arriving_behind_a_burst_starts_within_one_jobs_time(workers: int) -> None:
+    queue, jobs = WorkQueue("fair", workers=workers), Counted()
+    for n in range(20 * workers):
+        queue.submit(jobs.job("a", f"a{n}"), "a")
+    await asyncio.sleep(JOB_SECONDS / 2)  # the burst holds every worker, mid-job
+    for n in range(3):
+        arrived = asyncio.get_running_loop().time()
+        queue.submit(jobs.job("b", f"b{n}"), "b")
+        await asyncio.sleep(JOB_SECONDS * 3.3)  # b's job has come and gone; the next arrives mid-job
+        assert jobs.started[f"b{n}"] - arrived < JOB_SECONDS * 1.2  # the first worker to free goes to b
+    await queue.close()
+
+
+async def test_while_another_key_waits_a_key_holds_at_most_half_the_workers() -> None:
+    queue, jobs = WorkQueue("fair", workers=4), Counted()
+    for n in range(40):  # two keys flooding at once, with jobs of uneven length
+        queue.submit(jobs.job("a", f"a{n}", JOB_SECONDS * (1 + n % 3 / 2)), "a")
+        queue.submit(jobs.job("b", f"b{n}", JOB_SECONDS * (1 + n % 5 / 3)), "b")
+    await asyncio.sleep(JOB_SECONDS * 10)
+    assert jobs.most == {"a": 2, "b": 2}
+    for n in range(4):  # a third key joining them takes the first worker to free, then its share
+        queue.submit(jobs.job("c", f"c{n}"), "c")
+    await asyncio.sleep(JOB_SECONDS * 10)
+    await queue.close()
+    assert jobs.most == {"a": 2, "b": 2, "c": 2}
+
+
+async def test_a_key_alone_uses_every_worker() -> None:
+    queue, jobs = WorkQueue("fair", workers=4), Counted()
+    started = asyncio.get_running_loop().time()
+    for n in range(16):
+        queue.submit(jobs.job("a", f"a{n}"), "a")
+    await queue.drain()
+    elapsed = asyncio.get_running_loop().time() - started
+    await queue.close()
+    assert jobs.most == {"a": 4}
+    assert elapsed < JOB_SECONDS * 4 * 1.5  # 16 jobs on 4 workers: four rounds, not eight
+
+
+async def test_the_worker_a_newcomer_leaves_goes_back_to_the_burst() -> None:
+    queue, jobs = WorkQueue("fair", workers=4), Counted()
+    for n in range(40):
+        queue.submit(jobs.job("a", f"a{n}"), "a")
+    await asyncio.sleep(JOB_SECONDS / 2)
+    queue.submit(jobs.job("b", "b0"), "b")
+    await asyncio.sleep(JOB_SECONDS * 3)  # b's one job has come and gone
+    assert jobs.running.get("a") == 4
+    await queue.close()
+
+
+@pytest.mark.parametrize(("workers", "share"), [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3), (16, 8)])
+def test_a_keys_share_is_half_the_workers_rounded_up(workers: int, share: int) -> None:
+    assert WorkQueue("fair", workers=workers).per_key == share
