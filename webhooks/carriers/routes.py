@@ -35,7 +35,6 @@ from webhooks.middleware import ApiError
 from webhooks.ops.metrics import Metrics
 from webhooks.providers.inbound import MAX_CLOCK_SKEW
 from webhooks.shop_platforms import deliveries
-from webhooks.shop_platforms.deliveries import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ def add_routes(app: web.Application) -> None:
 
 async def aftership_event(request: web.Request) -> web.Response:
     shop = await request.config_dict[SHOPS].get(request.match_info["shop_id"])
-    body = await _read_signed(
+    body = await deliveries.read_signed(
         request,
         "aftership",
         shop.aftership_webhook_secret,
@@ -64,7 +63,7 @@ async def aftership_event(request: web.Request) -> web.Response:
 
 async def easypost_event(request: web.Request) -> web.Response:
     shop = await request.config_dict[SHOPS].get(request.match_info["shop_id"])
-    body = await _read_signed(
+    body = await deliveries.read_signed(
         request, "easypost", shop.easypost_webhook_secret, easypost.SIGNATURE_HEADER, easypost.signature_valid
     )
     event = deliveries.parse(request, "easypost", easypost.EasyPostEvent, body)
@@ -76,16 +75,6 @@ async def easypost_event(request: web.Request) -> web.Response:
     if tracker is None:
         return _no_order(request, "easypost", "event")
     return await _take(request, "easypost", shop, easypost.to_report(event, tracker))
-
-
-async def _read_signed(
-    request: web.Request, source: str, secret: str | None, header: str, valid: Verifier
-) -> bytes:
-    """The raw body, once its signature is checked; 401 when it is wrong or the shop has no secret for it."""
-    if secret is None:
-        deliveries.count(request, source, "rejected")
-        raise ApiError(401, "bad_signature", f"missing or wrong {header}")
-    return await deliveries.read_signed(request, source, secret, header, valid)
 
 
 async def _take(request: web.Request, source: str, shop: Shop, report: CarrierReport) -> web.Response:

@@ -31,10 +31,13 @@ def count(request: web.Request, source: str, outcome: str) -> None:
     request.config_dict[METRICS].webhooks.labels(source, outcome).inc()
 
 
-async def read_signed(request: web.Request, source: str, secret: str, header: str, valid: Verifier) -> bytes:
-    """The raw body, once its signature is checked; 401 (and nothing read further) when it is wrong."""
+async def read_signed(
+    request: web.Request, source: str, secret: str | None, header: str, valid: Verifier
+) -> bytes:
+    """The raw body, once its signature is checked; 401 (and nothing read further) when it is wrong or there
+    is no secret to check it with (a shop that has not set up that sender)."""
     body = await request.read()
-    if not valid(secret, body, request.headers.get(header)):
+    if secret is None or not valid(secret, body, request.headers.get(header)):
         count(request, source, "rejected")
         raise ApiError(401, "bad_signature", f"missing or wrong {header}")
     return body
