@@ -29,10 +29,9 @@ from orders.store import RateLimitStore
 
 log = logging.getLogger(__name__)
 
-#: The longest a send waits for a draft, a free slot for the call included. A model like Gemini Flash
-#: answers a message this short in one to two seconds; twice that covers a slow moment, while a customer
-#: who just asked still gets their answer in the few seconds a chat feels instant in, and a sending slot
-#: and its lease (60 s) are held no longer than that.
+#: The longest a send waits for a draft, a free slot for the call included: room for a slow answer to a
+#: short prompt, yet short enough that a customer who just asked still gets their reply while a chat feels
+#: instant, and that a sending slot and its lease are never held for the AI.
 DRAFT_WAIT_SECONDS = 4.0
 #: The budget's window: a UTC day, so every process counts against the same day.
 BUDGET_WINDOW_SECONDS = 86_400
