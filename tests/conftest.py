@@ -1,13 +1,14 @@
 """Test fixtures: one real MongoDB-protocol server per session, a fresh database per test.
 
-With ``MONGODB_URI`` set the suite uses that server; otherwise it starts the embedded SecantusDB, exactly
-as ``orderbot serve`` does.
+With ``MONGODB_URI`` set the suite uses that server; otherwise it starts the embedded SecantusDB as
+``orderbot serve`` does, but with its TTL monitor off (see ``secantus_without_ttl_monitor.py``).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +36,8 @@ def mongodb_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if uri := os.environ.get("MONGODB_URI"):
         yield uri
         return
-    with embedded_mongodb(tmp_path_factory.mktemp("embedded")) as uri:
+    without_ttl_monitor = (sys.executable, str(Path(__file__).with_name("secantus_without_ttl_monitor.py")))
+    with embedded_mongodb(tmp_path_factory.mktemp("embedded"), server_command=without_ttl_monitor) as uri:
         yield uri
 
 

@@ -17,12 +17,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pymongo
 from pymongo.errors import PyMongoError
 
+SERVER_COMMAND = (sys.executable, "-m", "secantus")
 _POLL_INTERVAL = 0.1
 _STOP_TIMEOUT = 10.0
 _PR_SET_PDEATHSIG = 1
@@ -34,7 +35,9 @@ class EmbeddedDatabaseError(RuntimeError):
 
 
 @contextlib.contextmanager
-def embedded_mongodb(data_dir: Path, *, startup_timeout: float = 30.0) -> Iterator[str]:
+def embedded_mongodb(
+    data_dir: Path, *, startup_timeout: float = 30.0, server_command: Sequence[str] = SERVER_COMMAND
+) -> Iterator[str]:
     """Yield a MongoDB URI for the embedded server with its data under data_dir.
 
     If another process already runs the server for ``data_dir`` (recorded in
@@ -47,6 +50,8 @@ def embedded_mongodb(data_dir: Path, *, startup_timeout: float = 30.0) -> Iterat
         data_dir: Directory for the storage (``db``), log, address file and lock;
             created if missing.
         startup_timeout: Seconds to wait for a new server to answer a ping.
+        server_command: The argv that runs SecantusDB's command line (its flags are appended); the test
+            suite passes one whose TTL monitor is off, because its clock is not the wall clock.
 
     Yields:
         A ``mongodb://`` URI for a direct connection with retryable writes off.
@@ -54,7 +59,7 @@ def embedded_mongodb(data_dir: Path, *, startup_timeout: float = 30.0) -> Iterat
     Raises:
         EmbeddedDatabaseError: The server is not installed or did not start.
     """
-    proc, uri = _attach_or_start(data_dir, startup_timeout)
+    proc, uri = _attach_or_start(data_dir, startup_timeout, server_command)
     try:
         yield uri
     finally:
@@ -62,7 +67,9 @@ def embedded_mongodb(data_dir: Path, *, startup_timeout: float = 30.0) -> Iterat
             _shut_down(proc, data_dir)
 
 
-def _attach_or_start(data_dir: Path, startup_timeout: float) -> tuple[subprocess.Popen[bytes] | None, str]:
+def _attach_or_start(
+    data_dir: Path, startup_timeout: float, server_command: Sequence[str]
+) -> tuple[subprocess.Popen[bytes] | None, str]:
     """Return (None, uri) of a server already running for data_dir, or start one: (child, uri)."""
     state_path = data_dir / "embedded.json"
     proc: subprocess.Popen[bytes] | None = None
@@ -80,7 +87,7 @@ def _attach_or_start(data_dir: Path, startup_timeout: float) -> tuple[subprocess
             stale = _read_state(state_path)
             if stale is not None:  # a crashed owner's server may still be releasing the storage
                 _wait_exit(stale[0], _STOP_TIMEOUT)
-            proc, port = _start(data_dir, startup_timeout)
+            proc, port = _start(data_dir, startup_timeout, server_command)
             uri = _uri(port)
             _write_state(state_path, proc.pid, port, uri)
             return proc, uri
@@ -221,12 +228,14 @@ def _last_log_line(log_path: Path, offset: int) -> str:
     return next((line for line in reversed(lines) if line), "")
 
 
-def _start(data_dir: Path, startup_timeout: float) -> tuple[subprocess.Popen[bytes], int]:
+def _start(
+    data_dir: Path, startup_timeout: float, server_command: Sequence[str]
+) -> tuple[subprocess.Popen[bytes], int]:
     """Start the server as a child process and wait until it answers a ping; return it and its port."""
     log_path = data_dir / "embedded.log"
     port = _free_port()
     uri = _uri(port)
-    cmd = [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [*server_command, "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--storage-path", str(data_dir / "db"), "--log-level", "WARNING"]
     # Standalone: no oplog. The service uses neither change streams nor transactions, so the oplog entry
     # the server would otherwise compute and write for every write is work for nothing.
