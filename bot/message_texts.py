@@ -24,6 +24,8 @@ DEFAULT_LANGUAGE = "en"
 ANY_STATUS = "any"
 ORDER_STATUS = "order_status"
 SEVERAL_ORDERS = "several_orders"
+#: The text sent with a photo staff attached (``{caption}``: what they wrote with it).
+PHOTO_UPDATE = "photo_update"
 #: The longest text a shop may keep: Twilio's limit for one message, the longest a chat channel takes.
 MAX_TEXT = 1600
 
@@ -97,6 +99,7 @@ REPLIES = {
     "not_linked": "Sorry, those details don't match an order I can share. Please check and try again.",
     "link_code": "To see this number's orders in our Instagram chat, send us there: code {code} (valid 15 "
     "minutes). Never share this code with anyone.",
+    "photo_update": "Here's a photo of your order #{order_number}.\n{caption}",
 }
 REPLY_EMOJI = {
     "greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖",
@@ -120,6 +123,7 @@ _REPLY_PLACEHOLDERS = {
     "refund": ("what", "about"),
     "other": ("topic",),
     "link_code": ("code",),
+    "photo_update": ("order_number", "caption"),
 }
 
 
@@ -168,10 +172,21 @@ _SEVERAL_DEFAULTS = {
 }
 
 
+_PHOTO_DEFAULTS = {
+    "sms": "Order #{order_number}: a photo for you. {caption} -{shop_name}",
+    "whatsapp": "📸 Hi {first_name}! Here's a photo of your order #{order_number}.\n{caption}",
+    "instagram": "📸 Hey {first_name}! Here's a photo of your order #{order_number} ✨\n{caption}",
+    "email": "Dear {first_name},\n\nHere is a photo of your order #{order_number}.\n\n{caption}\n\n"
+    "Kind regards,\n{shop_name}",
+}
+
+
 def default_text(kind: str, status: str, style: str, language: str = DEFAULT_LANGUAGE) -> str:
     """The text a shop starts from for ``kind/status/style`` in ``language``."""
     if language != DEFAULT_LANGUAGE:
         return language_texts.default_text(kind, status, style, language)
+    if kind == PHOTO_UPDATE:
+        return _PHOTO_DEFAULTS.get(style, REPLIES[kind])
     if kind == ORDER_STATUS:
         text = _STATUS_DEFAULTS[style]
         if status == Status.CANCELLED:  # no progress, nothing to track

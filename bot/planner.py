@@ -180,6 +180,10 @@ class Planner:
             return await self.stores.customers.find_or_create(
                 shop.id, now=self.clock(), phone=order.customer.phone
             )
+        if order is not None and order.customer.instagram_id:  # the shop's own record names the account
+            return await self.stores.customers.find_or_create(
+                shop.id, now=self.clock(), instagram_id=order.customer.instagram_id
+            )
         return None
 
     @staticmethod

@@ -9,7 +9,9 @@ has ``sender.id`` (the customer's Instagram-scoped id), ``recipient.id`` (the sh
 Outbound: the Send API, ``POST {base}/{version}/{IG_ID}/messages`` (or ``/me/messages``) with
 ``{"recipient": {"id": IGSID}, "message": {"text": ...}}`` and the Instagram User access token as a bearer
 token; Meta answers ``{"recipient_id", "message_id"}``. Free-form messages are allowed only within 24 hours
-of the customer's last message, and their text is at most 1000 bytes of UTF-8.
+of the customer's last message, and their text is at most 1000 bytes of UTF-8. A message holds either text or
+one attachment, so an image goes first as its own message, ``{"attachment": {"type": "image", "payload":
+{"url": ...}}}`` (Meta fetches the URL: JPEG or PNG up to 8 MB), and the text after it.
 """
 
 from __future__ import annotations
@@ -245,17 +247,41 @@ class InstagramChannel:
         return f"{self._base_url}/{self._version}/{account}/messages"
 
     async def send(self, message: OutboundMessage) -> Receipt:
+        """Send the images (each its own message), then the text; the receipt is the text's.
+
+        Once an image went out, a failure of what follows is ambiguous: sending the whole again would show
+        the customer that image twice.
+        """
         if not self._access_token:
             raise SendError("INSTAGRAM_ACCESS_TOKEN is not set", transient=False, code="not_configured")
-        if message.media_urls or message.template is not None:
-            raise SendError("only text messages are sent on Instagram", transient=False, code="unsupported")
+        if message.template is not None:
+            raise SendError("templates are not sent on Instagram", transient=False, code="unsupported")
         if not message.text.strip():
             raise SendError("the message is empty", transient=False, code="empty")
         if len(message.text.encode()) > self.limits.max_length:
             raise SendError(
                 f"the text exceeds {self.limits.max_length} bytes", transient=False, code="text_too_long"
             )
-        body = {"recipient": {"id": message.to}, "message": {"text": message.text}}
+        parts: list[dict[str, Any]] = [
+            {"attachment": {"type": "image", "payload": {"url": url}}} for url in message.media_urls
+        ]
+        parts.append({"text": message.text})
+        receipt = None
+        for sent, part in enumerate(parts):
+            try:
+                receipt = await self._post(message, part)
+            except SendError as exc:
+                if sent == 0 or exc.ambiguous:
+                    raise
+                raise SendError(
+                    f"an image went out, then the rest failed: {exc}", transient=False, code="partial",
+                    ambiguous=True,
+                ) from exc  # fmt: skip
+        assert receipt is not None
+        return receipt
+
+    async def _post(self, message: OutboundMessage, content: dict[str, Any]) -> Receipt:
+        body = {"recipient": {"id": message.to}, "message": content}
         headers = {"Authorization": f"Bearer {self._access_token}"}
         with wire.watch() as progress:
             try:

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="ORDERBOT_LOG_LEVEL"
     )
+    #: How long a photo's media link (``/media/<token>``, which providers fetch) opens it, from the send.
+    media_ttl_days: float = Field(7, validation_alias="ORDERBOT_MEDIA_TTL_DAYS", gt=0, le=365)
 
     def secret_values(self) -> list[str]:
         """Every secret setting's value, for the log redaction filter."""

@@ -82,6 +82,7 @@ REPLIES = {
     "versuch es noch einmal.",
     "link_code": "Um die Bestellungen dieser Nummer in unserem Instagram-Chat zu sehen, schick uns dort den Code "
     "{code} (15 Minuten gültig). Gib diesen Code niemals weiter.",
+    "photo_update": "Hallo {first_name}! Hier ist ein Foto deiner Bestellung #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "Newslettern",

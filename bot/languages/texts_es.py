@@ -77,6 +77,7 @@ REPLIES = {
     "inténtalo de nuevo.",
     "link_code": "Para ver los pedidos de este número en nuestro chat de Instagram, envíanos allí el código "
     "{code} (válido 15 minutos). No compartas este código con nadie.",
+    "photo_update": "¡Hola {first_name}! Aquí tienes una foto de tu pedido #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "las newsletters",

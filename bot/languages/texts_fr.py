@@ -78,6 +78,7 @@ REPLIES = {
     "et réessayez.",
     "link_code": "Pour voir les commandes de ce numéro dans notre chat Instagram, envoyez-y le code {code} "
     "(valable 15 minutes). Ne partagez jamais ce code.",
+    "photo_update": "Bonjour {first_name} ! Voici une photo de votre commande #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "les newsletters",

@@ -81,6 +81,7 @@ REPLIES = {
     "riprova.",
     "link_code": "Per vedere gli ordini di questo numero nella nostra chat Instagram, inviaci lì il codice {code} "
     "(valido 15 minuti). Non condividere mai questo codice con nessuno.",
+    "photo_update": "Ciao {first_name}! Ecco una foto del tuo ordine #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "le newsletter",

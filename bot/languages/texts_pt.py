@@ -78,6 +78,7 @@ REPLIES = {
     "de novo.",
     "link_code": "Para ver os pedidos deste número no nosso chat do Instagram, envie lá o código {code} (válido "
     "por 15 minutos). Nunca compartilhe este código com ninguém.",
+    "photo_update": "Olá {first_name}! Aqui está uma foto da sua encomenda #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "newsletters",

@@ -34,6 +34,7 @@ from orders.model.order import (
     Tracking,
 )
 from orders.model.outbox import FAILED_STATES, OutboxEntry, OutboxKind, OutboxState
+from orders.model.photo import Photo
 from orders.model.shop import EmailSettings, NotifyPolicy, Shop, Thresholds
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "OutboxEntry",
     "OutboxKind",
     "OutboxState",
+    "Photo",
     "Place",
     "Shop",
     "ShopId",

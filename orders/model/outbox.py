@@ -18,6 +18,8 @@ class OutboxKind(StrEnum):
     FOLLOW_UP = "follow_up"
     MANUAL = "manual"
     STAFF_ALERT = "staff_alert"
+    #: A photo staff attached to the order, sent with its caption (``photo_id``).
+    PHOTO = "photo"
 
 
 class OutboxState(StrEnum):
@@ -79,3 +81,5 @@ class OutboxEntry(Domain):
     draft_kind: str | None = None
     #: The text the AI wrote and that was sent in place of the template; None: not written by the AI.
     ai_text: str | None = None
+    #: A photo update's image (``orders.model.Photo``), sent with the text on channels that carry images.
+    photo_id: str | None = None

@@ -23,6 +23,7 @@ from orders.usecases.bulk import (
 )
 from orders.usecases.desk import DeskCommands
 from orders.usecases.idempotency import DeliveryInProgress, run_once
+from orders.usecases.photos import Attached, PhotoCommands
 from orders.usecases.progression import AutoProgressResult, Progression, ProgressionAdvisor, RulesAdvisor
 from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
 from orders.usecases.recovery import Recovery
@@ -47,6 +48,7 @@ class OrderUseCases:
     attention: AttentionQueue
     bulk: BulkActions
     recovery: Recovery
+    photos: PhotoCommands
 
     @classmethod
     def build(cls, db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
@@ -65,12 +67,14 @@ class OrderUseCases:
             attention=attention,
             bulk=BulkActions(desk, progression),
             recovery=Recovery(shop_events),
+            photos=PhotoCommands(desk),
         )
 
 
 __all__ = [
     "BULK_CONCURRENCY",
     "BULK_CONCURRENCY_PER_SHOP",
+    "Attached",
     "AttentionItem",
     "AttentionQueue",
     "AutoProgressResult",
@@ -86,6 +90,7 @@ __all__ = [
     "OrderPage",
     "OrderQueries",
     "OrderUseCases",
+    "PhotoCommands",
     "ProgressView",
     "Progression",
     "ProgressionAdvisor",

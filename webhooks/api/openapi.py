@@ -49,7 +49,7 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
     """The OpenAPI 3.1 document for ``operations``; components are the models' own JSON schemas."""
     wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorOut, "serialization")]
     for op in operations:
-        wanted += [(model, "validation") for model in (op.query, op.body) if model is not None]
+        wanted += [(model, "validation") for model in (op.query, op.body, op.form) if model is not None]
         wanted.append((op.response, "serialization"))
     refs, top = models_json_schema(list(dict.fromkeys(wanted)), ref_template=REF_TEMPLATE)
     schemas: dict[str, Any] = top.get("$defs", {})
@@ -84,10 +84,18 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
             spec["parameters"] = parameters
         if op.body is not None:
             spec["requestBody"] = {"required": True, "content": _json(refs[(op.body, "validation")])}
+        if op.form is not None:
+            form = {"schema": refs[(op.form, "validation")]}
+            spec["requestBody"] = {"required": True, "content": {"multipart/form-data": form}}
+        success = (
+            {media: {"schema": {"type": "string", "format": "binary"}} for media in op.binary}
+            if op.binary
+            else _json(refs[(op.response, "serialization")])
+        )
         responses: dict[str, Any] = {
             str(op.status): {
                 "description": one_line(op.response.__doc__) or HTTPStatus(op.status).phrase,
-                "content": _json(refs[(op.response, "serialization")]),
+                "content": success,
             }
         }
         for status, meaning in op.empty.items():

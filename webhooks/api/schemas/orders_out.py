@@ -96,6 +96,9 @@ class TimelineOut(BaseModel):
     reason: str | None
     confidence: float | None
     forced: bool
+    photo_id: str | None = Field(
+        None, description="a `photo` event's image: `GET /api/v1/orders/{order_id}/photos/{photo_id}`"
+    )
 
     @classmethod
     def of(cls, event: TimelineEvent) -> TimelineOut:
@@ -116,6 +119,7 @@ class NotificationOut(BaseModel):
     created_at: datetime
     ai_written: bool = Field(False, description="the text sent was worded by the AI, not the template")
     ai_text: str | None = Field(None, description="the AI's text, as sent")
+    photo_id: str | None = Field(None, description="a photo update's photo")
 
     @classmethod
     def of(cls, entry: OutboxEntry) -> NotificationOut:
