@@ -29,6 +29,7 @@ from bot.staff.order_commands import (
     order_command,
     status_command,
 )
+from bot.staff.photo_commands import photo_command, photo_message
 from bot.staff.shop_commands import attention_command, bulk_command, find_command, help_command, stats_command
 
 
@@ -39,6 +40,7 @@ def install(application: StaffApplication) -> None:
         ("start", "help"): help_command, "stats": stats_command, "attention": attention_command,
         "order": order_command, "status": status_command, "advance": advance_command,
         "notify": notify_command, "followup": followup_command, "bulk": bulk_command, "find": find_command,
+        "photo": photo_command,
     }  # fmt: skip
     buttons: dict[str, Handler] = {
         ADVANCE: advance_button, NOTIFY: notify_button, OPEN: open_card,
@@ -50,6 +52,7 @@ def install(application: StaffApplication) -> None:
             *(CommandHandler(names, refusing(run), filters=new_messages) for names, run in commands.items()),
             *(CallbackQueryHandler(refusing(run), pattern=f"^{prefix}") for prefix, run in buttons.items()),
             CallbackQueryHandler(stale_button),
+            MessageHandler(new_messages & filters.PHOTO, refusing(photo_message)),
             MessageHandler(new_messages, fallback),
         ]
     )
