@@ -84,7 +84,8 @@ class Desk:
 
     def client_clock(self) -> datetime:
         assert self.client.app is not None
-        return self.client.app[CLOCK]()
+        now: datetime = self.client.app[CLOCK]()
+        return now
 
     async def upload(self, order_id: str, data: bytes, *, filename: str = "photo.jpg",
                      content_type: str = "image/jpeg", caption: str | None = None, notify: bool | None = None,

@@ -27,6 +27,7 @@ export const KINDS = {
   staff_alert: "staff alert",
   status: "status change",
   delivery: "delivery news",
+  photo: "photo",
 };
 
 export const BULK_ACTIONS = {
