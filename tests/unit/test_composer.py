@@ -63,6 +63,7 @@ KINDS = {
     "linked": {},
     "not_linked": {},
     "link_code": {"code": "12345678"},
+    "photo_update": {"number": "1042", "caption": "Packed and ready"},
 }
 # A link: "https://…", "www.…" or "ups.com/…", without the sentence's closing punctuation.
 URL = re.compile(
