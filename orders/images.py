@@ -13,6 +13,7 @@ Pure functions over bytes: no I/O, so they are tested without a database.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -78,16 +79,21 @@ def prepare(data: bytes) -> PreparedPhoto:
     if kind is None:
         raise PhotoRefused("only JPEG, PNG and WebP images are taken")
     try:
-        with Image.open(io.BytesIO(data), formats=[kind]) as opened:
+        with warnings.catch_warnings():  # Pillow warns of big images; MAX_PIXELS below is the stricter limit
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data), formats=[kind])
+        with opened:
             if opened.width * opened.height > MAX_PIXELS:
                 raise PhotoTooLarge(f"the photo has more than {MAX_PIXELS // 1_000_000} megapixels")
             opened.seek(0)  # an animated image: its first frame
             upright = ImageOps.exif_transpose(opened)
             upright.load()
             picture = _plain(upright)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        if isinstance(exc, PhotoTooLarge):
-            raise
+    except Image.DecompressionBombError:
+        raise PhotoTooLarge(f"the photo has more than {MAX_PIXELS // 1_000_000} megapixels") from None
+    except PhotoTooLarge:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise PhotoRefused(f"the {kind} image could not be read") from None
     picture.thumbnail((MAX_SIDE, MAX_SIDE))
     content, content_type = _encode(picture)
