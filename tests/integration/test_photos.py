@@ -7,6 +7,7 @@ app's own ``/media/<token>`` route, as Twilio and Meta do.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -317,3 +318,41 @@ async def test_notify_false_keeps_the_photo_on_the_timeline_and_tells_no_one(des
     )  # fmt: skip
     assert thumb.status == 200 and thumb.headers["Content-Type"] == "image/jpeg"
     assert max(Image.open(io.BytesIO(await thumb.read())).size) == 320
+
+
+async def test_a_chunked_upload_past_5_mb_is_refused_while_most_of_it_is_unsent(desk: Desk) -> None:
+    """No declared length to refuse early: the route reads the file as it arrives and stops past 5 MB."""
+    order = await desk.order(number="1052", customer=ANA, channel="whatsapp")
+    server = desk.client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    head = "\r\n".join(
+        [
+            f"POST /api/v1/orders/{order['order_id']}/photos HTTP/1.1",
+            f"Host: {server.host}",
+            f"Authorization: {desk.headers['Authorization']}",
+            "Content-Type: multipart/form-data; boundary=xyzzy",
+            "Transfer-Encoding: chunked",
+        ]
+    )
+    part = (
+        b'--xyzzy\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n" + jpeg_with_gps()
+    )
+    writer.write(head.encode() + b"\r\n\r\n" + b"%x\r\n%s\r\n" % (len(part), part))
+    answer = asyncio.ensure_future(reader.readuntil(b"\r\n\r\n"))
+    chunk_size, sent = 64 * 1024, 0
+    chunk = b"%x\r\n%s\r\n" % (chunk_size, b"\0" * chunk_size)
+    while sent < 16 * 1024 * 1024 and not answer.done():
+        try:
+            writer.write(chunk)
+            await writer.drain()
+        except ConnectionError:
+            break
+        sent += chunk_size
+        await asyncio.sleep(0.001)  # the server runs in this loop: let it read what arrived
+    status_line = (await asyncio.wait_for(answer, 10)).split(b"\r\n", 1)[0]
+    writer.close()
+
+    assert int(status_line.split()[1]) == 413
+    assert sent < 6 * 1024 * 1024, f"answered after {sent / 2**20:.1f} MiB of 16"
+    assert await desk.stored_files() == 0
