@@ -25,11 +25,13 @@ from orders.shops import new_shop
 from orders.store import Database
 from tests.conftest import Clock, finish_background, token_for
 from tests.integration.test_twilio import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL
+from tests.integration.test_twilio import fixture as twilio_fixture
+from tests.integration.test_twilio import post as twilio_post
 from tests.standins.graph import GraphStandin
 from tests.standins.smtp import SmtpStandin, running_smtp
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
-from webhooks.keys import CLOCK
+from webhooks.keys import CLOCK, NOTIFIER
 from webhooks.settings import Settings
 
 SHOP_SMS, SHOP_WHATSAPP, SHOP_IG = "+14155550132", "+14155238886", "17841400000000001"
@@ -76,6 +78,8 @@ class Desk:
         self, *, phone: str | None = None, instagram_id: str | None = None, channel: str
     ) -> None:
         """The customer wrote on ``channel`` a minute ago: its 24-hour window is open."""
+        if phone is not None and channel == "whatsapp":
+            self.twilio.customer_wrote(phone)
         customer = await self.db.customers.find_or_create(
             self.shop.id, now=self.client_clock(), phone=phone, instagram_id=instagram_id
         )
@@ -126,7 +130,7 @@ async def desk(
     aiohttp_client: AiohttpClient, aiohttp_server: AiohttpServer, settings: Settings, db: Database,
     clock: Clock, smtp: SmtpStandin,
 ) -> Desk:  # fmt: skip
-    twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
+    twilio = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN, windows=True)
     twilio_server = await aiohttp_server(twilio.app())
     graph = GraphStandin(IG_TOKEN)
     graph_server = await aiohttp_server(graph.app())
@@ -188,6 +192,38 @@ async def test_a_whatsapp_photo_goes_with_a_media_url_that_serves_the_reencoded_
         {"url": f"/api/v1/orders/{order['order_id']}/photos/{answer['photo_id']}",
          "content_type": "image/jpeg", "photo_id": answer["photo_id"]}
     ]  # fmt: skip
+
+
+async def test_outside_the_whatsapp_window_the_nudge_goes_first_and_the_photo_follows_the_reply(
+    desk: Desk,
+) -> None:
+    nudge = "HX" + "c" * 32
+    desk.twilio.approve(nudge)
+    admin = {"Authorization": f"Bearer {token_for(desk.shop, role='admin')}"}
+    changed = await desk.client.patch(
+        "/api/v1/shop", json={"whatsapp_templates": {"nudge": nudge}}, headers=admin
+    )
+    assert changed.status == 200, await changed.text()
+    order = await desk.order(number="1053", customer=ANA, channel="whatsapp")
+    response = await desk.upload(order["order_id"], jpeg_with_gps(), caption="Packed and ready")
+    assert response.status == 201
+    await desk.settled()
+
+    assert [r.get("ContentSid") for r in desk.twilio.created] == [nudge]  # one nudge, no image yet
+    notes = (await desk.progress(order["order_id"]))["notifications"]
+    assert {n["kind"]: n["state"] for n in notes}["photo"] == "parked"
+
+    inbound = twilio_fixture("whatsapp_text", Body="ok, show me")
+    assert (await twilio_post(desk.client, inbound)).status == 200
+    desk.twilio.customer_wrote(ANA_PHONE)
+    await desk.settled()
+    assert desk.client.app is not None
+    await desk.client.app[NOTIFIER].run_once()
+    await desk.settled()
+
+    [photo] = [r for r in desk.twilio.created if r.get("MediaUrl")]
+    assert photo["Body"] == "📸 Hi Ana! Here's a photo of your order #1053.\nPacked and ready"
+    assert (await desk.fetch(photo["MediaUrl"])).status == 200
 
 
 async def test_sms_from_a_us_number_sends_mms(desk: Desk) -> None:
