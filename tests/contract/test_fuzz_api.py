@@ -11,6 +11,7 @@ without a single write. Bounded by ``EXAMPLES``: the file runs in well under
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 import requests
 import schemathesis
@@ -25,6 +27,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from schemathesis import GenerationMode
@@ -59,6 +62,16 @@ CHECKS = [
     missing_required_header,
     unsupported_method,
 ]
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+#: A real photo, for uploads that should succeed.
+SAMPLE_JPEG = _jpeg()
 
 SEED_ORDERS: list[dict[str, Any]] = [
     {"number": "1001", "customer": {"name": "Ana Lima", "phone": "+14155550101", "email": "ana@example.com"},
@@ -100,6 +113,8 @@ class Live:
         return asyncio.run_coroutine_threadsafe(self.contents(), self.loop).result(30)
 
     tokens_used: set[str] = field(default_factory=set)
+    #: A photo on the first order, so that reading one can succeed: (order id, photo id).
+    photo: tuple[str, str] = ("", "")
 
 
 @pytest.fixture
@@ -111,6 +126,12 @@ async def live(
     await api.post("/orders/update-status", {"order_id": ids[0], "status": "processing", "note": "packed"})
     await api.post("/orders/notify", {"order_id": ids[1], "message": "On its way soon"}, status=202)
     await Api(client, token_for(other_shop)).post("/orders", {"number": "9001"}, status=201)
+    form = aiohttp.FormData()
+    form.add_field("file", SAMPLE_JPEG, filename="packed.jpg", content_type="image/jpeg")
+    form.add_field("notify", "false")
+    uploaded = await client.post(f"/api/v1/orders/{ids[0]}/photos", data=form, headers=api.headers)
+    assert uploaded.status == 201, await uploaded.text()
+    photo = (ids[0], (await uploaded.json())["photo_id"])
     doc = await (await client.get(DOCUMENT_PATH)).json()
     schema = schemathesis.openapi.from_dict(doc)
     operations = operations_of(schema)
@@ -118,18 +139,28 @@ async def live(
     base_url = str(client.make_url("")).rstrip("/")
     assert client.app is not None
     yield Live(
-        client.app, base_url, schema, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop()
-    )
+        client.app, base_url, schema, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop(),
+        photo=photo,
+    )  # fmt: skip
     await mongo.close()
 
 
-def with_real_ids(case: Any, data: st.DataObject, ids: list[str], always: bool) -> None:
-    """Point a generated case at real orders (always, or when Hypothesis chooses to)."""
+def with_real_ids(
+    case: Any, data: st.DataObject, ids: list[str], always: bool, photo: tuple[str, str] = ("", "")
+) -> None:
+    """Point a generated case at real orders, by id or number (always, or when Hypothesis chooses to); a
+    photo upload gets a real image, and a photo read the seeded photo."""
     if not always and not data.draw(st.booleans(), label="use real order ids"):
         return
     real = st.sampled_from(ids)
     if case.path_parameters and "order_id" in case.path_parameters:
         case.path_parameters["order_id"] = data.draw(real)
+    if case.path_parameters and "number" in case.path_parameters:
+        case.path_parameters["number"] = data.draw(st.sampled_from([order["number"] for order in SEED_ORDERS]))
+    if case.path_parameters and "photo_id" in case.path_parameters:
+        case.path_parameters["order_id"], case.path_parameters["photo_id"] = photo
+    if isinstance(case.body, dict) and "file" in case.body:
+        case.body["file"] = SAMPLE_JPEG
     if isinstance(case.body, dict):
         if "order_id" in case.body:
             case.body["order_id"] = data.draw(real)
@@ -180,7 +211,7 @@ def fuzz(
         headers = tokens[kind]
         live.tokens_used.add(kind)
         if real_ids is not None:
-            with_real_ids(case, data, live.order_ids, always=real_ids)
+            with_real_ids(case, data, live.order_ids, always=real_ids, photo=live.photo)
         before = live.snapshot() if check_writes else None
         response = case.call(base_url=live.base_url, session=session, headers=headers, timeout=30)
         live.statuses[f"{operation.label} {mode.value}"].add(response.status_code)
