@@ -156,7 +156,9 @@ def with_real_ids(
     if case.path_parameters and "order_id" in case.path_parameters:
         case.path_parameters["order_id"] = data.draw(real)
     if case.path_parameters and "number" in case.path_parameters:
-        case.path_parameters["number"] = data.draw(st.sampled_from([order["number"] for order in SEED_ORDERS]))
+        case.path_parameters["number"] = data.draw(
+            st.sampled_from([order["number"] for order in SEED_ORDERS])
+        )
     if case.path_parameters and "photo_id" in case.path_parameters:
         case.path_parameters["order_id"], case.path_parameters["photo_id"] = photo
     if isinstance(case.body, dict) and "file" in case.body:
