@@ -239,6 +239,40 @@ async def test_sms_from_a_us_number_sends_mms(desk: Desk) -> None:
     assert "/media/" not in sent["Body"]
 
 
+async def test_sms_from_a_number_without_mms_carries_the_link_in_the_text(desk: Desk, clock: Clock) -> None:
+    uk = new_shop("Acme UK", clock(), sms_number="+447700900123", timezone="Europe/London")
+    await desk.db.shops.add(uk)
+    desk.headers = {"Authorization": f"Bearer {token_for(uk)}"}
+    order = await desk.order(number="2001", customer={"name": "Bo", "phone": ANA_PHONE}, channel="sms")
+    before = len(desk.twilio.created)
+    response = await desk.upload(order["order_id"], jpeg_with_gps(), caption="Boxed")
+    assert response.status == 201
+    await desk.settled()
+    [sent] = desk.twilio.created[before:]
+    assert sent["From"] == "+447700900123" and not sent.getall("MediaUrl")
+    text, link = sent["Body"].rsplit("\n", 1)
+    assert text == "Order #2001: a photo for you. Boxed -Acme UK"
+    fetched = await desk.fetch(link)
+    assert fetched.status == 200 and fetched.headers["Content-Type"] == "image/jpeg"
+
+
+async def test_the_shops_own_photo_text_is_what_the_customer_gets(desk: Desk) -> None:
+    admin = {"Authorization": f"Bearer {token_for(desk.shop, role='admin')}"}
+    own = "Look {first_name}: order {order_number} is packed! {caption}"
+    saved = await desk.client.put(
+        "/api/v1/templates/photo_update/any/whatsapp/en", json={"text": own}, headers=admin
+    )
+    assert saved.status == 200, await saved.text()
+    order = await desk.order(number="2002", customer=ANA, channel="whatsapp")
+    await desk.in_window(phone=ANA_PHONE, channel="whatsapp")
+    before = len(desk.twilio.created)
+    assert (await desk.upload(order["order_id"], jpeg_with_gps(), caption="Ribbon on top")).status == 201
+    await desk.settled()
+    [sent] = desk.twilio.created[before:]
+    assert sent["Body"] == "Look Ana: order 2002 is packed! Ribbon on top"
+    assert sent.getall("MediaUrl")
+
+
 async def test_an_instagram_photo_is_an_image_attachment_then_the_text(desk: Desk) -> None:
     order = await desk.order(number="1044", customer={"name": "Ana Gomez", "instagram_id": ANA_IG},
                              channel="instagram")  # fmt: skip
