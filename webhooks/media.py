@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from orders.store import NotFound
-from webhooks.keys import CLOCK, SERVICE
+from webhooks.keys import SERVICE
 from webhooks.middleware import error_response
 
 ROUTE = "/media/{token}"
@@ -18,8 +18,8 @@ ROUTE = "/media/{token}"
 
 async def serve(request: web.Request) -> web.Response:
     """The image the token opens, with its content type; 404 for any token that opens nothing."""
-    photos = request.config_dict[SERVICE].db.photos
-    photo = await photos.by_token(request.match_info["token"], request.config_dict[CLOCK]())
+    photos = request.config_dict[SERVICE].photos
+    photo = await photos.by_token(request.match_info["token"])
     if photo is None:
         return error_response(404, "not_found", "no such media")
     try:

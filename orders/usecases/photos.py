@@ -109,5 +109,9 @@ class PhotoCommands:
     async def content(self, photo: Photo, *, thumbnail: bool = False) -> bytes:
         return await self.desk.db.photos.content(photo, thumbnail=thumbnail)
 
+    async def by_token(self, token: str) -> Photo | None:
+        """The photo a media link's token opens now; None for any token that opens nothing."""
+        return await self.desk.db.photos.by_token(token, self.desk.clock())
+
 
 __all__ = ["MAX_CAPTION", "Attached", "PhotoCommands", "photo_id_for"]

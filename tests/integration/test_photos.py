@@ -427,3 +427,33 @@ async def test_a_chunked_upload_past_5_mb_is_refused_while_most_of_it_is_unsent(
     assert int(status_line.split()[1]) == 413
     assert sent < 6 * 1024 * 1024, f"answered after {sent / 2**20:.1f} MiB of 16"
     assert await desk.stored_files() == 0
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "code"),
+    [
+        ("application/json", b'{"file": "x"}', 415, "unsupported_media_type"),
+        ("multipart/form-data", b"x", 400, "malformed"),
+        ("multipart/form-data; boundary=b", b"garbage", 400, "malformed"),
+        ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="caption"\r\n\r\nhi\r\n--b--\r\n',
+         422, "invalid_field"),
+        ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="notify"\r\n\r\nmaybe\r\n--b--\r\n',
+         422, "invalid_field"),
+        ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="extra"\r\n\r\n1\r\n--b--\r\n',
+         422, "invalid_field"),
+        ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="caption"\r\n\r\n\xff\xfe\r\n--b--\r\n',
+         422, "invalid_field"),
+    ],
+)  # fmt: skip
+async def test_a_malformed_form_is_refused_with_a_clear_error_and_nothing_is_kept(
+    desk: Desk, content_type: str, body: bytes, status: int, code: str
+) -> None:
+    order = await desk.order(number="1060", customer=ANA, channel="whatsapp")
+    response = await desk.client.post(
+        f"/api/v1/orders/{order['order_id']}/photos",
+        data=body,
+        headers={**desk.headers, "Content-Type": content_type},
+    )
+    assert response.status == status, await response.text()
+    assert (await response.json())["error"]["code"] == code
+    assert await desk.stored_files() == 0

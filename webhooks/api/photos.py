@@ -90,7 +90,7 @@ async def read_form(request: web.Request) -> tuple[bytes, str | None, bool]:
                 raise _invalid(str(part.name), "unknown field: the form takes file, caption and notify")
     except UnicodeDecodeError:
         raise _invalid("caption", "the text is not UTF-8") from None
-    except (ValueError, AssertionError, web.RequestPayloadError, ConnectionResetError):
+    except (ValueError, web.RequestPayloadError, ConnectionResetError):
         raise ApiError(400, "malformed", "the multipart body could not be read") from None
     if data is None:
         raise _invalid("file", "the form has no file")
