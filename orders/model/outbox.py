@@ -51,6 +51,8 @@ class OutboxEntry(Domain):
     channel: str | None = None
     status: Status | None = None
     message: str | None = None
+    #: A photo update's image (``orders.model.Photo``), sent with the text on channels that carry images.
+    photo_id: str | None = None
     due_at: datetime
     state: OutboxState = OutboxState.QUEUED
     attempts: int = 0
@@ -81,5 +83,3 @@ class OutboxEntry(Domain):
     draft_kind: str | None = None
     #: The text the AI wrote and that was sent in place of the template; None: not written by the AI.
     ai_text: str | None = None
-    #: A photo update's image (``orders.model.Photo``), sent with the text on channels that carry images.
-    photo_id: str | None = None

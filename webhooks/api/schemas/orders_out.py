@@ -111,6 +111,7 @@ class NotificationOut(BaseModel):
     channel: str | None
     status: Status | None
     message: str | None
+    photo_id: str | None = Field(None, description="a photo update's photo")
     state: str
     due_at: datetime
     attempts: int
@@ -119,7 +120,6 @@ class NotificationOut(BaseModel):
     created_at: datetime
     ai_written: bool = Field(False, description="the text sent was worded by the AI, not the template")
     ai_text: str | None = Field(None, description="the AI's text, as sent")
-    photo_id: str | None = Field(None, description="a photo update's photo")
 
     @classmethod
     def of(cls, entry: OutboxEntry) -> NotificationOut:
