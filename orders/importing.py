@@ -207,6 +207,7 @@ async def _create(
             continue
         results[pending.row] = _done(pending, "created", order)
         _count(deltas, domain.stats_deltas(None, order))
+        db.feed.publish(shop.id, "order", order_id=order.id, status=order.status.value)
 
 
 async def _update(
@@ -235,6 +236,7 @@ async def _update(
                 await db.numbers.release(shop.id, [before.number], before.id)
             results[pending.row] = _done(pending, "updated", saved)
             _count(deltas, domain.stats_deltas(before, saved))
+            db.feed.publish(shop.id, "order", order_id=saved.id, status=saved.status.value)
 
     await asyncio.gather(*(save(*change) for change in changed))
 
