@@ -36,7 +36,9 @@ def smtp() -> Iterator[SmtpStandin]:
 
 
 async def with_staff_email(db: Database, shop: Shop, server: SmtpStandin) -> Shop:
-    settings = EmailSettings(host=server.host, port=server.port, security="none", from_address="orders@acme.example")
+    settings = EmailSettings(
+        host=server.host, port=server.port, security="none", from_address="orders@acme.example"
+    )
     changed = shop.model_copy(update={"staff_emails": STAFF_EMAILS, "email": settings})
     await db.shops.save(changed)
     return changed
@@ -80,7 +82,9 @@ async def test_an_alert_nobody_can_receive_is_shown_in_the_desk_and_marked_seen_
     client: TestClient[Any, Any], api: Api, db: Database, shop: Shop, other_shop: Shop, clock: Clock
 ) -> None:
     assert not shop.staff_telegram_ids and not shop.staff_emails
-    created = await api.post("/orders", {"number": "1042", "customer": {"name": "Ana", "phone": ANA}}, status=201)
+    created = await api.post(
+        "/orders", {"number": "1042", "customer": {"name": "Ana", "phone": ANA}}, status=201
+    )
     clock.advance(hours=49)
     scan = StaffAlerts(client.app[SERVICE].attention, clock, stores=db)
     assert await scan.scan() == 1  # a shop with nobody on Telegram is scanned too
@@ -96,9 +100,14 @@ async def test_an_alert_nobody_can_receive_is_shown_in_the_desk_and_marked_seen_
     await theirs.post(f"/alerts/{alert['alert_id']}/seen", status=404)
 
     seen = await api.post(f"/alerts/{alert['alert_id']}/seen")
-    assert (seen["seen_by"], seen["seen_at"]) == ("staff@" + shop.id, clock().isoformat().replace("+00:00", "Z"))
+    assert (seen["seen_by"], seen["seen_at"]) == (
+        "staff@" + shop.id,
+        clock().isoformat().replace("+00:00", "Z"),
+    )
     clock.advance(minutes=5)
-    again = await Api(client, token_for(shop, subject="someone-else")).post(f"/alerts/{alert['alert_id']}/seen")
+    again = await Api(client, token_for(shop, subject="someone-else")).post(
+        f"/alerts/{alert['alert_id']}/seen"
+    )
     assert again["seen_by"] == seen["seen_by"]  # the first mark stays
     assert (await api.get("/alerts", unseen="true"))["alerts"] == []
 
