@@ -45,7 +45,7 @@ class SseReader:
 
     async def until(self, kind: str, timeout: float = 3.0) -> list[Event]:
         """Every event up to and including the first of ``kind``."""
-        seen = []
+        seen: list[Event] = []
         while True:
             event = await self.next(timeout)
             seen.append(event)
@@ -54,7 +54,7 @@ class SseReader:
 
     async def quiet(self, seconds: float) -> list[Event]:
         """The events that come within ``seconds`` (none expected, usually)."""
-        seen = []
+        seen: list[Event] = []
         try:
             while True:
                 seen.append(await self.next(seconds))

@@ -64,7 +64,7 @@ async def new_order(api: Api, number: str) -> str:
 
 
 async def order_events(reader: SseReader, count: int) -> list[Event]:
-    got = []
+    got: list[Event] = []
     while len(got) < count:
         event = await reader.next()
         if event.event == "order":
