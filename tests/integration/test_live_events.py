@@ -8,6 +8,7 @@ processes.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from orders.model import Shop, ShopId
 from orders.store import Database, open_database
@@ -26,6 +27,7 @@ from tests.integration.sse import Event, SseReader
 from webhooks.access.auth import verify_token
 from webhooks.app import build_app
 from webhooks.keys import DATABASE
+from webhooks.ops import logs
 from webhooks.settings import Settings
 
 Client = TestClient[Any, Any]
@@ -210,3 +212,27 @@ async def test_without_an_event_stream_accept_it_answers_one_json_page(web1: Cli
     assert page["complete"] is True
     assert [e["data"]["order_id"] for e in page["events"] if e["kind"] == "order"] == [order_id]
     await api.get("/events", status=422, last_event_id="not-a-number")
+
+
+async def test_the_access_log_never_shows_a_ticket(
+    aiohttp_client: MakeClient,
+    live_settings: Settings,
+    db: Database,
+    shop: Shop,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    server = TestServer(build_app(live_settings))
+    await server.start_server(access_log_class=logs.AccessLog)  # as ``orderbot web`` logs requests
+    client: Client = await aiohttp_client(server)  # type: ignore[arg-type]
+    ticket = (await Api(client, token_for(shop)).post("/events/ticket"))["ticket"]
+    async with client.get("/api/v1/events", params={"ticket": ticket}) as response:
+        assert response.status == 200
+    lines: list[str] = []
+    for _ in range(50):  # logged when the stream's handler ends: at the next heartbeat after the client left
+        lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+        if any("/api/v1/events" in line for line in lines):
+            break
+        await asyncio.sleep(0.1)
+    assert any("GET /api/v1/events?ticket=***" in line for line in lines), lines
+    assert not any(ticket in line for line in lines)
