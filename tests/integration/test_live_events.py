@@ -162,7 +162,8 @@ async def test_events_written_by_two_processes_at_once_are_numbered_in_commit_or
         await store.feed.drain()
 
     try:
-        await asyncio.gather(read_along(), write(db, "a"), write(other, "b"))
+        async with asyncio.timeout(30):  # a reader that misses an event would wait for it forever
+            await asyncio.gather(read_along(), write(db, "a"), write(other, "b"))
     finally:
         await other.close()
     assert [seq for seq, _ in collected] == list(range(1, 201))
