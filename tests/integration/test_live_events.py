@@ -237,3 +237,16 @@ async def test_the_access_log_never_shows_a_ticket(
         await asyncio.sleep(0.1)
     assert any("GET /api/v1/events?ticket=***" in line for line in lines), lines
     assert not any(ticket in line for line in lines)
+
+
+async def test_a_stream_ends_after_its_time_asking_the_desk_to_renew(
+    aiohttp_client: MakeClient, live_settings: Settings, db: Database, shop: Shop
+) -> None:
+    client = await aiohttp_client(build_app(live_settings.model_copy(update={"live_stream_seconds": 1.0})))
+    async with stream(client, token_for(shop)) as reader:
+        await reader.until("ready")
+        started = time.monotonic()
+        [renew] = await reader.until("renew")
+        assert 0.5 < time.monotonic() - started < 3
+        with pytest.raises(ConnectionError):
+            await reader.next()  # and the stream ends

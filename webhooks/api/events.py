@@ -6,7 +6,8 @@ order, so ``Last-Event-ID`` (or ``?last_event_id=``, for a new EventSource) resu
 events missed come first, then ``ready`` with ``resumed: true``. A first connection, or a position the feed
 no longer keeps, gets ``ready`` with ``resumed: false``: reload what you show. Idle streams carry a comment
 line every ``ORDERBOT_LIVE_HEARTBEAT_SECONDS``; a stream ends after ``ORDERBOT_LIVE_STREAM_SECONDS`` and the
-desk reconnects. Only the token's shop is ever read: the shop id comes from the token.
+desk reconnects (told so by a ``renew`` event). Only the token's shop is ever read: the shop id comes from
+the token.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from aiohttp import web
 from aiohttp_sse import EventSourceResponse
 
 from webhooks.api.routes import SHOP, routes
-from webhooks.api.schemas.live import EventId, EventOut, EventsOut, EventsQuery, TicketOut
+from webhooks.api.schemas.live import EventOut, EventsOut, EventsQuery, TicketOut
 from webhooks.keys import DATABASE, LIVE_HUB, PRINCIPAL, SECRET_KEY, SETTINGS
 from webhooks.live.hub import Ready, Stream
 from webhooks.live.tickets import STREAM_PATH, TICKET_SECONDS, issue_ticket
@@ -54,7 +55,9 @@ async def events(request: web.Request) -> web.StreamResponse:
 
 
 async def _relay(response: EventSourceResponse, stream: Stream, seconds: float) -> None:
-    """Send the stream's events until it ends, the client goes, or ``seconds`` pass."""
+    """Send the stream's events until it ends, the client goes, or ``seconds`` pass; then ``renew`` asks
+    the desk to reconnect with a new ticket (the browser's own reconnection would bring the expired one, and
+    a refusal counts against the abuse limits)."""
     closed = asyncio.ensure_future(response.wait())
     loop = asyncio.get_running_loop()
     ends = loop.time() + seconds
@@ -64,6 +67,8 @@ async def _relay(response: EventSourceResponse, stream: Stream, seconds: float) 
             done, _ = await asyncio.wait({item, closed}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
             if item not in done:
                 item.cancel()
+                if not closed.done():
+                    await response.send("{}", event="renew")
                 return
             got = item.result()
             if got is None:
@@ -101,4 +106,4 @@ async def events_ticket(request: web.Request) -> web.Response:
     return web.Response(body=answer.model_dump_json(), content_type="application/json")
 
 
-__all__ = ["EventId", "events", "events_ticket"]
+__all__ = ["events", "events_ticket"]

@@ -59,6 +59,12 @@ export function connectLive(api, { onChange, onState }) {
         onChange(kind === "reset" ? { kind: "reload", data } : { kind, data });
       });
     }
+    opened.addEventListener("renew", () => {
+      // the server ends every stream after a while: reconnect with a new ticket, resuming after lastId
+      opened.close();
+      source = null;
+      open();
+    });
     opened.onerror = () => {
       if (opened !== source) return;
       onState(false);
