@@ -66,7 +66,7 @@ class AlertListOut(BaseModel):
 
 class EventsQuery(Strict):
     #: A stream ticket (`POST /events/ticket`), for an EventSource, which cannot send the bearer token.
-    ticket: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    ticket: Annotated[str, StringConstraints(max_length=600)] | None = None
     #: Where to resume, when the `Last-Event-ID` header cannot be sent (a new EventSource).
     last_event_id: EventId | None = None
 
