@@ -9,7 +9,9 @@ from __future__ import annotations
 from bot import composer
 from bot.conversation import facts, shop_voice
 from bot.delivery_policy import Mode
+from bot.languages import formats
 from orders.model import Order, OutboxEntry, OutboxKind, Shop
+from orders.promises import local_day
 
 
 def template_variables(shop: Shop, order: Order | None, mode: Mode) -> dict[str, str]:
@@ -41,6 +43,10 @@ def message_text(
     if entry.message:
         text = composer.sms_text(entry.message, voice) if style == "sms" else entry.message
         return text, f"{shop.name}: order #{order.number}" if style == "email" else None
+    if entry.kind == OutboxKind.DELAY and entry.promised_date is not None:
+        day = formats.day(local_day(entry.promised_date, shop.timezone), voice.locale or voice.language)
+        delay = composer.canned("delay", voice, style, number=order.number, date=day)
+        return delay.text, f"{shop.name}: order #{order.number}" if style == "email" else None
     composed = composer.order_status(facts(order), voice, style)
     return composed.text, composed.subject
 

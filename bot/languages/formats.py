@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +28,11 @@ def when(at: datetime, timezone: str, locale: str) -> str:
     local = (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(zone)
     place = locale_of(locale)
     return f"{format_skeleton('MMMd', local, locale=place)}, {format_time(local, 'short', locale=place)}"
+
+
+def day(value: date, locale: str) -> str:
+    """``Sat, Nov 7`` (English), ``sáb, 7 nov`` (Spanish): a delivery day as the customer's locale writes it."""
+    return format_skeleton("MMMEd", value, locale=locale_of(locale))
 
 
 def share(percent: int, locale: str) -> str:

@@ -42,6 +42,8 @@ SEVERAL = {
     "plain": "Tus últimos pedidos:\n{orders}\nResponde con un número de pedido para ver los detalles.",
 }
 REPLIES = {
+    "delay": "Lo sentimos, el pedido #{order_number} llega con retraso: el transportista prevé entregarlo el "
+    "{date}. Te avisaremos si algo cambia.",
     "no_orders": "Todavía no encuentro ningún pedido tuyo. Si compraste con otro teléfono o correo, "
     "respóndeme con tu número de pedido.",
     "unknown_order": "No encuentro el pedido #{order_number} a tu nombre. Revisa el número o responde «humano» "

@@ -42,6 +42,8 @@ SEVERAL = {
     "plain": "Vos dernières commandes :\n{orders}\nRépondez avec un numéro de commande pour le détail.",
 }
 REPLIES = {
+    "delay": "Désolés, la commande #{order_number} a du retard : le transporteur prévoit désormais de la "
+    "livrer le {date}. Nous vous préviendrons si cela change.",
     "no_orders": "Je ne trouve encore aucune commande à votre nom. Si vous avez commandé avec un autre numéro "
     "ou une autre adresse e-mail, répondez avec votre numéro de commande.",
     "unknown_order": "Je ne trouve pas la commande #{order_number} à votre nom. Vérifiez le numéro, ou répondez "

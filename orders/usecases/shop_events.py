@@ -19,6 +19,7 @@ from orders.numbering import DuplicateNumber
 from orders.store import AlreadyExists, Conflict, Database
 from orders.usecases.idempotency import CLAIM_TIMEOUT, run_once
 from orders.usecases.progression import Progression
+from orders.usecases.promises import delay_entry
 from orders.usecases.unit_of_work import RETRIES, Clock, UnitOfWork, status_update
 
 log = logging.getLogger(__name__)
@@ -177,11 +178,14 @@ class ShopEvents:
             decision = decide_event(
                 before, kind, data, now,
                 shop_id=shop.id, new_order_id=OrderId(new_id("ord")), on_backwards=on_backwards,
+                timezone=shop.timezone,
             )  # fmt: skip
             if decision.ignored is not None:
                 return EventOutcome(order=decision.order, ignored=decision.ignored)
             after = decision.order
             pending = [status_update(after, now, urgent=decision.urgent)] if decision.tell_customer else []
+            if decision.later_day is not None:
+                pending.append(delay_entry(after, decision.later_day, shop.timezone, now))
             try:
                 return EventOutcome(order=await self.uow.commit(before, after, pending))
             except (Conflict, AlreadyExists):
