@@ -103,8 +103,9 @@ def risk(promise: Promise, order: Order, now: datetime) -> str | None:
 
 
 def latest(promises: Iterable[Promise]) -> Promise | None:
-    """The promise the customer heard last: the one that counts for whether the order is at risk."""
-    return max(promises, key=lambda p: (p.told_at, p.id), default=None)
+    """The promise the customer heard last: the one that counts for whether the order is at risk (of two told
+    at once, the later day, which a delay message tells over an earlier one)."""
+    return max(promises, key=lambda p: (p.told_at, p.promised_day, p.id), default=None)
 
 
 def lane_of(order: Order) -> str:
