@@ -154,7 +154,7 @@ async def test_a_date_told_is_recorded_when_sent_once_not_when_queued(
     # the same message queued again (a redelivered question) and a dispatcher pass after it: still one
     await tell_date(client, db, store, clock, order_id, date(2026, 11, 5))
     [sent] = [e for e in await db.outbox.for_order(store.id, OrderId(order_id)) if e.id == promise.id]
-    assert not await client.app[NOTIFIER].promises.record(sent, "whatsapp", "again")  # type: ignore[union-attr]
+    assert not await client.app[SERVICE].promises.record(sent, "whatsapp", "again")
     assert len(await ledger(db, store, order_id)) == 1
 
 
@@ -200,7 +200,7 @@ async def test_the_report_sums_promises_by_lane_and_month(
         await generic.deliver(client, store, update, event_id=f"done-{external_id}")
     await finish_background(client.app)
 
-    report = await store_api.get("/promises/report", **{"from": "2026-11-01", "to": "2026-12-31"})
+    report = await promise_report(store_api, "2026-11-01", "2026-12-31")
     figures = ("promises", "kept", "broken", "open", "kept_share", "mean_promised_days")
     assert [report[name] for name in figures] == [3, 1, 1, 1, 0.5, 2.5]
     assert (report["from"], report["to"]) == ("2026-11-01", "2026-12-31")
@@ -212,13 +212,20 @@ async def test_the_report_sums_promises_by_lane_and_month(
     months = {month["month"]: [month[name] for name in figures] for month in report["by_month"]}
     assert months == {"2026-11": [2, 1, 1, 0, 0.5, 2.5], "2026-12": [1, 0, 0, 1, None, None]}
 
-    november = await store_api.get("/promises/report", **{"from": "2026-11-01", "to": "2026-11-30"})
+    november = await promise_report(store_api, "2026-11-01", "2026-11-30")
     assert (november["promises"], [m["month"] for m in november["by_month"]]) == (2, ["2026-11"])
-    refused = await store_api.get(
-        "/promises/report", status=422, **{"from": "2026-12-01", "to": "2026-11-01"}
-    )
+    refused = await promise_report(store_api, "2026-12-01", "2026-11-01", status=422)
     assert refused["error"]["code"] == "invalid_field"
-    assert (await store_api.get("/promises/report", status=422, **{"from": "soon"}))["error"]["code"]
+    assert (await promise_report(store_api, "soon", "2026-11-01", status=422))["error"]["code"]
+
+
+async def promise_report(api: Api, first: str, last: str, status: int = 200) -> dict[str, Any]:
+    response = await api.client.get(
+        "/api/v1/promises/report", headers=api.headers, params={"from": first, "to": last}
+    )
+    assert response.status == status, await response.text()
+    answer: dict[str, Any] = await response.json()
+    return answer
 
 
 # -- at risk ----------------------------------------------------------------------------------------------
