@@ -99,10 +99,12 @@ REPLIES = {
     "minutes). Never share this code with anyone.",
     "delay": "Sorry, order #{order_number} is running late: the carrier now expects to deliver it on {date}. "
     "We'll let you know if anything changes.",
+    "late": "Sorry, order #{order_number} may not arrive today as we said: the carrier hasn't sent it out for "
+    "delivery yet. We'll let you know as soon as we hear more.",
 }
 REPLY_EMOJI = {
     "greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖",
-    "complaint": "🙏", "change": "✏️", "refund": "💬", "other": "🤖", "delay": "⏳",
+    "complaint": "🙏", "change": "✏️", "refund": "💬", "other": "🤖", "delay": "⏳", "late": "⏳",
 }  # fmt: skip
 
 
@@ -123,6 +125,7 @@ _REPLY_PLACEHOLDERS = {
     "other": ("topic",),
     "link_code": ("code",),
     "delay": ("order_number", "date"),
+    "late": ("order_number",),
 }
 
 

@@ -43,10 +43,12 @@ def message_text(
     if entry.message:
         text = composer.sms_text(entry.message, voice) if style == "sms" else entry.message
         return text, f"{shop.name}: order #{order.number}" if style == "email" else None
-    if entry.kind == OutboxKind.DELAY and entry.promised_date is not None:
+    if entry.kind == OutboxKind.DELAY:  # with the carrier's new day, or "not today" on the day promised
+        subject = f"{shop.name}: order #{order.number}" if style == "email" else None
+        if entry.promised_date is None:
+            return composer.canned("late", voice, style, number=order.number).text, subject
         day = formats.day(local_day(entry.promised_date, shop.timezone), voice.locale or voice.language)
-        delay = composer.canned("delay", voice, style, number=order.number, date=day)
-        return delay.text, f"{shop.name}: order #{order.number}" if style == "email" else None
+        return composer.canned("delay", voice, style, number=order.number, date=day).text, subject
     composed = composer.order_status(facts(order), voice, style)
     return composed.text, composed.subject
 

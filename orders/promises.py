@@ -18,6 +18,9 @@ from orders.model import Order, Place, Promise, PromiseOutcome
 
 #: Stages after which a parcel is as good as there today: no longer at risk for a promise due today.
 ON_ITS_LAST_LEG = frozenset({DeliveryStage.OUT_FOR_DELIVERY, DeliveryStage.READY_FOR_PICKUP})
+#: On the promised day, from this local time a parcel the carrier has not sent out for delivery is told as
+#: late: carriers load the day's vans in the morning, so by noon one not out for delivery rarely comes that day.
+LATE_AFTER = time(12, 0)
 
 
 def zone(timezone: str) -> ZoneInfo:
@@ -102,6 +105,22 @@ def risk(promise: Promise, order: Order, now: datetime) -> str | None:
     return None
 
 
+def running_late(promise: Promise, order: Order, now: datetime) -> bool:
+    """Whether the customer should hear, on the day promised, that it may not come today: past
+    ``LATE_AFTER`` there, the carrier reporting on the parcel but not out for delivery. Without carrier news
+    nothing is known either way, so only staff hear of it (``risk``)."""
+    stage = order.tracking.stage if order.tracking else None
+    if (
+        order.status in TERMINAL
+        or stage is None
+        or stage in ON_ITS_LAST_LEG
+        or stage == DeliveryStage.DELIVERED
+    ):
+        return False
+    local = now.astimezone(zone(promise.timezone))
+    return local.date() == date.fromisoformat(promise.promised_day) and local.time() >= LATE_AFTER
+
+
 def latest(promises: Iterable[Promise]) -> Promise | None:
     """The promise the customer heard last: the one that counts for whether the order is at risk (of two told
     at once, the later day, which a delay message tells over an earlier one)."""
@@ -183,5 +202,6 @@ __all__ = [
     "outcome",
     "promised_days",
     "risk",
+    "running_late",
     "settlement",
 ]

@@ -4,7 +4,8 @@
 message) has been handed to its provider, never when it is only queued. Promises are settled with every
 order change that closes an order (``UnitOfWork``, ``orders.usecases.settling``), and ``watch`` (a periodic job) settles what that missed,
 raises ``promise_at_risk`` on orders whose latest promise may not be kept, with the reason on the
-timeline, and tells the customer once when the carrier's estimate is later than what they were told.
+timeline, and tells the customer once when the carrier's estimate is later than what they were told, or
+on the day promised that it may not come that day.
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ def delay_entry(order: Order, day: date, timezone: str, now: datetime) -> Outbox
         id=NotificationId(new_id("ntf")), shop_id=order.shop_id, order_id=order.id, kind=OutboxKind.DELAY,
         channel=order.channel, due_at=now, created_at=now, idempotency_key=f"delay:{order.id}:{day.isoformat()}",
         promised_date=promised, promised_likely=promised,
+    )  # fmt: skip
+
+
+def late_entry(order: Order, promised_day: str, now: datetime) -> OutboxEntry:
+    """The message telling the customer, on the day promised, that the parcel may not come today: once per
+    order and promised day. It names no new date, so it promises nothing."""
+    return OutboxEntry(
+        id=NotificationId(new_id("ntf")), shop_id=order.shop_id, order_id=order.id, kind=OutboxKind.DELAY,
+        channel=order.channel, due_at=now, created_at=now, idempotency_key=f"late:{order.id}:{promised_day}",
     )  # fmt: skip
 
 
@@ -112,13 +122,14 @@ class PromiseLedger:
         return entered
 
     async def _tell_later_date(self, shop: Shop, order: Order, told: Promise, now: datetime) -> None:
-        """The carrier's estimate is after the day the customer was told: tell them the carrier's day."""
+        """The carrier's estimate is after the day the customer was told: tell them the carrier's day. Else,
+        on the day itself, past noon and not out for delivery: tell them it may not come today."""
         estimate = order.tracking.estimated_delivery if order.tracking else None
-        if estimate is None:
-            return
-        day = promises.carrier_day(estimate, shop.timezone)
-        if day > date.fromisoformat(told.promised_day):
+        day = promises.carrier_day(estimate, shop.timezone) if estimate is not None else None
+        if day is not None and day > date.fromisoformat(told.promised_day):
             await self.db.outbox.add(delay_entry(order, day, shop.timezone, now))
+        elif promises.running_late(told, order, now):
+            await self.db.outbox.add(late_entry(order, told.promised_day, now))
 
     async def _flag(self, shop: Shop, order_id: str, why: str) -> None:
         """Raise the flag, with why on the timeline where staff read the order's story."""
@@ -173,4 +184,4 @@ class Report:
     by_month: dict[str, promises.Figures]
 
 
-__all__ = ["PROMISE_AT_RISK_FLAG", "PromiseLedger", "Report", "delay_entry"]
+__all__ = ["PROMISE_AT_RISK_FLAG", "PromiseLedger", "Report", "delay_entry", "late_entry"]

@@ -325,3 +325,46 @@ async def test_a_later_carrier_estimate_tells_the_customer_once_per_new_day(
     await from_easypost(client, store, encoded)  # a retry of the same event
     assert [p.promised_day for p in await ledger(db, store, order_id)] == ["2026-11-06", "2026-11-09"]
     assert len(await notifications(store_api, order_id, "delay")) == 2
+
+
+async def test_a_later_carrier_estimate_within_the_day_told_tells_nobody(
+    client: TestClient[Any, Any], db: Database, store: Shop, store_api: Api, clock: Clock
+) -> None:
+    order_id = await ship(client, store)
+    await tell_date(client, db, store, clock, order_id, date(2026, 11, 10))  # the customer expects the 10th
+    sent = 1793606400
+    await from_aftership(client, store, aftership_estimate("2026-11-04", sent - 600, event_id="edd-0"))
+    await from_aftership(client, store, aftership_estimate("2026-11-06", sent - 300, event_id="edd-1"))
+    assert await notifications(store_api, order_id, "delay") == []  # still before the 10th
+    await from_aftership(client, store, aftership_estimate("2026-11-11", sent, event_id="edd-2"))
+    assert [n["state"] for n in await notifications(store_api, order_id, "delay")] == ["delivered"]
+    assert [p.promised_day for p in await ledger(db, store, order_id)] == ["2026-11-10", "2026-11-11"]
+
+
+async def test_on_the_day_promised_past_noon_not_out_for_delivery_the_customer_hears_it_may_not_come_today(
+    client: TestClient[Any, Any], db: Database, store: Shop, store_api: Api, clock: Clock, settings: Settings
+) -> None:
+    order_id = await ship(client, store)
+    await tell_date(client, db, store, clock, order_id, date(2026, 11, 3))
+    clock.now = datetime(2026, 11, 3, 16, 0, tzinfo=UTC)  # 11:00 on the 3rd in New York
+    moving = aftership_update(
+        "InTransit", "2026-11-03T08:00:00-05:00", event_id="as-1", location="Newark, NJ"
+    )
+    await from_aftership(client, store, moving)
+    watch = client.app[SERVICE].promises.watch
+    await watch(store)
+    await finish_background(client.app)
+    assert await attention(store_api) == [(order_id, ["promise_at_risk"])]  # staff know already
+    assert await notifications(store_api, order_id, "delay") == []  # the morning is not over
+
+    clock.advance(hours=1, minutes=15)
+    await watch(store)
+    await watch(store)
+    await finish_background(client.app)
+    [late] = await notifications(store_api, order_id, "delay")
+    assert late["state"] == "delivered"
+    sent = await db.client[settings.mongodb_db].messages.find_one({"outbox_id": late["notification_id"]})
+    assert sent is not None and sent["body"].startswith(
+        "Sorry, order #1001 may not arrive today as we said: the carrier hasn't sent it out for delivery yet."
+    )
+    assert [p.kind for p in await ledger(db, store, order_id)] == ["reply"]  # no new date, no new promise
