@@ -368,3 +368,22 @@ async def test_on_the_day_promised_past_noon_not_out_for_delivery_the_customer_h
         "Sorry, order #1001 may not arrive today as we said: the carrier hasn't sent it out for delivery yet."
     )
     assert [p.kind for p in await ledger(db, store, order_id)] == ["reply"]  # no new date, no new promise
+
+
+async def test_the_delay_texts_are_editable_and_previewed_in_the_customers_language(
+    client: TestClient[Any, Any], store: Shop
+) -> None:
+    admin = Api(client, token_for(store, role="admin"))
+    listed = await admin.get("/templates", language="es")
+    delay = next(t for t in listed["templates"] if (t["kind"], t["style"]) == ("delay", "whatsapp"))
+    assert delay["placeholders"] == ["first_name", "shop_name", "order_number", "date"]
+    seen = await admin.post("/templates/preview", {"kind": "delay", "style": "whatsapp", "language": "es"})
+    assert "el transportista prevé entregarlo el jue, 5 nov" in seen["text"]  # three days after the 2nd
+    late = await admin.post("/templates/preview", {"kind": "late", "style": "sms"})
+    assert late["text"].startswith("Sorry, order #")
+    own = "Order #{order_number} is late, now {date}."
+    await admin.client.put(
+        "/api/v1/templates/delay/any/whatsapp/en", headers=admin.headers, json={"text": own}
+    )
+    seen = await admin.post("/templates/preview", {"kind": "delay", "style": "whatsapp"})
+    assert seen["text"].endswith("is late, now Thu, Nov 5.")
