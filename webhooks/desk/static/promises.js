@@ -61,8 +61,8 @@ export function PromisesReport({ api }) {
       ${report &&
       html`
         <p class="promises-summary" data-kept-share=${report.kept_share ?? ""}>
-          ${report.from} – ${report.to}: <strong>${share(report.kept_share)}</strong> of ${report.kept + report.broken}
-          settled dates kept, ${days(report.mean_promised_days)} promised on average, ${report.open} still open.
+          ${`${report.from} – ${report.to}: `}<strong>${share(report.kept_share)}</strong>
+          ${` of ${report.kept + report.broken} settled dates kept, ${days(report.mean_promised_days)} promised on average, ${report.open} still open.`}
         </p>
         ${report.by_lane.length > 0 &&
         html`<${FiguresTable} caption="By lane" rows=${report.by_lane.map((row) => [row.lane, row])} />`}
