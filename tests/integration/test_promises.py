@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from bot.staff_alerts import StaffAlerts
 from orders.model import NotificationId, NotifyPolicy, OrderId, OutboxEntry, OutboxKind, Promise, Shop
 from orders.promises import day_end
 from orders.shops import new_shop
@@ -252,6 +253,15 @@ async def test_a_promise_due_tomorrow_not_out_for_delivery_enters_the_attention_
         "delivery date at risk: promised for Tue Nov 3 (tomorrow); no carrier estimate says it will make it"
     )
     assert await ledger_.watch(store) == 0  # entered once
+
+    with_staff = store.model_copy(update={"staff_telegram_ids": [5550001]})
+    alerts = StaffAlerts(client.app[SERVICE].attention, clock, stores=db)
+    assert await alerts.scan_shop(with_staff) == 1
+    [alert] = [e for e in await db.outbox.for_order(store.id, OrderId(order_id)) if e.kind == "staff_alert"]
+    assert alert.message is not None and alert.message.splitlines()[::2] == [
+        "⚠️ Order #1001 needs attention: a delivery date told to the customer is at risk.",
+        "delivery date at risk: promised for Tue Nov 3 (tomorrow); no carrier estimate says it will make it",
+    ]
 
     # out for delivery on the day: no longer at risk
     clock.advance(days=1)

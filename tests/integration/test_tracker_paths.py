@@ -3,6 +3,7 @@ ends), at the aggregators' stand-ins, through the real app: the harness of ``tes
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.integration.test_telegram import STAFF, Harness, fixture
 from tests.standins.aftership import AfterShipStandIn
 from tests.standins.easypost import EasyPostStandIn
 from tests.standins.telegram import TelegramStandin
+from webhooks.cli.imports import import_text
 from webhooks.settings import Settings
 
 __all__ = ["client", "stand_ins", "store", "store_api"]  # the carrier tests' fixtures, used here by name
@@ -117,3 +119,25 @@ async def test_a_staff_status_command_tries_a_refused_registration_again(
     await finish_background(desk.client.app)
     assert [t["tracking_number"] for t in aftership_api.created] == [UPS_NUMBER]
     assert len(easypost_api.created) == 1
+
+
+async def test_orderbot_import_registers_the_parcels_still_on_their_way(
+    settings: Settings, store: Shop, stand_ins: StandIns
+) -> None:
+    aftership_api, easypost_api, aftership_url, easypost_url = stand_ins
+    pointed = settings.model_copy(
+        update={"aftership_base_url": aftership_url, "easypost_base_url": easypost_url}
+    )
+    rows = [
+        {"external_id": "h-1", "number": "3001", "created_at": "2026-10-20T10:00:00Z",
+         "shipped_at": "2026-10-21T10:00:00Z", "tracking": {"carrier": "UPS", "number": UPS_NUMBER}},
+        {"external_id": "h-2", "number": "3002", "created_at": "2026-10-01T10:00:00Z",
+         "delivered_at": "2026-10-05T10:00:00Z", "tracking": {"carrier": "UPS", "number": "1ZDELIVERED"}},
+    ]  # fmt: skip
+    text = "\n".join(json.dumps(row) for row in rows)
+    await import_text(pointed, store.id, text, dry_run=True)
+    assert aftership_api.created == easypost_api.created == []
+    results = await import_text(pointed, store.id, text, dry_run=False)
+    assert [r.outcome for r in results] == ["created", "created"]
+    assert aftership_api.created == [{"tracking_number": UPS_NUMBER, "order_number": "3001"}]
+    assert easypost_api.created == [{"tracking_code": UPS_NUMBER}]

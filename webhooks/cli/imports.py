@@ -42,7 +42,7 @@ def add_parser(commands: Any) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> None:
     """Import the file; SystemExit(1) once done when some rows were invalid."""
     text = args.file.read_text(encoding="utf-8-sig")
-    results = asyncio.run(_import(settings, args.shop, text, dry_run=args.dry_run))
+    results = asyncio.run(import_text(settings, args.shop, text, dry_run=args.dry_run))
     for result in results:
         print(json.dumps(_line(result)))
     counts = summary(results)
@@ -52,7 +52,8 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-async def _import(settings: Settings, shop_id: str, text: str, *, dry_run: bool) -> list[RowResult]:
+async def import_text(settings: Settings, shop_id: str, text: str, *, dry_run: bool) -> list[RowResult]:
+    """Import the rows of a file's ``text`` into the shop; each row's result, in the order read."""
     async with command_database(settings) as db:
         service = build_service(db, utc_now)
         shop = await db.shops.get(ShopId(shop_id))
