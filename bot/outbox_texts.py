@@ -11,7 +11,6 @@ from bot.conversation import facts, shop_voice
 from bot.delivery_policy import Mode
 from bot.languages import formats
 from orders.model import Order, OutboxEntry, OutboxKind, Shop
-from orders.promises import local_day
 
 
 def template_variables(shop: Shop, order: Order | None, mode: Mode) -> dict[str, str]:
@@ -47,7 +46,7 @@ def message_text(
         subject = f"{shop.name}: order #{order.number}" if style == "email" else None
         if entry.promised_date is None:
             return composer.canned("late", voice, style, number=order.number).text, subject
-        day = formats.day(local_day(entry.promised_date, shop.timezone), voice.locale or voice.language)
+        day = formats.day(entry.promised_date, shop.timezone, voice.locale or voice.language)
         return composer.canned("delay", voice, style, number=order.number, date=day).text, subject
     composed = composer.order_status(facts(order), voice, style)
     return composed.text, composed.subject

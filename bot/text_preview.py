@@ -23,7 +23,6 @@ from channels.sms_encoding import SmsCost, sms_cost
 from channels.twilio import SMS_LIMITS, WHATSAPP_LIMITS
 from orders.lifecycle import Status
 from orders.model import CustomerRecord, Order, Shop
-from orders.promises import local_day
 
 #: What a text says when no order is given: an order that uses every placeholder.
 SAMPLE = composer.OrderFacts(
@@ -86,8 +85,8 @@ def preview(
         )
     else:
         values = {key: value.format(number=about.number) for key, value in SAMPLE_VALUES.items()}
-        sample_day = local_day(now, shop.timezone) + timedelta(days=SAMPLE_DAYS_AHEAD)  # a delay's new day
-        values["date"] = formats.day(sample_day, voice.locale or voice.language)
+        sample_day = now + timedelta(days=SAMPLE_DAYS_AHEAD)  # a delay's new day
+        values["date"] = formats.day(sample_day, shop.timezone, voice.locale or voice.language)
         composed = composer.canned(
             slot.kind, voice, slot.style, number=about.number, status=about.status.value, **values
         )

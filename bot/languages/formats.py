@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,9 +30,14 @@ def when(at: datetime, timezone: str, locale: str) -> str:
     return f"{format_skeleton('MMMd', local, locale=place)}, {format_time(local, 'short', locale=place)}"
 
 
-def day(value: date, locale: str) -> str:
-    """``Sat, Nov 7`` (English), ``sáb, 7 nov`` (Spanish): a delivery day as the customer's locale writes it."""
-    return format_skeleton("MMMEd", value, locale=locale_of(locale))
+def day(at: datetime, timezone: str, locale: str) -> str:
+    """``lun, 14 dic`` (Spanish), ``Mo., 14. Dez.`` (German): a delivery date in the shop's time zone."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(zone)
+    return format_skeleton("MMMEd", local, locale=locale_of(locale))
 
 
 def share(percent: int, locale: str) -> str:
