@@ -20,6 +20,7 @@ from orders import domain
 from orders.model import NotificationId, Order, OutboxEntry, OutboxKind, ShopId, new_id
 from orders.numbering import claim_number
 from orders.store import AlreadyExists, Conflict, Database
+from orders.usecases.settling import closes, settle_promises
 
 Clock = Callable[[], datetime]
 
@@ -84,6 +85,8 @@ class UnitOfWork:
             *(self.db.outbox.add(entry) for entry in pending),
             self.db.stats.add(saved.shop_id, domain.stats_deltas(before, saved)),
         )
+        if closes(before, saved):  # a crash before this leaves them to the promise watch
+            await settle_promises(self.db, saved, self.clock())
         self.db.feed.publish(saved.shop_id, "order", order_id=saved.id, status=saved.status.value)
         return saved
 

@@ -9,6 +9,7 @@ import { BULK_ACTIONS, REASONS, STATUSES, ageText, clockTime, maskedPhone, money
 import { OrderDialog, decisionText } from "./order-dialog.js";
 import { connectLive } from "./live.js";
 import { Badge, Notice } from "./parts.js";
+import { PromisesReport } from "./promises.js";
 import { SettingsDialog } from "./settings.js";
 import { TemplateEditor } from "./templates-editor.js";
 import { html, render, useCallback, useEffect, useRef, useState } from "./ui.js";
@@ -351,6 +352,7 @@ function Desk({ token, onSignOut, onRejected }) {
         onOpen=${openOrder}
         onChanged=${refreshAll}
       />
+      <${PromisesReport} api=${client} />
       ${shop.role === "admin" && html`<${TemplateEditor} api=${client} />`}
     </main>
     ${openId &&
