@@ -208,6 +208,7 @@ async def _create(
             continue
         results[pending.row] = _done(pending, "created", order)
         _count(deltas, domain.stats_deltas(None, order))
+        db.feed.publish(shop.id, "order", order_id=order.id, status=order.status.value)
 
 
 async def _update(
@@ -238,6 +239,7 @@ async def _update(
             _count(deltas, domain.stats_deltas(before, saved))
             if closes(before, saved):  # delivered by the file: the dates told are kept or broken now
                 await settle_promises(db, saved, now)
+            db.feed.publish(shop.id, "order", order_id=saved.id, status=saved.status.value)
 
     await asyncio.gather(*(save(*change) for change in changed))
 

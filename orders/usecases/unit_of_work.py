@@ -1,7 +1,8 @@
 """Saving an order change: the version check, the outbox entries it causes, the shop's counters.
 
 Every use case that changes an order reads it, computes the new order with pure functions (``orders.domain``,
-``orders.event_decisions``) and hands before and after to ``UnitOfWork.commit``. Outbox entries ride inside
+``orders.event_decisions``) and hands before and after to ``UnitOfWork.commit``, which also puts the change on
+the shop's live feed (``orders.store.feed``) for the desks that show it. Outbox entries ride inside
 the order's own write, so a crash right after it loses none; they are queued at once (idempotently) and
 ``Recovery.recover_pending_outbox`` clears them from the order later, off the request's path. On a version
 conflict the use case computes the change again from the fresh order (``retrying``).
@@ -86,6 +87,7 @@ class UnitOfWork:
         )
         if closes(before, saved):  # a crash before this leaves them to the promise watch
             await settle_promises(self.db, saved, self.clock())
+        self.db.feed.publish(saved.shop_id, "order", order_id=saved.id, status=saved.status.value)
         return saved
 
 
