@@ -35,6 +35,7 @@ from orders.model.order import (
 )
 from orders.model.outbox import FAILED_STATES, OutboxEntry, OutboxKind, OutboxState
 from orders.model.photo import Photo
+from orders.model.promise import Promise, PromiseOutcome
 from orders.model.shop import EmailSettings, NotifyPolicy, Shop, Thresholds
 
 __all__ = [
@@ -62,6 +63,8 @@ __all__ = [
     "OutboxState",
     "Photo",
     "Place",
+    "Promise",
+    "PromiseOutcome",
     "Shop",
     "ShopId",
     "Source",

@@ -14,7 +14,7 @@ import asyncio
 import io
 import os
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,11 +42,12 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from orders.model import Shop
+from orders.model import NotificationId, OrderId, OutboxEntry, OutboxKind, Shop, new_id
 from tests.conftest import SECRET_KEY, Api, finish_background, token_for
 from tests.contract.operations import Operation, operations_of
 from webhooks.access.auth import issue_token
 from webhooks.api.openapi import DOCUMENT_PATH
+from webhooks.keys import SERVICE
 from webhooks.settings import Settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
@@ -113,6 +114,8 @@ class Live:
         return asyncio.run_coroutine_threadsafe(self.contents(), self.loop).result(30)
 
     tokens_used: set[str] = field(default_factory=set)
+    #: The shop's staff alerts, for ``/alerts/{alert_id}/...``.
+    alert_ids: list[str] = field(default_factory=list)
     #: A photo on the first order, so that reading one can succeed: (order id, photo id).
     photo: tuple[str, str] = ("", "")
 
@@ -132,24 +135,38 @@ async def live(
     uploaded = await client.post(f"/api/v1/orders/{ids[0]}/photos", data=form, headers=api.headers)
     assert uploaded.status == 201, await uploaded.text()
     photo = (ids[0], (await uploaded.json())["photo_id"])
+    await client.app[SERVICE].db.outbox.add(
+        OutboxEntry(
+            id=NotificationId(new_id("ntf")), shop_id=shop.id, order_id=OrderId(ids[0]), kind=OutboxKind.STAFF_ALERT,
+            message="🙋 Ana Lima on whatsapp asks for a person about order #1001.", due_at=datetime.now(UTC), created_at=datetime.now(UTC),
+            idempotency_key="alert:fuzz",
+        )
+    )  # fmt: skip
     doc = await (await client.get(DOCUMENT_PATH)).json()
     schema = schemathesis.openapi.from_dict(doc)
     operations = operations_of(schema)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
     base_url = str(client.make_url("")).rstrip("/")
     assert client.app is not None
-    yield Live(
+    found = Live(
         client.app, base_url, schema, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop(),
         photo=photo,
     )  # fmt: skip
+    found.alert_ids = [(await api.get("/alerts"))["alerts"][0]["alert_id"]]  # the alert seeded below
+    yield found
     await mongo.close()
 
 
 def with_real_ids(
-    case: Any, data: st.DataObject, ids: list[str], always: bool, photo: tuple[str, str] = ("", "")
+    case: Any,
+    data: st.DataObject,
+    ids: list[str],
+    always: bool,
+    alert_ids: Sequence[str] = (),
+    photo: tuple[str, str] = ("", ""),
 ) -> None:
-    """Point a generated case at real orders, by id or number (always, or when Hypothesis chooses to); a
-    photo upload gets a real image, and a photo read the seeded photo."""
+    """Point a generated case at real orders, by id or number, and alerts (always, or when Hypothesis chooses
+    to); a photo upload gets a real image, and a photo read the seeded photo."""
     if not always and not data.draw(st.booleans(), label="use real order ids"):
         return
     real = st.sampled_from(ids)
@@ -163,6 +180,8 @@ def with_real_ids(
         case.path_parameters["order_id"], case.path_parameters["photo_id"] = photo
     if isinstance(case.body, dict) and "file" in case.body:
         case.body["file"] = SAMPLE_JPEG
+    if case.path_parameters and "alert_id" in case.path_parameters and alert_ids:
+        case.path_parameters["alert_id"] = data.draw(st.sampled_from(list(alert_ids)))
     if isinstance(case.body, dict):
         if "order_id" in case.body:
             case.body["order_id"] = data.draw(real)
@@ -213,7 +232,9 @@ def fuzz(
         headers = tokens[kind]
         live.tokens_used.add(kind)
         if real_ids is not None:
-            with_real_ids(case, data, live.order_ids, always=real_ids, photo=live.photo)
+            with_real_ids(
+                case, data, live.order_ids, always=real_ids, alert_ids=live.alert_ids, photo=live.photo
+            )
         before = live.snapshot() if check_writes else None
         response = case.call(base_url=live.base_url, session=session, headers=headers, timeout=30)
         live.statuses[f"{operation.label} {mode.value}"].add(response.status_code)
@@ -296,7 +317,8 @@ async def test_sequences_of_operations_keep_the_contract(live: Live, shop: Shop)
     )
     await asyncio.to_thread(Sequences.run, settings=run)
     assert len({label for label, _ in steps}) >= 5, steps
-    assert any(200 <= status < 300 and "{order_id}" in label for label, status in steps), steps
+    # an operation on an id an earlier answer gave (an order's, an alert's) succeeded
+    assert any(200 <= status < 300 and "_id}" in label for label, status in steps), steps
 
 
 def bad_tokens(shop: Shop) -> dict[str, dict[str, str]]:

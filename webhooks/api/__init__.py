@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from webhooks.api import imports, photos, shop, templates
+from webhooks.api import alerts, events, imports, photos, promises, shop, templates
 from webhooks.api.routes import authenticate, routes
 
 __all__ = ["build_api"]
 
-_REGISTERED = (imports, photos, shop, templates)
+_REGISTERED = (imports, photos, promises, shop, templates, alerts, events)
 
 
 def build_api() -> web.Application:

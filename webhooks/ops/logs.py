@@ -142,8 +142,9 @@ def configure(
 
 
 _ACCESS_LINE = '%s "%s %s" %s %s %.1fms'
-#: ``search`` takes what staff type to find a customer (a name, an email, a phone): its value is not logged.
-_SEARCH_VALUE = re.compile(r"([?&]search=)[^&#]*")
+#: ``search`` takes what staff type to find a customer (a name, an email, a phone), ``ticket`` opens an event
+#: stream (``webhooks.live.tickets``): their values are not logged.
+_SEARCH_VALUE = re.compile(r"([?&](?:search|ticket)=)[^&#]*")
 #: A media link's token opens a photo to whoever has it: the path is logged without it.
 MEDIA_PREFIX = "/media/"
 
@@ -161,7 +162,7 @@ class AccessLog(AbstractAccessLogger):
         target = request.path_qs
         if target.startswith(MEDIA_PREFIX):
             target = MEDIA_PREFIX + MASK
-        if "search=" in target:
+        if "search=" in target or "ticket=" in target:
             target = _SEARCH_VALUE.sub(rf"\1{MASK}", target)
         args = (
             request.remote,
