@@ -97,6 +97,10 @@ REPLIES = {
     "not_linked": "Sorry, those details don't match an order I can share. Please check and try again.",
     "link_code": "To see this number's orders in our Instagram chat, send us there: code {code} (valid 15 "
     "minutes). Never share this code with anyone.",
+    "satisfaction_ask": "How was order #{order_number}? Reply with a score from 1 (poor) to 5 (great), and a comment if you like.",
+    "satisfaction_email": "How was order #{order_number}? Choose a score from 1 (poor) to 5 (great) below: one click is all it takes.",
+    "satisfaction_thanks": "Thank you for your feedback!",
+    "satisfaction_sorry": "Thank you for telling us, and sorry it wasn't better. A person from our team will get back to you.",
 }
 REPLY_EMOJI = {
     "greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖",
@@ -120,6 +124,8 @@ _REPLY_PLACEHOLDERS = {
     "refund": ("what", "about"),
     "other": ("topic",),
     "link_code": ("code",),
+    "satisfaction_ask": ("order_number",),
+    "satisfaction_email": ("order_number",),
 }
 
 

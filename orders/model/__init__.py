@@ -30,6 +30,7 @@ from orders.model.order import (
     Order,
     OrderData,
     Place,
+    Satisfaction,
     TimelineEvent,
     Tracking,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "OutboxKind",
     "OutboxState",
     "Place",
+    "Satisfaction",
     "Shop",
     "ShopId",
     "Source",

@@ -32,6 +32,8 @@ class CustomerRecord(Domain):
     #: The language the customer writes in (ISO 639-1), once a message said it clearly; None until then.
     language: str | None = None
     created_at: datetime
+    #: Their satisfaction answers, newest last (the latest few): score, comment, order, when.
+    satisfaction: list[dict[str, str | int | None]] = Field(default_factory=list)
 
 
 class Attachment(Domain):
@@ -82,6 +84,8 @@ class Message(Domain):
     recipient: str
     body: str = ""
     attachments: list[Attachment] = Field(default_factory=list)
+    #: What a tapped button sent besides its title (WhatsApp ``ButtonPayload``, Instagram ``quick_reply``).
+    payload: str | None = None
     state: DeliveryState
     error_code: str | None = None
     note: str | None = None

@@ -183,7 +183,7 @@ class ShopEvents:
             after = decision.order
             pending = [status_update(after, now, urgent=decision.urgent)] if decision.tell_customer else []
             try:
-                return EventOutcome(order=await self.uow.commit(before, after, pending))
+                return EventOutcome(order=await self.uow.commit(before, after, pending, shop=shop))
             except (Conflict, AlreadyExists):
                 continue
         raise Conflict(f"order {data.external_id} kept changing; try again")

@@ -125,9 +125,18 @@ def database_for(settings: Settings) -> Database:
     )
 
 
-def build_service(db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
-    """The order use cases (``orders.usecases``) over ``db``: the one place it is constructed, for the app and the CLI alike."""
-    return OrderUseCases.build(db, clock, advisor)
+def build_service(
+    db: Database,
+    clock: Clock,
+    advisor: ProgressionAdvisor | None = None,
+    *,
+    survey_hours: float | None = None,
+) -> OrderUseCases:
+    """The order use cases (``orders.usecases``) over ``db``: the one place it is constructed, for the app and the CLI alike.
+
+    ``survey_hours`` (the web and worker processes: ``ORDERBOT_CSAT_DELAY_HOURS``) schedules satisfaction
+    requests after delivery; the CLI's one-off commands schedule none."""
+    return OrderUseCases.build(db, clock, advisor, survey_hours=survey_hours)
 
 
 # -- the app's parts -----------------------------------------------------------------------------------
@@ -178,7 +187,9 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
         ai = parts.ai or build_ai(settings, clock=clock, concurrency=AI_CONCURRENCY)
         db = opened.database
         app[AI_WRITER] = AiWriter(ai.drafter, db.rate_limits, clock) if ai else None
-        app[SERVICE] = service = build_service(db, clock, parts.advisor or (ai.advisor if ai else None))
+        app[SERVICE] = service = build_service(
+            db, clock, parts.advisor or (ai.advisor if ai else None), survey_hours=settings.csat_delay_hours
+        )
         conversation = Conversation(service.desk, clock, classifier=ai.classifier if ai else None, stores=db)
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
