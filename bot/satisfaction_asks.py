@@ -29,12 +29,11 @@ SURVEY_QUIET = QuietHours.parse("21:00", "08:00")
 #: A link to the signed answer page of ``order`` with ``score``; built by the web layer (it holds the key).
 SurveyLink = Callable[[Order, int], str]
 
-_STAR = "\u2b50"
 #: The score, then the end, a "/5" or "stars", or a separator and a comment; or a space and a word that
 #: starts a comment ("but", "and", ... in the six languages), never a noun ("2 items missing").
 _ANSWER = re.compile(
-    r"^\s*([1-5])\s*(?:(?:/\s*5|out of 5|of 5|stars?|⭐+)\s*)?"
-    r"(?:$|[,.;:!\-\u2013\u2014)]+\s*(?P<comment>.*)$|\s+(?P<joined>(?:but|and|though|however|pero|y|aunque|"
+    r"^\s*([1-5])\s*(?:(?:/\s*5|out of 5|of 5|stars?|(?:\s*⭐)+)\s*)?"
+    r"(?:$|[,.;:!\-\u2013\u2014)]+\s*(?P<comment>(?!\d).*)$|\s+(?P<joined>(?:but|and|though|however|pero|y|aunque|"
     r"mas|e|porém|mais|et|aber|und|ma|però)\b.*)$)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -56,7 +55,7 @@ def read_answer(text: str, button_payload: str | None = None) -> Answer | None:
         rest = button_payload.removeprefix(PAYLOAD_PREFIX)
         if rest.isascii() and rest.isdigit() and int(rest) in SCORES:
             return Answer(int(rest))
-    found = _ANSWER.match(text.replace(_STAR, " ⭐"))
+    found = _ANSWER.match(text.replace("\ufe0f", ""))
     if found is None:
         return None
     comment = (found.group("comment") or found.group("joined") or "").strip()

@@ -163,6 +163,15 @@ class CustomerStore:
             {"_id": customer_id, "shop_id": shop_id}, {change: {"opted_out": channel}}
         )
 
+    async def record_satisfaction(
+        self, shop_id: ShopId, customer_id: CustomerId, answer: Mapping[str, str | int | None], keep: int = 20
+    ) -> None:
+        """Keep a satisfaction answer on the customer (their latest ``keep``), beside the order's own."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id},
+            {"$push": {"satisfaction": {"$each": [dict(answer)], "$slice": -keep}}},
+        )
+
     async def set_language(self, shop_id: ShopId, customer_id: CustomerId, language: str) -> None:
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id}, {"$set": {"language": language}}

@@ -30,6 +30,7 @@ from bot.inbox import Inbox
 from bot.notifier import Notifier, shop_email_channel
 from bot.planner import Planner
 from bot.prompt_sends import PromptSends
+from bot.satisfaction_answers import SurveyAnswers
 from bot.scheduler import Intervals, build_scheduler
 from bot.staff import StaffApplication
 from bot.staff_alerts import StaffAlerts
@@ -190,7 +191,10 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
         app[SERVICE] = service = build_service(
             db, clock, parts.advisor or (ai.advisor if ai else None), survey_hours=settings.csat_delay_hours
         )
-        conversation = Conversation(service.desk, clock, classifier=ai.classifier if ai else None, stores=db)
+        conversation = Conversation(
+            service.desk, clock, classifier=ai.classifier if ai else None, stores=db,
+            survey_answers=SurveyAnswers(service.desk, clock, stores=db),
+        )  # fmt: skip
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recoveries = [
