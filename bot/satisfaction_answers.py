@@ -67,17 +67,7 @@ class SurveyAnswers:
         )  # fmt: skip
         if order is None:
             return False  # answered meanwhile (a retried delivery): the conversation takes it as a message
-        kept = order.satisfaction.comment if order.satisfaction else None
-        await self.stores.customers.record_satisfaction(
-            shop.id, customer.id,
-            {"order_id": order.id, "score": answer.score, "comment": kept, "at": now.isoformat()},
-        )  # fmt: skip
-        low = answer.score in satisfaction.LOW_SCORES
-        if low:
-            who = customer.name or order.customer.name or "A customer"
-            await self.desk.set_flag(shop, order.id, Reason.CUSTOMER_WAITING.value, present=True)
-            alert = low_score_alert(order, who, message.channel, answer.score, kept)
-            await self._queue(shop, OutboxKind.STAFF_ALERT, "telegram", alert, f"alert:{message.id}", order)
+        low = await self._answered(shop, order, customer, message.channel, f"alert:{message.id}")
         voice = shop_voice(shop, order.customer.name, customer.language)
         reply = composer.canned(
             "satisfaction_sorry" if low else "satisfaction_thanks", voice, message.channel
@@ -85,6 +75,42 @@ class SurveyAnswers:
         await self._queue(
             shop, OutboxKind.REPLY, message.channel, reply.text, f"reply:{message.id}", order, customer
         )
+        return True
+
+    async def answer_by_link(
+        self, shop: Shop, order_id: str, score: int, comment: str | None
+    ) -> Order | None:
+        """Record the answer given through an email's signed link, once; None when the request is not open
+        (answered already, or asked longer than ``EMAIL_ANSWER_WINDOW`` ago)."""
+        order = await self.surveys.answer(
+            shop.id, order_id, score, comment, via="email link", window=satisfaction.EMAIL_ANSWER_WINDOW
+        )
+        if order is None:
+            return None
+        phone = order.customer.phone
+        customer = await self.stores.customers.find(shop.id, phone=phone) if phone else None
+        await self._answered(shop, order, customer, "email", f"alert:satisfaction:{order.id}")
+        return order
+
+    async def _answered(
+        self, shop: Shop, order: Order, customer: CustomerRecord | None, channel: str, alert_key: str
+    ) -> bool:
+        """Keep the answer on the customer; for a low score flag the order and alert staff. True: low."""
+        survey = order.satisfaction
+        if survey is None or survey.score is None:
+            return False
+        if customer is not None:
+            await self.stores.customers.record_satisfaction(
+                shop.id, customer.id,
+                {"order_id": order.id, "score": survey.score, "comment": survey.comment,
+                 "at": self.clock().isoformat()},
+            )  # fmt: skip
+        if survey.score not in satisfaction.LOW_SCORES:
+            return False
+        who = (customer.name if customer else None) or order.customer.name or "A customer"
+        await self.desk.set_flag(shop, order.id, Reason.CUSTOMER_WAITING.value, present=True)
+        alert = low_score_alert(order, who, channel, survey.score, survey.comment)
+        await self._queue(shop, OutboxKind.STAFF_ALERT, "telegram", alert, alert_key, order)
         return True
 
     async def _queue(

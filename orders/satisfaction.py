@@ -9,6 +9,8 @@ counters follow it (``deltas``), so stats never scan orders.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from orders.lifecycle import Status
@@ -160,12 +162,58 @@ def deltas(before: Order | None, after: Order) -> dict[str, float]:
     return {}
 
 
+@dataclass(frozen=True)
+class Figures:
+    """Satisfaction over some requests: how many were asked and answered, and what the answers say."""
+
+    asked: int
+    answered: int
+    average: float | None
+    satisfied_share: float | None
+    response_rate: float | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The shop's satisfaction in all and per channel the requests went on."""
+
+    overall: Figures
+    by_channel: dict[str, Figures]
+
+
+def _figures(asked: float, answered: float, score_sum: float, satisfied: float) -> Figures:
+    return Figures(
+        asked=int(asked),
+        answered=int(answered),
+        average=round(score_sum / answered, 2) if answered else None,
+        satisfied_share=round(satisfied / answered, 4) if answered else None,
+        response_rate=round(answered / asked, 4) if asked else None,
+    )
+
+
+def summary(counters: Mapping[str, float]) -> Summary:
+    """The figures from the shop's flattened counters (``satisfaction.<what>.<channel>``, see ``deltas``)."""
+    per: dict[str, dict[str, float]] = {}
+    for key, value in counters.items():
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "satisfaction":
+            per.setdefault(parts[2], {})[parts[1]] = value
+    names = ("asked", "answered", "score_sum", "satisfied")
+    by_channel = {
+        channel: _figures(*(values.get(name, 0) for name in names)) for channel, values in sorted(per.items())
+    }
+    totals = (sum(values.get(name, 0) for values in per.values()) for name in names)
+    return Summary(_figures(*totals), by_channel)
+
+
 __all__ = [
     "CHAT_ANSWER_WINDOW",
     "EMAIL_ANSWER_WINDOW",
     "LOW_SCORES",
     "MAX_COMMENT",
     "SATISFIED",
+    "Figures",
+    "Summary",
     "answered",
     "asked",
     "delay_hours",
@@ -173,4 +221,5 @@ __all__ = [
     "is_open",
     "schedule",
     "skipped",
+    "summary",
 ]

@@ -63,12 +63,14 @@ from webhooks.keys import (
     NOTIFIER,
     PINGS,
     PROMPT_SENDS,
+    SECRET_KEY,
     SERVICE,
     SETTINGS,
     SHOPS,
     DeliveryListener,
 )
 from webhooks.ops.background import AwaitedJobs, started, stopped
+from webhooks.satisfaction_links import SURVEY_ANSWERS, link_maker
 from webhooks.settings import Settings
 
 #: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
@@ -191,9 +193,10 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
         app[SERVICE] = service = build_service(
             db, clock, parts.advisor or (ai.advisor if ai else None), survey_hours=settings.csat_delay_hours
         )
+        app[SURVEY_ANSWERS] = survey_answers = SurveyAnswers(service.desk, clock, stores=db)
         conversation = Conversation(
             service.desk, clock, classifier=ai.classifier if ai else None, stores=db,
-            survey_answers=SurveyAnswers(service.desk, clock, stores=db),
+            survey_answers=survey_answers,
         )  # fmt: skip
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
@@ -224,7 +227,10 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: Opened) ->
             alert_buttons=alerts.buttons,
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             email_channel=parts.email_channel or shop_email_channel,
-            planner=Planner(db, clock, writer=app[AI_WRITER]),
+            planner=Planner(
+                db, clock, writer=app[AI_WRITER],
+                survey_link=link_maker(settings.base_url, app[SECRET_KEY], clock),
+            ),
         )  # fmt: skip
         app[DELIVERY_LISTENER] = parts.delivery_listener or sender
         app[PROMPT_SENDS] = prompt = PromptSends(sender, clock)
