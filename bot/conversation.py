@@ -49,9 +49,7 @@ class SurveyAnswersTaker(Protocol):
 
     def could_be(self, message: Message) -> bool: ...
 
-    async def take(
-        self, shop: Shop, customer: CustomerRecord, message: Message, orders: list[Order]
-    ) -> bool: ...
+    async def take(self, shop: Shop, customer: CustomerRecord, message: Message) -> bool: ...
 
 
 class IntentClassifier(Protocol):
@@ -124,12 +122,11 @@ class Conversation:
         self.survey_answers = survey_answers
 
     async def _answers_survey(self, shop: Shop, customer: CustomerRecord, message: Message) -> bool:
-        """Whether ``message`` was the answer to an open satisfaction request (its orders read only when it
-        starts like one)."""
+        """Whether ``message`` was the answer to an open satisfaction request (read only when it starts like
+        one)."""
         if self.survey_answers is None or not self.survey_answers.could_be(message):
             return False
-        orders = await self._orders_of(shop, customer)
-        return await self.survey_answers.take(shop, customer, message, orders)
+        return await self.survey_answers.take(shop, customer, message)
 
     async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
         if self.survey_answers is not None and await self._answers_survey(shop, customer, message):

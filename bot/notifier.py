@@ -262,6 +262,10 @@ class Notifier(OutboxOutcomes):
         if entry.kind == OutboxKind.SATISFACTION:  # its answer is awaited from now on
             channel = plan.channel or plan.deliveries[0].channel.value
             await self.surveys.asked(entry.shop_id, entry.order_id, channel)
+            if plan.customer_id:  # their next "4" answers it
+                await self.stores.customers.await_satisfaction(
+                    entry.shop_id, plan.customer_id, entry.order_id
+                )
         if entry.kind == OutboxKind.MANUAL:  # staff (or a Retry tap) reached them
             await self.desk.set_flag(
                 plan.shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False

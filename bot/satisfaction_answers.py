@@ -50,14 +50,15 @@ class SurveyAnswers:
         """Whether the message reads as a score at all (cheap: no database)."""
         return read_answer(message.body, message.payload) is not None
 
-    async def take(self, shop: Shop, customer: CustomerRecord, message: Message, orders: list[Order]) -> bool:
-        """Record ``message`` as the answer to the customer's open request among ``orders``; False when it is
-        none (no score in it, or no request open), for the conversation to answer as usual."""
+    async def take(self, shop: Shop, customer: CustomerRecord, message: Message) -> bool:
+        """Record ``message`` as the answer to the request the customer was sent last and has not answered;
+        False when it is none (no score in it, or no request open), for the conversation to answer as usual."""
         answer = read_answer(message.body, message.payload)
-        if answer is None or message.channel in customer.opted_out:
+        if answer is None or message.channel in customer.opted_out or not customer.satisfaction_asked:
             return False
         now = self.clock()
-        waiting = [o for o in orders if satisfaction.is_open(o, now, satisfaction.CHAT_ANSWER_WINDOW)]
+        asked = await self.stores.orders.get_many(shop.id, customer.satisfaction_asked)
+        waiting = [o for o in asked.values() if satisfaction.is_open(o, now, satisfaction.CHAT_ANSWER_WINDOW)]
         if not waiting:
             return False
         latest = max(waiting, key=lambda o: (o.satisfaction.asked_at if o.satisfaction else None) or now)
