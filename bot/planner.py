@@ -233,10 +233,10 @@ class Planner:
             return reach
         # the channel the customer uses, or none: a survey is not worth a second channel; on WhatsApp
         # outside the window only the shop's satisfaction template, never a nudge
+        own = {key: sid for key, sid in reach.templates.items() if key == "satisfaction"}
         return dataclasses.replace(
-            reach, status="satisfaction", stage=None, nudge_unanswered=True,
-            fallbacks=() if wanted else FALLBACKS,
-        )  # fmt: skip
+            reach, status="satisfaction", stage=None, templates=own, fallbacks=() if wanted else FALLBACKS
+        )
 
     @staticmethod
     def _sender(shop: Shop, channel: str) -> str:
