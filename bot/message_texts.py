@@ -98,7 +98,7 @@ REPLIES = {
     "link_code": "To see this number's orders in our Instagram chat, send us there: code {code} (valid 15 "
     "minutes). Never share this code with anyone.",
     "satisfaction_ask": "How was order #{order_number}? Reply with a score from 1 (poor) to 5 (great), and a comment if you like.",
-    "satisfaction_email": "How was order #{order_number}? Choose a score from 1 (poor) to 5 (great) below: one click is all it takes.",
+    "satisfaction_email": "How was order #{order_number}? Choose a score from 1 (poor) to 5 (great) below; you can add a comment before you send it.",
     "satisfaction_thanks": "Thank you for your feedback!",
     "satisfaction_sorry": "Thank you for telling us, and sorry it wasn't better. A person from our team will get back to you.",
 }

@@ -192,7 +192,7 @@ async def make_world(
         )  # fmt: skip
         shop = new_shop(
             "Acme Coffee", clock(), timezone="Europe/Berlin", whatsapp_number=SHOP_WHATSAPP, sms_number=SHOP_SMS,
-            instagram_id=SHOP_IG, staff_telegram_ids=[STAFF],
+            instagram_id=SHOP_IG, staff_telegram_ids=[STAFF], languages=["en", "es"],
             notify=notify or NotifyPolicy(whatsapp_templates={"satisfaction": SATISFACTION_SID}),
             email=EmailSettings(host=smtp.host, port=smtp.port, security="none", from_address="orders@acme.example"),
         )  # fmt: skip
@@ -463,7 +463,12 @@ async def asked_by_email(world: World) -> dict[int, str]:
     mail = world.smtp.mailbox.received[-1].message()
     text = mail.get_body(("plain",))
     assert text is not None
-    links = re.findall(rf"^(\d) \S+\s+{re.escape(PUBLIC_URL)}(/csat/\S+)$", text.get_content(), re.MULTILINE)
+    lines = text.get_content().splitlines()
+    links = [
+        found.groups()
+        for line in lines
+        if (found := re.fullmatch(rf"(\d) \S+\s+{re.escape(PUBLIC_URL)}(/csat/\S+)", line))
+    ]
     assert sorted(score for score, _ in links) == ["1", "2", "3", "4", "5"]
     return {int(score): path for score, path in links}
 
@@ -498,6 +503,9 @@ async def test_a_changed_email_link_is_refused(make_world: WorldMaker) -> None:
     for path in (swapped, tampered, "/csat/not-a-token"):
         assert (await world.client.get(path)).status == 400
         assert (await world.client.post(path, data={})).status == 400
+    assert (await world.order("1045"))["satisfaction"]["state"] == "asked"
+    world.clock.advance(days=14)  # the links work as long as the request takes answers
+    assert (await world.client.post(links[5], data={})).status == 410
     assert (await world.order("1045"))["satisfaction"]["state"] == "asked"
 
 
