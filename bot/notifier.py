@@ -95,7 +95,6 @@ class Notifier(OutboxOutcomes):
         self._counted = -DEPTH_EVERY
         self._next_park_sweep = datetime.min.replace(tzinfo=UTC)
         self.desk = desk
-        self.surveys = Surveys(desk.uow)
         self.stores = stores
         self.channels = channels
         self.clock = clock
@@ -205,7 +204,7 @@ class Notifier(OutboxOutcomes):
             await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
             await self.stores.stats.touch(entry.shop_id)
             if entry.kind == OutboxKind.SATISFACTION and entry.order_id:  # why, on the order's timeline
-                await self.surveys.skipped(entry.shop_id, entry.order_id, str(why))
+                await Surveys(self.desk.uow).skipped(entry.shop_id, entry.order_id, str(why))
             return
         except NotFound as exc:
             await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
@@ -261,7 +260,7 @@ class Notifier(OutboxOutcomes):
             await self.desk.record_contact(entry.shop_id, entry.order_id, now)
         if entry.kind == OutboxKind.SATISFACTION:  # its answer is awaited from now on
             channel = plan.channel or plan.deliveries[0].channel.value
-            await self.surveys.asked(entry.shop_id, entry.order_id, channel)
+            await Surveys(self.desk.uow).asked(entry.shop_id, entry.order_id, channel)
             if plan.customer_id:  # their next "4" answers it
                 await self.stores.customers.await_satisfaction(
                     entry.shop_id, plan.customer_id, entry.order_id

@@ -63,14 +63,15 @@ def schedule(
 
     Only a move to fulfilled the customer is told of (its status update is in ``pending``: not an import,
     not a staff move with ``notify`` off), only once per order, and not when the shop turned requests off.
-    Due ``delay_hours`` after the delivery (the source's time), never before now.
+    Due ``delay_hours`` after the customer is told: a delivery reported late is not asked about at once,
+    beside the news of it.
     """
     told = any(e.kind == OutboxKind.STATUS_UPDATE and e.status == Status.FULFILLED for e in pending)
     delivered_now = after.status == Status.FULFILLED and (before is None or before.status != Status.FULFILLED)
     hours = delay_hours(shop, default_hours)
     if not (told and delivered_now) or after.satisfaction is not None or hours is None:
         return after, pending
-    due = max(after.status_since + timedelta(hours=hours), now)
+    due = now + timedelta(hours=hours)
     entry = OutboxEntry(
         id=NotificationId(new_id("ntf")),
         shop_id=after.shop_id,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -81,7 +81,7 @@ def read(secrets: Sequence[str], token: str, now: datetime) -> dict[str, Any]:
     raise BadLink(400, "This link is not valid.")
 
 
-def link_maker(base_url: str, secret: str, clock: Any) -> SurveyLink:
+def link_maker(base_url: str, secret: str, clock: Callable[[], datetime]) -> SurveyLink:
     """The planner's email links: ``<public URL>/csat/<token>``, one per score."""
 
     def link(order: Order, score: int) -> str:

@@ -75,7 +75,7 @@ class NotifyPolicy(Domain):
             if key not in known:
                 stages = ", ".join(sorted(URGENT_STAGES))
                 raise ValueError(
-                    f"a template is for an order status, 'nudge' or 'satisfaction', or one of {stages}, "
+                    f"a template is for an order status or 'nudge' or 'satisfaction', or one of {stages}, "
                     f"not {key!r}"
                 )
             if not _CONTENT_SID.fullmatch(sid):

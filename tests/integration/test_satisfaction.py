@@ -240,8 +240,15 @@ async def test_a_delivery_schedules_one_request_for_the_next_day_sent_with_quick
     assert any(e["kind"] == "satisfaction" and "sent on whatsapp" in e["note"] for e in progress["timeline"])
 
 
-async def test_a_request_falling_in_the_night_waits_for_the_customers_morning(make_world: WorldMaker) -> None:
-    world = await make_world()
+@pytest.mark.parametrize("quiet", ["21:00-08:00", "off"], ids=["shop-quiet-hours", "quiet-hours-off"])
+async def test_a_request_falling_in_the_night_waits_for_the_customers_morning(
+    make_world: WorldMaker, quiet: str
+) -> None:
+    start, _, end = quiet.partition("-") if quiet != "off" else ("00:00", "", "00:00")
+    templates = {"satisfaction": SATISFACTION_SID}
+    world = await make_world(
+        notify=NotifyPolicy(whatsapp_templates=templates, quiet_start=start, quiet_end=end)
+    )
     world.clock.advance(hours=11, minutes=30)  # 21:30 in Berlin, where Ana's number is
     await delivered_to_ana(world, wrote=False)
     world.twilio.approve(SATISFACTION_SID)
