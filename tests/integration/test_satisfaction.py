@@ -369,7 +369,7 @@ async def test_instagram_asks_with_quick_replies_and_takes_a_tap(make_world: Wor
     ]
     assert all(reply["content_type"] == "text" for reply in sent["message"]["quick_replies"])
 
-    await world.instagram_message("5 😍", payload="csat_5")
+    await world.instagram_message("😍", payload="csat_5")  # the payload counts, whatever the title says
     satisfaction = (await world.order("1044"))["satisfaction"]
     assert (satisfaction["state"], satisfaction["score"], satisfaction["channel"]) == (
         "answered",
@@ -391,7 +391,8 @@ async def asked_ana(world: World) -> None:
 async def test_a_tapped_quick_reply_is_the_answer(make_world: WorldMaker) -> None:
     world = await make_world()
     await asked_ana(world)
-    await world.twilio_message(ANA, "5 😍", ButtonPayload="csat_5", ButtonText="5 😍")
+    # the shop's template titles its buttons in words; Twilio posts the title as Body, the id as ButtonPayload
+    await world.twilio_message(ANA, "Loved it", ButtonPayload="csat_5", ButtonText="Loved it")
     order = await world.order()
     assert (order["satisfaction"]["state"], order["satisfaction"]["score"]) == ("answered", 5)
     assert "Thank you for your feedback!" in world.whatsapp_to(ANA)[-1]["Body"]
