@@ -328,6 +328,20 @@ async def test_outside_the_window_without_a_template_it_is_skipped_with_the_reas
     assert f"satisfaction request not sent: {reason}" in [e["note"] for e in progress["timeline"]]
 
 
+async def test_a_customer_who_opted_out_is_not_asked_and_the_order_says_so(make_world: WorldMaker) -> None:
+    world = await make_world()
+    await delivered_to_ana(world)
+    await world.twilio_message(ANA, "stop sending me messages")
+    sent_before = len(world.twilio.created)
+    await world.at(hours=24)
+    assert len(world.twilio.created) == sent_before
+    order = await world.order()
+    assert (order["satisfaction"]["state"], order["satisfaction"]["reason"]) == (
+        "skipped",
+        "opted out of whatsapp",
+    )
+
+
 async def test_inside_the_window_without_a_template_whatsapp_asks_for_a_reply(make_world: WorldMaker) -> None:
     world = await make_world(notify=NotifyPolicy())
     await delivered_to_ana(world)
@@ -455,6 +469,15 @@ async def test_an_answer_counts_once(make_world: WorldMaker) -> None:
     order = await world.order()
     assert order["satisfaction"]["score"] == 5
     assert world.staff_alerts() == []
+
+
+async def test_a_score_days_after_the_request_is_no_longer_an_answer(make_world: WorldMaker) -> None:
+    world = await make_world()
+    await asked_ana(world)
+    world.clock.advance(days=3, seconds=1)
+    world.twilio.customer_wrote(ANA)
+    await world.twilio_message(ANA, "5")
+    assert (await world.order())["satisfaction"]["state"] == "asked"
 
 
 # -- email links ----------------------------------------------------------------------------------------
