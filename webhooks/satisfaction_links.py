@@ -21,20 +21,18 @@ from typing import Any
 import jwt
 from aiohttp import web
 
-from bot.satisfaction_answers import SurveyAnswers
 from bot.satisfaction_asks import SurveyLink
 from orders import satisfaction
 from orders.model import Order, ShopId
 from orders.store import NotFound
 from webhooks.desk.routes import SECURITY_HEADERS
-from webhooks.keys import CLOCK, DATABASE, SECRET_KEYS
+from webhooks.keys import CLOCK, DATABASE, SECRET_KEYS, SURVEY_ANSWERS
 
 _ALGORITHM = "HS256"
 _PURPOSE = b"orderbot satisfaction links"
 PATH = "/csat/{token}"
 #: A comment typed on the page is kept as long as one sent by chat.
 MAX_FORM_BYTES = 4096
-SURVEY_ANSWERS = web.AppKey("survey_answers", SurveyAnswers)
 
 
 def _key(secret: str) -> bytes:
@@ -162,4 +160,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(PATH, answer)
 
 
-__all__ = ["PATH", "SURVEY_ANSWERS", "BadLink", "add_routes", "issue", "link_maker", "read"]
+__all__ = ["PATH", "BadLink", "add_routes", "issue", "link_maker", "read"]

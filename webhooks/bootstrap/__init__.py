@@ -67,10 +67,11 @@ from webhooks.keys import (
     SERVICE,
     SETTINGS,
     SHOPS,
+    SURVEY_ANSWERS,
     DeliveryListener,
 )
 from webhooks.ops.background import AwaitedJobs, started, stopped
-from webhooks.satisfaction_links import SURVEY_ANSWERS, link_maker
+from webhooks.satisfaction_links import link_maker
 from webhooks.settings import Settings
 
 #: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
