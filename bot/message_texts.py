@@ -101,10 +101,14 @@ REPLIES = {
     "satisfaction_email": "How was order #{order_number}? Choose a score from 1 (poor) to 5 (great) below; you can add a comment before you send it.",
     "satisfaction_thanks": "Thank you for your feedback!",
     "satisfaction_sorry": "Thank you for telling us, and sorry it wasn't better. A person from our team will get back to you.",
+    "delay": "Sorry, order #{order_number} is running late: the carrier now expects to deliver it on {date}. "
+    "We'll let you know if anything changes.",
+    "late": "Sorry, order #{order_number} may not arrive today as we said: the carrier hasn't sent it out for "
+    "delivery yet. We'll let you know as soon as we hear more.",
 }
 REPLY_EMOJI = {
     "greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖",
-    "complaint": "🙏", "change": "✏️", "refund": "💬", "other": "🤖",
+    "complaint": "🙏", "change": "✏️", "refund": "💬", "other": "🤖", "delay": "⏳", "late": "⏳",
 }  # fmt: skip
 
 
@@ -126,6 +130,8 @@ _REPLY_PLACEHOLDERS = {
     "link_code": ("code",),
     "satisfaction_ask": ("order_number",),
     "satisfaction_email": ("order_number",),
+    "delay": ("order_number", "date"),
+    "late": ("order_number",),
 }
 
 

@@ -20,6 +20,8 @@ class OutboxKind(StrEnum):
     STAFF_ALERT = "staff_alert"
     #: "How was your order?", once per delivered order (``orders.satisfaction``).
     SATISFACTION = "satisfaction"
+    #: The parcel runs late: the carrier's estimate moved past what the customer was told.
+    DELAY = "delay"
 
 
 class OutboxState(StrEnum):
@@ -81,3 +83,5 @@ class OutboxEntry(Domain):
     draft_kind: str | None = None
     #: The text the AI wrote and that was sent in place of the template; None: not written by the AI.
     ai_text: str | None = None
+    promised_date: datetime | None = None
+    promised_likely: datetime | None = None

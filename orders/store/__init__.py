@@ -56,6 +56,7 @@ from orders.store.limits import RateLimitStore, RevocationStore, window_start
 from orders.store.order_documents import decode_cursor, encode_cursor, search_key
 from orders.store.orders import OrderStore
 from orders.store.outbox import OUTBOX_LANES, OutboxStore, outbox_lane
+from orders.store.promises import PromiseStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import SHOP_SECRET_FIELDS, ShopStore
 from orders.store.stats import StatsStore
@@ -80,6 +81,7 @@ __all__ = [
     "NotFound",
     "OrderStore",
     "OutboxStore",
+    "PromiseStore",
     "RateLimitStore",
     "RevocationStore",
     "ShopStore",

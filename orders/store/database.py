@@ -24,6 +24,7 @@ from orders.store.limits import RateLimitStore, RevocationStore
 from orders.store.numbers import NumberStore, claim_doc
 from orders.store.orders import OrderStore
 from orders.store.outbox import OutboxStore
+from orders.store.promises import PromiseStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import ShopStore
 from orders.store.stats import StatsStore
@@ -86,6 +87,11 @@ _INDEXES: dict[str, list[IndexModel]] = {
     "revocations": [
         IndexModel("expires_at", expireAfterSeconds=0),
     ],
+    "promises": [
+        IndexModel([("shop_id", ASCENDING), ("order_id", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("outcome", ASCENDING), ("promised_day", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("promised_day", ASCENDING)]),
+    ],
     "link_codes": [
         IndexModel([("shop_id", ASCENDING), ("code", ASCENDING)], unique=True),
         IndexModel("expires_at", expireAfterSeconds=0),
@@ -142,6 +148,7 @@ class Database:
         self.revocations = RevocationStore(self._db.revocations)
         self.locks = LockStore(self._db.locks)
         self.alerts = AlertStore(self._db.alerts)
+        self.promises = PromiseStore(self._db.promises)
 
     async def ensure_indexes(self) -> None:
         """Create every index; bring data in an older layout up to date and drop the indexes it used."""

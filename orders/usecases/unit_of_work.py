@@ -19,6 +19,7 @@ from orders import domain, satisfaction
 from orders.model import NotificationId, Order, OutboxEntry, OutboxKind, Shop, ShopId, new_id
 from orders.numbering import claim_number
 from orders.store import AlreadyExists, Conflict, Database
+from orders.usecases.settling import closes, settle_promises
 
 Clock = Callable[[], datetime]
 
@@ -94,6 +95,8 @@ class UnitOfWork:
             *(self.db.outbox.add(entry) for entry in pending),
             self.db.stats.add(saved.shop_id, domain.stats_deltas(before, saved)),
         )
+        if closes(before, saved):  # a crash before this leaves them to the promise watch
+            await settle_promises(self.db, saved, self.clock())
         return saved
 
 

@@ -67,6 +67,8 @@ KINDS = {
     "satisfaction_email": {"number": "1042"},
     "satisfaction_thanks": {},
     "satisfaction_sorry": {},
+    "delay": {"number": "1042", "date": "Fri, Nov 6"},
+    "late": {"number": "1042"},
 }
 # A link: "https://…", "www.…" or "ups.com/…", without the sentence's closing punctuation.
 URL = re.compile(

@@ -21,7 +21,7 @@ from webhooks.access.auth import AuthError, Role, bearer_token, verify_token
 from webhooks.api import schemas
 from webhooks.api.operations import ApiRoutes, Header
 from webhooks.api.shop_settings import ShopSettings
-from webhooks.carriers.follow import follow_parcel
+from webhooks.carriers.follow import follow_parcel, follow_parcels
 from webhooks.keys import CLOCK, DATABASE, PRINCIPAL, SECRET_KEYS, SERVICE, SHOPS
 from webhooks.middleware import ApiError, parse_json
 
@@ -171,6 +171,7 @@ async def bulk_action(request: web.Request) -> web.Response:
         status=body.status,
         message=body.message,
     )
+    follow_parcels(request.config_dict, request[SHOP], (r.order for r in results if r.order is not None))
     return _json(schemas.BulkOut.of(results))
 
 

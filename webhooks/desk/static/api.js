@@ -100,5 +100,6 @@ export function apiClient(token, onUnauthorized) {
     setTemplate: (slot, text) => call("PUT", templatePath(slot), { body: { text } }),
     resetTemplate: (slot) => call("DELETE", templatePath(slot)),
     previewTemplate: (body) => call("POST", "/templates/preview", { body }),
+    promiseReport: (params) => call("GET", `/promises/report${query(params)}`),
   };
 }

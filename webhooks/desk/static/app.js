@@ -6,6 +6,7 @@ import { ApiError, apiClient, forgetToken, storeToken, takeTokenFromAddress } fr
 import { BULK_ACTIONS, REASONS, STATUSES, ageText, clockTime, maskedPhone, money, percent, shopTime, statusLabel } from "./format.js";
 import { OrderDialog, decisionText } from "./order-dialog.js";
 import { Badge, Notice } from "./parts.js";
+import { PromisesReport } from "./promises.js";
 import { SettingsDialog } from "./settings.js";
 import { TemplateEditor } from "./templates-editor.js";
 import { html, render, useCallback, useEffect, useRef, useState } from "./ui.js";
@@ -316,6 +317,7 @@ function Desk({ token, onSignOut, onRejected }) {
         onOpen=${openOrder}
         onChanged=${refreshAll}
       />
+      <${PromisesReport} api=${client} />
       ${shop.role === "admin" && html`<${TemplateEditor} api=${client} />`}
     </main>
     ${openId &&
