@@ -44,6 +44,14 @@ log = logging.getLogger(__name__)
 CODE_CHANNELS = ("sms", "whatsapp")
 
 
+class SurveyAnswersTaker(Protocol):
+    """Reads a message as the answer to the customer's satisfaction request (``bot.satisfaction_answers``)."""
+
+    def could_be(self, message: Message) -> bool: ...
+
+    async def take(self, shop: Shop, customer: CustomerRecord, message: Message) -> bool: ...
+
+
 class IntentClassifier(Protocol):
     """Classifies a message the rules did not understand (Gemini plugs in here)."""
 
@@ -103,6 +111,7 @@ class Conversation:
         console_style: str = "console",
         *,
         stores: LinkingStores,
+        survey_answers: SurveyAnswersTaker | None = None,
     ) -> None:
         self.console_style = console_style
         self.desk = desk
@@ -110,8 +119,18 @@ class Conversation:
         self.clock = clock
         self.classifier = classifier
         self.linking = Linking(stores, clock)
+        self.survey_answers = survey_answers
+
+    async def _answers_survey(self, shop: Shop, customer: CustomerRecord, message: Message) -> bool:
+        """Whether ``message`` was the answer to an open satisfaction request (read only when it starts like
+        one)."""
+        if self.survey_answers is None or not self.survey_answers.could_be(message):
+            return False
+        return await self.survey_answers.take(shop, customer, message)
 
     async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
+        if self.survey_answers is not None and await self._answers_survey(shop, customer, message):
+            return
         answer = await self.answer(shop, customer, message.channel, message.body)
         now = self.clock()
         if answer.alert:

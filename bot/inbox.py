@@ -60,6 +60,7 @@ def received_message(shop: Shop, inbound: InboundMessage, now: datetime) -> Mess
         recipient=inbound.recipient,
         body=inbound.text,
         attachments=[Attachment(url=m.url, content_type=m.content_type) for m in inbound.media],
+        payload=inbound.payload,
         state=DeliveryState.RECEIVED,
         created_at=inbound.received_at,
         updated_at=now,

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="ORDERBOT_LOG_LEVEL"
     )
+    #: Hours after delivery a satisfaction request goes, for shops without their own ``csat_delay_hours``:
+    #: the next day, as Zendesk waits a day after solving.
+    csat_delay_hours: float = Field(24, validation_alias="ORDERBOT_CSAT_DELAY_HOURS", ge=0, le=24 * 30)
 
     def secret_values(self) -> list[str]:
         """Every secret setting's value, for the log redaction filter."""

@@ -86,6 +86,10 @@ REPLIES = {
     "versuch es noch einmal.",
     "link_code": "Um die Bestellungen dieser Nummer in unserem Instagram-Chat zu sehen, schick uns dort den Code "
     "{code} (15 Minuten gültig). Gib diesen Code niemals weiter.",
+    "satisfaction_ask": "Wie war deine Bestellung #{order_number}? Antworte mit einer Note von 1 (schlecht) bis 5 (super) und gern einem Kommentar.",
+    "satisfaction_email": "Wie war Ihre Bestellung #{order_number}? Wählen Sie unten eine Note von 1 (schlecht) bis 5 (sehr gut); vor dem Absenden können Sie einen Kommentar hinzufügen.",
+    "satisfaction_thanks": "Danke für dein Feedback!",
+    "satisfaction_sorry": "Danke, dass du es uns sagst, und es tut uns leid, dass es nicht besser lief. Jemand aus unserem Team meldet sich bei dir.",
 }
 TOPICS = {
     "newsletters": "Newslettern",

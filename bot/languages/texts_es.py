@@ -81,6 +81,10 @@ REPLIES = {
     "inténtalo de nuevo.",
     "link_code": "Para ver los pedidos de este número en nuestro chat de Instagram, envíanos allí el código "
     "{code} (válido 15 minutos). No compartas este código con nadie.",
+    "satisfaction_ask": "¿Qué tal tu pedido #{order_number}? Responde con una nota del 1 (mal) al 5 (genial) y, si quieres, un comentario.",
+    "satisfaction_email": "¿Qué tal su pedido #{order_number}? Elija una nota del 1 (mal) al 5 (excelente) aquí abajo; puede añadir un comentario antes de enviarla.",
+    "satisfaction_thanks": "¡Gracias por tu opinión!",
+    "satisfaction_sorry": "Gracias por contárnoslo, y sentimos que no haya ido mejor. Una persona de nuestro equipo te responderá.",
 }
 TOPICS = {
     "newsletters": "las newsletters",

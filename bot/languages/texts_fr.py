@@ -82,6 +82,10 @@ REPLIES = {
     "et réessayez.",
     "link_code": "Pour voir les commandes de ce numéro dans notre chat Instagram, envoyez-y le code {code} "
     "(valable 15 minutes). Ne partagez jamais ce code.",
+    "satisfaction_ask": "Comment s'est passée la commande #{order_number} ? Répondez par une note de 1 (mauvais) à 5 (excellent), avec un commentaire si vous voulez.",
+    "satisfaction_email": "Comment s'est passée votre commande #{order_number} ? Choisissez une note de 1 (mauvais) à 5 (excellent) ci-dessous ; vous pourrez ajouter un commentaire avant de l'envoyer.",
+    "satisfaction_thanks": "Merci pour votre avis !",
+    "satisfaction_sorry": "Merci de nous l'avoir dit, et désolés que cela ne se soit pas mieux passé. Une personne de notre équipe va vous répondre.",
 }
 TOPICS = {
     "newsletters": "les newsletters",

@@ -85,6 +85,10 @@ REPLIES = {
     "riprova.",
     "link_code": "Per vedere gli ordini di questo numero nella nostra chat Instagram, inviaci lì il codice {code} "
     "(valido 15 minuti). Non condividere mai questo codice con nessuno.",
+    "satisfaction_ask": "Com'è andato l'ordine #{order_number}? Rispondi con un voto da 1 (male) a 5 (ottimo) e, se vuoi, un commento.",
+    "satisfaction_email": "Com'è andato il suo ordine #{order_number}? Scelga un voto da 1 (male) a 5 (ottimo) qui sotto; potrà aggiungere un commento prima di inviarlo.",
+    "satisfaction_thanks": "Grazie per il tuo parere!",
+    "satisfaction_sorry": "Grazie per avercelo detto, e ci dispiace che non sia andata meglio. Una persona del nostro team ti risponderà.",
 }
 TOPICS = {
     "newsletters": "le newsletter",

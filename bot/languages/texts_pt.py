@@ -82,6 +82,10 @@ REPLIES = {
     "de novo.",
     "link_code": "Para ver os pedidos deste número no nosso chat do Instagram, envie lá o código {code} (válido "
     "por 15 minutos). Nunca compartilhe este código com ninguém.",
+    "satisfaction_ask": "Como correu a encomenda #{order_number}? Responde com uma nota de 1 (mau) a 5 (ótimo) e, se quiseres, um comentário.",
+    "satisfaction_email": "Como correu a sua encomenda #{order_number}? Escolha uma nota de 1 (mau) a 5 (ótimo) abaixo; pode juntar um comentário antes de a enviar.",
+    "satisfaction_thanks": "Obrigado pela tua opinião!",
+    "satisfaction_sorry": "Obrigado por nos dizeres, e lamentamos que não tenha corrido melhor. Uma pessoa da nossa equipa vai responder-te.",
 }
 TOPICS = {
     "newsletters": "newsletters",

@@ -32,6 +32,10 @@ class CustomerRecord(Domain):
     #: The language the customer writes in (ISO 639-1), once a message said it clearly; None until then.
     language: str | None = None
     created_at: datetime
+    #: Orders whose satisfaction request was sent to them and awaits their answer, newest last.
+    satisfaction_asked: list[str] = Field(default_factory=list)
+    #: Their satisfaction answers, newest last (the latest few): score, comment, order, when.
+    satisfaction: list[dict[str, str | int | None]] = Field(default_factory=list)
 
 
 class Attachment(Domain):
@@ -82,6 +86,8 @@ class Message(Domain):
     recipient: str
     body: str = ""
     attachments: list[Attachment] = Field(default_factory=list)
+    #: What a tapped button sent besides its title (WhatsApp ``ButtonPayload``, Instagram ``quick_reply``).
+    payload: str | None = None
     state: DeliveryState
     error_code: str | None = None
     note: str | None = None

@@ -164,6 +164,28 @@ class CustomerStore:
             {"_id": customer_id, "shop_id": shop_id}, {change: {"opted_out": channel}}
         )
 
+    async def await_satisfaction(
+        self, shop_id: ShopId, customer_id: str, order_id: str, keep: int = 5
+    ) -> None:
+        """The customer was asked about ``order_id``: their answer is awaited (the latest ``keep`` orders)."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id},
+            {"$push": {"satisfaction_asked": {"$each": [order_id], "$slice": -keep}}},
+        )
+
+    async def record_satisfaction(
+        self, shop_id: ShopId, customer_id: CustomerId, answer: Mapping[str, str | int | None], keep: int = 20
+    ) -> None:
+        """Keep a satisfaction answer on the customer (their latest ``keep``), beside the order's own; its
+        order no longer awaits one."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id},
+            {
+                "$push": {"satisfaction": {"$each": [dict(answer)], "$slice": -keep}},
+                "$pull": {"satisfaction_asked": answer.get("order_id")},
+            },
+        )
+
     async def set_language(self, shop_id: ShopId, customer_id: CustomerId, language: str) -> None:
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id}, {"$set": {"language": language}}

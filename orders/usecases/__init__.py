@@ -28,6 +28,7 @@ from orders.usecases.promises import PROMISE_AT_RISK_FLAG, PromiseLedger, Report
 from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
 from orders.usecases.recovery import Recovery
 from orders.usecases.shop_events import EventOutcome, ShopEvents, event_payload
+from orders.usecases.surveys import Surveys
 from orders.usecases.unit_of_work import Clock, UnitOfWork
 
 
@@ -48,13 +49,22 @@ class OrderUseCases:
     attention: AttentionQueue
     bulk: BulkActions
     recovery: Recovery
+    surveys: Surveys
     promises: PromiseLedger
 
     @classmethod
-    def build(cls, db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
-        """The use cases over ``db``; ``advisor`` decides progressions (the rules unless Gemini plugs in)."""
+    def build(
+        cls,
+        db: Database,
+        clock: Clock,
+        advisor: ProgressionAdvisor | None = None,
+        *,
+        survey_hours: float | None = None,
+    ) -> OrderUseCases:
+        """The use cases over ``db``; ``advisor`` decides progressions (the rules unless Gemini plugs in);
+        ``survey_hours``: the default delay of satisfaction requests after delivery (None: none are asked)."""
         attention = AttentionQueue(db, clock)
-        desk = DeskCommands(UnitOfWork(db, clock, changed=attention.forget))
+        desk = DeskCommands(UnitOfWork(db, clock, changed=attention.forget, survey_hours=survey_hours))
         progression = Progression(desk, advisor or RulesAdvisor())
         shop_events = ShopEvents(desk.uow, progression)
         return cls(
@@ -67,6 +77,7 @@ class OrderUseCases:
             attention=attention,
             bulk=BulkActions(desk, progression),
             recovery=Recovery(shop_events),
+            surveys=Surveys(desk.uow),
             promises=PromiseLedger(desk.uow),
         )
 
@@ -99,6 +110,7 @@ __all__ = [
     "RulesAdvisor",
     "ShopEvents",
     "Stats",
+    "Surveys",
     "UnitOfWork",
     "delay_entry",
     "event_payload",

@@ -61,6 +61,7 @@ EVERYTHING: dict[str, Any] = {
     "aftership_api_key": "asat_" + "k" * 20,
     "easypost_webhook_secret": "sécret-" + "e" * 20,
     "easypost_api_key": "EZAK" + "p" * 20,
+    "csat_delay_hours": 12.0,
 }
 TRACKING_SECRETS = (
     "aftership_webhook_secret",

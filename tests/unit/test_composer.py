@@ -63,6 +63,10 @@ KINDS = {
     "linked": {},
     "not_linked": {},
     "link_code": {"code": "12345678"},
+    "satisfaction_ask": {"number": "1042"},
+    "satisfaction_email": {"number": "1042"},
+    "satisfaction_thanks": {},
+    "satisfaction_sorry": {},
     "delay": {"number": "1042", "date": "Fri, Nov 6"},
     "late": {"number": "1042"},
 }

@@ -149,7 +149,13 @@ def _notify(current: NotifyPolicy, values: Mapping[str, Any]) -> NotifyPolicy:
         else:
             start, _, end = (part.strip() for part in quiet.partition("-"))
         fields |= {"quiet_start": start, "quiet_end": end}
-    for field in ("debounce_seconds", "nudge_wait_hours", "ai_messages", "ai_daily_budget"):
+    for field in (
+        "debounce_seconds",
+        "nudge_wait_hours",
+        "ai_messages",
+        "ai_daily_budget",
+        "csat_delay_hours",
+    ):
         if field in values:
             default = NotifyPolicy.model_fields[field].default
             fields[field] = values[field] if values[field] is not None else default

@@ -80,6 +80,10 @@ class ShopSettings(BaseModel):
     ai_confidence: float = Field(description="the least confidence an automatic move needs")
     ai_messages: bool = Field(description="status updates, follow-ups and order answers worded by Gemini")
     ai_daily_budget: int = Field(description="Gemini drafts a day (UTC); past it, the templates")
+    csat_delay_hours: float | Literal["off"] | None = Field(
+        None,
+        description="hours after delivery the satisfaction request goes; `off`; null: the service's default",
+    )
     shopify_secret: str | None = Field(description="write-only: `********` when set")
     woocommerce_secret: str | None = Field(description="write-only: `********` when set")
     aftership_webhook_secret: str | None = Field(description="write-only: `********` when set")
@@ -110,7 +114,8 @@ class ShopSettings(BaseModel):
             thresholds={reason: getattr(rules, field) for reason, field in THRESHOLDS.items()},
             auto_progress=rules.auto_progress, auto_after_hours=rules.auto_process_after_hours,
             ai_confidence=rules.confidence_threshold, ai_messages=notify.ai_messages,
-            ai_daily_budget=notify.ai_daily_budget, shopify_secret=_masked(shop.shopify_secret),
+            ai_daily_budget=notify.ai_daily_budget, csat_delay_hours=notify.csat_delay_hours,
+            shopify_secret=_masked(shop.shopify_secret),
             woocommerce_secret=_masked(shop.woocommerce_secret),
             aftership_webhook_secret=_masked(shop.aftership_webhook_secret),
             aftership_api_key=_masked(shop.aftership_api_key),
@@ -160,6 +165,7 @@ class ShopSettingsPatch(BaseModel):
     ai_confidence: Annotated[float, Field(ge=0, le=1)] | None = None
     ai_messages: bool | None = None
     ai_daily_budget: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    csat_delay_hours: Annotated[float, Field(ge=0, le=24 * 30)] | Literal["off"] | None = None
     shopify_secret: Secret | None = None
     woocommerce_secret: Secret | None = None
     aftership_webhook_secret: Secret | None = None
