@@ -79,3 +79,5 @@ class OutboxEntry(Domain):
     draft_kind: str | None = None
     #: The text the AI wrote and that was sent in place of the template; None: not written by the AI.
     ai_text: str | None = None
+    promised_date: datetime | None = None
+    promised_likely: datetime | None = None

@@ -22,6 +22,7 @@ from orders.usecases.bulk import (
     BulkResult,
 )
 from orders.usecases.desk import DeskCommands
+from orders.usecases.estimates import DeliveryEstimates
 from orders.usecases.idempotency import DeliveryInProgress, run_once
 from orders.usecases.progression import AutoProgressResult, Progression, ProgressionAdvisor, RulesAdvisor
 from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
@@ -47,6 +48,7 @@ class OrderUseCases:
     attention: AttentionQueue
     bulk: BulkActions
     recovery: Recovery
+    estimates: DeliveryEstimates
 
     @classmethod
     def build(cls, db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
@@ -65,6 +67,7 @@ class OrderUseCases:
             attention=attention,
             bulk=BulkActions(desk, progression),
             recovery=Recovery(shop_events),
+            estimates=DeliveryEstimates(db, clock),
         )
 
 
@@ -78,6 +81,7 @@ __all__ = [
     "BulkActions",
     "BulkResult",
     "Clock",
+    "DeliveryEstimates",
     "DeliveryInProgress",
     "DeskCommands",
     "EventKind",

@@ -1,0 +1,78 @@
+"""Delivery dates for a shop's orders (``orders.eta``), over its delivered history read once and kept.
+
+Reading a shop's delivered orders costs a read of every one of them, far more than the estimate itself,
+so the history is kept per shop and read again only once it is ``FRESH_FOR`` old: a date then misses at
+most the last few minutes' deliveries, which move no quantile of hundreds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from orders.eta import Answer, History, Parcel, region_key
+from orders.lifecycle import Status
+from orders.model import Order, Place, Shop, ShopId
+from orders.store import Database
+from orders.usecases.unit_of_work import Clock
+
+#: How long a shop's history read from the database answers before it is read again.
+FRESH_FOR = timedelta(minutes=10)
+
+
+def parcel_of(order: Order) -> Parcel:
+    """What a date for ``order`` depends on: when it was made, handed over and delivered, its lane."""
+    shipped = next(
+        (event.at for event in order.timeline if event.kind == "status" and event.status == Status.SHIPPED),
+        None,
+    )
+    if shipped is None and order.status == Status.SHIPPED:
+        shipped = order.status_since
+    tracking = order.tracking
+    return Parcel(
+        created_at=order.created_at,
+        shipped_at=shipped,
+        delivered_at=order.status_since if order.status == Status.FULFILLED else None,
+        stage=tracking.stage if tracking else None,
+        origin=_region(order.ship_from),
+        destination=_region(order.ship_to),
+        carrier=tracking.carrier if tracking else None,
+    )
+
+
+def _region(place: Place | None) -> str | None:
+    return region_key(place.country, place.region) if place else None
+
+
+class DeliveryEstimates:
+    """Dates for orders of any shop, each shop's history kept for ``fresh_for``."""
+
+    def __init__(self, db: Database, clock: Clock, fresh_for: timedelta = FRESH_FOR) -> None:
+        self.db = db
+        self.clock = clock
+        self.fresh_for = fresh_for
+        self._kept: dict[ShopId, tuple[datetime, History]] = {}
+        self._reading: dict[ShopId, asyncio.Lock] = {}
+
+    async def history(self, shop_id: ShopId) -> History:
+        """The shop's delivered history, read at most once per ``fresh_for`` however many ask at once."""
+        lock = self._reading.setdefault(shop_id, asyncio.Lock())
+        async with lock:
+            kept = self._kept.get(shop_id)
+            now = self.clock()
+            if kept is None or now - kept[0] >= self.fresh_for:
+                kept = (now, History(await self.db.orders.delivered(shop_id)))
+                self._kept[shop_id] = kept
+            return kept[1]
+
+    async def for_order(
+        self, shop: Shop, order: Order, as_of: datetime | None = None, level: float | None = None
+    ) -> Answer:
+        """The dates of ``order`` as of ``as_of`` (now) at ``level`` (the shop's promise level)."""
+        history = await self.history(shop.id)
+        return history.estimate(
+            parcel_of(order),
+            as_of if as_of is not None else self.clock(),
+            level if level is not None else shop.rules.promise_level,
+            shop.timezone,
+        )
