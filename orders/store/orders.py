@@ -11,9 +11,9 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from orders.eta import Delivered
 from orders.lifecycle import ACTIVE, Status
 from orders.model import NotificationId, Order, OrderId, OutboxEntry, ShopId
-from orders.eta import Delivered
 from orders.store.delivered_history import delivered_orders
 from orders.store.documents import Doc
 from orders.store.errors import DUPLICATE_KEY, AlreadyExists, Conflict, NotFound

@@ -179,7 +179,13 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
         db = opened.database
         app[AI_WRITER] = AiWriter(ai.drafter, db.rate_limits, clock) if ai else None
         app[SERVICE] = service = build_service(db, clock, parts.advisor or (ai.advisor if ai else None))
-        conversation = Conversation(service.desk, clock, classifier=ai.classifier if ai else None, stores=db)
+        conversation = Conversation(
+            service.desk,
+            clock,
+            classifier=ai.classifier if ai else None,
+            stores=db,
+            estimates=service.estimates,
+        )
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recoveries = [
