@@ -46,6 +46,8 @@ HALF_LIFE_DAYS = 60.0
 MAX_SAMPLES = 3000
 
 _DAY = 86400.0
+#: Where the weights of deliveries start (2020-01-01): keeps them within a float for centuries.
+_EPOCH = 1577836800.0
 
 
 @dataclass(frozen=True)
@@ -144,9 +146,13 @@ class _Samples:
         self.delivered: list[float] = []
         self.total: list[float] = []
         self.transit: list[float | None] = []
+        #: ``2 ** (delivered / half-life)``: a weight relative to the others' (the common factor of "as of
+        #: when" cancels out of every quantile), so an estimate computes none.
+        self.weight: list[float] = []
 
     def add(self, item: Delivered) -> None:
         self.delivered.append(item.delivered_at.timestamp())
+        self.weight.append(2.0 ** ((self.delivered[-1] - _EPOCH) / (HALF_LIFE_DAYS * _DAY)))
         self.total.append((item.delivered_at - item.created_at).total_seconds() / _DAY)
         transit = None
         if item.shipped_at is not None and item.created_at <= item.shipped_at <= item.delivered_at:
@@ -212,14 +218,9 @@ def _recent(samples: _Samples, cut: float, *, transit: bool) -> list[tuple[float
     """The lane's deliveries made before ``cut`` within the window, newest ``MAX_SAMPLES``: (days, weight)."""
     high = bisect.bisect_left(samples.delivered, cut)
     low = max(bisect.bisect_left(samples.delivered, cut - WINDOW_DAYS * _DAY), high - MAX_SAMPLES)
-    found: list[tuple[float, float]] = []
     column = samples.transit if transit else samples.total
-    for index in range(low, high):
-        days = column[index]
-        if days is not None:
-            age = (cut - samples.delivered[index]) / _DAY
-            found.append((days, 0.5 ** (age / HALF_LIFE_DAYS)))
-    return found
+    weights = samples.weight
+    return [(days, weights[index]) for index in range(low, high) if (days := column[index]) is not None]
 
 
 def weighted_quantiles(values: list[tuple[float, float]], levels: Iterable[float]) -> list[float]:
