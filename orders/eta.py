@@ -1,22 +1,25 @@
-"""Delivery dates from a shop's own past deliveries (pure functions over plain data).
+"""Delivery dates from a shop's own past orders (pure functions over plain data).
 
-An order's date is read off the orders the shop delivered before: how long each took from its creation
-(handing over to the carrier, then transit), or, once the parcel is with the carrier, how long its transit
-took. The "arrives by" date is the duration the shop's promise level of those deliveries met (0.9: nine
-in ten arrived within it), the likely date the median.
+An order's date is read off how long the shop's orders took from creation to delivery (handing over to the
+carrier, then transit), or, once the parcel is with the carrier, how long their transit took. The "arrives
+by" date is the duration the shop's promise level of them met (0.9: nine in ten arrived within it), the
+likely date the median.
 
-Which past deliveries count:
+Which orders count, and how:
 
-- only those delivered before ``as_of``, so a date asked "as of" a moment in the past (a backtest) never
-  sees what came after it;
+- only what was known at ``as_of``: orders made (or handed over) before it, as delivered when they were
+  delivered before it, else as "not delivered yet after so many days" (censored: a Kaplan-Meier estimate
+  counts them at risk until then). So a date asked "as of" a moment in the past (a backtest) never sees
+  what came after, and a parcel still on its way counts too: when deliveries slow down, the parcels that
+  are late show it before they arrive, where a read of delivered orders alone would see only the quick ones;
 - those of the same lane: carrier and origin region to destination region, else origin to destination
   region, else the destination region, else the origin, else the whole shop; the first lane with
   ``MIN_SAMPLES`` deliveries answers, and with fewer across the whole shop there is no date at all
   (``TooLittleHistory``) rather than a made-up one;
-- the recent past more than the old: deliveries of the last ``WINDOW_DAYS``, each weighing half as much
-  per ``HALF_LIFE_DAYS`` of age, so a slower season shows in the dates within weeks;
-- once the parcel has been on its way a while, only deliveries that took at least as long: a parcel
-  five days in transit is not going to arrive in two.
+- the recent past more than the old: orders of the last ``WINDOW_DAYS``, each weighing half as much per
+  ``HALF_LIFE_DAYS`` of age, so a slower (or faster) season shows in the dates within weeks;
+- once the parcel has been on its way a while, only what took at least as long: a parcel five days in
+  transit is not going to arrive in two.
 
 Dates are days in the shop's time zone: both are given as the end of that day, and a parcel delivered
 any time that day arrived by it.
@@ -38,11 +41,11 @@ from orders.lifecycle import DeliveryStage
 DEFAULT_LEVEL = 0.9
 #: Fewest past deliveries a lane needs to answer: below it a quantile at 0.9 rests on two or three orders.
 MIN_SAMPLES = 30
-#: How far back deliveries count: a year holds every season once.
-WINDOW_DAYS = 365
-#: Age at which a delivery weighs half as much as today's: a slow month moves the dates within weeks.
-HALF_LIFE_DAYS = 60.0
-#: Most recent deliveries read per lane, so one estimate costs the same in a shop of any size.
+#: How far back orders count: long enough for the slow tail of a lane to show, short enough to follow it.
+WINDOW_DAYS = 180
+#: Age at which an order weighs half as much as today's: a slow month moves the dates within weeks.
+HALF_LIFE_DAYS = 45.0
+#: Most recent orders read per lane, so one estimate costs the same in a shop of any size.
 MAX_SAMPLES = 3000
 
 _DAY = 86400.0
@@ -51,11 +54,12 @@ _EPOCH = 1577836800.0
 
 
 @dataclass(frozen=True)
-class Delivered:
-    """One past delivery: when the order was made, handed to the carrier (if known) and delivered."""
+class Shipment:
+    """One of the shop's orders: when it was made, handed to the carrier (if known) and delivered (None:
+    not yet)."""
 
     created_at: datetime
-    delivered_at: datetime
+    delivered_at: datetime | None = None
     shipped_at: datetime | None = None
     origin: str | None = None  # region the parcel left from, e.g. ``BR/SP``
     destination: str | None = None  # region it went to
@@ -100,16 +104,16 @@ Answer = Estimate | TooLittleHistory
 @dataclass(frozen=True)
 class _Lane:
     name: str
-    key: Callable[[Parcel | Delivered], tuple[str, ...] | None]
+    key: Callable[[Parcel | Shipment], tuple[str, ...] | None]
 
 
-def _both(item: Parcel | Delivered) -> tuple[str, ...] | None:
+def _both(item: Parcel | Shipment) -> tuple[str, ...] | None:
     if item.origin and item.destination:
         return (item.origin, item.destination)
     return None
 
 
-def _carried(item: Parcel | Delivered) -> tuple[str, ...] | None:
+def _carried(item: Parcel | Shipment) -> tuple[str, ...] | None:
     both = _both(item)
     return (item.carrier.lower(), *both) if both and item.carrier else None
 
@@ -140,43 +144,61 @@ def _short(region: str | None) -> str:
 
 
 class _Samples:
-    """One lane's deliveries, oldest delivery first: its times as seconds, total and transit days."""
+    """One lane's orders for one clock (from creation, or from handover), by when that clock started."""
 
     def __init__(self) -> None:
-        self.delivered: list[float] = []
-        self.total: list[float] = []
-        self.transit: list[float | None] = []
-        #: ``2 ** (delivered / half-life)``: a weight relative to the others' (the common factor of "as of
-        #: when" cancels out of every quantile), so an estimate computes none.
+        self.start: list[float] = []
+        self.end: list[float] = []  # delivery, ``inf`` while not delivered
+        #: ``2 ** (start / half-life)``: a weight relative to the others' (the common factor of "as of when"
+        #: cancels out of every quantile), so an estimate computes none.
         self.weight: list[float] = []
 
-    def add(self, item: Delivered) -> None:
-        self.delivered.append(item.delivered_at.timestamp())
-        self.weight.append(2.0 ** ((self.delivered[-1] - _EPOCH) / (HALF_LIFE_DAYS * _DAY)))
-        self.total.append((item.delivered_at - item.created_at).total_seconds() / _DAY)
-        transit = None
-        if item.shipped_at is not None and item.created_at <= item.shipped_at <= item.delivered_at:
-            transit = (item.delivered_at - item.shipped_at).total_seconds() / _DAY
-        self.transit.append(transit)
+    def add(self, start: datetime, end: datetime | None) -> None:
+        self.start.append(start.timestamp())
+        self.end.append(end.timestamp() if end is not None else math.inf)
+        self.weight.append(2.0 ** ((self.start[-1] - _EPOCH) / (HALF_LIFE_DAYS * _DAY)))
+
+    def known(self, cut: float) -> tuple[list[tuple[float, bool, float]], int]:
+        """What was known at ``cut`` of the orders started within the window before it: (days, delivered,
+        weight) each, and how many were delivered."""
+        high = bisect.bisect_left(self.start, cut)
+        low = max(bisect.bisect_left(self.start, cut - WINDOW_DAYS * _DAY), high - MAX_SAMPLES)
+        seen: list[tuple[float, bool, float]] = []
+        delivered = 0
+        for index in range(low, high):
+            start, end = self.start[index], self.end[index]
+            if end < cut:
+                seen.append(((end - start) / _DAY, True, self.weight[index]))
+                delivered += 1
+            else:
+                seen.append(((cut - start) / _DAY, False, self.weight[index]))
+        return seen, delivered
 
 
 class History:
-    """A shop's past deliveries, indexed by lane so that one estimate reads only its lane's recent part."""
+    """A shop's orders, indexed by lane and clock so that one estimate reads only its lane's recent part."""
 
-    def __init__(self, delivered: Iterable[Delivered]) -> None:
-        self._lanes: dict[tuple[str, tuple[str, ...]], _Samples] = defaultdict(_Samples)
+    def __init__(self, shipments: Iterable[Shipment]) -> None:
+        self._total: dict[tuple[str, tuple[str, ...]], _Samples] = defaultdict(_Samples)
+        self._transit: dict[tuple[str, tuple[str, ...]], _Samples] = defaultdict(_Samples)
         self.size = 0
-        for item in sorted(delivered, key=lambda item: item.delivered_at):
-            if item.delivered_at < item.created_at:
+        for item in sorted(shipments, key=lambda item: item.created_at):
+            end = item.delivered_at
+            if end is not None and end < item.created_at:
                 continue  # a record that contradicts itself teaches nothing
             self.size += 1
-            for lane in LANES:
-                key = lane.key(item)
-                if key is not None:
-                    self._lanes[(lane.name, key)].add(item)
+            lanes = [(lane.name, found) for lane in LANES if (found := lane.key(item)) is not None]
+            for lane_key in lanes:
+                self._total[lane_key].add(item.created_at, end)
+            shipped = item.shipped_at
+            if shipped is not None and item.created_at <= shipped and (end is None or shipped <= end):
+                for lane_key in lanes:
+                    self._transit[lane_key].add(shipped, end)
+        for samples in self._transit.values():
+            _sort_by_start(samples)  # handed over in another order than made
 
     def estimate(self, parcel: Parcel, as_of: datetime, level: float, timezone: str = "UTC") -> Answer:
-        """The dates for ``parcel`` as of ``as_of`` at ``level``, from deliveries made before ``as_of``."""
+        """The dates for ``parcel`` as of ``as_of`` at ``level``, from what was known at ``as_of``."""
         zone = _zone(timezone)
         if parcel.delivered_at is not None and parcel.delivered_at <= as_of:
             day = _end_of_day(parcel.delivered_at, zone)
@@ -187,57 +209,69 @@ class History:
         handed_over = parcel.shipped_at is not None and parcel.shipped_at <= as_of
         start = parcel.shipped_at if handed_over and parcel.shipped_at else parcel.created_at
         elapsed = max(0.0, (as_of - start).total_seconds() / _DAY)
-        cut = as_of.timestamp()
+        lanes = self._transit if handed_over else self._total
         most = 0
         for lane in LANES:
             key = lane.key(parcel)
-            samples = self._lanes.get((lane.name, key)) if key is not None else None
+            samples = lanes.get((lane.name, key)) if key is not None else None
             if samples is None:
                 continue
-            durations = _recent(samples, cut, transit=handed_over)
-            most = max(most, len(durations))
-            if len(durations) < MIN_SAMPLES:
+            seen, delivered = samples.known(as_of.timestamp())
+            most = max(most, delivered)
+            if delivered < MIN_SAMPLES:
                 continue
-            # only deliveries that took as long as this parcel has been on its way already
-            longer = [(days, weight) for days, weight in durations if days >= elapsed]
-            if len(longer) < MIN_SAMPLES:
-                longer = [(max(days, elapsed), weight) for days, weight in durations]
-            likely, by = weighted_quantiles(longer, (0.5, level))
-            label = lane_label(lane.name, parcel)
+            likely, by = survival_quantiles(seen, (0.5, level), after=elapsed)
+            if likely is None or by is None:
+                continue  # too much of the lane is still on its way to tell this level
+            today = _end_of_day(as_of, zone)
             return Estimate(
-                likely=max(_end_of_day(start + timedelta(days=likely), zone), _end_of_day(as_of, zone)),
-                arrives_by=max(_end_of_day(start + timedelta(days=by), zone), _end_of_day(as_of, zone)),
+                likely=max(_end_of_day(start + timedelta(days=likely), zone), today),
+                arrives_by=max(_end_of_day(start + timedelta(days=by), zone), today),
                 level=level,
-                lane=label,
-                samples=len(durations),
+                lane=lane_label(lane.name, parcel),
+                samples=delivered,
             )
         return TooLittleHistory(most)
 
 
-def _recent(samples: _Samples, cut: float, *, transit: bool) -> list[tuple[float, float]]:
-    """The lane's deliveries made before ``cut`` within the window, newest ``MAX_SAMPLES``: (days, weight)."""
-    high = bisect.bisect_left(samples.delivered, cut)
-    low = max(bisect.bisect_left(samples.delivered, cut - WINDOW_DAYS * _DAY), high - MAX_SAMPLES)
-    column = samples.transit if transit else samples.total
-    weights = samples.weight
-    return [(days, weights[index]) for index in range(low, high) if (days := column[index]) is not None]
+def _sort_by_start(samples: _Samples) -> None:
+    order = sorted(range(len(samples.start)), key=samples.start.__getitem__)
+    samples.start = [samples.start[i] for i in order]
+    samples.end = [samples.end[i] for i in order]
+    samples.weight = [samples.weight[i] for i in order]
 
 
-def weighted_quantiles(values: list[tuple[float, float]], levels: Iterable[float]) -> list[float]:
-    """For each level, the least value whose weight and all below it reach that share of the total weight."""
-    ordered = sorted(values)
-    total = math.fsum(weight for _, weight in ordered)
-    answers = []
-    for level in levels:
-        reached, goal = 0.0, level * total
-        answer = ordered[-1][0]
-        for value, weight in ordered:
-            reached += weight
-            if reached >= goal - 1e-12:
-                answer = value
-                break
-        answers.append(answer)
-    return answers
+def survival_quantiles(
+    seen: list[tuple[float, bool, float]], levels: Iterable[float], after: float = 0.0
+) -> list[float | None]:
+    """Weighted Kaplan-Meier: for each level, the least duration by which that share had been delivered,
+    among what took longer than ``after``; None when too much is still on its way to tell.
+
+    ``seen`` holds (days, delivered, weight): a delivery after so many days, or an order not delivered
+    yet after so many days, which counts at risk until then and says nothing of after.
+    """
+    at_risk = math.fsum(weight for days, _, weight in seen if days >= after)
+    wanted = sorted(levels)
+    found: dict[float, float] = {}
+    remaining = 1.0
+    pending = [(days, not delivered, weight) for days, delivered, weight in seen if days >= after]
+    pending.sort()  # at the same duration, deliveries count before the orders still on their way
+    index = 0
+    while index < len(pending) and len(found) < len(wanted) and at_risk > 0:
+        days = pending[index][0]
+        arrived = gone = 0.0
+        while index < len(pending) and pending[index][0] == days:
+            _, still_out, weight = pending[index]
+            gone += weight
+            if not still_out:
+                arrived += weight
+            index += 1
+        remaining *= 1.0 - arrived / at_risk
+        at_risk -= gone
+        for level in wanted:
+            if level not in found and 1.0 - remaining >= level - 1e-9:
+                found[level] = days
+    return [found.get(level) for level in levels]
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from orders.eta import Delivered, Estimate, History, Parcel, local_day
+from orders.eta import Estimate, History, Parcel, Shipment, local_day
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,12 @@ class Backtest:
 
 
 def replay(
-    history: History, delivered: Iterable[Delivered], since: datetime, level: float, timezone: str
+    history: History, shipments: Iterable[Shipment], since: datetime, level: float, timezone: str
 ) -> Backtest:
-    """Date each order of ``delivered`` made at or after ``since`` as of its creation, and score the dates."""
+    """Date each delivered order made at or after ``since`` as of its creation, and score the dates."""
     orders = dated = kept = promised = near1 = near2 = 0
-    for order in delivered:
-        if order.created_at < since:
+    for order in shipments:
+        if order.created_at < since or order.delivered_at is None:
             continue
         orders += 1
         # as the order was at its creation: not handed over, its carrier not yet chosen

@@ -1,8 +1,10 @@
-"""A shop's delivered orders as the delivery-date estimator reads them (``orders.eta.Delivered``).
+"""A shop's orders as the delivery-date estimator reads them (``orders.eta.Shipment``): the delivered
+ones and those still on their way; cancelled ones teach nothing about delivery.
 
-Read on the ``(shop_id, status, status_since)`` index by its two leading fields (``orders.store``, 1), and
-only the fields a date needs: when the order was made, handed over (its move to ``shipped``) and
-delivered (its move to ``fulfilled``, ``status_since``), where it went from and to, and its carrier.
+Read status by status on the ``(shop_id, status, status_since)`` index by its two leading fields
+(``orders.store``, 1), and only the fields a date needs: when the order was made, handed over (its move to
+``shipped``) and delivered (its move to ``fulfilled``, ``status_since``), where it went from and to, and
+its carrier.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from orders.eta import Delivered, region_key
-from orders.lifecycle import Status
+from orders.eta import Shipment, region_key
+from orders.lifecycle import ACTIVE, Status
 from orders.model import ShopId
 from orders.store.documents import Doc
 
 _FIELDS = {
+    "status": 1,
     "created_at": 1,
     "status_since": 1,
     "timeline.status": 1,
@@ -32,20 +35,23 @@ _FIELDS = {
 }
 
 
-async def delivered_orders(orders: AsyncCollection[Doc], shop_id: ShopId) -> list[Delivered]:
-    """Every order of the shop that was delivered, in no particular order."""
-    cursor = orders.find({"shop_id": shop_id, "status": Status.FULFILLED.value}, _FIELDS)
-    return [delivered async for doc in cursor if (delivered := _delivered(doc)) is not None]
+async def shipments(orders: AsyncCollection[Doc], shop_id: ShopId) -> list[Shipment]:
+    """Every order of the shop delivered or on its way, in no particular order."""
+    found: list[Shipment] = []
+    for status in (Status.FULFILLED, *sorted(ACTIVE)):
+        cursor = orders.find({"shop_id": shop_id, "status": status.value}, _FIELDS)
+        found.extend([shipment async for doc in cursor if (shipment := _shipment(doc)) is not None])
+    return found
 
 
-def _delivered(doc: Doc) -> Delivered | None:
-    created, delivered = doc.get("created_at"), doc.get("status_since")
-    if not isinstance(created, datetime) or not isinstance(delivered, datetime):
+def _shipment(doc: Doc) -> Shipment | None:
+    created, since = doc.get("created_at"), doc.get("status_since")
+    if not isinstance(created, datetime) or not isinstance(since, datetime):
         return None
     tracking = doc.get("tracking") or {}
-    return Delivered(
+    return Shipment(
         created_at=created,
-        delivered_at=delivered,
+        delivered_at=since if doc.get("status") == Status.FULFILLED.value else None,
         shipped_at=_shipped_at(doc.get("timeline") or []),
         origin=_region(doc.get("ship_from")),
         destination=_region(doc.get("ship_to")),

@@ -1,6 +1,6 @@
 """Delivery dates for a shop's orders (``orders.eta``), over its delivered history read once and kept.
 
-Reading a shop's delivered orders costs a read of every one of them, far more than the estimate itself,
+Reading a shop's orders costs a read of every one delivered or on its way, far more than the estimate itself,
 so the history is kept per shop and read again only once it is ``FRESH_FOR`` old: a date then misses at
 most the last few minutes' deliveries, which move no quantile of hundreds.
 """
@@ -55,13 +55,13 @@ class DeliveryEstimates:
         self._reading: dict[ShopId, asyncio.Lock] = {}
 
     async def history(self, shop_id: ShopId) -> History:
-        """The shop's delivered history, read at most once per ``fresh_for`` however many ask at once."""
+        """The shop's history, read at most once per ``fresh_for`` however many ask at once."""
         lock = self._reading.setdefault(shop_id, asyncio.Lock())
         async with lock:
             kept = self._kept.get(shop_id)
             now = self.clock()
             if kept is None or now - kept[0] >= self.fresh_for:
-                kept = (now, History(await self.db.orders.delivered(shop_id)))
+                kept = (now, History(await self.db.orders.shipments(shop_id)))
                 self._kept[shop_id] = kept
             return kept[1]
 

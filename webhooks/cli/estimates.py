@@ -68,6 +68,6 @@ async def _backtest(settings: Settings, shop_id: str, since: str, level: float |
     async with command_database(settings) as db:
         shop = await db.shops.get(ShopId(shop_id))
         start = since_of(since, shop.timezone)
-        delivered = await db.orders.delivered(shop.id)
+        shipments = await db.orders.shipments(shop.id)
         chosen = level if level is not None else shop.rules.promise_level
-        return await asyncio.to_thread(replay, History(delivered), delivered, start, chosen, shop.timezone)
+        return await asyncio.to_thread(replay, History(shipments), shipments, start, chosen, shop.timezone)
