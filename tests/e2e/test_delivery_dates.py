@@ -92,7 +92,8 @@ async def test_as_of_sees_only_what_was_delivered_before_it(journey: World) -> N
     now = journey.clock()
     await import_rows(journey, history(now))
     target = await order_id(journey, "1042")
-    before = await eta(journey, target, as_of=(now - timedelta(days=30)).isoformat())
+    first_delivery = now - timedelta(days=5, hours=6 * 39) + timedelta(days=4)  # of ``history``'s orders
+    before = await eta(journey, target, as_of=first_delivery.isoformat())
     assert before["likely"] is None and before["arrives_by"] is None
     assert before["basis"] == {"lane": None, "samples": 0, "needed": 30}
     assert (await eta(journey, target, as_of=now.isoformat()))["arrives_by"] is not None
