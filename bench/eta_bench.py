@@ -118,6 +118,7 @@ def main() -> None:
                 print(f"backtest failed: {done.stderr.strip()}")
                 continue
             figures = json.loads(done.stdout)
+            print(done.stderr.strip().splitlines()[0])
             print(
                 f"orderbot level {level}: {figures['dated']} of {figures['orders']} dated; "
                 f"{figures['delivered_by_share']:.1%} delivered by 'arrives by' "

@@ -13,6 +13,7 @@ import json
 import sys
 from dataclasses import asdict
 from datetime import datetime, time
+from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,6 +69,16 @@ async def _backtest(settings: Settings, shop_id: str, since: str, level: float |
     async with command_database(settings) as db:
         shop = await db.shops.get(ShopId(shop_id))
         start = since_of(since, shop.timezone)
+        began = perf_counter()
         shipments = await db.orders.shipments(shop.id)
+        read = perf_counter()
+        history = History(shipments)
+        indexed = perf_counter()
         chosen = level if level is not None else shop.rules.promise_level
-        return await asyncio.to_thread(replay, History(shipments), shipments, start, chosen, shop.timezone)
+        result = await asyncio.to_thread(replay, history, shipments, start, chosen, shop.timezone)
+        print(
+            f"orderbot: read {len(shipments)} orders in {read - began:.1f} s, indexed them in "
+            f"{indexed - read:.1f} s, dated {result.orders} in {perf_counter() - indexed:.1f} s",
+            file=sys.stderr,
+        )
+        return result
