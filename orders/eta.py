@@ -39,7 +39,8 @@ from orders.lifecycle import DeliveryStage
 
 #: The share of orders that arrive by the "arrives by" date unless a shop sets its own.
 DEFAULT_LEVEL = 0.9
-#: Fewest past deliveries a lane needs to answer: below it a quantile at 0.9 rests on two or three orders.
+#: Fewest past deliveries a lane needs to answer: at 30, three orders lie beyond its 0.9 quantile; fewer
+#: would let one late parcel set the date.
 MIN_SAMPLES = 30
 #: How far back orders count: long enough for the slow tail of a lane to show, short enough to follow it.
 WINDOW_DAYS = 180
@@ -49,7 +50,7 @@ HALF_LIFE_DAYS = 45.0
 MAX_SAMPLES = 3000
 
 _DAY = 86400.0
-#: Where the weights of deliveries start (2020-01-01): keeps them within a float for centuries.
+#: Where the weights of orders start (2020-01-01): keeps them within a float for a century either side.
 _EPOCH = 1577836800.0
 
 
