@@ -3,7 +3,7 @@
 An order's date is read off how long the shop's orders took from creation to delivery (handing over to the
 carrier, then transit), or, once the parcel is with the carrier, how long their transit took. The "arrives
 by" date is the duration the shop's promise level of them met (0.9: nine in ten arrived within it), the
-likely date the median.
+likely date the middle of the five days most likely to see the delivery.
 
 Which orders count, and how:
 
@@ -46,6 +46,8 @@ MIN_SAMPLES = 30
 WINDOW_DAYS = 180
 #: Age at which an order weighs half as much as today's: a slow month moves the dates within weeks.
 HALF_LIFE_DAYS = 45.0
+#: The likely day is the middle of the five days most likely to see the delivery: "within two days" of it.
+LIKELY_SPAN_DAYS = 5.0
 #: Most recent orders read per lane, so one estimate costs the same in a shop of any size.
 MAX_SAMPLES = 3000
 
@@ -221,9 +223,11 @@ class History:
             most = max(most, delivered)
             if delivered < MIN_SAMPLES:
                 continue
-            likely, by = survival_quantiles(seen, (0.5, level), after=elapsed)
-            if likely is None or by is None:
+            found = arrivals(seen, after=elapsed)
+            median, by = _quantiles(found, (0.5, level))
+            if median is None or by is None:
                 continue  # too much of the lane is still on its way to tell this level
+            likely = min(likeliest(found, median), by)
             today = _end_of_day(as_of, zone)
             return Estimate(
                 likely=max(_end_of_day(start + timedelta(days=likely), zone), today),
@@ -242,37 +246,76 @@ def _sort_by_start(samples: _Samples) -> None:
     samples.weight = [samples.weight[i] for i in order]
 
 
-def survival_quantiles(
-    seen: list[tuple[float, bool, float]], levels: Iterable[float], after: float = 0.0
-) -> list[float | None]:
-    """Weighted Kaplan-Meier: for each level, the least duration by which that share had been delivered,
-    among what took longer than ``after``; None when too much is still on its way to tell.
+def arrivals(seen: list[tuple[float, bool, float]], after: float = 0.0) -> list[tuple[float, float]]:
+    """Weighted Kaplan-Meier: the share of orders delivered after each duration, among what took longer
+    than ``after``, in order of duration; the shares add up to less than 1 when some are still out.
 
     ``seen`` holds (days, delivered, weight): a delivery after so many days, or an order not delivered
     yet after so many days, which counts at risk until then and says nothing of after.
     """
-    at_risk = math.fsum(weight for days, _, weight in seen if days >= after)
-    wanted = sorted(levels)
-    found: dict[float, float] = {}
+    pending = sorted((days, not delivered, weight) for days, delivered, weight in seen if days >= after)
+    at_risk = math.fsum(weight for _, _, weight in pending)
     remaining = 1.0
-    pending = [(days, not delivered, weight) for days, delivered, weight in seen if days >= after]
-    pending.sort()  # at the same duration, deliveries count before the orders still on their way
+    found: list[tuple[float, float]] = []
     index = 0
-    while index < len(pending) and len(found) < len(wanted) and at_risk > 0:
+    while index < len(pending) and at_risk > 0:
         days = pending[index][0]
         arrived = gone = 0.0
+        # at the same duration, deliveries count before the orders still on their way
         while index < len(pending) and pending[index][0] == days:
             _, still_out, weight = pending[index]
             gone += weight
             if not still_out:
                 arrived += weight
             index += 1
-        remaining *= 1.0 - arrived / at_risk
+        share = remaining * arrived / at_risk
+        if share > 0:
+            found.append((days, share))
+        remaining -= share
         at_risk -= gone
-        for level in wanted:
-            if level not in found and 1.0 - remaining >= level - 1e-9:
-                found[level] = days
-    return [found.get(level) for level in levels]
+    return found
+
+
+def survival_quantiles(
+    seen: list[tuple[float, bool, float]], levels: Iterable[float], after: float = 0.0
+) -> list[float | None]:
+    """For each level, the least duration by which that share had been delivered (``arrivals``); None
+    when too much is still on its way to tell."""
+    return _quantiles(arrivals(seen, after), levels)
+
+
+def _quantiles(found: list[tuple[float, float]], levels: Iterable[float]) -> list[float | None]:
+    answers: list[float | None] = []
+    for level in levels:
+        reached, answer = 0.0, None
+        for days, share in found:
+            reached += share
+            if reached >= level - 1e-9:
+                answer = days
+                break
+        answers.append(answer)
+    return answers
+
+
+def likeliest(found: list[tuple[float, float]], median: float) -> float:
+    """The middle of the ``LIKELY_SPAN_DAYS`` most likely to see the delivery (of ties, the one nearest the
+    median): the day to name when "within two days" is what a customer will hold it to."""
+    half = LIKELY_SPAN_DAYS / 2
+    durations = [days for days, _ in found]
+    running = [0.0]
+    for _, share in found:
+        running.append(running[-1] + share)
+    best, best_share = median, -1.0
+    for days in durations:
+        share = (
+            running[bisect.bisect_right(durations, days + half)]
+            - running[bisect.bisect_left(durations, days - half)]
+        )
+        if share > best_share + 1e-9 or (
+            abs(share - best_share) <= 1e-9 and abs(days - median) < abs(best - median)
+        ):
+            best, best_share = days, share
+    return best
 
 
 def _zone(name: str) -> ZoneInfo:
