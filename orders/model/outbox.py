@@ -18,6 +18,8 @@ class OutboxKind(StrEnum):
     FOLLOW_UP = "follow_up"
     MANUAL = "manual"
     STAFF_ALERT = "staff_alert"
+    #: The parcel runs late: the carrier's estimate moved past what the customer was told.
+    DELAY = "delay"
 
 
 class OutboxState(StrEnum):

@@ -1,7 +1,7 @@
 """The order service layer: one small set of use cases per job, all over the same store and clock.
 
 A caller takes the piece it needs (``shop_events``, ``desk``, ``progression``, ``queries``, ``attention``,
-``bulk``, ``recovery``) from the ``OrderUseCases`` the composition root builds once per process, and the
+``bulk``, ``recovery``, ``promises``) from the ``OrderUseCases`` the composition root builds once per process, and the
 types they answer with are importable from here. Every piece that writes commits through one
 ``UnitOfWork`` (``unit_of_work``); the decisions themselves are pure functions in ``orders.domain``,
 ``orders.event_decisions`` and ``orders.rules``.
@@ -25,6 +25,7 @@ from orders.usecases.desk import DeskCommands
 from orders.usecases.estimates import DeliveryEstimates
 from orders.usecases.idempotency import DeliveryInProgress, run_once
 from orders.usecases.progression import AutoProgressResult, Progression, ProgressionAdvisor, RulesAdvisor
+from orders.usecases.promises import PROMISE_AT_RISK_FLAG, PromiseLedger, Report, delay_entry
 from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
 from orders.usecases.recovery import Recovery
 from orders.usecases.shop_events import EventOutcome, ShopEvents, event_payload
@@ -48,6 +49,7 @@ class OrderUseCases:
     attention: AttentionQueue
     bulk: BulkActions
     recovery: Recovery
+    promises: PromiseLedger
     estimates: DeliveryEstimates
 
     @classmethod
@@ -67,6 +69,7 @@ class OrderUseCases:
             attention=attention,
             bulk=BulkActions(desk, progression),
             recovery=Recovery(shop_events),
+            promises=PromiseLedger(desk.uow),
             estimates=DeliveryEstimates(db, clock),
         )
 
@@ -74,6 +77,7 @@ class OrderUseCases:
 __all__ = [
     "BULK_CONCURRENCY",
     "BULK_CONCURRENCY_PER_SHOP",
+    "PROMISE_AT_RISK_FLAG",
     "AttentionItem",
     "AttentionQueue",
     "AutoProgressResult",
@@ -93,11 +97,14 @@ __all__ = [
     "ProgressView",
     "Progression",
     "ProgressionAdvisor",
+    "PromiseLedger",
     "Recovery",
+    "Report",
     "RulesAdvisor",
     "ShopEvents",
     "Stats",
     "UnitOfWork",
+    "delay_entry",
     "event_payload",
     "run_once",
 ]

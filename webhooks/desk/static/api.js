@@ -100,5 +100,10 @@ export function apiClient(token, onUnauthorized) {
     setTemplate: (slot, text) => call("PUT", templatePath(slot), { body: { text } }),
     resetTemplate: (slot) => call("DELETE", templatePath(slot)),
     previewTemplate: (body) => call("POST", "/templates/preview", { body }),
+    promiseReport: (params) => call("GET", `/promises/report${query(params)}`),
+    alerts: (params) => call("GET", `/alerts${query(params)}`),
+    alertSeen: (id) => call("POST", `/alerts/${encodeURIComponent(id)}/seen`),
+    /** A one-minute ticket that opens the event stream (an EventSource cannot send the token). */
+    eventsTicket: () => call("POST", "/events/ticket"),
   };
 }
