@@ -132,18 +132,21 @@ LANES: tuple[_Lane, ...] = (
 
 
 def lane_label(lane: str, parcel: Parcel) -> str:
-    """``correios SP→RJ``, ``SP→RJ``, ``→RJ``, ``SP→`` or ``shop``: the lane a date rests on, for people."""
-    origin, destination = _short(parcel.origin), _short(parcel.destination)
+    """The lane a date rests on, for people, written as the promise ledger writes lanes
+    (``orders.promises.lane_of``): ``BR-SP → BR-RJ (correios)``, ``BR-SP → BR-RJ``, then, widened, ``* → BR-RJ``
+    (any origin), ``BR-SP → *`` (any destination) or ``shop``."""
+    origin, destination = _place(parcel.origin), _place(parcel.destination)
     return {
-        "carrier": f"{(parcel.carrier or '').lower()} {origin}→{destination}",
-        "route": f"{origin}→{destination}",
-        "destination": f"→{destination}",
-        "origin": f"{origin}→",
+        "carrier": f"{origin} → {destination} ({(parcel.carrier or '').strip().lower()})",
+        "route": f"{origin} → {destination}",
+        "destination": f"* → {destination}",
+        "origin": f"{origin} → *",
     }.get(lane, "shop")
 
 
-def _short(region: str | None) -> str:
-    return (region or "").rpartition("/")[2]
+def _place(region: str | None) -> str:
+    """``BR/SP`` (``region_key``) as ``BR-SP``."""
+    return (region or "").replace("/", "-").strip("-") or "?"
 
 
 class _Samples:

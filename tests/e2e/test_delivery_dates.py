@@ -80,7 +80,7 @@ async def test_an_imported_history_dates_an_order_on_its_lane(journey: World) ->
     )
     body = await eta(journey, await order_id(journey, "5001"))
     assert body["level"] == 0.9
-    assert body["basis"] == {"lane": "SP→RJ", "samples": 40, "needed": None}
+    assert body["basis"] == {"lane": "BR-SP → BR-RJ", "samples": 40, "needed": None}
     arrives_by, likely = datetime.fromisoformat(body["arrives_by"]), datetime.fromisoformat(body["likely"])
     assert (arrives_by.date() - now.date()).days == 4 and likely == arrives_by
     # the order 1042 has no lane: the whole shop's 80 deliveries answer

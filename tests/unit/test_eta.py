@@ -68,7 +68,7 @@ def days_after(at: datetime, start: datetime = NOW) -> int:
 def test_a_lane_with_enough_deliveries_gives_its_own_dates() -> None:
     history = History(shipments(40, 3, destination=RJ) + shipments(200, 12, destination=AM))
     answer = dated(history.estimate(parcel(destination=RJ), NOW, 0.9))
-    assert answer.lane == "SP→RJ" and answer.samples == 40
+    assert answer.lane == "BR-SP → BR-RJ" and answer.samples == 40
     assert days_after(answer.likely) == 3 and days_after(answer.arrives_by) == 3
 
 
@@ -77,7 +77,7 @@ def test_a_thin_lane_widens_to_the_destination_then_the_shop() -> None:
     destination = shipments(40, 6, origin="BR/PR")
     history = History(thin + destination + shipments(100, 10, destination=AM))
     answer = dated(history.estimate(parcel(origin="BR/MG"), NOW, 0.9))
-    assert answer.lane == "→RJ" and answer.samples == 40 + MIN_SAMPLES - 1
+    assert answer.lane == "* → BR-RJ" and answer.samples == 40 + MIN_SAMPLES - 1
     # no deliveries at all to this destination or from this origin: the whole shop answers
     nowhere = dated(history.estimate(parcel(origin="BR/BA", destination="BR/BA"), NOW, 0.9))
     assert nowhere.lane == "shop" and nowhere.samples == history.size
@@ -87,8 +87,8 @@ def test_the_carrier_narrows_the_lane_when_it_has_enough_deliveries() -> None:
     history = History(shipments(40, 2, carrier="Correios") + shipments(40, 9, carrier="Jadlog"))
     fast = dated(history.estimate(parcel(carrier="correios"), NOW, 0.9))
     slow = dated(history.estimate(parcel(carrier="Jadlog"), NOW, 0.9))
-    assert fast.lane == "correios SP→RJ" and days_after(fast.arrives_by) == 2
-    assert slow.lane == "jadlog SP→RJ" and days_after(slow.arrives_by) == 9
+    assert fast.lane == "BR-SP → BR-RJ (correios)" and days_after(fast.arrives_by) == 2
+    assert slow.lane == "BR-SP → BR-RJ (jadlog)" and days_after(slow.arrives_by) == 9
 
 
 def test_too_little_history_gives_no_date() -> None:

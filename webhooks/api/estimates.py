@@ -26,7 +26,10 @@ class EtaQuery(Strict):
 
 
 class EtaBasis(BaseModel):
-    lane: str | None = Field(description="the deliveries the dates rest on: `SP→RJ`, `→RJ`, `SP→` or `shop`")
+    lane: str | None = Field(
+        description="the deliveries the dates rest on: `BR-SP → BR-RJ (carrier)`, `BR-SP → BR-RJ`, "
+        "`* → BR-RJ`, `BR-SP → *` or `shop`"
+    )
     samples: int = Field(description="how many past deliveries of that lane were read")
     needed: int | None = Field(None, description="with no dates: how many deliveries a date needs")
 
