@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orders.model import OutboxEntry, OutboxKind
+from orders.model import OutboxEntry, OutboxKind, PromiseOutcome
 from orders.shops import new_shop
 from tests.conftest import token_for
 from tests.e2e.test_customer_journey import ANA, World, world  # noqa: F401  (a fixture, used below)
@@ -125,7 +125,8 @@ async def test_the_route_is_in_the_openapi_document(journey: World) -> None:
 
 
 async def test_when_will_it_arrive_on_whatsapp_gets_the_date_and_records_the_promise(journey: World) -> None:
-    """From an import to a chat answer with a date: the reply says the day, its entry keeps the promise."""
+    """From an import to a chat answer with a date to a kept promise: the reply says the day, its entry
+    records it, the ledger holds it and marks it kept at delivery."""
     now = journey.clock()
     await import_rows(journey, history(now))
     await journey.whatsapp(ANA, "when will my order arrive?")
@@ -138,6 +139,14 @@ async def test_when_will_it_arrive_on_whatsapp_gets_the_date_and_records_the_pro
     [entry] = await replies(journey, "1042")
     assert entry.promised_date == arrives_by
     assert entry.promised_likely == datetime.fromisoformat(body["likely"])
+
+    # the date told is a promise, kept when the order arrives by then
+    journey.clock.advance(days=2)
+    await journey.order_event("order.updated", id="A-1042", number="1042", status="fulfilled",
+                              updated_at=journey.clock().isoformat())  # fmt: skip
+    [promise] = await journey.db.promises.for_order(journey.shop.id, entry.order_id)  # type: ignore[arg-type]
+    assert promise.id == entry.id and promise.promised_date == arrives_by
+    assert promise.outcome == PromiseOutcome.KEPT
 
 
 async def test_with_too_little_history_the_chat_says_so_and_promises_nothing(journey: World) -> None:
