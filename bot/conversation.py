@@ -22,7 +22,10 @@ from bot.intents import Intent, Parsed, is_carrier_keyword, parse
 from bot.languages.choice import reply_language
 from bot.languages.detect import language_after
 from bot.linking import Linking
+from bot.order_words import arrival_note, dates_apply
 from bot.stores import LinkingStores
+from orders.eta import Answer as DateAnswer
+from orders.eta import Estimate
 from orders.lifecycle import ACTIVE, TERMINAL
 from orders.model import (
     CustomerRecord,
@@ -35,7 +38,7 @@ from orders.model import (
     new_id,
 )
 from orders.rules import Reason
-from orders.usecases import DeskCommands
+from orders.usecases import DeliveryEstimates, DeskCommands
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +68,14 @@ class Answer:
     alert: str | None = None
     #: The reply answers a question about ``order`` and may be worded by the AI (``bot.ai_writer``).
     draft: str | None = None
+    #: The dates the reply tells the customer (``orders.eta``), recorded on its outbox entry as a promise.
+    dates: Estimate | None = None
 
 
-def facts(order: Order) -> OrderFacts:
+def facts(order: Order, dates: DateAnswer | None = None) -> OrderFacts:
+    """What a message may say about ``order``, with the dates learned for it when they were asked for."""
     tracking = order.tracking
+    estimate = dates if isinstance(dates, Estimate) else None
     return OrderFacts(
         number=order.number,
         status=order.status,
@@ -81,6 +88,9 @@ def facts(order: Order) -> OrderFacts:
         total=str(order.total),
         currency=order.currency,
         stage=tracking.stage if tracking else None,
+        likely=estimate.likely if estimate else None,
+        arrives_by=estimate.arrives_by if estimate else None,
+        short_history=dates is not None and estimate is None,
     )
 
 
@@ -112,8 +122,10 @@ class Conversation:
         *,
         stores: LinkingStores,
         survey_answers: SurveyAnswersTaker | None = None,
+        estimates: DeliveryEstimates | None = None,
     ) -> None:
         self.console_style = console_style
+        self.estimates = estimates
         self.desk = desk
         self.stores = stores
         self.clock = clock
@@ -140,7 +152,7 @@ class Conversation:
         if answer.reply is not None:
             entry = await self._queue(
                 shop, OutboxKind.REPLY, message.channel, answer.reply.text, f"reply:{message.id}", answer.order,
-                customer=customer, draft_kind=answer.draft,
+                customer=customer, draft_kind=answer.draft, dates=answer.dates,
             )  # fmt: skip
             log.debug("reply %s queued at %s", entry.id, now.isoformat())
 
@@ -154,6 +166,7 @@ class Conversation:
         order: Order | None,
         customer: CustomerRecord | None = None,
         draft_kind: str | None = None,
+        dates: Estimate | None = None,
     ) -> OutboxEntry:
         now = self.clock()
         entry = OutboxEntry(
@@ -169,6 +182,8 @@ class Conversation:
             idempotency_key=key,
             created_at=now,
             draft_kind=draft_kind,
+            promised_date=dates.arrives_by if dates else None,
+            promised_likely=dates.likely if dates else None,
         )
         return await self.stores.outbox.add(entry)
 
@@ -259,17 +274,25 @@ class Conversation:
             return Answer(
                 say(request, number=target.number), target, handover.alert(parsed, who, style, target)
             )
-        compose = composer.delivery_time if parsed.intent == Intent.DELIVERY_TIME else composer.order_status
-        draft = None if parsed.intent == Intent.DELIVERY_TIME else "order_status"  # a date the facts lack
-        if order is not None:
-            return Answer(compose(facts(order), voice, style), order, draft=draft)
-        if not orders:
+        if order is None and not orders:
             return Answer(say("no_orders"))
-        if parsed.intent == Intent.LIST_ORDERS or len(active) > 1:
+        if order is None and (parsed.intent == Intent.LIST_ORDERS or len(active) > 1):
             shown = (active or orders)[:3]
             return Answer(composer.several_orders([facts(o) for o in shown], voice, style))
-        latest = (active or orders)[0]
-        return Answer(compose(facts(latest), voice, style), latest, draft=draft)
+        target = order if order is not None else (active or orders)[0]
+        if parsed.intent != Intent.DELIVERY_TIME:
+            return Answer(composer.order_status(facts(target), voice, style), target, draft="order_status")
+        # the dates come from the shop's deliveries; a draft could not check them, so none is asked for
+        dates = await self._dates(shop, target)
+        said = facts(target, dates)
+        told = dates if isinstance(dates, Estimate) and said.arrives_by and arrival_note(said) else None
+        return Answer(composer.delivery_time(said, voice, style), target, dates=told)
+
+    async def _dates(self, shop: Shop, order: Order) -> DateAnswer | None:
+        """The dates of ``order`` when its arrival is still open and someone can learn them; else None."""
+        if self.estimates is None or not dates_apply(facts(order)):
+            return None
+        return await self.estimates.for_order(shop, order)
 
     @staticmethod
     def _needs_proof(customer: CustomerRecord, parsed: Parsed, orders: list[Order]) -> bool:

@@ -25,6 +25,8 @@ ARRIVAL = {
     "carrier": "Ein genaues Lieferdatum habe ich nicht; die Sendungsverfolgung zeigt die aktuelle Schätzung des "
     "Versanddienstes.",
     "unknown": "Ein genaues Lieferdatum habe ich noch nicht.",
+    "estimate": "Sie kommt voraussichtlich am {likely} an, spätestens am {arrives_by}.",
+    "no_history": "Wir haben noch nicht genug Bestellungen geliefert, um ein verlässliches Datum zu nennen.",
 }
 STATUS = {
     "whatsapp": "Hallo {first_name}! Deine Bestellung #{order_number} ist {status} ({progress} erledigt).\n"

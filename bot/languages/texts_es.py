@@ -21,6 +21,8 @@ ARRIVAL = {
     "not_shipped": "Aún no ha salido, así que todavía no hay fecha de entrega.",
     "carrier": "No tengo una fecha exacta de entrega; el seguimiento del transportista muestra su última estimación.",
     "unknown": "Todavía no tengo una fecha exacta de entrega.",
+    "estimate": "Debería llegar hacia el {likely}, y a más tardar el {arrives_by}.",
+    "no_history": "Aún no hemos entregado suficientes pedidos para darte una fecha fiable.",
 }
 STATUS = {
     "whatsapp": "¡Hola {first_name}! Tu pedido #{order_number} está {status} ({progress} completado).\n"

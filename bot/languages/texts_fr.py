@@ -21,6 +21,8 @@ ARRIVAL = {
     "not_shipped": "Elle n'est pas encore expédiée, il n'y a donc pas encore de date de livraison.",
     "carrier": "Je n'ai pas de date de livraison exacte ; le suivi du transporteur indique sa dernière estimation.",
     "unknown": "Je n'ai pas encore de date de livraison exacte.",
+    "estimate": "Elle devrait arriver vers le {likely}, et au plus tard le {arrives_by}.",
+    "no_history": "Nous n'avons pas encore livré assez de commandes pour donner une date fiable.",
 }
 STATUS = {
     "whatsapp": "Bonjour {first_name} ! Votre commande #{order_number} est {status} ({progress} effectué).\n"

@@ -24,6 +24,8 @@ ARRIVAL = {
     "not_shipped": "Non è ancora stato spedito, quindi non c'è ancora una data di consegna.",
     "carrier": "Non ho una data di consegna precisa; il tracking del corriere mostra la sua stima più recente.",
     "unknown": "Non ho ancora una data di consegna precisa.",
+    "estimate": "Dovrebbe arrivare intorno a {likely}, e al più tardi entro {arrives_by}.",
+    "no_history": "Non abbiamo ancora consegnato abbastanza ordini per darti una data affidabile.",
 }
 STATUS = {
     "whatsapp": "Ciao {first_name}! Il tuo ordine #{order_number} è {status} ({progress} completato).\n"

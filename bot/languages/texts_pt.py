@@ -21,6 +21,8 @@ ARRIVAL = {
     "not_shipped": "Ainda não foi enviado, por isso ainda não há data de entrega.",
     "carrier": "Não tenho uma data exata de entrega; o rastreio da transportadora mostra a previsão mais recente.",
     "unknown": "Ainda não tenho uma data exata de entrega.",
+    "estimate": "Deve chegar por volta de {likely}, e no máximo até {arrives_by}.",
+    "no_history": "Ainda não entregamos pedidos suficientes para dar uma data confiável.",
 }
 STATUS = {
     "whatsapp": "Oi {first_name}! Seu pedido #{order_number} está {status} ({progress} concluído).\n"

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
+from orders.eta import DEFAULT_LEVEL
 from orders.lifecycle import URGENT_STAGES, Status
 from orders.model.base import Domain, ShopId
 
@@ -23,6 +24,8 @@ class Thresholds(Domain):
     auto_process_after_hours: float = 24
     confidence_threshold: float = 0.8
     auto_progress: bool = False
+    #: The share of orders that must arrive by the "arrives by" date the service tells (``orders.eta``).
+    promise_level: float = Field(DEFAULT_LEVEL, ge=0.5, le=0.99)
 
 
 class EmailSettings(Domain):

@@ -22,6 +22,7 @@ from orders.usecases.bulk import (
     BulkResult,
 )
 from orders.usecases.desk import DeskCommands
+from orders.usecases.estimates import DeliveryEstimates
 from orders.usecases.idempotency import DeliveryInProgress, run_once
 from orders.usecases.progression import AutoProgressResult, Progression, ProgressionAdvisor, RulesAdvisor
 from orders.usecases.promises import PROMISE_AT_RISK_FLAG, PromiseLedger, Report, delay_entry
@@ -51,6 +52,7 @@ class OrderUseCases:
     recovery: Recovery
     surveys: Surveys
     promises: PromiseLedger
+    estimates: DeliveryEstimates
 
     @classmethod
     def build(
@@ -79,6 +81,7 @@ class OrderUseCases:
             recovery=Recovery(shop_events),
             surveys=Surveys(desk.uow),
             promises=PromiseLedger(desk.uow),
+            estimates=DeliveryEstimates(db, clock),
         )
 
 
@@ -93,6 +96,7 @@ __all__ = [
     "BulkActions",
     "BulkResult",
     "Clock",
+    "DeliveryEstimates",
     "DeliveryInProgress",
     "DeskCommands",
     "EventKind",

@@ -173,6 +173,7 @@ def _rules(current: Thresholds, values: Mapping[str, Any]) -> Thresholds:
         ("auto_progress", "auto_progress"),
         ("auto_after_hours", "auto_process_after_hours"),
         ("ai_confidence", "confidence_threshold"),
+        ("promise_level", "promise_level"),
     ):
         if name in values:
             fields[field] = values[name] if values[name] is not None else getattr(defaults, field)

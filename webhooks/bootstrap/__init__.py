@@ -197,7 +197,7 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
         app[SURVEY_ANSWERS] = survey_answers = SurveyAnswers(service.desk, clock, stores=db)
         conversation = Conversation(
             service.desk, clock, classifier=ai.classifier if ai else None, stores=db,
-            survey_answers=survey_answers,
+            survey_answers=survey_answers, estimates=service.estimates,
         )  # fmt: skip
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)

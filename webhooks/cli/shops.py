@@ -29,6 +29,7 @@ _TEXT = (
 )  # fmt: skip
 _NUMBERS = (
     "smtp_port", "debounce_seconds", "nudge_wait_hours", "auto_after_hours", "ai_confidence", "ai_daily_budget",
+    "promise_level",
 )  # fmt: skip
 _CLEARABLE = {
     "sms_number", "whatsapp_number", "instagram_id", "signature", "smtp_host", "smtp_user", "csat_delay_hours",
@@ -70,6 +71,8 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
     add("--auto-progress", choices=("on", "off"), help="let the rules move due orders on by themselves")
     add("--auto-after-hours", type=float, metavar="N", help="hours a pending order waits before it moves on")
     add("--ai-confidence", type=float, metavar="X", help="the least confidence (0-1) an automatic move needs")
+    add("--promise-level", type=float, metavar="X",
+        help="the share of orders (0.5-0.99) that must arrive by the delivery date told")  # fmt: skip
     add("--ai-messages", choices=("on", "off"), help="let Gemini word status updates, follow-ups and answers")
     add("--ai-daily-budget", type=int, metavar="N", help="Gemini drafts a day (UTC) before the templates")
     add("--csat-delay-hours", metavar="N|off", help="hours after delivery the satisfaction request goes "
