@@ -5,7 +5,8 @@ the shop id as its first argument. Orders carry a ``version`` and are saved with
 concurrent changes never both win silently.
 
 One module per store: ``orders`` (with ``order_pages``, ``order_documents`` and ``waiting_orders``),
-``outbox``, ``shops``, ``events``, ``stats``, ``customers`` (and their messages), ``inbox`` (messages
+``outbox``, ``shops``, ``events``, ``stats``, ``customers`` (and their messages), ``conversations`` (the
+conversations desk's pages of customers and of one customer's messages), ``inbox`` (messages
 acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token
 buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts
 sent, job leases); ``database`` holds them together over one connection pool with the indexes they need,
@@ -45,6 +46,7 @@ call methods named after what they return and do not see the detours.
    ``insert_many`` (``batching``); bulk backfills use plain inserts rather than upserts.
 """
 
+from orders.store.conversations import ConversationStore, MessageKey, message_key
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.database import Database, open_database
 from orders.store.documents import Doc
@@ -68,6 +70,7 @@ __all__ = [
     "AlreadyExists",
     "AttemptCounter",
     "Conflict",
+    "ConversationStore",
     "CustomerStore",
     "Database",
     "DatabaseError",
@@ -76,6 +79,7 @@ __all__ = [
     "InboxStore",
     "LinkCodeStore",
     "LockStore",
+    "MessageKey",
     "MessageStore",
     "NotFound",
     "OrderStore",
@@ -87,6 +91,7 @@ __all__ = [
     "WaitingOrders",
     "decode_cursor",
     "encode_cursor",
+    "message_key",
     "open_database",
     "outbox_lane",
     "search_key",

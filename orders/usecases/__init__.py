@@ -1,7 +1,7 @@
 """The order service layer: one small set of use cases per job, all over the same store and clock.
 
 A caller takes the piece it needs (``shop_events``, ``desk``, ``progression``, ``queries``, ``attention``,
-``bulk``, ``recovery``) from the ``OrderUseCases`` the composition root builds once per process, and the
+``bulk``, ``recovery``, ``conversations``, ``answers``) from the ``OrderUseCases`` the composition root builds once per process, and the
 types they answer with are importable from here. Every piece that writes commits through one
 ``UnitOfWork`` (``unit_of_work``); the decisions themselves are pure functions in ``orders.domain``,
 ``orders.event_decisions`` and ``orders.rules``.
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from orders.event_decisions import EventKind, OnBackwards
 from orders.store import Database
+from orders.usecases.answers import Answer, Answers
 from orders.usecases.attention import AttentionItem, AttentionQueue
 from orders.usecases.bulk import (
     BULK_CONCURRENCY,
@@ -20,6 +21,14 @@ from orders.usecases.bulk import (
     BulkAction,
     BulkActions,
     BulkResult,
+)
+from orders.usecases.conversations import (
+    ConversationItem,
+    ConversationPage,
+    Conversations,
+    ConversationSummary,
+    MessagePage,
+    customer_orders,
 )
 from orders.usecases.desk import DeskCommands
 from orders.usecases.idempotency import DeliveryInProgress, run_once
@@ -47,6 +56,8 @@ class OrderUseCases:
     attention: AttentionQueue
     bulk: BulkActions
     recovery: Recovery
+    conversations: Conversations
+    answers: Answers
 
     @classmethod
     def build(cls, db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
@@ -65,12 +76,16 @@ class OrderUseCases:
             attention=attention,
             bulk=BulkActions(desk, progression),
             recovery=Recovery(shop_events),
+            conversations=Conversations(desk.uow),
+            answers=Answers(desk.uow),
         )
 
 
 __all__ = [
     "BULK_CONCURRENCY",
     "BULK_CONCURRENCY_PER_SHOP",
+    "Answer",
+    "Answers",
     "AttentionItem",
     "AttentionQueue",
     "AutoProgressResult",
@@ -78,10 +93,15 @@ __all__ = [
     "BulkActions",
     "BulkResult",
     "Clock",
+    "ConversationItem",
+    "ConversationPage",
+    "ConversationSummary",
+    "Conversations",
     "DeliveryInProgress",
     "DeskCommands",
     "EventKind",
     "EventOutcome",
+    "MessagePage",
     "OnBackwards",
     "OrderPage",
     "OrderQueries",
@@ -94,6 +114,7 @@ __all__ = [
     "ShopEvents",
     "Stats",
     "UnitOfWork",
+    "customer_orders",
     "event_payload",
     "run_once",
 ]

@@ -42,7 +42,8 @@ async def change_how_the_shop_runs(request: web.Request) -> web.Response:
     return web.json_response({"revision": 1})
 
 
-#: A request each operation serves with 2xx, by operation id; ``ORDER`` stands for a real order's id.
+#: A request each operation serves with 2xx, by operation id; ``ORDER`` stands for a real order's id, and a
+#: path's ``{customer_id}`` is a real customer's.
 ORDER = "<order>"
 EXAMPLES: dict[str, dict[str, Any]] = {
     "create_order": {"body": {"number": "7001", "customer": {"phone": "+14155550101"}}},
@@ -59,6 +60,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "preview_template": {"body": {"kind": "order_status", "status": "shipped", "style": "sms",
                                   "order_id": ORDER}},
     "order_by_number": {"path": {"number": "7000"}},
+    "answer_customer": {"body": {"text": "A person here: how can I help?", "channel": "console"}},
     "import_history": {
         "body": {"orders": [{"external_id": "hist-1", "number": "H-1", "created_at": "2026-10-01T08:00:00Z"}]}
     },
@@ -115,10 +117,16 @@ def ran(client: TestClient[Any, Any]) -> list[str]:
 
 
 async def call(
-    client: TestClient[Any, Any], method: str, path: str, op: Operation, token: str, order_id: str
+    client: TestClient[Any, Any],
+    method: str,
+    path: str,
+    op: Operation,
+    token: str,
+    order_id: str,
+    customer_id: str = "cus_unknown",
 ) -> tuple[int, Any]:
     example = with_order(EXAMPLES.get(op.operation_id, {"body": {} if op.body else None}), order_id)
-    for name, value in {"order_id": order_id, **example.get("path", {})}.items():
+    for name, value in {"order_id": order_id, "customer_id": customer_id, **example.get("path", {})}.items():
         path = path.replace("{" + name + "}", value)
     response = await client.request(
         method,
@@ -127,12 +135,12 @@ async def call(
         json=example.get("body"),
         params=example.get("params"),
     )
-    return response.status, await response.json()
+    return response.status, None if response.status == 204 else await response.json()
 
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_every_route_answers_exactly_the_roles_it_declares(
-    served: TestClient[Any, Any], shop: Shop, role: Role
+    served: TestClient[Any, Any], shop: Shop, role: Role, db: Database, clock: Clock
 ) -> None:
     operations = operations_by_route()
     assert served_routes(served.app) == set(operations), "a route was served without a declared operation"
@@ -142,10 +150,11 @@ async def test_every_route_answers_exactly_the_roles_it_declares(
         f"{API_PREFIX}/orders", json={"number": "7000", "customer": {"phone": "+14155550100"}}, headers=admin
     )
     order_id = (await created.json())["order_id"]
+    customer = await db.customers.find_or_create(shop.id, now=clock(), phone="+14155550100")
     token = token_for(shop, role=role)
 
     for (method, path), op in operations.items():
-        status, body = await call(served, method, path, op, token, order_id)
+        status, body = await call(served, method, path, op, token, order_id, customer.id)
         if may(role, op.role):
             assert status not in (401, 403), (role, method, path, body)
             if op.operation_id in EXAMPLES or op.body is None:
