@@ -100,5 +100,13 @@ export function apiClient(token, onUnauthorized) {
     setTemplate: (slot, text) => call("PUT", templatePath(slot), { body: { text } }),
     resetTemplate: (slot) => call("DELETE", templatePath(slot)),
     previewTemplate: (body) => call("POST", "/templates/preview", { body }),
+    conversations: (params) => call("GET", `/conversations${query(params)}`),
+    customer: (id) => call("GET", `/customers/${encodeURIComponent(id)}`),
+    customerMessages: (id, params) => call("GET", `/customers/${encodeURIComponent(id)}/messages${query(params)}`),
+    answerPlan: (id, params) => call("GET", `/customers/${encodeURIComponent(id)}/messages/plan${query(params)}`),
+    /** `key`: the same Idempotency-Key for a retry of the same answer. */
+    answer: (id, body, key) =>
+      call("POST", `/customers/${encodeURIComponent(id)}/messages`, { body, headers: { "Idempotency-Key": key } }),
+    markRead: (id) => call("POST", `/customers/${encodeURIComponent(id)}/read`),
   };
 }

@@ -3,6 +3,7 @@
 // answered 304 while nothing changed) that refreshes at once when the shop's data moved.
 
 import { ApiError, apiClient, forgetToken, storeToken, takeTokenFromAddress } from "./api.js";
+import { ConversationsPanel } from "./conversations.js";
 import { BULK_ACTIONS, REASONS, STATUSES, ageText, clockTime, maskedPhone, money, percent, shopTime, statusLabel } from "./format.js";
 import { OrderDialog, decisionText } from "./order-dialog.js";
 import { Badge, Notice } from "./parts.js";
@@ -294,6 +295,7 @@ function Desk({ token, onSignOut, onRejected }) {
     <main class="desk">
       ${offline && html`<${Notice} tone="error" text=${offline} />`}
       <${Stats} state=${stats} />
+      <${ConversationsPanel} api=${client} timeZone=${shop.timezone} refreshed=${updated} />
       <${AttentionQueue}
         state=${attention}
         filter=${attentionFilter}
