@@ -134,7 +134,14 @@ def test_a_staff_answer_from_the_desk_reaches_the_customer_on_whatsapp(
     page: Page, live_twilio: LiveApp, twilio: tuple[TwilioStandIn, str], watch: PageWatch
 ) -> None:
     phone = "+4915112340001"
-    shop = seed(live_twilio, name="Lena Roth", phone=phone, wrote=timedelta(hours=1), text="Where is my parcel?", number="2001")
+    shop = seed(
+        live_twilio,
+        name="Lena Roth",
+        phone=phone,
+        wrote=timedelta(hours=1),
+        text="Where is my parcel?",
+        number="2001",
+    )
     twilio[0].customer_wrote(phone)
     dialog = open_conversation(page, live_twilio, shop, "Lena Roth")
 
@@ -147,11 +154,15 @@ def test_a_staff_answer_from_the_desk_reaches_the_customer_on_whatsapp(
 
     expect(dialog.get_by_text(re.compile("^Answer queued"))).to_be_visible()
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not [r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"]:
+    while time.monotonic() < deadline and not [
+        r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"
+    ]:
         time.sleep(0.05)
     [sent] = [r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"]
     assert sent["Body"] == "It left our roastery this morning!"
-    expect(dialog.locator(".message-out .message-text").last).to_have_text("It left our roastery this morning!")
+    expect(dialog.locator(".message-out .message-text").last).to_have_text(
+        "It left our roastery this morning!"
+    )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "conversation-answered.png"))
     assert watch.errors == [] and watch.dialogs == []
@@ -161,17 +172,25 @@ def test_outside_the_window_the_desk_warns_before_sending(
     page: Page, live_twilio: LiveApp, twilio: tuple[TwilioStandIn, str]
 ) -> None:
     phone = "+4915112340002"
-    shop = seed(live_twilio, name="Omar Haddad", phone=phone, wrote=timedelta(hours=30), text="hello?", number="2002")
+    shop = seed(
+        live_twilio, name="Omar Haddad", phone=phone, wrote=timedelta(hours=30), text="hello?", number="2002"
+    )
     dialog = open_conversation(page, live_twilio, shop, "Omar Haddad")
 
     plan = dialog.locator(".answer-plan")
     expect(plan).to_have_attribute("data-will", "template_first")
-    expect(plan).to_have_text("Outside WhatsApp's 24-hour window: a template goes first, your text when they reply.")
+    expect(plan).to_have_text(
+        "Outside WhatsApp's 24-hour window: a template goes first, your text when they reply."
+    )
     dialog.get_by_label("Your answer").fill("Your refund went out today.")
     dialog.get_by_role("button", name="Send answer").click()
-    expect(dialog.locator(".message-out", has_text="Your refund went out today.")).to_have_attribute("data-state", "queued")
+    expect(dialog.locator(".message-out", has_text="Your refund went out today.")).to_have_attribute(
+        "data-state", "queued"
+    )
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not [r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"]:
+    while time.monotonic() < deadline and not [
+        r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"
+    ]:
         time.sleep(0.05)
     [nudge] = [r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"]
     assert nudge["ContentSid"] == NUDGE_SID  # the template went; the text waits for their reply
@@ -180,7 +199,14 @@ def test_outside_the_window_the_desk_warns_before_sending(
 def test_a_hostile_customer_text_shows_as_text_in_the_list_the_conversation_and_the_order_view(
     page: Page, live_twilio: LiveApp, watch: PageWatch
 ) -> None:
-    shop = seed(live_twilio, name="Eve Mallory", phone="+4915112340003", wrote=timedelta(0), text=HOSTILE, number="2003")
+    shop = seed(
+        live_twilio,
+        name="Eve Mallory",
+        phone="+4915112340003",
+        wrote=timedelta(0),
+        text=HOSTILE,
+        number="2003",
+    )
     page.goto(f"{live_twilio.url}/dashboard#token={token_for(shop)}")
     row = page.get_by_role("button", name="Open the conversation with Eve Mallory")
     expect(row.locator(".last")).to_have_text(HOSTILE)
