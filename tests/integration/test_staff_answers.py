@@ -176,3 +176,21 @@ async def test_a_reply_to_something_else_than_an_alert_answers_nobody(desk: Desk
 
     assert said == "Reply to an alert about a customer to answer them, or use /reply <number> <text>."
     assert desk.twilio.created[before:] == []
+
+
+async def test_a_status_update_sent_by_order_shows_in_the_customers_conversation(desk: Desk) -> None:
+    await desk.customer_writes("hi", "SM" + "1" * 32)  # the window is open: the update goes as text
+    desk.clock.advance(minutes=1)
+    order = await desk.api.post(
+        "/orders", {"number": "1042", "customer": {"phone": CUSTOMER_WHATSAPP}}, status=201
+    )
+    await desk.settle()
+    desk.clock.advance(minutes=1)
+    await desk.api.post("/orders/update-status", {"order_id": order["order_id"], "status": "shipped"})
+    await desk.settle()
+
+    [conversation] = (await desk.api.get("/conversations"))["items"]
+    messages = (await desk.api.get(f"/customers/{conversation['customer_id']}/messages"))["messages"]
+    shipped = [m for m in messages if "1042" in m["text"] and m["state"] == "sent"]
+    assert [(m["author"], m["channel"]) for m in shipped] == [("bot", "whatsapp"), ("bot", "whatsapp")]
+    assert [r["Body"] for r in desk.twilio.created if "1042" in r["Body"]] == [m["text"] for m in shipped]
