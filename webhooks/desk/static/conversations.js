@@ -26,6 +26,8 @@ const INTENTS = {
   other: "other topic",
   unknown: "not understood",
 };
+/** What staff may pick to answer on (the console is the demo's and `orderbot chat`'s, never a choice here). */
+const ANSWER_CHANNELS = ["whatsapp", "sms", "instagram", "email"];
 const WHY = {
   quiet_hours: "waits for the end of the customer's quiet hours",
   rate_limited: "waits its turn at the sending number's rate",
@@ -312,7 +314,7 @@ function AnswerBox({ api, customer, orderId, onSent }) {
         Channel
         <select value=${channel} onChange=${(event) => setChannel(event.currentTarget.value)}>
           <option value="">Their channel${customer.preferred_channel ? ` (${CHANNELS[customer.preferred_channel] ?? customer.preferred_channel})` : ""}</option>
-          ${Object.entries(CHANNELS).map(([value, words]) => html`<option key=${value} value=${value}>${words}</option>`)}
+          ${ANSWER_CHANNELS.map((value) => html`<option key=${value} value=${value}>${CHANNELS[value]}</option>`)}
         </select>
       </label>
       ${plan && html`<p class=${`answer-plan notice notice-${PLAN_TONES[plan.will] ?? "info"}`} data-will=${plan.will}>${planWords(plan)}</p>`}
