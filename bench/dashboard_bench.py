@@ -20,6 +20,11 @@ is what the web process and the database process used (``/proc``). Then ``--desk
 simulated desks, each opened once beforehand, run for ``--seconds`` (each checks every 3 s and refreshes
 every 30 s, at random offsets), and a status change made elsewhere lands every 10 s, so every desk also
 refreshes after it.
+
+Then the live desk (``bench/stream_desks.py``): ``--desks`` desks keep ``GET /api/v1/events`` open, first
+idle for 10 s, then while status changes land at ``--stream-rate`` a second for ``--stream-seconds``;
+it prints each change's delivery latency to every desk (p50, p99, and how many never arrived) and the web
+process's and the database's CPU. ``--stream-only`` skips the polling figures.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from typing import Any
 import aiohttp
 import harness  # the scratch database and process helpers the benchmarks share, next to this file
 import orders_bench  # the loader and database set-up of the orders benchmark, next to this file
+import stream_desks  # the live desks on the event stream, next to this file
 
 from orders.lifecycle import Status
 from webhooks.access.auth import issue_token
@@ -321,7 +327,10 @@ async def many_desks(
 
 async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
     # the API's rate limit: counted on every request, as in production, but never reached
-    env = harness.web_env(uri, name, tmp, ORDERBOT_API_RATE_LIMIT=str(10**9))
+    # and no per-address connection cap: every simulated desk comes from 127.0.0.1
+    env = harness.web_env(
+        uri, name, tmp, ORDERBOT_API_RATE_LIMIT=str(10**9), ORDERBOT_CONNECTIONS_PER_ADDRESS="0"
+    )
     async with harness.opened(uri, name) as db:
         shop, data = await orders_bench.load(db, args.orders, with_outbox=False)
         movable = [o for o in data.orders if o.status == Status.PENDING]
@@ -351,10 +360,22 @@ async def run(uri: str, name: str, tmp: Path, args: argparse.Namespace) -> None:
                     assert response.status == 200, await response.text()
 
             print(f"\norderbot web at {base}; {args.orders:,} orders in the shop\n")
-            await single_desk(Desk(session, base, token(0)), server, open_order, args.samples, change)
-            print()
-            desks = [Desk(session, base, token(n)) for n in range(1, args.desks + 1)]
-            await many_desks(desks, server, args.seconds, change)
+            if not args.stream_only:
+                await single_desk(Desk(session, base, token(0)), server, open_order, args.samples, change)
+                print()
+                desks = [Desk(session, base, token(n)) for n in range(1, args.desks + 1)]
+                await many_desks(desks, server, args.seconds, change)
+                print()
+
+            async def moved() -> str:
+                order_id = movable[-1].id
+                await change()
+                return order_id
+
+            await stream_desks.stream_desks(
+                session, base, [token(n) for n in range(1, args.desks + 1)], moved, server.cpu_since_last,
+                rate=args.stream_rate, seconds=args.stream_seconds,
+            )  # fmt: skip
 
 
 def main() -> int:
@@ -363,6 +384,11 @@ def main() -> int:
     parser.add_argument("--desks", type=int, default=100, help="open desks to simulate (default 100)")
     parser.add_argument("--seconds", type=float, default=30, help="how long the desks run (default 30)")
     parser.add_argument("--samples", type=int, default=100, help="sequential checks/refreshes (default 100)")
+    parser.add_argument(
+        "--stream-rate", type=float, default=5, help="changes a second on the stream (default 5)"
+    )
+    parser.add_argument("--stream-seconds", type=float, default=20, help="how long they run (default 20)")
+    parser.add_argument("--stream-only", action="store_true", help="only the live desks on the stream")
     args = parser.parse_args()
     with harness.scratch_database("orderbot-dash-bench-") as (uri, name, tmp):
         asyncio.run(run(uri, name, tmp, args))

@@ -97,10 +97,14 @@ REPLIES = {
     "not_linked": "Sorry, those details don't match an order I can share. Please check and try again.",
     "link_code": "To see this number's orders in our Instagram chat, send us there: code {code} (valid 15 "
     "minutes). Never share this code with anyone.",
+    "delay": "Sorry, order #{order_number} is running late: the carrier now expects to deliver it on {date}. "
+    "We'll let you know if anything changes.",
+    "late": "Sorry, order #{order_number} may not arrive today as we said: the carrier hasn't sent it out for "
+    "delivery yet. We'll let you know as soon as we hear more.",
 }
 REPLY_EMOJI = {
     "greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖",
-    "complaint": "🙏", "change": "✏️", "refund": "💬", "other": "🤖",
+    "complaint": "🙏", "change": "✏️", "refund": "💬", "other": "🤖", "delay": "⏳", "late": "⏳",
 }  # fmt: skip
 
 
@@ -120,6 +124,8 @@ _REPLY_PLACEHOLDERS = {
     "refund": ("what", "about"),
     "other": ("topic",),
     "link_code": ("code",),
+    "delay": ("order_number", "date"),
+    "late": ("order_number",),
 }
 
 

@@ -40,7 +40,7 @@ from orders.model import (
 )
 from orders.rules import Reason
 from orders.store import NotFound
-from orders.usecases import DeskCommands
+from orders.usecases import DeskCommands, PromiseLedger
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +87,14 @@ class Notifier(OutboxOutcomes):
         planner: Planner | None = None,
         metrics: OutboxMetrics | None = None,
         alert_buttons: AlertButtons | None = None,
+        promises: PromiseLedger | None = None,
     ) -> None:
         self.email_channel = email_channel or shop_email_channel
         self.planner = planner or Planner(stores, clock)
         self.metrics: OutboxMetrics = metrics or NoMetrics()
         self.alert_buttons = alert_buttons
+        #: Where the dates told to customers are recorded once sent (``OutboxEntry.promised_date``).
+        self.promises = promises
         self._counted = -DEPTH_EVERY
         self._next_park_sweep = datetime.min.replace(tzinfo=UTC)
         self.desk = desk
@@ -250,6 +253,7 @@ class Notifier(OutboxOutcomes):
             ai_text=deliveries[0].text if deliveries[0].ai_written else None,
         )  # fmt: skip
         await self.stores.stats.add(entry.shop_id, {"notifications.sent": 1})
+        await self._record_promise(entry, plan.channel or deliveries[0].channel.value, deliveries[0].text)
         await self._delivered_locally(entry, deliveries[0].channel)
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
         if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id and not plan.contacted:

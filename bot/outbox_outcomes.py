@@ -21,7 +21,7 @@ from bot.stores import NotifierStores
 from channels.base import SendError
 from orders.model import DeliveryState, Message, OutboxEntry, OutboxKind, OutboxState
 from orders.rules import Reason
-from orders.usecases import DeskCommands
+from orders.usecases import DeskCommands, PromiseLedger
 
 log = logging.getLogger("bot.notifier")  # one logger for the dispatcher, wherever its steps live
 
@@ -62,6 +62,17 @@ class OutboxOutcomes:
     clock: Callable[[], datetime]
     retry: RetryPolicy
     metrics: OutboxMetrics
+    promises: PromiseLedger | None
+
+    async def _record_promise(self, entry: OutboxEntry, channel: str, wording: str) -> None:
+        """A sent message that told a date (``promised_date``) goes into the promise ledger, once (keyed by
+        the entry). A failure is logged, never raised: the message is sent, whatever the ledger does."""
+        if entry.promised_date is None or self.promises is None:
+            return
+        try:
+            await self.promises.record(entry, channel, wording)
+        except Exception:
+            log.exception("recording the promise of outbox entry %s failed", entry.id)
 
     async def _unplanned(self, entry: OutboxEntry, exc: Exception) -> None:
         """An unexpected error before any provider call (a shop that cannot be read, a bug): retried with

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot import composer
 from bot.conversation import facts, shop_voice
 from bot.delivery_policy import Mode
+from bot.languages import formats
 from orders.model import Order, OutboxEntry, OutboxKind, Shop
 
 
@@ -41,6 +42,12 @@ def message_text(
     if entry.message:
         text = composer.sms_text(entry.message, voice) if style == "sms" else entry.message
         return text, f"{shop.name}: order #{order.number}" if style == "email" else None
+    if entry.kind == OutboxKind.DELAY:  # with the carrier's new day, or "not today" on the day promised
+        subject = f"{shop.name}: order #{order.number}" if style == "email" else None
+        if entry.promised_date is None:
+            return composer.canned("late", voice, style, number=order.number).text, subject
+        day = formats.day(entry.promised_date, shop.timezone, voice.locale or voice.language)
+        return composer.canned("delay", voice, style, number=order.number, date=day).text, subject
     composed = composer.order_status(facts(order), voice, style)
     return composed.text, composed.subject
 

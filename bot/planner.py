@@ -42,6 +42,15 @@ DEFAULT_RATES: dict[str, tuple[float, int]] = {
 
 Plan = Send | Hold | Park
 
+#: Why a staff alert went nowhere but the desk.
+NO_STAFF = "no staff on Telegram, and no staff email with an SMTP server: shown in the desk only"
+
+
+def alert_subject(shop_name: str, text: str) -> str:
+    """An alert email's subject: the shop and the alert's first line, short enough for a mail list."""
+    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else "staff alert"
+    return f"[{shop_name}] " + (first if len(first) <= 80 else first[:79] + "…")
+
 
 @dataclass
 class Planner:
@@ -144,15 +153,25 @@ class Planner:
         return Send(shop, [delivery], customer_id=customer.id if customer else None, channel=style)
 
     async def _staff(self, shop: Shop, entry: OutboxEntry, now: datetime) -> Plan:
-        if not shop.staff_telegram_ids:
-            raise Skip("the shop lists no staff on Telegram")
-        if (wait := await self._throttle(shop, entry, "telegram", shop.id, now)) is not None:
+        """A staff alert to every staff chat on Telegram and every staff email (through the shop's SMTP
+        server), each once. The desk shows every alert (``orders.store.desk_alerts``), reached or not."""
+        emails = shop.staff_emails if shop.email else []
+        if not shop.staff_telegram_ids and not emails:
+            raise Skip(NO_STAFF)
+        lane = "telegram" if shop.staff_telegram_ids else "email"
+        if (wait := await self._throttle(shop, entry, lane, shop.id, now)) is not None:
             return Hold(now + wait, RATE_LIMITED)
         chats = [str(chat) for chat in shop.staff_telegram_ids if str(chat) not in entry.reached]
-        if not chats:
-            raise Skip("every staff chat has it already")
+        addresses = [address for address in emails if address not in entry.reached]
+        if not chats and not addresses:
+            raise Skip("every staff chat and email has it already")
         text = entry.message or ""
-        return Send(shop, [Delivery(ChannelName.TELEGRAM, chat, shop.name, text) for chat in chats])
+        subject = alert_subject(shop.name, text)
+        return Send(
+            shop,
+            [Delivery(ChannelName.TELEGRAM, chat, shop.name, text) for chat in chats]
+            + [Delivery(ChannelName.EMAIL, to, shop.name, text, subject=subject) for to in addresses],
+        )
 
     async def _throttle(
         self, shop: Shop, entry: OutboxEntry, channel: str, sender: str, now: datetime

@@ -1,5 +1,6 @@
 """Periodic work on APScheduler: repairs after crashes (outbox, inbox, shop events), auto-progressing orders,
-the attention scan that alerts staff (once per order and reason), and tidying the attention hint's counters.
+the attention scan that alerts staff (once per order and reason), the watch over delivery dates told to
+customers, and tidying the attention hint's counters.
 
 Every job is safe to run on several workers at once (queued entries are idempotent, moves use a version
 check), and a lease in MongoDB makes each run on one worker per interval: the worker that takes the lease
@@ -29,6 +30,7 @@ class Intervals:
     outbox_recovery_seconds: float = 60
     auto_progress_minutes: float = 15
     attention_minutes: float = 30
+    promise_watch_minutes: float = 15
     tidy_hours: float = 6
 
 
@@ -74,6 +76,8 @@ class Jobs:
                         "auto-progress sweep moved %d orders", at_start=True),
             PeriodicJob("attention-scan", timedelta(minutes=every.attention_minutes), self.alerts.scan,
                         "alerted staff about %d orders that newly need attention"),
+            PeriodicJob("promise-watch", timedelta(minutes=every.promise_watch_minutes), self.watch_promises,
+                        "%d orders' delivery dates told to customers newly at risk"),
             PeriodicJob("waiting-days-tidy", timedelta(hours=every.tidy_hours), self.tidy_waiting_days),
         ]  # fmt: skip
 
@@ -97,6 +101,13 @@ class Jobs:
             if shop.rules.auto_progress:
                 moved += await self.service.progression.sweep(shop)
         return moved
+
+    async def watch_promises(self) -> int:
+        """Settle, flag at risk and tell of later carrier dates (``PromiseLedger.watch``), shop by shop."""
+        entered = 0
+        for shop in await self.stores.shops.list():
+            entered += await self.service.promises.watch(shop)
+        return entered
 
     async def tidy_waiting_days(self) -> int:
         """Drop the attention hint's days that count no order any more (``orders.waiting``)."""

@@ -1,7 +1,7 @@
 """Alerts to staff from the attention scan: once per order and reason, again only after it went away.
 
 The scan reads each shop's attention queue, records each new (order, reason) in ``alerts`` before it
-queues one Telegram message per order (an outbox entry keyed by the alert, so a crash in between queues
+queues one staff alert per order (to the desk, Telegram and the staff's email: ``bot.planner``) (an outbox entry keyed by the alert, so a crash in between queues
 it on the next scan and never twice), and forgets an alert whose reason is gone, so that a later
 recurrence alerts again. Alerts about a failed notification carry one-tap Retry buttons.
 """
@@ -38,9 +38,8 @@ class StaffAlerts:
     async def scan(self) -> int:
         """Alert staff of every shop about what newly needs attention; returns how many alerts."""
         alerted = 0
-        for shop in await self.stores.shops.list():
-            if shop.staff_telegram_ids:
-                alerted += await self.scan_shop(shop)
+        for shop in await self.stores.shops.list():  # every shop: the desk shows alerts nobody else gets
+            alerted += await self.scan_shop(shop)
         return alerted
 
     async def scan_shop(self, shop: Shop) -> int:

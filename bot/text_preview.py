@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from bot import composer
 from bot.conversation import facts, shop_voice
 from bot.delivery_policy import WINDOW
+from bot.languages import formats
 from bot.message_texts import ORDER_STATUS, SEVERAL_ORDERS
 from bot.shop_texts import TextSlot, checked
 from channels.instagram import LIMITS as INSTAGRAM_LIMITS
@@ -37,6 +38,8 @@ SAMPLE = composer.OrderFacts(
 )
 SAMPLE_NAME = "Alex Sample"
 #: Values of the replies' own placeholders in a preview.
+#: How far ahead the sample delivery day of a preview lies (a delay message names one).
+SAMPLE_DAYS_AHEAD = 3
 SAMPLE_VALUES = {"about": " about order #{number}", "what": "return", "topic": "payments", "code": "12345678"}
 
 
@@ -82,6 +85,8 @@ def preview(
         )
     else:
         values = {key: value.format(number=about.number) for key, value in SAMPLE_VALUES.items()}
+        sample_day = now + timedelta(days=SAMPLE_DAYS_AHEAD)  # a delay's new day
+        values["date"] = formats.day(sample_day, shop.timezone, voice.locale or voice.language)
         composed = composer.canned(
             slot.kind, voice, slot.style, number=about.number, status=about.status.value, **values
         )

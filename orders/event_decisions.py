@@ -8,12 +8,13 @@ from plain values; ``orders.usecases.shop_events`` only loads the order, calls `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from orders import domain
-from orders.lifecycle import InvalidTransition, Status, is_backwards
+from orders.lifecycle import TERMINAL, DeliveryStage, InvalidTransition, Status, is_backwards
 from orders.model import Order, OrderData, OrderId, ShopId, Source
+from orders.promises import carrier_day
 
 EventKind = Literal["created", "updated", "cancelled"]
 #: What an event that would move an order backwards does: raise InvalidTransition, or change nothing.
@@ -28,13 +29,15 @@ class EventDecision:
     ``ignored`` says why nothing changes ("stale": older than what is stored, or a repeated creation that
     would go backwards; "backwards": a refused move); ``order`` is then the stored order as it was.
     ``tell_customer`` asks for a status update to the order's customer, ``urgent`` for one that goes out at
-    once, quiet hours or not (carrier news the customer must hear now).
+    once, quiet hours or not (carrier news the customer must hear now). ``later_day`` is the day the
+    carrier now expects the parcel when its estimate moved to a later day: the customer hears of the delay.
     """
 
     order: Order
     ignored: Ignored | None = None
     tell_customer: bool = False
     urgent: bool = False
+    later_day: date | None = None
 
 
 def decide_event(
@@ -46,11 +49,13 @@ def decide_event(
     shop_id: ShopId,
     new_order_id: OrderId,
     on_backwards: OnBackwards = "raise",
+    timezone: str = "UTC",
 ) -> EventDecision:
     """Decide what the event ``kind`` with ``data`` does to ``before`` (None: the order is new).
 
     A new order takes ``new_order_id``. A move the lifecycle refuses as backwards raises InvalidTransition
-    with ``on_backwards="raise"``; with ``"ignore"`` it is ignored as "backwards".
+    with ``on_backwards="raise"``; with ``"ignore"`` it is ignored as "backwards". ``timezone`` (the shop's)
+    says which day a carrier's estimate names.
     """
     target = Status.CANCELLED if kind == "cancelled" else data.status
     if before is None:
@@ -83,7 +88,25 @@ def decide_event(
         domain.with_problem_flag(after).model_copy(update={"updated_at": now}),
         tell_customer=moved is not None or urgent,
         urgent=urgent,
+        later_day=later_estimate(before, after, timezone),
     )
+
+
+def later_estimate(before: Order, after: Order, timezone: str) -> date | None:
+    """The carrier's new day when its estimate for the same parcel moved to a later day, else None.
+
+    A first estimate is no delay (nothing was expected before it), nor is one for a parcel already
+    delivered or an order already closed.
+    """
+    known, sent = before.tracking, after.tracking
+    if after.status in TERMINAL or known is None or sent is None or known.number != sent.number:
+        return None
+    if known.estimated_delivery is None or sent.estimated_delivery is None:
+        return None
+    if sent.stage == DeliveryStage.DELIVERED:
+        return None
+    day = carrier_day(sent.estimated_delivery, timezone)
+    return day if day > carrier_day(known.estimated_delivery, timezone) else None
 
 
 def _is_stale(before: Order, kind: EventKind, data: OrderData, target: Status | None) -> bool:

@@ -25,6 +25,7 @@ from orders.model import Order, Shop
 from orders.numbering import DuplicateNumber, claim_number, claim_numbers
 from orders.store import AlreadyExists, Conflict
 from orders.usecases import OrderUseCases
+from orders.usecases.settling import closes, settle_promises
 
 Outcome = Literal["created", "updated", "unchanged", "invalid"]
 
@@ -207,6 +208,7 @@ async def _create(
             continue
         results[pending.row] = _done(pending, "created", order)
         _count(deltas, domain.stats_deltas(None, order))
+        db.feed.publish(shop.id, "order", order_id=order.id, status=order.status.value)
 
 
 async def _update(
@@ -235,6 +237,9 @@ async def _update(
                 await db.numbers.release(shop.id, [before.number], before.id)
             results[pending.row] = _done(pending, "updated", saved)
             _count(deltas, domain.stats_deltas(before, saved))
+            if closes(before, saved):  # delivered by the file: the dates told are kept or broken now
+                await settle_promises(db, saved, now)
+            db.feed.publish(shop.id, "order", order_id=saved.id, status=saved.status.value)
 
     await asyncio.gather(*(save(*change) for change in changed))
 

@@ -20,6 +20,7 @@ class Reason(StrEnum):
     NOTIFICATION_FAILED = "notification_failed"
     CUSTOMER_WAITING = "customer_waiting"
     DELIVERY_PROBLEM = "delivery_problem"
+    PROMISE_AT_RISK = "promise_at_risk"
 
 
 #: Reasons that are set on the order by events rather than by the clock.
@@ -27,6 +28,7 @@ FLAG_REASONS: tuple[Reason, ...] = (
     Reason.NOTIFICATION_FAILED,
     Reason.CUSTOMER_WAITING,
     Reason.DELIVERY_PROBLEM,
+    Reason.PROMISE_AT_RISK,
 )
 
 STALE_REASON: dict[Status, Reason] = {
@@ -74,6 +76,7 @@ def attention_reasons(
         for reason in FLAG_REASONS
         if reason.value in order.flags
         and (reason != Reason.DELIVERY_PROBLEM or order.status == Status.SHIPPED)
+        and (reason != Reason.PROMISE_AT_RISK or order.status in ACTIVE)
     )
     return reasons
 

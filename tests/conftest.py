@@ -24,7 +24,7 @@ from orders.shops import new_shop
 from orders.store import Database, open_database
 from webhooks.access.auth import issue_token
 from webhooks.app import build_app
-from webhooks.keys import EVENT_WORK, INBOX, NOTIFIER, PROMPT_SENDS
+from webhooks.keys import DATABASE, EVENT_WORK, INBOX, NOTIFIER, PROMPT_SENDS
 from webhooks.ops.embedded import embedded_mongodb
 from webhooks.settings import Settings
 
@@ -118,6 +118,7 @@ async def finish_background(app: web.Application) -> None:
     await app[INBOX].drain()
     await app[EVENT_WORK].drain()
     await app[PROMPT_SENDS].drain()
+    await app[DATABASE].feed.drain()  # the live feed's write follows the change's
 
 
 @dataclass

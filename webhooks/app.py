@@ -18,6 +18,7 @@ from webhooks.bootstrap import Parts, bootstrap, resolve_secret_key, secret_keys
 from webhooks.carriers import routes as carrier_webhooks
 from webhooks.desk import routes as dashboard_routes
 from webhooks.keys import CLOCK, METRICS, SECRET_KEY, SECRET_KEYS, SETTINGS, TOKEN_RATES
+from webhooks.live import startup as live
 from webhooks.middleware import errors, metrics, request_body
 from webhooks.ops import health
 from webhooks.ops.connections import connection_options
@@ -44,6 +45,7 @@ def build_app(
     """
     app = _core(settings, clock, parts or Parts(), with_worker=with_worker)
     app.router.add_post("/webhooks/orders/{shop_id}", order_event)
+    live.setup(app)
     app.add_subapp(API_PREFIX, build_api())
     add_docs(app, api_routes)
     dashboard_routes.setup(app)

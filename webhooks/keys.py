@@ -22,7 +22,9 @@ from orders.model import Message
 from orders.shops import ShopDirectory
 from orders.store import (
     CustomerStore,
+    DeskAlertStore,
     EventStore,
+    FeedStore,
     MessageStore,
     OrderStore,
     RateLimitStore,
@@ -34,6 +36,7 @@ from orders.usecases import OrderUseCases
 from webhooks.access.auth import Principal
 from webhooks.access.counters import TokenRates
 from webhooks.carriers.trackers import Trackers
+from webhooks.live.hub import LiveHub
 from webhooks.ops.metrics import Metrics
 from webhooks.settings import Settings
 
@@ -58,6 +61,10 @@ class WebStores(Protocol):
     def revocations(self) -> RevocationStore: ...
     @property
     def rate_limits(self) -> RateLimitStore: ...
+    @property
+    def feed(self) -> FeedStore: ...
+    @property
+    def desk_alerts(self) -> DeskAlertStore: ...
 
     async def ping(self) -> bool: ...
 
@@ -105,6 +112,9 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 PROMPT_SENDS = web.AppKey("prompt_sends", PromptSends)
 #: Alerts staff about orders that newly need attention (the notifier's buttons, the worker's scan).
 ALERTS = web.AppKey("alerts", StaffAlerts)
+
+#: Reads each shop's live feed once for all of this process's event streams (``webhooks.live``).
+LIVE_HUB = web.AppKey("live_hub", LiveHub)
 
 #: Tells whether a service answers, within its own short timeout.
 Ping = Callable[[], Awaitable[bool]]

@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     sweep_minutes: float = Field(15, validation_alias="ORDERBOT_SWEEP_MINUTES", gt=0, le=24 * 60)
     #: How long a database call waits for a reachable server before failing (then: 503, Retry-After).
     mongodb_timeout_ms: int = Field(2000, validation_alias="ORDERBOT_MONGODB_TIMEOUT_MS", gt=0)
+    #: How often a web process reads the live feed of each shop it streams to desks (one read a shop,
+    #: however many desks); what this process writes wakes it at once. Half a second keeps a change made
+    #: in another process within a second of every desk.
+    live_poll_seconds: float = Field(0.5, validation_alias="ORDERBOT_LIVE_POLL_SECONDS", gt=0, le=60)
+    #: A comment line on an idle event stream this often, so proxies and browsers keep it open.
+    live_heartbeat_seconds: float = Field(
+        15, validation_alias="ORDERBOT_LIVE_HEARTBEAT_SECONDS", gt=0, le=300
+    )
+    #: How long one event stream lasts before the desk reconnects (with a new ticket, so a revoked token
+    #: loses its stream within this); it resumes where it was, losing nothing.
+    live_stream_seconds: float = Field(300, validation_alias="ORDERBOT_LIVE_STREAM_SECONDS", gt=0, le=3600)
     #: ``json`` (one event a line) or ``text``; unset: text for ``serve``, JSON for ``web`` and ``worker``.
     log_format: Literal["json", "text"] | None = Field(None, validation_alias="ORDERBOT_LOG_FORMAT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

@@ -30,6 +30,16 @@ def when(at: datetime, timezone: str, locale: str) -> str:
     return f"{format_skeleton('MMMd', local, locale=place)}, {format_time(local, 'short', locale=place)}"
 
 
+def day(at: datetime, timezone: str, locale: str) -> str:
+    """``lun, 14 dic`` (Spanish), ``Mo., 14. Dez.`` (German): a delivery date in the shop's time zone."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(zone)
+    return format_skeleton("MMMEd", local, locale=locale_of(locale))
+
+
 def share(percent: int, locale: str) -> str:
     """``75 %`` where the locale puts a space before the sign, ``75%`` where it does not."""
     return format_percent(percent / 100, locale=locale_of(locale))

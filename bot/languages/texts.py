@@ -19,7 +19,7 @@ CHAT_STYLES = ("whatsapp", "instagram")
 _PROGRESS = re.compile(r" \(\{progress\}[^)]*\)")
 _REPLY_EMOJI = {
     "greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖",
-    "complaint": "🙏", "change": "✏️", "refund": "💬", "other": "🤖",
+    "complaint": "🙏", "change": "✏️", "refund": "💬", "other": "🤖", "delay": "⏳", "late": "⏳",
 }  # fmt: skip
 
 

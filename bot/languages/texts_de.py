@@ -46,6 +46,10 @@ SEVERAL = {
     "plain": "Ihre letzten Bestellungen:\n{orders}\nAntworten Sie mit einer Bestellnummer für Details.",
 }
 REPLIES = {
+    "late": "Bestellung #{order_number} kommt heute wohl leider nicht wie angekündigt: Der Zusteller hat sie noch "
+    "nicht zur Zustellung geladen. Wir melden uns, sobald wir mehr wissen.",
+    "delay": "Bestellung #{order_number} verspätet sich leider: Der Zusteller bringt sie jetzt voraussichtlich am "
+    "{date}. Wir melden uns, falls sich etwas ändert.",
     "no_orders": "Ich finde noch keine Bestellung von dir. Wenn du mit einer anderen Telefonnummer oder E-Mail "
     "bestellt hast, schick mir deine Bestellnummer.",
     "unknown_order": "Ich finde die Bestellung #{order_number} nicht unter deinem Namen. Prüf bitte die Nummer "

@@ -42,6 +42,10 @@ SEVERAL = {
     "plain": "Tus últimos pedidos:\n{orders}\nResponde con un número de pedido para ver los detalles.",
 }
 REPLIES = {
+    "late": "Lo sentimos, puede que el pedido #{order_number} no llegue hoy como te dijimos: el transportista "
+    "aún no lo ha sacado a reparto. Te avisaremos en cuanto sepamos más.",
+    "delay": "Lo sentimos, el pedido #{order_number} llega con retraso: el transportista prevé entregarlo el "
+    "{date}. Te avisaremos si algo cambia.",
     "no_orders": "Todavía no encuentro ningún pedido tuyo. Si compraste con otro teléfono o correo, "
     "respóndeme con tu número de pedido.",
     "unknown_order": "No encuentro el pedido #{order_number} a tu nombre. Revisa el número o responde «humano» "

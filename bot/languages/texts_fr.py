@@ -42,6 +42,10 @@ SEVERAL = {
     "plain": "Vos dernières commandes :\n{orders}\nRépondez avec un numéro de commande pour le détail.",
 }
 REPLIES = {
+    "late": "Désolés, la commande #{order_number} risque de ne pas arriver aujourd'hui comme prévu : le "
+    "transporteur ne l'a pas encore mise en livraison. Nous vous préviendrons dès que nous en saurons plus.",
+    "delay": "Désolés, la commande #{order_number} a du retard : le transporteur prévoit désormais de la "
+    "livrer le {date}. Nous vous préviendrons si cela change.",
     "no_orders": "Je ne trouve encore aucune commande à votre nom. Si vous avez commandé avec un autre numéro "
     "ou une autre adresse e-mail, répondez avec votre numéro de commande.",
     "unknown_order": "Je ne trouve pas la commande #{order_number} à votre nom. Vérifiez le numéro, ou répondez "

@@ -45,6 +45,10 @@ SEVERAL = {
     "plain": "I tuoi ultimi ordini:\n{orders}\nRispondi con un numero d'ordine per i dettagli.",
 }
 REPLIES = {
+    "late": "Ci scusiamo, l'ordine #{order_number} potrebbe non arrivare oggi come previsto: il corriere non l'ha "
+    "ancora messo in consegna. Ti avviseremo appena sapremo di più.",
+    "delay": "Ci scusiamo, l'ordine #{order_number} è in ritardo: il corriere ora prevede la consegna il "
+    "{date}. Ti avviseremo se cambia qualcosa.",
     "no_orders": "Non trovo ancora nessun ordine a tuo nome. Se hai ordinato con un altro telefono o un'altra "
     "email, rispondi con il numero d'ordine.",
     "unknown_order": "Non trovo l'ordine #{order_number} a tuo nome. Controlla il numero, oppure rispondi "

@@ -43,6 +43,10 @@ SEVERAL = {
     "plain": "Seus últimos pedidos:\n{orders}\nResponda com o número de um pedido para ver os detalhes.",
 }
 REPLIES = {
+    "late": "Desculpe, o pedido #{order_number} pode não chegar hoje como dissemos: a transportadora ainda não o "
+    "colocou em rota de entrega. Avisaremos assim que soubermos mais.",
+    "delay": "Desculpe, o pedido #{order_number} está atrasado: a transportadora agora prevê a entrega em "
+    "{date}. Avisaremos se algo mudar.",
     "no_orders": "Ainda não encontrei nenhum pedido seu. Se você comprou com outro telefone ou e-mail, responda "
     "com o número do pedido.",
     "unknown_order": "Não encontrei o pedido #{order_number} no seu nome. Confira o número ou responda "

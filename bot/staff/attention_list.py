@@ -23,6 +23,7 @@ _REASON_WORDS = {
     Reason.NOTIFICATION_FAILED: "a notification failed",
     Reason.CUSTOMER_WAITING: "customer waiting for an answer",
     Reason.DELIVERY_PROBLEM: "the carrier reports a delivery problem",
+    Reason.PROMISE_AT_RISK: "a delivery date told to the customer is at risk",
 }
 
 
@@ -34,7 +35,14 @@ def render_alert(order: Order, reasons: Sequence[str], error: str | None = None)
         lines.append(f"Customer: {clip(order.customer.name, 80)} · {order.status}")
     if error:
         lines.append(f"Last failure: {clip(error, 200)}")
+    if Reason.PROMISE_AT_RISK.value in reasons and (why := _latest_note(order, "promise")):
+        lines.append(clip(why, 200))
     return "\n".join(lines)
+
+
+def _latest_note(order: Order, kind: str) -> str | None:
+    """The note of the newest timeline event of ``kind``: why the order entered the queue, in words."""
+    return next((event.note for event in reversed(order.timeline) if event.kind == kind and event.note), None)
 
 
 def render_attention(shop: Shop, items: Sequence[AttentionItem], hours: float | None, *, more: bool) -> str:

@@ -7,7 +7,7 @@ helpers here read who acts and what they asked, and answer with a reply, a toast
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -20,6 +20,9 @@ from bot.stores import DeskStores
 from orders.model import Order, Shop
 from orders.usecases import OrderUseCases
 
+#: What the composition root does with orders staff moved: register their parcels with the aggregators.
+Follow = Callable[[Shop, Iterable[Order]], None]
+
 
 class Desk:
     """``application.bot_data``: the order desk the handlers use, bound once at start-up."""
@@ -27,10 +30,17 @@ class Desk:
     def __init__(self) -> None:
         self._service: OrderUseCases | None = None
         self._stores: DeskStores | None = None
+        self._follow: Follow | None = None
 
-    def bind(self, service: OrderUseCases, stores: DeskStores) -> None:
+    def bind(self, service: OrderUseCases, stores: DeskStores, follow: Follow | None = None) -> None:
         self._service = service
         self._stores = stores
+        self._follow = follow
+
+    def follow(self, shop: Shop, orders: Iterable[Order]) -> None:
+        """Hand orders a staff command moved to the composition root's follow-ups (trackers registered)."""
+        if self._follow is not None:
+            self._follow(shop, orders)
 
     @property
     def service(self) -> OrderUseCases:

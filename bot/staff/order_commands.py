@@ -63,6 +63,7 @@ async def status_command(update: Update, context: StaffContext) -> None:
     except InvalidTransition as exc:
         await message.reply_text(render_transition_refused(order.number, exc))
         return
+    context.bot_data.follow(context.staff_shop, [moved])
     await message.reply_text(render_moved(order.status, moved, parsed.note), reply_markup=open_button(moved))
 
 
@@ -76,6 +77,8 @@ async def advance_command(update: Update, context: StaffContext) -> None:
         result = await context.service.progression.auto_progress(
             context.staff_shop, order.id, actor=actor(update)
         )
+        if result.applied:
+            context.bot_data.follow(context.staff_shop, [result.order])
         text = render_decision(result, context.staff_shop)
         await message.reply_text(text, reply_markup=open_button(result.order))
 

@@ -65,6 +65,7 @@ async def bulk_command(update: Update, context: StaffContext) -> None:
         if ids
         else []
     )
+    context.bot_data.follow(shop, [result.order for result in results if result.order is not None])
     by_id = {result.order_id: result for result in results}
     rows = [
         (number, by_id.get(order.id) if order else None)

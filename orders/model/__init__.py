@@ -34,6 +34,7 @@ from orders.model.order import (
     Tracking,
 )
 from orders.model.outbox import FAILED_STATES, OutboxEntry, OutboxKind, OutboxState
+from orders.model.promise import Promise, PromiseOutcome
 from orders.model.shop import EmailSettings, NotifyPolicy, Shop, Thresholds
 
 __all__ = [
@@ -60,6 +61,8 @@ __all__ = [
     "OutboxKind",
     "OutboxState",
     "Place",
+    "Promise",
+    "PromiseOutcome",
     "Shop",
     "ShopId",
     "Source",

@@ -18,6 +18,8 @@ class OutboxKind(StrEnum):
     FOLLOW_UP = "follow_up"
     MANUAL = "manual"
     STAFF_ALERT = "staff_alert"
+    #: The parcel runs late: the carrier's estimate moved past what the customer was told.
+    DELAY = "delay"
 
 
 class OutboxState(StrEnum):
@@ -79,3 +81,5 @@ class OutboxEntry(Domain):
     draft_kind: str | None = None
     #: The text the AI wrote and that was sent in place of the template; None: not written by the AI.
     ai_text: str | None = None
+    promised_date: datetime | None = None
+    promised_likely: datetime | None = None

@@ -5,8 +5,9 @@ the shop id as its first argument. Orders carry a ``version`` and are saved with
 concurrent changes never both win silently.
 
 One module per store: ``orders`` (with ``order_pages``, ``order_documents`` and ``waiting_orders``),
-``outbox``, ``shops``, ``events``, ``stats``, ``customers`` (and their messages), ``conversations`` (the
-conversations desk's pages of customers and of one customer's messages), ``inbox`` (messages
+``outbox``, ``shops``, ``events``, ``feed`` (each shop's latest changes, for the desk's live stream),
+``desk_alerts`` (every staff alert, as the desk shows it), ``stats``, ``customers`` (and their messages),
+``conversations`` (the conversations desk's pages of customers and of one customer's messages), ``inbox`` (messages
 acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token
 buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts
 sent, job leases); ``database`` holds them together over one connection pool with the indexes they need,
@@ -49,15 +50,18 @@ call methods named after what they return and do not see the detours.
 from orders.store.conversations import ConversationStore, MessageKey, message_key
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.database import Database, open_database
+from orders.store.desk_alerts import DeskAlert, DeskAlertStore
 from orders.store.documents import Doc
 from orders.store.errors import AlreadyExists, Conflict, DatabaseError, NotFound
 from orders.store.events import EventStore
+from orders.store.feed import FeedEvent, FeedPage, FeedStore, FeedWindow
 from orders.store.inbox import InboxStore
 from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore, window_start
 from orders.store.order_documents import decode_cursor, encode_cursor, search_key
 from orders.store.orders import OrderStore
 from orders.store.outbox import OUTBOX_LANES, OutboxStore, outbox_lane
+from orders.store.promises import PromiseStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import SHOP_SECRET_FIELDS, ShopStore
 from orders.store.stats import StatsStore
@@ -74,8 +78,14 @@ __all__ = [
     "CustomerStore",
     "Database",
     "DatabaseError",
+    "DeskAlert",
+    "DeskAlertStore",
     "Doc",
     "EventStore",
+    "FeedEvent",
+    "FeedPage",
+    "FeedStore",
+    "FeedWindow",
     "InboxStore",
     "LinkCodeStore",
     "LockStore",
@@ -84,6 +94,7 @@ __all__ = [
     "NotFound",
     "OrderStore",
     "OutboxStore",
+    "PromiseStore",
     "RateLimitStore",
     "RevocationStore",
     "ShopStore",

@@ -22,6 +22,7 @@ from orders.model import (
 )
 from orders.store.documents import Doc, from_doc, to_doc
 from orders.store.errors import Conflict, NotFound
+from orders.store.feed import FeedStore
 
 
 def _address_key(shop_id: str, *, phone: str | None, instagram_id: str | None) -> str:
@@ -199,10 +200,14 @@ class CustomerStore:
 
 
 class MessageStore:
-    """Every chat message in and out. The (channel, provider id) key makes a retried delivery a no-op."""
+    """Every chat message in and out. The (channel, provider id) key makes a retried delivery a no-op.
 
-    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+    A message stored and a delivery state that moved go on the shop's live feed (ids and states only).
+    """
+
+    def __init__(self, collection: AsyncCollection[Doc], feed: FeedStore) -> None:
         self._messages = collection
+        self._feed = feed
 
     async def add(self, message: Message) -> bool:
         """Store the message; False when this provider id was stored before."""
@@ -210,6 +215,10 @@ class MessageStore:
             await self._messages.insert_one(to_doc(message))
         except DuplicateKeyError:
             return False
+        self._feed.publish(
+            message.shop_id, "message", message_id=message.id, customer_id=message.customer_id,
+            direction=message.direction.value, channel=message.channel, state=message.state.value,
+        )  # fmt: skip
         return True
 
     async def get(self, shop_id: ShopId, message_id: str) -> Message:
@@ -239,7 +248,7 @@ class MessageStore:
         change: Doc = {"state": state.value, "updated_at": now}
         if error_code:
             change["error_code"] = error_code
-        await self._messages.update_one(
+        moved = await self._messages.update_one(
             {
                 "channel": channel,
                 "provider_id": provider_id,
@@ -248,7 +257,13 @@ class MessageStore:
             },
             {"$set": change},
         )
-        return await self.by_provider_id(channel, provider_id)
+        message = await self.by_provider_id(channel, provider_id)
+        if message is not None and moved.modified_count:
+            self._feed.publish(
+                message.shop_id, "delivery", message_id=message.id, customer_id=message.customer_id,
+                outbox_id=message.outbox_id, state=message.state.value,
+            )  # fmt: skip
+        return message
 
     async def recent(self, shop_id: ShopId, customer_id: CustomerId, limit: int = 20) -> list[Message]:
         cursor = self._messages.find({"shop_id": shop_id, "customer_id": customer_id})

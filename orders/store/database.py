@@ -16,15 +16,18 @@ from orders.crypto import SecretBox
 from orders.model import CustomerId, DeliveryState, Message, OutboxKind, ShopId
 from orders.store.conversations import ConversationStore
 from orders.store.customers import CustomerStore, MessageStore
+from orders.store.desk_alerts import DeskAlertStore
 from orders.store.documents import CODEC_OPTIONS, Doc, from_doc
 from orders.store.errors import INDEX_NOT_FOUND
 from orders.store.events import EventStore
+from orders.store.feed import FeedStore
 from orders.store.inbox import InboxStore
 from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore
 from orders.store.numbers import NumberStore, claim_doc
 from orders.store.orders import OrderStore
 from orders.store.outbox import OutboxStore
+from orders.store.promises import PromiseStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import ShopStore
 from orders.store.stats import StatsStore
@@ -86,8 +89,17 @@ _INDEXES: dict[str, list[IndexModel]] = {
     "alerts": [
         IndexModel("shop_id"),
     ],
+    "desk_alerts": [
+        IndexModel([("shop_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
+        IndexModel("expires_at", expireAfterSeconds=0),
+    ],
     "revocations": [
         IndexModel("expires_at", expireAfterSeconds=0),
+    ],
+    "promises": [
+        IndexModel([("shop_id", ASCENDING), ("order_id", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("outcome", ASCENDING), ("promised_day", ASCENDING)]),
+        IndexModel([("shop_id", ASCENDING), ("promised_day", ASCENDING)]),
     ],
     "link_codes": [
         IndexModel([("shop_id", ASCENDING), ("code", ASCENDING)], unique=True),
@@ -132,12 +144,14 @@ class Database:
         self.shops = ShopStore(self._db.shops, SecretBox(secret_keys))
         self.orders = OrderStore(self._db.orders, self._db.order_keys)
         self.numbers = NumberStore(self._db.order_numbers)
-        self.outbox = OutboxStore(self._db.outbox)
+        self.feed = FeedStore(self._db.feed)
+        self.desk_alerts = DeskAlertStore(self._db.desk_alerts, self.feed)
+        self.outbox = OutboxStore(self._db.outbox, on_alert=self.desk_alerts.record, feed=self.feed)
         self.events = EventStore(self._db.events)
         self.stats = StatsStore(self._db.stats)
         self.waiting_orders = WaitingOrders(self.orders, self.stats)
         self.customers = CustomerStore(self._db.customers)
-        self.messages = MessageStore(self._db.messages)
+        self.messages = MessageStore(self._db.messages, self.feed)
         self.conversations = ConversationStore(self._db.customers, self._db.messages, self._db.outbox)
         self.inbox = InboxStore(self._db.inbox)
         self.rate_limits = RateLimitStore(self._db.rate_limits)
@@ -146,6 +160,7 @@ class Database:
         self.revocations = RevocationStore(self._db.revocations)
         self.locks = LockStore(self._db.locks)
         self.alerts = AlertStore(self._db.alerts)
+        self.promises = PromiseStore(self._db.promises)
 
     async def ensure_indexes(self) -> None:
         """Create every index; bring data in an older layout up to date and drop the indexes it used."""
@@ -267,9 +282,11 @@ class Database:
         return True
 
     async def drop(self) -> None:
+        await self.feed.drain()
         await self.client.drop_database(self._db.name)
 
     async def close(self) -> None:
+        await self.feed.drain()
         await self.client.close()
 
 

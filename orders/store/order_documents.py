@@ -79,7 +79,12 @@ def order_from_doc(doc: Mapping[str, Any]) -> Order:
 
 
 def encode_cursor(order: Order) -> str:
-    raw = json.dumps([order.created_at.isoformat(), order.id]).encode()
+    return encode_position(order.created_at, order.id)
+
+
+def encode_position(created_at: datetime, record_id: str) -> str:
+    """A page's position after a record, as ``decode_cursor`` reads it (orders, the desk's alerts)."""
+    raw = json.dumps([created_at.isoformat(), record_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

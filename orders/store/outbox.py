@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -12,12 +12,17 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from orders.model import OrderId, OutboxEntry, ShopId
+from orders.model import OrderId, OutboxEntry, OutboxKind, ShopId
 from orders.store.documents import Doc, from_doc, to_doc
+from orders.store.feed import FeedStore
 
 #: Outbox entries are spread over lanes by id, so that a claim under a backlog reads one lane's due
 #: entries rather than all of them (``orders.store``, 2).
 OUTBOX_LANES = 16
+
+
+#: How an entry can end without a message sent: the live feed is told (a message sent is on it already).
+UNSENT_STATES = frozenset({"failed", "skipped", "dead", "review"})
 
 
 def outbox_lane(entry_id: str) -> int:
@@ -35,8 +40,18 @@ def entry_from_doc(doc: Mapping[str, Any]) -> OutboxEntry:
 
 
 class OutboxStore:
-    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+    def __init__(
+        self,
+        collection: AsyncCollection[Doc],
+        on_alert: Callable[[OutboxEntry], Awaitable[None]] | None = None,
+        feed: FeedStore | None = None,
+    ) -> None:
+        """``on_alert`` records every staff alert before it is queued, whoever raises it (the desk's
+        alerts, ``orders.store.desk_alerts``); ``feed`` hears of entries that end without a message sent
+        (a message sent is on the feed as a message)."""
         self._outbox = collection
+        self._on_alert = on_alert
+        self._feed = feed
         self._backlog = False  # whether the last look at the due queue found more than it could take
         self._listeners: list[Callable[[OutboxEntry], None]] = []
 
@@ -51,6 +66,8 @@ class OutboxStore:
 
     async def add(self, entry: OutboxEntry) -> OutboxEntry:
         """Queue ``entry`` once per idempotency key; return the entry that holds the key."""
+        if entry.kind == OutboxKind.STAFF_ALERT and self._on_alert is not None:
+            await self._on_alert(entry)
         try:
             await self._outbox.insert_one(entry_to_doc(entry))
         except DuplicateKeyError:
@@ -70,6 +87,12 @@ class OutboxStore:
     async def find_key(self, shop_id: ShopId, idempotency_key: str) -> OutboxEntry | None:
         doc = await self._outbox.find_one({"idempotency_key": idempotency_key, "shop_id": shop_id})
         return None if doc is None else entry_from_doc(doc)
+
+    async def by_keys(self, shop_id: ShopId, keys: list[str]) -> dict[str, OutboxEntry]:
+        """The shop's entries holding ``keys``, by key (one read by the unique key's index)."""
+        found = self._outbox.find({"idempotency_key": {"$in": keys}})
+        entries = [entry_from_doc(doc) async for doc in found]
+        return {entry.idempotency_key: entry for entry in entries if entry.shop_id == shop_id}
 
     async def queued_for(self, shop_id: ShopId, customer_id: str, channel: str) -> list[OutboxEntry]:
         """A customer's entries on one channel that are still queued, oldest first."""
@@ -156,6 +179,12 @@ class OutboxStore:
         result = await self._outbox.update_one(
             {"_id": entry.id, "state": "sending", "lease_until": entry.lease_until}, {"$set": changes}
         )
+        state = changes.get("state")
+        if result.modified_count == 1 and state in UNSENT_STATES and self._feed is not None:
+            self._feed.publish(
+                entry.shop_id, "delivery", outbox_id=entry.id, order_id=entry.order_id,
+                customer_id=entry.customer_id, state=state,
+            )  # fmt: skip
         return result.modified_count == 1
 
     async def expired_leases(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:

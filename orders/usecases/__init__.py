@@ -1,7 +1,7 @@
 """The order service layer: one small set of use cases per job, all over the same store and clock.
 
 A caller takes the piece it needs (``shop_events``, ``desk``, ``progression``, ``queries``, ``attention``,
-``bulk``, ``recovery``, ``conversations``, ``answers``) from the ``OrderUseCases`` the composition root builds once per process, and the
+``bulk``, ``recovery``, ``promises``, ``conversations``, ``answers``) from the ``OrderUseCases`` the composition root builds once per process, and the
 types they answer with are importable from here. Every piece that writes commits through one
 ``UnitOfWork`` (``unit_of_work``); the decisions themselves are pure functions in ``orders.domain``,
 ``orders.event_decisions`` and ``orders.rules``.
@@ -33,6 +33,7 @@ from orders.usecases.conversations import (
 from orders.usecases.desk import DeskCommands
 from orders.usecases.idempotency import DeliveryInProgress, run_once
 from orders.usecases.progression import AutoProgressResult, Progression, ProgressionAdvisor, RulesAdvisor
+from orders.usecases.promises import PROMISE_AT_RISK_FLAG, PromiseLedger, Report, delay_entry
 from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
 from orders.usecases.recovery import Recovery
 from orders.usecases.shop_events import EventOutcome, ShopEvents, event_payload
@@ -58,6 +59,7 @@ class OrderUseCases:
     recovery: Recovery
     conversations: Conversations
     answers: Answers
+    promises: PromiseLedger
 
     @classmethod
     def build(cls, db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
@@ -78,12 +80,14 @@ class OrderUseCases:
             recovery=Recovery(shop_events),
             conversations=Conversations(desk.uow),
             answers=Answers(desk.uow),
+            promises=PromiseLedger(desk.uow),
         )
 
 
 __all__ = [
     "BULK_CONCURRENCY",
     "BULK_CONCURRENCY_PER_SHOP",
+    "PROMISE_AT_RISK_FLAG",
     "Answer",
     "Answers",
     "AttentionItem",
@@ -109,12 +113,15 @@ __all__ = [
     "ProgressView",
     "Progression",
     "ProgressionAdvisor",
+    "PromiseLedger",
     "Recovery",
+    "Report",
     "RulesAdvisor",
     "ShopEvents",
     "Stats",
     "UnitOfWork",
     "customer_orders",
+    "delay_entry",
     "event_payload",
     "run_once",
 ]

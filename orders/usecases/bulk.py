@@ -13,7 +13,7 @@ from typing import Literal
 
 from orders.fair_gate import FairGate
 from orders.lifecycle import InvalidTransition, Status
-from orders.model import Shop, Source
+from orders.model import Order, Shop, Source
 from orders.store import Conflict, NotFound
 from orders.usecases.desk import DeskCommands
 from orders.usecases.progression import Progression
@@ -36,6 +36,8 @@ class BulkResult:
     error: str | None = None
     outcome: BulkOutcome = "applied"
     number: str | None = None  # None for an id the shop does not know
+    #: The order as the action left it, when it moved it (for the caller's follow-ups: trackers).
+    order: Order | None = field(default=None, compare=False, repr=False)
 
 
 class _NotApplied(Exception):
@@ -64,7 +66,7 @@ class BulkActions:
 
         async def one(order_id: str) -> BulkResult:
             try:
-                await self._one(shop, order_id, action, actor=actor, status=status, message=message)
+                moved = await self._one(shop, order_id, action, actor=actor, status=status, message=message)
             except NotFound:
                 return BulkResult(order_id, False, "not_found", "failed")
             except InvalidTransition as exc:
@@ -73,7 +75,7 @@ class BulkActions:
                 return BulkResult(order_id, False, f"conflict: {exc}", "failed")
             except _NotApplied as exc:
                 return BulkResult(order_id, False, f"not_applied: {exc}", "not_applied")
-            return BulkResult(order_id, True)
+            return BulkResult(order_id, True, order=moved)
 
         results = await asyncio.gather(*(one(order_id) for order_id in dict.fromkeys(order_ids)))
         async with self.gate.hold(shop.id):  # numbers never change: one read names every order
@@ -86,20 +88,19 @@ class BulkActions:
     async def _one(
         self, shop: Shop, order_id: str, action: BulkAction, *, actor: str | None, status: Status | None,
         message: str | None,
-    ) -> None:  # fmt: skip
+    ) -> Order | None:  # fmt: skip
         """One order's action; its reads and writes pass the bulk gate, an advisor's answer is awaited
         outside it (the AI client bounds its own calls), so a slow model holds no database place."""
         if action == "update_status":
             assert status is not None
             async with self.gate.hold(shop.id):
-                await self.desk.update_status(
+                return await self.desk.update_status(
                     shop, order_id, status, source=Source.STAFF, actor=actor, note=message
                 )
-            return
         if action == "notify":
             async with self.gate.hold(shop.id):
                 await self.desk.notify(shop, order_id, message=message, channel=None, actor=actor)
-            return
+            return None
         async with self.gate.hold(shop.id):
             order = await self.desk.db.orders.get(shop.id, order_id)
         decision = await self.progression.decide(shop, order)
@@ -107,3 +108,4 @@ class BulkActions:
             result = await self.progression.apply(shop, order, decision, actor)
         if not result.applied:
             raise _NotApplied(result.decision.reason)
+        return result.order

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from orders.event_decisions import EventKind, OnBackwards, decide_event
 from orders.lifecycle import InvalidTransition
 from orders.model import Order, OrderData, OrderId, Shop, new_id
 from orders.numbering import DuplicateNumber
+from orders.promises import latest
 from orders.store import AlreadyExists, Conflict, Database
 from orders.usecases.idempotency import CLAIM_TIMEOUT, run_once
 from orders.usecases.progression import Progression
+from orders.usecases.promises import delay_entry
 from orders.usecases.unit_of_work import RETRIES, Clock, UnitOfWork, status_update
 
 log = logging.getLogger(__name__)
@@ -177,13 +180,22 @@ class ShopEvents:
             decision = decide_event(
                 before, kind, data, now,
                 shop_id=shop.id, new_order_id=OrderId(new_id("ord")), on_backwards=on_backwards,
+                timezone=shop.timezone,
             )  # fmt: skip
             if decision.ignored is not None:
                 return EventOutcome(order=decision.order, ignored=decision.ignored)
             after = decision.order
             pending = [status_update(after, now, urgent=decision.urgent)] if decision.tell_customer else []
+            if decision.later_day is not None and not await self._told_by(after, decision.later_day):
+                pending.append(delay_entry(after, decision.later_day, shop.timezone, now))
             try:
                 return EventOutcome(order=await self.uow.commit(before, after, pending))
             except (Conflict, AlreadyExists):
                 continue
         raise Conflict(f"order {data.external_id} kept changing; try again")
+
+    async def _told_by(self, order: Order, day: date) -> bool:
+        """Whether the customer was last told a day on or after ``day`` (a chat answer, an earlier delay):
+        a carrier estimate that moved later but still within it is no news to them."""
+        told = latest(await self.db.promises.for_order(order.shop_id, order.id))
+        return told is not None and date.fromisoformat(told.promised_day) >= day

@@ -1,7 +1,8 @@
 """Saving an order change: the version check, the outbox entries it causes, the shop's counters.
 
 Every use case that changes an order reads it, computes the new order with pure functions (``orders.domain``,
-``orders.event_decisions``) and hands before and after to ``UnitOfWork.commit``. Outbox entries ride inside
+``orders.event_decisions``) and hands before and after to ``UnitOfWork.commit``, which also puts the change on
+the shop's live feed (``orders.store.feed``) for the desks that show it. Outbox entries ride inside
 the order's own write, so a crash right after it loses none; they are queued at once (idempotently) and
 ``Recovery.recover_pending_outbox`` clears them from the order later, off the request's path. On a version
 conflict the use case computes the change again from the fresh order (``retrying``).
@@ -19,6 +20,7 @@ from orders import domain
 from orders.model import NotificationId, Order, OutboxEntry, OutboxKind, ShopId, new_id
 from orders.numbering import claim_number
 from orders.store import AlreadyExists, Conflict, Database
+from orders.usecases.settling import closes, settle_promises
 
 Clock = Callable[[], datetime]
 
@@ -83,6 +85,9 @@ class UnitOfWork:
             *(self.db.outbox.add(entry) for entry in pending),
             self.db.stats.add(saved.shop_id, domain.stats_deltas(before, saved)),
         )
+        if closes(before, saved):  # a crash before this leaves them to the promise watch
+            await settle_promises(self.db, saved, self.clock())
+        self.db.feed.publish(saved.shop_id, "order", order_id=saved.id, status=saved.status.value)
         return saved
 
 

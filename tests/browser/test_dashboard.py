@@ -391,9 +391,23 @@ def test_screenshots_at_phone_and_desktop_width(page: Page, desk: Desk, watch: P
     assert watch.errors == []
 
 
-def test_an_idle_desk_only_asks_whether_anything_changed(page: Page, desk: Desk) -> None:
+def test_an_idle_desk_on_the_stream_asks_nothing_until_its_30_second_refresh(page: Page, desk: Desk) -> None:
+    page.clock.install()
+    signed_in(page, desk)
+    expect(page.locator(".live-state")).to_have_attribute("data-live", "live")
+    page.wait_for_load_state("networkidle")
+    answers: list[str] = []
+    page.on("response", lambda response: answers.append(response.url))
+    page.clock.run_for(9_000)  # three change checks' worth
+    page.wait_for_timeout(300)
+    assert answers == []
+
+
+def test_an_idle_desk_without_the_stream_only_asks_whether_anything_changed(page: Page, desk: Desk) -> None:
+    page.route("**/api/v1/events/ticket", lambda route: route.abort())  # no stream: the desk polls
     page.clock.install()  # the page's timers run when the test says so
     signed_in(page, desk)
+    expect(page.locator(".live-state")).to_have_attribute("data-live", "polling")
     page.wait_for_load_state("networkidle")
     answers: list[tuple[str, int]] = []
     page.on("response", lambda response: answers.append((response.url.split("/api/v1")[-1], response.status)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,12 +39,13 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from orders.model import Shop
+from orders.model import NotificationId, OrderId, OutboxEntry, OutboxKind, Shop, new_id
 from orders.store import Database
 from tests.conftest import SECRET_KEY, Api, finish_background, token_for
 from tests.contract.operations import Operation, operations_of
 from webhooks.access.auth import issue_token
 from webhooks.api.openapi import DOCUMENT_PATH
+from webhooks.keys import SERVICE
 from webhooks.settings import Settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
@@ -101,6 +102,8 @@ class Live:
         return asyncio.run_coroutine_threadsafe(self.contents(), self.loop).result(30)
 
     tokens_used: set[str] = field(default_factory=set)
+    #: The shop's staff alerts, for ``/alerts/{alert_id}/...``.
+    alert_ids: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -120,15 +123,24 @@ async def live(
     await api.post("/orders/update-status", {"order_id": ids[0], "status": "processing", "note": "packed"})
     await api.post("/orders/notify", {"order_id": ids[1], "message": "On its way soon"}, status=202)
     await Api(client, token_for(other_shop)).post("/orders", {"number": "9001"}, status=201)
+    await client.app[SERVICE].db.outbox.add(
+        OutboxEntry(
+            id=NotificationId(new_id("ntf")), shop_id=shop.id, order_id=OrderId(ids[0]), kind=OutboxKind.STAFF_ALERT,
+            message="🙋 Ana Lima on whatsapp asks for a person about order #1001.", due_at=datetime.now(UTC), created_at=datetime.now(UTC),
+            idempotency_key="alert:fuzz",
+        )
+    )  # fmt: skip
     doc = await (await client.get(DOCUMENT_PATH)).json()
     schema = schemathesis.openapi.from_dict(doc)
     operations = operations_of(schema)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
     base_url = str(client.make_url("")).rstrip("/")
     assert client.app is not None
-    yield Live(
+    found = Live(
         client.app, base_url, schema, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop()
     )
+    found.alert_ids = [(await api.get("/alerts"))["alerts"][0]["alert_id"]]  # the alert seeded below
+    yield found
     await mongo.close()
 
 
@@ -137,8 +149,10 @@ async def live(
 REAL_CUSTOMERS: list[str] = []
 
 
-def with_real_ids(case: Any, data: st.DataObject, ids: list[str], always: bool) -> None:
-    """Point a generated case at real orders and customers (always, or when Hypothesis chooses to)."""
+def with_real_ids(
+    case: Any, data: st.DataObject, ids: list[str], always: bool, alert_ids: Sequence[str] = ()
+) -> None:
+    """Point a generated case at real orders, customers and alerts (always, or when Hypothesis chooses to)."""
     if not always and not data.draw(st.booleans(), label="use real order ids"):
         return
     real = st.sampled_from(ids)
@@ -146,6 +160,8 @@ def with_real_ids(case: Any, data: st.DataObject, ids: list[str], always: bool) 
         case.path_parameters["customer_id"] = data.draw(st.sampled_from(REAL_CUSTOMERS))
     if case.path_parameters and "order_id" in case.path_parameters:
         case.path_parameters["order_id"] = data.draw(real)
+    if case.path_parameters and "alert_id" in case.path_parameters and alert_ids:
+        case.path_parameters["alert_id"] = data.draw(st.sampled_from(list(alert_ids)))
     if isinstance(case.body, dict):
         if "order_id" in case.body:
             case.body["order_id"] = data.draw(real)
@@ -196,7 +212,7 @@ def fuzz(
         headers = tokens[kind]
         live.tokens_used.add(kind)
         if real_ids is not None:
-            with_real_ids(case, data, live.order_ids, always=real_ids)
+            with_real_ids(case, data, live.order_ids, always=real_ids, alert_ids=live.alert_ids)
         before = live.snapshot() if check_writes else None
         response = case.call(base_url=live.base_url, session=session, headers=headers, timeout=30)
         live.statuses[f"{operation.label} {mode.value}"].add(response.status_code)
@@ -279,7 +295,8 @@ async def test_sequences_of_operations_keep_the_contract(live: Live, shop: Shop)
     )
     await asyncio.to_thread(Sequences.run, settings=run)
     assert len({label for label, _ in steps}) >= 5, steps
-    assert any(200 <= status < 300 and "{order_id}" in label for label, status in steps), steps
+    # an operation on an id an earlier answer gave (an order's, an alert's) succeeded
+    assert any(200 <= status < 300 and "_id}" in label for label, status in steps), steps
 
 
 def bad_tokens(shop: Shop) -> dict[str, dict[str, str]]:

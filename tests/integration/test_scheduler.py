@@ -56,6 +56,6 @@ async def test_every_periodic_job_is_scheduled_under_a_lease(db: Database, clock
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
         "outbox-recovery", "inbox-recovery", "event-recovery", "auto-progress", "attention-scan",
-        "waiting-days-tidy",
+        "promise-watch", "waiting-days-tidy",
     }  # fmt: skip
     assert all(job.func.__name__ == "exclusive" and job.args[0] == job.id for job in jobs.values())

@@ -63,6 +63,8 @@ KINDS = {
     "linked": {},
     "not_linked": {},
     "link_code": {"code": "12345678"},
+    "delay": {"number": "1042", "date": "Fri, Nov 6"},
+    "late": {"number": "1042"},
 }
 # A link: "https://…", "www.…" or "ups.com/…", without the sentence's closing punctuation.
 URL = re.compile(

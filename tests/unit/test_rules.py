@@ -208,7 +208,20 @@ def test_a_delivery_problem_needs_attention_only_while_the_order_is_shipped(stat
 
 
 def test_flag_reasons_are_the_event_driven_ones() -> None:
-    assert FLAG_REASONS == (Reason.NOTIFICATION_FAILED, Reason.CUSTOMER_WAITING, Reason.DELIVERY_PROBLEM)
+    assert FLAG_REASONS == (
+        Reason.NOTIFICATION_FAILED, Reason.CUSTOMER_WAITING, Reason.DELIVERY_PROBLEM, Reason.PROMISE_AT_RISK,
+    )  # fmt: skip
+
+
+def test_a_promise_at_risk_needs_attention_only_while_the_order_is_on_its_way() -> None:
+    flagged = ["promise_at_risk"]
+    assert attention_reasons(make_order(Status.SHIPPED, flags=flagged), DEFAULTS, NOW) == [
+        Reason.PROMISE_AT_RISK
+    ]
+    assert attention_reasons(make_order(Status.PROCESSING, flags=flagged), DEFAULTS, NOW) == [
+        Reason.PROMISE_AT_RISK
+    ]
+    assert attention_reasons(make_order(Status.FULFILLED, flags=flagged), DEFAULTS, NOW) == []
 
 
 def test_unknown_flags_are_ignored() -> None:
@@ -239,6 +252,7 @@ def test_reason_values() -> None:
         "notification_failed",
         "customer_waiting",
         "delivery_problem",
+        "promise_at_risk",
     }
 
 

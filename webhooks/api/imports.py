@@ -18,6 +18,7 @@ from orders.numbering import find_by_number
 from webhooks.api import schemas
 from webhooks.api.import_rows import ImportRowIn
 from webhooks.api.routes import SHOP, routes
+from webhooks.carriers.follow import follow_parcels
 from webhooks.keys import DATABASE, SERVICE
 from webhooks.middleware import ApiError, parse_json
 
@@ -96,6 +97,10 @@ async def import_history(request: web.Request) -> web.Response:
     body = parse_json(ImportIn, raw, {schemas.PHONE_REGION: request[SHOP].default_country})
     rows = [row.pending(index) for index, row in enumerate(body.orders)]
     results = await import_orders(request.config_dict[SERVICE], request[SHOP], rows, dry_run=dry_run)
+    changed = [r.order_id for r in results if r.order_id and r.outcome in ("created", "updated")]
+    if changed and not dry_run:  # parcels still on their way are followed like any other order's
+        found = await request.config_dict[DATABASE].orders.get_many(request[SHOP].id, changed)
+        follow_parcels(request.config_dict, request[SHOP], found.values())
     counts = summary(results)
     out = ImportOut(dry_run=dry_run, results=[ImportResultOut.of(result) for result in results], **counts)
     return _json(out)

@@ -17,12 +17,13 @@ from pydantic import BaseModel
 from orders.model import Shop, Source
 from orders.store import NotFound
 from webhooks.access.abuse import charge_bulk, charge_token
-from webhooks.access.auth import AuthError, Role, bearer_token, verify_token
+from webhooks.access.auth import AuthError, Principal, Role, bearer_token, verify_token
 from webhooks.api import schemas
 from webhooks.api.operations import ApiRoutes, Header
 from webhooks.api.shop_settings import ShopSettings
-from webhooks.carriers.follow import follow_parcel
+from webhooks.carriers.follow import follow_parcel, follow_parcels
 from webhooks.keys import CLOCK, DATABASE, PRINCIPAL, SECRET_KEYS, SERVICE, SHOPS
+from webhooks.live.tickets import STREAM_PATH, verify_ticket
 from webhooks.middleware import ApiError, parse_json
 
 M = TypeVar("M", bound=BaseModel)
@@ -38,9 +39,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     and its shop is found, and the handler starts only once the token is known not to be revoked, so
     nothing is read or written for a revoked token.
     """
-    principal = verify_token(
-        request.config_dict[SECRET_KEYS], bearer_token(request.headers.get("Authorization"))
-    )
+    principal = _credentials(request)
     revoked = asyncio.ensure_future(request.config_dict[DATABASE].revocations.is_revoked(principal.token_id))
     try:
         await charge_token(request, principal)
@@ -55,6 +54,15 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         revoked.cancel()  # a no-op once it is done; an early refusal does not leave it running
         revoked.add_done_callback(_retrieved)
     return await handler(request)
+
+
+def _credentials(request: web.Request) -> Principal:
+    """The bearer token's principal; the event stream also takes a stream ticket (``webhooks.live.tickets``),
+    as a browser's EventSource cannot send the header."""
+    header = request.headers.get("Authorization")
+    if header is None and request.path == STREAM_PATH and (ticket := request.query.get("ticket")):
+        return verify_ticket(request.config_dict[SECRET_KEYS], ticket)
+    return verify_token(request.config_dict[SECRET_KEYS], bearer_token(header))
 
 
 def _retrieved(task: asyncio.Future[Any]) -> None:
@@ -171,6 +179,7 @@ async def bulk_action(request: web.Request) -> web.Response:
         status=body.status,
         message=body.message,
     )
+    follow_parcels(request.config_dict, request[SHOP], (r.order for r in results if r.order is not None))
     return _json(schemas.BulkOut.of(results))
 
 

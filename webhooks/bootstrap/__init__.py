@@ -206,7 +206,7 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: Opened) ->
         app[ALERTS] = alerts = StaffAlerts(app[SERVICE].attention, clock, stores=db)
         app[NOTIFIER] = sender = Notifier(
             app[SERVICE].desk, channels(app, settings), clock, stores=db, metrics=app[METRICS],
-            alert_buttons=alerts.buttons,
+            alert_buttons=alerts.buttons, promises=app[SERVICE].promises,
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             email_channel=parts.email_channel or shop_email_channel,
             planner=Planner(db, clock, writer=app[AI_WRITER]),

@@ -24,6 +24,7 @@ from channels.instagram import InstagramChannel
 from channels.telegram import TelegramChannel, build_application
 from channels.twilio import TwilioChannels, open_twilio
 from orders.store import Database
+from webhooks.carriers.follow import follow_parcels
 from webhooks.carriers.trackers import Trackers
 from webhooks.keys import INSTAGRAM, SERVICE, TELEGRAM_APPLICATION, TELEGRAM_CHANNEL, TRACKERS, TWILIO
 from webhooks.providers.twilio import STATUS_PATH
@@ -124,7 +125,9 @@ def telegram(settings: Settings, given: StaffApplication | None, opened: Opened)
                 context_types=staff.context_types(),
             )
         staff.install(application)
-        application.bot_data.bind(app[SERVICE], opened.database)
+        application.bot_data.bind(
+            app[SERVICE], opened.database, follow=lambda shop, orders: follow_parcels(app, shop, orders)
+        )
         secret = settings.telegram_webhook_secret
         if secret is None:
             log.warning("TELEGRAM_WEBHOOK_SECRET is not set: Telegram webhooks are refused")

@@ -14,12 +14,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from orders.clock import utc_now
 from orders.importing import RowResult, import_orders, summary
-from orders.model import ShopId
+from orders.model import Shop, ShopId
+from orders.store import Database
 from webhooks.api.import_rows import read_rows
 from webhooks.bootstrap import build_service, command_database
+from webhooks.carriers.trackers import Trackers
 from webhooks.settings import Settings
+
+#: Orders read at once when registering an import's parcels.
+_BATCH = 1000
 
 
 def add_parser(commands: Any) -> None:
@@ -35,7 +42,7 @@ def add_parser(commands: Any) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> None:
     """Import the file; SystemExit(1) once done when some rows were invalid."""
     text = args.file.read_text(encoding="utf-8-sig")
-    results = asyncio.run(_import(settings, args.shop, text, dry_run=args.dry_run))
+    results = asyncio.run(import_text(settings, args.shop, text, dry_run=args.dry_run))
     for result in results:
         print(json.dumps(_line(result)))
     counts = summary(results)
@@ -45,12 +52,28 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-async def _import(settings: Settings, shop_id: str, text: str, *, dry_run: bool) -> list[RowResult]:
+async def import_text(settings: Settings, shop_id: str, text: str, *, dry_run: bool) -> list[RowResult]:
+    """Import the rows of a file's ``text`` into the shop; each row's result, in the order read."""
     async with command_database(settings) as db:
         service = build_service(db, utc_now)
         shop = await db.shops.get(ShopId(shop_id))
         rows = list(read_rows(text, shop.default_country))
-        return await import_orders(service, shop, rows, dry_run=dry_run)
+        results = await import_orders(service, shop, rows, dry_run=dry_run)
+        if not dry_run and (shop.aftership_api_key or shop.easypost_api_key):
+            await _follow_parcels(settings, db, shop, results)
+        return results
+
+
+async def _follow_parcels(settings: Settings, db: Database, shop: Shop, results: list[RowResult]) -> None:
+    """Register the imported parcels still on their way with the shop's aggregators, as the API's import
+    does (``Trackers.register`` skips delivered and cancelled orders, and numbers registered before)."""
+    changed = [r.order_id for r in results if r.order_id and r.outcome in ("created", "updated")]
+    async with aiohttp.ClientSession() as session:
+        trackers = Trackers(session, settings, db.events, utc_now)
+        for start in range(0, len(changed), _BATCH):
+            found = await db.orders.get_many(shop.id, changed[start : start + _BATCH])
+            for order in found.values():
+                await trackers.register(shop, order)
 
 
 def _line(result: RowResult) -> dict[str, Any]:

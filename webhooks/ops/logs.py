@@ -142,8 +142,9 @@ def configure(
 
 
 _ACCESS_LINE = '%s "%s %s" %s %s %.1fms'
-#: ``search`` takes what staff type to find a customer (a name, an email, a phone): its value is not logged.
-_SEARCH_VALUE = re.compile(r"([?&]search=)[^&#]*")
+#: ``search`` takes what staff type to find a customer (a name, an email, a phone), ``ticket`` opens an event
+#: stream (``webhooks.live.tickets``): their values are not logged.
+_SEARCH_VALUE = re.compile(r"([?&](?:search|ticket)=)[^&#]*")
 
 
 class AccessLog(AbstractAccessLogger):
@@ -157,7 +158,7 @@ class AccessLog(AbstractAccessLogger):
         if not self.enabled:  # aiohttp asks once a connection; the level may have changed since
             return
         target = request.path_qs
-        if "search=" in target:
+        if "search=" in target or "ticket=" in target:
             target = _SEARCH_VALUE.sub(rf"\1{MASK}", target)
         args = (
             request.remote,

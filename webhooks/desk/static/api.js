@@ -100,6 +100,11 @@ export function apiClient(token, onUnauthorized) {
     setTemplate: (slot, text) => call("PUT", templatePath(slot), { body: { text } }),
     resetTemplate: (slot) => call("DELETE", templatePath(slot)),
     previewTemplate: (body) => call("POST", "/templates/preview", { body }),
+    promiseReport: (params) => call("GET", `/promises/report${query(params)}`),
+    alerts: (params) => call("GET", `/alerts${query(params)}`),
+    alertSeen: (id) => call("POST", `/alerts/${encodeURIComponent(id)}/seen`),
+    /** A one-minute ticket that opens the event stream (an EventSource cannot send the token). */
+    eventsTicket: () => call("POST", "/events/ticket"),
     conversations: (params) => call("GET", `/conversations${query(params)}`),
     customer: (id) => call("GET", `/customers/${encodeURIComponent(id)}`),
     customerMessages: (id, params) => call("GET", `/customers/${encodeURIComponent(id)}/messages${query(params)}`),

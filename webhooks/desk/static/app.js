@@ -1,18 +1,23 @@
 // The order desk: sign-in, stats, attention queue, all orders with bulk actions, and the order view.
-// Fresh without reloading: a refresh every 30 s, and a cheap revision check every 3 s (one tiny request
-// answered 304 while nothing changed) that refreshes at once when the shop's data moved.
+// Fresh without reloading: live events (live.js) refresh what changed within a second; while there is no
+// stream, a cheap revision check every 3 s (one tiny request answered 304 while nothing changed) does; and
+// a refresh every 30 s either way (ages grow with time alone).
 
+import { AlertsPanel } from "./alerts.js";
 import { ApiError, apiClient, forgetToken, storeToken, takeTokenFromAddress } from "./api.js";
 import { ConversationsPanel } from "./conversations.js";
 import { BULK_ACTIONS, REASONS, STATUSES, ageText, clockTime, maskedPhone, money, percent, shopTime, statusLabel } from "./format.js";
 import { OrderDialog, decisionText } from "./order-dialog.js";
+import { connectLive } from "./live.js";
 import { Badge, Notice } from "./parts.js";
+import { PromisesReport } from "./promises.js";
 import { SettingsDialog } from "./settings.js";
 import { TemplateEditor } from "./templates-editor.js";
 import { html, render, useCallback, useEffect, useRef, useState } from "./ui.js";
 
 const FULL_REFRESH_MS = 30_000;
 const CHANGE_CHECK_MS = 3_000;
+const LIVE_REFRESH_MS = 150; // events that come together refresh once
 const PAGE_SIZE = 25;
 const MAX_SELECTION = 100;
 
@@ -103,6 +108,9 @@ function Desk({ token, onSignOut, onRejected }) {
   const [updated, setUpdated] = useState(null);
   const [offline, setOffline] = useState(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [live, setLive] = useState(false);
+  const [alertsVersion, setAlertsVersion] = useState(0);
+  const liveOn = useRef(false);
 
   const view = useLatest({ attentionFilter, listFilter, cursor: cursors[cursors.length - 1], openId });
   const etag = useRef(null);
@@ -213,6 +221,7 @@ function Desk({ token, onSignOut, onRejected }) {
     connect();
     const full = setInterval(() => {
       if (!document.hidden && connected.current) refreshRef.current();
+      setAlertsVersion((n) => n + 1);
     }, FULL_REFRESH_MS);
     const check = setInterval(async () => {
       if (document.hidden) return;
@@ -220,6 +229,7 @@ function Desk({ token, onSignOut, onRejected }) {
         connect();
         return;
       }
+      if (liveOn.current) return; // the stream tells of changes: no need to ask
       try {
         const answer = await client.revision(etag.current);
         if (!answer.notModified) await refreshRef.current({ known: answer.revision });
@@ -237,6 +247,30 @@ function Desk({ token, onSignOut, onRejected }) {
       clearInterval(full);
       clearInterval(check);
       document.removeEventListener("visibilitychange", visible);
+    };
+  }, []);
+
+  // Live events: refresh what they may have changed (once for events that come together).
+  useEffect(() => {
+    let pending = null;
+    const stop = connectLive(client, {
+      onState: (on) => {
+        liveOn.current = on;
+        setLive(on);
+      },
+      onChange: ({ kind }) => {
+        if (kind === "alert" || kind === "reload") setAlertsVersion((n) => n + 1);
+        if (pending === null && connected.current) {
+          pending = setTimeout(() => {
+            pending = null;
+            refreshRef.current();
+          }, LIVE_REFRESH_MS);
+        }
+      },
+    });
+    return () => {
+      clearTimeout(pending);
+      stop();
     };
   }, []);
 
@@ -285,6 +319,7 @@ function Desk({ token, onSignOut, onRejected }) {
       </div>
       <div class="top-actions">
         <span class="updated" aria-live="off">Last updated <time>${updated ? clockTime(updated) : "—"}</time></span>
+        <span class="live-state" data-live=${live ? "live" : "polling"}>${live ? "Live" : "Checking every 3 s"}</span>
         <span class="signed-in-as" data-role=${shop.role}>Signed in as ${shop.role}</span>
         ${shop.role === "admin" &&
         html`<button type="button" class="secondary" onClick=${() => setSettingsOpen(true)}>Settings</button>`}
@@ -295,6 +330,7 @@ function Desk({ token, onSignOut, onRejected }) {
     <main class="desk">
       ${offline && html`<${Notice} tone="error" text=${offline} />`}
       <${Stats} state=${stats} />
+      <${AlertsPanel} api=${client} version=${alertsVersion} timeZone=${shop.timezone} />
       <${ConversationsPanel} api=${client} timeZone=${shop.timezone} refreshed=${updated} />
       <${AttentionQueue}
         state=${attention}
@@ -318,6 +354,7 @@ function Desk({ token, onSignOut, onRejected }) {
         onOpen=${openOrder}
         onChanged=${refreshAll}
       />
+      <${PromisesReport} api=${client} />
       ${shop.role === "admin" && html`<${TemplateEditor} api=${client} />`}
     </main>
     ${openId &&

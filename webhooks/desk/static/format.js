@@ -9,6 +9,8 @@ export const REASONS = {
   no_customer_contact: "Customer not contacted yet",
   notification_failed: "A notification failed",
   customer_waiting: "Customer waiting for a reply",
+  delivery_problem: "The carrier reports a delivery problem",
+  promise_at_risk: "A delivery date told to the customer is at risk",
 };
 
 export const SOURCES = {
@@ -27,6 +29,8 @@ export const KINDS = {
   staff_alert: "staff alert",
   status: "status change",
   delivery: "delivery news",
+  delay: "delay message",
+  promise: "delivery date at risk",
 };
 
 export const BULK_ACTIONS = {

@@ -5,6 +5,10 @@ import { Badge, Notice } from "./parts.js";
 import { OrderConversation } from "./conversations.js";
 import { KINDS, SOURCES, STATUSES, maskedPhone, money, shopTime, shopTimesIn, statusLabel } from "./format.js";
 
+// A carrier's estimate is a day: both aggregators send a bare date as midnight UTC, so it is read in UTC.
+const carrierDay = (iso) =>
+  new Date(iso).toLocaleDateString("en-US", { weekday: "short", month: "short", day: "numeric", timeZone: "UTC" });
+
 export function OrderDialog({ orderId, detail, timeZone, api, onClose, onChanged }) {
   const ref = useRef(null);
   const [notice, setNotice] = useState(null);
@@ -63,6 +67,10 @@ export function OrderDialog({ orderId, detail, timeZone, api, onClose, onChanged
               <dd>${order.channel || "—"}</dd>
               ${order.tracking?.number &&
               html`<dt>Tracking</dt><dd>${[order.tracking.carrier, order.tracking.number].filter(Boolean).join(" ")}${order.tracking.stage ? ` · ${order.tracking.stage.replaceAll("_", " ")}` : ""}</dd>`}
+              ${order.tracking?.stage_at &&
+              html`<dt>Carrier news</dt><dd>${[order.tracking.place, shopTime(order.tracking.stage_at, timeZone)].filter(Boolean).join(" · ")}</dd>`}
+              ${order.tracking?.estimated_delivery &&
+              html`<dt>Carrier estimate</dt><dd>${carrierDay(order.tracking.estimated_delivery)}</dd>`}
             </dl>
             ${order.items.length > 0 &&
             html`<ul class="items">
