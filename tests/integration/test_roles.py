@@ -15,8 +15,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from orders.model import Shop
+from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop, new_id
 from orders.store import Database
+from orders.store.desk_alerts import alert_id
 from tests.conftest import SECRET_KEY, Clock, token_for
 from tests.contract.test_openapi import fetch_document, served_api_routes
 from webhooks.access.auth import ROLES, Role, may, verify_token
@@ -43,7 +44,7 @@ async def change_how_the_shop_runs(request: web.Request) -> web.Response:
 
 
 #: A request each operation serves with 2xx, by operation id; ``ORDER`` stands for a real order's id, and a
-#: path's ``{customer_id}`` is a real customer's.
+#: path's ``{customer_id}`` and ``{alert_id}`` are a real customer's and alert's.
 ORDER = "<order>"
 EXAMPLES: dict[str, dict[str, Any]] = {
     "create_order": {"body": {"number": "7001", "customer": {"phone": "+14155550101"}}},
@@ -123,10 +124,10 @@ async def call(
     op: Operation,
     token: str,
     order_id: str,
-    customer_id: str = "cus_unknown",
+    ids: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     example = with_order(EXAMPLES.get(op.operation_id, {"body": {} if op.body else None}), order_id)
-    for name, value in {"order_id": order_id, "customer_id": customer_id, **example.get("path", {})}.items():
+    for name, value in {"order_id": order_id, **(ids or {}), **example.get("path", {})}.items():
         path = path.replace("{" + name + "}", value)
     response = await client.request(
         method,
@@ -151,10 +152,16 @@ async def test_every_route_answers_exactly_the_roles_it_declares(
     )
     order_id = (await created.json())["order_id"]
     customer = await db.customers.find_or_create(shop.id, now=clock(), phone="+14155550100")
+    alert = OutboxEntry(
+        id=NotificationId(new_id("ntf")), shop_id=shop.id, kind=OutboxKind.STAFF_ALERT, channel="telegram",
+        message="A customer asks for a person", due_at=clock(), idempotency_key="alert:roles", created_at=clock(),
+    )  # fmt: skip
+    await db.desk_alerts.record(alert)
+    ids = {"customer_id": customer.id, "alert_id": alert_id(shop.id, alert.idempotency_key)}
     token = token_for(shop, role=role)
 
     for (method, path), op in operations.items():
-        status, body = await call(served, method, path, op, token, order_id, customer.id)
+        status, body = await call(served, method, path, op, token, order_id, ids)
         if may(role, op.role):
             assert status not in (401, 403), (role, method, path, body)
             if op.operation_id in EXAMPLES or op.body is None:
