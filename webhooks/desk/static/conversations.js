@@ -3,6 +3,7 @@
 // before anything is sent. Customer text is rendered as text only (htm/Preact text nodes, never HTML).
 
 import { html, useEffect, useRef, useState } from "./ui.js";
+import { LIVE_EVENT } from "./live.js";
 import { Notice } from "./parts.js";
 import { maskedPhone, shopTime } from "./format.js";
 
@@ -43,6 +44,17 @@ function useReload(load, refreshed, deps) {
   useEffect(() => {
     latest.current();
   }, [refreshed, ...deps]);
+}
+
+/** Calls `hear({kind, data})` for every live event the desk receives (live.js); the desk refreshes on them too. */
+function useLiveEvents(hear) {
+  const latest = useRef(hear);
+  latest.current = hear;
+  useEffect(() => {
+    const listener = (event) => latest.current(event.detail);
+    window.addEventListener(LIVE_EVENT, listener);
+    return () => window.removeEventListener(LIVE_EVENT, listener);
+  }, []);
 }
 
 /** The Conversations screen: the list (waiting first, unread counts, search, paging) and the open conversation. */
@@ -219,6 +231,10 @@ export function Conversation({ api, customerId, orderId, timeZone, refreshed }) 
     }
   };
   useReload(load, refreshed, [customerId]);
+  // a message to or from this customer, or a delivery state of one, shows at once
+  useLiveEvents(({ kind, data }) => {
+    if ((kind === "message" || kind === "delivery") && data?.customer_id === customerId) load();
+  });
 
   const loadOlder = async () => {
     const cursor = older.cursor === undefined ? page.next_cursor : older.cursor;
