@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -38,7 +38,7 @@ from orders.model import (
     new_id,
 )
 from orders.rules import Reason
-from orders.usecases import DeliveryEstimates, DeskCommands
+from orders.usecases import DeliveryEstimates, DeskCommands, customer_orders
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ class Answer:
     draft: str | None = None
     #: The dates the reply tells the customer (``orders.eta``), recorded on its outbox entry as a promise.
     dates: Estimate | None = None
+    #: What the bot understood the message to ask (after the classifier, when it was asked).
+    understood: Parsed | None = None
 
 
 def facts(order: Order, dates: DateAnswer | None = None) -> OrderFacts:
@@ -140,21 +142,25 @@ class Conversation:
             return False
         return await self.survey_answers.take(shop, customer, message)
 
-    async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
+    async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> Parsed | None:
+        """Answer the message (and alert staff when it needs a person); returns what the bot understood."""
         if self.survey_answers is not None and await self._answers_survey(shop, customer, message):
-            return
+            return None
         answer = await self.answer(shop, customer, message.channel, message.body)
         now = self.clock()
         if answer.alert:
+            await self.stores.customers.set_waiting(shop.id, customer.id, message.created_at)
             await self._queue(
-                shop, OutboxKind.STAFF_ALERT, "telegram", answer.alert, f"alert:{message.id}", answer.order
-            )
+                shop, OutboxKind.STAFF_ALERT, "telegram", answer.alert, f"alert:{message.id}", answer.order,
+                customer=customer,
+            )  # fmt: skip
         if answer.reply is not None:
             entry = await self._queue(
                 shop, OutboxKind.REPLY, message.channel, answer.reply.text, f"reply:{message.id}", answer.order,
                 customer=customer, draft_kind=answer.draft, dates=answer.dates,
             )  # fmt: skip
             log.debug("reply %s queued at %s", entry.id, now.isoformat())
+        return answer.understood
 
     async def _queue(
         self,
@@ -195,7 +201,9 @@ class Conversation:
             await self.stores.customers.set_language(shop.id, customer.id, language)
         parsed = parse(text, language)
         if channel in customer.opted_out and parsed.intent != Intent.OPT_IN:
-            return Answer(None)  # opted out on this channel: nothing more until they opt back in
+            return Answer(
+                None, understood=parsed
+            )  # opted out on this channel: nothing until they opt back in
         orders = await self._orders_of(shop, customer)
         name = next((o.customer.name for o in orders if o.customer.name), None) or customer.name
         voice = shop_voice(shop, name, language)
@@ -207,10 +215,25 @@ class Conversation:
         if parsed.intent not in (Intent.OPT_OUT, Intent.OPT_IN) and (
             linked := await self._link_by_code(shop, customer, channel, text, say)
         ):
-            return linked
+            return replace(linked, understood=parsed)
         if parsed.intent == Intent.UNKNOWN and self.classifier is not None:
             parsed = await self.classifier.classify(text) or parsed
+        answer = await self._respond(shop, customer, channel, text, parsed, orders, voice, style, say)
+        return replace(answer, understood=parsed)
 
+    async def _respond(
+        self,
+        shop: Shop,
+        customer: CustomerRecord,
+        channel: str,
+        text: str,
+        parsed: Parsed,
+        orders: list[Order],
+        voice: Voice,
+        style: str,
+        say: Callable[..., Composed],
+    ) -> Answer:
+        """The answer to a message understood as ``parsed``."""
         match parsed.intent:
             case Intent.OPT_OUT:
                 await self.stores.customers.set_opt_out(shop.id, customer.id, channel, True)
@@ -329,11 +352,4 @@ class Conversation:
     async def _orders_of(self, shop: Shop, customer: CustomerRecord) -> list[Order]:
         """The orders the customer may hear about, newest first: those of the phone they write from, the
         phones they linked, and the orders they proved."""
-        by_phone = await self.stores.orders.for_customer(
-            shop.id, phones=[*customer.phones, *customer.linked_phones]
-        )
-        if not customer.proven_orders:
-            return by_phone
-        proven = await self.stores.orders.get_many(shop.id, customer.proven_orders)
-        every = {order.id: order for order in [*by_phone, *proven.values()]}
-        return sorted(every.values(), key=lambda order: (order.created_at, order.id), reverse=True)
+        return await customer_orders(self.stores.orders, shop.id, customer)

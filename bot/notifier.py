@@ -229,8 +229,12 @@ class Notifier(OutboxOutcomes):
             return
         try:  # from here on an unexpected error leaves the entry to its lease, and so to review
             receipts = []
+            # the customer the planner found (a status update is queued by order, before anyone looks them up)
+            to_customer = (
+                None if entry.kind == OutboxKind.STAFF_ALERT else plan.customer_id or entry.customer_id
+            )
             for out in outgoing:
-                receipts.append(await self._deliver(entry, out))
+                receipts.append(await self._deliver(entry, out, to_customer))
                 if len(outgoing) > 1:  # a retry after a later chat failed must not repeat this one
                     await self.stores.outbox.reached(entry, out.message.to)
         except SendError as exc:
@@ -295,7 +299,7 @@ class Notifier(OutboxOutcomes):
             buttons = await self.alert_buttons(entry)
         return Outgoing(channel, outbound, buttons)
 
-    async def _deliver(self, entry: OutboxEntry, out: Outgoing) -> str:
+    async def _deliver(self, entry: OutboxEntry, out: Outgoing, customer_id: str | None) -> str:
         outbound, channel = out.message, out.channel
         if isinstance(channel, TelegramChannel):
             receipt = await channel.send(outbound, buttons=out.buttons)
@@ -305,7 +309,7 @@ class Notifier(OutboxOutcomes):
         state = DeliveryState.DELIVERED if receipt.state == DeliveryState.DELIVERED else DeliveryState.SENT
         await self.stores.messages.add(
             Message(
-                id=MessageId(new_id("msg")), shop_id=entry.shop_id, customer_id=entry.customer_id,
+                id=MessageId(new_id("msg")), shop_id=entry.shop_id, customer_id=customer_id,
                 channel=outbound.channel.value, direction=Direction.OUTBOUND, provider_id=receipt.provider_id,
                 sender=outbound.sender, recipient=outbound.to, body=outbound.text,
                 state=state, outbox_id=entry.id, created_at=now, updated_at=now,

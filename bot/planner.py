@@ -112,7 +112,7 @@ class Planner:
         if shop.simulator:
             return self._simulated(shop, entry, order, customer, now, self.survey_link)
         try:
-            found = route(self._reach(shop, entry, order, customer, now))
+            found = route(self.reach(shop, entry, order, customer, now))
         except NoRoute as why:
             raise Skip(str(why)) from None
         phone = _phone(order, customer)
@@ -221,9 +221,11 @@ class Planner:
         return None
 
     @staticmethod
-    def _reach(
+    def reach(
         shop: Shop, entry: OutboxEntry, order: Order | None, customer: CustomerRecord | None, now: datetime
     ) -> Reach:
+        """What is known of the entry's customer and the shop, for ``route`` (and a staff answer's preview,
+        ``bot.answer_plan``, which asks the same before anything is queued)."""
         wanted = (
             entry.channel
             or (customer.preferred_channel if customer else None)

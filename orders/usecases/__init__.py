@@ -1,7 +1,7 @@
 """The order service layer: one small set of use cases per job, all over the same store and clock.
 
 A caller takes the piece it needs (``shop_events``, ``desk``, ``progression``, ``queries``, ``attention``,
-``bulk``, ``recovery``, ``promises``) from the ``OrderUseCases`` the composition root builds once per process, and the
+``bulk``, ``recovery``, ``promises``, ``conversations``, ``answers``) from the ``OrderUseCases`` the composition root builds once per process, and the
 types they answer with are importable from here. Every piece that writes commits through one
 ``UnitOfWork`` (``unit_of_work``); the decisions themselves are pure functions in ``orders.domain``,
 ``orders.event_decisions`` and ``orders.rules``.
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from orders.event_decisions import EventKind, OnBackwards
 from orders.store import Database
+from orders.usecases.answers import Answer, Answers
 from orders.usecases.attention import AttentionItem, AttentionQueue
 from orders.usecases.bulk import (
     BULK_CONCURRENCY,
@@ -20,6 +21,14 @@ from orders.usecases.bulk import (
     BulkAction,
     BulkActions,
     BulkResult,
+)
+from orders.usecases.conversations import (
+    ConversationItem,
+    ConversationPage,
+    Conversations,
+    ConversationSummary,
+    MessagePage,
+    customer_orders,
 )
 from orders.usecases.desk import DeskCommands
 from orders.usecases.estimates import DeliveryEstimates
@@ -51,6 +60,8 @@ class OrderUseCases:
     bulk: BulkActions
     recovery: Recovery
     surveys: Surveys
+    conversations: Conversations
+    answers: Answers
     promises: PromiseLedger
     estimates: DeliveryEstimates
 
@@ -80,6 +91,8 @@ class OrderUseCases:
             bulk=BulkActions(desk, progression),
             recovery=Recovery(shop_events),
             surveys=Surveys(desk.uow),
+            conversations=Conversations(desk.uow),
+            answers=Answers(desk.uow),
             promises=PromiseLedger(desk.uow),
             estimates=DeliveryEstimates(db, clock),
         )
@@ -89,6 +102,8 @@ __all__ = [
     "BULK_CONCURRENCY",
     "BULK_CONCURRENCY_PER_SHOP",
     "PROMISE_AT_RISK_FLAG",
+    "Answer",
+    "Answers",
     "AttentionItem",
     "AttentionQueue",
     "AutoProgressResult",
@@ -97,10 +112,15 @@ __all__ = [
     "BulkResult",
     "Clock",
     "DeliveryEstimates",
+    "ConversationItem",
+    "ConversationPage",
+    "ConversationSummary",
+    "Conversations",
     "DeliveryInProgress",
     "DeskCommands",
     "EventKind",
     "EventOutcome",
+    "MessagePage",
     "OnBackwards",
     "OrderPage",
     "OrderQueries",
@@ -116,6 +136,7 @@ __all__ = [
     "Stats",
     "Surveys",
     "UnitOfWork",
+    "customer_orders",
     "delay_entry",
     "event_payload",
     "run_once",

@@ -15,8 +15,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from orders.model import Shop
+from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop, new_id
 from orders.store import Database
+from orders.store.desk_alerts import alert_id
 from tests.conftest import SECRET_KEY, Clock, token_for
 from tests.contract.test_openapi import fetch_document, served_api_routes
 from webhooks.access.auth import ROLES, Role, may, verify_token
@@ -42,7 +43,8 @@ async def change_how_the_shop_runs(request: web.Request) -> web.Response:
     return web.json_response({"revision": 1})
 
 
-#: A request each operation serves with 2xx, by operation id; ``ORDER`` stands for a real order's id.
+#: A request each operation serves with 2xx, by operation id; ``ORDER`` stands for a real order's id, and a
+#: path's ``{customer_id}`` and ``{alert_id}`` are a real customer's and alert's.
 ORDER = "<order>"
 EXAMPLES: dict[str, dict[str, Any]] = {
     "create_order": {"body": {"number": "7001", "customer": {"phone": "+14155550101"}}},
@@ -59,6 +61,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "preview_template": {"body": {"kind": "order_status", "status": "shipped", "style": "sms",
                                   "order_id": ORDER}},
     "order_by_number": {"path": {"number": "7000"}},
+    "answer_customer": {"body": {"text": "A person here: how can I help?", "channel": "console"}},
     "import_history": {
         "body": {"orders": [{"external_id": "hist-1", "number": "H-1", "created_at": "2026-10-01T08:00:00Z"}]}
     },
@@ -115,10 +118,16 @@ def ran(client: TestClient[Any, Any]) -> list[str]:
 
 
 async def call(
-    client: TestClient[Any, Any], method: str, path: str, op: Operation, token: str, order_id: str
+    client: TestClient[Any, Any],
+    method: str,
+    path: str,
+    op: Operation,
+    token: str,
+    order_id: str,
+    ids: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     example = with_order(EXAMPLES.get(op.operation_id, {"body": {} if op.body else None}), order_id)
-    for name, value in {"order_id": order_id, **example.get("path", {})}.items():
+    for name, value in {"order_id": order_id, **(ids or {}), **example.get("path", {})}.items():
         path = path.replace("{" + name + "}", value)
     response = await client.request(
         method,
@@ -127,12 +136,12 @@ async def call(
         json=example.get("body"),
         params=example.get("params"),
     )
-    return response.status, await response.json()
+    return response.status, None if response.status == 204 else await response.json()
 
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_every_route_answers_exactly_the_roles_it_declares(
-    served: TestClient[Any, Any], shop: Shop, role: Role
+    served: TestClient[Any, Any], shop: Shop, role: Role, db: Database, clock: Clock
 ) -> None:
     operations = operations_by_route()
     assert served_routes(served.app) == set(operations), "a route was served without a declared operation"
@@ -142,10 +151,17 @@ async def test_every_route_answers_exactly_the_roles_it_declares(
         f"{API_PREFIX}/orders", json={"number": "7000", "customer": {"phone": "+14155550100"}}, headers=admin
     )
     order_id = (await created.json())["order_id"]
+    customer = await db.customers.find_or_create(shop.id, now=clock(), phone="+14155550100")
+    alert = OutboxEntry(
+        id=NotificationId(new_id("ntf")), shop_id=shop.id, kind=OutboxKind.STAFF_ALERT, channel="telegram",
+        message="A customer asks for a person", due_at=clock(), idempotency_key="alert:roles", created_at=clock(),
+    )  # fmt: skip
+    await db.desk_alerts.record(alert)
+    ids = {"customer_id": customer.id, "alert_id": alert_id(shop.id, alert.idempotency_key)}
     token = token_for(shop, role=role)
 
     for (method, path), op in operations.items():
-        status, body = await call(served, method, path, op, token, order_id)
+        status, body = await call(served, method, path, op, token, order_id, ids)
         if may(role, op.role):
             assert status not in (401, 403), (role, method, path, body)
             if op.operation_id in EXAMPLES or op.body is None:

@@ -84,12 +84,12 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
             spec["parameters"] = parameters
         if op.body is not None:
             spec["requestBody"] = {"required": True, "content": _json(refs[(op.body, "validation")])}
-        responses: dict[str, Any] = {
-            str(op.status): {
-                "description": one_line(op.response.__doc__) or HTTPStatus(op.status).phrase,
-                "content": _json(refs[(op.response, "serialization")]),
-            }
+        answer: dict[str, Any] = {
+            "description": one_line(op.response.__doc__) or HTTPStatus(op.status).phrase
         }
+        if op.status != HTTPStatus.NO_CONTENT:
+            answer["content"] = _json(refs[(op.response, "serialization")])
+        responses: dict[str, Any] = {str(op.status): answer}
         for status, meaning in op.empty.items():
             responses[str(status)] = {"description": meaning}
         for status in op.error_statuses():

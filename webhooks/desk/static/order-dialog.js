@@ -2,6 +2,7 @@
 
 import { html, useEffect, useRef, useState } from "./ui.js";
 import { Badge, Notice } from "./parts.js";
+import { OrderConversation } from "./conversations.js";
 import { KINDS, SOURCES, STATUSES, maskedPhone, money, shopTime, shopTimesIn, statusLabel } from "./format.js";
 
 // A carrier's estimate is a day: both aggregators send a bare date as midnight UTC, so it is read in UTC.
@@ -82,6 +83,7 @@ export function OrderDialog({ orderId, detail, timeZone, api, onClose, onChanged
             <h3 id="timeline-title">Timeline <span class="muted small">(times in ${timeZone})</span></h3>
             ${progress ? html`<${Timeline} events=${progress.timeline} timeZone=${timeZone} />` : html`<p class="muted">Loading…</p>`}
           </section>
+          <${OrderConversation} api=${api} order=${order} timeZone=${timeZone} />
           <section aria-labelledby="notifications-title">
             <h3 id="notifications-title">Notifications</h3>
             ${progress
