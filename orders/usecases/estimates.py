@@ -52,8 +52,8 @@ class DeliveryEstimates:
     """Dates for orders of any shop, each shop's history kept for ``fresh_for``.
 
     Once a kept history is older than that, the next question still gets its answer from it at once while
-    the history is read again in the background: a customer never waits for the read of a large shop. An import forgets the shop's history (``forget``): its orders count from the next
-    question on.
+    the history is read again in the background: a customer never waits for the read of a large shop. An
+    import forgets the shop's history (``forget``): its orders count from the next question on.
     """
 
     def __init__(self, db: Database, clock: Clock, fresh_for: timedelta = FRESH_FOR) -> None:
@@ -74,6 +74,13 @@ class DeliveryEstimates:
             self._refreshing[shop_id] = task
             task.add_done_callback(lambda done: self._refreshed(shop_id, done))
         return kept[1]
+
+    async def close(self) -> None:
+        """Stop the reads running behind answers, and wait for them: the database closes next."""
+        tasks = list(self._refreshing.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def forget(self, shop_id: ShopId) -> None:
         """Drop the shop's kept history: its orders changed in bulk (an import)."""

@@ -84,3 +84,21 @@ async def test_the_history_is_kept_forgotten_on_import_and_read_again_behind_a_s
         if (now := await elsewhere.history(shop.id)) is not before:
             break
     assert now.size == 45
+
+
+async def test_closing_stops_and_awaits_the_read_running_behind_an_answer(
+    db: Database, clock: Clock, shop: Shop
+) -> None:
+    service = build_service(db, clock)
+    await delivered(service, shop, 3)
+    estimates = DeliveryEstimates(db, clock)
+    await estimates.history(shop.id)
+    clock.advance(minutes=11)
+    await estimates.history(shop.id)  # stale: a read starts behind the answer
+    running = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    assert running
+
+    await estimates.close()
+
+    assert all(task.done() for task in running if "_read" in repr(task.get_coro()))
+    assert any("_read" in repr(task.get_coro()) for task in running)

@@ -211,6 +211,7 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
         await inbox.close()
         await events.drain()
         await events.close()
+        await service.estimates.close()
         if ai is not None and parts.ai is None:
             await ai.aclose()
 
