@@ -42,7 +42,9 @@ async def chat(
 ) -> None:
     """Read lines as the customer ``phone`` until ``read`` gives None; print each reply once it is sent."""
     shop = await stores.shops.get(ShopId(shop_id))
-    conversation = Conversation(service.desk, clock, console_style=style, stores=stores)
+    conversation = Conversation(
+        service.desk, clock, console_style=style, stores=stores, estimates=service.estimates
+    )
     inbox = Inbox(stores, clock, conversation, FloodLimit(messages=1000))
     notifier = Notifier(service.desk, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock, stores=stores)
     try:

@@ -170,15 +170,16 @@ def _status_plain(order: OrderFacts, voice: Voice, style: str) -> Composed:
 
 
 def delivery_time(order: OrderFacts, voice: Voice, style: str) -> Composed:
-    """The answer to "when will it arrive?": the status, and the date only when someone gave one.
+    """The answer to "when will it arrive?": the status, and the dates learned from the shop's deliveries.
 
     An order out for delivery arrives today and a delivered one has arrived, as the status already says.
-    Otherwise no date is known (orders carry none, and a made-up one is a broken promise), so the answer
-    says so and points to the carrier's tracking, which has the carrier's own estimate.
+    Otherwise the dates in ``order`` (``orders.eta``) are told; without them no date is made up (a made-up
+    one is a broken promise): the answer says the history is too short, or points to the carrier's
+    tracking, which has the carrier's own estimate.
     """
     if (texts := TEXTS.get(voice.language)) and not shop_text(voice, ORDER_STATUS, order.status.value, style):
         return composing.delivery_time(order, voice, style, texts)
-    note = arrival_note(order)
+    note = arrival_note(order, voice.timezone)
     if note is None:
         return order_status(order, voice, style)
     if style == "sms":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -22,7 +22,10 @@ from bot.intents import Intent, Parsed, is_carrier_keyword, parse
 from bot.languages.choice import reply_language
 from bot.languages.detect import language_after
 from bot.linking import Linking
+from bot.order_words import arrival_note, dates_apply
 from bot.stores import LinkingStores
+from orders.eta import Answer as DateAnswer
+from orders.eta import Estimate
 from orders.lifecycle import ACTIVE, TERMINAL
 from orders.model import (
     CustomerRecord,
@@ -35,13 +38,21 @@ from orders.model import (
     new_id,
 )
 from orders.rules import Reason
-from orders.usecases import DeskCommands
+from orders.usecases import DeliveryEstimates, DeskCommands, customer_orders
 
 log = logging.getLogger(__name__)
 
 #: Where a phone can ask for a code that links its orders to an Instagram account: the carrier delivers the
 #: reply to the phone itself, so only the phone's holder reads the code (the console is the operator's).
 CODE_CHANNELS = ("sms", "whatsapp")
+
+
+class SurveyAnswersTaker(Protocol):
+    """Reads a message as the answer to the customer's satisfaction request (``bot.satisfaction_answers``)."""
+
+    def could_be(self, message: Message) -> bool: ...
+
+    async def take(self, shop: Shop, customer: CustomerRecord, message: Message) -> bool: ...
 
 
 class IntentClassifier(Protocol):
@@ -57,10 +68,16 @@ class Answer:
     alert: str | None = None
     #: The reply answers a question about ``order`` and may be worded by the AI (``bot.ai_writer``).
     draft: str | None = None
+    #: The dates the reply tells the customer (``orders.eta``), recorded on its outbox entry as a promise.
+    dates: Estimate | None = None
+    #: What the bot understood the message to ask (after the classifier, when it was asked).
+    understood: Parsed | None = None
 
 
-def facts(order: Order) -> OrderFacts:
+def facts(order: Order, dates: DateAnswer | None = None) -> OrderFacts:
+    """What a message may say about ``order``, with the dates learned for it when they were asked for."""
     tracking = order.tracking
+    estimate = dates if isinstance(dates, Estimate) else None
     return OrderFacts(
         number=order.number,
         status=order.status,
@@ -73,6 +90,9 @@ def facts(order: Order) -> OrderFacts:
         total=str(order.total),
         currency=order.currency,
         stage=tracking.stage if tracking else None,
+        likely=estimate.likely if estimate else None,
+        arrives_by=estimate.arrives_by if estimate else None,
+        short_history=dates is not None and estimate is None,
     )
 
 
@@ -103,27 +123,44 @@ class Conversation:
         console_style: str = "console",
         *,
         stores: LinkingStores,
+        survey_answers: SurveyAnswersTaker | None = None,
+        estimates: DeliveryEstimates | None = None,
     ) -> None:
         self.console_style = console_style
+        self.estimates = estimates
         self.desk = desk
         self.stores = stores
         self.clock = clock
         self.classifier = classifier
         self.linking = Linking(stores, clock)
+        self.survey_answers = survey_answers
 
-    async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> None:
+    async def _answers_survey(self, shop: Shop, customer: CustomerRecord, message: Message) -> bool:
+        """Whether ``message`` was the answer to an open satisfaction request (read only when it starts like
+        one)."""
+        if self.survey_answers is None or not self.survey_answers.could_be(message):
+            return False
+        return await self.survey_answers.take(shop, customer, message)
+
+    async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> Parsed | None:
+        """Answer the message (and alert staff when it needs a person); returns what the bot understood."""
+        if self.survey_answers is not None and await self._answers_survey(shop, customer, message):
+            return None
         answer = await self.answer(shop, customer, message.channel, message.body)
         now = self.clock()
         if answer.alert:
+            await self.stores.customers.set_waiting(shop.id, customer.id, message.created_at)
             await self._queue(
-                shop, OutboxKind.STAFF_ALERT, "telegram", answer.alert, f"alert:{message.id}", answer.order
-            )
+                shop, OutboxKind.STAFF_ALERT, "telegram", answer.alert, f"alert:{message.id}", answer.order,
+                customer=customer,
+            )  # fmt: skip
         if answer.reply is not None:
             entry = await self._queue(
                 shop, OutboxKind.REPLY, message.channel, answer.reply.text, f"reply:{message.id}", answer.order,
-                customer=customer, draft_kind=answer.draft,
+                customer=customer, draft_kind=answer.draft, dates=answer.dates,
             )  # fmt: skip
             log.debug("reply %s queued at %s", entry.id, now.isoformat())
+        return answer.understood
 
     async def _queue(
         self,
@@ -135,6 +172,7 @@ class Conversation:
         order: Order | None,
         customer: CustomerRecord | None = None,
         draft_kind: str | None = None,
+        dates: Estimate | None = None,
     ) -> OutboxEntry:
         now = self.clock()
         entry = OutboxEntry(
@@ -150,6 +188,8 @@ class Conversation:
             idempotency_key=key,
             created_at=now,
             draft_kind=draft_kind,
+            promised_date=dates.arrives_by if dates else None,
+            promised_likely=dates.likely if dates else None,
         )
         return await self.stores.outbox.add(entry)
 
@@ -161,7 +201,9 @@ class Conversation:
             await self.stores.customers.set_language(shop.id, customer.id, language)
         parsed = parse(text, language)
         if channel in customer.opted_out and parsed.intent != Intent.OPT_IN:
-            return Answer(None)  # opted out on this channel: nothing more until they opt back in
+            return Answer(
+                None, understood=parsed
+            )  # opted out on this channel: nothing until they opt back in
         orders = await self._orders_of(shop, customer)
         name = next((o.customer.name for o in orders if o.customer.name), None) or customer.name
         voice = shop_voice(shop, name, language)
@@ -173,10 +215,25 @@ class Conversation:
         if parsed.intent not in (Intent.OPT_OUT, Intent.OPT_IN) and (
             linked := await self._link_by_code(shop, customer, channel, text, say)
         ):
-            return linked
+            return replace(linked, understood=parsed)
         if parsed.intent == Intent.UNKNOWN and self.classifier is not None:
             parsed = await self.classifier.classify(text) or parsed
+        answer = await self._respond(shop, customer, channel, text, parsed, orders, voice, style, say)
+        return replace(answer, understood=parsed)
 
+    async def _respond(
+        self,
+        shop: Shop,
+        customer: CustomerRecord,
+        channel: str,
+        text: str,
+        parsed: Parsed,
+        orders: list[Order],
+        voice: Voice,
+        style: str,
+        say: Callable[..., Composed],
+    ) -> Answer:
+        """The answer to a message understood as ``parsed``."""
         match parsed.intent:
             case Intent.OPT_OUT:
                 await self.stores.customers.set_opt_out(shop.id, customer.id, channel, True)
@@ -240,17 +297,25 @@ class Conversation:
             return Answer(
                 say(request, number=target.number), target, handover.alert(parsed, who, style, target)
             )
-        compose = composer.delivery_time if parsed.intent == Intent.DELIVERY_TIME else composer.order_status
-        draft = None if parsed.intent == Intent.DELIVERY_TIME else "order_status"  # a date the facts lack
-        if order is not None:
-            return Answer(compose(facts(order), voice, style), order, draft=draft)
-        if not orders:
+        if order is None and not orders:
             return Answer(say("no_orders"))
-        if parsed.intent == Intent.LIST_ORDERS or len(active) > 1:
+        if order is None and (parsed.intent == Intent.LIST_ORDERS or len(active) > 1):
             shown = (active or orders)[:3]
             return Answer(composer.several_orders([facts(o) for o in shown], voice, style))
-        latest = (active or orders)[0]
-        return Answer(compose(facts(latest), voice, style), latest, draft=draft)
+        target = order if order is not None else (active or orders)[0]
+        if parsed.intent != Intent.DELIVERY_TIME:
+            return Answer(composer.order_status(facts(target), voice, style), target, draft="order_status")
+        # the dates come from the shop's deliveries; a draft could not check them, so none is asked for
+        dates = await self._dates(shop, target)
+        said = facts(target, dates)
+        told = dates if isinstance(dates, Estimate) and said.arrives_by and arrival_note(said) else None
+        return Answer(composer.delivery_time(said, voice, style), target, dates=told)
+
+    async def _dates(self, shop: Shop, order: Order) -> DateAnswer | None:
+        """The dates of ``order`` when its arrival is still open and someone can learn them; else None."""
+        if self.estimates is None or not dates_apply(facts(order)):
+            return None
+        return await self.estimates.for_order(shop, order)
 
     @staticmethod
     def _needs_proof(customer: CustomerRecord, parsed: Parsed, orders: list[Order]) -> bool:
@@ -287,11 +352,4 @@ class Conversation:
     async def _orders_of(self, shop: Shop, customer: CustomerRecord) -> list[Order]:
         """The orders the customer may hear about, newest first: those of the phone they write from, the
         phones they linked, and the orders they proved."""
-        by_phone = await self.stores.orders.for_customer(
-            shop.id, phones=[*customer.phones, *customer.linked_phones]
-        )
-        if not customer.proven_orders:
-            return by_phone
-        proven = await self.stores.orders.get_many(shop.id, customer.proven_orders)
-        every = {order.id: order for order in [*by_phone, *proven.values()]}
-        return sorted(every.values(), key=lambda order: (order.created_at, order.id), reverse=True)
+        return await customer_orders(self.stores.orders, shop.id, customer)

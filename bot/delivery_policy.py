@@ -46,6 +46,7 @@ class Reach:
     status: str | None = None  # the order's status, for a status update (templates exist per status)
     stage: str | None = None  # a shipped order's delivery stage: its template wins over the status's
     nudge_unanswered: bool = False  # nudged before without a reply: no second nudge, fall back instead
+    fallbacks: tuple[str, ...] = FALLBACKS  # tried after ``wanted``, in this order
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def address(reach: Reach, channel: str) -> str | None:
 
 def route(reach: Reach) -> Route:
     """The first channel that can carry the message now, and how; NoRoute with every reason otherwise."""
-    candidates = list(dict.fromkeys(filter(None, [reach.wanted, *FALLBACKS])))
+    candidates = list(dict.fromkeys(filter(None, [reach.wanted, *reach.fallbacks])))
     reasons: list[str] = []
     for channel in candidates:
         if channel in reach.opted_out:

@@ -33,10 +33,20 @@ from orders.store import NotFound
 log = logging.getLogger(__name__)
 
 
+class Understood(Protocol):
+    """What a handler understood of a message: its intent, and the kind of request or topic."""
+
+    @property
+    def intent(self) -> str: ...
+    @property
+    def detail(self) -> str | None: ...
+
+
 class InboxHandler(Protocol):
     """Decides what to do with a stored inbound message (the conversation engine)."""
 
-    async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> None: ...
+    async def handle(self, shop: Shop, customer: CustomerRecord, message: Message) -> Understood | None:
+        """Answer ``message``; returns what it understood the message to ask, which is kept with it."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ def received_message(shop: Shop, inbound: InboundMessage, now: datetime) -> Mess
         recipient=inbound.recipient,
         body=inbound.text,
         attachments=[Attachment(url=m.url, content_type=m.content_type) for m in inbound.media],
+        payload=inbound.payload,
         state=DeliveryState.RECEIVED,
         created_at=inbound.received_at,
         updated_at=now,
@@ -136,7 +147,10 @@ class Inbox:
                 fresh = customer.model_copy(
                     update={"last_inbound": {**customer.last_inbound, message.channel: message.created_at}}
                 )
-                await self.handler.handle(shop, fresh, message)
+                if understood := await self.handler.handle(shop, fresh, message):
+                    message = message.model_copy(
+                        update={"intent": str(understood.intent), "intent_detail": understood.detail}
+                    )
         except Exception:
             log.exception("handling message %s failed", message.id)
             note = "handler_failed"

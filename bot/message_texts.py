@@ -99,6 +99,10 @@ REPLIES = {
     "not_linked": "Sorry, those details don't match an order I can share. Please check and try again.",
     "link_code": "To see this number's orders in our Instagram chat, send us there: code {code} (valid 15 "
     "minutes). Never share this code with anyone.",
+    "satisfaction_ask": "How was order #{order_number}? Reply with a score from 1 (poor) to 5 (great), and a comment if you like.",
+    "satisfaction_email": "How was order #{order_number}? Choose a score from 1 (poor) to 5 (great) below; you can add a comment before you send it.",
+    "satisfaction_thanks": "Thank you for your feedback!",
+    "satisfaction_sorry": "Thank you for telling us, and sorry it wasn't better. A person from our team will get back to you.",
     "delay": "Sorry, order #{order_number} is running late: the carrier now expects to deliver it on {date}. "
     "We'll let you know if anything changes.",
     "late": "Sorry, order #{order_number} may not arrive today as we said: the carrier hasn't sent it out for "
@@ -127,6 +131,8 @@ _REPLY_PLACEHOLDERS = {
     "refund": ("what", "about"),
     "other": ("topic",),
     "link_code": ("code",),
+    "satisfaction_ask": ("order_number",),
+    "satisfaction_email": ("order_number",),
     "delay": ("order_number", "date"),
     "late": ("order_number",),
     "photo_update": ("order_number", "caption"),

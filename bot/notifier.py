@@ -42,7 +42,7 @@ from orders.model import (
 )
 from orders.rules import Reason
 from orders.store import NotFound
-from orders.usecases import DeskCommands, PromiseLedger
+from orders.usecases import DeskCommands, PromiseLedger, Surveys
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +212,8 @@ class Notifier(OutboxOutcomes):
         except Skip as why:
             await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
             await self.stores.stats.touch(entry.shop_id)
+            if entry.kind == OutboxKind.SATISFACTION and entry.order_id:  # why, on the order's timeline
+                await Surveys(self.desk.uow).skipped(entry.shop_id, entry.order_id, str(why))
             return
         except NotFound as exc:
             await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
@@ -233,8 +235,12 @@ class Notifier(OutboxOutcomes):
             return
         try:  # from here on an unexpected error leaves the entry to its lease, and so to review
             receipts = []
+            # the customer the planner found (a status update is queued by order, before anyone looks them up)
+            to_customer = (
+                None if entry.kind == OutboxKind.STAFF_ALERT else plan.customer_id or entry.customer_id
+            )
             for out in outgoing:
-                receipts.append(await self._deliver(entry, out))
+                receipts.append(await self._deliver(entry, out, to_customer))
                 if len(outgoing) > 1:  # a retry after a later chat failed must not repeat this one
                     await self.stores.outbox.reached(entry, out.message.to)
         except SendError as exc:
@@ -258,10 +264,25 @@ class Notifier(OutboxOutcomes):
         await self._record_promise(entry, plan.channel or deliveries[0].channel.value, deliveries[0].text)
         await self._delivered_locally(entry, deliveries[0].channel)
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
-        if entry.kind != OutboxKind.STAFF_ALERT and entry.order_id and not plan.contacted:
+        await self._reached(entry, plan, now)
+
+    async def _reached(self, entry: OutboxEntry, plan: Send, now: datetime) -> None:
+        """What a sent entry changes on its order: the contact, an awaited survey answer, a cleared failure."""
+        if entry.order_id is None:
+            return
+        if entry.kind != OutboxKind.STAFF_ALERT and not plan.contacted:
             await self.desk.record_contact(entry.shop_id, entry.order_id, now)
-        if entry.kind == OutboxKind.MANUAL and entry.order_id:  # staff (or a Retry tap) reached them
-            await self.desk.set_flag(shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False)
+        if entry.kind == OutboxKind.SATISFACTION:  # its answer is awaited from now on
+            channel = plan.channel or plan.deliveries[0].channel.value
+            await Surveys(self.desk.uow).asked(entry.shop_id, entry.order_id, channel)
+            if plan.customer_id:  # their next "4" answers it
+                await self.stores.customers.await_satisfaction(
+                    entry.shop_id, plan.customer_id, entry.order_id
+                )
+        if entry.kind == OutboxKind.MANUAL:  # staff (or a Retry tap) reached them
+            await self.desk.set_flag(
+                plan.shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False
+            )
 
     async def _outgoing(self, entry: OutboxEntry, delivery: Delivery, shop: Shop) -> Outgoing:
         """Everything a send needs, made before the first provider call (so a failure here sent nothing)."""
@@ -277,7 +298,7 @@ class Notifier(OutboxOutcomes):
             )
         outbound = OutboundMessage(
             channel=delivery.channel, to=delivery.to, sender=delivery.sender, text=delivery.text,
-            subject=delivery.subject, template=delivery.template,
+            subject=delivery.subject, template=delivery.template, quick_replies=delivery.quick_replies,
         )  # fmt: skip
         buttons: Sequence[Sequence[Button]] = ()
         if isinstance(channel, TelegramChannel) and self.alert_buttons is not None:
@@ -289,7 +310,7 @@ class Notifier(OutboxOutcomes):
             outbound, attachments = await self.media.dress(entry, outbound)
         return Outgoing(channel, outbound, buttons, attachments)
 
-    async def _deliver(self, entry: OutboxEntry, out: Outgoing) -> str:
+    async def _deliver(self, entry: OutboxEntry, out: Outgoing, customer_id: str | None) -> str:
         outbound, channel = out.message, out.channel
         if isinstance(channel, TelegramChannel):
             receipt = await channel.send(outbound, buttons=out.buttons)
@@ -299,7 +320,7 @@ class Notifier(OutboxOutcomes):
         state = DeliveryState.DELIVERED if receipt.state == DeliveryState.DELIVERED else DeliveryState.SENT
         await self.stores.messages.add(
             Message(
-                id=MessageId(new_id("msg")), shop_id=entry.shop_id, customer_id=entry.customer_id,
+                id=MessageId(new_id("msg")), shop_id=entry.shop_id, customer_id=customer_id,
                 channel=outbound.channel.value, direction=Direction.OUTBOUND, provider_id=receipt.provider_id,
                 sender=outbound.sender, recipient=outbound.to, body=outbound.text,
                 attachments=list(out.attachments), state=state, outbox_id=entry.id, created_at=now, updated_at=now,

@@ -29,6 +29,11 @@ class OrderFacts:
     total: str | None = None
     currency: str | None = None
     stage: DeliveryStage | None = None  # the carrier's latest news; said only while the order is shipped
+    #: The dates learned from the shop's deliveries (``orders.eta``): the likely day and the day it arrives
+    #: by; None when none was asked for or the history is too short (``short_history``).
+    likely: datetime | None = None
+    arrives_by: datetime | None = None
+    short_history: bool = False
 
 
 def local_time(at: datetime, timezone: str) -> str:
@@ -90,13 +95,35 @@ def eta(order: OrderFacts) -> str | None:
     return None
 
 
-def arrival_note(order: OrderFacts) -> str | None:
-    """What to add about the date: nothing when the status already answers "when"."""
-    if order.status in (Status.FULFILLED, Status.CANCELLED) or stage_of(order) not in (
+def local_day(at: datetime, timezone: str) -> str:
+    """``Mon 14 Dec``: a delivery date, the day it means in the shop's time zone."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(zone).strftime("%a %d %b")
+
+
+def dates_apply(order: OrderFacts) -> bool:
+    """Whether "when" is still open: not delivered or cancelled, and no carrier stage that answers it."""
+    return order.status not in (Status.FULFILLED, Status.CANCELLED) and stage_of(order) in (
         None,
         DeliveryStage.IN_TRANSIT,
-    ):
+    )
+
+
+def arrival_note(order: OrderFacts, timezone: str = "UTC") -> str | None:
+    """What to add about the date: the dates learned from past deliveries when there are some, that there
+    is too little history to learn one when there is not, and nothing when the status already answers."""
+    if not dates_apply(order):
         return None
+    if order.likely is not None and order.arrives_by is not None:
+        likely, by = local_day(order.likely, timezone), local_day(order.arrives_by, timezone)
+        if likely == by:
+            return f"It should arrive by {by}."
+        return f"It should arrive around {likely}, and by {by} at the latest."
+    if order.short_history and not tracking_line(order):
+        return "We haven't delivered enough orders yet to give you a reliable date."
     if order.status != Status.SHIPPED:
         return "It hasn't shipped yet, so there's no delivery date yet."
     if tracking_line(order):
@@ -113,7 +140,9 @@ def short_state(order: OrderFacts) -> str:
 __all__ = [
     "OrderFacts",
     "arrival_note",
+    "dates_apply",
     "eta",
+    "local_day",
     "local_time",
     "next_line",
     "one_line",

@@ -8,15 +8,18 @@ is the notifier's job; this module only decides.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.delivery_policy import Mode, NoRoute, Reach, Route, route
+from bot import satisfaction_asks
+from bot.delivery_policy import FALLBACKS, Mode, NoRoute, Reach, Route, route
 from bot.outbox_texts import message_text, template_variables
 from bot.plans import Delivery, Hold, Park, Rewriter, Send, Skip
 from bot.quiet_hours import QuietHours, quiet_decision
+from bot.satisfaction_asks import SurveyLink
 from bot.stores import PlannerStores
 from channels.base import ChannelName, Template
 from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop, ShopId
@@ -62,6 +65,8 @@ class Planner:
     shop_ttl: float = SHOP_TTL_SECONDS
     #: Words status updates, follow-ups and order answers personally for shops that ask; None: templates.
     writer: Rewriter | None = None
+    #: Links to the signed answer page for satisfaction requests by email; None: email asks for a reply.
+    survey_link: SurveyLink | None = None
     _shops: SharedAnswers[str, tuple[int, float], Shop] = field(
         default_factory=SharedAnswers, init=False, repr=False
     )
@@ -102,10 +107,12 @@ class Planner:
         if entry.kind == OutboxKind.STAFF_ALERT:
             return await self._staff(shop, entry, now)
         customer = await self._customer(shop, entry, order)
+        if entry.kind == OutboxKind.SATISFACTION and order is None:
+            raise Skip("the order is gone")
         if shop.simulator:
-            return self._simulated(shop, entry, order, customer, now)
+            return self._simulated(shop, entry, order, customer, now, self.survey_link)
         try:
-            found = route(self._reach(shop, entry, order, customer, now))
+            found = route(self.reach(shop, entry, order, customer, now))
         except NoRoute as why:
             raise Skip(str(why)) from None
         phone = _phone(order, customer)
@@ -130,7 +137,12 @@ class Planner:
 
     @staticmethod
     def _simulated(
-        shop: Shop, entry: OutboxEntry, order: Order | None, customer: CustomerRecord | None, now: datetime
+        shop: Shop,
+        entry: OutboxEntry,
+        order: Order | None,
+        customer: CustomerRecord | None,
+        now: datetime,
+        survey_link: SurveyLink | None = None,
     ) -> Plan:
         """A simulator shop's message: the full text in the style of the channel it would go on, to the
         console channel, which every process has. No provider, so no window, template or sending rate; the
@@ -148,7 +160,11 @@ class Planner:
             return Hold(until, "quiet_hours")
         to = phone or (order.customer.email if order else None) or (customer.id if customer else shop.id)
         name = order.customer.name if order else None
-        text, subject = message_text(shop, entry, order, style, name, customer.language if customer else None)
+        language = customer.language if customer else None
+        if entry.kind == OutboxKind.SATISFACTION and order is not None:
+            text, subject = satisfaction_asks.ask_text(shop, order, style, language, survey_link)
+        else:
+            text, subject = message_text(shop, entry, order, style, name, language)
         delivery = Delivery(ChannelName.CONSOLE, to, shop.name, text, subject)
         return Send(shop, [delivery], customer_id=customer.id if customer else None, channel=style)
 
@@ -199,6 +215,9 @@ class Planner:
             return await self.stores.customers.find_or_create(
                 shop.id, now=self.clock(), phone=order.customer.phone
             )
+        if order is not None and order.customer.instagram_id and entry.kind == OutboxKind.SATISFACTION:
+            # asked where they wrote from, if they ever did: a survey never opens a chat of its own
+            return await self.stores.customers.find(shop.id, instagram_id=order.customer.instagram_id)
         if order is not None and order.customer.instagram_id:  # the shop's own record names the account
             return await self.stores.customers.find_or_create(
                 shop.id, now=self.clock(), instagram_id=order.customer.instagram_id
@@ -206,9 +225,11 @@ class Planner:
         return None
 
     @staticmethod
-    def _reach(
+    def reach(
         shop: Shop, entry: OutboxEntry, order: Order | None, customer: CustomerRecord | None, now: datetime
     ) -> Reach:
+        """What is known of the entry's customer and the shop, for ``route`` (and a staff answer's preview,
+        ``bot.answer_plan``, which asks the same before anything is queued)."""
         wanted = (
             entry.channel
             or (customer.preferred_channel if customer else None)
@@ -219,7 +240,7 @@ class Planner:
             "instagram": bool(shop.instagram_id), "email": shop.email is not None, "console": True,
         }  # fmt: skip
         phone = _phone(order, customer)
-        return Reach(
+        reach = Reach(
             now=now,
             wanted=wanted,
             shop_channels=frozenset(name for name, ok in offered.items() if ok),
@@ -232,6 +253,14 @@ class Planner:
             status=order.status.value if order and entry.kind == OutboxKind.STATUS_UPDATE else None,
             stage=order.tracking.stage if order and order.tracking else None,
             nudge_unanswered=entry.nudge_unanswered,
+        )
+        if entry.kind != OutboxKind.SATISFACTION:
+            return reach
+        # the channel the customer uses, or none: a survey is not worth a second channel; on WhatsApp
+        # outside the window only the shop's satisfaction template, never a nudge
+        own = {key: sid for key, sid in reach.templates.items() if key == "satisfaction"}
+        return dataclasses.replace(
+            reach, status="satisfaction", stage=None, templates=own, fallbacks=() if wanted else FALLBACKS
         )
 
     @staticmethod
@@ -255,6 +284,8 @@ class Planner:
     ) -> Delivery:
         channel = ChannelName(found.channel)
         name = order.customer.name if order else None
+        if entry.kind == OutboxKind.SATISFACTION and order is not None:
+            return self._survey(shop, order, found, sender, language)
         if found.mode != Mode.TEXT and found.content_sid:
             variables = template_variables(shop, order, found.mode)
             summary = f"[template {found.content_sid}] " + " · ".join(variables.values())
@@ -263,6 +294,19 @@ class Planner:
             )
         text, subject = message_text(shop, entry, order, found.channel, name, language)
         return Delivery(channel, found.address, sender, text, subject)
+
+    def _survey(self, shop: Shop, order: Order, found: Route, sender: str, language: str | None) -> Delivery:
+        """The satisfaction request: WhatsApp's quick-reply template (in the window too, for its buttons),
+        Instagram's quick replies, "reply 1 to 5" on SMS, links by email."""
+        channel = ChannelName(found.channel)
+        sid = shop.notify.whatsapp_templates.get("satisfaction")
+        if channel == ChannelName.WHATSAPP and sid:
+            variables = satisfaction_asks.template_variables(shop, order)
+            summary = f"[template {sid}] " + " · ".join(variables.values())
+            return Delivery(channel, found.address, sender, summary, template=Template(sid, variables))
+        text, subject = satisfaction_asks.ask_text(shop, order, found.channel, language, self.survey_link)
+        replies = satisfaction_asks.quick_replies() if channel == ChannelName.INSTAGRAM else ()
+        return Delivery(channel, found.address, sender, text, subject, quick_replies=replies)
 
 
 __all__ = ["DEFAULT_RATES", "Delivery", "Hold", "Park", "Plan", "Planner", "Send", "Skip"]
@@ -278,6 +322,8 @@ def _phone(order: Order | None, customer: CustomerRecord | None) -> str | None:
 def _quiet_until(shop: Shop, entry: OutboxEntry, phone: str | None, now: datetime) -> datetime | None:
     """When the shop's quiet hours, in the customer's local time, let ``entry`` go; None when it may now."""
     quiet = QuietHours.parse(shop.notify.quiet_start, shop.notify.quiet_end)
+    if entry.kind == OutboxKind.SATISFACTION:
+        quiet = satisfaction_asks.quiet_hours(shop)
     return quiet_decision(
         now, kind=entry.kind, urgent=entry.urgent, phone=phone, shop_zone=shop.timezone, quiet=quiet
     )

@@ -29,6 +29,8 @@ class Delivery:
     template: Template | None = None
     #: The text is the AI's (``bot.ai_writer``), not the template's.
     ai_written: bool = False
+    #: One-tap answers as (title, payload), on a platform that shows them with the text (Instagram).
+    quick_replies: tuple[tuple[str, str], ...] = ()
 
 
 class Rewriter(Protocol):

@@ -55,6 +55,8 @@ class InboundMessage:
     received_at: datetime
     media: tuple[Media, ...] = ()
     sender_name: str | None = None
+    #: What a tapped button sent besides its title (WhatsApp ``ButtonPayload``, Instagram ``quick_reply``).
+    payload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class OutboundMessage:
     subject: str | None = None
     html: str | None = None
     reply_to_id: str | None = None
+    #: One-tap answers shown under the text, as (title, payload), where the platform has them (Instagram).
+    quick_replies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

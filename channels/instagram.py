@@ -4,10 +4,11 @@ Inbound: Meta POSTs ``{"object": "instagram", "entry": [{"id", "time", "messagin
 with ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body, keyed with the app secret>``. An event
 has ``sender.id`` (the customer's Instagram-scoped id), ``recipient.id`` (the shop's Instagram account id),
 ``timestamp`` (ms) and one of ``message`` (``mid``, ``text``, ``attachments[{type, payload{url}}]``,
-``is_echo``, ``is_deleted``, ...), ``read`` (``mid``, the field ``messaging_seen``), ``reaction``, ``postback``.
+``quick_reply{payload}`` when a quick reply was tapped, ``is_echo``, ``is_deleted``, ...), ``read`` (``mid``, the field ``messaging_seen``), ``reaction``, ``postback``.
 
 Outbound: the Send API, ``POST {base}/{version}/{IG_ID}/messages`` (or ``/me/messages``) with
-``{"recipient": {"id": IGSID}, "message": {"text": ...}}`` and the Instagram User access token as a bearer
+``{"recipient": {"id": IGSID}, "message": {"text": ..., "quick_replies"?: [{"content_type": "text",
+"title", "payload"}]}}`` and the Instagram User access token as a bearer
 token; Meta answers ``{"recipient_id", "message_id"}``. Free-form messages are allowed only within 24 hours
 of the customer's last message, and their text is at most 1000 bytes of UTF-8. A message holds either text or
 one attachment, so an image goes first as its own message, ``{"attachment": {"type": "image", "payload":
@@ -166,7 +167,12 @@ def _message(
     text = text if isinstance(text, str) else ""
     if not text and not media:
         return None  # unsupported content (Meta sends is_unsupported and nothing to read)
-    return InboundMessage(ChannelName.INSTAGRAM, mid, sender, recipient, text, at, media)
+    quick_reply = message.get("quick_reply")
+    tapped = quick_reply.get("payload") if isinstance(quick_reply, dict) else None
+    return InboundMessage(
+        ChannelName.INSTAGRAM, mid, sender, recipient, text, at, media,
+        payload=tapped if isinstance(tapped, str) and tapped else None,
+    )  # fmt: skip
 
 
 def _media(attachments: Any) -> list[Media]:
@@ -262,10 +268,16 @@ class InstagramChannel:
             raise SendError(
                 f"the text exceeds {self.limits.max_length} bytes", transient=False, code="text_too_long"
             )
+        text: dict[str, Any] = {"text": message.text}
+        if message.quick_replies:  # a tap posts the title as a message, with the payload beside it
+            text["quick_replies"] = [
+                {"content_type": "text", "title": title, "payload": payload}
+                for title, payload in message.quick_replies
+            ]
         parts: list[dict[str, Any]] = [
             {"attachment": {"type": "image", "payload": {"url": url}}} for url in message.media_urls
         ]
-        parts.append({"text": message.text})
+        parts.append(text)
         receipt = None
         for sent, part in enumerate(parts):
             try:

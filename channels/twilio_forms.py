@@ -97,6 +97,7 @@ def items_of(
             received_at=clock(),
             media=_media(form),
             sender_name=form.get("ProfileName") or None,
+            payload=form.get("ButtonPayload") or None,  # a tapped quick reply's id (its title is the Body)
         )
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from orders import satisfaction
 from orders.lifecycle import (
     TERMINAL,
     URGENT_STAGES,
@@ -214,7 +215,7 @@ def note_delivery(order: Order, stage: DeliveryStage, *, at: datetime, source: S
 
 def stats_deltas(before: Order | None, after: Order) -> dict[str, float]:
     """Counter changes for the shop's stats when ``before`` became ``after`` (``waiting`` ones included)."""
-    deltas = waiting_deltas(before, after)
+    deltas = waiting_deltas(before, after) | satisfaction.deltas(before, after)
     if before is None:
         deltas["total"] = 1
         deltas[f"by_status.{after.status}"] = 1

@@ -87,6 +87,7 @@ async def import_orders(
     results = [result for task in done for result in task.result()]
     if not dry_run and any(result.outcome in ("created", "updated") for result in results):
         service.attention.forget(shop.id)
+        service.estimates.forget(shop.id)
     return results
 
 

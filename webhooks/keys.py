@@ -12,6 +12,7 @@ from bot.ai_writer import AiWriter
 from bot.inbox import Inbox
 from bot.notifier import Notifier
 from bot.prompt_sends import PromptSends
+from bot.satisfaction_answers import SurveyAnswers
 from bot.staff import StaffApplication
 from bot.staff_alerts import StaffAlerts
 from bot.work import WorkQueue
@@ -112,6 +113,8 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 PROMPT_SENDS = web.AppKey("prompt_sends", PromptSends)
 #: Alerts staff about orders that newly need attention (the notifier's buttons, the worker's scan).
 ALERTS = web.AppKey("alerts", StaffAlerts)
+#: Records satisfaction answers (chat and email links) and raises the low-score alerts.
+SURVEY_ANSWERS = web.AppKey("survey_answers", SurveyAnswers)
 
 #: Reads each shop's live feed once for all of this process's event streams (``webhooks.live``).
 LIVE_HUB = web.AppKey("live_hub", LiveHub)

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="ORDERBOT_LOG_LEVEL"
     )
+    #: Hours after delivery a satisfaction request goes, for shops without their own ``csat_delay_hours``:
+    #: the next day, as Zendesk waits a day after solving.
+    csat_delay_hours: float = Field(24, validation_alias="ORDERBOT_CSAT_DELAY_HOURS", ge=0, le=24 * 30)
     #: How long a photo's media link (``/media/<token>``, which providers fetch) opens it, from the send.
     media_ttl_days: float = Field(7, validation_alias="ORDERBOT_MEDIA_TTL_DAYS", gt=0, le=365)
 

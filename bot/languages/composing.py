@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot import templating
 from bot.languages import formats
 from bot.languages.texts import CHAT_STYLES, Texts
-from bot.order_words import OrderFacts, one_line, stage_of, tracking_line
+from bot.order_words import OrderFacts, dates_apply, one_line, stage_of, tracking_line
 from bot.sms_text import sms_text
 from bot.voice import Composed, Voice
 from orders.lifecycle import DeliveryStage, Status, progress
@@ -69,7 +69,7 @@ def order_status(order: OrderFacts, voice: Voice, style: str, texts: Texts) -> C
 
 def delivery_time(order: OrderFacts, voice: Voice, style: str, texts: Texts) -> Composed:
     """The status, and what is known of the date: only what the status or the carrier says, never a guess."""
-    note = _arrival_note(order, texts)
+    note = _arrival_note(order, voice, texts)
     if note is None:
         return order_status(order, voice, style, texts)
     if style == "sms":
@@ -82,12 +82,18 @@ def delivery_time(order: OrderFacts, voice: Voice, style: str, texts: Texts) -> 
     return Composed("\n".join(part for part in (first, note, rest) if part), subject=status.subject)
 
 
-def _arrival_note(order: OrderFacts, texts: Texts) -> str | None:
-    if order.status in (Status.FULFILLED, Status.CANCELLED) or stage_of(order) not in (
-        None,
-        DeliveryStage.IN_TRANSIT,
-    ):
+def _arrival_note(order: OrderFacts, voice: Voice, texts: Texts) -> str | None:
+    if not dates_apply(order):
         return None
+    if order.likely is not None and order.arrives_by is not None:
+        locale = _locale(voice)
+        days = {
+            "likely": formats.day(order.likely, voice.timezone, locale),
+            "arrives_by": formats.day(order.arrives_by, voice.timezone, locale),
+        }
+        return templating.render(texts.arrival["estimate"], days)
+    if order.short_history and not tracking_line(order):
+        return texts.arrival["no_history"]
     if order.status != Status.SHIPPED:
         return texts.arrival["not_shipped"]
     return texts.arrival["carrier" if tracking_line(order) else "unknown"]

@@ -25,6 +25,8 @@ ARRIVAL = {
     "carrier": "Ein genaues Lieferdatum habe ich nicht; die Sendungsverfolgung zeigt die aktuelle Schätzung des "
     "Versanddienstes.",
     "unknown": "Ein genaues Lieferdatum habe ich noch nicht.",
+    "estimate": "Sie kommt voraussichtlich am {likely} an, spätestens am {arrives_by}.",
+    "no_history": "Wir haben noch nicht genug Bestellungen geliefert, um ein verlässliches Datum zu nennen.",
 }
 STATUS = {
     "whatsapp": "Hallo {first_name}! Deine Bestellung #{order_number} ist {status} ({progress} erledigt).\n"
@@ -86,6 +88,10 @@ REPLIES = {
     "versuch es noch einmal.",
     "link_code": "Um die Bestellungen dieser Nummer in unserem Instagram-Chat zu sehen, schick uns dort den Code "
     "{code} (15 Minuten gültig). Gib diesen Code niemals weiter.",
+    "satisfaction_ask": "Wie war deine Bestellung #{order_number}? Antworte mit einer Note von 1 (schlecht) bis 5 (super) und gern einem Kommentar.",
+    "satisfaction_email": "Wie war Ihre Bestellung #{order_number}? Wählen Sie unten eine Note von 1 (schlecht) bis 5 (sehr gut); vor dem Absenden können Sie einen Kommentar hinzufügen.",
+    "satisfaction_thanks": "Danke für dein Feedback!",
+    "satisfaction_sorry": "Danke, dass du es uns sagst, und es tut uns leid, dass es nicht besser lief. Jemand aus unserem Team meldet sich bei dir.",
     "photo_update": "Hallo {first_name}! Hier ist ein Foto deiner Bestellung #{order_number}.\n{caption}",
 }
 TOPICS = {

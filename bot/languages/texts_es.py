@@ -21,6 +21,8 @@ ARRIVAL = {
     "not_shipped": "Aún no ha salido, así que todavía no hay fecha de entrega.",
     "carrier": "No tengo una fecha exacta de entrega; el seguimiento del transportista muestra su última estimación.",
     "unknown": "Todavía no tengo una fecha exacta de entrega.",
+    "estimate": "Debería llegar hacia el {likely}, y a más tardar el {arrives_by}.",
+    "no_history": "Aún no hemos entregado suficientes pedidos para darte una fecha fiable.",
 }
 STATUS = {
     "whatsapp": "¡Hola {first_name}! Tu pedido #{order_number} está {status} ({progress} completado).\n"
@@ -81,6 +83,10 @@ REPLIES = {
     "inténtalo de nuevo.",
     "link_code": "Para ver los pedidos de este número en nuestro chat de Instagram, envíanos allí el código "
     "{code} (válido 15 minutos). No compartas este código con nadie.",
+    "satisfaction_ask": "¿Qué tal tu pedido #{order_number}? Responde con una nota del 1 (mal) al 5 (genial) y, si quieres, un comentario.",
+    "satisfaction_email": "¿Qué tal su pedido #{order_number}? Elija una nota del 1 (mal) al 5 (excelente) aquí abajo; puede añadir un comentario antes de enviarla.",
+    "satisfaction_thanks": "¡Gracias por tu opinión!",
+    "satisfaction_sorry": "Gracias por contárnoslo, y sentimos que no haya ido mejor. Una persona de nuestro equipo te responderá.",
     "photo_update": "¡Hola {first_name}! Aquí tienes una foto de tu pedido #{order_number}.\n{caption}",
 }
 TOPICS = {

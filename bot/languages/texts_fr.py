@@ -21,6 +21,8 @@ ARRIVAL = {
     "not_shipped": "Elle n'est pas encore expédiée, il n'y a donc pas encore de date de livraison.",
     "carrier": "Je n'ai pas de date de livraison exacte ; le suivi du transporteur indique sa dernière estimation.",
     "unknown": "Je n'ai pas encore de date de livraison exacte.",
+    "estimate": "Elle devrait arriver vers le {likely}, et au plus tard le {arrives_by}.",
+    "no_history": "Nous n'avons pas encore livré assez de commandes pour donner une date fiable.",
 }
 STATUS = {
     "whatsapp": "Bonjour {first_name} ! Votre commande #{order_number} est {status} ({progress} effectué).\n"
@@ -82,6 +84,10 @@ REPLIES = {
     "et réessayez.",
     "link_code": "Pour voir les commandes de ce numéro dans notre chat Instagram, envoyez-y le code {code} "
     "(valable 15 minutes). Ne partagez jamais ce code.",
+    "satisfaction_ask": "Comment s'est passée la commande #{order_number} ? Répondez par une note de 1 (mauvais) à 5 (excellent), avec un commentaire si vous voulez.",
+    "satisfaction_email": "Comment s'est passée votre commande #{order_number} ? Choisissez une note de 1 (mauvais) à 5 (excellent) ci-dessous ; vous pourrez ajouter un commentaire avant de l'envoyer.",
+    "satisfaction_thanks": "Merci pour votre avis !",
+    "satisfaction_sorry": "Merci de nous l'avoir dit, et désolés que cela ne se soit pas mieux passé. Une personne de notre équipe va vous répondre.",
     "photo_update": "Bonjour {first_name} ! Voici une photo de votre commande #{order_number}.\n{caption}",
 }
 TOPICS = {

@@ -24,6 +24,8 @@ ARRIVAL = {
     "not_shipped": "Non è ancora stato spedito, quindi non c'è ancora una data di consegna.",
     "carrier": "Non ho una data di consegna precisa; il tracking del corriere mostra la sua stima più recente.",
     "unknown": "Non ho ancora una data di consegna precisa.",
+    "estimate": "Dovrebbe arrivare intorno a {likely}, e al più tardi entro {arrives_by}.",
+    "no_history": "Non abbiamo ancora consegnato abbastanza ordini per darti una data affidabile.",
 }
 STATUS = {
     "whatsapp": "Ciao {first_name}! Il tuo ordine #{order_number} è {status} ({progress} completato).\n"
@@ -85,6 +87,10 @@ REPLIES = {
     "riprova.",
     "link_code": "Per vedere gli ordini di questo numero nella nostra chat Instagram, inviaci lì il codice {code} "
     "(valido 15 minuti). Non condividere mai questo codice con nessuno.",
+    "satisfaction_ask": "Com'è andato l'ordine #{order_number}? Rispondi con un voto da 1 (male) a 5 (ottimo) e, se vuoi, un commento.",
+    "satisfaction_email": "Com'è andato il suo ordine #{order_number}? Scelga un voto da 1 (male) a 5 (ottimo) qui sotto; potrà aggiungere un commento prima di inviarlo.",
+    "satisfaction_thanks": "Grazie per il tuo parere!",
+    "satisfaction_sorry": "Grazie per avercelo detto, e ci dispiace che non sia andata meglio. Una persona del nostro team ti risponderà.",
     "photo_update": "Ciao {first_name}! Ecco una foto del tuo ordine #{order_number}.\n{caption}",
 }
 TOPICS = {

@@ -21,6 +21,8 @@ ARRIVAL = {
     "not_shipped": "Ainda não foi enviado, por isso ainda não há data de entrega.",
     "carrier": "Não tenho uma data exata de entrega; o rastreio da transportadora mostra a previsão mais recente.",
     "unknown": "Ainda não tenho uma data exata de entrega.",
+    "estimate": "Deve chegar por volta de {likely}, e no máximo até {arrives_by}.",
+    "no_history": "Ainda não entregamos pedidos suficientes para dar uma data confiável.",
 }
 STATUS = {
     "whatsapp": "Oi {first_name}! Seu pedido #{order_number} está {status} ({progress} concluído).\n"
@@ -82,6 +84,10 @@ REPLIES = {
     "de novo.",
     "link_code": "Para ver os pedidos deste número no nosso chat do Instagram, envie lá o código {code} (válido "
     "por 15 minutos). Nunca compartilhe este código com ninguém.",
+    "satisfaction_ask": "Como correu a encomenda #{order_number}? Responde com uma nota de 1 (mau) a 5 (ótimo) e, se quiseres, um comentário.",
+    "satisfaction_email": "Como correu a sua encomenda #{order_number}? Escolha uma nota de 1 (mau) a 5 (ótimo) abaixo; pode juntar um comentário antes de a enviar.",
+    "satisfaction_thanks": "Obrigado pela tua opinião!",
+    "satisfaction_sorry": "Obrigado por nos dizeres, e lamentamos que não tenha corrido melhor. Uma pessoa da nossa equipa vai responder-te.",
     "photo_update": "Olá {first_name}! Aqui está uma foto da sua encomenda #{order_number}.\n{caption}",
 }
 TOPICS = {

@@ -16,7 +16,8 @@ Only private chats are served: a group could show order details to people who ar
 
 Where each part lives. Handlers: ``handlers`` (which handler answers what; ``install``), ``gate`` (who may
 use the desk), ``context`` (the desk, the per-update context and its replies), ``order_commands`` (one
-order), ``shop_commands`` (the shop's orders as a whole), ``buttons`` (inline buttons). What they say, as
+order), ``shop_commands`` (the shop's orders as a whole), ``answer_commands`` (``/reply`` and replies to
+alerts, answering customers), ``buttons`` (inline buttons). What they say, as
 pure functions tested without Telegram: ``arguments`` (parsing what staff type), ``order_card``,
 ``attention_list``, ``reports`` (statistics, bulk outcomes, search results), ``keyboards`` (the buttons
 and their callback data) and ``formatting`` (clipping and fitting text).

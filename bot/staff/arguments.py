@@ -16,8 +16,8 @@ from orders.model import Order
 from orders.usecases import BulkAction
 
 USAGE = (
-    "Usage: /attention · /order · /status · /advance · /notify · /followup · /bulk · /find · /photo · /stats · "
-    "/help"
+    "Usage: /attention · /order · /status · /advance · /notify · /followup · /reply · /bulk · /find · /photo · "
+    "/stats · /help"
 )
 USAGES = {
     "attention": "/attention [hours], for example /attention 24",
@@ -26,6 +26,7 @@ USAGES = {
     "advance": "/advance <number>, for example /advance 1042",
     "notify": "/notify <number> [text], for example /notify 1042 Your beans are on the way",
     "followup": "/followup <number> <hours> [text], for example /followup 1042 24",
+    "reply": "/reply <number> <text>, for example /reply 1042 A new one ships today (or reply to an alert)",
     "bulk": "/bulk advance|notify <numbers…> or /bulk status <status> <numbers…>, "
     "for example /bulk status shipped 1001 1002",
     "find": "/find <phone or name>, for example /find 5678 or /find Ana Gomez",
@@ -41,6 +42,7 @@ HELP = "\n".join(
         "/advance <number> — let the rules move the order on",
         "/notify <number> [text] — message the customer now",
         "/followup <number> <hours> [text] — message the customer later",
+        "/reply <number> <text> — answer the customer (or reply to an alert about them)",
         "/bulk advance|notify|status … — one action on several orders",
         "/find <phone or name> — a customer's latest orders",
         "/photo <number> [text] — as a photo's caption: send the customer the photo",

@@ -1,8 +1,9 @@
 """Which handler answers which command and which button, and ``install`` that registers them.
 
 The gate runs first (group -1) on every update. Only new messages reach the commands (an edited
-``/status`` is not a new request); a button nobody knows any more, and any text that is not a command,
-get one line saying what the desk understands.
+``/status`` is not a new request); a text that replies to an alert answers its customer
+(``answer_commands``); a button nobody knows any more, and any other text that is not a command, get one
+line saying what the desk understands.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
+from bot.staff.answer_commands import reply_command, reply_to_alert
 from bot.staff.arguments import USAGE
 from bot.staff.buttons import (
     advance_button,
@@ -40,6 +42,7 @@ def install(application: StaffApplication) -> None:
         ("start", "help"): help_command, "stats": stats_command, "attention": attention_command,
         "order": order_command, "status": status_command, "advance": advance_command,
         "notify": notify_command, "followup": followup_command, "bulk": bulk_command, "find": find_command,
+        "reply": reply_command,
         "photo": photo_command,
     }  # fmt: skip
     buttons: dict[str, Handler] = {
@@ -52,6 +55,10 @@ def install(application: StaffApplication) -> None:
             *(CommandHandler(names, refusing(run), filters=new_messages) for names, run in commands.items()),
             *(CallbackQueryHandler(refusing(run), pattern=f"^{prefix}") for prefix, run in buttons.items()),
             CallbackQueryHandler(stale_button),
+            # a reply to an alert answers the customer it is about
+            MessageHandler(
+                new_messages & filters.REPLY & filters.TEXT & ~filters.COMMAND, refusing(reply_to_alert)
+            ),
             MessageHandler(new_messages & filters.PHOTO, refusing(photo_message)),
             MessageHandler(new_messages, fallback),
         ]

@@ -30,6 +30,7 @@ from orders.model.order import (
     Order,
     OrderData,
     Place,
+    Satisfaction,
     TimelineEvent,
     Tracking,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "Place",
     "Promise",
     "PromiseOutcome",
+    "Satisfaction",
     "Shop",
     "ShopId",
     "Source",

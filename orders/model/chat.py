@@ -32,6 +32,19 @@ class CustomerRecord(Domain):
     #: The language the customer writes in (ISO 639-1), once a message said it clearly; None until then.
     language: str | None = None
     created_at: datetime
+    #: Orders whose satisfaction request was sent to them and awaits their answer, newest last.
+    satisfaction_asked: list[str] = Field(default_factory=list)
+    #: Their satisfaction answers, newest last (the latest few): score, comment, order, when.
+    satisfaction: list[dict[str, str | int | None]] = Field(default_factory=list)
+    #: Since when the customer waits for a person (they asked for one, or the bot handed them over); None:
+    #: nobody owes them an answer. A staff answer clears it.
+    waiting_since: datetime | None = None
+    #: When the conversation last moved: the customer wrote, or a person answered. What the service sends
+    #: on its own (status updates, the bot's replies) does not move it. None: no conversation yet.
+    active_at: datetime | None = None
+    #: Messages from the customer since staff last read the conversation (``read_at``).
+    unread: int = 0
+    read_at: datetime | None = None
 
 
 class Attachment(Domain):
@@ -86,9 +99,15 @@ class Message(Domain):
     recipient: str
     body: str = ""
     attachments: list[Attachment] = Field(default_factory=list)
+    #: What a tapped button sent besides its title (WhatsApp ``ButtonPayload``, Instagram ``quick_reply``).
+    payload: str | None = None
     state: DeliveryState
     error_code: str | None = None
     note: str | None = None
     outbox_id: NotificationId | None = None
+    #: What the bot understood of an inbound message (``bot.intents.Intent``), and the kind of complaint,
+    #: change or topic; None for outbound messages and for those stored before intents were kept.
+    intent: str | None = None
+    intent_detail: str | None = None
     created_at: datetime
     updated_at: datetime

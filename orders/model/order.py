@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 
@@ -70,6 +71,23 @@ class TimelineEvent(Domain):
     photo_id: str | None = None
 
 
+class Satisfaction(Domain):
+    """The one satisfaction request of a delivered order, from scheduled to answered (or skipped).
+
+    ``channel`` is where it was asked; ``reason`` why it was skipped. ``score`` (1 to 5) and ``comment`` are
+    the customer's answer.
+    """
+
+    state: Literal["scheduled", "asked", "answered", "skipped"]
+    due_at: datetime
+    channel: str | None = None
+    asked_at: datetime | None = None
+    reason: str | None = None
+    score: int | None = Field(None, ge=1, le=5)
+    comment: str | None = None
+    answered_at: datetime | None = None
+
+
 class Order(Domain):
     id: OrderId
     shop_id: ShopId
@@ -93,6 +111,8 @@ class Order(Domain):
     last_customer_contact_at: datetime | None = None
     flags: list[str] = Field(default_factory=list)
     version: int = 0
+    #: Its satisfaction request once it was delivered; None: none was scheduled.
+    satisfaction: Satisfaction | None = None
 
 
 class Decision(Domain):

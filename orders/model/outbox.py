@@ -18,6 +18,8 @@ class OutboxKind(StrEnum):
     FOLLOW_UP = "follow_up"
     MANUAL = "manual"
     STAFF_ALERT = "staff_alert"
+    #: "How was your order?", once per delivered order (``orders.satisfaction``).
+    SATISFACTION = "satisfaction"
     #: The parcel runs late: the carrier's estimate moved past what the customer was told.
     DELAY = "delay"
     #: A photo staff attached to the order, sent with its caption (``photo_id``).

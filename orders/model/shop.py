@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
+from orders.eta import DEFAULT_LEVEL
 from orders.lifecycle import URGENT_STAGES, Status
 from orders.model.base import Domain, ShopId
 
@@ -23,6 +24,8 @@ class Thresholds(Domain):
     auto_process_after_hours: float = 24
     confidence_threshold: float = 0.8
     auto_progress: bool = False
+    #: The share of orders that must arrive by the "arrives by" date the service tells (``orders.eta``).
+    promise_level: float = Field(DEFAULT_LEVEL, ge=0.5, le=0.99)
 
 
 class EmailSettings(Domain):
@@ -43,7 +46,8 @@ class NotifyPolicy(Domain):
 
     #: Approved WhatsApp templates (Twilio Content SIDs) by order status or urgent delivery stage (which wins
     #: over ``shipped``), plus ``nudge``: "an update is ready, reply to see it", sent when the full message
-    #: must wait for the customer to reopen the window.
+    #: must wait for the customer to reopen the window; and ``satisfaction``: the quick-reply template (buttons
+    #: ``csat_1`` to ``csat_5``) the satisfaction request goes as on WhatsApp.
     whatsapp_templates: dict[str, str] = Field(default_factory=dict)
     #: Quiet hours in the customer's local time (``HH:MM``); equal start and end turn them off.
     quiet_start: str = "21:00"
@@ -58,16 +62,24 @@ class NotifyPolicy(Domain):
     ai_messages: bool = False
     #: Gemini drafts a shop may ask for per UTC day, counted across processes; past it, the template.
     ai_daily_budget: int = Field(500, ge=0, le=100_000)
+    #: Hours after delivery its satisfaction request goes (then moved into the customer's daytime); "off":
+    #: never; None: the service's default (``ORDERBOT_CSAT_DELAY_HOURS``).
+    csat_delay_hours: Annotated[float, Field(ge=0, le=24 * 30)] | Literal["off"] | None = None
 
     @field_validator("whatsapp_templates")
     @classmethod
     def content_sids(cls, value: dict[str, str]) -> dict[str, str]:
-        known = {status.value for status in Status} | {stage.value for stage in URGENT_STAGES} | {"nudge"}
+        known = (
+            {status.value for status in Status}
+            | {stage.value for stage in URGENT_STAGES}
+            | {"nudge", "satisfaction"}
+        )
         for key, sid in value.items():
             if key not in known:
                 stages = ", ".join(sorted(URGENT_STAGES))
                 raise ValueError(
-                    f"a template is for an order status or 'nudge', or one of {stages}, not {key!r}"
+                    f"a template is for an order status or 'nudge' or 'satisfaction', or one of {stages}, "
+                    f"not {key!r}"
                 )
             if not _CONTENT_SID.fullmatch(sid):
                 raise ValueError(f"{sid!r} is not a Twilio Content SID (HX and 32 hex digits)")

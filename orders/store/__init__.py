@@ -6,7 +6,8 @@ concurrent changes never both win silently.
 
 One module per store: ``orders`` (with ``order_pages``, ``order_documents`` and ``waiting_orders``),
 ``outbox``, ``shops``, ``events``, ``feed`` (each shop's latest changes, for the desk's live stream),
-``desk_alerts`` (every staff alert, as the desk shows it), ``stats``, ``customers`` (and their messages), ``inbox`` (messages
+``desk_alerts`` (every staff alert, as the desk shows it), ``stats``, ``customers`` (and their messages),
+``conversations`` (the conversations desk's pages of customers and of one customer's messages), ``inbox`` (messages
 acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token
 buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts
 sent, job leases); ``database`` holds them together over one connection pool with the indexes they need,
@@ -46,6 +47,7 @@ call methods named after what they return and do not see the detours.
    ``insert_many`` (``batching``); bulk backfills use plain inserts rather than upserts.
 """
 
+from orders.store.conversations import ConversationStore, MessageKey, message_key
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.database import Database, open_database
 from orders.store.desk_alerts import DeskAlert, DeskAlertStore
@@ -73,6 +75,7 @@ __all__ = [
     "AlreadyExists",
     "AttemptCounter",
     "Conflict",
+    "ConversationStore",
     "CustomerStore",
     "Database",
     "DatabaseError",
@@ -87,6 +90,7 @@ __all__ = [
     "InboxStore",
     "LinkCodeStore",
     "LockStore",
+    "MessageKey",
     "MessageStore",
     "NotFound",
     "OrderStore",
@@ -100,6 +104,7 @@ __all__ = [
     "WaitingOrders",
     "decode_cursor",
     "encode_cursor",
+    "message_key",
     "open_database",
     "outbox_lane",
     "search_key",

@@ -31,7 +31,8 @@ def _address_key(shop_id: str, *, phone: str | None, instagram_id: str | None) -
     return f"{shop_id}|phone:{phone}" if phone else f"{shop_id}|instagram:{instagram_id}"
 
 
-_DERIVED_CUSTOMER_FIELDS = frozenset({"address_key"})
+#: ``waiting`` mirrors ``waiting_since is not None`` for the conversations index (``conversations``).
+_DERIVED_CUSTOMER_FIELDS = frozenset({"address_key", "waiting"})
 #: What the older layout set when an Instagram account proved one order: that order's phone and email,
 #: which opened every order carrying either. Never read as access; ``narrow_legacy_links`` removes them.
 LEGACY_LINK_FIELDS = ("verified_phones", "email")
@@ -83,6 +84,7 @@ class CustomerStore:
             if not record.phones:
                 doc.pop("phones")
             doc["address_key"] = key
+            doc["waiting"] = False
             try:
                 await self._customers.insert_one(doc)
             except DuplicateKeyError:
@@ -114,10 +116,15 @@ class CustomerStore:
     async def record_inbound(
         self, shop_id: ShopId, customer_id: CustomerId, channel: str, at: datetime
     ) -> None:
-        """Remember when the customer last wrote on ``channel`` (opens the 24-hour window)."""
+        """Remember when the customer last wrote on ``channel`` (opens the 24-hour window); the conversation
+        moves and has one more unread message, in the same write."""
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id},
-            {"$max": {f"last_inbound.{channel}": at}, "$set": {"preferred_channel": channel}},
+            {
+                "$max": {f"last_inbound.{channel}": at, "active_at": at},
+                "$set": {"preferred_channel": channel},
+                "$inc": {"unread": 1},
+            },
         )
 
     async def prove_order(self, shop_id: ShopId, customer_id: CustomerId, order_id: str) -> None:
@@ -163,6 +170,50 @@ class CustomerStore:
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id}, {change: {"opted_out": channel}}
         )
+
+    async def await_satisfaction(
+        self, shop_id: ShopId, customer_id: str, order_id: str, keep: int = 5
+    ) -> None:
+        """The customer was asked about ``order_id``: their answer is awaited (the latest ``keep`` orders)."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id},
+            {"$push": {"satisfaction_asked": {"$each": [order_id], "$slice": -keep}}},
+        )
+
+    async def record_satisfaction(
+        self, shop_id: ShopId, customer_id: CustomerId, answer: Mapping[str, str | int | None], keep: int = 20
+    ) -> None:
+        """Keep a satisfaction answer on the customer (their latest ``keep``), beside the order's own; its
+        order no longer awaits one."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id},
+            {
+                "$push": {"satisfaction": {"$each": [dict(answer)], "$slice": -keep}},
+                "$pull": {"satisfaction_asked": answer.get("order_id")},
+            },
+        )
+
+    async def set_waiting(self, shop_id: ShopId, customer_id: CustomerId, at: datetime) -> None:
+        """The customer waits for a person from ``at``, unless they were waiting already (the earlier time
+        stays: the longest waiting are answered first)."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id, "waiting": {"$ne": True}},
+            {"$set": {"waiting": True, "waiting_since": at}},
+        )
+
+    async def answered(self, shop_id: ShopId, customer_id: CustomerId, at: datetime) -> None:
+        """A person answered the customer: nobody owes them an answer now, and the conversation moved."""
+        await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id},
+            {"$set": {"waiting": False}, "$unset": {"waiting_since": ""}, "$max": {"active_at": at}},
+        )
+
+    async def mark_read(self, shop_id: ShopId, customer_id: CustomerId, at: datetime) -> bool:
+        """Staff read the conversation: no unread messages; False for an unknown customer."""
+        result = await self._customers.update_one(
+            {"_id": customer_id, "shop_id": shop_id}, {"$set": {"unread": 0, "read_at": at}}
+        )
+        return result.matched_count == 1
 
     async def set_language(self, shop_id: ShopId, customer_id: CustomerId, language: str) -> None:
         await self._customers.update_one(

@@ -14,6 +14,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from orders.crypto import SecretBox
 from orders.model import CustomerId, DeliveryState, Message, OutboxKind, ShopId
+from orders.store.conversations import ConversationStore
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.desk_alerts import DeskAlertStore
 from orders.store.documents import CODEC_OPTIONS, Doc, from_doc
@@ -76,6 +77,8 @@ _INDEXES: dict[str, list[IndexModel]] = {
     "customers": [
         # sparse: customers stored without one get theirs at start (``add_address_keys``)
         IndexModel("address_key", unique=True, sparse=True),
+        # the conversations desk: who waits for a person, and the most recently active (``conversations``)
+        IndexModel([("shop_id", ASCENDING), ("waiting", ASCENDING), ("active_at", DESCENDING)]),
     ],
     "messages": [
         IndexModel([("channel", ASCENDING), ("provider_id", ASCENDING)], unique=True),
@@ -156,6 +159,7 @@ class Database:
         self.waiting_orders = WaitingOrders(self.orders, self.stats)
         self.customers = CustomerStore(self._db.customers)
         self.messages = MessageStore(self._db.messages, self.feed)
+        self.conversations = ConversationStore(self._db.customers, self._db.messages, self._db.outbox)
         self.inbox = InboxStore(self._db.inbox)
         self.rate_limits = RateLimitStore(self._db.rate_limits)
         self.proof_attempts = AttemptCounter(self._db.rate_limits)
@@ -171,6 +175,7 @@ class Database:
         for name, indexes in _INDEXES.items():
             await self._db[name].create_indexes(indexes)
         await self.customers.add_address_keys()
+        await self.conversations.add_conversation_fields()
         await self.customers.narrow_legacy_links(self._first_linked_order)
         await self._count_waiting_orders()
         await self._claim_existing_numbers()

@@ -11,8 +11,10 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from orders.eta import Shipment
 from orders.lifecycle import ACTIVE, Status
 from orders.model import NotificationId, Order, OrderId, OutboxEntry, ShopId
+from orders.store.delivered_history import shipments
 from orders.store.documents import Doc
 from orders.store.errors import DUPLICATE_KEY, AlreadyExists, Conflict, NotFound
 from orders.store.order_documents import changes, keys_to_doc, order_from_doc, order_to_doc, search_keys
@@ -213,6 +215,10 @@ class OrderStore:
             {"shop_id": shop_id, "status": status.value, "status_since": {"$lte": before}}
         )
         return [order_from_doc(doc) async for doc in cursor.sort("status_since", ASCENDING).limit(limit)]
+
+    async def shipments(self, shop_id: ShopId) -> list[Shipment]:
+        """What the shop's orders teach about delivery dates (``orders.eta``): delivered and on their way."""
+        return await shipments(self._orders, shop_id)
 
     async def waiting_counts(self, shop_id: ShopId) -> Counter[str]:
         """The ``orders.waiting`` counters of the shop's active orders, counted from the orders themselves."""

@@ -1,7 +1,7 @@
 """The order service layer: one small set of use cases per job, all over the same store and clock.
 
 A caller takes the piece it needs (``shop_events``, ``desk``, ``progression``, ``queries``, ``attention``,
-``bulk``, ``recovery``, ``promises``) from the ``OrderUseCases`` the composition root builds once per process, and the
+``bulk``, ``recovery``, ``promises``, ``conversations``, ``answers``) from the ``OrderUseCases`` the composition root builds once per process, and the
 types they answer with are importable from here. Every piece that writes commits through one
 ``UnitOfWork`` (``unit_of_work``); the decisions themselves are pure functions in ``orders.domain``,
 ``orders.event_decisions`` and ``orders.rules``.
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from orders.event_decisions import EventKind, OnBackwards
 from orders.store import Database
+from orders.usecases.answers import Answer, Answers
 from orders.usecases.attention import AttentionItem, AttentionQueue
 from orders.usecases.bulk import (
     BULK_CONCURRENCY,
@@ -21,7 +22,16 @@ from orders.usecases.bulk import (
     BulkActions,
     BulkResult,
 )
+from orders.usecases.conversations import (
+    ConversationItem,
+    ConversationPage,
+    Conversations,
+    ConversationSummary,
+    MessagePage,
+    customer_orders,
+)
 from orders.usecases.desk import DeskCommands
+from orders.usecases.estimates import DeliveryEstimates
 from orders.usecases.idempotency import DeliveryInProgress, run_once
 from orders.usecases.photos import Attached, PhotoCommands
 from orders.usecases.progression import AutoProgressResult, Progression, ProgressionAdvisor, RulesAdvisor
@@ -29,6 +39,7 @@ from orders.usecases.promises import PROMISE_AT_RISK_FLAG, PromiseLedger, Report
 from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
 from orders.usecases.recovery import Recovery
 from orders.usecases.shop_events import EventOutcome, ShopEvents, event_payload
+from orders.usecases.surveys import Surveys
 from orders.usecases.unit_of_work import Clock, UnitOfWork
 
 
@@ -49,14 +60,26 @@ class OrderUseCases:
     attention: AttentionQueue
     bulk: BulkActions
     recovery: Recovery
+    surveys: Surveys
+    conversations: Conversations
+    answers: Answers
     promises: PromiseLedger
+    estimates: DeliveryEstimates
     photos: PhotoCommands
 
     @classmethod
-    def build(cls, db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
-        """The use cases over ``db``; ``advisor`` decides progressions (the rules unless Gemini plugs in)."""
+    def build(
+        cls,
+        db: Database,
+        clock: Clock,
+        advisor: ProgressionAdvisor | None = None,
+        *,
+        survey_hours: float | None = None,
+    ) -> OrderUseCases:
+        """The use cases over ``db``; ``advisor`` decides progressions (the rules unless Gemini plugs in);
+        ``survey_hours``: the default delay of satisfaction requests after delivery (None: none are asked)."""
         attention = AttentionQueue(db, clock)
-        desk = DeskCommands(UnitOfWork(db, clock, changed=attention.forget))
+        desk = DeskCommands(UnitOfWork(db, clock, changed=attention.forget, survey_hours=survey_hours))
         progression = Progression(desk, advisor or RulesAdvisor())
         shop_events = ShopEvents(desk.uow, progression)
         return cls(
@@ -69,7 +92,11 @@ class OrderUseCases:
             attention=attention,
             bulk=BulkActions(desk, progression),
             recovery=Recovery(shop_events),
+            surveys=Surveys(desk.uow),
+            conversations=Conversations(desk.uow),
+            answers=Answers(desk.uow),
             promises=PromiseLedger(desk.uow),
+            estimates=DeliveryEstimates(db, clock),
             photos=PhotoCommands(desk),
         )
 
@@ -78,6 +105,8 @@ __all__ = [
     "BULK_CONCURRENCY",
     "BULK_CONCURRENCY_PER_SHOP",
     "PROMISE_AT_RISK_FLAG",
+    "Answer",
+    "Answers",
     "Attached",
     "AttentionItem",
     "AttentionQueue",
@@ -86,10 +115,16 @@ __all__ = [
     "BulkActions",
     "BulkResult",
     "Clock",
+    "ConversationItem",
+    "ConversationPage",
+    "ConversationSummary",
+    "Conversations",
+    "DeliveryEstimates",
     "DeliveryInProgress",
     "DeskCommands",
     "EventKind",
     "EventOutcome",
+    "MessagePage",
     "OnBackwards",
     "OrderPage",
     "OrderQueries",
@@ -104,7 +139,9 @@ __all__ = [
     "RulesAdvisor",
     "ShopEvents",
     "Stats",
+    "Surveys",
     "UnitOfWork",
+    "customer_orders",
     "delay_entry",
     "event_payload",
     "run_once",

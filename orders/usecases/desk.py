@@ -57,7 +57,8 @@ class DeskCommands:
             )
             urgent = domain.delivery_news(None, order) is not None
             try:
-                return await self.uow.commit(None, order, [status_update(order, now, urgent=urgent)])
+                pending = [status_update(order, now, urgent=urgent)]
+                return await self.uow.commit(None, order, pending, shop=shop)
             except AlreadyExists:
                 continue  # created by a concurrent call: answer with that one
         raise Conflict(f"order {data.external_id} kept changing; try again")
@@ -90,7 +91,8 @@ class DeskCommands:
             )  # fmt: skip
             if moved is None:
                 return order
-            return await self.uow.commit(order, moved, [status_update(moved, now)] if notify else [])
+            pending = [status_update(moved, now)] if notify else []
+            return await self.uow.commit(order, moved, pending, shop=shop)
 
         try:
             return await retrying(attempt)

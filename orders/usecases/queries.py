@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from orders import satisfaction
 from orders.lifecycle import Status, next_status, progress
 from orders.model import Order, OrderId, OutboxEntry, Shop
 from orders.shared_answers import SharedAnswers
@@ -37,6 +38,7 @@ class Stats:
     delivery_rate: float | None
     auto_progression_rate: float | None
     avg_hours_to_ship: float | None
+    satisfaction: satisfaction.Summary
 
 
 @dataclass(frozen=True)
@@ -99,4 +101,5 @@ class OrderQueries:
             delivery_rate=round(delivered / sent, 4) if sent else None,
             auto_progression_rate=round(counters.get("moves.automatic", 0) / moves, 4) if moves else None,
             avg_hours_to_ship=round(counters.get("shipping.hours", 0) / shipped, 1) if shipped else None,
+            satisfaction=satisfaction.summary(counters),
         )

@@ -189,7 +189,7 @@ class ShopEvents:
             if decision.later_day is not None and not await self._told_by(after, decision.later_day):
                 pending.append(delay_entry(after, decision.later_day, shop.timezone, now))
             try:
-                return EventOutcome(order=await self.uow.commit(before, after, pending))
+                return EventOutcome(order=await self.uow.commit(before, after, pending, shop=shop))
             except (Conflict, AlreadyExists):
                 continue
         raise Conflict(f"order {data.external_id} kept changing; try again")

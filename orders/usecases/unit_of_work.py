@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from orders import domain
-from orders.model import NotificationId, Order, OutboxEntry, OutboxKind, ShopId, new_id
+from orders import domain, satisfaction
+from orders.model import NotificationId, Order, OutboxEntry, OutboxKind, Shop, ShopId, new_id
 from orders.numbering import claim_number
 from orders.store import AlreadyExists, Conflict, Database
 from orders.usecases.settling import closes, settle_promises
@@ -41,20 +41,31 @@ class UnitOfWork:
     """The store and clock every writing use case shares, and the one way an order change is saved.
 
     ``changed`` hears of every shop whose orders this process writes (the attention queue forgets its kept
-    answers for it).
+    answers for it). ``survey_hours`` is the service's default delay of satisfaction requests (None: this
+    process schedules none).
     """
 
     db: Database
     clock: Clock
     changed: Callable[[ShopId], None] = _nobody
+    survey_hours: float | None = None
 
-    async def commit(self, before: Order | None, after: Order, pending: list[OutboxEntry]) -> Order:
+    async def commit(
+        self, before: Order | None, after: Order, pending: list[OutboxEntry], *, shop: Shop | None = None
+    ) -> Order:
         """Save ``after`` (insert when ``before`` is None), then queue its outbox entries and count it.
+
+        With the ``shop``, a change that tells the customer their order was delivered also schedules its
+        satisfaction request (``orders.satisfaction.schedule``), in the same write.
 
         A new order claims its number first (DuplicateNumber when another order holds it), and frees it
         again when the order turns out to exist already (AlreadyExists). A changed number is claimed before
         the write and the old one freed after it. Conflict when the order changed since ``before``.
         """
+        if shop is not None:
+            after, pending = satisfaction.schedule(
+                shop, before, after, pending, self.clock(), self.survey_hours
+            )
         if before is None:
             await self._claim(after)
             try:

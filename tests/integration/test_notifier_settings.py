@@ -38,7 +38,7 @@ def test_templates_quiet_hours_debounce_and_rates_are_set_on_add_and_changed_lat
     assert shop["notify"] == {
         "whatsapp_templates": {"nudge": NUDGE}, "quiet_start": "22:00", "quiet_end": "07:30",
         "debounce_seconds": 0.0, "rates": {"sms": 2.0}, "nudge_wait_hours": 24.0, "ai_messages": False,
-        "ai_daily_budget": 500,
+        "ai_daily_budget": 500, "csat_delay_hours": None,
     }  # fmt: skip
 
     code, changed, _ = run(

@@ -17,8 +17,9 @@ from aiohttp.test_utils import TestClient
 from PIL import Image
 from pytest_aiohttp import AiohttpClient
 
-from orders.model import Shop
+from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop, new_id
 from orders.store import Database
+from orders.store.desk_alerts import alert_id
 from tests.conftest import SECRET_KEY, Clock, token_for
 from tests.contract.test_openapi import fetch_document, served_api_routes
 from webhooks.access.auth import ROLES, Role, may, verify_token
@@ -44,7 +45,8 @@ async def change_how_the_shop_runs(request: web.Request) -> web.Response:
     return web.json_response({"revision": 1})
 
 
-#: A request each operation serves with 2xx, by operation id; ``ORDER`` stands for a real order's id.
+#: A request each operation serves with 2xx, by operation id; ``ORDER`` stands for a real order's id, and a
+#: path's ``{customer_id}`` and ``{alert_id}`` are a real customer's and alert's.
 ORDER = "<order>"
 #: A photo of that order (``attach_photo`` sends a real JPEG as its ``file``).
 PHOTO = "<photo>"
@@ -63,6 +65,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "preview_template": {"body": {"kind": "order_status", "status": "shipped", "style": "sms",
                                   "order_id": ORDER}},
     "order_by_number": {"path": {"number": "7000"}},
+    "answer_customer": {"body": {"text": "A person here: how can I help?", "channel": "console"}},
     "attach_photo": {"form": {"notify": "false"}},
     "get_photo": {"path": {"photo_id": PHOTO}},
     "import_history": {
@@ -127,12 +130,17 @@ def jpeg() -> bytes:
 
 
 async def call(
-    client: TestClient[Any, Any], method: str, path: str, op: Operation, token: str, order_id: str,
-    photo_id: str = "",
-) -> tuple[int, Any]:  # fmt: skip
+    client: TestClient[Any, Any],
+    method: str,
+    path: str,
+    op: Operation,
+    token: str,
+    order_id: str,
+    ids: dict[str, str] | None = None,
+) -> tuple[int, Any]:
     example = with_order(EXAMPLES.get(op.operation_id, {"body": {} if op.body else None}), order_id)
-    for name, value in {"order_id": order_id, **example.get("path", {})}.items():
-        path = path.replace("{" + name + "}", photo_id if value == PHOTO else value)
+    for name, value in {"order_id": order_id, **(ids or {}), **example.get("path", {})}.items():
+        path = path.replace("{" + name + "}", (ids or {}).get("photo_id", "") if value == PHOTO else value)
     form = None
     if "form" in example:  # a multipart upload: a real photo and the example's fields
         form = FormData()
@@ -147,14 +155,14 @@ async def call(
         data=form,
         params=example.get("params"),
     )
-    if response.content_type != "application/json":  # a photo itself
+    if response.status == 204 or response.content_type != "application/json":  # nothing, or a photo itself
         return response.status, None
     return response.status, await response.json()
 
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_every_route_answers_exactly_the_roles_it_declares(
-    served: TestClient[Any, Any], shop: Shop, role: Role
+    served: TestClient[Any, Any], shop: Shop, role: Role, db: Database, clock: Clock
 ) -> None:
     operations = operations_by_route()
     assert served_routes(served.app) == set(operations), "a route was served without a declared operation"
@@ -164,15 +172,22 @@ async def test_every_route_answers_exactly_the_roles_it_declares(
         f"{API_PREFIX}/orders", json={"number": "7000", "customer": {"phone": "+14155550100"}}, headers=admin
     )
     order_id = (await created.json())["order_id"]
+    customer = await db.customers.find_or_create(shop.id, now=clock(), phone="+14155550100")
+    alert = OutboxEntry(
+        id=NotificationId(new_id("ntf")), shop_id=shop.id, kind=OutboxKind.STAFF_ALERT, channel="telegram",
+        message="A customer asks for a person", due_at=clock(), idempotency_key="alert:roles", created_at=clock(),
+    )  # fmt: skip
+    await db.desk_alerts.record(alert)
+    ids = {"customer_id": customer.id, "alert_id": alert_id(shop.id, alert.idempotency_key)}
     token = token_for(shop, role=role)
     photo = FormData()
     photo.add_field("file", jpeg(), filename="photo.jpg", content_type="image/jpeg")
     photo.add_field("notify", "false")
     uploaded = await served.post(f"{API_PREFIX}/orders/{order_id}/photos", data=photo, headers=admin)
-    photo_id = (await uploaded.json())["photo_id"]
+    ids["photo_id"] = (await uploaded.json())["photo_id"]
 
     for (method, path), op in operations.items():
-        status, body = await call(served, method, path, op, token, order_id, photo_id)
+        status, body = await call(served, method, path, op, token, order_id, ids)
         if may(role, op.role):
             assert status not in (401, 403), (role, method, path, body)
             if op.operation_id in EXAMPLES or op.body is None:

@@ -53,6 +53,7 @@ EVERYTHING: dict[str, Any] = {
     "auto_progress": True,
     "auto_after_hours": 12,
     "ai_confidence": 0.9,
+    "promise_level": 0.95,
     "ai_messages": True,
     "ai_daily_budget": 50,
     "shopify_secret": "shpss_" + "s" * 20,
@@ -61,6 +62,7 @@ EVERYTHING: dict[str, Any] = {
     "aftership_api_key": "asat_" + "k" * 20,
     "easypost_webhook_secret": "sécret-" + "e" * 20,
     "easypost_api_key": "EZAK" + "p" * 20,
+    "csat_delay_hours": 12.0,
 }
 TRACKING_SECRETS = (
     "aftership_webhook_secret",
@@ -154,6 +156,7 @@ async def test_the_mask_sent_back_keeps_a_secret_and_null_clears_settings(
         ({"whatsapp_templates": {"shipped": "SM1"}}, "whatsapp_templates", "Content SID"),
         ({"thresholds": {"lost": 3}}, "thresholds.lost.[key]", ""),
         ({"ai_confidence": 1.5}, "ai_confidence", "1"),
+        ({"promise_level": 0.3}, "promise_level", "0.5"),
         ({"ai_daily_budget": -1}, "ai_daily_budget", "0"),
         ({"ai_messages": None}, "ai_messages", "null"),
         ({"rates": {"sms": 0}}, "rates", "above 0"),

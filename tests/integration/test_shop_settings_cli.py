@@ -49,7 +49,7 @@ def test_shop_set_changes_every_setting_and_prints_them_with_secrets_masked(
         "--smtp-user", "mailer", "--smtp-password-file", str(password_file), "--smtp-from", "orders@acme.example",
         "--quiet-hours", "22:00-07:00", "--rate", "sms=3", "--whatsapp-template", f"shipped={SHIPPED}",
         "--threshold", "pending_too_long=36", "--auto-progress", "on", "--auto-after-hours", "12",
-        "--ai-confidence", "0.9", "--ai-messages", "on", "--ai-daily-budget", "50",
+        "--ai-confidence", "0.9", "--ai-messages", "on", "--ai-daily-budget", "50", "--promise-level", "0.95",
     )  # fmt: skip
     assert code == 0, err
     expected = {
@@ -60,7 +60,7 @@ def test_shop_set_changes_every_setting_and_prints_them_with_secrets_masked(
         "smtp_user": "mailer", "smtp_password": MASK, "smtp_from": "orders@acme.example",
         "quiet_hours": "22:00-07:00", "rates": {"sms": 3.0}, "whatsapp_templates": {"shipped": SHIPPED},
         "auto_progress": True, "auto_after_hours": 12.0, "ai_confidence": 0.9, "ai_messages": True,
-        "ai_daily_budget": 50,
+        "ai_daily_budget": 50, "promise_level": 0.95,
     }  # fmt: skip
     assert {key: changed[key] for key in expected} == expected
     assert changed["thresholds"]["pending_too_long"] == 36

@@ -82,22 +82,10 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
         ]
         if parameters:
             spec["parameters"] = parameters
-        if op.body is not None:
-            spec["requestBody"] = {"required": True, "content": _json(refs[(op.body, "validation")])}
-        if op.form is not None:
-            form = {"schema": refs[(op.form, "validation")]}
-            spec["requestBody"] = {"required": True, "content": {"multipart/form-data": form}}
-        success = (
-            {media: {"schema": {"type": "string", "format": "binary"}} for media in op.binary}
-            if op.binary
-            else _json(refs[(op.response, "serialization")])
-        )
-        responses: dict[str, Any] = {
-            str(op.status): {
-                "description": one_line(op.response.__doc__) or HTTPStatus(op.status).phrase,
-                "content": success,
-            }
-        }
+        if (body := _request_body(op, refs)) is not None:
+            spec["requestBody"] = body
+        answer = _success(op, refs)
+        responses: dict[str, Any] = {str(op.status): answer}
         for status, meaning in op.empty.items():
             responses[str(status)] = {"description": meaning}
         for status in op.error_statuses():
@@ -133,6 +121,28 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
         },
         "security": [{"bearerAuth": []}],
     }
+
+
+def _request_body(op: Operation, refs: Any) -> dict[str, Any] | None:
+    """A JSON body, a multipart form (a photo upload), or none."""
+    if op.body is not None:
+        return {"required": True, "content": _json(refs[(op.body, "validation")])}
+    if op.form is not None:
+        return {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": refs[(op.form, "validation")]}},
+        }
+    return None
+
+
+def _success(op: Operation, refs: Any) -> dict[str, Any]:
+    """The success answer: JSON, a file (an image), or nothing (204)."""
+    answer: dict[str, Any] = {"description": one_line(op.response.__doc__) or HTTPStatus(op.status).phrase}
+    if op.binary:
+        answer["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in op.binary}
+    elif op.status != HTTPStatus.NO_CONTENT:
+        answer["content"] = _json(refs[(op.response, "serialization")])
+    return answer
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:

@@ -149,7 +149,13 @@ def _notify(current: NotifyPolicy, values: Mapping[str, Any]) -> NotifyPolicy:
         else:
             start, _, end = (part.strip() for part in quiet.partition("-"))
         fields |= {"quiet_start": start, "quiet_end": end}
-    for field in ("debounce_seconds", "nudge_wait_hours", "ai_messages", "ai_daily_budget"):
+    for field in (
+        "debounce_seconds",
+        "nudge_wait_hours",
+        "ai_messages",
+        "ai_daily_budget",
+        "csat_delay_hours",
+    ):
         if field in values:
             default = NotifyPolicy.model_fields[field].default
             fields[field] = values[field] if values[field] is not None else default
@@ -167,6 +173,7 @@ def _rules(current: Thresholds, values: Mapping[str, Any]) -> Thresholds:
         ("auto_progress", "auto_progress"),
         ("auto_after_hours", "auto_process_after_hours"),
         ("ai_confidence", "confidence_threshold"),
+        ("promise_level", "promise_level"),
     ):
         if name in values:
             fields[field] = values[name] if values[name] is not None else getattr(defaults, field)

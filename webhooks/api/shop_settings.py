@@ -78,8 +78,13 @@ class ShopSettings(BaseModel):
     auto_progress: bool
     auto_after_hours: float = Field(description="hours a pending order waits before it moves on")
     ai_confidence: float = Field(description="the least confidence an automatic move needs")
+    promise_level: float = Field(description="the share of orders that must arrive by the date told")
     ai_messages: bool = Field(description="status updates, follow-ups and order answers worded by Gemini")
     ai_daily_budget: int = Field(description="Gemini drafts a day (UTC); past it, the templates")
+    csat_delay_hours: float | Literal["off"] | None = Field(
+        None,
+        description="hours after delivery the satisfaction request goes; `off`; null: the service's default",
+    )
     shopify_secret: str | None = Field(description="write-only: `********` when set")
     woocommerce_secret: str | None = Field(description="write-only: `********` when set")
     aftership_webhook_secret: str | None = Field(description="write-only: `********` when set")
@@ -109,8 +114,9 @@ class ShopSettings(BaseModel):
             whatsapp_templates=notify.whatsapp_templates,
             thresholds={reason: getattr(rules, field) for reason, field in THRESHOLDS.items()},
             auto_progress=rules.auto_progress, auto_after_hours=rules.auto_process_after_hours,
-            ai_confidence=rules.confidence_threshold, ai_messages=notify.ai_messages,
-            ai_daily_budget=notify.ai_daily_budget, shopify_secret=_masked(shop.shopify_secret),
+            ai_confidence=rules.confidence_threshold, promise_level=rules.promise_level,
+            ai_messages=notify.ai_messages, ai_daily_budget=notify.ai_daily_budget,
+            csat_delay_hours=notify.csat_delay_hours, shopify_secret=_masked(shop.shopify_secret),
             woocommerce_secret=_masked(shop.woocommerce_secret),
             aftership_webhook_secret=_masked(shop.aftership_webhook_secret),
             aftership_api_key=_masked(shop.aftership_api_key),
@@ -158,8 +164,10 @@ class ShopSettingsPatch(BaseModel):
     auto_progress: bool | None = None
     auto_after_hours: Hours | None = None
     ai_confidence: Annotated[float, Field(ge=0, le=1)] | None = None
+    promise_level: Annotated[float, Field(ge=0.5, le=0.99)] | None = None
     ai_messages: bool | None = None
     ai_daily_budget: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    csat_delay_hours: Annotated[float, Field(ge=0, le=24 * 30)] | Literal["off"] | None = None
     shopify_secret: Secret | None = None
     woocommerce_secret: Secret | None = None
     aftership_webhook_secret: Secret | None = None

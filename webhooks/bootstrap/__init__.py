@@ -31,6 +31,7 @@ from bot.notifier import Notifier, shop_email_channel
 from bot.photo_media import PhotoMedia
 from bot.planner import Planner
 from bot.prompt_sends import PromptSends
+from bot.satisfaction_answers import SurveyAnswers
 from bot.scheduler import Intervals, build_scheduler
 from bot.staff import StaffApplication
 from bot.staff_alerts import StaffAlerts
@@ -63,12 +64,15 @@ from webhooks.keys import (
     NOTIFIER,
     PINGS,
     PROMPT_SENDS,
+    SECRET_KEY,
     SERVICE,
     SETTINGS,
     SHOPS,
+    SURVEY_ANSWERS,
     DeliveryListener,
 )
 from webhooks.ops.background import AwaitedJobs, started, stopped
+from webhooks.satisfaction_links import link_maker
 from webhooks.settings import Settings
 
 #: Gemini calls in flight at once per process; bulk auto-progress of 100 orders runs this many at a time.
@@ -126,9 +130,18 @@ def database_for(settings: Settings) -> Database:
     )
 
 
-def build_service(db: Database, clock: Clock, advisor: ProgressionAdvisor | None = None) -> OrderUseCases:
-    """The order use cases (``orders.usecases``) over ``db``: the one place it is constructed, for the app and the CLI alike."""
-    return OrderUseCases.build(db, clock, advisor)
+def build_service(
+    db: Database,
+    clock: Clock,
+    advisor: ProgressionAdvisor | None = None,
+    *,
+    survey_hours: float | None = None,
+) -> OrderUseCases:
+    """The order use cases (``orders.usecases``) over ``db``: the one place it is constructed, for the app and the CLI alike.
+
+    ``survey_hours`` (the web and worker processes: ``ORDERBOT_CSAT_DELAY_HOURS``) schedules satisfaction
+    requests after delivery; the CLI's one-off commands schedule none."""
+    return OrderUseCases.build(db, clock, advisor, survey_hours=survey_hours)
 
 
 # -- the app's parts -----------------------------------------------------------------------------------
@@ -179,8 +192,14 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
         ai = parts.ai or build_ai(settings, clock=clock, concurrency=AI_CONCURRENCY)
         db = opened.database
         app[AI_WRITER] = AiWriter(ai.drafter, db.rate_limits, clock) if ai else None
-        app[SERVICE] = service = build_service(db, clock, parts.advisor or (ai.advisor if ai else None))
-        conversation = Conversation(service.desk, clock, classifier=ai.classifier if ai else None, stores=db)
+        app[SERVICE] = service = build_service(
+            db, clock, parts.advisor or (ai.advisor if ai else None), survey_hours=settings.csat_delay_hours
+        )
+        app[SURVEY_ANSWERS] = survey_answers = SurveyAnswers(service.desk, clock, stores=db)
+        conversation = Conversation(
+            service.desk, clock, classifier=ai.classifier if ai else None, stores=db,
+            survey_answers=survey_answers, estimates=service.estimates,
+        )  # fmt: skip
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
         app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
         recoveries = [
@@ -193,6 +212,7 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
         await inbox.close()
         await events.drain()
         await events.close()
+        await service.estimates.close()
         if ai is not None and parts.ai is None:
             await ai.aclose()
 
@@ -210,7 +230,10 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: Opened) ->
             alert_buttons=alerts.buttons, promises=app[SERVICE].promises,
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             email_channel=parts.email_channel or shop_email_channel,
-            planner=Planner(db, clock, writer=app[AI_WRITER]),
+            planner=Planner(
+                db, clock, writer=app[AI_WRITER],
+                survey_link=link_maker(settings.base_url, app[SECRET_KEY], clock),
+            ),
             media=PhotoMedia(db.photos, settings.base_url, timedelta(days=settings.media_ttl_days), clock),
         )  # fmt: skip
         app[DELIVERY_LISTENER] = parts.delivery_listener or sender

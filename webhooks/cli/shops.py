@@ -25,12 +25,15 @@ _TEXT = (
     "name", "sms_number", "whatsapp_number", "instagram_id", "timezone", "default_country", "tone",
     "signature", "smtp_host", "smtp_tls", "smtp_user", "smtp_from", "quiet_hours", "shopify_secret",
     "woocommerce_secret", "aftership_webhook_secret", "aftership_api_key", "easypost_webhook_secret",
-    "easypost_api_key",
+    "easypost_api_key", "csat_delay_hours",
 )  # fmt: skip
 _NUMBERS = (
     "smtp_port", "debounce_seconds", "nudge_wait_hours", "auto_after_hours", "ai_confidence", "ai_daily_budget",
+    "promise_level",
 )  # fmt: skip
-_CLEARABLE = {"sms_number", "whatsapp_number", "instagram_id", "signature", "smtp_host", "smtp_user"}
+_CLEARABLE = {
+    "sms_number", "whatsapp_number", "instagram_id", "signature", "smtp_host", "smtp_user", "csat_delay_hours",
+}  # fmt: skip
 
 
 def add_setting_options(parser: argparse.ArgumentParser) -> None:
@@ -56,8 +59,9 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
     add("--smtp-from", metavar="ADDR", help="the address customer email is sent from")
     add("--whatsapp-template", action="append", metavar="KEY=HX…",
         help="approved WhatsApp template (Twilio Content SID) for a status (shipped=HX…), a delivery stage "
-        "(out_for_delivery, ready_for_pickup, delivery_problem; used before the status's), or nudge=HX… "
-        "for 'an update is ready, reply to see it'; repeat for several")  # fmt: skip
+        "(out_for_delivery, ready_for_pickup, delivery_problem; used before the status's), nudge=HX… "
+        "for 'an update is ready, reply to see it', or satisfaction=HX… (quick replies csat_1..csat_5); "
+        "repeat for several")  # fmt: skip
     add("--quiet-hours", metavar="HH:MM-HH:MM", help="customer-local quiet hours, or off")
     add("--debounce-seconds", type=float, help="hold status updates to send only the last")
     add("--nudge-wait-hours", type=float, help="how long a parked WhatsApp update waits for a reply")
@@ -67,8 +71,12 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
     add("--auto-progress", choices=("on", "off"), help="let the rules move due orders on by themselves")
     add("--auto-after-hours", type=float, metavar="N", help="hours a pending order waits before it moves on")
     add("--ai-confidence", type=float, metavar="X", help="the least confidence (0-1) an automatic move needs")
+    add("--promise-level", type=float, metavar="X",
+        help="the share of orders (0.5-0.99) that must arrive by the delivery date told")  # fmt: skip
     add("--ai-messages", choices=("on", "off"), help="let Gemini word status updates, follow-ups and answers")
     add("--ai-daily-budget", type=int, metavar="N", help="Gemini drafts a day (UTC) before the templates")
+    add("--csat-delay-hours", metavar="N|off", help="hours after delivery the satisfaction request goes "
+        "(moved into the customer's daytime); off: never; empty: the service's default")  # fmt: skip
     add("--shopify-secret")
     add("--woocommerce-secret")
     add("--aftership-webhook-secret", help="the key AfterShip signs this shop's tracking webhooks with")

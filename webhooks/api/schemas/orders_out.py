@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -41,6 +42,19 @@ class PlaceOut(BaseModel):
     postal_code: str | None
 
 
+class SatisfactionOut(BaseModel):
+    state: Literal["scheduled", "asked", "answered", "skipped"] = Field(
+        description="scheduled after delivery, asked (sent), answered, or skipped (`reason` says why)"
+    )
+    due_at: datetime
+    channel: str | None
+    asked_at: datetime | None
+    reason: str | None
+    score: int | None = Field(description="the customer's score, 1 (poor) to 5 (great)")
+    comment: str | None
+    answered_at: datetime | None
+
+
 class OrderOut(BaseModel):
     order_id: str
     external_id: str
@@ -60,6 +74,7 @@ class OrderOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    satisfaction: SatisfactionOut | None = None
 
     @classmethod
     def of(cls, order: Order) -> OrderOut:
@@ -82,6 +97,7 @@ class OrderOut(BaseModel):
             created_at=order.created_at,
             updated_at=order.updated_at,
             version=order.version,
+            satisfaction=SatisfactionOut(**order.satisfaction.model_dump()) if order.satisfaction else None,
         )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from orders import satisfaction
 from orders.lifecycle import Status
 from orders.usecases import BulkResult, EventOutcome, Stats
 from webhooks.access.auth import Role
@@ -72,12 +74,34 @@ class NotificationStatsOut(BaseModel):
     delivery_rate: float | None
 
 
+class SatisfactionFiguresOut(BaseModel):
+    """Satisfaction requests asked and answered, the average score, the share of 4s and 5s, and the share
+    of requests answered."""
+
+    asked: int
+    answered: int
+    average: float | None
+    satisfied_share: float | None
+    response_rate: float | None
+
+    @classmethod
+    def of(cls, figures: satisfaction.Figures) -> SatisfactionFiguresOut:
+        return cls(**dataclasses.asdict(figures))
+
+
+class SatisfactionStatsOut(SatisfactionFiguresOut):
+    """In all, and per channel the requests went on (``email`` answers come by the links)."""
+
+    by_channel: dict[str, SatisfactionFiguresOut]
+
+
 class StatsOut(BaseModel):
     total: int
     by_status: dict[str, int]
     notifications: NotificationStatsOut
     auto_progression_rate: float | None
     avg_hours_to_ship: float | None
+    satisfaction: SatisfactionStatsOut
 
     @classmethod
     def of(cls, stats: Stats) -> StatsOut:
@@ -92,6 +116,13 @@ class StatsOut(BaseModel):
             ),
             auto_progression_rate=stats.auto_progression_rate,
             avg_hours_to_ship=stats.avg_hours_to_ship,
+            satisfaction=SatisfactionStatsOut(
+                **dataclasses.asdict(stats.satisfaction.overall),
+                by_channel={
+                    channel: SatisfactionFiguresOut.of(figures)
+                    for channel, figures in stats.satisfaction.by_channel.items()
+                },
+            ),
         )
 
 

@@ -105,5 +105,13 @@ export function apiClient(token, onUnauthorized) {
     alertSeen: (id) => call("POST", `/alerts/${encodeURIComponent(id)}/seen`),
     /** A one-minute ticket that opens the event stream (an EventSource cannot send the token). */
     eventsTicket: () => call("POST", "/events/ticket"),
+    conversations: (params) => call("GET", `/conversations${query(params)}`),
+    customer: (id) => call("GET", `/customers/${encodeURIComponent(id)}`),
+    customerMessages: (id, params) => call("GET", `/customers/${encodeURIComponent(id)}/messages${query(params)}`),
+    answerPlan: (id, params) => call("GET", `/customers/${encodeURIComponent(id)}/messages/plan${query(params)}`),
+    /** `key`: the same Idempotency-Key for a retry of the same answer. */
+    answer: (id, body, key) =>
+      call("POST", `/customers/${encodeURIComponent(id)}/messages`, { body, headers: { "Idempotency-Key": key } }),
+    markRead: (id) => call("POST", `/customers/${encodeURIComponent(id)}/read`),
   };
 }

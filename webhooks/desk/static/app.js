@@ -5,6 +5,7 @@
 
 import { AlertsPanel } from "./alerts.js";
 import { ApiError, apiClient, forgetToken, storeToken, takeTokenFromAddress } from "./api.js";
+import { ConversationsPanel } from "./conversations.js";
 import { BULK_ACTIONS, REASONS, STATUSES, ageText, clockTime, maskedPhone, money, percent, shopTime, statusLabel } from "./format.js";
 import { OrderDialog, decisionText } from "./order-dialog.js";
 import { connectLive } from "./live.js";
@@ -330,6 +331,7 @@ function Desk({ token, onSignOut, onRejected }) {
       ${offline && html`<${Notice} tone="error" text=${offline} />`}
       <${Stats} state=${stats} />
       <${AlertsPanel} api=${client} version=${alertsVersion} timeZone=${shop.timezone} />
+      <${ConversationsPanel} api=${client} timeZone=${shop.timezone} refreshed=${updated} />
       <${AttentionQueue}
         state=${attention}
         filter=${attentionFilter}

@@ -2,6 +2,7 @@
 
 import { html, useEffect, useRef, useState } from "./ui.js";
 import { Badge, Notice } from "./parts.js";
+import { OrderConversation } from "./conversations.js";
 import { PhotoForm, PhotoThumb } from "./photos.js";
 import { KINDS, SOURCES, STATUSES, maskedPhone, money, shopTime, shopTimesIn, statusLabel } from "./format.js";
 
@@ -84,6 +85,7 @@ export function OrderDialog({ orderId, detail, timeZone, api, onClose, onChanged
             <h3 id="timeline-title">Timeline <span class="muted small">(times in ${timeZone})</span></h3>
             ${progress ? html`<${Timeline} events=${progress.timeline} timeZone=${timeZone} orderId=${order.order_id} />` : html`<p class="muted">Loading…</p>`}
           </section>
+          <${OrderConversation} api=${api} order=${order} timeZone=${timeZone} />
           <section aria-labelledby="notifications-title">
             <h3 id="notifications-title">Notifications</h3>
             ${progress

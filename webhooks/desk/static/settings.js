@@ -50,6 +50,7 @@ const GROUPS = [
     ["auto_progress", "Move due orders on automatically", "switch"],
     ["auto_after_hours", "Pending orders move on after (hours)", "number"],
     ["ai_confidence", "Least confidence for an automatic move (0–1)", "number"],
+    ["promise_level", "Share of orders to arrive by the date told (0.5–0.99)", "number"],
   ]],
   ["Messages written by AI", [
     ["ai_messages", "Let Gemini word status updates, follow-ups and answers", "switch"],

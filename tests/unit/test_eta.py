@@ -1,0 +1,217 @@
+"""The delivery-date estimator (``orders.eta``): pure functions over made-up histories, no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from orders.eta import (
+    HALF_LIFE_DAYS,
+    MIN_SAMPLES,
+    Estimate,
+    History,
+    Parcel,
+    Shipment,
+    TooLittleHistory,
+    survival_quantiles,
+)
+from orders.eta_backtest import replay
+from orders.lifecycle import DeliveryStage
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+SP, RJ, AM = "BR/SP", "BR/RJ", "BR/AM"
+
+
+def shipments(
+    count: int,
+    days: float | list[float],
+    *,
+    origin: str | None = SP,
+    destination: str | None = RJ,
+    ended_days_ago: float = 1,
+    handover: float = 1,
+    carrier: str | None = None,
+) -> list[Shipment]:
+    """``count`` orders of one lane, each taking ``days`` (or the next of a list) from creation to delivery,
+    handed over ``handover`` days after creation, delivered one an hour up to ``ended_days_ago``."""
+    made = []
+    for index in range(count):
+        took = days[index % len(days)] if isinstance(days, list) else days
+        delivered = NOW - timedelta(days=ended_days_ago, hours=index)
+        created = delivered - timedelta(days=took)
+        made.append(
+            Shipment(
+                created_at=created,
+                delivered_at=delivered,
+                shipped_at=created + timedelta(days=handover),
+                origin=origin,
+                destination=destination,
+                carrier=carrier,
+            )
+        )
+    return made
+
+
+def parcel(**fields: object) -> Parcel:
+    values: dict[str, object] = {"created_at": NOW, "origin": SP, "destination": RJ} | fields
+    return Parcel(**values)  # type: ignore[arg-type]
+
+
+def dated(answer: Estimate | TooLittleHistory) -> Estimate:
+    assert isinstance(answer, Estimate), answer
+    return answer
+
+
+def days_after(at: datetime, start: datetime = NOW) -> int:
+    return (at.date() - start.date()).days
+
+
+def test_a_lane_with_enough_deliveries_gives_its_own_dates() -> None:
+    history = History(shipments(40, 3, destination=RJ) + shipments(200, 12, destination=AM))
+    answer = dated(history.estimate(parcel(destination=RJ), NOW, 0.9))
+    assert answer.lane == "BR-SP → BR-RJ" and answer.samples == 40
+    assert days_after(answer.likely) == 3 and days_after(answer.arrives_by) == 3
+
+
+def test_a_thin_lane_widens_to_the_destination_then_the_shop() -> None:
+    thin = shipments(MIN_SAMPLES - 1, 2, origin="BR/MG")
+    destination = shipments(40, 6, origin="BR/PR")
+    history = History(thin + destination + shipments(100, 10, destination=AM))
+    answer = dated(history.estimate(parcel(origin="BR/MG"), NOW, 0.9))
+    assert answer.lane == "* → BR-RJ" and answer.samples == 40 + MIN_SAMPLES - 1
+    # no deliveries at all to this destination or from this origin: the whole shop answers
+    nowhere = dated(history.estimate(parcel(origin="BR/BA", destination="BR/BA"), NOW, 0.9))
+    assert nowhere.lane == "shop" and nowhere.samples == history.size
+
+
+def test_the_carrier_narrows_the_lane_when_it_has_enough_deliveries() -> None:
+    history = History(shipments(40, 2, carrier="Correios") + shipments(40, 9, carrier="Jadlog"))
+    fast = dated(history.estimate(parcel(carrier="correios"), NOW, 0.9))
+    slow = dated(history.estimate(parcel(carrier="Jadlog"), NOW, 0.9))
+    assert fast.lane == "BR-SP → BR-RJ (correios)" and days_after(fast.arrives_by) == 2
+    assert slow.lane == "BR-SP → BR-RJ (jadlog)" and days_after(slow.arrives_by) == 9
+
+
+def test_too_little_history_gives_no_date() -> None:
+    answer = History(shipments(MIN_SAMPLES - 1, 3)).estimate(parcel(), NOW, 0.9)
+    assert answer == TooLittleHistory(samples=MIN_SAMPLES - 1, needed=MIN_SAMPLES)
+    assert History([]).estimate(parcel(), NOW, 0.9) == TooLittleHistory(samples=0)
+
+
+def test_only_deliveries_before_as_of_count() -> None:
+    """As of the first delivery, the orders were made but none delivered yet: no date; a day later, one."""
+    made = shipments(40, 3, ended_days_ago=1)
+    first = min(item.delivered_at for item in made if item.delivered_at)
+    assert History(made).estimate(parcel(created_at=first), first, 0.9) == TooLittleHistory(samples=0)
+    assert isinstance(History(made).estimate(parcel(), NOW, 0.9), Estimate)
+
+
+def test_a_delivery_made_after_as_of_counts_only_as_not_delivered_yet() -> None:
+    """Orders made before as_of but delivered after it were still on their way then: the slow ones hold
+    the date back instead of being left out (only the quick ones would remain)."""
+    as_of = NOW - timedelta(days=20)
+    quick = shipments(40, 2, ended_days_ago=30)
+    slow = shipments(10, 12, ended_days_ago=25)
+    out_then = [
+        Shipment(created_at=as_of - timedelta(days=10, hours=i), delivered_at=NOW, origin=SP, destination=RJ)
+        for i in range(30)
+    ]
+    answer = dated(History(quick + slow + out_then).estimate(parcel(created_at=as_of), as_of, 0.75))
+    assert answer.samples == 50  # those delivered after as_of were not delivered then
+    assert days_after(answer.arrives_by, as_of) == 12
+    without = dated(History(quick + slow).estimate(parcel(created_at=as_of), as_of, 0.75))
+    assert days_after(without.arrives_by, as_of) == 2
+
+
+def test_the_level_sets_the_share_delivered_by_the_date() -> None:
+    history = History(shipments(100, [float(day) for day in range(1, 11)]))
+    low = dated(history.estimate(parcel(), NOW, 0.5))
+    high = dated(history.estimate(parcel(), NOW, 0.9))
+    assert days_after(low.arrives_by) == 5 and days_after(high.arrives_by) == 9
+    assert high.level == 0.9
+
+
+def test_the_likely_day_is_the_middle_of_the_five_likeliest_days() -> None:
+    """Four orders took a day, one five days, five twelve: the median (5) is rarely right, 12 is."""
+    history = History(shipments(100, [1, 1, 1, 1, 5, 12, 12, 12, 12, 12]))
+    answer = dated(history.estimate(parcel(), NOW, 0.9))
+    assert days_after(answer.likely) == 12 and days_after(answer.arrives_by) == 12
+
+
+def test_after_handover_only_the_transit_remains() -> None:
+    """Past orders waited 4 days for the carrier, then 2 in transit: a parcel handed over today comes in 2."""
+    history = History(shipments(40, 6, handover=4))
+    waiting = dated(history.estimate(parcel(), NOW, 0.9))
+    handed = dated(history.estimate(parcel(created_at=NOW - timedelta(days=4), shipped_at=NOW), NOW, 0.9))
+    assert days_after(waiting.arrives_by) == 6
+    assert days_after(handed.arrives_by) == 2
+
+
+def test_a_parcel_long_on_its_way_is_dated_by_the_slower_past_ones() -> None:
+    history = History(shipments(100, [float(day) for day in range(1, 11)], handover=0))
+    shipped = NOW - timedelta(days=6, hours=1)
+    answer = dated(history.estimate(parcel(created_at=shipped, shipped_at=shipped), NOW, 0.5))
+    assert days_after(answer.likely, shipped) == 8  # the median of 7..10 days, not of 1..10
+    assert answer.arrives_by >= NOW
+
+
+def test_carrier_stages_answer_for_themselves() -> None:
+    history = History(shipments(40, 5))
+    out = dated(history.estimate(parcel(stage=DeliveryStage.OUT_FOR_DELIVERY, shipped_at=NOW), NOW, 0.9))
+    assert out.likely.date() == out.arrives_by.date() == NOW.date()
+    done = NOW - timedelta(days=1)
+    delivered = dated(history.estimate(parcel(delivered_at=done), NOW, 0.9))
+    assert delivered.arrives_by.date() == done.date() and delivered.lane == "delivered"
+
+
+def test_recent_deliveries_weigh_more_than_old_ones() -> None:
+    """Half the lane took 2 days long ago, half took 8 days lately: the median follows the recent ones."""
+    old = shipments(60, 2, ended_days_ago=3 * HALF_LIFE_DAYS)
+    recent = shipments(60, 8, ended_days_ago=1)
+    answer = dated(History(old + recent).estimate(parcel(), NOW, 0.5))
+    assert days_after(answer.likely) == 8
+    flipped = dated(
+        History(shipments(60, 8, ended_days_ago=3 * HALF_LIFE_DAYS) + shipments(60, 2)).estimate(
+            parcel(), NOW, 0.5
+        )
+    )
+    assert days_after(flipped.likely) == 2
+
+
+def test_dates_are_days_in_the_shops_time_zone() -> None:
+    """A late-evening order in São Paulo is already the next day in UTC: its day is São Paulo's."""
+    history = History(shipments(40, 1))
+    evening = datetime(2026, 6, 1, 23, 30, tzinfo=UTC)  # 20:30 in São Paulo
+    answer = dated(history.estimate(parcel(created_at=evening), evening, 0.9, "America/Sao_Paulo"))
+    assert answer.arrives_by == datetime(2026, 6, 3, 2, 59, 59, tzinfo=UTC)  # 2 June, 23:59:59 local
+
+
+def test_survival_quantiles_count_orders_still_on_their_way() -> None:
+    seen = [(float(day), True, 1.0) for day in range(1, 6)] + [(6.0, False, 1.0)] * 5
+    assert survival_quantiles(seen, (0.5, 0.99)) == [5.0, None]  # half still out after 6 days
+    assert survival_quantiles(seen[:5], (0.5, 0.99)) == [3.0, 5.0]  # left out, they would look quick
+    later = [(float(day), True, 1.0) for day in range(1, 11)]
+    assert survival_quantiles(later, (0.5,), after=6) == [8.0]  # of those that took longer than 6 days
+
+
+def test_the_backtest_scores_dates_against_deliveries() -> None:
+    past = shipments(100, 3, ended_days_ago=40)
+    later = shipments(100, 3, ended_days_ago=1)
+    since = min(item.created_at for item in later)
+    result = replay(History(past + later), past + later, since, 0.9, "UTC")
+    assert (result.orders, result.dated, result.too_little_history) == (100, 100, 0)
+    assert result.delivered_by_share == 1.0 and result.mean_promised_days == 3.0
+    assert result.likely_within_1_day == result.likely_within_2_days == 1.0
+    slower = [
+        Shipment(created_at=item.created_at, delivered_at=item.created_at + timedelta(days=6), origin=SP,
+                 destination=RJ)
+        for item in later
+    ]  # fmt: skip
+    missed = replay(History(past + later), slower, since, 0.9, "UTC")
+    assert missed.delivered_by_share == 0.0 and missed.likely_within_2_days == 0.0
+
+
+def test_the_backtest_leaves_out_orders_it_cannot_date() -> None:
+    few = shipments(MIN_SAMPLES - 1, 3)
+    result = replay(History(few), few, NOW - timedelta(days=365), 0.9, "UTC")
+    assert (result.orders, result.dated, result.too_little_history) == (MIN_SAMPLES - 1, 0, MIN_SAMPLES - 1)
+    assert result.delivered_by_share == 0.0
