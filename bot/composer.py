@@ -11,16 +11,20 @@ with the ``Voice``, as data, and a text of its own is sent as the shop wrote it,
 
 from __future__ import annotations
 
+import re
+
 from bot import templating
 from bot.languages import composing, formats
 from bot.languages.texts import TEXTS
 from bot.message_texts import (
     ORDER_STATUS,
+    PHOTO_UPDATE,
     REPLIES,
     REPLY_EMOJI,
     SEVERAL_ORDERS,
     STAGE_EMOJI,
     STATUS_EMOJI,
+    default_text,
     text_key,
 )
 from bot.order_words import (
@@ -232,6 +236,19 @@ def canned(kind: str, voice: Voice, style: str, **values: str) -> Composed:
 
 
 _ALIASES = {"number": "order_number", "shop": "shop_name"}
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def photo_update(voice: Voice, style: str, number: str, caption: str | None) -> Composed:
+    """The text sent with a photo staff attached: the shop's own as written, else the default (SMS signed
+    and GSM-7 as every default is), with the caption in it."""
+    values = {"first_name": voice.first_name, "shop_name": voice.shop_name, "order_number": number}
+    values["caption"] = caption
+    if own := shop_text(voice, PHOTO_UPDATE, "any", style):
+        return Composed(templating.render(own, values))
+    default = default_text(PHOTO_UPDATE, "any", style, voice.language).removesuffix(" -{shop_name}")
+    text = _BLANK_LINES.sub("\n\n", templating.render(default, values))  # an email without a caption
+    return Composed(sms_text(" ".join(text.split("\n")), voice) if style == "sms" else text)
 
 
 def _with_list(text: str, listed: str) -> str:

@@ -24,6 +24,8 @@ DEFAULT_LANGUAGE = "en"
 ANY_STATUS = "any"
 ORDER_STATUS = "order_status"
 SEVERAL_ORDERS = "several_orders"
+#: The text sent with a photo staff attached (``{caption}``: what they wrote with it).
+PHOTO_UPDATE = "photo_update"
 #: The longest text a shop may keep: Twilio's limit for one message, the longest a chat channel takes.
 MAX_TEXT = 1600
 
@@ -105,6 +107,7 @@ REPLIES = {
     "We'll let you know if anything changes.",
     "late": "Sorry, order #{order_number} may not arrive today as we said: the carrier hasn't sent it out for "
     "delivery yet. We'll let you know as soon as we hear more.",
+    "photo_update": "Here's a photo of your order #{order_number}.\n{caption}",
 }
 REPLY_EMOJI = {
     "greeting": "👋", "thanks": "😊", "human": "🙋", "no_orders": "🔎", "linked": "🎉", "menu": "🤖",
@@ -132,6 +135,7 @@ _REPLY_PLACEHOLDERS = {
     "satisfaction_email": ("order_number",),
     "delay": ("order_number", "date"),
     "late": ("order_number",),
+    "photo_update": ("order_number", "caption"),
 }
 
 
@@ -180,10 +184,21 @@ _SEVERAL_DEFAULTS = {
 }
 
 
+_PHOTO_DEFAULTS = {
+    "sms": "Order #{order_number}: a photo for you. {caption} -{shop_name}",
+    "whatsapp": "📸 Hi {first_name}! Here's a photo of your order #{order_number}.\n{caption}",
+    "instagram": "📸 Hey {first_name}! Here's a photo of your order #{order_number} ✨\n{caption}",
+    "email": "Dear {first_name},\n\nHere is a photo of your order #{order_number}.\n\n{caption}\n\n"
+    "Kind regards,\n{shop_name}",
+}
+
+
 def default_text(kind: str, status: str, style: str, language: str = DEFAULT_LANGUAGE) -> str:
     """The text a shop starts from for ``kind/status/style`` in ``language``."""
     if language != DEFAULT_LANGUAGE:
         return language_texts.default_text(kind, status, style, language)
+    if kind == PHOTO_UPDATE:
+        return _PHOTO_DEFAULTS.get(style, REPLIES[kind])
     if kind == ORDER_STATUS:
         text = _STATUS_DEFAULTS[style]
         if status == Status.CANCELLED:  # no progress, nothing to track

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.outbox_outcomes import NoMetrics, OutboxMetrics, OutboxOutcomes, RetryPolicy
+from bot.photo_media import PhotoMedia
 from bot.planner import Planner
 from bot.plans import Delivery, Send, Skip
 from bot.stores import NotifierStores
@@ -27,6 +28,7 @@ from channels.email import EmailChannel
 from channels.telegram import Button, TelegramChannel
 from orders.correlation import request_id
 from orders.model import (
+    Attachment,
     DeliveryState,
     Direction,
     Message,
@@ -65,6 +67,8 @@ class Outgoing:
     channel: Channel
     message: OutboundMessage
     buttons: Sequence[Sequence[Button]] = ()
+    #: What the message carries besides its text (a photo update's photo), recorded with it.
+    attachments: Sequence[Attachment] = ()
 
 
 def shop_email_channel(shop: Shop) -> Channel | None:
@@ -88,7 +92,9 @@ class Notifier(OutboxOutcomes):
         metrics: OutboxMetrics | None = None,
         alert_buttons: AlertButtons | None = None,
         promises: PromiseLedger | None = None,
+        media: PhotoMedia | None = None,
     ) -> None:
+        self.media = media
         self.email_channel = email_channel or shop_email_channel
         self.planner = planner or Planner(stores, clock)
         self.metrics: OutboxMetrics = metrics or NoMetrics()
@@ -297,7 +303,12 @@ class Notifier(OutboxOutcomes):
         buttons: Sequence[Sequence[Button]] = ()
         if isinstance(channel, TelegramChannel) and self.alert_buttons is not None:
             buttons = await self.alert_buttons(entry)
-        return Outgoing(channel, outbound, buttons)
+        attachments: Sequence[Attachment] = ()
+        if entry.photo_id is not None:
+            if self.media is None:
+                raise SendError("photos cannot be sent by this process", transient=True, code="no_media")
+            outbound, attachments = await self.media.dress(entry, outbound)
+        return Outgoing(channel, outbound, buttons, attachments)
 
     async def _deliver(self, entry: OutboxEntry, out: Outgoing, customer_id: str | None) -> str:
         outbound, channel = out.message, out.channel
@@ -312,7 +323,7 @@ class Notifier(OutboxOutcomes):
                 id=MessageId(new_id("msg")), shop_id=entry.shop_id, customer_id=customer_id,
                 channel=outbound.channel.value, direction=Direction.OUTBOUND, provider_id=receipt.provider_id,
                 sender=outbound.sender, recipient=outbound.to, body=outbound.text,
-                state=state, outbox_id=entry.id, created_at=now, updated_at=now,
+                attachments=list(out.attachments), state=state, outbox_id=entry.id, created_at=now, updated_at=now,
             )
         )  # fmt: skip
         return receipt.provider_id

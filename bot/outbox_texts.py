@@ -39,6 +39,9 @@ def message_text(
         return entry.message, None
     if order is None:
         return entry.message or "", None
+    if entry.kind == OutboxKind.PHOTO:
+        composed = composer.photo_update(voice, style, order.number, entry.message)
+        return composed.text, f"{shop.name}: a photo of order #{order.number}" if style == "email" else None
     if entry.message:
         text = composer.sms_text(entry.message, voice) if style == "sms" else entry.message
         return text, f"{shop.name}: order #{order.number}" if style == "email" else None

@@ -218,6 +218,10 @@ class Planner:
         if order is not None and order.customer.instagram_id and entry.kind == OutboxKind.SATISFACTION:
             # asked where they wrote from, if they ever did: a survey never opens a chat of its own
             return await self.stores.customers.find(shop.id, instagram_id=order.customer.instagram_id)
+        if order is not None and order.customer.instagram_id:  # the shop's own record names the account
+            return await self.stores.customers.find_or_create(
+                shop.id, now=self.clock(), instagram_id=order.customer.instagram_id
+            )
         return None
 
     @staticmethod

@@ -16,7 +16,7 @@ from bot import composer
 from bot.conversation import facts, shop_voice
 from bot.delivery_policy import WINDOW
 from bot.languages import formats
-from bot.message_texts import ORDER_STATUS, SEVERAL_ORDERS
+from bot.message_texts import ORDER_STATUS, PHOTO_UPDATE, SEVERAL_ORDERS
 from bot.shop_texts import TextSlot, checked
 from channels.instagram import LIMITS as INSTAGRAM_LIMITS
 from channels.sms_encoding import SmsCost, sms_cost
@@ -41,6 +41,8 @@ SAMPLE_NAME = "Alex Sample"
 #: How far ahead the sample delivery day of a preview lies (a delay message names one).
 SAMPLE_DAYS_AHEAD = 3
 SAMPLE_VALUES = {"about": " about order #{number}", "what": "return", "topic": "payments", "code": "12345678"}
+#: What staff might write with a photo, in a preview of the photo update.
+SAMPLE_CAPTION = "Packed and ready to ship"
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ def preview(
         composed = composer.several_orders(
             [about, dataclasses.replace(SAMPLE, number="1041")], voice, slot.style
         )
+    elif slot.kind == PHOTO_UPDATE:
+        composed = composer.photo_update(voice, slot.style, about.number, SAMPLE_CAPTION)
     else:
         values = {key: value.format(number=about.number) for key, value in SAMPLE_VALUES.items()}
         sample_day = now + timedelta(days=SAMPLE_DAYS_AHEAD)  # a delay's new day

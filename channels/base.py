@@ -79,6 +79,15 @@ class Template:
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image carried inside the message itself (email embeds it), not fetched by the provider."""
+
+    content: bytes
+    content_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     channel: ChannelName
     to: str
@@ -86,6 +95,7 @@ class OutboundMessage:
     text: str
     template: Template | None = None
     media_urls: tuple[str, ...] = ()
+    images: tuple[InlineImage, ...] = ()
     subject: str | None = None
     html: str | None = None
     reply_to_id: str | None = None

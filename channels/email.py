@@ -94,7 +94,8 @@ def build_message(
 
     Args:
         message: What to send; ``to`` is the customer's address. ``sender``, ``template`` and
-            ``media_urls`` are not used: mail goes out from the shop's configured address.
+            ``media_urls`` are not used: mail goes out from the shop's configured address. ``images`` are
+            embedded: shown at the end of the HTML part, sent inline by Content-ID.
         shop_name: Shown as the From display name.
         settings: The shop's SMTP settings (from, reply-to, unsubscribe URL).
         now: The Date header (an aware datetime).
@@ -129,7 +130,24 @@ def build_message(
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
     email.set_content(message.text)
-    email.add_alternative(message.html or text_to_html(message.text), subtype="html")
+    page = message.html or text_to_html(message.text)
+    cids = [make_msgid(domain=sender.domain) for _ in message.images]
+    if message.images:  # each image shown in the page where the text ends, sent inline by its Content-ID
+        shown = "".join(
+            f'<p><img src="cid:{cid[1:-1]}" alt="{html.escape(image.filename)}" style="max-width: 100%;"></p>\n'
+            for cid, image in zip(cids, message.images, strict=True)
+        )
+        page = page.replace("</body>", shown + "</body>", 1) if "</body>" in page else page + shown
+    email.add_alternative(page, subtype="html")
+    if message.images:
+        html_part = email.get_body(("html",))
+        assert html_part is not None
+        for cid, image in zip(cids, message.images, strict=True):
+            maintype, _, subtype = image.content_type.partition("/")
+            html_part.add_related(
+                image.content, maintype=maintype, subtype=subtype, cid=cid, filename=image.filename,
+                disposition="inline",
+            )  # fmt: skip
     return email
 
 

@@ -10,7 +10,9 @@ Outbound: the Send API, ``POST {base}/{version}/{IG_ID}/messages`` (or ``/me/mes
 ``{"recipient": {"id": IGSID}, "message": {"text": ..., "quick_replies"?: [{"content_type": "text",
 "title", "payload"}]}}`` and the Instagram User access token as a bearer
 token; Meta answers ``{"recipient_id", "message_id"}``. Free-form messages are allowed only within 24 hours
-of the customer's last message, and their text is at most 1000 bytes of UTF-8.
+of the customer's last message, and their text is at most 1000 bytes of UTF-8. A message holds either text or
+one attachment, so an image goes first as its own message, ``{"attachment": {"type": "image", "payload":
+{"url": ...}}}`` (Meta fetches the URL: JPEG or PNG up to 8 MB), and the text after it.
 """
 
 from __future__ import annotations
@@ -251,22 +253,46 @@ class InstagramChannel:
         return f"{self._base_url}/{self._version}/{account}/messages"
 
     async def send(self, message: OutboundMessage) -> Receipt:
+        """Send the images (each its own message), then the text; the receipt is the text's.
+
+        Once an image went out, a failure of what follows is ambiguous: sending the whole again would show
+        the customer that image twice.
+        """
         if not self._access_token:
             raise SendError("INSTAGRAM_ACCESS_TOKEN is not set", transient=False, code="not_configured")
-        if message.media_urls or message.template is not None:
-            raise SendError("only text messages are sent on Instagram", transient=False, code="unsupported")
+        if message.template is not None:
+            raise SendError("templates are not sent on Instagram", transient=False, code="unsupported")
         if not message.text.strip():
             raise SendError("the message is empty", transient=False, code="empty")
         if len(message.text.encode()) > self.limits.max_length:
             raise SendError(
                 f"the text exceeds {self.limits.max_length} bytes", transient=False, code="text_too_long"
             )
-        content: dict[str, Any] = {"text": message.text}
+        text: dict[str, Any] = {"text": message.text}
         if message.quick_replies:  # a tap posts the title as a message, with the payload beside it
-            content["quick_replies"] = [
+            text["quick_replies"] = [
                 {"content_type": "text", "title": title, "payload": payload}
                 for title, payload in message.quick_replies
             ]
+        parts: list[dict[str, Any]] = [
+            {"attachment": {"type": "image", "payload": {"url": url}}} for url in message.media_urls
+        ]
+        parts.append(text)
+        receipt = None
+        for sent, part in enumerate(parts):
+            try:
+                receipt = await self._post(message, part)
+            except SendError as exc:
+                if sent == 0 or exc.ambiguous:
+                    raise
+                raise SendError(
+                    f"an image went out, then the rest failed: {exc}", transient=False, code="partial",
+                    ambiguous=True,
+                ) from exc  # fmt: skip
+        assert receipt is not None
+        return receipt
+
+    async def _post(self, message: OutboundMessage, content: dict[str, Any]) -> Receipt:
         body = {"recipient": {"id": message.to}, "message": content}
         headers = {"Authorization": f"Bearer {self._access_token}"}
         with wire.watch() as progress:

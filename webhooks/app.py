@@ -9,7 +9,7 @@ from datetime import datetime
 from aiohttp import web
 
 from orders.clock import utc_now
-from webhooks import satisfaction_links
+from webhooks import media, satisfaction_links
 from webhooks.access.abuse import abuse_guard
 from webhooks.access.counters import TokenRates
 from webhooks.api import build_api
@@ -48,6 +48,7 @@ def build_app(
     app.router.add_post("/webhooks/orders/{shop_id}", order_event)
     live.setup(app)
     satisfaction_links.add_routes(app)
+    media.add_routes(app)
     app.add_subapp(API_PREFIX, build_api())
     add_docs(app, api_routes)
     dashboard_routes.setup(app)

@@ -28,6 +28,7 @@ from webhooks.ops.logs import REQUEST_ID_HEADER
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+H = TypeVar("H", bound=Handler)
 
 #: What a 503 asks clients to wait while the database is unreachable.
 RETRY_AFTER_SECONDS = 5
@@ -157,6 +158,17 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(500, "internal", "something went wrong on our side")
 
 
+#: The attribute that marks a handler reading its own body as it streams in (``streams_body``).
+STREAMS_BODY = "orderbot_streams_body"
+
+
+def streams_body(handler: H) -> H:
+    """Mark ``handler`` (as registered) as one that reads its own body while it arrives: ``request_body``
+    leaves it unread. Such a handler bounds the body's size and time itself (a photo upload: 5 MB)."""
+    setattr(handler, STREAMS_BODY, True)
+    return handler
+
+
 def request_body(timeout: float) -> Middleware:
     """The middleware that reads each request's body whole, within ``timeout`` seconds, before any handler.
 
@@ -170,7 +182,8 @@ def request_body(timeout: float) -> Middleware:
     - A body that stops because its client went away, or that cannot be read, is a 400 (which no one may
       be left to receive), not an unexpected error with a traceback in the log.
 
-    Handlers then read the kept bytes with ``request.read()`` as before.
+    Handlers then read the kept bytes with ``request.read()`` as before. A handler marked ``streams_body``
+    gets its request unread (only the compression check applies) and bounds its body itself.
     """
 
     @web.middleware
@@ -182,6 +195,8 @@ def request_body(timeout: float) -> Middleware:
                 415, "unsupported_encoding", "compressed request bodies are not accepted; send the body as is",
                 headers={hdrs.ACCEPT_ENCODING: "identity"},
             )  # fmt: skip
+        if getattr(request.match_info.handler, STREAMS_BODY, False):
+            return await handler(request)  # it reads its body itself, within limits of its own
         declared, limit = request.content_length, request.client_max_size
         if declared is not None and limit and declared > limit:
             raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=declared)

@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     #: Hours after delivery a satisfaction request goes, for shops without their own ``csat_delay_hours``:
     #: the next day, as Zendesk waits a day after solving.
     csat_delay_hours: float = Field(24, validation_alias="ORDERBOT_CSAT_DELAY_HOURS", ge=0, le=24 * 30)
+    #: How long a photo's media link (``/media/<token>``, which providers fetch) opens it, from the send.
+    media_ttl_days: float = Field(7, validation_alias="ORDERBOT_MEDIA_TTL_DAYS", gt=0, le=365)
 
     def secret_values(self) -> list[str]:
         """Every secret setting's value, for the log redaction filter."""

@@ -92,6 +92,7 @@ REPLIES = {
     "satisfaction_email": "Wie war Ihre Bestellung #{order_number}? Wählen Sie unten eine Note von 1 (schlecht) bis 5 (sehr gut); vor dem Absenden können Sie einen Kommentar hinzufügen.",
     "satisfaction_thanks": "Danke für dein Feedback!",
     "satisfaction_sorry": "Danke, dass du es uns sagst, und es tut uns leid, dass es nicht besser lief. Jemand aus unserem Team meldet sich bei dir.",
+    "photo_update": "Hallo {first_name}! Hier ist ein Foto deiner Bestellung #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "Newslettern",

@@ -87,6 +87,7 @@ REPLIES = {
     "satisfaction_email": "¿Qué tal su pedido #{order_number}? Elija una nota del 1 (mal) al 5 (excelente) aquí abajo; puede añadir un comentario antes de enviarla.",
     "satisfaction_thanks": "¡Gracias por tu opinión!",
     "satisfaction_sorry": "Gracias por contárnoslo, y sentimos que no haya ido mejor. Una persona de nuestro equipo te responderá.",
+    "photo_update": "¡Hola {first_name}! Aquí tienes una foto de tu pedido #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "las newsletters",

@@ -88,6 +88,7 @@ REPLIES = {
     "satisfaction_email": "Comment s'est passée votre commande #{order_number} ? Choisissez une note de 1 (mauvais) à 5 (excellent) ci-dessous ; vous pourrez ajouter un commentaire avant de l'envoyer.",
     "satisfaction_thanks": "Merci pour votre avis !",
     "satisfaction_sorry": "Merci de nous l'avoir dit, et désolés que cela ne se soit pas mieux passé. Une personne de notre équipe va vous répondre.",
+    "photo_update": "Bonjour {first_name} ! Voici une photo de votre commande #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "les newsletters",

@@ -91,6 +91,7 @@ REPLIES = {
     "satisfaction_email": "Com'è andato il suo ordine #{order_number}? Scelga un voto da 1 (male) a 5 (ottimo) qui sotto; potrà aggiungere un commento prima di inviarlo.",
     "satisfaction_thanks": "Grazie per il tuo parere!",
     "satisfaction_sorry": "Grazie per avercelo detto, e ci dispiace che non sia andata meglio. Una persona del nostro team ti risponderà.",
+    "photo_update": "Ciao {first_name}! Ecco una foto del tuo ordine #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "le newsletter",

@@ -88,6 +88,7 @@ REPLIES = {
     "satisfaction_email": "Como correu a sua encomenda #{order_number}? Escolha uma nota de 1 (mau) a 5 (ótimo) abaixo; pode juntar um comentário antes de a enviar.",
     "satisfaction_thanks": "Obrigado pela tua opinião!",
     "satisfaction_sorry": "Obrigado por nos dizeres, e lamentamos que não tenha corrido melhor. Uma pessoa da nossa equipa vai responder-te.",
+    "photo_update": "Olá {first_name}! Aqui está uma foto da sua encomenda #{order_number}.\n{caption}",
 }
 TOPICS = {
     "newsletters": "newsletters",

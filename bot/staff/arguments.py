@@ -15,7 +15,10 @@ from orders.lifecycle import Status
 from orders.model import Order
 from orders.usecases import BulkAction
 
-USAGE = "Usage: /attention · /order · /status · /advance · /notify · /followup · /reply · /bulk · /find · /stats · /help"
+USAGE = (
+    "Usage: /attention · /order · /status · /advance · /notify · /followup · /reply · /bulk · /find · /photo · "
+    "/stats · /help"
+)
 USAGES = {
     "attention": "/attention [hours], for example /attention 24",
     "order": "/order <number>, for example /order 1042",
@@ -27,6 +30,8 @@ USAGES = {
     "bulk": "/bulk advance|notify <numbers…> or /bulk status <status> <numbers…>, "
     "for example /bulk status shipped 1001 1002",
     "find": "/find <phone or name>, for example /find 5678 or /find Ana Gomez",
+    "photo": "send a photo with the caption /photo <number> [text], for example /photo 1042 Packed and "
+    "ready, or send it as a reply to the order's card",
 }
 HELP = "\n".join(
     [
@@ -40,6 +45,7 @@ HELP = "\n".join(
         "/reply <number> <text> — answer the customer (or reply to an alert about them)",
         "/bulk advance|notify|status … — one action on several orders",
         "/find <phone or name> — a customer's latest orders",
+        "/photo <number> [text] — as a photo's caption: send the customer the photo",
         "/stats — orders by status and notification delivery",
         "/help — this list",
     ]

@@ -31,6 +31,7 @@ from bot.staff.order_commands import (
     order_command,
     status_command,
 )
+from bot.staff.photo_commands import photo_command, photo_message
 from bot.staff.shop_commands import attention_command, bulk_command, find_command, help_command, stats_command
 
 
@@ -42,6 +43,7 @@ def install(application: StaffApplication) -> None:
         "order": order_command, "status": status_command, "advance": advance_command,
         "notify": notify_command, "followup": followup_command, "bulk": bulk_command, "find": find_command,
         "reply": reply_command,
+        "photo": photo_command,
     }  # fmt: skip
     buttons: dict[str, Handler] = {
         ADVANCE: advance_button, NOTIFY: notify_button, OPEN: open_card,
@@ -57,6 +59,7 @@ def install(application: StaffApplication) -> None:
             MessageHandler(
                 new_messages & filters.REPLY & filters.TEXT & ~filters.COMMAND, refusing(reply_to_alert)
             ),
+            MessageHandler(new_messages & filters.PHOTO, refusing(photo_message)),
             MessageHandler(new_messages, fallback),
         ]
     )

@@ -35,6 +35,7 @@ from orders.model.order import (
     Tracking,
 )
 from orders.model.outbox import FAILED_STATES, OutboxEntry, OutboxKind, OutboxState
+from orders.model.photo import Photo
 from orders.model.promise import Promise, PromiseOutcome
 from orders.model.shop import EmailSettings, NotifyPolicy, Shop, Thresholds
 
@@ -61,6 +62,7 @@ __all__ = [
     "OutboxEntry",
     "OutboxKind",
     "OutboxState",
+    "Photo",
     "Place",
     "Promise",
     "PromiseOutcome",

@@ -48,8 +48,12 @@ class CustomerRecord(Domain):
 
 
 class Attachment(Domain):
+    """An image or file in a message: the provider's URL of an inbound one; for a photo staff sent, the
+    REST API path that serves it (``photo_id`` names it)."""
+
     url: str
     content_type: str | None = None
+    photo_id: str | None = None
 
 
 class Direction(StrEnum):

@@ -53,7 +53,8 @@ class TimelineEvent(Domain):
     """One change on an order. ``status`` is the status after the event.
 
     ``kind`` is ``status`` for a move, ``delivery`` for carrier news on a shipped order that did not move
-    (out for delivery, a problem), or the outbox kind of a message staff queued.
+    (out for delivery, a problem), ``photo`` for a photo staff attached, or the outbox kind of a message
+    staff queued.
     """
 
     kind: str = "status"
@@ -66,6 +67,8 @@ class TimelineEvent(Domain):
     reason: str | None = None
     confidence: float | None = None
     forced: bool = False
+    #: A ``photo`` event's image: staff attached it to the order (``orders.model.Photo``).
+    photo_id: str | None = None
 
 
 class Satisfaction(Domain):

@@ -22,6 +22,8 @@ class OutboxKind(StrEnum):
     SATISFACTION = "satisfaction"
     #: The parcel runs late: the carrier's estimate moved past what the customer was told.
     DELAY = "delay"
+    #: A photo staff attached to the order, sent with its caption (``photo_id``).
+    PHOTO = "photo"
 
 
 class OutboxState(StrEnum):
@@ -53,6 +55,8 @@ class OutboxEntry(Domain):
     channel: str | None = None
     status: Status | None = None
     message: str | None = None
+    #: A photo update's image (``orders.model.Photo``), sent with the text on channels that carry images.
+    photo_id: str | None = None
     due_at: datetime
     state: OutboxState = OutboxState.QUEUED
     attempts: int = 0

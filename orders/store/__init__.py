@@ -61,6 +61,7 @@ from orders.store.limits import RateLimitStore, RevocationStore, window_start
 from orders.store.order_documents import decode_cursor, encode_cursor, search_key
 from orders.store.orders import OrderStore
 from orders.store.outbox import OUTBOX_LANES, OutboxStore, outbox_lane
+from orders.store.photos import PhotoStore
 from orders.store.promises import PromiseStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import SHOP_SECRET_FIELDS, ShopStore
@@ -94,6 +95,7 @@ __all__ = [
     "NotFound",
     "OrderStore",
     "OutboxStore",
+    "PhotoStore",
     "PromiseStore",
     "RateLimitStore",
     "RevocationStore",

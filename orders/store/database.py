@@ -27,6 +27,7 @@ from orders.store.limits import RateLimitStore, RevocationStore
 from orders.store.numbers import NumberStore, claim_doc
 from orders.store.orders import OrderStore
 from orders.store.outbox import OutboxStore
+from orders.store.photos import PhotoStore
 from orders.store.promises import PromiseStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
 from orders.store.shops import ShopStore
@@ -101,6 +102,12 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("shop_id", ASCENDING), ("outcome", ASCENDING), ("promised_day", ASCENDING)]),
         IndexModel([("shop_id", ASCENDING), ("promised_day", ASCENDING)]),
     ],
+    "media_tokens": [
+        IndexModel("expires_at", expireAfterSeconds=0),
+    ],
+    "photos.chunks": [
+        IndexModel([("files_id", ASCENDING), ("n", ASCENDING)], unique=True),
+    ],
     "link_codes": [
         IndexModel([("shop_id", ASCENDING), ("code", ASCENDING)], unique=True),
         IndexModel("expires_at", expireAfterSeconds=0),
@@ -161,6 +168,7 @@ class Database:
         self.locks = LockStore(self._db.locks)
         self.alerts = AlertStore(self._db.alerts)
         self.promises = PromiseStore(self._db.promises)
+        self.photos = PhotoStore(self._db, self._db.media_tokens)
 
     async def ensure_indexes(self) -> None:
         """Create every index; bring data in an older layout up to date and drop the indexes it used."""

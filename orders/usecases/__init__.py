@@ -33,6 +33,7 @@ from orders.usecases.conversations import (
 from orders.usecases.desk import DeskCommands
 from orders.usecases.estimates import DeliveryEstimates
 from orders.usecases.idempotency import DeliveryInProgress, run_once
+from orders.usecases.photos import Attached, PhotoCommands
 from orders.usecases.progression import AutoProgressResult, Progression, ProgressionAdvisor, RulesAdvisor
 from orders.usecases.promises import PROMISE_AT_RISK_FLAG, PromiseLedger, Report, delay_entry
 from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
@@ -64,6 +65,7 @@ class OrderUseCases:
     answers: Answers
     promises: PromiseLedger
     estimates: DeliveryEstimates
+    photos: PhotoCommands
 
     @classmethod
     def build(
@@ -95,6 +97,7 @@ class OrderUseCases:
             answers=Answers(desk.uow),
             promises=PromiseLedger(desk.uow),
             estimates=DeliveryEstimates(db, clock),
+            photos=PhotoCommands(desk),
         )
 
 
@@ -104,6 +107,7 @@ __all__ = [
     "PROMISE_AT_RISK_FLAG",
     "Answer",
     "Answers",
+    "Attached",
     "AttentionItem",
     "AttentionQueue",
     "AutoProgressResult",
@@ -125,6 +129,7 @@ __all__ = [
     "OrderPage",
     "OrderQueries",
     "OrderUseCases",
+    "PhotoCommands",
     "ProgressView",
     "Progression",
     "ProgressionAdvisor",

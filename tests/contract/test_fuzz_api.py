@@ -11,6 +11,7 @@ without a single write. Bounded by ``EXAMPLES``: the file runs in well under
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 import requests
 import schemathesis
@@ -25,6 +27,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from schemathesis import GenerationMode
@@ -61,6 +64,16 @@ CHECKS = [
     missing_required_header,
     unsupported_method,
 ]
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+#: A real photo, for uploads that should succeed.
+SAMPLE_JPEG = _jpeg()
 
 SEED_ORDERS: list[dict[str, Any]] = [
     {"number": "1001", "customer": {"name": "Ana Lima", "phone": "+14155550101", "email": "ana@example.com"},
@@ -123,6 +136,12 @@ async def live(
     await api.post("/orders/update-status", {"order_id": ids[0], "status": "processing", "note": "packed"})
     await api.post("/orders/notify", {"order_id": ids[1], "message": "On its way soon"}, status=202)
     await Api(client, token_for(other_shop)).post("/orders", {"number": "9001"}, status=201)
+    form = aiohttp.FormData()
+    form.add_field("file", SAMPLE_JPEG, filename="packed.jpg", content_type="image/jpeg")
+    form.add_field("notify", "false")
+    uploaded = await client.post(f"/api/v1/orders/{ids[0]}/photos", data=form, headers=api.headers)
+    assert uploaded.status == 201, await uploaded.text()
+    REAL_PHOTO[:] = [ids[0], (await uploaded.json())["photo_id"]]
     await client.app[SERVICE].db.outbox.add(
         OutboxEntry(
             id=NotificationId(new_id("ntf")), shop_id=shop.id, order_id=OrderId(ids[0]), kind=OutboxKind.STAFF_ALERT,
@@ -137,8 +156,8 @@ async def live(
     base_url = str(client.make_url("")).rstrip("/")
     assert client.app is not None
     found = Live(
-        client.app, base_url, schema, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop()
-    )
+        client.app, base_url, schema, operations, ids, mongo[settings.mongodb_db], asyncio.get_running_loop(),
+    )  # fmt: skip
     found.alert_ids = [(await api.get("/alerts"))["alerts"][0]["alert_id"]]  # the alert seeded below
     yield found
     await mongo.close()
@@ -147,12 +166,19 @@ async def live(
 #: The seeded customers' ids, for ``with_real_ids``: read from here rather than passed, because the source of
 #: ``fuzz``'s generating function seeds its derandomized examples, and a change there draws other ones.
 REAL_CUSTOMERS: list[str] = []
+#: The photo the live app was seeded with: (order id, photo id).
+REAL_PHOTO: list[str] = []
 
 
 def with_real_ids(
-    case: Any, data: st.DataObject, ids: list[str], always: bool, alert_ids: Sequence[str] = ()
+    case: Any,
+    data: st.DataObject,
+    ids: list[str],
+    always: bool,
+    alert_ids: Sequence[str] = (),
 ) -> None:
-    """Point a generated case at real orders, customers and alerts (always, or when Hypothesis chooses to)."""
+    """Point a generated case at real orders (by id or number), customers and alerts (always, or when
+    Hypothesis chooses to); a photo upload gets a real image, and a photo read the seeded photo."""
     if not always and not data.draw(st.booleans(), label="use real order ids"):
         return
     real = st.sampled_from(ids)
@@ -160,6 +186,14 @@ def with_real_ids(
         case.path_parameters["customer_id"] = data.draw(st.sampled_from(REAL_CUSTOMERS))
     if case.path_parameters and "order_id" in case.path_parameters:
         case.path_parameters["order_id"] = data.draw(real)
+    if case.path_parameters and "number" in case.path_parameters:
+        case.path_parameters["number"] = data.draw(
+            st.sampled_from([order["number"] for order in SEED_ORDERS])
+        )
+    if case.path_parameters and "photo_id" in case.path_parameters and REAL_PHOTO:
+        case.path_parameters["order_id"], case.path_parameters["photo_id"] = REAL_PHOTO
+    if isinstance(case.body, dict) and "file" in case.body:
+        case.body["file"] = SAMPLE_JPEG
     if case.path_parameters and "alert_id" in case.path_parameters and alert_ids:
         case.path_parameters["alert_id"] = data.draw(st.sampled_from(list(alert_ids)))
     if isinstance(case.body, dict):

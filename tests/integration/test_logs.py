@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiohttp import ClientResponse, web
+from aiohttp import ClientResponse, FormData, web
 from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
 from pydantic import SecretStr
 from pytest_aiohttp import AiohttpClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
@@ -366,6 +367,35 @@ def test_a_json_line_carries_the_fixed_fields_the_extras_and_the_traceback() -> 
     )
     assert failed["level"] == "ERROR" and "KeyError: 'missing'" in failed["exc_info"]
     assert "exc_info" not in moved and where["stack_info"].startswith("Stack (most recent call last)")
+
+
+async def test_a_photo_update_logs_neither_its_media_token_nor_its_caption(
+    run: Run, as_configured: io.StringIO
+) -> None:
+    """A media link opens a photo to whoever holds it, and a caption is a message to a customer: the access
+    log shows the media path without its token, and no line carries either."""
+    created = await run.order_event("order.created", id="A-7", number="7", status="processing",
+                                    customer={"name": "Ana Lima", "phone": ANA}, channel="whatsapp")  # fmt: skip
+    order_id = (await created.json())["order_id"]
+    await run.whatsapp("hi")  # opens the 24-hour window
+    await run.dispatch()
+    caption, picture = "Wrapped in the blue zebra paper", io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(picture, "JPEG")
+    form = FormData()
+    form.add_field("file", picture.getvalue(), filename="p.jpg", content_type="image/jpeg")
+    form.add_field("caption", caption)
+    headers = {"Authorization": f"Bearer {token_for(run.shop)}"}
+    uploaded = await run.client.post(f"/api/v1/orders/{order_id}/photos", data=form, headers=headers)
+    assert uploaded.status == 201, await uploaded.text()
+    await run.dispatch()
+    [media_url] = [r["MediaUrl"] for r in run.twilio.created if r.get("MediaUrl")]
+    token = media_url.rsplit("/", 1)[1]
+    assert (await run.client.get(media_url.removeprefix(PUBLIC_URL))).status == 200
+
+    text = as_configured.getvalue()
+    assert "GET /media/***" in text, "the media fetch is in the access log, without its token"
+    assert token not in text and token[:12] not in text
+    assert caption not in text and "zebra" not in text
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,13 @@ routes to come will be, and served behind the API's own authentication in the re
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient
+from PIL import Image
 from pytest_aiohttp import AiohttpClient
 
 from orders.model import NotificationId, OutboxEntry, OutboxKind, Shop, new_id
@@ -46,6 +48,8 @@ async def change_how_the_shop_runs(request: web.Request) -> web.Response:
 #: A request each operation serves with 2xx, by operation id; ``ORDER`` stands for a real order's id, and a
 #: path's ``{customer_id}`` and ``{alert_id}`` are a real customer's and alert's.
 ORDER = "<order>"
+#: A photo of that order (``attach_photo`` sends a real JPEG as its ``file``).
+PHOTO = "<photo>"
 EXAMPLES: dict[str, dict[str, Any]] = {
     "create_order": {"body": {"number": "7001", "customer": {"phone": "+14155550101"}}},
     "update_status": {"body": {"order_id": ORDER, "status": "processing", "notify": False}},
@@ -62,6 +66,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                                   "order_id": ORDER}},
     "order_by_number": {"path": {"number": "7000"}},
     "answer_customer": {"body": {"text": "A person here: how can I help?", "channel": "console"}},
+    "attach_photo": {"form": {"notify": "false"}},
+    "get_photo": {"path": {"photo_id": PHOTO}},
     "import_history": {
         "body": {"orders": [{"external_id": "hist-1", "number": "H-1", "created_at": "2026-10-01T08:00:00Z"}]}
     },
@@ -117,6 +123,12 @@ def ran(client: TestClient[Any, Any]) -> list[str]:
     raise AssertionError("the admin-only stand-in is not mounted")
 
 
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), "teal").save(out, "JPEG")
+    return out.getvalue()
+
+
 async def call(
     client: TestClient[Any, Any],
     method: str,
@@ -128,15 +140,24 @@ async def call(
 ) -> tuple[int, Any]:
     example = with_order(EXAMPLES.get(op.operation_id, {"body": {} if op.body else None}), order_id)
     for name, value in {"order_id": order_id, **(ids or {}), **example.get("path", {})}.items():
-        path = path.replace("{" + name + "}", value)
+        path = path.replace("{" + name + "}", (ids or {}).get("photo_id", "") if value == PHOTO else value)
+    form = None
+    if "form" in example:  # a multipart upload: a real photo and the example's fields
+        form = FormData()
+        form.add_field("file", jpeg(), filename="photo.jpg", content_type="image/jpeg")
+        for name, value in example["form"].items():
+            form.add_field(name, value)
     response = await client.request(
         method,
         path,
         headers={"Authorization": f"Bearer {token}"},
         json=example.get("body"),
+        data=form,
         params=example.get("params"),
     )
-    return response.status, None if response.status == 204 else await response.json()
+    if response.status == 204 or response.content_type != "application/json":  # nothing, or a photo itself
+        return response.status, None
+    return response.status, await response.json()
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -159,6 +180,11 @@ async def test_every_route_answers_exactly_the_roles_it_declares(
     await db.desk_alerts.record(alert)
     ids = {"customer_id": customer.id, "alert_id": alert_id(shop.id, alert.idempotency_key)}
     token = token_for(shop, role=role)
+    photo = FormData()
+    photo.add_field("file", jpeg(), filename="photo.jpg", content_type="image/jpeg")
+    photo.add_field("notify", "false")
+    uploaded = await served.post(f"{API_PREFIX}/orders/{order_id}/photos", data=photo, headers=admin)
+    ids["photo_id"] = (await uploaded.json())["photo_id"]
 
     for (method, path), op in operations.items():
         status, body = await call(served, method, path, op, token, order_id, ids)

@@ -262,7 +262,10 @@ async def test_help_and_start_list_the_commands(desk: Harness) -> None:
 async def test_unknown_command_gets_a_usage_line(desk: Harness) -> None:
     await desk.deliver(fixture("command_unknown"))
     [reply] = desk.telegram.messages_to(STAFF)
-    usage = "Usage: /attention · /order · /status · /advance · /notify · /followup · /reply · /bulk · /find · /stats · /help"
+    usage = (
+        "Usage: /attention · /order · /status · /advance · /notify · /followup · /reply · /bulk · /find · /photo · "
+        "/stats · /help"
+    )
     assert reply.text == f"Unknown command /refund.\n{usage}"
     assert await desk.ask("hello?") == usage
 

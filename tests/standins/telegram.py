@@ -1,7 +1,8 @@
 """A stand-in for the Telegram Bot API (``POST /bot<token>/<method>``) on a local port.
 
 It implements the methods python-telegram-bot calls for the staff desk (``getMe``, ``sendMessage``,
-``editMessageText``, ``answerCallbackQuery``), reads parameters the way PTB sends them (form fields whose
+``editMessageText``, ``answerCallbackQuery``, ``getFile`` and the file download
+``/file/bot<token>/<file_path>`` for photos staff send, which a test adds with ``add_file``), reads parameters the way PTB sends them (form fields whose
 non-string values are JSON) or as a JSON body, and answers like Telegram: ``{"ok": true, "result": ...}``
 with Bot API ``User`` and ``Message`` objects, or ``{"ok": false, "error_code", "description"}`` with
 ``parameters.retry_after`` on flood control. It records every call, every sent message and every edit, and
@@ -74,6 +75,9 @@ class TelegramStandin:
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _ids: dict[int, itertools.count[int]] = field(default_factory=dict)
+    #: Files staff "uploaded", by file id: what ``getFile`` describes and the download serves.
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.bot_id = int(self.token.split(":", 1)[0])
@@ -100,6 +104,9 @@ class TelegramStandin:
     def flood(self, retry_after: int = 7, method: str = "sendMessage") -> None:
         self.fail_next(method, 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
+    def add_file(self, file_id: str, content: bytes) -> None:
+        self.files[file_id] = content
+
     def messages_to(self, chat_id: int) -> list[Sent]:
         return [message for message in self.sent if message.chat_id == chat_id]
 
@@ -111,7 +118,24 @@ class TelegramStandin:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_get("/file/bot{token}/photos/{file_id}", self._download)
         return app
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404)
+        self.downloads.append(file_id)
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
+
+    def _get_file(self, params: dict[str, Any]) -> web.Response:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
+        return _ok(
+            {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+             "file_path": f"photos/{file_id}"}
+        )  # fmt: skip
 
     def bot_user(self) -> dict[str, Any]:
         return {
@@ -142,6 +166,7 @@ class TelegramStandin:
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
             "answerCallbackQuery": self._answer_callback_query,
+            "getFile": self._get_file,
         }.get(method)
         if handler is None:
             return _error(404, "Not Found: method not found")

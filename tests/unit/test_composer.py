@@ -69,6 +69,7 @@ KINDS = {
     "satisfaction_sorry": {},
     "delay": {"number": "1042", "date": "Fri, Nov 6"},
     "late": {"number": "1042"},
+    "photo_update": {"number": "1042", "caption": "Packed and ready"},
 }
 # A link: "https://…", "www.…" or "ups.com/…", without the sentence's closing punctuation.
 URL = re.compile(

@@ -49,7 +49,7 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
     """The OpenAPI 3.1 document for ``operations``; components are the models' own JSON schemas."""
     wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorOut, "serialization")]
     for op in operations:
-        wanted += [(model, "validation") for model in (op.query, op.body) if model is not None]
+        wanted += [(model, "validation") for model in (op.query, op.body, op.form) if model is not None]
         wanted.append((op.response, "serialization"))
     refs, top = models_json_schema(list(dict.fromkeys(wanted)), ref_template=REF_TEMPLATE)
     schemas: dict[str, Any] = top.get("$defs", {})
@@ -82,13 +82,9 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
         ]
         if parameters:
             spec["parameters"] = parameters
-        if op.body is not None:
-            spec["requestBody"] = {"required": True, "content": _json(refs[(op.body, "validation")])}
-        answer: dict[str, Any] = {
-            "description": one_line(op.response.__doc__) or HTTPStatus(op.status).phrase
-        }
-        if op.status != HTTPStatus.NO_CONTENT:
-            answer["content"] = _json(refs[(op.response, "serialization")])
+        if (body := _request_body(op, refs)) is not None:
+            spec["requestBody"] = body
+        answer = _success(op, refs)
         responses: dict[str, Any] = {str(op.status): answer}
         for status, meaning in op.empty.items():
             responses[str(status)] = {"description": meaning}
@@ -125,6 +121,28 @@ def document(operations: Sequence[Operation], *, prefix: str = API_PREFIX) -> di
         },
         "security": [{"bearerAuth": []}],
     }
+
+
+def _request_body(op: Operation, refs: Any) -> dict[str, Any] | None:
+    """A JSON body, a multipart form (a photo upload), or none."""
+    if op.body is not None:
+        return {"required": True, "content": _json(refs[(op.body, "validation")])}
+    if op.form is not None:
+        return {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": refs[(op.form, "validation")]}},
+        }
+    return None
+
+
+def _success(op: Operation, refs: Any) -> dict[str, Any]:
+    """The success answer: JSON, a file (an image), or nothing (204)."""
+    answer: dict[str, Any] = {"description": one_line(op.response.__doc__) or HTTPStatus(op.status).phrase}
+    if op.binary:
+        answer["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in op.binary}
+    elif op.status != HTTPStatus.NO_CONTENT:
+        answer["content"] = _json(refs[(op.response, "serialization")])
+    return answer
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:

@@ -82,6 +82,10 @@ class Operation:
     status: int = 200
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
+    #: A ``multipart/form-data`` body, described by this model (its ``bytes`` fields are files).
+    form: type[BaseModel] | None = None
+    #: The media types of a success that is a file (an image), not JSON; empty: JSON.
+    binary: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     headers: tuple[Header, ...] = ()
     empty: Mapping[int, str] = field(default_factory=dict)
@@ -102,7 +106,7 @@ class Operation:
         statuses = {*COMMON_ERRORS, *self.errors}
         if not all(may(role, self.role) for role in ROLES):
             statuses.add(403)
-        if self.body is not None:
+        if self.body is not None or self.form is not None:
             statuses |= {400, 413, 415, 422}
         if self.query is not None:
             statuses.add(422)
@@ -117,6 +121,8 @@ class Describe(TypedDict, total=False):
     status: int
     query: type[BaseModel] | None
     body: type[BaseModel] | None
+    form: type[BaseModel] | None
+    binary: tuple[str, ...]
     errors: tuple[int, ...]
     headers: tuple[Header, ...]
     empty: Mapping[int, str]

@@ -28,6 +28,7 @@ from bot.ai_writer import AiWriter
 from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.notifier import Notifier, shop_email_channel
+from bot.photo_media import PhotoMedia
 from bot.planner import Planner
 from bot.prompt_sends import PromptSends
 from bot.satisfaction_answers import SurveyAnswers
@@ -233,6 +234,7 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: Opened) ->
                 db, clock, writer=app[AI_WRITER],
                 survey_link=link_maker(settings.base_url, app[SECRET_KEY], clock),
             ),
+            media=PhotoMedia(db.photos, settings.base_url, timedelta(days=settings.media_ttl_days), clock),
         )  # fmt: skip
         app[DELIVERY_LISTENER] = parts.delivery_listener or sender
         app[PROMPT_SENDS] = prompt = PromptSends(sender, clock)

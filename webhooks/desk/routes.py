@@ -21,7 +21,7 @@ CSP = "; ".join(
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self'",
+        "img-src 'self' blob:",  # photos, read with the token and shown from blob: URLs
         "connect-src 'self'",
         "base-uri 'none'",
         "form-action 'none'",

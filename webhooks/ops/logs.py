@@ -145,6 +145,8 @@ _ACCESS_LINE = '%s "%s %s" %s %s %.1fms'
 #: ``search`` takes what staff type to find a customer (a name, an email, a phone), ``ticket`` opens an event
 #: stream (``webhooks.live.tickets``): their values are not logged.
 _SEARCH_VALUE = re.compile(r"([?&](?:search|ticket)=)[^&#]*")
+#: A media link's token opens a photo to whoever has it: the path is logged without it.
+MEDIA_PREFIX = "/media/"
 
 
 class AccessLog(AbstractAccessLogger):
@@ -158,6 +160,8 @@ class AccessLog(AbstractAccessLogger):
         if not self.enabled:  # aiohttp asks once a connection; the level may have changed since
             return
         target = request.path_qs
+        if target.startswith(MEDIA_PREFIX):
+            target = MEDIA_PREFIX + MASK
         if "search=" in target or "ticket=" in target:
             target = _SEARCH_VALUE.sub(rf"\1{MASK}", target)
         args = (

@@ -112,6 +112,9 @@ class TimelineOut(BaseModel):
     reason: str | None
     confidence: float | None
     forced: bool
+    photo_id: str | None = Field(
+        None, description="a `photo` event's image: `GET /api/v1/orders/{order_id}/photos/{photo_id}`"
+    )
 
     @classmethod
     def of(cls, event: TimelineEvent) -> TimelineOut:
@@ -124,6 +127,7 @@ class NotificationOut(BaseModel):
     channel: str | None
     status: Status | None
     message: str | None
+    photo_id: str | None = Field(None, description="a photo update's photo")
     state: str
     due_at: datetime
     attempts: int

@@ -31,6 +31,7 @@ export const KINDS = {
   delivery: "delivery news",
   delay: "delay message",
   promise: "delivery date at risk",
+  photo: "photo",
 };
 
 export const BULK_ACTIONS = {

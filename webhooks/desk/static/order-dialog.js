@@ -3,6 +3,7 @@
 import { html, useEffect, useRef, useState } from "./ui.js";
 import { Badge, Notice } from "./parts.js";
 import { OrderConversation } from "./conversations.js";
+import { PhotoForm, PhotoThumb } from "./photos.js";
 import { KINDS, SOURCES, STATUSES, maskedPhone, money, shopTime, shopTimesIn, statusLabel } from "./format.js";
 
 // A carrier's estimate is a day: both aggregators send a bare date as midnight UTC, so it is read in UTC.
@@ -79,9 +80,10 @@ export function OrderDialog({ orderId, detail, timeZone, api, onClose, onChanged
           </section>
           ${notice && html`<${Notice} tone=${notice.tone} text=${notice.text} />`}
           <${Actions} order=${order} api=${api} act=${act} timeZone=${timeZone} />
+          <${PhotoForm} order=${order} act=${act} />
           <section aria-labelledby="timeline-title">
             <h3 id="timeline-title">Timeline <span class="muted small">(times in ${timeZone})</span></h3>
-            ${progress ? html`<${Timeline} events=${progress.timeline} timeZone=${timeZone} />` : html`<p class="muted">Loading…</p>`}
+            ${progress ? html`<${Timeline} events=${progress.timeline} timeZone=${timeZone} orderId=${order.order_id} />` : html`<p class="muted">Loading…</p>`}
           </section>
           <${OrderConversation} api=${api} order=${order} timeZone=${timeZone} />
           <section aria-labelledby="notifications-title">
@@ -234,7 +236,7 @@ export function decisionText(number, result) {
   return `Order #${number} not advanced: ${why}.`;
 }
 
-function Timeline({ events, timeZone }) {
+function Timeline({ events, timeZone, orderId }) {
   if (events.length === 0) return html`<p class="muted">No events yet.</p>`;
   return html`
     <ol class="timeline">
@@ -251,6 +253,7 @@ function Timeline({ events, timeZone }) {
               ${event.from_status ? html` · from ${event.from_status}` : ""}
             </div>
             ${event.note && html`<p class="note">${shopTimesIn(event.note, timeZone)}</p>`}
+            ${event.photo_id && html`<${PhotoThumb} orderId=${orderId} photoId=${event.photo_id} />`}
             ${event.reason &&
             html`<p class="reason">
               Reason: ${event.reason}${event.confidence !== null ? ` · confidence ${event.confidence.toFixed(2)}` : ""}
