@@ -48,6 +48,14 @@ ORDERS_SHOWN = 20
 
 
 @dataclass(frozen=True)
+class PhotoRef:
+    """A photo staff sent with a message: the order it belongs to and its id there."""
+
+    order_id: str
+    photo_id: str
+
+
+@dataclass(frozen=True)
 class ConversationItem:
     """One message of a conversation, received or sent, or still to go."""
 
@@ -64,6 +72,7 @@ class ConversationItem:
     intent: str | None = None
     intent_detail: str | None = None
     notification_id: str | None = None
+    photos: tuple[PhotoRef, ...] = ()
 
     @property
     def key(self) -> MessageKey:
@@ -119,7 +128,7 @@ def _item(message: Message, entry: OutboxEntry | None) -> ConversationItem:
         item_id=message.id, direction="in" if inbound else "out", channel=message.channel, text=message.body,
         at=message.created_at, state=state, why=message.error_code if state == "failed" else message.note,
         author=author, intent=message.intent, intent_detail=message.intent_detail,
-        notification_id=message.outbox_id,
+        notification_id=message.outbox_id, photos=_photos(entry),
     )  # fmt: skip
 
 
@@ -130,8 +139,15 @@ def _unsent_item(entry: OutboxEntry) -> ConversationItem:
     return ConversationItem(
         item_id=entry.id, direction="out", channel=entry.channel, text=text, at=entry.created_at,
         state=_ENTRY_STATES.get(entry.state, "queued"), why=entry.error or entry.held, author=_author(entry),
-        notification_id=entry.id,
+        notification_id=entry.id, photos=_photos(entry),
     )  # fmt: skip
+
+
+def _photos(entry: OutboxEntry | None) -> tuple[PhotoRef, ...]:
+    """The photo a photo update carries (its message's attachment names the same one)."""
+    if entry is None or entry.photo_id is None or entry.order_id is None:
+        return ()
+    return (PhotoRef(entry.order_id, entry.photo_id),)
 
 
 def _author(entry: OutboxEntry | None) -> str:

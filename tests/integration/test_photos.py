@@ -457,3 +457,23 @@ async def test_a_malformed_form_is_refused_with_a_clear_error_and_nothing_is_kep
     assert response.status == status, await response.text()
     assert (await response.json())["error"]["code"] == code
     assert await desk.stored_files() == 0
+
+
+async def test_a_photo_update_shows_in_the_customers_conversation_with_its_thumbnail(desk: Desk) -> None:
+    order = await desk.order(number="1042", customer=ANA, channel="whatsapp")
+    await desk.in_window(phone=ANA_PHONE, channel="whatsapp")
+    response = await desk.upload(order["order_id"], jpeg_with_gps(), caption="Packed and ready")
+    assert response.status == 201, await response.text()
+    photo_id = (await response.json())["photo_id"]
+    await desk.settled()
+    customer = await desk.db.customers.find_or_create(desk.shop.id, now=desk.client_clock(), phone=ANA_PHONE)
+
+    listed = await desk.client.get(f"/api/v1/customers/{customer.id}/messages", headers=desk.headers)
+    assert listed.status == 200, await listed.text()
+    [message] = [m for m in (await listed.json())["messages"] if m["photos"]]
+    assert message["text"].endswith("Packed and ready") and message["state"] == "sent"
+    url = f"/api/v1/orders/{order['order_id']}/photos/{photo_id}"
+    assert message["photos"] == [{"order_id": order["order_id"], "photo_id": photo_id, "url": url}]
+    thumb = await desk.client.get(f"{url}?size=thumb", headers=desk.headers)
+    assert thumb.status == 200 and thumb.headers["Content-Type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(await thumb.read())).size) <= 320

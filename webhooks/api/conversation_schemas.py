@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from bot.answer_plan import AnswerPlan, Will
+from bot.photo_media import photo_api_path
 from orders.lifecycle import Status
 from orders.model import CustomerRecord, Order
 from orders.usecases import ConversationItem, ConversationSummary
@@ -129,6 +130,12 @@ class CustomerDetailOut(BaseModel):
         )  # fmt: skip
 
 
+class PhotoRefOut(BaseModel):
+    order_id: str
+    photo_id: str
+    url: str = Field(description="the photo through REST API v1 (`?size=thumb` for a thumbnail)")
+
+
 class MessageOut(BaseModel):
     message_id: str = Field(description="the message's id, or its notification's while it has not gone out")
     direction: Literal["in", "out"]
@@ -141,6 +148,7 @@ class MessageOut(BaseModel):
     intent: str | None = Field(description="what the bot understood of the customer's message")
     intent_detail: str | None
     notification_id: str | None
+    photos: list[PhotoRefOut] = Field(description="photos staff sent with the message")
 
     @classmethod
     def of(cls, item: ConversationItem) -> MessageOut:
@@ -148,6 +156,13 @@ class MessageOut(BaseModel):
             message_id=item.item_id, direction=item.direction, channel=item.channel, text=item.text,
             at=item.at, state=item.state, why=item.why, author=item.author, intent=item.intent,
             intent_detail=item.intent_detail, notification_id=item.notification_id,
+            photos=[
+                PhotoRefOut(
+                    order_id=p.order_id, photo_id=p.photo_id,
+                    url=photo_api_path(p.order_id, p.photo_id),
+                )
+                for p in item.photos
+            ],
         )  # fmt: skip
 
 

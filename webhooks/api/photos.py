@@ -12,6 +12,7 @@ import asyncio
 
 from aiohttp import BodyPartReader, web
 
+from bot.photo_media import photo_api_path
 from orders.images import MAX_PHOTO_BYTES, PhotoRefused, PhotoTooLarge
 from orders.model import Source
 from orders.usecases.photos import MAX_CAPTION
@@ -123,7 +124,7 @@ async def attach_photo(request: web.Request) -> web.Response:
         raise ApiError(413, "too_large", str(exc)) from None
     except PhotoRefused as exc:
         raise ApiError(415, "unsupported_media_type", str(exc)) from None
-    path = f"/api/v1/orders/{order.id}/photos/{attached.photo.id}"
+    path = photo_api_path(order.id, attached.photo.id)
     url = request.config_dict[SETTINGS].base_url + path
     return web.json_response(PhotoOut(photo_id=attached.photo.id, url=url).model_dump(), status=201)
 

@@ -6,6 +6,7 @@ import { html, useEffect, useRef, useState } from "./ui.js";
 import { LIVE_EVENT } from "./live.js";
 import { Notice } from "./parts.js";
 import { maskedPhone, shopTime } from "./format.js";
+import { PhotoThumb } from "./photos.js";
 
 const PAGE_SIZE = 20;
 const CHANNELS = { whatsapp: "WhatsApp", sms: "SMS", instagram: "Instagram", email: "Email", console: "Console" };
@@ -273,6 +274,7 @@ export function Conversation({ api, customerId, orderId, timeZone, refreshed }) 
                 ${m.intent && html`<span class="badge intent" title="What the bot understood">${INTENTS[m.intent] ?? m.intent}${m.intent_detail ? ` (${m.intent_detail})` : ""}</span>`}
               </div>
               <p class="message-text">${m.text}</p>
+              ${(m.photos ?? []).map((p) => html`<${PhotoThumb} key=${p.photo_id} orderId=${p.order_id} photoId=${p.photo_id} />`)}
               ${m.why && m.state !== "sent" && m.state !== "delivered" && html`<p class="reason">${WHY[m.why] ?? m.why}</p>`}
             </li>
           `,
