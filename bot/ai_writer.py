@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from bot.conversation import facts, shop_voice
 from bot.languages.detect import warm
 from bot.order_words import OrderFacts
 from bot.plans import Delivery
+from bot.speaking import facts, shop_voice
 from bot.voice import Voice
 from orders.model import Order, OutboxEntry, OutboxKind, Shop
 from orders.store import RateLimitStore

@@ -7,9 +7,9 @@ voice and the order's facts (``bot.composer``). They read nothing, so they are t
 from __future__ import annotations
 
 from bot import composer
-from bot.conversation import facts, shop_voice
 from bot.delivery_policy import Mode
 from bot.languages import formats
+from bot.speaking import facts, shop_voice
 from orders.model import Order, OutboxEntry, OutboxKind, Shop
 
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot import composer
-from bot.conversation import shop_voice
 from bot.satisfaction_asks import read_answer
+from bot.speaking import shop_voice
 from bot.stores import LinkingStores
 from orders import satisfaction
 from orders.model import (

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import composer
-from bot.conversation import shop_voice
 from bot.quiet_hours import QuietHours
+from bot.speaking import shop_voice
 from orders.model import Order, Shop
 
 #: The buttons' payload: ``csat_<score>`` (a WhatsApp template's button ids must be these).

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot import composer
-from bot.conversation import facts, shop_voice
 from bot.delivery_policy import WINDOW
 from bot.languages import formats
 from bot.message_texts import ORDER_STATUS, PHOTO_UPDATE, SEVERAL_ORDERS
 from bot.shop_texts import TextSlot, checked
+from bot.speaking import facts, shop_voice
 from channels.instagram import LIMITS as INSTAGRAM_LIMITS
 from channels.sms_encoding import SmsCost, sms_cost
 from channels.twilio import SMS_LIMITS, WHATSAPP_LIMITS

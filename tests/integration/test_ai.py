@@ -22,10 +22,11 @@ from aiohttp.test_utils import TestServer
 
 from bot.ai import MESSAGE_TAG, AiParts, GeminiAdvisor, build_ai
 from bot.composer import OrderFacts, Voice
-from bot.conversation import Conversation, facts
+from bot.conversation import Conversation
 from bot.inbox import Inbox
 from bot.intents import Intent, Parsed
 from bot.scheduler import Jobs
+from bot.speaking import facts
 from bot.staff_alerts import StaffAlerts
 from channels.base import ChannelName, InboundMessage
 from orders.lifecycle import Status

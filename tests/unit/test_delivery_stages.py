@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot import conversation
+from bot import speaking
 from bot.composer import GSM7, OrderFacts, Voice, order_status, several_orders
 from bot.delivery_policy import Mode, Reach, route
 from bot.staff.order_card import event_line
@@ -109,12 +109,12 @@ def test_news_goes_on_the_timeline_as_a_delivery_event_not_a_move() -> None:
 
 def test_the_message_facts_carry_the_stage_and_the_time_of_the_news() -> None:
     shipped = make_order(Status.SHIPPED, tracking=tracked(DeliveryStage.READY_FOR_PICKUP))
-    assert (conversation.facts(shipped).stage, conversation.facts(shipped).updated_at) == (
+    assert (speaking.facts(shipped).stage, speaking.facts(shipped).updated_at) == (
         DeliveryStage.READY_FOR_PICKUP, shipped.status_since,
     )  # fmt: skip
     news = note_delivery(shipped, DeliveryStage.READY_FOR_PICKUP, at=LATER, source=Source.WEBHOOK)
-    assert conversation.facts(news).updated_at == LATER
-    assert conversation.facts(make_order(Status.SHIPPED)).stage is None
+    assert speaking.facts(news).updated_at == LATER
+    assert speaking.facts(make_order(Status.SHIPPED)).stage is None
 
 
 # -- Shopify's shipment_status ------------------------------------------------------------------------
