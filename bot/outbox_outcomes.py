@@ -18,6 +18,7 @@ from typing import Protocol
 
 from bot.plans import Hold, Park
 from bot.stores import NotifierStores
+from bot.work import Alarm
 from channels.base import SendError
 from orders.model import DeliveryState, Message, OutboxEntry, OutboxKind, OutboxState
 from orders.rules import Reason
@@ -62,6 +63,7 @@ class OutboxOutcomes:
     clock: Callable[[], datetime]
     retry: RetryPolicy
     metrics: OutboxMetrics
+    alarm: Alarm
 
     async def _unplanned(self, entry: OutboxEntry, exc: Exception) -> None:
         """An unexpected error before any provider call (a shop that cannot be read, a bug): retried with
@@ -87,10 +89,11 @@ class OutboxOutcomes:
         if exc.transient and entry.attempts < self.retry.attempts:
             self.metrics.outcome(channel, "retried")
             due = self.clock() + self.retry.delay(entry.attempts)
-            await self.stores.outbox.finish(
+            if await self.stores.outbox.finish(
                 entry, state=OutboxState.QUEUED.value, due_at=due, error=str(exc), error_code=exc.code,
                 lease_until=None,
-            )  # fmt: skip
+            ):  # fmt: skip
+                self.alarm.at(due)
             return
         state = OutboxState.DEAD if exc.transient else OutboxState.FAILED
         self.metrics.outcome(channel, state.value)
@@ -116,10 +119,11 @@ class OutboxOutcomes:
             )  # fmt: skip
             self.metrics.outcome(plan.channel, "parked")
             return
-        await self.stores.outbox.finish(
+        if await self.stores.outbox.finish(
             entry, state=OutboxState.QUEUED.value, due_at=plan.until, held=plan.reason,
             attempts=entry.attempts - 1, lease_until=None,
-        )  # fmt: skip
+        ):  # fmt: skip
+            self.alarm.at(plan.until)  # this process's dispatcher sends it then, not at its next look
         self.metrics.outcome(entry.channel or "unknown", plan.reason)
 
     # -- provider callbacks -----------------------------------------------------------------------------
