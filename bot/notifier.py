@@ -49,8 +49,10 @@ log = logging.getLogger(__name__)
 #: Queue states shown as gauges (queued is what waits to be sent), refreshed this often.
 DEPTH_STATES = ("queued", "parked", "review")
 DEPTH_EVERY = 15.0
-#: How often the claim loop looks for parked entries whose nudge expired.
+#: How often the claim loop looks for parked entries whose nudge expired, and for senders that stopped
+#: mid-send (a lease runs for a minute, so a look every few seconds finds them as soon as it matters).
 PARK_SWEEP_EVERY = timedelta(seconds=30)
+LEASE_SWEEP_EVERY = timedelta(seconds=5)
 #: Channels with no provider behind them (the console, the simulator): nobody reports delivery later, so
 #: what they take is delivered at once; a process without one leaves the entry to a process that has it.
 LOCAL_CHANNELS = frozenset({ChannelName.CONSOLE})
@@ -95,7 +97,7 @@ class Notifier(OutboxOutcomes):
         self.metrics: OutboxMetrics = metrics or NoMetrics()
         self.alert_buttons = alert_buttons
         self._counted = -DEPTH_EVERY
-        self._next_park_sweep = datetime.min.replace(tzinfo=UTC)
+        self._next_park_sweep = self._next_lease_sweep = datetime.min.replace(tzinfo=UTC)
         self.desk = desk
         self.stores = stores
         self.channels = channels
@@ -115,9 +117,11 @@ class Notifier(OutboxOutcomes):
     async def _claim(self, limit: int) -> list[OutboxEntry]:
         await self._count_depth()
         now = self.clock()
-        for stuck in await self.stores.outbox.expired_leases(now):
-            log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
-            await self._flag(stuck, Reason.NOTIFICATION_FAILED)
+        if now >= self._next_lease_sweep:
+            self._next_lease_sweep = now + LEASE_SWEEP_EVERY
+            for stuck in await self.stores.outbox.expired_leases(now):
+                log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
+                await self._flag(stuck, Reason.NOTIFICATION_FAILED)
         await self._expire_parked(now)
         self.planner.next_batch()
         return await self.stores.outbox.claim_due(now, now + self.lease, limit)
