@@ -240,19 +240,22 @@ class Alarm:
     this process knows of falls due (``at``), so that the loop's pause is only a safety net.
 
     Due times are kept only while a loop waits on the alarm (a process without one keeps nothing), and at
-    most ``limit`` of them: past that, the later ones are left to the pause.
+    most ``limit`` of them: past that, the later ones are left to the pause. A due time later than the
+    next one only joins the list; the loop wakes for the earliest alone, and looks once per due time.
     """
 
     def __init__(self, clock: Callable[[], datetime], limit: int = 10_000) -> None:
         self.clock = clock
         self.limit = limit
-        self._rung = asyncio.Event()
+        self._now = False  # work is due now: the loop looks at once
+        self._changed = asyncio.Event()  # rung, or the next due time came sooner
         self._due: list[datetime] = []
         self._watched = False
 
     def ring(self) -> None:
         """Something is due now."""
-        self._rung.set()
+        self._now = True
+        self._changed.set()
 
     def at(self, due: datetime) -> None:
         """Something falls due at ``due``."""
@@ -261,8 +264,10 @@ class Alarm:
         if due <= self.clock():
             self.ring()
         elif len(self._due) < self.limit:
+            sooner = not self._due or due < self._due[0]
             heapq.heappush(self._due, due)
-            self._rung.set()  # the loop shortens its pause to this due time
+            if sooner:
+                self._changed.set()  # the pause under way ends earlier
 
     def pause(self, longest: float) -> float:
         """Seconds until the next known due time, at most ``longest``; 0.0 when one has come (it is
@@ -281,14 +286,22 @@ class Alarm:
     async def wait(self, longest: float, also: Iterable[asyncio.Future[Any]] = ()) -> None:
         """Until rung, a known due time comes, one of ``also`` ends, or ``longest`` seconds pass."""
         self._watched = True
-        pause = self.pause(longest)
-        if pause <= 0 or self._rung.is_set():
-            self._rung.clear()
-            return
-        rung = asyncio.ensure_future(self._rung.wait())
-        waiting: set[asyncio.Future[Any]] = {rung, *also}
-        try:
-            await asyncio.wait(waiting, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            rung.cancel()
-        self._rung.clear()
+        loop = asyncio.get_running_loop()
+        end = loop.time() + longest
+        while True:
+            pause = self.pause(end - loop.time())
+            if self._now or pause <= 0:
+                self._now = False
+                self._changed.clear()
+                return
+            self._changed.clear()
+            changed = asyncio.ensure_future(self._changed.wait())
+            ended: set[asyncio.Future[Any]] = set(also)
+            try:
+                done, _ = await asyncio.wait(
+                    {changed, *ended}, timeout=pause, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                changed.cancel()
+            if done & ended:
+                return

@@ -317,7 +317,7 @@ def test_the_alarms_pause_ends_at_the_next_known_due_time_and_then_forgets_it() 
     assert alarm.pause(60) == 0 and alarm.pause(60) == 60
 
 
-async def test_a_waiting_loop_wakes_when_rung_or_told_of_something_due_soon() -> None:
+async def test_a_waiting_loop_wakes_when_rung_or_when_something_it_was_told_of_falls_due() -> None:
     alarm = Alarm(lambda: datetime.now(UTC))
     waiting = asyncio.create_task(alarm.wait(3600))
     await asyncio.sleep(0)
@@ -325,6 +325,20 @@ async def test_a_waiting_loop_wakes_when_rung_or_told_of_something_due_soon() ->
     await asyncio.wait_for(waiting, 10)
     waiting = asyncio.create_task(alarm.wait(3600))
     await asyncio.sleep(0)
-    alarm.at(datetime.now(UTC) + timedelta(seconds=0.05))  # shortens the pause it is in
+    alarm.at(datetime.now(UTC) + timedelta(seconds=0.05))  # shortens the pause under way
     await asyncio.wait_for(waiting, 10)
-    await asyncio.wait_for(alarm.wait(3600), 10)  # and the next pause ends at that time
+
+
+async def test_what_falls_due_later_wakes_the_loop_then_not_now() -> None:
+    alarm = Alarm(lambda: datetime.now(UTC))
+    waiting = asyncio.create_task(alarm.wait(3600))
+    await asyncio.sleep(0)
+    soon = datetime.now(UTC) + timedelta(seconds=60)
+    for n in range(100):  # a run of held entries, each with its own later turn
+        alarm.at(soon + timedelta(seconds=n))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done()  # no look at the outbox before the first of them is due
+    alarm.ring()
+    await asyncio.wait_for(waiting, 10)
+    assert alarm.pause(3600) > 50  # the turns are kept for the next pauses
