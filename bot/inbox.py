@@ -113,15 +113,14 @@ class Inbox:
             return
         now = self.clock()
         by_phone = message.channel in PHONE_CHANNELS
-        customer = await self.stores.customers.wrote(  # the window is open again, in the same write
+        customer = await self.stores.customers.find_or_create(
             shop.id,
-            message.channel,
-            message.created_at,
             now=now,
             phone=message.sender if by_phone else None,
             instagram_id=None if by_phone else message.sender,
         )
         message = message.model_copy(update={"customer_id": customer.id})
+        await self.stores.customers.record_inbound(shop.id, customer.id, message.channel, message.created_at)
         # the window is open again: what waited behind a WhatsApp nudge goes out now
         await self.stores.outbox.release_parked(shop.id, customer.id, message.channel, now)
         flood_key = f"inbound:{shop.id}:{message.channel}:{message.sender}"
@@ -134,7 +133,10 @@ class Inbox:
         note = None
         try:
             if self.handler is not None:
-                await self.handler.handle(shop, customer, message)
+                fresh = customer.model_copy(
+                    update={"last_inbound": {**customer.last_inbound, message.channel: message.created_at}}
+                )
+                await self.handler.handle(shop, fresh, message)
         except Exception:
             log.exception("handling message %s failed", message.id)
             note = "handler_failed"

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -118,49 +118,6 @@ class CustomerStore:
             {"_id": customer_id, "shop_id": shop_id},
             {"$max": {f"last_inbound.{channel}": at}, "$set": {"preferred_channel": channel}},
         )
-
-    async def wrote(
-        self,
-        shop_id: ShopId,
-        channel: str,
-        at: datetime,
-        *,
-        now: datetime,
-        phone: str | None = None,
-        instagram_id: str | None = None,
-    ) -> CustomerRecord:
-        """``find_or_create`` and ``record_inbound`` in one write: the customer with this phone or Instagram
-        id, created on first contact, who wrote on ``channel`` at ``at``; returned as it is after that."""
-        if (phone is None) == (instagram_id is None):
-            raise ValueError("give exactly one of phone or instagram_id")
-        key = _address_key(shop_id, phone=phone, instagram_id=instagram_id)
-        record = CustomerRecord(
-            id=CustomerId(new_id("cus")), shop_id=shop_id, phones=[phone] if phone else [],
-            instagram_id=instagram_id, created_at=now,
-        )  # fmt: skip
-        new = {
-            k: v
-            for k, v in to_doc(record).items()
-            if k not in ("shop_id", "last_inbound", "preferred_channel")
-        }
-        if not record.phones:
-            new.pop("phones")
-        change = {
-            "$max": {f"last_inbound.{channel}": at},
-            "$set": {"preferred_channel": channel},
-            "$setOnInsert": new,
-        }
-        for _ in range(3):
-            try:
-                doc = await self._customers.find_one_and_update(
-                    {"address_key": key, "shop_id": shop_id}, change, upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )  # fmt: skip
-            except DuplicateKeyError:
-                continue  # created by a concurrent message from the same sender: found next time
-            if doc is not None:
-                return _customer_from_doc(doc)
-        raise Conflict("customer keeps changing")
 
     async def prove_order(self, shop_id: ShopId, customer_id: CustomerId, order_id: str) -> None:
         """Let a customer (an Instagram account) see the one order it proved is theirs."""

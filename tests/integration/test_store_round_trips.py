@@ -1,6 +1,5 @@
 """What the hot paths of a message cost the database, in round trips, and that the fewer trips stay exact:
-a customer's first message finds or creates them and opens their window in one write, a sender's flood
-window counts in one write, an idle dispatcher's pass reads the due queue alone."""
+a sender's flood window counts in one write, an idle dispatcher's pass reads the due queue alone."""
 
 from __future__ import annotations
 
@@ -52,35 +51,6 @@ async def counted(db: Database, settings: Settings) -> AsyncIterator[tuple[Datab
     )
     yield Database(client, settings.mongodb_db, secret_keys=[SECRET_KEY]), trips
     await client.close()
-
-
-async def test_a_first_message_finds_or_creates_its_customer_and_opens_the_window_in_one_write(
-    counted: tuple[Database, Trips], clock: Clock
-) -> None:
-    db, trips = counted
-    before = trips.sent.copy()
-    first = await db.customers.wrote(SHOP, "whatsapp", clock(), now=clock(), phone="+4915112345678")
-    assert trips.since(before) == 1
-    assert first.phones == ["+4915112345678"] and first.last_inbound == {"whatsapp": clock()}
-    assert first.preferred_channel == "whatsapp"
-
-    later = clock() + timedelta(minutes=5)
-    again = await db.customers.wrote(SHOP, "sms", later, now=later, phone="+4915112345678")
-    older = await db.customers.wrote(
-        SHOP, "whatsapp", clock() - timedelta(hours=1), now=later, phone="+4915112345678"
-    )
-    assert again.id == older.id == first.id and older.created_at == first.created_at
-    assert older.last_inbound == {"whatsapp": clock(), "sms": later}  # a late delivery never closes a window
-    assert (await db.customers.find(SHOP, phone="+4915112345678")) == older
-
-
-async def test_messages_arriving_together_from_a_new_sender_make_one_customer(
-    db: Database, clock: Clock
-) -> None:
-    found = await asyncio.gather(
-        *(db.customers.wrote(SHOP, "sms", clock(), now=clock(), phone="+14155550100") for _ in range(8))
-    )
-    assert len({customer.id for customer in found}) == 1
 
 
 async def test_a_flood_window_counts_in_one_write_and_lets_exactly_its_limit_through(
