@@ -22,7 +22,9 @@ from bot.outbox_outcomes import NoMetrics, OutboxMetrics, OutboxOutcomes, RetryP
 from bot.photo_media import PhotoMedia
 from bot.planner import Planner
 from bot.plans import Delivery, Send, Skip
+from bot.quiet_hours import URGENT_KINDS
 from bot.stores import NotifierStores
+from bot.work import Alarm, FairSlots
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
 from channels.email import EmailChannel
 from channels.telegram import Button, TelegramChannel
@@ -49,8 +51,10 @@ log = logging.getLogger(__name__)
 #: Queue states shown as gauges (queued is what waits to be sent), refreshed this often.
 DEPTH_STATES = ("queued", "parked", "review")
 DEPTH_EVERY = 15.0
-#: How often the claim loop looks for parked entries whose nudge expired.
+#: How often the claim loop looks for parked entries whose nudge expired, and for senders that stopped
+#: mid-send (a lease runs for a minute, so a look every few seconds finds them as soon as it matters).
 PARK_SWEEP_EVERY = timedelta(seconds=30)
+LEASE_SWEEP_EVERY = timedelta(seconds=5)
 #: Channels with no provider behind them (the console, the simulator): nobody reports delivery later, so
 #: what they take is delivered at once; a process without one leaves the entry to a process that has it.
 LOCAL_CHANNELS = frozenset({ChannelName.CONSOLE})
@@ -102,7 +106,7 @@ class Notifier(OutboxOutcomes):
         #: Where the dates told to customers are recorded once sent (``OutboxEntry.promised_date``).
         self.promises = promises
         self._counted = -DEPTH_EVERY
-        self._next_park_sweep = datetime.min.replace(tzinfo=UTC)
+        self._next_park_sweep = self._next_lease_sweep = datetime.min.replace(tzinfo=UTC)
         self.desk = desk
         self.stores = stores
         self.channels = channels
@@ -110,7 +114,8 @@ class Notifier(OutboxOutcomes):
         self.lease = lease
         self.retry = retry or RetryPolicy()
         self.concurrency = concurrency
-        self._gate = asyncio.Semaphore(concurrency)
+        self._gate = FairSlots(concurrency)  # fair between shops, a reply before a run of notifications
+        self.alarm = Alarm(clock)  # rung by this process's queued and held entries (``run_forever``)
 
     async def run_once(self, batch: int = 50) -> int:
         """Claim and send one batch of due entries; returns how many were claimed."""
@@ -121,9 +126,11 @@ class Notifier(OutboxOutcomes):
     async def _claim(self, limit: int) -> list[OutboxEntry]:
         await self._count_depth()
         now = self.clock()
-        for stuck in await self.stores.outbox.expired_leases(now):
-            log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
-            await self._flag(stuck, Reason.NOTIFICATION_FAILED)
+        if now >= self._next_lease_sweep:
+            self._next_lease_sweep = now + LEASE_SWEEP_EVERY
+            for stuck in await self.stores.outbox.expired_leases(now):
+                log.warning("outbox entry %s was mid-send when its sender stopped; moved to review", stuck.id)
+                await self._flag(stuck, Reason.NOTIFICATION_FAILED)
         await self._expire_parked(now)
         self.planner.next_batch()
         return await self.stores.outbox.claim_due(now, now + self.lease, limit)
@@ -147,13 +154,15 @@ class Notifier(OutboxOutcomes):
             self.metrics.depth(state, await self.stores.outbox.count_state(state))
 
     async def run_forever(self, idle_seconds: float = 0.5) -> None:
-        """Claim due entries whenever half the sending slots are free, and wait for a slot, not a timer.
+        """Claim due entries whenever half the sending slots are free, and wait for a slot or the alarm,
+        not a timer.
 
         Sends are not awaited batch by batch: a provider that answers slowly or not at all (until the
         channel's timeout) holds only its own slots, and what falls due meanwhile goes out at once. A claim
         costs a read of the due queue (under a backlog, of one lane of it), so it fills half the slots or more.
         Claimed entries are all being sent, so a worker killed mid-batch leaves at most ``concurrency``
-        entries for review.
+        entries for review. What this process queues or holds for later rings ``alarm`` when it falls due;
+        ``idle_seconds`` is how often it looks anyway, for what other processes queued or left behind.
         """
         sending: set[asyncio.Task[None]] = set()
         room = self.concurrency
@@ -169,14 +178,8 @@ class Notifier(OutboxOutcomes):
                     task = asyncio.create_task(self._send_logged(entry))
                     sending.add(task)
                     task.add_done_callback(sending.discard)
-                if entries:
-                    continue
-                if sending:  # wait for room (or for the idle time, to look for newly due entries)
-                    await asyncio.wait(
-                        set(sending), timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED
-                    )
-                else:
-                    await asyncio.sleep(idle_seconds)
+                if not entries:  # wait for room, the alarm, or the idle time
+                    await self.alarm.wait(idle_seconds, set(sending))
         finally:
             for task in sending:
                 task.cancel()
@@ -188,12 +191,13 @@ class Notifier(OutboxOutcomes):
         except Exception:
             log.exception("sending outbox entry %s failed; its lease will expire into review", entry.id)
 
-    async def send_now(self, entry_id: str) -> bool:
+    async def send_now(self, entry_id: str, *, shop_id: str = "", urgent: bool = False) -> bool:
         """Claim one entry that was just queued and send it; False when another sender took it first.
 
-        It claims only once a sending slot is free, so an entry never waits for a slot while its lease runs.
+        It claims only once a sending slot is free (its shop's turn, sooner when ``urgent``), so an entry
+        never waits for a slot while its lease runs.
         """
-        async with self._gate:
+        async with self._gate.hold(shop_id, urgent=urgent):
             now = self.clock()
             entry = await self.stores.outbox.claim(entry_id, now, now + self.lease)
             if entry is None:
@@ -202,7 +206,7 @@ class Notifier(OutboxOutcomes):
             return True
 
     async def _send_one(self, entry: OutboxEntry) -> None:
-        async with self._gate:
+        async with self._gate.hold(entry.shop_id, urgent=entry.kind in URGENT_KINDS):
             await self._send(entry)
 
     async def _send(self, entry: OutboxEntry) -> None:

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from bot.plans import Hold, Park
 from bot.stores import NotifierStores
+from bot.work import Alarm
 from channels.base import SendError
 from orders.model import DeliveryState, Message, OutboxEntry, OutboxKind, OutboxState
 from orders.rules import Reason
@@ -63,6 +64,7 @@ class OutboxOutcomes:
     retry: RetryPolicy
     metrics: OutboxMetrics
     promises: PromiseLedger | None
+    alarm: Alarm
 
     async def _record_promise(self, entry: OutboxEntry, channel: str, wording: str) -> None:
         """A sent message that told a date (``promised_date``) goes into the promise ledger, once (keyed by
@@ -98,10 +100,11 @@ class OutboxOutcomes:
         if exc.transient and entry.attempts < self.retry.attempts:
             self.metrics.outcome(channel, "retried")
             due = self.clock() + self.retry.delay(entry.attempts)
-            await self.stores.outbox.finish(
+            if await self.stores.outbox.finish(
                 entry, state=OutboxState.QUEUED.value, due_at=due, error=str(exc), error_code=exc.code,
                 lease_until=None,
-            )  # fmt: skip
+            ):  # fmt: skip
+                self.alarm.at(due)
             return
         state = OutboxState.DEAD if exc.transient else OutboxState.FAILED
         self.metrics.outcome(channel, state.value)
@@ -127,10 +130,11 @@ class OutboxOutcomes:
             )  # fmt: skip
             self.metrics.outcome(plan.channel, "parked")
             return
-        await self.stores.outbox.finish(
+        if await self.stores.outbox.finish(
             entry, state=OutboxState.QUEUED.value, due_at=plan.until, held=plan.reason,
             attempts=entry.attempts - 1, lease_until=None,
-        )  # fmt: skip
+        ):  # fmt: skip
+            self.alarm.at(plan.until)  # this process's dispatcher sends it then, not at its next look
         self.metrics.outcome(entry.channel or "unknown", plan.reason)
 
     # -- provider callbacks -----------------------------------------------------------------------------

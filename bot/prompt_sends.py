@@ -33,18 +33,23 @@ class PromptSends:
         self.claimed = 0  # entries this process claimed and sent (or tried to) the moment they were queued
 
     def queued(self, entry: OutboxEntry) -> None:
-        """An entry was just stored: send it now if it is due (a follow-up for later waits for its time)."""
-        if self._closed or entry.due_at > self.clock():
+        """An entry was just stored: send it now if it is due; one for later (a follow-up) wakes this
+        process's dispatcher, if it has one, when it falls due, as does one the backlog has no room for."""
+        if self._closed:
             return
-        entry_id = entry.id
+        if entry.due_at > self.clock():
+            self.notifier.alarm.at(entry.due_at)
+            return
+        entry_id, shop_id, urgent = entry.id, entry.shop_id, entry.kind in URGENT_KINDS
 
         async def send() -> None:
             if self._closed:  # stopping: what was not claimed yet stays queued for a dispatcher
                 return
-            if await self.notifier.send_now(entry_id):
+            if await self.notifier.send_now(entry_id, shop_id=shop_id, urgent=urgent):
                 self.claimed += 1
 
-        self._work.submit(send, entry.shop_id, urgent=entry.kind in URGENT_KINDS)
+        if not self._work.submit(send, shop_id, urgent=urgent):
+            self.notifier.alarm.ring()
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until what was queued here is sent (tests, graceful shutdown)."""

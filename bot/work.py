@@ -1,7 +1,9 @@
-"""A bounded queue of background work with a fixed number of workers, fair between the keys it is given.
+"""Work shared fairly between keys (shops): a bounded queue of background jobs with a fixed number of
+workers (``WorkQueue``), and a gate of a fixed number of slots (``FairSlots``), both ordered by the same
+pure bookkeeping (``FairTurns``); and the ``Alarm`` that wakes a polling loop when work is known to be due.
 
-Webhooks acknowledge once a delivery is durably stored and leave the rest to these workers. What overflows
-the queue is still stored, and the periodic recovery picks it up.
+Webhooks acknowledge once a delivery is durably stored and leave the rest to the queue's workers. What
+overflows the queue is still stored, and the periodic recovery picks it up.
 
 Jobs carry a key (the shop they belong to). Ordering alone is not fairness: a job holds its worker while it
 waits for the database, so one shop's burst could hold every worker and another shop's job would wait for
@@ -16,14 +18,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import heapq
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
 Queued = tuple[Job, contextvars.Context]
+T = TypeVar("T")
 
 
 def fair_share(workers: int) -> int:
@@ -36,18 +42,91 @@ def fair_share(workers: int) -> int:
     return max(1, (workers + 1) // 2)
 
 
+class FairTurns(Generic[T]):
+    """Which waiting item goes next when a worker (or slot) is free: pure bookkeeping, no tasks, no clock.
+
+    Items wait in their key's lanes (urgent, rest); keys with waiting items take turns; a key holds at most
+    ``per_key`` of ``workers`` while another key waits (``take``), and gives them back with ``release``.
+    The caller decides when a worker is free: ``take`` only picks.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.per_key = fair_share(workers)
+        self.waiting = 0
+        self._lanes: dict[str, tuple[deque[T], deque[T]]] = {}
+        self._turns: deque[str] = deque()
+        self._held: dict[str, int] = {}  # key -> workers its items hold
+
+    def add(self, key: str, item: T, *, urgent: bool = False) -> None:
+        if key not in self._lanes:
+            self._lanes[key] = (deque(), deque())
+            self._turns.append(key)
+        self._lanes[key][0 if urgent else 1].append(item)
+        self.waiting += 1
+
+    def remove(self, key: str, item: T) -> bool:
+        """Take a waiting item back (its waiter gave up); False when it is not waiting."""
+        lanes = self._lanes.get(key)
+        for lane in lanes or ():
+            if item in lane:
+                lane.remove(item)
+                self.waiting -= 1
+                if not any(lanes or ()):
+                    del self._lanes[key]
+                    self._turns.remove(key)
+                return True
+        return False
+
+    def held(self, key: str) -> int:
+        return self._held.get(key, 0)
+
+    def _may_take(self, key: str, freed_by: str | None) -> bool:
+        """Whether ``key`` may have a free worker: under its share, or alone in wanting one.
+
+        The key whose item just ended (``freed_by``, not released yet) still counts the worker it frees, so
+        a worker goes back to that key only when no other key may have it.
+        """
+        held = self.held(key) + (key == freed_by)
+        return held < self.per_key or len(self._turns) == 1
+
+    def take(self, freed_by: str | None = None) -> tuple[str, T] | None:
+        """The next item for a free worker: the first in line of the first key, in turn, that may take one;
+        that key goes to the back of the turns and holds one more worker. None when no key may."""
+        key = next((key for key in self._turns if self._may_take(key, freed_by)), None)
+        if key is None:
+            return None
+        self._turns.remove(key)
+        urgent, rest = self._lanes[key]
+        item = urgent.popleft() if urgent else rest.popleft()
+        if urgent or rest:
+            self._turns.append(key)
+        else:
+            del self._lanes[key]
+        self.waiting -= 1
+        self._held[key] = self.held(key) + 1
+        return key, item
+
+    def release(self, key: str) -> None:
+        """A worker ``key`` held is free again."""
+        self._held[key] -= 1
+        if not self._held[key]:
+            del self._held[key]
+
+    def clear(self) -> None:
+        """Forget every waiting item (the workers held stay held until released)."""
+        self._lanes.clear()
+        self._turns.clear()
+        self.waiting = 0
+
+
 class WorkQueue:
     def __init__(self, name: str, workers: int, backlog: int = 5000) -> None:
         self.name = name
         self.workers = workers
         self.backlog = backlog
-        self.per_key = fair_share(workers)
-        # Queued jobs wait in their key's lanes (urgent, rest), with the submitter's context so the request
-        # id that caused a job follows it; keys with queued jobs take turns. A running job is one task.
-        self._lanes: dict[str, tuple[deque[Queued], deque[Queued]]] = {}
-        self._turns: deque[str] = deque()
-        self._queued = 0
-        self._held: dict[str, int] = {}  # key -> workers its running jobs hold
+        # Queued jobs keep the submitter's context, so the request id that caused a job follows it.
+        self._turns: FairTurns[Queued] = FairTurns(workers)
+        self.per_key = self._turns.per_key
         self._running: set[asyncio.Task[None]] = set()
         self.overflowed = 0  # jobs left for recovery since the backlog last had room
 
@@ -56,52 +135,22 @@ class WorkQueue:
         will do it)."""
         if self.workers <= 0:
             return False
-        if self._queued >= self.backlog:
+        if self._turns.waiting >= self.backlog:
             # said once per overflow, not once per job: a line per delivery would cost a burst ~5% of its speed
             if not self.overflowed:
                 log.warning("%s backlog full: what arrives is left for recovery until it has room", self.name)
             self.overflowed += 1
             return False
-        if key not in self._lanes:
-            self._lanes[key] = (deque(), deque())
-            self._turns.append(key)
-        self._lanes[key][0 if urgent else 1].append((job, contextvars.copy_context()))
-        self._queued += 1
+        self._turns.add(key, (job, contextvars.copy_context()), urgent=urgent)
         if self.overflowed:
             log.warning("%s backlog has room again; %d left for recovery", self.name, self.overflowed)
             self.overflowed = 0
         self._start(freed_by=None)
         return True
 
-    def _may_take(self, key: str, freed_by: str | None) -> bool:
-        """Whether ``key`` may have a free worker: under its share, or alone in wanting one.
-
-        The key whose job just ended still counts the worker it frees, so a worker goes back to that key
-        only when no other key may have it.
-        """
-        held = self._held.get(key, 0) + (key == freed_by)
-        return held < self.per_key or len(self._turns) == 1
-
-    def _take(self, freed_by: str | None) -> tuple[str, Queued] | None:
-        """The next job: the first in line of the first key, in turn, that may take a worker; that key goes
-        to the back of the turns."""
-        key = next((key for key in self._turns if self._may_take(key, freed_by)), None)
-        if key is None:
-            return None
-        self._turns.remove(key)
-        urgent, rest = self._lanes[key]
-        queued = urgent.popleft() if urgent else rest.popleft()
-        if urgent or rest:
-            self._turns.append(key)
-        else:
-            del self._lanes[key]
-        self._queued -= 1
-        return key, queued
-
     def _start(self, freed_by: str | None) -> None:
-        while len(self._running) < self.workers and (taken := self._take(freed_by)) is not None:
+        while len(self._running) < self.workers and (taken := self._turns.take(freed_by)) is not None:
             key, (job, context) = taken
-            self._held[key] = self._held.get(key, 0) + 1
             self._running.add(asyncio.create_task(self._run(key, job), context=context))
 
     async def _run(self, key: str, job: Job) -> None:
@@ -114,9 +163,7 @@ class WorkQueue:
             assert task is not None
             self._running.discard(task)
             self._start(freed_by=key)  # another key's job, if one may have this worker
-            self._held[key] -= 1
-            if not self._held[key]:
-                del self._held[key]
+            self._turns.release(key)
             self._start(freed_by=None)  # otherwise this key's own next job
 
     async def drain(self, timeout: float = 10.0) -> None:
@@ -130,11 +177,131 @@ class WorkQueue:
             await asyncio.wait_for(idle(), timeout)
 
     async def close(self) -> None:
-        self._lanes.clear()
         self._turns.clear()
-        self._queued = 0
         running, self._running = list(self._running), set()
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
-        self._held.clear()
+
+
+class FairSlots:
+    """At most ``slots`` holders at once, handed out in ``FairTurns`` order rather than first come.
+
+    A semaphore serves whoever asked first, so a run of one shop's sends would hold every slot and stand
+    in front of another shop's reply; here the next free slot goes to a waiting key below its share, and
+    within a key to an urgent holder first.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._turns: FairTurns[asyncio.Future[None]] = FairTurns(slots)
+        self._busy = 0
+
+    @property
+    def waiting(self) -> int:
+        return self._turns.waiting
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str, *, urgent: bool = False) -> AsyncIterator[None]:
+        granted = asyncio.get_running_loop().create_future()
+        self._turns.add(key, granted, urgent=urgent)
+        self._grant(freed_by=None)
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self._free(key)  # granted, then cancelled before it could start: pass the slot on
+            else:
+                self._turns.remove(key, granted)
+            raise
+        try:
+            yield
+        finally:
+            self._free(key)
+
+    def _grant(self, freed_by: str | None) -> None:
+        while self._busy < self.slots and (taken := self._turns.take(freed_by)) is not None:
+            key, granted = taken
+            if granted.cancelled():  # its holder gave up while waiting: the slot goes to the next
+                self._turns.release(key)
+                continue
+            self._busy += 1
+            granted.set_result(None)
+
+    def _free(self, key: str) -> None:
+        self._busy -= 1
+        self._grant(freed_by=key)  # another key's holder, if one may have this slot
+        self._turns.release(key)
+        self._grant(freed_by=None)  # otherwise this key's own next one
+
+
+class Alarm:
+    """Wakes a loop that otherwise looks for work every so often: at once (``ring``), or when something
+    this process knows of falls due (``at``), so that the loop's pause is only a safety net.
+
+    Due times are kept only while a loop waits on the alarm (a process without one keeps nothing), and at
+    most ``limit`` of them: past that, the later ones are left to the pause. A due time later than the
+    next one only joins the list; the loop wakes for the earliest alone, and looks once per due time.
+    """
+
+    def __init__(self, clock: Callable[[], datetime], limit: int = 10_000) -> None:
+        self.clock = clock
+        self.limit = limit
+        self._now = False  # work is due now: the loop looks at once
+        self._changed = asyncio.Event()  # rung, or the next due time came sooner
+        self._due: list[datetime] = []
+        self._watched = False
+
+    def ring(self) -> None:
+        """Something is due now."""
+        self._now = True
+        self._changed.set()
+
+    def at(self, due: datetime) -> None:
+        """Something falls due at ``due``."""
+        if not self._watched:
+            return
+        if due <= self.clock():
+            self.ring()
+        elif len(self._due) < self.limit:
+            sooner = not self._due or due < self._due[0]
+            heapq.heappush(self._due, due)
+            if sooner:
+                self._changed.set()  # the pause under way ends earlier
+
+    def pause(self, longest: float) -> float:
+        """Seconds until the next known due time, at most ``longest``; 0.0 when one has come (it is
+        forgotten then: the loop looks now)."""
+        now = self.clock()
+        came = False
+        while self._due and self._due[0] <= now:
+            heapq.heappop(self._due)
+            came = True
+        if came:
+            return 0.0
+        if not self._due:
+            return longest
+        return min(longest, (self._due[0] - now).total_seconds())
+
+    async def wait(self, longest: float, also: Iterable[asyncio.Future[Any]] = ()) -> None:
+        """Until rung, a known due time comes, one of ``also`` ends, or ``longest`` seconds pass."""
+        self._watched = True
+        loop = asyncio.get_running_loop()
+        end = loop.time() + longest
+        while True:
+            pause = self.pause(end - loop.time())
+            if self._now or pause <= 0:
+                self._now = False
+                self._changed.clear()
+                return
+            self._changed.clear()
+            changed = asyncio.ensure_future(self._changed.wait())
+            ended: set[asyncio.Future[Any]] = set(also)
+            try:
+                done, _ = await asyncio.wait(
+                    {changed, *ended}, timeout=pause, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                changed.cancel()
+            if done & ended:
+                return

@@ -23,26 +23,25 @@ class RateLimitStore:
     async def allow(self, key: str, now: datetime, *, limit: int, window_seconds: int, hits: int = 1) -> bool:
         """Count ``hits`` (one) for ``key`` if the current window has room for them; False once it has not.
 
-        Each step is one atomic write (a conditional increment, else the window's first insert), so
-        concurrent hits from several processes never let more than ``limit`` through.
+        One atomic write: a conditional increment that inserts the window when there is none. When the
+        window exists but is full the insert meets its key, and the increment is tried once more without
+        it (the window may also have been created by a concurrent hit just then); so concurrent hits from
+        several processes never let more than ``limit`` through.
         """
         if hits > limit:
             return False
         start = int(now.timestamp()) // window_seconds * window_seconds
         window_id = f"{key}|{start}"
-        for _ in range(2):
-            counted = await self._limits.update_one(
-                {"_id": window_id, "count": {"$lte": limit - hits}}, {"$inc": {"count": hits}}
+        room = {"_id": window_id, "count": {"$lte": limit - hits}}
+        expires = datetime.fromtimestamp(start + 2 * window_seconds, tz=now.tzinfo)
+        try:
+            await self._limits.update_one(
+                room, {"$inc": {"count": hits}, "$setOnInsert": {"expires_at": expires}}, upsert=True
             )
-            if counted.modified_count:
-                return True
-            expires = datetime.fromtimestamp(start + 2 * window_seconds, tz=now.tzinfo)
-            try:
-                await self._limits.insert_one({"_id": window_id, "count": hits, "expires_at": expires})
-            except DuplicateKeyError:
-                continue  # the window exists: full, or another hit created it just now
-            return True
-        return False
+        except DuplicateKeyError:
+            counted = await self._limits.update_one(room, {"$inc": {"count": hits}})
+            return counted.modified_count == 1
+        return True
 
     async def take(
         self, key: str, now: datetime, *, per_second: float, burst: int = 1, tries: int = 4

@@ -197,7 +197,9 @@ class OutboxStore:
         expired = [
             doc["_id"] async for doc in sending if doc["lease_until"] is not None and doc["lease_until"] < now
         ]
-        stuck = []
+        stuck: list[OutboxEntry] = []
+        if not expired:
+            return stuck
         async for doc in self._outbox.find({"_id": {"$in": expired[:limit]}}):
             result = await self._outbox.update_one(
                 {"_id": doc["_id"], "state": "sending", "lease_until": doc["lease_until"]},

@@ -1,14 +1,16 @@
-"""The background work queue: bounded, drained and fair between keys."""
+"""The background work queue: bounded, drained and fair between keys; the fair gate; the alarm."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.work import WorkQueue
+from bot.work import Alarm, FairSlots, FairTurns, WorkQueue
 
 
 async def test_jobs_run_and_drain_waits_for_them() -> None:
@@ -225,3 +227,118 @@ async def test_the_worker_a_newcomer_leaves_goes_back_to_the_burst() -> None:
 @pytest.mark.parametrize(("workers", "share"), [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3), (16, 8)])
 def test_a_keys_share_is_half_the_workers_rounded_up(workers: int, share: int) -> None:
     assert WorkQueue("fair", workers=workers).per_key == share
+
+
+# -- the bookkeeping alone ---------------------------------------------------------------------------------
+
+
+def test_turns_alternate_keys_put_urgent_items_first_and_cap_a_key_while_another_waits() -> None:
+    turns: FairTurns[str] = FairTurns(workers=4)  # a share of 2
+    for name in ("a1", "a2", "a3", "a4", "b1", "b2", "b3"):
+        turns.add(name[0], name)
+    turns.add("a", "a-reply", urgent=True)
+    taken = [turns.take() for _ in range(5)]
+    assert taken == [("a", "a-reply"), ("b", "b1"), ("a", "a1"), ("b", "b2"), None]  # each at its share
+    turns.release("b")
+    assert turns.take() == ("b", "b3")  # a is at its share while b waits
+    turns.release("b")
+    turns.release("b")  # b is done and waits for nothing: a alone may use every worker
+    assert [turns.take(), turns.take()] == [("a", "a2"), ("a", "a3")]
+    assert turns.waiting == 1 and turns.held("a") == 4
+
+
+def test_the_worker_a_key_frees_goes_to_another_key_first() -> None:
+    turns: FairTurns[str] = FairTurns(workers=2)  # a share of 1
+    turns.add("a", "a1")
+    turns.add("a", "a2")
+    assert turns.take() == ("a", "a1")
+    turns.add("b", "b1")
+    assert turns.take(freed_by="a") == ("b", "b1")  # a's job ended: its worker goes to b
+    turns.release("a")
+
+
+def test_an_item_taken_back_leaves_no_turn_behind() -> None:
+    turns: FairTurns[str] = FairTurns(workers=1)
+    turns.add("a", "a1")
+    turns.add("b", "b1")
+    assert turns.remove("a", "a1") and not turns.remove("a", "a1")
+    assert turns.take() == ("b", "b1") and turns.take() is None and turns.waiting == 0
+
+
+# -- the gate -------------------------------------------------------------------------------------------------
+
+
+async def test_a_slot_goes_to_the_waiting_key_and_a_holder_that_gave_up_takes_none() -> None:
+    slots, order, release = FairSlots(2), list[str](), asyncio.Event()
+
+    async def use(key: str, name: str, *, urgent: bool = False) -> None:
+        async with slots.hold(key, urgent=urgent):
+            order.append(name)
+            await release.wait()
+
+    tasks = [asyncio.create_task(use("a", f"a{n}")) for n in range(6)]
+    await asyncio.sleep(0)
+    gave_up = asyncio.create_task(use("c", "c-gave-up"))
+    tasks += [asyncio.create_task(use("b", "b1")), asyncio.create_task(use("a", "a-reply", urgent=True))]
+    await asyncio.sleep(0)
+    gave_up.cancel()
+    await asyncio.sleep(0)
+    assert order == ["a0", "a1"] and slots.waiting == 6
+    release.set()
+    await asyncio.gather(*tasks)
+    assert order[:4] == ["a0", "a1", "b1", "a-reply"]  # b takes the first freed slot, then a's reply
+    assert "c-gave-up" not in order and slots.waiting == 0
+
+
+@dataclass
+class MovingClock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+# -- the alarm ----------------------------------------------------------------------------------------------
+
+
+def test_the_alarms_pause_ends_at_the_next_known_due_time_and_then_forgets_it() -> None:
+    clock = MovingClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    alarm = Alarm(clock)
+    alarm.at(clock() + timedelta(seconds=5))
+    assert alarm.pause(60) == 60  # nobody waits on it yet: it keeps nothing
+    alarm._watched = True
+    alarm.at(clock() + timedelta(seconds=5))
+    alarm.at(clock() + timedelta(seconds=2))
+    assert alarm.pause(60) == 2 and alarm.pause(1) == 1
+    clock.now += timedelta(seconds=3)
+    assert alarm.pause(60) == 0  # one came: look now
+    assert alarm.pause(60) == 2
+    clock.now += timedelta(seconds=2)
+    assert alarm.pause(60) == 0 and alarm.pause(60) == 60
+
+
+async def test_a_waiting_loop_wakes_when_rung_or_when_something_it_was_told_of_falls_due() -> None:
+    alarm = Alarm(lambda: datetime.now(UTC))
+    waiting = asyncio.create_task(alarm.wait(3600))
+    await asyncio.sleep(0)
+    alarm.ring()
+    await asyncio.wait_for(waiting, 10)
+    waiting = asyncio.create_task(alarm.wait(3600))
+    await asyncio.sleep(0)
+    alarm.at(datetime.now(UTC) + timedelta(seconds=0.05))  # shortens the pause under way
+    await asyncio.wait_for(waiting, 10)
+
+
+async def test_what_falls_due_later_wakes_the_loop_then_not_now() -> None:
+    alarm = Alarm(lambda: datetime.now(UTC))
+    waiting = asyncio.create_task(alarm.wait(3600))
+    await asyncio.sleep(0)
+    soon = datetime.now(UTC) + timedelta(seconds=60)
+    for n in range(100):  # a run of held entries, each with its own later turn
+        alarm.at(soon + timedelta(seconds=n))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done()  # no look at the outbox before the first of them is due
+    alarm.ring()
+    await asyncio.wait_for(waiting, 10)
+    assert alarm.pause(3600) > 50  # the turns are kept for the next pauses

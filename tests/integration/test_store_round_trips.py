@@ -1,0 +1,81 @@
+"""What the hot paths of a message cost the database, in round trips, and that the fewer trips stay exact:
+a sender's flood window counts in one write, an idle dispatcher's pass reads the due queue alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from pymongo import AsyncMongoClient, monitoring
+
+from bot.notifier import Notifier
+from orders.model import ShopId
+from orders.store import Database
+from orders.usecases import OrderUseCases
+from tests.conftest import SECRET_KEY, Clock
+from webhooks.settings import Settings
+
+SHOP = ShopId("shp_1")
+CRUD = frozenset({"find", "insert", "update", "delete", "findAndModify", "aggregate", "count"})
+
+
+class Trips(monitoring.CommandListener):
+    """The data commands sent, by (command, collection)."""
+
+    def __init__(self) -> None:
+        self.sent: Counter[tuple[str, str]] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in CRUD:
+            self.sent[(event.command_name, str(event.command[event.command_name]))] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        return None
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        return None
+
+    def since(self, before: Counter[tuple[str, str]]) -> int:
+        return sum((self.sent - before).values())
+
+
+@pytest.fixture
+async def counted(db: Database, settings: Settings) -> AsyncIterator[tuple[Database, Trips]]:
+    """The test's database through a client whose commands are counted."""
+    trips = Trips()
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        settings.mongodb_uri, tz_aware=True, event_listeners=[trips]
+    )
+    yield Database(client, settings.mongodb_db, secret_keys=[SECRET_KEY]), trips
+    await client.close()
+
+
+async def test_a_flood_window_counts_in_one_write_and_lets_exactly_its_limit_through(
+    counted: tuple[Database, Trips], clock: Clock
+) -> None:
+    db, trips = counted
+    before = trips.sent.copy()
+    assert await db.rate_limits.allow("inbound:a", clock(), limit=8, window_seconds=60)
+    assert trips.since(before) == 1  # a new window: no update that misses first
+    answers = await asyncio.gather(
+        *(db.rate_limits.allow("inbound:b", clock(), limit=8, window_seconds=60) for _ in range(20))
+    )
+    assert sum(answers) == 8
+    assert not await db.rate_limits.allow("inbound:b", clock(), limit=8, window_seconds=60)
+    assert await db.rate_limits.allow(
+        "inbound:b", clock() + timedelta(seconds=60), limit=8, window_seconds=60
+    )
+
+
+async def test_an_idle_dispatchers_pass_reads_the_due_queue_alone(
+    counted: tuple[Database, Trips], clock: Clock
+) -> None:
+    db, trips = counted
+    notifier = Notifier(OrderUseCases.build(db, clock).desk, {}, clock, stores=db)
+    await notifier.run_once()  # the first pass also counts the queue and looks for expired leases and nudges
+    before = trips.sent.copy()
+    await notifier.run_once()
+    assert trips.since(before) == 1
