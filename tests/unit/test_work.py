@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -151,77 +151,124 @@ async def test_an_overflow_under_keys_is_counted_and_runs_nothing_it_refused() -
     assert done[-1] == "c2"
 
 
-JOB_SECONDS = 0.05
-
-
-class Counted:
-    """Jobs of ``JOB_SECONDS`` each that count how many of each key run at once, and when each starts."""
+class Held:
+    """Jobs that run until the test lets them finish, so which run at once is a fact, not a race with time."""
 
     def __init__(self) -> None:
-        self.running: dict[str, int] = {}
+        self.running: dict[str, set[str]] = {}
         self.most: dict[str, int] = {}
-        self.started: dict[str, float] = {}
+        self._go: dict[str, asyncio.Event] = {}
+        self._queues: list[WorkQueue] = []
 
-    def job(self, key: str, name: str, seconds: float = JOB_SECONDS) -> Callable[[], Awaitable[None]]:
+    def queue(self, workers: int) -> WorkQueue:
+        queue = WorkQueue("fair", workers=workers)
+        self._queues.append(queue)
+        return queue
+
+    async def close(self) -> None:
+        """Let every job end and stop the queues (also when a test failed midway)."""
+        for go in self._go.values():
+            go.set()
+        for queue in self._queues:
+            await queue.close()
+        self._queues.clear()
+
+    def job(self, key: str, name: str) -> Callable[[], Awaitable[None]]:
+        go = self._go[name] = asyncio.Event()
+
         async def run() -> None:
-            self.started[name] = asyncio.get_running_loop().time()
-            self.running[key] = self.running.get(key, 0) + 1
-            self.most[key] = max(self.most.get(key, 0), self.running[key])
-            await asyncio.sleep(seconds)
-            self.running[key] -= 1
+            running = self.running.setdefault(key, set())
+            running.add(name)
+            self.most[key] = max(self.most.get(key, 0), len(running))
+            try:
+                await go.wait()
+            finally:
+                running.discard(name)
 
         return run
 
+    def count(self, key: str) -> int:
+        return len(self.running.get(key, ()))
+
+    async def finish(self, name: str) -> None:
+        """Let ``name`` end, and the queue hand its worker on."""
+        self._go[name].set()
+        await settle()
+
+    async def finish_one(self, key: str) -> None:
+        await self.finish(sorted(self.running[key])[0])
+
+
+async def settle() -> None:
+    """Let every ready task run until the queue is still."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def jobs() -> AsyncIterator[Held]:
+    held = Held()
+    yield held
+    await held.close()
+
 
 @pytest.mark.parametrize("workers", [1, 2, 4, 8])
-async def test_a_key_arriving_behind_a_burst_starts_within_one_jobs_time(workers: int) -> None:
-    queue, jobs = WorkQueue("fair", workers=workers), Counted()
+async def test_a_key_arriving_behind_a_burst_takes_the_first_worker_to_free(workers: int, jobs: Held) -> None:
+    queue = jobs.queue(workers)
     for n in range(20 * workers):
         queue.submit(jobs.job("a", f"a{n}"), "a")
-    await asyncio.sleep(JOB_SECONDS / 2)  # the burst holds every worker, mid-job
+    await settle()
+    assert jobs.count("a") == workers  # the burst holds every worker
     for n in range(3):
-        arrived = asyncio.get_running_loop().time()
         queue.submit(jobs.job("b", f"b{n}"), "b")
-        await asyncio.sleep(JOB_SECONDS * 3.3)  # b's job has come and gone; the next arrives mid-job
-        assert jobs.started[f"b{n}"] - arrived < JOB_SECONDS * 1.2  # the first worker to free goes to b
-    await queue.close()
+        await settle()
+        assert jobs.count("b") == 0  # no worker is free yet
+        await jobs.finish_one("a")
+        assert jobs.count("b") == 1  # the first worker to free goes to b, ahead of a's backlog
+        await jobs.finish(f"b{n}")
 
 
-async def test_while_another_key_waits_a_key_holds_at_most_half_the_workers() -> None:
-    queue, jobs = WorkQueue("fair", workers=4), Counted()
-    for n in range(40):  # two keys flooding at once, with jobs of uneven length
-        queue.submit(jobs.job("a", f"a{n}", JOB_SECONDS * (1 + n % 3 / 2)), "a")
-        queue.submit(jobs.job("b", f"b{n}", JOB_SECONDS * (1 + n % 5 / 3)), "b")
-    await asyncio.sleep(JOB_SECONDS * 10)
-    assert jobs.most == {"a": 2, "b": 2}
+async def test_while_another_key_waits_a_key_holds_at_most_half_the_workers(jobs: Held) -> None:
+    queue = jobs.queue(4)
+    for n in range(40):  # two keys flooding at once
+        queue.submit(jobs.job("a", f"a{n}"), "a")
+        queue.submit(jobs.job("b", f"b{n}"), "b")
+    await settle()
+    for n in range(30):  # jobs end in an uneven order: a, a, b, a, a, b, ...
+        assert (jobs.count("a"), jobs.count("b")) == (2, 2)
+        await jobs.finish_one("b" if n % 3 == 2 else "a")
     for n in range(4):  # a third key joining them takes the first worker to free, then its share
         queue.submit(jobs.job("c", f"c{n}"), "c")
-    await asyncio.sleep(JOB_SECONDS * 10)
-    await queue.close()
+    await settle()
+    for n in range(6):
+        await jobs.finish_one("a" if n % 2 else "b")
+    assert jobs.count("c") == 2 and jobs.count("a") + jobs.count("b") == 2
+    await jobs.close()
     assert jobs.most == {"a": 2, "b": 2, "c": 2}
 
 
-async def test_a_key_alone_uses_every_worker() -> None:
-    queue, jobs = WorkQueue("fair", workers=4), Counted()
-    started = asyncio.get_running_loop().time()
+async def test_a_key_alone_uses_every_worker(jobs: Held) -> None:
+    queue = jobs.queue(4)
     for n in range(16):
         queue.submit(jobs.job("a", f"a{n}"), "a")
-    await queue.drain()
-    elapsed = asyncio.get_running_loop().time() - started
-    await queue.close()
+    await settle()
+    assert jobs.count("a") == 4
+    await jobs.finish_one("a")
+    assert jobs.count("a") == 4  # the freed worker takes a's next job at once
+    await jobs.close()
     assert jobs.most == {"a": 4}
-    assert elapsed < JOB_SECONDS * 4 * 1.5  # 16 jobs on 4 workers: four rounds, not eight
 
 
-async def test_the_worker_a_newcomer_leaves_goes_back_to_the_burst() -> None:
-    queue, jobs = WorkQueue("fair", workers=4), Counted()
+async def test_the_worker_a_newcomer_leaves_goes_back_to_the_burst(jobs: Held) -> None:
+    queue = jobs.queue(4)
     for n in range(40):
         queue.submit(jobs.job("a", f"a{n}"), "a")
-    await asyncio.sleep(JOB_SECONDS / 2)
+    await settle()
     queue.submit(jobs.job("b", "b0"), "b")
-    await asyncio.sleep(JOB_SECONDS * 3)  # b's one job has come and gone
-    assert jobs.running.get("a") == 4
-    await queue.close()
+    await jobs.finish_one("a")
+    assert (jobs.count("a"), jobs.count("b")) == (3, 1)
+    await jobs.finish("b0")
+    assert (jobs.count("a"), jobs.count("b")) == (4, 0)
 
 
 @pytest.mark.parametrize(("workers", "share"), [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3), (16, 8)])
