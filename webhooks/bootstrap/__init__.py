@@ -27,7 +27,8 @@ from bot.ai import AiParts, build_ai
 from bot.ai_writer import AiWriter
 from bot.conversation import Conversation
 from bot.inbox import Inbox
-from bot.notifier import Notifier, shop_email_channel
+from bot.notifier import Notifier
+from bot.outgoing import shop_email_channel
 from bot.photo_media import PhotoMedia
 from bot.planner import Planner
 from bot.prompt_sends import PromptSends
