@@ -30,6 +30,7 @@ def test_an_admin_changes_settings_and_sees_them_saved(
     dialog.get_by_label("Move due orders on automatically").check()
     dialog.get_by_label("Let Gemini word status updates, follow-ups and answers").check()
     dialog.get_by_label("Gemini drafts a day (UTC)").fill("50")
+    dialog.get_by_label("Ask how the order was, hours after delivery").fill("48")
     dialog.get_by_label("Password").fill("smtp-secret-123")
     dialog.get_by_label("SMTP host").fill("smtp.acme.example")
     dialog.get_by_label("From address").fill("orders@acme.example")
@@ -47,6 +48,7 @@ def test_an_admin_changes_settings_and_sees_them_saved(
     assert (shop.name, shop.sms_number, shop.notify.rates) == ("Acme Roasters", "+14155550143", {"sms": 3})
     assert shop.rules.pending_too_long_hours == 36 and shop.rules.auto_progress is True
     assert (shop.notify.ai_messages, shop.notify.ai_daily_budget) == (True, 50)
+    assert shop.notify.csat_delay_hours == 48
     assert shop.email is not None and shop.email.password == "smtp-secret-123"
 
     dialog.get_by_label("Time zone (such as Europe/London)").fill("Mars/Olympus")
@@ -54,6 +56,12 @@ def test_an_admin_changes_settings_and_sees_them_saved(
     expect(dialog.get_by_role("alert")).to_contain_text(re.compile(r"Not saved: timezone"))
     expect(dialog.get_by_label("Time zone (such as Europe/London)")).to_have_attribute("aria-invalid", "true")
     assert live.run(live.db.shops.get(desk.shop.id)).timezone == "Europe/Berlin"
+    dialog.get_by_label("Time zone (such as Europe/London)").fill("Europe/Berlin")
+    dialog.get_by_label("Ask how the order was, hours after delivery").fill("off")
+    dialog.get_by_role("button", name="Save settings").click()
+    expect(dialog.get_by_role("status")).to_have_text("Settings saved.")
+    expect(dialog.get_by_label("Ask how the order was, hours after delivery")).to_have_value("off")
+    assert live.run(live.db.shops.get(desk.shop.id)).notify.csat_delay_hours == "off"
     # the browser logs the refused request itself; the page logged nothing
     assert [e for e in watch.errors if "422 (Unprocessable Entity)" not in e] == [] and watch.dialogs == []
 

@@ -41,6 +41,7 @@ const GROUPS = [
     ["nudge_wait_hours", "WhatsApp nudge waits (hours)", "number"],
     ["rates", "Send rates per second (sms=1, whatsapp=80…)", "map"],
     ["whatsapp_templates", "WhatsApp templates (shipped=HX…)", "map"],
+    ["csat_delay_hours", "Ask how the order was, hours after delivery (off; empty: the default)", "text"],
   ]],
   ["Attention and auto-progression", [
     ["thresholds.pending_too_long", "Pending too long after (hours)", "threshold"],
