@@ -78,6 +78,7 @@ class Notifier(OutboxOutcomes, Sending):
         self._counted = -DEPTH_EVERY
         self._next_park_sweep = self._next_lease_sweep = datetime.min.replace(tzinfo=UTC)
         self.desk = desk
+        self.surveys = Surveys(desk.uow)
         self.stores = stores
         self.channels = channels
         self.clock = clock
@@ -187,7 +188,7 @@ class Notifier(OutboxOutcomes, Sending):
             await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
             await self.stores.stats.touch(entry.shop_id)
             if entry.kind == OutboxKind.SATISFACTION and entry.order_id:  # why, on the order's timeline
-                await Surveys(self.desk.uow).skipped(entry.shop_id, entry.order_id, str(why))
+                await self.surveys.skipped(entry.shop_id, entry.order_id, str(why))
             return
         except NotFound as exc:
             await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
@@ -248,11 +249,7 @@ class Notifier(OutboxOutcomes, Sending):
             await self.desk.record_contact(entry.shop_id, entry.order_id, now)
         if entry.kind == OutboxKind.SATISFACTION:  # its answer is awaited from now on
             channel = plan.channel or plan.deliveries[0].channel.value
-            await Surveys(self.desk.uow).asked(entry.shop_id, entry.order_id, channel)
-            if plan.customer_id:  # their next "4" answers it
-                await self.stores.customers.await_satisfaction(
-                    entry.shop_id, plan.customer_id, entry.order_id
-                )
+            await self.surveys.asked(entry.shop_id, entry.order_id, channel, plan.customer_id)
         if entry.kind == OutboxKind.MANUAL:  # staff (or a Retry tap) reached them
             await self.desk.set_flag(
                 plan.shop, entry.order_id, Reason.NOTIFICATION_FAILED.value, present=False

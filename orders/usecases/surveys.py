@@ -35,10 +35,16 @@ class Surveys:
         await retrying(attempt)
         return changed[0]
 
-    async def asked(self, shop_id: ShopId, order_id: str, channel: str) -> Order | None:
-        """The request went out on ``channel``: its answer is awaited from now on."""
+    async def asked(
+        self, shop_id: ShopId, order_id: str, channel: str, customer_id: str | None = None
+    ) -> Order | None:
+        """The request went out on ``channel``: its answer is awaited from now on, on the order and from the
+        customer it reached (their next "4" answers it, on whatever channel they write)."""
         now = self.uow.clock()
-        return await self._change(shop_id, order_id, lambda order: satisfaction.asked(order, channel, now))
+        changed = await self._change(shop_id, order_id, lambda order: satisfaction.asked(order, channel, now))
+        if customer_id is not None:
+            await self.uow.db.customers.await_satisfaction(shop_id, customer_id, order_id)
+        return changed
 
     async def skipped(self, shop_id: ShopId, order_id: str, reason: str) -> Order | None:
         """The request could not go (outside the window with no template, opted out, no address): why."""
