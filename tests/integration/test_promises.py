@@ -10,12 +10,10 @@ conversation queues its replies, with ``promised_date`` set.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.staff_alerts import StaffAlerts
@@ -32,17 +30,17 @@ from tests.integration.test_carrier_webhooks import (
     UPS_NUMBER,
     aftership_estimate,
     aftership_update,
+    client,
     from_aftership,
     from_easypost,
     stand_ins,
+    store_api,
 )
-from tests.standins.aftership import AfterShipStandIn
-from tests.standins.easypost import EasyPostStandIn
-from webhooks.app import build_app
 from webhooks.keys import NOTIFIER, SERVICE
 from webhooks.settings import Settings
 
-__all__ = ["stand_ins"]  # the carrier tests' stand-ins fixture, used here by name
+# the carrier tests' fixtures, used here by name (``store`` is this module's own shop)
+__all__ = ["client", "stand_ins", "store_api"]
 
 NEW_YORK = "America/New_York"
 
@@ -57,23 +55,6 @@ async def store(db: Database, clock: Clock) -> Shop:
     )  # fmt: skip
     await db.shops.add(created)
     return created
-
-
-@pytest.fixture
-async def client(
-    aiohttp_client: Callable[[web.Application], Awaitable[TestClient[Any, Any]]],
-    settings: Settings,
-    clock: Clock,
-    stand_ins: tuple[AfterShipStandIn, EasyPostStandIn, str, str],
-) -> TestClient[Any, Any]:
-    *_, aftership_url, easypost_url = stand_ins
-    update = {"aftership_base_url": aftership_url, "easypost_base_url": easypost_url}
-    return await aiohttp_client(build_app(settings.model_copy(update=update), clock=clock))
-
-
-@pytest.fixture
-def store_api(client: TestClient[Any, Any], store: Shop) -> Api:
-    return Api(client, token_for(store))
 
 
 async def ship(
