@@ -102,7 +102,7 @@ async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_
 ) -> None:
     _, question = await question_left_by_another_process(db, shop, clock, "console-2")
 
-    without = Notifier(client.app[SERVICE], {}, clock, stores=client.app[DATABASE])
+    without = Notifier(client.app[SERVICE].desk, {}, clock, stores=client.app[DATABASE])
     assert await without.run_once() == 1
     entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
     assert entry is not None and (entry.state, entry.error_code) == (
