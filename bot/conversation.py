@@ -201,7 +201,7 @@ class Conversation:
                 return Answer(say("other", topic=parsed.detail or "that"))
         if channel == "instagram" and self._needs_proof(customer, parsed, orders):
             return await self._link(shop, customer, parsed, say)
-        return await self.about_orders.answer(shop, customer, parsed, orders, voice, style, say)
+        return await self.about_orders.answer(shop, customer, channel, parsed, orders, voice, style, say)
 
     @staticmethod
     def _needs_proof(customer: CustomerRecord, parsed: Parsed, orders: list[Order]) -> bool:

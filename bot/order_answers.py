@@ -51,13 +51,15 @@ class OrderAnswers:
         self,
         shop: Shop,
         customer: CustomerRecord,
+        channel: str,
         parsed: Parsed,
         orders: list[Order],
         voice: Voice,
         style: str,
         say: Callable[..., Composed],
     ) -> Answer:
-        """The answer to ``parsed``, a question or request about ``orders`` (the customer's, newest first)."""
+        """The answer to ``parsed``, a question or request about ``orders`` (the customer's, newest first),
+        written on ``channel`` and answered in ``style``."""
         order = None
         if parsed.order_number:
             order = next((o for o in orders if o.number.upper() == parsed.order_number.upper()), None)
@@ -70,7 +72,9 @@ class OrderAnswers:
             if target is not None:
                 await self.desk.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
             reply = handover.reply(parsed, target)
-            return Answer(say(reply.kind, **reply.values), target, handover.alert(parsed, who, style, target))
+            return Answer(
+                say(reply.kind, **reply.values), target, handover.alert(parsed, who, channel, target)
+            )
         if parsed.intent in handover.ORDER_REQUESTS:
             target = order if order is not None else (active[0] if len(active) == 1 else None)
             if target is None:
@@ -85,7 +89,7 @@ class OrderAnswers:
             await self.desk.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
             request = "cancel" if parsed.intent == Intent.CANCEL_REQUEST else "change"
             return Answer(
-                say(request, number=target.number), target, handover.alert(parsed, who, style, target)
+                say(request, number=target.number), target, handover.alert(parsed, who, channel, target)
             )
         if order is None and not orders:
             return Answer(say("no_orders"))
