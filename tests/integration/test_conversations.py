@@ -121,8 +121,9 @@ async def test_reading_the_conversation_clears_its_unread_count_until_the_custom
     assert (await desk.conversation())["unread"] == 1
 
 
-async def test_a_staff_answer_reaches_the_customer_on_whatsapp_and_nobody_waits_any_more(desk: Desk) -> None:
-    order = await desk.api.post(
+async def waits_for_a_person(desk: Desk) -> dict[str, Any]:
+    """Lena Roth's order 1042, which she writes arrived damaged: she waits for a person now; the order."""
+    order: dict[str, Any] = await desk.api.post(
         "/orders",
         {"number": "1042", "customer": {"name": "Lena Roth", "phone": CUSTOMER_WHATSAPP}},
         status=201,
@@ -130,6 +131,11 @@ async def test_a_staff_answer_reaches_the_customer_on_whatsapp_and_nobody_waits_
     await desk.settle()
     desk.clock.advance(minutes=5)
     await desk.customer_writes("my order 1042 arrived damaged", sid="SM" + "1" * 32)
+    return order
+
+
+async def test_a_staff_answer_reaches_the_customer_on_whatsapp_and_nobody_waits_any_more(desk: Desk) -> None:
+    order = await waits_for_a_person(desk)
     item = await desk.conversation()
     assert (item["waiting"], item["name"], item["order_numbers"]) == (True, "Lena Roth", ["1042"])
     flags = (await desk.api.get(f"/customers/{item['customer_id']}"))["orders"][0]["flags"]
@@ -167,14 +173,7 @@ async def test_a_staff_answer_reaches_the_customer_on_whatsapp_and_nobody_waits_
 async def test_a_message_written_on_the_order_answers_the_waiting_customer(desk: Desk) -> None:
     """The desk's message on an order row (``POST /orders/notify`` with a text) is a person answering; the
     standard status message and one text to many orders (a bulk action) answer no one."""
-    order = await desk.api.post(
-        "/orders",
-        {"number": "1042", "customer": {"name": "Lena Roth", "phone": CUSTOMER_WHATSAPP}},
-        status=201,
-    )
-    await desk.settle()
-    desk.clock.advance(minutes=5)
-    await desk.customer_writes("my order 1042 arrived damaged", sid="SM" + "1" * 32)
+    order = await waits_for_a_person(desk)
     customer_id = (await desk.conversation())["customer_id"]
 
     async def waiting() -> tuple[bool, list[str]]:
