@@ -1,9 +1,9 @@
 """What will happen to a person's answer before it is sent, and sending it: the desk's warning and
 ``POST /customers/{id}/messages``, Telegram's ``/reply`` and replies to alerts.
 
-The preview asks the planner's own question (``Planner.reach`` and ``delivery_policy.route``) of the entry
-the answer would queue, so what it says is what the planner does when it sends: free text on the channel,
-WhatsApp's nudge template first with the text parked until the customer replies (outside the 24-hour
+The preview asks the planner's own question (``customer_reach.reach`` and ``delivery_policy.route``) of the
+entry the answer would queue, so what it says is what the planner does when it sends: free text on the
+channel, WhatsApp's nudge template first with the text parked until the customer replies (outside the 24-hour
 window), another channel when that one cannot carry it, or nothing at all. A customer who opted out of the
 channel is refused outright, never switched to another channel behind their back, and so is one nothing
 reaches; both refusals write nothing. Quiet hours never hold an answer: a person is talking.
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.customer_reach import reach
 from bot.delivery_policy import WINDOWED, Mode, NoRoute, route
-from bot.planner import Planner
 from orders.model import (
     CustomerRecord,
     NotificationId,
@@ -78,8 +78,8 @@ def plan_answer(
         customer_id=customer.id, kind=OutboxKind.MANUAL, channel=channel, due_at=now,
         idempotency_key="preview", created_at=now, urgent=True,
     )  # fmt: skip
-    reach = Planner.reach(shop, entry, order, customer, now)
-    wanted = reach.wanted
+    known = reach(shop, entry, order, customer, now)
+    wanted = known.wanted
     if wanted and wanted in customer.opted_out:
         return AnswerPlan(
             wanted, "refused",
@@ -93,7 +93,7 @@ def plan_answer(
             style, "send", f"a demo shop: your text goes now, as a {_name(style)} message, to the console"
         )
     try:
-        found = route(reach)
+        found = route(known)
     except NoRoute as none:
         return AnswerPlan(wanted, "refused", f"nothing reaches this customer now: {none}", "unreachable")
     if found.mode == Mode.NUDGE:

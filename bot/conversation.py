@@ -12,21 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from bot import composer, handover, linking
+from bot import composer, linking
 from bot.composer import Composed, Voice
 from bot.intents import Intent, Parsed, is_carrier_keyword, parse
 from bot.languages.detect import language_after
 from bot.linking import Linking
-from bot.order_words import arrival_note, dates_apply
-from bot.speaking import facts, shop_voice
+from bot.order_answers import Answer, OrderAnswers
+from bot.speaking import shop_voice
 from bot.stores import LinkingStores
-from orders.eta import Answer as DateAnswer
 from orders.eta import Estimate
-from orders.lifecycle import ACTIVE, TERMINAL
 from orders.model import (
     CustomerRecord,
     Message,
@@ -37,7 +35,6 @@ from orders.model import (
     Shop,
     new_id,
 )
-from orders.rules import Reason
 from orders.usecases import DeliveryEstimates, DeskCommands, customer_orders
 
 log = logging.getLogger(__name__)
@@ -61,19 +58,6 @@ class IntentClassifier(Protocol):
     async def classify(self, text: str) -> Parsed | None: ...
 
 
-@dataclass(frozen=True)
-class Answer:
-    reply: Composed | None
-    order: Order | None = None
-    alert: str | None = None
-    #: The reply answers a question about ``order`` and may be worded by the AI (``bot.ai_writer``).
-    draft: str | None = None
-    #: The dates the reply tells the customer (``orders.eta``), recorded on its outbox entry as a promise.
-    dates: Estimate | None = None
-    #: What the bot understood the message to ask (after the classifier, when it was asked).
-    understood: Parsed | None = None
-
-
 class Conversation:
     """The inbox handler for customers: parse, look up their orders, answer in the channel's style."""
 
@@ -89,8 +73,7 @@ class Conversation:
         estimates: DeliveryEstimates | None = None,
     ) -> None:
         self.console_style = console_style
-        self.estimates = estimates
-        self.desk = desk
+        self.about_orders = OrderAnswers(desk, estimates)
         self.stores = stores
         self.clock = clock
         self.classifier = classifier
@@ -218,66 +201,7 @@ class Conversation:
                 return Answer(say("other", topic=parsed.detail or "that"))
         if channel == "instagram" and self._needs_proof(customer, parsed, orders):
             return await self._link(shop, customer, parsed, say)
-        return await self._about_orders(shop, customer, parsed, orders, voice, style, say)
-
-    async def _about_orders(
-        self,
-        shop: Shop,
-        customer: CustomerRecord,
-        parsed: Parsed,
-        orders: list[Order],
-        voice: Voice,
-        style: str,
-        say: Callable[..., Composed],
-    ) -> Answer:
-        order = None
-        if parsed.order_number:
-            order = next((o for o in orders if o.number.upper() == parsed.order_number.upper()), None)
-            if order is None:
-                return Answer(say("unknown_order", number=parsed.order_number))
-        active = [o for o in orders if o.status in ACTIVE]
-        who = customer.name or next((o.customer.name for o in orders if o.customer.name), "A customer")
-        if parsed.intent in handover.HANDED_OVER:
-            target = order or next(iter(active or orders), None)
-            if target is not None:
-                await self.desk.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
-            reply = handover.reply(parsed, target)
-            return Answer(say(reply.kind, **reply.values), target, handover.alert(parsed, who, style, target))
-        if parsed.intent in handover.ORDER_REQUESTS:
-            target = order if order is not None else (active[0] if len(active) == 1 else None)
-            if target is None:
-                return Answer(
-                    say("no_orders")
-                    if not orders
-                    else composer.several_orders([facts(o) for o in active[:3] or orders[:3]], voice, style)
-                )
-            closed = "cancel_closed" if parsed.intent == Intent.CANCEL_REQUEST else "change_closed"
-            if target.status in TERMINAL:
-                return Answer(say(closed, number=target.number, status=target.status.value), target)
-            await self.desk.set_flag(shop, target.id, Reason.CUSTOMER_WAITING.value, present=True)
-            request = "cancel" if parsed.intent == Intent.CANCEL_REQUEST else "change"
-            return Answer(
-                say(request, number=target.number), target, handover.alert(parsed, who, style, target)
-            )
-        if order is None and not orders:
-            return Answer(say("no_orders"))
-        if order is None and (parsed.intent == Intent.LIST_ORDERS or len(active) > 1):
-            shown = (active or orders)[:3]
-            return Answer(composer.several_orders([facts(o) for o in shown], voice, style))
-        target = order if order is not None else (active or orders)[0]
-        if parsed.intent != Intent.DELIVERY_TIME:
-            return Answer(composer.order_status(facts(target), voice, style), target, draft="order_status")
-        # the dates come from the shop's deliveries; a draft could not check them, so none is asked for
-        dates = await self._dates(shop, target)
-        said = facts(target, dates)
-        told = dates if isinstance(dates, Estimate) and said.arrives_by and arrival_note(said) else None
-        return Answer(composer.delivery_time(said, voice, style), target, dates=told)
-
-    async def _dates(self, shop: Shop, order: Order) -> DateAnswer | None:
-        """The dates of ``order`` when its arrival is still open and someone can learn them; else None."""
-        if self.estimates is None or not dates_apply(facts(order)):
-            return None
-        return await self.estimates.for_order(shop, order)
+        return await self.about_orders.answer(shop, customer, channel, parsed, orders, voice, style, say)
 
     @staticmethod
     def _needs_proof(customer: CustomerRecord, parsed: Parsed, orders: list[Order]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.intents import Intent, Parsed
+from bot.outgoing import LOCAL_CHANNELS
 from orders.model import Order
 
 #: Handed to a person about the likely order, whether or not the customer named one.
@@ -41,18 +42,24 @@ def reply(parsed: Parsed, order: Order | None) -> Reply:
     return Reply("human")
 
 
-def alert(parsed: Parsed, who: str, style: str, order: Order | None) -> str:
-    """The staff alert: who, where, what kind of request, and about which order."""
+def alert(parsed: Parsed, who: str, channel: str, order: Order | None) -> str:
+    """The staff alert: who, where (the channel they wrote on), what kind of request, about which order."""
+    where = _where(channel)
     about = f" about order #{order.number}" if order is not None else ""
     match parsed.intent:
         case Intent.COMPLAINT:
-            return f"⚠️ {who} on {style} reports a problem ({parsed.detail or 'complaint'}){about}."
+            return f"⚠️ {who} on {where} reports a problem ({parsed.detail or 'complaint'}){about}."
         case Intent.REFUND:
-            return f"💸 {who} on {style} asks for a {parsed.detail or 'refund'}{about}."
+            return f"💸 {who} on {where} asks for a {parsed.detail or 'refund'}{about}."
         case Intent.CANCEL_REQUEST if order is not None:
-            return f"❌ Cancel request for order #{order.number} on {style}."
+            return f"❌ Cancel request for order #{order.number} on {where}."
         case Intent.CHANGE_ORDER if order is not None:
             what = _CHANGES.get(parsed.detail or "", "")
-            return f"✏️ {who} on {style} asks to change {what or 'order'} {'order ' if what else ''}#{order.number}."
+            return f"✏️ {who} on {where} asks to change {what or 'order'} {'order ' if what else ''}#{order.number}."
         case _:
-            return f"🙋 {who} on {style} asks for a person{about}."
+            return f"🙋 {who} on {where} asks for a person{about}."
+
+
+def _where(channel: str) -> str:
+    """The channel as staff read it: a local one (the console) by name, never the style its replies take."""
+    return f"the {channel}" if channel in LOCAL_CHANNELS else channel

@@ -8,18 +8,19 @@ is the notifier's job; this module only decides.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot import satisfaction_asks
-from bot.delivery_policy import FALLBACKS, Mode, NoRoute, Reach, Route, route
+from bot.customer_reach import phone_of, reach
+from bot.delivery_policy import Mode, NoRoute, Route, route
 from bot.outbox_texts import message_text, template_variables
 from bot.plans import Delivery, Hold, Park, Rewriter, Send, Skip
 from bot.quiet_hours import QuietHours, quiet_decision
 from bot.satisfaction_asks import SurveyLink
+from bot.staff_deliveries import staff_deliveries, staff_lane
 from bot.stores import PlannerStores
 from channels.base import ChannelName, Template
 from orders.model import CustomerRecord, Order, OutboxEntry, OutboxKind, Shop, ShopId
@@ -44,15 +45,6 @@ DEFAULT_RATES: dict[str, tuple[float, int]] = {
 
 
 Plan = Send | Hold | Park
-
-#: Why a staff alert went nowhere but the desk.
-NO_STAFF = "no staff on Telegram, and no staff email with an SMTP server: shown in the desk only"
-
-
-def alert_subject(shop_name: str, text: str) -> str:
-    """An alert email's subject: the shop and the alert's first line, short enough for a mail list."""
-    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else "staff alert"
-    return f"[{shop_name}] " + (first if len(first) <= 80 else first[:79] + "…")
 
 
 @dataclass
@@ -112,10 +104,10 @@ class Planner:
         if shop.simulator:
             return self._simulated(shop, entry, order, customer, now, self.survey_link)
         try:
-            found = route(self.reach(shop, entry, order, customer, now))
+            found = route(reach(shop, entry, order, customer, now))
         except NoRoute as why:
             raise Skip(str(why)) from None
-        phone = _phone(order, customer)
+        phone = phone_of(order, customer)
         if (until := _quiet_until(shop, entry, phone, now)) is not None:
             return Hold(until, "quiet_hours")
         if customer is not None and found.mode == Mode.NUDGE:
@@ -155,7 +147,7 @@ class Planner:
         )
         if customer is not None and style in customer.opted_out:
             raise Skip(f"opted out of {style}")
-        phone = _phone(order, customer)
+        phone = phone_of(order, customer)
         if (until := _quiet_until(shop, entry, phone, now)) is not None:
             return Hold(until, "quiet_hours")
         to = phone or (order.customer.email if order else None) or (customer.id if customer else shop.id)
@@ -169,25 +161,12 @@ class Planner:
         return Send(shop, [delivery], customer_id=customer.id if customer else None, channel=style)
 
     async def _staff(self, shop: Shop, entry: OutboxEntry, now: datetime) -> Plan:
-        """A staff alert to every staff chat on Telegram and every staff email (through the shop's SMTP
-        server), each once. The desk shows every alert (``orders.store.desk_alerts``), reached or not."""
-        emails = shop.staff_emails if shop.email else []
-        if not shop.staff_telegram_ids and not emails:
-            raise Skip(NO_STAFF)
-        lane = "telegram" if shop.staff_telegram_ids else "email"
+        """A staff alert to every staff member not reached yet (``bot.staff_deliveries``), at the rate of
+        the lane it takes."""
+        lane = staff_lane(shop)
         if (wait := await self._throttle(shop, entry, lane, shop.id, now)) is not None:
             return Hold(now + wait, RATE_LIMITED)
-        chats = [str(chat) for chat in shop.staff_telegram_ids if str(chat) not in entry.reached]
-        addresses = [address for address in emails if address not in entry.reached]
-        if not chats and not addresses:
-            raise Skip("every staff chat and email has it already")
-        text = entry.message or ""
-        subject = alert_subject(shop.name, text)
-        return Send(
-            shop,
-            [Delivery(ChannelName.TELEGRAM, chat, shop.name, text) for chat in chats]
-            + [Delivery(ChannelName.EMAIL, to, shop.name, text, subject=subject) for to in addresses],
-        )
+        return Send(shop, staff_deliveries(shop, entry))
 
     async def _throttle(
         self, shop: Shop, entry: OutboxEntry, channel: str, sender: str, now: datetime
@@ -223,45 +202,6 @@ class Planner:
                 shop.id, now=self.clock(), instagram_id=order.customer.instagram_id
             )
         return None
-
-    @staticmethod
-    def reach(
-        shop: Shop, entry: OutboxEntry, order: Order | None, customer: CustomerRecord | None, now: datetime
-    ) -> Reach:
-        """What is known of the entry's customer and the shop, for ``route`` (and a staff answer's preview,
-        ``bot.answer_plan``, which asks the same before anything is queued)."""
-        wanted = (
-            entry.channel
-            or (customer.preferred_channel if customer else None)
-            or (order.channel if order else None)
-        )
-        offered = {
-            "sms": bool(shop.sms_number), "whatsapp": bool(shop.whatsapp_number),
-            "instagram": bool(shop.instagram_id), "email": shop.email is not None, "console": True,
-        }  # fmt: skip
-        phone = _phone(order, customer)
-        reach = Reach(
-            now=now,
-            wanted=wanted,
-            shop_channels=frozenset(name for name, ok in offered.items() if ok),
-            phone=phone,
-            email=order.customer.email if order else None,
-            instagram_id=customer.instagram_id if customer else None,
-            opted_out=frozenset(customer.opted_out if customer else ()),
-            last_inbound=dict(customer.last_inbound) if customer else {},
-            templates=shop.notify.whatsapp_templates,
-            status=order.status.value if order and entry.kind == OutboxKind.STATUS_UPDATE else None,
-            stage=order.tracking.stage if order and order.tracking else None,
-            nudge_unanswered=entry.nudge_unanswered,
-        )
-        if entry.kind != OutboxKind.SATISFACTION:
-            return reach
-        # the channel the customer uses, or none: a survey is not worth a second channel; on WhatsApp
-        # outside the window only the shop's satisfaction template, never a nudge
-        own = {key: sid for key, sid in reach.templates.items() if key == "satisfaction"}
-        return dataclasses.replace(
-            reach, status="satisfaction", stage=None, templates=own, fallbacks=() if wanted else FALLBACKS
-        )
 
     @staticmethod
     def _sender(shop: Shop, channel: str) -> str:
@@ -310,13 +250,6 @@ class Planner:
 
 
 __all__ = ["DEFAULT_RATES", "Delivery", "Hold", "Park", "Plan", "Planner", "Send", "Skip"]
-
-
-def _phone(order: Order | None, customer: CustomerRecord | None) -> str | None:
-    """The customer's phone: the one they write from, else the one on the order."""
-    return (customer.phones[0] if customer and customer.phones else None) or (
-        order.customer.phone if order else None
-    )
 
 
 def _quiet_until(shop: Shop, entry: OutboxEntry, phone: str | None, now: datetime) -> datetime | None:

@@ -1,9 +1,10 @@
 """Alerts to staff from the attention scan: once per order and reason, again only after it went away.
 
-The scan reads each shop's attention queue, records each new (order, reason) in ``alerts`` before it
-queues one staff alert per order (to the desk, Telegram and the staff's email: ``bot.planner``) (an outbox entry keyed by the alert, so a crash in between queues
-it on the next scan and never twice), and forgets an alert whose reason is gone, so that a later
-recurrence alerts again. Alerts about a failed notification carry one-tap Retry buttons.
+The scan reads each shop's attention queue, records each new (order, reason) in ``alerts`` before it queues
+one staff alert per order (to the desk, Telegram and the staff's email: ``bot.staff_deliveries``) (an outbox
+entry keyed by the alert, so a crash in between queues it on the next scan and never twice), and forgets an
+alert whose reason is gone, so that a later recurrence alerts again. Alerts about a failed notification carry
+one-tap Retry buttons.
 """
 
 from __future__ import annotations

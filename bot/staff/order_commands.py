@@ -118,6 +118,8 @@ async def queue_message(
         shop, order.id, message=text or None, channel=None, actor=actor(update), due_at=due_at,
         idempotency_key=message_key(message),
     )  # fmt: skip
+    if due_at is None and text:  # the staff member's own words, now: an answer to the customer
+        await service.answers.answered_on_order(shop, order.id)
     text = render_queued(order, shop, entry.channel, text, due_at)
     await message.reply_text(text, reply_markup=open_button(order))
 

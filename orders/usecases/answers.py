@@ -23,6 +23,7 @@ from orders.model import (
 )
 from orders.rules import Reason
 from orders.usecases.conversations import customer_orders
+from orders.usecases.desk import DeskCommands
 from orders.usecases.unit_of_work import UnitOfWork, retrying
 
 WAITING = Reason.CUSTOMER_WAITING.value
@@ -64,8 +65,7 @@ class Answers:
         named = [o for o in orders if o.id == answer.order_id]
         if answer.order_id and not named:
             named = [await db.orders.get(shop.id, answer.order_id)]
-        targets = list({o.id: o for o in [*named, *(o for o in orders if WAITING in o.flags)]}.values())
-        targets = targets or orders[:1]
+        targets = _answered(named, orders) or orders[:1]
         main = targets[0] if targets else None
         entry = OutboxEntry(
             id=entry_id, shop_id=shop.id, order_id=main.id if main else None, customer_id=customer.id,
@@ -79,6 +79,32 @@ class Answers:
             entry = await db.outbox.add(entry)
         await db.customers.answered(shop.id, customer.id, now)
         return entry
+
+    async def answered_on_order(self, shop: Shop, order_id: str) -> None:
+        """A person's own words went to the order's customer from the order itself (``DeskCommands.notify``:
+        the desk's message on an order row, ``POST /orders/notify``, Telegram's ``/notify``): that answers
+        the customer as ``answer`` does, so the orders it answers and the customer wait for nobody any more.
+
+        The order's timeline notes the message already. A message that is not a person answering this
+        customer (the standard status message, a retry, a follow-up, one text to many orders) answers no one.
+        """
+        db = self.uow.db
+        order = await db.orders.get(shop.id, order_id)
+        customer = await self._customer_of(shop, order)
+        orders = await customer_orders(db.orders, shop.id, customer) if customer is not None else []
+        desk = DeskCommands(self.uow)
+        for target in _answered([order], orders):
+            await desk.set_flag(shop, target.id, WAITING, present=False)
+        if customer is not None:
+            await db.customers.answered(shop.id, customer.id, self.uow.clock())
+
+    async def _customer_of(self, shop: Shop, order: Order) -> CustomerRecord | None:
+        """The customer who writes from the order's phone or Instagram account; None when they never did."""
+        customers, who = self.uow.db.customers, order.customer
+        found = await customers.find(shop.id, phone=who.phone) if who.phone else None
+        if found is None and who.instagram_id:
+            found = await customers.find(shop.id, instagram_id=who.instagram_id)
+        return found
 
     async def earlier(self, shop: Shop, answer: Answer) -> OutboxEntry | None:
         """The entry an earlier call with the answer's idempotency key queued; None: none did (or no key)."""
@@ -100,6 +126,11 @@ class Answers:
             return await self.uow.commit(order, noted, pending)
 
         return await retrying(attempt)
+
+
+def _answered(named: list[Order], orders: list[Order]) -> list[Order]:
+    """The orders an answer answers: those named, and every order of the customer waiting for a person."""
+    return list({o.id: o for o in [*named, *(o for o in orders if WAITING in o.flags)]}.values())
 
 
 def _key(shop: Shop, answer: Answer) -> str | None:

@@ -161,3 +161,18 @@ async def test_a_negated_cancel_is_no_cancel(
     assert alerts(entries) == []
     assert "#1042 is received" in reply_text(entries)
     assert await flags(service, shop, "1042") == []
+
+
+async def test_an_alert_from_the_console_names_the_console_not_the_style_its_replies_take(
+    service: OrderUseCases, shop: Shop, clock: Clock
+) -> None:
+    """``orderbot chat`` answers in WhatsApp's style by default; staff still read where the customer wrote."""
+    conversation = Conversation(service.desk, clock, console_style="whatsapp", stores=service.db)
+    inbox = Inbox(service.db, clock, conversation)
+    await place(service, shop, "1042", "+14155550101", Status.PROCESSING)
+    entries = await say(
+        inbox, shop, clock, "I want to talk to a person about 1042", channel=ChannelName.CONSOLE
+    )
+    assert alerts(entries) == ["🙋 Ana Lima on the console asks for a person about order #1042."]
+    entries = await say(inbox, shop, clock, "please cancel order 1042", channel=ChannelName.CONSOLE)
+    assert alerts(entries) == ["❌ Cancel request for order #1042 on the console."]

@@ -121,8 +121,9 @@ async def test_reading_the_conversation_clears_its_unread_count_until_the_custom
     assert (await desk.conversation())["unread"] == 1
 
 
-async def test_a_staff_answer_reaches_the_customer_on_whatsapp_and_nobody_waits_any_more(desk: Desk) -> None:
-    order = await desk.api.post(
+async def waits_for_a_person(desk: Desk) -> dict[str, Any]:
+    """Lena Roth's order 1042, which she writes arrived damaged: she waits for a person now; the order."""
+    order: dict[str, Any] = await desk.api.post(
         "/orders",
         {"number": "1042", "customer": {"name": "Lena Roth", "phone": CUSTOMER_WHATSAPP}},
         status=201,
@@ -130,6 +131,11 @@ async def test_a_staff_answer_reaches_the_customer_on_whatsapp_and_nobody_waits_
     await desk.settle()
     desk.clock.advance(minutes=5)
     await desk.customer_writes("my order 1042 arrived damaged", sid="SM" + "1" * 32)
+    return order
+
+
+async def test_a_staff_answer_reaches_the_customer_on_whatsapp_and_nobody_waits_any_more(desk: Desk) -> None:
+    order = await waits_for_a_person(desk)
     item = await desk.conversation()
     assert (item["waiting"], item["name"], item["order_numbers"]) == (True, "Lena Roth", ["1042"])
     flags = (await desk.api.get(f"/customers/{item['customer_id']}"))["orders"][0]["flags"]
@@ -162,6 +168,32 @@ async def test_a_staff_answer_reaches_the_customer_on_whatsapp_and_nobody_waits_
         f"staff@{desk.shop.id}",
     )
     assert (await desk.api.get(f"/customers/{item['customer_id']}"))["orders"][0]["flags"] == []
+
+
+async def test_a_message_written_on_the_order_answers_the_waiting_customer(desk: Desk) -> None:
+    """The desk's message on an order row (``POST /orders/notify`` with a text) is a person answering; the
+    standard status message and one text to many orders (a bulk action) answer no one."""
+    order = await waits_for_a_person(desk)
+    customer_id = (await desk.conversation())["customer_id"]
+
+    async def waiting() -> tuple[bool, list[str]]:
+        customer = await desk.api.get(f"/customers/{customer_id}")
+        [flags] = [o["flags"] for o in customer["orders"] if o["order_id"] == order["order_id"]]
+        return customer["waiting"], flags
+
+    await desk.api.post("/orders/notify", {"order_id": order["order_id"]}, status=202)
+    bulk = {"order_ids": [order["order_id"]], "action": "notify", "message": "We are closed on Monday."}
+    await desk.api.post("/orders/bulk-action", bulk)
+    await desk.settle()
+    assert await waiting() == (True, ["customer_waiting"])
+
+    desk.clock.advance(minutes=2)
+    text = {"order_id": order["order_id"], "message": "So sorry! A new one ships today."}
+    await desk.api.post("/orders/notify", text, status=202)
+    await desk.settle()
+    assert await waiting() == (False, [])
+    last = (await desk.api.get(f"/orders/{order['order_id']}/progress"))["timeline"][-1]
+    assert (last["kind"], last["actor"]) == ("manual", f"staff@{desk.shop.id}")
 
 
 async def test_outside_the_window_a_template_goes_first_and_the_text_when_they_reply(desk: Desk) -> None:

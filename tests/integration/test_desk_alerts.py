@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.planner import NO_STAFF
 from bot.staff_alerts import StaffAlerts
+from bot.staff_deliveries import NO_STAFF
 from orders.lifecycle import Status
 from orders.model import EmailSettings, Shop
 from orders.store import Database

@@ -131,6 +131,31 @@ async def test_a_reply_to_the_alert_reaches_the_customer_and_the_order_timeline(
     assert (messages[-1]["author"], messages[-1]["text"]) == (ACTOR, "So sorry, a new one ships today.")
 
 
+async def test_notify_with_a_text_answers_the_waiting_customer(desk: Desk) -> None:
+    """``/notify <number> <text>`` is the staff member's own words to the order's customer: an answer. The
+    standard status message (``/notify <number>``) and a follow-up for later answer no one."""
+    await desk.api.post(
+        "/orders",
+        {"number": "1042", "customer": {"name": "Lena Roth", "phone": CUSTOMER_WHATSAPP}},
+        status=201,
+    )
+    await desk.customer_writes("order 1042 arrived damaged", "SM" + "1" * 32)
+
+    async def waiting() -> tuple[bool, list[str]]:
+        [conversation] = (await desk.api.get("/conversations"))["items"]
+        customer = await desk.api.get(f"/customers/{conversation['customer_id']}")
+        return customer["waiting"], customer["orders"][0]["flags"]
+
+    await desk.staff_says(staff_message("/notify 1042"))
+    await desk.staff_says(staff_message("/followup 1042 24 Did the new one arrive?"))
+    assert await waiting() == (True, ["customer_waiting"])
+
+    said = await desk.staff_says(staff_message("/notify 1042 So sorry, a new one ships today."))
+
+    assert "1042" in said
+    assert await waiting() == (False, [])
+
+
 async def test_reply_command_answers_the_orders_customer_once_when_redelivered(desk: Desk) -> None:
     await desk.api.post("/orders", {"number": "1042", "customer": {"phone": CUSTOMER_WHATSAPP}}, status=201)
     await desk.customer_writes("hi", "SM" + "1" * 32)

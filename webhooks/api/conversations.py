@@ -12,7 +12,8 @@ from aiohttp import web
 from bot.answer_plan import AnswerRefused, StaffAnswers
 from orders.model import Source
 from orders.usecases import Answer
-from webhooks.api.conversation_schemas import (
+from webhooks.api.routes import IDEMPOTENCY, SHOP, _actor, _body, _json, _query, routes
+from webhooks.api.schemas.conversations import (
     AnswerAccepted,
     AnswerIn,
     ConversationListOut,
@@ -26,7 +27,6 @@ from webhooks.api.conversation_schemas import (
     PlanQuery,
     Read,
 )
-from webhooks.api.routes import IDEMPOTENCY, SHOP, _actor, _body, _json, _query, routes
 from webhooks.keys import CLOCK, SERVICE
 from webhooks.middleware import ApiError
 

@@ -186,14 +186,18 @@ async def bulk_action(request: web.Request) -> web.Response:
 @routes.post("/orders/notify", "Queue a notification to the order's customer", role="staff",
              body=schemas.Notify, response=schemas.NotificationAccepted, status=202, errors=(404,), headers=(IDEMPOTENCY,))  # fmt: skip
 async def notify(request: web.Request) -> web.Response:
-    """Sent by the worker on the customer's last channel (or `channel`). An `Idempotency-Key` makes a retry
-    answer the same notification.
+    """Sent by the worker on the customer's last channel (or `channel`). A `message` is a person's own words
+    to the customer: it answers them, clearing `customer_waiting` as an answer does; without one, the
+    standard status message answers no one. An `Idempotency-Key` makes a retry answer the same notification.
     """
     body = await _body(schemas.Notify, request)
-    entry = await request.config_dict[SERVICE].desk.notify(
+    service = request.config_dict[SERVICE]
+    entry = await service.desk.notify(
         request[SHOP], body.order_id, message=body.message, channel=body.channel, actor=_actor(request),
         idempotency_key=IDEMPOTENCY.read(request),
     )  # fmt: skip
+    if body.message is not None:
+        await service.answers.answered_on_order(request[SHOP], body.order_id)
     return _json(schemas.NotificationAccepted(notification_id=entry.id), status=202)
 
 

@@ -9,7 +9,9 @@ fields, since shops send what their systems have. By job:
 - ``orders_out``: an order as the API shows it (fields, timeline, progress, the attention queue);
 - ``results``: every other answer (decisions, bulk results, stats, the shop, webhooks' acks, errors).
 
-Import them from here: ``from webhooks.api import schemas`` then ``schemas.OrderOut``.
+Import them from here: ``from webhooks.api import schemas`` then ``schemas.OrderOut``. The shapes of one
+feature's routes are imported from their own module: ``live`` (events, alerts), ``photos``,
+``conversations`` (the conversations desk).
 """
 
 from __future__ import annotations

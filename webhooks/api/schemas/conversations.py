@@ -16,7 +16,7 @@ from bot.photo_media import photo_api_path
 from orders.lifecycle import Status
 from orders.model import CustomerRecord, Order
 from orders.usecases import ConversationItem, ConversationSummary
-from webhooks.api.schemas import ShortText, Strict, Text
+from webhooks.api.schemas.fields import ShortText, Strict, Text
 
 #: The channels a person can answer a customer on (Telegram is the staff's own).
 AnswerChannel = Literal["whatsapp", "sms", "instagram", "email", "console"]
