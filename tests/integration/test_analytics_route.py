@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from orders.analytics import BUCKETS
 from orders.lifecycle import Status
 from orders.model import Shop
-from orders.store import Database
-from tests.conftest import Api, Clock, token_for
+from tests.conftest import Api, Clock
 
 
 async def test_default_range_is_the_last_30_local_days_zero_filled(
@@ -42,7 +39,7 @@ async def test_default_range_is_the_last_30_local_days_zero_filled(
 
 
 async def test_an_explicit_range_of_366_days_is_answered(api: Api) -> None:
-    answer = await api.get("/analytics", **{"from": "2024-01-01", "to": "2024-12-31"})
+    answer = await api.get("/analytics", 200, **{"from": "2024-01-01", "to": "2024-12-31"})
     assert len(answer["days"]) == 366 and len(answer["new_orders"]) == 366
 
 
