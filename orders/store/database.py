@@ -182,6 +182,7 @@ class Database:
         await self.conversations.add_conversation_fields()
         await self.customers.narrow_legacy_links(self._first_linked_order)
         await self._count_waiting_orders()
+        await self._count_analytics_days()
         await self._claim_existing_numbers()
         # what data in an older layout needs before the index it is found by goes (run once, as it goes)
         upgrades: dict[tuple[str, str], Callable[[], Awaitable[object]]] = {
@@ -221,6 +222,21 @@ class Database:
         """
         for shop_id in await self.stats.uncounted_waiting():
             await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
+
+    async def _count_analytics_days(self) -> None:
+        """Shops that ran before the analytics days were counted (stats, but no day): count them once.
+
+        Each day is replaced whole (``AnalyticsStore.replace``), so two processes starting at once give the
+        same days; a change made meanwhile may be counted twice or not at all, as with ``waiting``.
+        """
+        async for doc in self._db.stats.find({}, {"_id": 1}):
+            shop_id = ShopId(doc["_id"])
+            if not await self.analytics.counted(shop_id):
+                days = await self.analytics_sources.recount(shop_id, await self._timezone_of(shop_id))
+                await self.analytics.replace(shop_id, days)
+                log.info(
+                    "counted the analytics days of shop %s from its records: %d days", shop_id, len(days)
+                )
 
     async def _claim_existing_numbers(self, batch: int = 1000) -> None:
         """Claim the number of every order stored before numbers were claimed.
