@@ -11,7 +11,8 @@ import pytest
 
 from orders.model import ShopId
 from orders.store import Database, open_database
-from tests.conftest import SECRET_KEY, Api
+from orders.store.database import STARTUP_RECOUNT_MAX_ORDERS
+from tests.conftest import SECRET_KEY, Api, token_for
 from tests.integration.test_notifier_settings import run
 from tests.integration.test_shop_settings_cli import env  # noqa: F401  (a fixture, used below)
 from webhooks import cli
@@ -55,7 +56,7 @@ def test_the_command_counts_a_shops_days_again_from_its_orders(
 
 
 async def test_the_service_counts_at_start_the_shops_that_have_no_days(
-    db: Database, api: Api, shop: Any, other_shop: Any
+    db: Database, api: Api, shop: Any, other_shop: Any, client: Any
 ) -> None:
     for number in ("1", "2"):
         await api.post("/orders", {"number": number, "customer": {"name": "Ana"}}, status=201)
@@ -70,3 +71,15 @@ async def test_the_service_counts_at_start_the_shops_that_have_no_days(
     await db.analytics.add_days(shop.id, {day: {"new_orders": 5}})
     await db.ensure_indexes()
     assert (await db.analytics.days(shop.id, *YEAR))[day]["new_orders"] == 7
+
+
+async def test_a_shop_too_large_to_count_at_start_is_left_to_the_command(
+    db: Database, client: Any, other_shop: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = Api(client, token_for(other_shop))
+    await other.post("/orders", {"number": "1", "customer": {"name": "Ana"}}, status=201)
+    await db.stats.add(other_shop.id, {"total": STARTUP_RECOUNT_MAX_ORDERS})  # as if it had that many more
+    await db.analytics.replace(other_shop.id, {})
+    await db.ensure_indexes()
+    assert await db.analytics.days(other_shop.id, *YEAR) == {}
+    assert f"orderbot analytics rebuild --shop {other_shop.id}" in caplog.text
