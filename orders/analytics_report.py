@@ -77,50 +77,74 @@ def _ratio(part: float, whole: float, digits: int = 4) -> float | None:
     return round(part / whole, digits) if whole else None
 
 
-def _number(doc: Mapping[str, Any], *path: str) -> float:
-    value: Any = doc
-    for part in path:
-        if not isinstance(value, Mapping):
-            return 0
-        value = value.get(part)
-    return float(value) if isinstance(value, int | float) else 0
+#: The counters drawn per day; every other counter is summed over the range.
+_PER_DAY = ("new_orders", "status", "promises", "moves")
 
 
-def _series(docs: Mapping[str, Mapping[str, Any]], days: list[str], *path: str) -> list[int]:
-    return [int(_number(docs.get(day, {}), *path)) for day in days]
+def _flat(doc: Mapping[str, Any], prefix: str = "") -> list[tuple[str, float]]:
+    """The document's counters as dotted paths (``dict``, not ``Mapping``: the driver's documents are
+    dicts, and an ABC check per counter would cost more than the rest of the read)."""
+    found: list[tuple[str, float]] = []
+    for key, value in doc.items():
+        if type(value) is dict:
+            found += _flat(value, f"{prefix}{key}.")
+        elif type(value) is int or type(value) is float:
+            found.append((f"{prefix}{key}", value))
+    return found
 
 
-def _sums(docs: Mapping[str, Mapping[str, Any]], group: str) -> dict[str, dict[str, float]]:
-    """``group``'s second-level counters summed over the days: ``{channel: {what: total}}``."""
-    sums: dict[str, dict[str, float]] = {}
-    for doc in docs.values():
-        for name, counts in (doc.get(group) or {}).items():
-            if isinstance(counts, Mapping):
-                target = sums.setdefault(name, {})
-                for what, _value in counts.items():
-                    target[what] = target.get(what, 0) + _number(counts, what)
-    return sums
+def _read(
+    docs: Mapping[str, Mapping[str, Any]], days: list[str]
+) -> tuple[dict[str, list[int]], dict[str, float]]:
+    """One pass over the days' counters: the per-day ones as series (by counter), the others as sums."""
+    position = {day: index for index, day in enumerate(days)}
+    series: dict[str, list[int]] = {}
+    sums: dict[str, float] = {}
+    for day, doc in docs.items():
+        index = position.get(day)
+        if index is None:
+            continue
+        for group, value in doc.items():
+            counters = _flat(value, f"{group}.") if type(value) is dict else [(group, value)]
+            if group in _PER_DAY:
+                for key, count in counters:
+                    series.setdefault(key, [0] * len(days))[index] += int(count)
+            else:
+                for key, count in counters:
+                    sums[key] = sums.get(key, 0) + count
+    return series, sums
 
 
-def _distribution(docs: Mapping[str, Mapping[str, Any]], name: str) -> Distribution:
-    counts = [sum(int(_number(doc, name, f"b{label}")) for doc in docs.values()) for label in BUCKETS]
-    days = sum(_number(doc, name, "days") for doc in docs.values())
-    return Distribution(counts, _ratio(days, sum(counts), 2))
+def _grouped(sums: Mapping[str, float], group: str) -> dict[str, dict[str, float]]:
+    """``group.<name>.<what>`` sums as ``{name: {what: total}}``."""
+    grouped: dict[str, dict[str, float]] = {}
+    for key, value in sums.items():
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == group:
+            grouped.setdefault(parts[1], {})[parts[2]] = value
+    return grouped
+
+
+def _distribution(sums: Mapping[str, float], name: str) -> Distribution:
+    counts = [int(sums.get(f"{name}.b{label}", 0)) for label in BUCKETS]
+    return Distribution(counts, _ratio(sums.get(f"{name}.days", 0), sum(counts), 2))
 
 
 def report(docs: Mapping[str, Mapping[str, Any]], first: date, last: date, timezone: str) -> Report:
     """The figures of ``first`` to ``last`` from ``docs`` (each day's counters, by ``YYYY-MM-DD``); days
     outside the range are ignored."""
     days = day_range(first, last)
-    wanted = set(days)
-    docs = {day: doc for day, doc in docs.items() if day in wanted}
-    kept, broken = _series(docs, days, "promises", "kept"), _series(docs, days, "promises", "broken")
-    notified = _sums(docs, "notifications")
+    series, sums = _read(docs, days)
+
+    def per_day(key: str) -> list[int]:
+        return series.get(key) or [0] * len(days)
+
+    notified = _grouped(sums, "notifications")
     notifications = {}
     for channel in sorted(set(CHANNELS) | notified.keys(), key=_channel_order):
         sent, delivered, failed = (int(notified.get(channel, {}).get(o, 0)) for o in _NOTIFICATION_OUTCOMES)
         notifications[channel] = Notifications(sent, delivered, failed, _ratio(delivered, sent))
-    surveyed = _sums(docs, "satisfaction")
+    surveyed = _grouped(sums, "satisfaction")
     satisfaction = {}
     for channel in sorted(set(CHANNELS) | surveyed.keys(), key=_channel_order):
         asked, answered, score_sum, satisfied = (
@@ -129,28 +153,24 @@ def report(docs: Mapping[str, Mapping[str, Any]], first: date, last: date, timez
         satisfaction[channel] = Satisfaction(
             asked, answered, score_sum, satisfied, _ratio(score_sum, answered, 2), _ratio(answered, asked)
         )
-    intents: dict[str, int] = {}
-    for doc in docs.values():
-        for intent, count in (doc.get("intents") or {}).items():
-            intents[intent] = intents.get(intent, 0) + int(count)
+    intents = {key.split(".", 1)[1]: int(value) for key, value in sums.items() if key.startswith("intents.")}
+    kept, broken = per_day("promises.kept"), per_day("promises.broken")
     return Report(
         first=first,
         last=last,
         timezone=timezone,
         days=days,
-        orders_by_status={status.value: _series(docs, days, "status", status.value) for status in Status},
-        new_orders=_series(docs, days, "new_orders"),
-        handover_days=_distribution(docs, "handover"),
-        delivery_days=_distribution(docs, "delivery"),
+        orders_by_status={status.value: per_day(f"status.{status.value}") for status in Status},
+        new_orders=per_day("new_orders"),
+        handover_days=_distribution(sums, "handover"),
+        delivery_days=_distribution(sums, "delivery"),
         promises_kept=kept,
         promises_broken=broken,
         kept_share=_ratio(sum(kept), sum(kept) + sum(broken)),
         notifications=notifications,
         satisfaction=satisfaction,
-        automatic_moves={mover: _series(docs, days, "moves", mover) for mover in MOVERS},
-        messages_by_hour=[
-            sum(int(_number(doc, "hours", f"{hour:02d}")) for doc in docs.values()) for hour in range(24)
-        ],
+        automatic_moves={mover: per_day(f"moves.{mover}") for mover in MOVERS},
+        messages_by_hour=[int(sums.get(f"hours.{hour:02d}", 0)) for hour in range(24)],
         intents=dict(sorted(intents.items(), key=lambda item: (-item[1], item[0]))),
     )
 
