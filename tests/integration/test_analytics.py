@@ -122,12 +122,13 @@ async def test_the_live_days_equal_a_recount_after_a_realistic_mix(make_world: W
     await world.api("/orders/update-status", "POST", body)
     await world.sends.dispatch()
     await provider_reports(world, BEN, "undelivered")
-    # the shop delivers 1042, the carrier 1060; Ana is asked the next day and answers 5
+    # the shop delivers 1042, the carrier 1060; Ana is asked the next day and answers 2 (staff are alerted)
     await world.deliver()
     await from_carrier(world, "Delivered", "2026-11-03T15:00:00+01:00", "as-delivered")
     world.twilio.customer_wrote(ANA)
     await world.at(hours=24)
-    await world.twilio_message(ANA, "5")
+    await world.twilio_message(ANA, "2")
+    assert world.staff_alerts()  # on Telegram: not a notification of the page
     # and the shop brings in its history
     rows = [json.loads(line) for line in (FIXTURES / "import" / "history.jsonl").read_text().splitlines()]
     await world.api("/orders/import", "POST", {"orders": rows[:3]}, role="admin")
@@ -146,9 +147,9 @@ async def test_the_live_days_equal_a_recount_after_a_realistic_mix(make_world: W
     # one refused by Twilio (never sent), one reported undelivered, one reported delivered
     totals = [sum(channel[what] for channel in notified) for what in ("sent", "delivered", "failed")]
     assert totals == [8, 1, 2]
-    assert answer["notifications"]["whatsapp"]["delivered"] == 1
+    assert answer["notifications"]["whatsapp"]["delivered"] == 1 and "telegram" not in answer["notifications"]
     assert answer["satisfaction"]["whatsapp"] == {  # both delivered orders asked about, one answered
-        "asked": 2, "answered": 1, "score_sum": 5, "satisfied": 1, "average": 5.0, "response_rate": 0.5,
+        "asked": 2, "answered": 1, "score_sum": 2, "satisfied": 0, "average": 2.0, "response_rate": 0.5,
     }  # fmt: skip
     assert answer["orders_by_status"]["fulfilled"][week["2026-03-07"]] == 1  # the import, on its own day
     assert answer["handover_days"]["counts"][2] == 1  # H-1001: created Mar 1, shipped Mar 3
