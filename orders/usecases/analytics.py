@@ -8,6 +8,7 @@ that ran before the days were counted, and as the reference the live counters ar
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,25 +24,29 @@ MAX_DAYS = 366
 DEFAULT_DAYS = 30
 
 
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 class InvalidRange(ValueError):
     """The range asked for is not one the page can have: a bad date, ``from`` after ``to``, too long."""
 
 
 def parse_day(text: str | None, name: str) -> date | None:
+    """``YYYY-MM-DD`` as a date (None when absent); InvalidRange for anything else, ISO week dates too."""
     if text is None or text == "":
         return None
     try:
-        return date.fromisoformat(text) if len(text) == 10 else _bad_day(text, name)
+        if _DAY.fullmatch(text):
+            return date.fromisoformat(text)
     except ValueError:
-        return _bad_day(text, name)
-
-
-def _bad_day(text: str, name: str) -> date:
+        pass
     raise InvalidRange(f"`{name}` is not a date as YYYY-MM-DD")
 
 
 @dataclass(frozen=True)
 class Analytics:
+    """The analytics page's reads, and the recount behind ``orderbot analytics rebuild``."""
+
     db: Database
     clock: Clock
 

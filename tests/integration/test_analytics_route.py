@@ -49,6 +49,7 @@ async def test_an_explicit_range_of_366_days_is_answered(api: Api) -> None:
         {"from": "2026-13-01", "to": "2026-12-01"},
         {"from": "yesterday"},
         {"to": "2026-12-1"},
+        {"to": "2026-W49-1"},
         {"from": "2026-12-02", "to": "2026-12-01"},
         {"from": "2025-01-01", "to": "2026-01-02"},
         {"from": "2026-12-01", "until": "2026-12-02"},
