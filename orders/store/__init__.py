@@ -10,8 +10,9 @@ One module per store: ``orders`` (with ``order_pages``, ``order_documents`` and 
 ``conversations`` (the conversations desk's pages of customers and of one customer's messages), ``inbox`` (messages
 acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token
 buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts
-sent, job leases); ``database`` holds them together over one connection pool with the indexes they need,
-and brings data in an older layout to the current one at start.
+sent, job leases), ``analytics`` (per shop and local day counters of the analytics page) and
+``analytics_sources`` (what a recount of them reads); ``database`` holds them together over one connection
+pool with the indexes they need, and brings data in an older layout to the current one at start.
 
 What the embedded server cannot do, and how the stores route around it
 -----------------------------------------------------------------------
