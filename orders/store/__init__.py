@@ -10,8 +10,9 @@ One module per store: ``orders`` (with ``order_pages``, ``order_documents`` and 
 ``conversations`` (the conversations desk's pages of customers and of one customer's messages), ``inbox`` (messages
 acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token
 buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts
-sent, job leases); ``database`` holds them together over one connection pool with the indexes they need,
-and brings data in an older layout to the current one at start.
+sent, job leases), ``analytics`` (per shop and local day counters of the analytics page) and
+``analytics_sources`` (what a recount of them reads); ``database`` holds them together over one connection
+pool with the indexes they need, and brings data in an older layout to the current one at start.
 
 What the embedded server cannot do, and how the stores route around it
 -----------------------------------------------------------------------
@@ -47,6 +48,7 @@ call methods named after what they return and do not see the detours.
    ``insert_many`` (``batching``); bulk backfills use plain inserts rather than upserts.
 """
 
+from orders.store.analytics import AnalyticsStore
 from orders.store.conversations import ConversationStore, MessageKey, message_key
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.database import Database, open_database
@@ -73,6 +75,7 @@ __all__ = [
     "SHOP_SECRET_FIELDS",
     "AlertStore",
     "AlreadyExists",
+    "AnalyticsStore",
     "AttemptCounter",
     "Conflict",
     "ConversationStore",

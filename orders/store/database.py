@@ -14,6 +14,8 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from orders.crypto import SecretBox
 from orders.model import CustomerId, DeliveryState, Message, OutboxKind, ShopId
+from orders.store.analytics import AnalyticsStore
+from orders.store.analytics_sources import AnalyticsSources
 from orders.store.conversations import ConversationStore
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.desk_alerts import DeskAlertStore
@@ -35,6 +37,10 @@ from orders.store.stats import StatsStore
 from orders.store.waiting_orders import WaitingOrders
 
 log = logging.getLogger(__name__)
+
+#: The most orders a shop may have for its analytics days to be counted at start (a recount reads a few
+#: thousand orders a second on the embedded server); a larger shop is left to ``orderbot analytics rebuild``.
+STARTUP_RECOUNT_MAX_ORDERS = 10_000
 
 #: How long an applied webhook delivery is kept, so that its retries are still recognised.
 EVENTS_KEPT_SECONDS = 30 * 24 * 3600
@@ -169,6 +175,8 @@ class Database:
         self.alerts = AlertStore(self._db.alerts)
         self.promises = PromiseStore(self._db.promises)
         self.photos = PhotoStore(self._db, self._db.media_tokens)
+        self.analytics = AnalyticsStore(self._db.analytics_days, self._timezone_of)
+        self.analytics_sources = AnalyticsSources(self._db)
 
     async def ensure_indexes(self) -> None:
         """Create every index; bring data in an older layout up to date and drop the indexes it used."""
@@ -178,6 +186,7 @@ class Database:
         await self.conversations.add_conversation_fields()
         await self.customers.narrow_legacy_links(self._first_linked_order)
         await self._count_waiting_orders()
+        await self._count_analytics_days()
         await self._claim_existing_numbers()
         # what data in an older layout needs before the index it is found by goes (run once, as it goes)
         upgrades: dict[tuple[str, str], Callable[[], Awaitable[object]]] = {
@@ -197,6 +206,11 @@ class Database:
                 if (cleanup := cleanups.get((name, index))) is not None:
                     await cleanup()
 
+    async def _timezone_of(self, shop_id: ShopId) -> str:
+        """The shop's time zone, for the analytics days (UTC for a shop that is gone)."""
+        doc = await self._db.shops.find_one({"_id": shop_id}, {"timezone": 1})
+        return str(doc.get("timezone") or "UTC") if doc else "UTC"
+
     async def _drop_index(self, collection: str, index: str) -> None:
         """Drop ``index``; a process starting at the same time may have dropped it first."""
         try:
@@ -212,6 +226,28 @@ class Database:
         """
         for shop_id in await self.stats.uncounted_waiting():
             await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
+
+    async def _count_analytics_days(self) -> None:
+        """Shops that ran before the analytics days were counted (stats, but no day): count them once.
+
+        Only shops of up to ``STARTUP_RECOUNT_MAX_ORDERS`` orders, so that a start is not held up for long;
+        a larger shop is logged, for ``orderbot analytics rebuild``. Each day is replaced whole
+        (``AnalyticsStore.replace``), so two processes starting at once give the same days; a change made
+        meanwhile may be counted twice or not at all, as with ``waiting``.
+        """
+        async for doc in self._db.stats.find({}, {"_id": 1, "total": 1}):
+            shop_id = ShopId(doc["_id"])
+            if await self.analytics.counted(shop_id):
+                continue
+            if doc.get("total", 0) > STARTUP_RECOUNT_MAX_ORDERS:
+                log.warning(
+                    "shop %s has no analytics days and %d orders: run `orderbot analytics rebuild --shop %s`",
+                    shop_id, doc["total"], shop_id,
+                )  # fmt: skip
+                continue
+            days = await self.analytics_sources.recount(shop_id, await self._timezone_of(shop_id))
+            await self.analytics.replace(shop_id, days)
+            log.info("counted the analytics days of shop %s from its records: %d days", shop_id, len(days))
 
     async def _claim_existing_numbers(self, batch: int = 1000) -> None:
         """Claim the number of every order stored before numbers were claimed.
