@@ -18,6 +18,7 @@ from typing import Protocol
 from bot.stores import InboxStores
 from bot.work import WorkQueue
 from channels.base import PHONE_CHANNELS, InboundMessage
+from orders.analytics import message_tallies
 from orders.model import (
     Attachment,
     CustomerRecord,
@@ -139,7 +140,7 @@ class Inbox:
             flood_key, now, limit=self.flood.messages, window_seconds=self.flood.window_seconds
         ):
             log.info("flood from one %s sender in shop %s: recorded, not answered", message.channel, shop.id)
-            await self._handled(message, DeliveryState.IGNORED, "rate_limited")
+            await self._handled(message, DeliveryState.IGNORED, "rate_limited", shop.timezone)
             return
         note = None
         try:
@@ -154,13 +155,17 @@ class Inbox:
         except Exception:
             log.exception("handling message %s failed", message.id)
             note = "handler_failed"
-        await self._handled(message, DeliveryState.PROCESSED, note)
+        await self._handled(message, DeliveryState.PROCESSED, note, shop.timezone)
 
-    async def _handled(self, message: Message, state: DeliveryState, note: str | None) -> None:
-        """Record the message with the state it ended in, then take it out of the inbox."""
-        await self.stores.messages.add(
+    async def _handled(self, message: Message, state: DeliveryState, note: str | None, zone: str) -> None:
+        """Record the message with the state it ended in, count it on the shop's analytics day (its local
+        hour, what it asked about) the one time it is recorded, then take it out of the inbox."""
+        if await self.stores.messages.add(
             message.model_copy(update={"state": state, "note": note, "updated_at": self.clock()})
-        )
+        ):
+            await self.stores.analytics.add(
+                message.shop_id, message_tallies(message.created_at, message.intent), zone
+            )
         await self.stores.inbox.remove(message)
 
     async def recover(self, older_than: timedelta = timedelta(seconds=30)) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.notification_counts import Outcome, count_notification
 from bot.plans import Hold, Park
 from bot.stores import NotifierStores
 from bot.work import Alarm
@@ -112,8 +113,12 @@ class OutboxOutcomes:
         await self.stores.outbox.finish(
             entry, state=state.value, error=str(exc), error_code=exc.code, channel=channel
         )
-        await self.stores.stats.add(entry.shop_id, {"notifications.failed": 1})
+        await self._count(entry, "failed", channel)
         await self._flag(entry, Reason.NOTIFICATION_FAILED)
+
+    async def _count(self, entry: OutboxEntry, outcome: Outcome, channel: str) -> None:
+        """Count how ``entry`` ended on ``channel``, now (``bot.notification_counts``)."""
+        await count_notification(self.stores, entry.shop_id, outcome, channel, self.clock(), entry.kind)
 
     async def _flag(self, entry: OutboxEntry, reason: Reason) -> None:
         if entry.order_id and entry.kind != OutboxKind.STAFF_ALERT:
@@ -146,7 +151,8 @@ class OutboxOutcomes:
         entry_id, state = message.outbox_id, message.state
         if state in (DeliveryState.DELIVERED, DeliveryState.READ):
             if await self.stores.outbox.move_state(entry_id, state.value, only_from=("sent",)):
-                await self.stores.stats.add(message.shop_id, {"notifications.delivered": 1})
+                at = message.updated_at
+                await count_notification(self.stores, message.shop_id, "delivered", message.channel, at)
             elif state == DeliveryState.READ:
                 await self.stores.outbox.move_state(entry_id, state.value, only_from=("delivered",))
         elif state in (DeliveryState.FAILED, DeliveryState.UNDELIVERED):
@@ -154,7 +160,9 @@ class OutboxOutcomes:
             if entry is not None and await self.stores.outbox.move_state(
                 entry_id, "failed", only_from=("sent",)
             ):
-                await self.stores.stats.add(message.shop_id, {"notifications.failed": 1})
+                await count_notification(
+                    self.stores, message.shop_id, "failed", message.channel, message.updated_at, entry.kind
+                )
                 await self._flag(entry, Reason.NOTIFICATION_FAILED)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.notification_counts import count_notification
 from bot.photo_media import PhotoMedia
 from bot.plans import Delivery
 from bot.stores import NotifierStores
@@ -113,4 +114,5 @@ class Sending:
         if channel in LOCAL_CHANNELS and await self.stores.outbox.move_state(
             entry.id, OutboxState.DELIVERED.value, only_from=(OutboxState.SENT.value,)
         ):
-            await self.stores.stats.add(entry.shop_id, {"notifications.delivered": 1})
+            now = self.clock()
+            await count_notification(self.stores, entry.shop_id, "delivered", channel.value, now, entry.kind)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from orders.store import (
     AlertStore,
+    AnalyticsStore,
     AttemptCounter,
     CustomerStore,
     InboxStore,
@@ -26,7 +27,8 @@ from orders.store import (
 
 
 class InboxStores(Protocol):
-    """``bot.inbox``: messages waiting and handled, the customers who sent them, their parked entries."""
+    """``bot.inbox``: messages waiting and handled, the customers who sent them, their parked entries, and
+    the analytics days that count them."""
 
     @property
     def inbox(self) -> InboxStore: ...
@@ -40,6 +42,8 @@ class InboxStores(Protocol):
     def rate_limits(self) -> RateLimitStore: ...
     @property
     def shops(self) -> ShopStore: ...
+    @property
+    def analytics(self) -> AnalyticsStore: ...
 
 
 class PlannerStores(Protocol):
@@ -64,6 +68,8 @@ class NotifierStores(PlannerStores, Protocol):
     def messages(self) -> MessageStore: ...
     @property
     def stats(self) -> StatsStore: ...
+    @property
+    def analytics(self) -> AnalyticsStore: ...
 
 
 class LinkingStores(Protocol):

@@ -22,6 +22,8 @@ from orders.rules import Reason
 from orders.waiting import waiting_deltas
 
 DELIVERY_PROBLEM_FLAG = Reason.DELIVERY_PROBLEM.value
+#: The note of a move made on a carrier's report that the parcel was delivered (``delivered_note``).
+CARRIER_DELIVERED = "the carrier reports it delivered"
 
 
 def new_order(
@@ -179,7 +181,15 @@ def reported_at(data: OrderData) -> datetime | None:
 def delivered_note(order: Order) -> str:
     """The note of a move to fulfilled on the carrier's word, with where it was delivered when known."""
     place = order.tracking.place if order.tracking else None
-    return "the carrier reports it delivered" + (f" ({place})" if place else "")
+    return CARRIER_DELIVERED + (f" ({place})" if place else "")
+
+
+def is_carrier_move(event: TimelineEvent) -> bool:
+    """Whether a status move was made on a carrier's report (``carrier_status``), not by the shop itself.
+
+    Such a move comes through the shop's event path (source ``webhook``); its note is what tells it apart.
+    """
+    return event.source == Source.WEBHOOK and (event.note or "").startswith(CARRIER_DELIVERED)
 
 
 def with_problem_flag(order: Order) -> Order:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from orders import domain
+from orders.analytics import Tally, order_tallies
 from orders.import_history import ImportRow, InvalidRow, new_order, updated_order
 from orders.model import Order, Shop
 from orders.numbering import DuplicateNumber, claim_number, claim_numbers
@@ -178,10 +179,12 @@ async def _import_batch(
         results.update((p.row, _done(p, "updated", after)) for p, _, after in changed)
     else:
         deltas: dict[str, float] = {}
-        await _create(service, shop, created, results, deltas)
-        await _update(service, shop, changed, results, deltas)
+        tallies: list[Tally] = []
+        await _create(service, shop, created, results, deltas, tallies)
+        await _update(service, shop, changed, results, deltas, tallies)
         if deltas:
             await db.stats.add(shop.id, deltas)
+        await db.analytics.add(shop.id, tallies, shop.timezone)  # each order on its own dates
     return [results[pending.row] for pending in batch]
 
 
@@ -191,6 +194,7 @@ async def _create(
     created: list[tuple[Pending, Order]],
     results: dict[int, RowResult],
     deltas: dict[str, float],
+    tallies: list[Tally],
 ) -> None:
     db, now = service.db, service.clock()
     claims = {order.number: (order.id, order.external_id) for _, order in created}
@@ -209,6 +213,7 @@ async def _create(
             continue
         results[pending.row] = _done(pending, "created", order)
         _count(deltas, domain.stats_deltas(None, order))
+        tallies += order_tallies(None, order)
         db.feed.publish(shop.id, "order", order_id=order.id, status=order.status.value)
 
 
@@ -218,6 +223,7 @@ async def _update(
     changed: list[tuple[Pending, Order, Order]],
     results: dict[int, RowResult],
     deltas: dict[str, float],
+    tallies: list[Tally],
 ) -> None:
     db, now = service.db, service.clock()
     gate = asyncio.Semaphore(_SAVE_CONCURRENCY)
@@ -238,6 +244,7 @@ async def _update(
                 await db.numbers.release(shop.id, [before.number], before.id)
             results[pending.row] = _done(pending, "updated", saved)
             _count(deltas, domain.stats_deltas(before, saved))
+            tallies.extend(order_tallies(before, saved))
             if closes(before, saved):  # delivered by the file: the dates told are kept or broken now
                 await settle_promises(db, saved, now)
             db.feed.publish(shop.id, "order", order_id=saved.id, status=saved.status.value)

@@ -47,6 +47,7 @@ call methods named after what they return and do not see the detours.
    ``insert_many`` (``batching``); bulk backfills use plain inserts rather than upserts.
 """
 
+from orders.store.analytics import AnalyticsStore
 from orders.store.conversations import ConversationStore, MessageKey, message_key
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.database import Database, open_database
@@ -73,6 +74,7 @@ __all__ = [
     "SHOP_SECRET_FIELDS",
     "AlertStore",
     "AlreadyExists",
+    "AnalyticsStore",
     "AttemptCounter",
     "Conflict",
     "ConversationStore",

@@ -14,6 +14,8 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from orders.crypto import SecretBox
 from orders.model import CustomerId, DeliveryState, Message, OutboxKind, ShopId
+from orders.store.analytics import AnalyticsStore
+from orders.store.analytics_sources import AnalyticsSources
 from orders.store.conversations import ConversationStore
 from orders.store.customers import CustomerStore, MessageStore
 from orders.store.desk_alerts import DeskAlertStore
@@ -169,6 +171,8 @@ class Database:
         self.alerts = AlertStore(self._db.alerts)
         self.promises = PromiseStore(self._db.promises)
         self.photos = PhotoStore(self._db, self._db.media_tokens)
+        self.analytics = AnalyticsStore(self._db.analytics_days, self._timezone_of)
+        self.analytics_sources = AnalyticsSources(self._db)
 
     async def ensure_indexes(self) -> None:
         """Create every index; bring data in an older layout up to date and drop the indexes it used."""
@@ -196,6 +200,11 @@ class Database:
                 await self._drop_index(name, index)
                 if (cleanup := cleanups.get((name, index))) is not None:
                     await cleanup()
+
+    async def _timezone_of(self, shop_id: ShopId) -> str:
+        """The shop's time zone, for the analytics days (UTC for a shop that is gone)."""
+        doc = await self._db.shops.find_one({"_id": shop_id}, {"timezone": 1})
+        return str(doc.get("timezone") or "UTC") if doc else "UTC"
 
     async def _drop_index(self, collection: str, index: str) -> None:
         """Drop ``index``; a process starting at the same time may have dropped it first."""

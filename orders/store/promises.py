@@ -47,15 +47,17 @@ class PromiseStore:
     async def settle(
         self, shop_id: ShopId, settled: Iterable[tuple[Promise, PromiseOutcome]], delivered_at: datetime | None,
         now: datetime,
-    ) -> int:  # fmt: skip
-        """Mark each still-open promise with its outcome; how many changed (a settled one stays as it is)."""
-        changed = 0
+    ) -> list[PromiseOutcome]:  # fmt: skip
+        """Mark each still-open promise with its outcome; the outcomes of those this changed (a settled one
+        stays as it is, and is not in the list)."""
+        changed = []
         for promise, result in settled:
             done = await self._promises.update_one(
                 {"_id": promise.id, "shop_id": shop_id, "outcome": PromiseOutcome.OPEN.value},
                 {"$set": {"outcome": result.value, "delivered_at": delivered_at, "settled_at": now}},
             )
-            changed += done.modified_count
+            if done.modified_count:
+                changed.append(result)
         return changed
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from orders.event_decisions import EventKind, OnBackwards
 from orders.store import Database
+from orders.usecases.analytics import Analytics, InvalidRange
 from orders.usecases.answers import Answer, Answers
 from orders.usecases.attention import AttentionItem, AttentionQueue
 from orders.usecases.bulk import (
@@ -66,6 +67,7 @@ class OrderUseCases:
     promises: PromiseLedger
     estimates: DeliveryEstimates
     photos: PhotoCommands
+    analytics: Analytics
 
     @classmethod
     def build(
@@ -98,6 +100,7 @@ class OrderUseCases:
             promises=PromiseLedger(desk.uow),
             estimates=DeliveryEstimates(db, clock),
             photos=PhotoCommands(desk),
+            analytics=Analytics(db, clock),
         )
 
 
@@ -105,6 +108,7 @@ __all__ = [
     "BULK_CONCURRENCY",
     "BULK_CONCURRENCY_PER_SHOP",
     "PROMISE_AT_RISK_FLAG",
+    "Analytics",
     "Answer",
     "Answers",
     "Attached",
@@ -124,6 +128,7 @@ __all__ = [
     "DeskCommands",
     "EventKind",
     "EventOutcome",
+    "InvalidRange",
     "MessagePage",
     "OnBackwards",
     "OrderPage",

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from orders import promises
+from orders.analytics import promise_tallies
 from orders.lifecycle import TERMINAL, Status
 from orders.model import Order, Promise, PromiseOutcome
 from orders.store import Database
@@ -18,7 +19,8 @@ from orders.store import Database
 async def settle_promises(
     db: Database, order: Order, now: datetime, found: Sequence[Promise] | None = None
 ) -> int:
-    """Mark the order's open promises (``found``, else read) with what its state makes of them."""
+    """Mark the order's open promises (``found``, else read) with what its state makes of them; how many
+    changed. Those kept or broken count on the analytics day they were settled (``orders.analytics``)."""
     if order.status not in TERMINAL:
         return 0
     if found is None:
@@ -32,7 +34,9 @@ async def settle_promises(
     if not settled:
         return 0
     delivered_at = order.status_since if order.status == Status.FULFILLED else None
-    return await db.promises.settle(order.shop_id, settled, delivered_at, now)
+    changed = await db.promises.settle(order.shop_id, settled, delivered_at, now)
+    await db.analytics.add(order.shop_id, promise_tallies(changed, now))
+    return len(changed)
 
 
 def closes(before: Order | None, after: Order) -> bool:

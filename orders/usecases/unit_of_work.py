@@ -1,7 +1,8 @@
 """Saving an order change: the version check, the outbox entries it causes, the shop's counters.
 
 Every use case that changes an order reads it, computes the new order with pure functions (``orders.domain``,
-``orders.event_decisions``) and hands before and after to ``UnitOfWork.commit``, which also puts the change on
+``orders.event_decisions``) and hands before and after to ``UnitOfWork.commit``, which counts it (the shop's
+stats and its analytics days, ``orders.analytics``) and also puts the change on
 the shop's live feed (``orders.store.feed``) for the desks that show it. Outbox entries ride inside
 the order's own write, so a crash right after it loses none; they are queued at once (idempotently) and
 ``Recovery.recover_pending_outbox`` clears them from the order later, off the request's path. On a version
@@ -16,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from orders import domain, satisfaction
+from orders import analytics, domain, satisfaction
 from orders.model import NotificationId, Order, OutboxEntry, OutboxKind, Shop, ShopId, new_id
 from orders.numbering import claim_number
 from orders.store import AlreadyExists, Conflict, Database
@@ -95,6 +96,7 @@ class UnitOfWork:
         await asyncio.gather(
             *(self.db.outbox.add(entry) for entry in pending),
             self.db.stats.add(saved.shop_id, domain.stats_deltas(before, saved)),
+            self.db.analytics.add(saved.shop_id, analytics.order_tallies(before, saved)),
         )
         if closes(before, saved):  # a crash before this leaves them to the promise watch
             await settle_promises(self.db, saved, self.clock())

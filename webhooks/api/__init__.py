@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from webhooks.api import alerts, conversations, estimates, events, imports, photos, promises, shop, templates
+from webhooks.api import (
+    alerts,
+    analytics,
+    conversations,
+    estimates,
+    events,
+    imports,
+    photos,
+    promises,
+    shop,
+    templates,
+)
 from webhooks.api.routes import authenticate, routes
 
 __all__ = ["build_api"]
 
-_REGISTERED = (estimates, imports, photos, promises, shop, templates, alerts, events, conversations)
+_REGISTERED = (
+    analytics,
+    estimates,
+    imports,
+    photos,
+    promises,
+    shop,
+    templates,
+    alerts,
+    events,
+    conversations,
+)
 
 
 def build_api() -> web.Application:
