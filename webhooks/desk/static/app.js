@@ -1,5 +1,5 @@
-// The order desk: signs in with the shop's token, then shows the desk (desk.js): stats, attention queue, all
-// orders with bulk actions, the order view.
+// The order desk: signs in with the shop's token, then shows the desk (desk.js) with its pages: orders
+// (stats, attention queue, all orders with bulk actions, the order view) and analytics.
 
 import { forgetToken, storeToken, takeTokenFromAddress } from "./api.js";
 import { Desk } from "./desk.js";

@@ -1,10 +1,11 @@
-// The signed-in desk: reads the shop and keeps its panels fresh.
+// The signed-in desk: reads the shop, keeps the orders page fresh, and shows the page chosen in its navigation.
 // Fresh without reloading: live events (live.js) refresh what changed within a second; while there is no
 // stream, a cheap revision check every 3 s (one tiny request answered 304 while nothing changed) does; and
 // a refresh every 30 s either way (ages grow with time alone).
 
 import { AlertsPanel } from "./alerts.js";
 import { AllOrders } from "./orders-table.js";
+import { AnalyticsPage } from "./analytics.js";
 import { ApiError, apiClient } from "./api.js";
 import { AttentionQueue } from "./attention.js";
 import { ConversationsPanel } from "./conversations.js";
@@ -15,7 +16,7 @@ import { PromisesReport } from "./promises.js";
 import { SettingsDialog } from "./settings.js";
 import { Stats } from "./stats.js";
 import { TemplateEditor } from "./templates-editor.js";
-import { TopBar } from "./top-bar.js";
+import { TopBar, usePage } from "./top-bar.js";
 import { html, useEffect, useRef, useState } from "./ui.js";
 
 const FULL_REFRESH_MS = 30_000;
@@ -48,6 +49,8 @@ export function Desk({ token, onSignOut, onRejected }) {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [live, setLive] = useState(false);
   const [alertsVersion, setAlertsVersion] = useState(0);
+  const [analyticsVersion, setAnalyticsVersion] = useState(0);
+  const page = usePage();
   const liveOn = useRef(false);
 
   const view = useLatest({ attentionFilter, listFilter, cursor: cursors[cursors.length - 1], openId });
@@ -252,13 +255,22 @@ export function Desk({ token, onSignOut, onRejected }) {
   return html`
     <${TopBar}
       shop=${shop}
+      page=${page}
       updated=${updated}
       live=${live}
       onSettings=${() => setSettingsOpen(true)}
-      onRefresh=${() => refreshAll({ everything: true })}
+      onRefresh=${() => {
+        refreshAll({ everything: true });
+        setAnalyticsVersion((n) => n + 1);
+      }}
       onSignOut=${onSignOut}
     />
-    <main class="desk">
+    ${page === "analytics" &&
+    html`<main class="desk">
+      ${offline && html`<${Notice} tone="error" text=${offline} />`}
+      <${AnalyticsPage} api=${client} version=${analyticsVersion} />
+    </main>`}
+    <main class="desk" hidden=${page !== "orders"}>
       ${offline && html`<${Notice} tone="error" text=${offline} />`}
       <${Stats} state=${stats} />
       <${AlertsPanel} api=${client} version=${alertsVersion} timeZone=${shop.timezone} />
