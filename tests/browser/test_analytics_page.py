@@ -438,3 +438,16 @@ def test_on_a_phone_the_cards_stack_and_nothing_overflows_the_page(
     page.screenshot(path=str(SCREENSHOTS / "analytics-375-table.png"))
     assert page.evaluate("cspViolations") == []
     assert watch.errors == [] and watch.dialogs == []
+
+
+def test_the_csv_quotes_what_needs_it_and_keeps_text_from_running_as_a_formula(
+    page: Page, shop: PlayedShop
+) -> None:
+    open_analytics(page, shop)
+    text = page.evaluate(
+        """async () => (await import("/dashboard/csv.js")).csvText([
+             ["Topic", "Messages"], ["refund, or return", 2], ['the "box"', 0.5], ["=HYPERLINK(1)", null], [" padded", 3]])"""
+    )
+    assert text == (
+        'Topic,Messages\r\n"refund, or return",2\r\n"the ""box""",0.5\r\n\'=HYPERLINK(1),\r\n" padded",3\r\n'
+    )
