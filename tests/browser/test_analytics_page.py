@@ -394,6 +394,10 @@ def test_changing_the_range_refetches_and_an_empty_range_says_so(
     week = drawn(shop.api("GET", "/analytics?from=2026-10-27&to=2026-11-02"))
     assert page.evaluate(CHART_DATA, "orders-per-day")["series"] == week["orders-per-day"][1]
     assert len(page.evaluate(CHART_DATA, "promises-kept")["labels"]) == 7
+    with page.expect_request(
+        lambda request: "/api/v1/analytics?from=2026-10-27&to=2026-11-02" in request.url
+    ):
+        page.get_by_role("button", name="Refresh").click()  # the header's Refresh reads the shown range again
 
     picker(page).get_by_label("From").fill("2026-09-01")
     expect(page.locator(".range-shown")).to_have_attribute("data-from", "2026-09-01")

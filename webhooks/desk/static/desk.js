@@ -10,7 +10,7 @@ import { ApiError, apiClient } from "./api.js";
 import { AttentionQueue } from "./attention.js";
 import { ConversationsPanel } from "./conversations.js";
 import { OrderDialog } from "./order-dialog.js";
-import { connectLive } from "./live.js";
+import { useLiveRefresh } from "./live.js";
 import { Notice } from "./parts.js";
 import { PromisesReport } from "./promises.js";
 import { SettingsDialog } from "./settings.js";
@@ -21,7 +21,6 @@ import { html, useEffect, useRef, useState } from "./ui.js";
 
 const FULL_REFRESH_MS = 30_000;
 const CHANGE_CHECK_MS = 3_000;
-const LIVE_REFRESH_MS = 150; // events that come together refresh once
 const PAGE_SIZE = 25;
 
 function useLatest(value) {
@@ -191,29 +190,15 @@ export function Desk({ token, onSignOut, onRejected }) {
     };
   }, []);
 
-  // Live events: refresh what they may have changed (once for events that come together).
-  useEffect(() => {
-    let pending = null;
-    const stop = connectLive(client, {
-      onState: (on) => {
-        liveOn.current = on;
-        setLive(on);
-      },
-      onChange: ({ kind }) => {
-        if (kind === "alert" || kind === "reload") setAlertsVersion((n) => n + 1);
-        if (pending === null && connected.current) {
-          pending = setTimeout(() => {
-            pending = null;
-            refreshRef.current();
-          }, LIVE_REFRESH_MS);
-        }
-      },
-    });
-    return () => {
-      clearTimeout(pending);
-      stop();
-    };
-  }, []);
+  useLiveRefresh(client, {
+    onState: (on) => {
+      liveOn.current = on;
+      setLive(on);
+    },
+    onAlerts: () => setAlertsVersion((n) => n + 1),
+    ready: () => connected.current,
+    refresh: () => refreshRef.current(),
+  });
 
   // Filters and paging reload their own section only.
   const firstRender = useRef(true);
