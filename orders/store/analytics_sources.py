@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from orders.analytics import DayCounts
+from orders.analytics_recount import Recount
 from orders.model import Message, Order, OutboxEntry, Promise, ShopId
 from orders.store.documents import Doc, from_doc
 from orders.store.order_documents import order_from_doc
@@ -19,6 +21,22 @@ from orders.store.outbox import entry_from_doc
 class AnalyticsSources:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._db = db
+
+    async def recount(self, shop_id: ShopId, timezone: str) -> dict[str, DayCounts]:
+        """What the shop's stored records add up to per local day in ``timezone`` (nothing is written).
+
+        The outbound messages go first: a notification's outcome is dated by the message that carried it.
+        """
+        counting = Recount(timezone)
+        async for message in self.messages(shop_id):
+            counting.message(message)
+        async for entry in self.notifications(shop_id):
+            counting.notification(entry)
+        async for order in self.orders(shop_id):
+            counting.order(order)
+        async for promise in self.promises(shop_id):
+            counting.promise(promise)
+        return counting.days
 
     async def orders(self, shop_id: ShopId) -> AsyncIterator[Order]:
         async for doc in self._db.orders.find({"shop_id": shop_id}):

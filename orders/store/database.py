@@ -38,6 +38,10 @@ from orders.store.waiting_orders import WaitingOrders
 
 log = logging.getLogger(__name__)
 
+#: The most orders a shop may have for its analytics days to be counted at start (a recount reads a few
+#: thousand orders a second on the embedded server); a larger shop is left to ``orderbot analytics rebuild``.
+STARTUP_RECOUNT_MAX_ORDERS = 10_000
+
 #: How long an applied webhook delivery is kept, so that its retries are still recognised.
 EVENTS_KEPT_SECONDS = 30 * 24 * 3600
 
@@ -182,6 +186,7 @@ class Database:
         await self.conversations.add_conversation_fields()
         await self.customers.narrow_legacy_links(self._first_linked_order)
         await self._count_waiting_orders()
+        await self._count_analytics_days()
         await self._claim_existing_numbers()
         # what data in an older layout needs before the index it is found by goes (run once, as it goes)
         upgrades: dict[tuple[str, str], Callable[[], Awaitable[object]]] = {
@@ -221,6 +226,28 @@ class Database:
         """
         for shop_id in await self.stats.uncounted_waiting():
             await self.stats.set_waiting(shop_id, await self.orders.waiting_counts(shop_id))
+
+    async def _count_analytics_days(self) -> None:
+        """Shops that ran before the analytics days were counted (stats, but no day): count them once.
+
+        Only shops of up to ``STARTUP_RECOUNT_MAX_ORDERS`` orders, so that a start is not held up for long;
+        a larger shop is logged, for ``orderbot analytics rebuild``. Each day is replaced whole
+        (``AnalyticsStore.replace``), so two processes starting at once give the same days; a change made
+        meanwhile may be counted twice or not at all, as with ``waiting``.
+        """
+        async for doc in self._db.stats.find({}, {"_id": 1, "total": 1}):
+            shop_id = ShopId(doc["_id"])
+            if await self.analytics.counted(shop_id):
+                continue
+            if doc.get("total", 0) > STARTUP_RECOUNT_MAX_ORDERS:
+                log.warning(
+                    "shop %s has no analytics days and %d orders: run `orderbot analytics rebuild --shop %s`",
+                    shop_id, doc["total"], shop_id,
+                )  # fmt: skip
+                continue
+            days = await self.analytics_sources.recount(shop_id, await self._timezone_of(shop_id))
+            await self.analytics.replace(shop_id, days)
+            log.info("counted the analytics days of shop %s from its records: %d days", shop_id, len(days))
 
     async def _claim_existing_numbers(self, batch: int = 1000) -> None:
         """Claim the number of every order stored before numbers were claimed.

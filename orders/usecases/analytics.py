@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from orders.analytics import DayCounts
-from orders.analytics_recount import Recount
 from orders.analytics_report import Report, report
 from orders.model import Shop, ShopId
 from orders.promises import local_day
@@ -64,16 +63,7 @@ class Analytics:
 
     async def recount(self, shop: Shop) -> dict[str, DayCounts]:
         """What the shop's stored data adds up to, per local day (nothing is written)."""
-        sources, counting = self.db.analytics_sources, Recount(shop.timezone)
-        async for message in sources.messages(shop.id):
-            counting.message(message)
-        async for entry in sources.notifications(shop.id):
-            counting.notification(entry)
-        async for order in sources.orders(shop.id):
-            counting.order(order)
-        async for promise in sources.promises(shop.id):
-            counting.promise(promise)
-        return counting.days
+        return await self.db.analytics_sources.recount(shop.id, shop.timezone)
 
     async def rebuild(self, shop_id: ShopId) -> int:
         """Replace the shop's days with a recount; how many days it counted."""

@@ -25,6 +25,7 @@ from orders.store import AlreadyExists, Database, NotFound
 from webhooks.access.auth import ROLES, issue_token
 from webhooks.app import build_app, run_worker
 from webhooks.bootstrap import build_service, command_database, resolve_secret_key
+from webhooks.cli import analytics as analytics_commands
 from webhooks.cli import estimates as eta_commands
 from webhooks.cli import imports as import_command
 from webhooks.cli import keys as key_commands
@@ -228,6 +229,7 @@ def _parser() -> argparse.ArgumentParser:
     talk.add_argument("--style", choices=("whatsapp", "sms", "instagram"), default="whatsapp")
     import_command.add_parser(commands)
     eta_commands.add_parser(commands)
+    analytics_commands.add_parser(commands)
     return parser
 
 
@@ -289,7 +291,9 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
             print(dashboard_link(settings, _token(settings, args)))
         case "chat":
             _chat(settings, args)
-        case "templates" | "import" | "eta":
-            {"templates": template_commands, "import": import_command, "eta": eta_commands}[args.command].run(
-                settings, args
-            )
+        case "templates" | "import" | "eta" | "analytics":
+            commands = {
+                "templates": template_commands, "import": import_command, "eta": eta_commands,
+                "analytics": analytics_commands,
+            }  # fmt: skip
+            commands[args.command].run(settings, args)
