@@ -406,6 +406,8 @@ def test_changing_the_range_refetches_and_an_empty_range_says_so(
     expect(page.locator(".chart-empty")).to_have_count(9)
     expect(page.locator(".chart-empty").first).to_have_text("No data in this range.")
     expect(page.locator("[data-chart] canvas")).to_have_count(0)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "analytics-empty-1280.png"))
 
     picker(page).get_by_label("From").fill("2026-10-15")  # after "to": the server says why
     expect(page.get_by_role("alert")).to_contain_text("Could not load the analytics")
