@@ -101,6 +101,8 @@ export function apiClient(token, onUnauthorized) {
     resetTemplate: (slot) => call("DELETE", templatePath(slot)),
     previewTemplate: (body) => call("POST", "/templates/preview", { body }),
     promiseReport: (params) => call("GET", `/promises/report${query(params)}`),
+    /** Per-day figures for `{from, to}` (YYYY-MM-DD, the shop's days; both empty: the last 30 days). */
+    analytics: (params) => call("GET", `/analytics${query(params)}`),
     alerts: (params) => call("GET", `/alerts${query(params)}`),
     alertSeen: (id) => call("POST", `/alerts/${encodeURIComponent(id)}/seen`),
     /** A one-minute ticket that opens the event stream (an EventSource cannot send the token). */

@@ -5,29 +5,10 @@
 import { html, useEffect, useRef, useState } from "./ui.js";
 import { LIVE_EVENT } from "./live.js";
 import { Notice } from "./parts.js";
-import { maskedPhone, shopTime } from "./format.js";
+import { CHANNELS, INTENTS, maskedPhone, shopTime } from "./format.js";
 import { PhotoThumb } from "./photos.js";
 
 const PAGE_SIZE = 20;
-const CHANNELS = { whatsapp: "WhatsApp", sms: "SMS", instagram: "Instagram", email: "Email", console: "Console" };
-const INTENTS = {
-  order_status: "where is my order",
-  tracking: "tracking",
-  list_orders: "my orders",
-  cancel_request: "cancel request",
-  delivery_time: "when will it arrive",
-  complaint: "complaint",
-  change_order: "change request",
-  refund: "refund or return",
-  human: "asks for a person",
-  help: "help",
-  greeting: "greeting",
-  thanks: "thanks",
-  opt_out: "opted out",
-  opt_in: "opted back in",
-  other: "other topic",
-  unknown: "not understood",
-};
 /** What staff may pick to answer on (the console is the demo's and `orderbot chat`'s, never a choice here). */
 const ANSWER_CHANNELS = ["whatsapp", "sms", "instagram", "email"];
 const WHY = {

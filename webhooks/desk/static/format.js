@@ -34,6 +34,29 @@ export const KINDS = {
   photo: "photo",
 };
 
+/** The messaging channels by name, as their makers write them. */
+export const CHANNELS = { whatsapp: "WhatsApp", sms: "SMS", instagram: "Instagram", email: "Email", console: "Console" };
+
+/** What the bot understood a customer message to ask, in words. */
+export const INTENTS = {
+  order_status: "where is my order",
+  tracking: "tracking",
+  list_orders: "my orders",
+  cancel_request: "cancel request",
+  delivery_time: "when will it arrive",
+  complaint: "complaint",
+  change_order: "change request",
+  refund: "refund or return",
+  human: "asks for a person",
+  help: "help",
+  greeting: "greeting",
+  thanks: "thanks",
+  opt_out: "opted out",
+  opt_in: "opted back in",
+  other: "other topic",
+  unknown: "not understood",
+};
+
 export const BULK_ACTIONS = {
   auto_progress: "Advance",
   update_status: "Change status",

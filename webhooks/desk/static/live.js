@@ -5,10 +5,13 @@
 // for a ticket that opens the stream for a minute. The browser reconnects by itself when a stream breaks,
 // sending Last-Event-ID, and the server resumes after it; when that reconnection is refused (its ticket
 // expired, the server restarted), a new ticket is asked for and the last id is passed along, so nothing is
-// lost or repeated. While there is no stream the desk keeps polling (app.js); `onState` says which.
+// lost or repeated. While there is no stream the desk keeps polling (desk.js); `onState` says which.
 // Every event is also dispatched on `window` as `orderbot:live` ({kind, data}), for any screen to follow.
 
+import { useEffect } from "./ui.js";
+
 export const LIVE_EVENT = "orderbot:live";
+const LIVE_REFRESH_MS = 150; // events that come together refresh once
 const KINDS = ["order", "message", "delivery", "alert", "reset"];
 const RETRY_MS = [1000, 2000, 5000, 10000, 30000];
 
@@ -82,4 +85,31 @@ export function connectLive(api, { onChange, onState }) {
     source?.close();
     source = null;
   };
+}
+
+/**
+ * The desk's use of the stream while it is shown: `onState` as it goes live or drops, `onAlerts()` for an
+ * alert (or a reload), and once `ready()` (signed in), one `refresh()` for events that come together.
+ * Closed when the desk goes away.
+ */
+export function useLiveRefresh(api, { onState, onAlerts, ready, refresh }) {
+  useEffect(() => {
+    let pending = null;
+    const stop = connectLive(api, {
+      onState,
+      onChange: ({ kind }) => {
+        if (kind === "alert" || kind === "reload") onAlerts();
+        if (pending === null && ready()) {
+          pending = setTimeout(() => {
+            pending = null;
+            refresh();
+          }, LIVE_REFRESH_MS);
+        }
+      },
+    });
+    return () => {
+      clearTimeout(pending);
+      stop();
+    };
+  }, []);
 }
