@@ -25,8 +25,8 @@ from webhooks.settings import Settings
 
 #: Long enough for the desk to load between renewals, short enough that the test sees several.
 STREAM_SECONDS = 2.0
-#: What a change may take to show from the stream: well under the polling fallback's 3 s.
-SHOWS_WITHIN_MS = 1500
+#: What a change may take to show from the stream: under the polling fallback's 3 s, with room for a busy machine.
+SHOWS_WITHIN_MS = 2500
 
 # Before any of the desk's scripts: every live event the desk dispatches, and every value the live
 # indicator takes, kept where the test can read them.
@@ -130,8 +130,7 @@ def test_the_desk_resumes_its_stream_after_each_renewal_losing_nothing_and_never
 
     page.route("**/api/v1/events/ticket", change_in_the_gap)
     wait_for(page, lambda: bool(gap) and len(traffic.streams) > gap[0], STREAM_SECONDS + 3)
-    resumed_from = traffic.streams[gap[0]].get("last_event_id")
-    assert resumed_from, traffic.streams[gap[0]]
+    assert traffic.streams[gap[0]].get("last_event_id"), traffic.streams[gap[0]]
     gapped = desk.orders["1004"].id
     expect(status_cell(page, "1004")).to_contain_text("Shipped", timeout=SHOWS_WITHIN_MS)
     assert order_events(page, gapped) == ["shipped"]  # from the stream, once, not from a reload
@@ -141,10 +140,12 @@ def test_the_desk_resumes_its_stream_after_each_renewal_losing_nothing_and_never
     # time (longer than the polling interval several times over).
     renewals = len(traffic.streams)
     wait_for(page, lambda: len(traffic.streams) >= renewals + 2, 2 * STREAM_SECONDS + 3)
+    # counted now, when a stream just opened and the next renewal is seconds away
+    tickets, streams = traffic.tickets, len(traffic.streams)
     expect(page.locator(".live-state")).to_have_attribute("data-live", "live")
     assert order_events(page, order) == ["processing"] and order_events(page, gapped) == ["shipped"]
     indicator: list[str] = page.evaluate("window.__indicator")
     assert indicator[indicator.index("live") :] == ["live"]  # once live, it never dropped to polling
     assert traffic.polls == 0
-    assert traffic.tickets == len(traffic.streams)  # each stream on a new ticket, no refused reconnection
+    assert tickets == streams  # each stream on a new ticket of its own
     assert watch.errors == [] and watch.dialogs == []
