@@ -5,7 +5,7 @@
 // for a ticket that opens the stream for a minute. The browser reconnects by itself when a stream breaks,
 // sending Last-Event-ID, and the server resumes after it; when that reconnection is refused (its ticket
 // expired, the server restarted), a new ticket is asked for and the last id is passed along, so nothing is
-// lost or repeated. While there is no stream the desk keeps polling (desk.js); `onState` says which.
+// lost or repeated. While there is no stream the desk keeps polling (desk-freshness.js); `onState` says which.
 // Every event is also dispatched on `window` as `orderbot:live` ({kind, data}), for any screen to follow.
 
 import { useEffect } from "./ui.js";

@@ -2,7 +2,7 @@
 
 import { html, useEffect, useRef, useState } from "./ui.js";
 import { Badge, Notice } from "./parts.js";
-import { OrderConversation } from "./conversations.js";
+import { OrderConversation } from "./conversation-view.js";
 import { PhotoForm, PhotoThumb } from "./photos.js";
 import { KINDS, SOURCES, STATUSES, maskedPhone, money, shopTime, shopTimesIn, statusLabel } from "./format.js";
 
