@@ -16,8 +16,8 @@ Which orders count, and how:
   what came after, and a parcel still on its way counts too: when deliveries slow down, the parcels that
   are late show it before they arrive, where a read of delivered orders alone would see only the quick ones;
 - those of the same lane (``eta_lanes``), widening to broader lanes while a lane has fewer than
-  ``MIN_SAMPLES`` (a thin lane still sets the middle, ``_learn``), and with fewer across the whole shop
-  there is no date at all (``TooLittleHistory``) rather than a made-up one;
+  ``MIN_SAMPLES``, and with fewer across the whole shop there is no date at all (``TooLittleHistory``)
+  rather than a made-up one;
 - the recent past more than the old (``eta_survival``): orders of the last ``WINDOW_DAYS``, each weighing
   half as much per ``HALF_LIFE_DAYS`` of age, so a slower (or faster) season shows in the dates within weeks;
 - once the parcel has been on its way a while, only what took at least as long: a parcel five days in
@@ -52,7 +52,6 @@ from orders.lifecycle import DeliveryStage
 __all__ = [
     "DEFAULT_LEVEL",
     "HALF_LIFE_DAYS",
-    "MIN_FOR_MIDDLE",
     "MIN_SAMPLES",
     "Answer",
     "Estimate",
@@ -71,9 +70,6 @@ DEFAULT_LEVEL = 0.9
 #: Fewest past deliveries a lane needs to answer: at 30, three orders lie beyond its 0.9 quantile; fewer
 #: would let one late parcel set the date.
 MIN_SAMPLES = 30
-#: Fewest deliveries a lane too thin to answer needs to place the middle of a broader lane's dates: five
-#: either side of a median, where the 0.9 quantile needs ``MIN_SAMPLES``.
-MIN_FOR_MIDDLE = 10
 
 
 @dataclass(frozen=True)
@@ -222,14 +218,8 @@ def _learn(
     index: _Index, lanes: tuple[Lane, ...], parcel: Parcel, cut: float, after: float, level: float
 ) -> _Learned | int:
     """The narrowest lane of ``parcel`` with ``MIN_SAMPLES`` ended by ``cut`` whose distribution reaches
-    ``level`` (not too much of it still on its way); else the most any lane had (too little history).
-
-    A narrower lane too thin to answer but with ``MIN_FOR_MIDDLE`` still says where its middle lies: the
-    broader lane's distribution is stretched (or shrunk) to put its median there. A remote destination
-    then keeps the shape learned from many orders without taking on the quick middle of the nearby ones.
-    """
+    ``level`` (not too much of it still on its way); else the most any lane had (too little history)."""
     most = 0
-    middle: float | None = None
     for lane in lanes:
         key = lane.key(parcel)
         samples = index.get((lane.name, key)) if key is not None else None
@@ -238,15 +228,10 @@ def _learn(
         seen, ended = samples.known(cut)
         most = max(most, ended)
         if ended < MIN_SAMPLES:
-            if middle is None and ended >= MIN_FOR_MIDDLE:
-                [middle] = survival_quantiles(seen, (0.5,))
             continue
         found = arrivals(seen, after=after)
         if sum(share for _, share in found) < level - 1e-9:
             continue  # too much of the lane is still on its way to tell
-        [broad] = survival_quantiles(seen, (0.5,)) if middle is not None else [None]
-        if middle is not None and broad:
-            found = [(days * middle / broad, share) for days, share in found]
         return _Learned(found, lane_label(lane.name, parcel), ended)
     return most
 

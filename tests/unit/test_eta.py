@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from orders.eta import (
     HALF_LIFE_DAYS,
-    MIN_FOR_MIDDLE,
     MIN_SAMPLES,
     Estimate,
     History,
@@ -83,18 +82,6 @@ def test_a_thin_lane_widens_to_the_destination_then_the_shop() -> None:
     # no deliveries at all to this destination or from this origin: the whole shop answers
     nowhere = dated(history.estimate(parcel(origin="BR/BA", destination="BR/BA"), NOW, 0.9))
     assert nowhere.lane == "shop" and nowhere.samples == history.size
-
-
-def test_a_thin_lane_moves_the_broader_lanes_dates_to_its_own_middle() -> None:
-    """Ten parcels to Amazonas spent 12 days in transit, a hundred to Rio 3: Amazonas is dated from São
-    Paulo's transits (its own lane is too thin) stretched to its own middle, not by the quick ones' days."""
-    far = shipments(MIN_FOR_MIDDLE, 13, destination=AM)
-    near = shipments(100, 4)
-    answer = dated(History(far + near).estimate(parcel(destination=AM), NOW, 0.9))
-    assert answer.lane == "BR-SP → *"
-    assert days_after(answer.likely) == days_after(answer.arrives_by) == 13  # a day's handover, 3 x 12 / 3
-    fewer = History(far[1:] + near)  # too few to say where its middle is: São Paulo's days
-    assert days_after(dated(fewer.estimate(parcel(destination=AM), NOW, 0.9)).arrives_by) == 4
 
 
 def test_the_carrier_narrows_the_lane_when_it_has_enough_deliveries() -> None:
