@@ -42,7 +42,12 @@ def replay(
             continue
         orders += 1
         # as the order was at its creation: not handed over, its carrier not yet chosen
-        parcel = Parcel(created_at=order.created_at, origin=order.origin, destination=order.destination)
+        parcel = Parcel(
+            created_at=order.created_at,
+            origin=order.origin,
+            destination=order.destination,
+            origin_area=order.origin_area,
+        )
         answer = history.estimate(parcel, order.created_at, level, timezone)
         if not isinstance(answer, Estimate):
             continue

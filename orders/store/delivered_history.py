@@ -3,8 +3,8 @@ ones and those still on their way; cancelled ones teach nothing about delivery.
 
 Read status by status on the ``(shop_id, status, status_since)`` index by its two leading fields
 (``orders.store``, 1), and only the fields a date needs: when the order was made, handed over (its move to
-``shipped``) and delivered (its move to ``fulfilled``, ``status_since``), where it went from and to, and
-its carrier.
+``shipped``) and delivered (its move to ``fulfilled``, ``status_since``), where it went from (region and
+postal area) and to, and its carrier.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from orders.eta import Shipment, region_key
+from orders.eta import Shipment, area_key, region_key
 from orders.lifecycle import ACTIVE, Status
 from orders.model import ShopId
 from orders.store.documents import Doc
@@ -31,6 +31,7 @@ _FIELDS = {
     "ship_to.region": 1,
     "ship_from.country": 1,
     "ship_from.region": 1,
+    "ship_from.postal_code": 1,
     "tracking.carrier": 1,
 }
 
@@ -56,6 +57,7 @@ def _shipment(doc: Doc) -> Shipment | None:
         origin=_region(doc.get("ship_from")),
         destination=_region(doc.get("ship_to")),
         carrier=tracking.get("carrier") if isinstance(tracking, Mapping) else None,
+        origin_area=_area(doc.get("ship_from")),
     )
 
 
@@ -76,3 +78,9 @@ def _region(place: Any) -> str | None:
     if not isinstance(place, Mapping):
         return None
     return region_key(place.get("country"), place.get("region"))
+
+
+def _area(place: Any) -> str | None:
+    if not isinstance(place, Mapping):
+        return None
+    return area_key(place.get("country"), place.get("region"), place.get("postal_code"))

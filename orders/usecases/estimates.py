@@ -12,7 +12,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from orders.eta import Answer, History, Parcel, region_key
+from orders.eta import Answer, History, Parcel, area_key, region_key
 from orders.lifecycle import Status
 from orders.model import Order, Place, Shop, ShopId
 from orders.store import Database
@@ -41,11 +41,16 @@ def parcel_of(order: Order) -> Parcel:
         origin=_region(order.ship_from),
         destination=_region(order.ship_to),
         carrier=tracking.carrier if tracking else None,
+        origin_area=_area(order.ship_from),
     )
 
 
 def _region(place: Place | None) -> str | None:
     return region_key(place.country, place.region) if place else None
+
+
+def _area(place: Place | None) -> str | None:
+    return area_key(place.country, place.region, place.postal_code) if place else None
 
 
 class DeliveryEstimates:

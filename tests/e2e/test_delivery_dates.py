@@ -88,6 +88,31 @@ async def test_an_imported_history_dates_an_order_on_its_lane(journey: World) ->
     assert anywhere["basis"]["lane"] == "shop" and anywhere["basis"]["samples"] == 80
 
 
+async def test_an_order_is_dated_by_how_quickly_its_senders_area_hands_over(journey: World) -> None:
+    """Two senders in São Paulo, one handing over in a day, one in six, the transit two days from both:
+    a new order from each is dated by its own sender's handovers (its ``ship_from.postal_code``)."""
+    now = journey.clock()
+    rows = []
+    for postal_code, handover in (("01310-100", 1), ("13010-000", 6)):
+        sender = {"country": "BR", "region": "SP", "postal_code": postal_code}
+        for index in range(40):
+            created = now - timedelta(days=handover + 3, hours=6 * index)
+            rows.append({
+                "external_id": f"A-{postal_code}-{index}", "created_at": created.isoformat(),
+                "shipped_at": (created + timedelta(days=handover)).isoformat(),
+                "delivered_at": (created + timedelta(days=handover + 2)).isoformat(),
+                "ship_from": sender, "ship_to": LANE["ship_to"],
+            })  # fmt: skip
+    await import_rows(journey, rows)
+    for number, postal_code, days in (("5101", "01311-000", 3), ("5102", "13015-000", 8)):
+        sender = {"country": "BR", "region": "SP", "postal_code": postal_code}
+        made = {"external_id": f"N-{number}", "number": number, "created_at": now.isoformat()}
+        await import_rows(journey, [{**made, "ship_from": sender, "ship_to": LANE["ship_to"]}])
+        body = await eta(journey, await order_id(journey, number))
+        assert (datetime.fromisoformat(body["arrives_by"]).date() - now.date()).days == days, number
+        assert body["basis"]["lane"] == "BR-SP → BR-RJ"
+
+
 async def test_as_of_sees_only_what_was_delivered_before_it(journey: World) -> None:
     now = journey.clock()
     await import_rows(journey, history(now))

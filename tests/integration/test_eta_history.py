@@ -38,8 +38,9 @@ async def test_the_store_reads_delivered_orders_and_those_on_their_way_not_cance
     now = clock()
     service = build_service(db, clock)
     await delivered(service, shop, 3)
+    sender = Place(country="BR", region="SP", postal_code="01310-100")
     moving = row(external_id="W-1", number=None, created_at=now - timedelta(days=2),
-                 shipped_at=now - timedelta(days=1), ship_from=SP, ship_to=RJ)  # fmt: skip
+                 shipped_at=now - timedelta(days=1), ship_from=sender, ship_to=RJ)  # fmt: skip
     cancelled = row(external_id="C-1", number=None, created_at=now - timedelta(days=2),
                     cancelled_at=now - timedelta(days=1))  # fmt: skip
     await import_orders(service, shop, [Pending(0, moving), Pending(1, cancelled)])
@@ -47,9 +48,12 @@ async def test_the_store_reads_delivered_orders_and_those_on_their_way_not_cance
     assert len(read) == 4
     [on_way] = [item for item in read if item.delivered_at is None]
     assert on_way.shipped_at == now - timedelta(days=1) and on_way.destination == "BR/RJ"
+    assert on_way.origin_area == "BR/SP/013"  # the sender's postal area: its handovers are learned there
     done = [item for item in read if item.delivered_at is not None]
     assert {item.delivered_at - item.created_at for item in done if item.delivered_at} == {timedelta(days=3)}
-    assert {(item.origin, item.shipped_at is not None) for item in done} == {("BR/SP", True)}
+    assert {(item.origin, item.origin_area, item.shipped_at is not None) for item in done} == {
+        ("BR/SP", None, True)
+    }
     assert await db.orders.shipments(other_shop.id) == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from orders.eta import (
@@ -152,6 +153,40 @@ def test_a_parcel_long_on_its_way_is_dated_by_the_slower_past_ones() -> None:
     answer = dated(history.estimate(parcel(created_at=shipped, shipped_at=shipped), NOW, 0.5))
     assert days_after(answer.likely, shipped) == 8  # the median of 7..10 days, not of 1..10
     assert answer.arrives_by >= NOW
+
+
+def test_the_handover_is_learned_where_the_sender_is_and_added_to_the_routes_transit() -> None:
+    """Two senders in São Paulo: one hands over in 1 day, one in 6; transit takes 2 days from both. Each
+    parcel is dated by its own sender (3 and 8 days), not by the region's mix."""
+    quick = [replace(item, origin_area="BR/SP/010") for item in shipments(40, 3, handover=1)]
+    slow = [replace(item, origin_area="BR/SP/130") for item in shipments(40, 8, handover=6)]
+    history = History(quick + slow)
+    from_quick = dated(history.estimate(parcel(origin_area="BR/SP/010"), NOW, 0.9))
+    from_slow = dated(history.estimate(parcel(origin_area="BR/SP/130"), NOW, 0.9))
+    assert days_after(from_quick.arrives_by) == 3 and days_after(from_quick.likely) == 3
+    assert days_after(from_slow.arrives_by) == 8 and days_after(from_slow.likely) == 8
+    assert from_quick.lane == "BR-SP → BR-RJ"  # the transit's lane: the route
+    unknown = dated(history.estimate(parcel(), NOW, 0.9))  # no area: the region's handovers, both
+    assert days_after(unknown.arrives_by) == 8
+
+
+def test_what_happened_after_as_of_changes_nothing() -> None:
+    """Orders handed over or delivered after as_of are dated as they stood then: made, nothing more."""
+    as_of = NOW - timedelta(days=5)
+    past = shipments(60, [3.0, 4.0, 9.0], ended_days_ago=10, handover=2)
+    later = [
+        Shipment(created_at=as_of - timedelta(days=3, hours=index), shipped_at=as_of + timedelta(hours=index + 1),
+                 delivered_at=as_of + timedelta(days=2, hours=index), origin=SP, destination=RJ)
+        for index in range(20)
+    ]  # fmt: skip
+    as_then = [Shipment(created_at=item.created_at, origin=SP, destination=RJ) for item in later]
+    for level in (0.5, 0.75):
+        for asked in (
+            parcel(created_at=as_of),
+            parcel(created_at=as_of - timedelta(days=1), shipped_at=as_of),
+        ):
+            seen = History(past + later).estimate(asked, as_of, level)
+            assert seen == History(past + as_then).estimate(asked, as_of, level)
 
 
 def test_carrier_stages_answer_for_themselves() -> None:
