@@ -46,7 +46,11 @@ async def chat(
         service.desk, clock, console_style=style, stores=stores, estimates=service.estimates
     )
     inbox = Inbox(stores, clock, conversation, FloodLimit(messages=1000))
-    notifier = Notifier(service.desk, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock, stores=stores)
+    # with the ledger, as every sender has it: a dated reply sent here is a promise like one sent by ``serve``
+    notifier = Notifier(
+        service.desk, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock, stores=stores,
+        promises=service.promises,
+    )  # fmt: skip
     try:
         while (line := await read()) is not None:
             if not line.strip():

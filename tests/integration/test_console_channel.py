@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -11,7 +12,19 @@ from aiohttp.test_utils import TestClient
 from bot.chat import chat
 from bot.conversation import Conversation
 from bot.notifier import Notifier
-from orders.model import CustomerId, CustomerRecord, Direction, Message, MessageId, OutboxKind, Shop, new_id
+from orders.import_history import row
+from orders.importing import Pending, import_orders
+from orders.model import (
+    Customer,
+    CustomerId,
+    CustomerRecord,
+    Direction,
+    Message,
+    MessageId,
+    OutboxKind,
+    Shop,
+    new_id,
+)
 from orders.store import Database
 from orders.usecases import OrderUseCases
 from tests.conftest import Clock
@@ -115,3 +128,42 @@ async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_
     entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
     assert entry is not None and entry.state == "delivered"
     assert "notifications.failed" not in await db.stats.get(shop.id)
+
+
+async def test_a_date_chat_tells_goes_into_the_promise_ledger(
+    client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
+) -> None:
+    """``orderbot chat`` sends its own dated reply (no dispatcher beside it): the date it told is recorded
+    in the promise ledger, as the service's own sends record theirs. Its store is not the app's, as for a
+    separate process, so the app's prompt sends never see the reply."""
+    service = OrderUseCases.build(db, clock)
+    past = [
+        row(
+            external_id=f"H-{index}", number=str(900 + index), created_at=clock() - timedelta(days=20, hours=index),
+            shipped_at=clock() - timedelta(days=19, hours=index),
+            delivered_at=clock() - timedelta(days=16, hours=index),
+        )
+        for index in range(40)
+    ]  # fmt: skip
+    shipped = row(
+        external_id="A-1042", number="1042", created_at=clock() - timedelta(days=1),
+        shipped_at=clock() - timedelta(hours=20), customer=Customer(name="Ana Lima", phone=PHONE),
+    )  # fmt: skip
+    rows = [Pending(index, data=data) for index, data in enumerate([*past, shipped], 1)]
+    assert {r.outcome for r in await import_orders(service, shop, rows)} == {"created"}
+    lines = iter(["when will order 1042 arrive?"])
+    printed: list[str] = []
+
+    async def read() -> str | None:
+        return next(lines, None)
+
+    await chat(
+        service, shop.id, PHONE, stores=db, style="sms", read=read, write=printed.append,
+        clock=clock,
+    )  # fmt: skip
+
+    assert len(printed) == 1 and "by " in printed[0], printed
+    order = await db.orders.find_external(shop.id, "A-1042")
+    assert order is not None
+    told = await db.promises.for_order(shop.id, order.id)
+    assert [(p.channel, p.outcome.value) for p in told] == [("console", "open")]
