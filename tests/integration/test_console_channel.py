@@ -12,8 +12,10 @@ from aiohttp.test_utils import TestClient
 from bot.chat import chat
 from bot.conversation import Conversation
 from bot.notifier import Notifier
+from channels.console import ConsoleChannel
 from orders.import_history import row
 from orders.importing import Pending, import_orders
+from orders.lifecycle import Status
 from orders.model import (
     Customer,
     CustomerId,
@@ -21,10 +23,13 @@ from orders.model import (
     Direction,
     Message,
     MessageId,
+    NotifyPolicy,
+    OrderData,
     OutboxKind,
     Shop,
     new_id,
 )
+from orders.shops import new_shop
 from orders.store import Database
 from orders.usecases import OrderUseCases
 from tests.conftest import Clock
@@ -167,3 +172,43 @@ async def test_a_date_chat_tells_goes_into_the_promise_ledger(
     assert order is not None
     told = await db.promises.for_order(shop.id, order.id)
     assert [(p.channel, p.outcome.value) for p in told] == [("console", "open")]
+
+
+async def test_chat_takes_a_score_as_the_answer_to_the_satisfaction_request(
+    client: TestClient[Any, Any], db: Database, clock: Clock
+) -> None:
+    """A customer told their order was delivered gets the satisfaction request; their "5" in ``orderbot chat``
+    answers it (recorded on the order and thanked), as it would on any other channel."""
+    demo = new_shop(
+        "Demo", clock(), timezone="America/New_York", simulator=True,
+        notify=NotifyPolicy(quiet_start="00:00", quiet_end="00:00"),
+    )  # fmt: skip
+    await db.shops.add(demo)
+    clock.now = clock.now.replace(hour=19)  # midday for a +1 415 customer: the request waits for no morning
+    service = OrderUseCases.build(db, clock, survey_hours=1)
+    shipped = OrderData(
+        external_id="A-1042", number="1042", status=Status.SHIPPED, created_at=clock() - timedelta(days=2),
+        updated_at=clock() - timedelta(days=1), customer=Customer(name="Ana Lima", phone=PHONE), channel="whatsapp",
+    )  # fmt: skip
+    await service.shop_events.apply_event(demo, "created", shipped)
+    delivered = shipped.model_copy(update={"status": Status.FULFILLED, "updated_at": clock()})
+    order = (await service.shop_events.apply_event(demo, "updated", delivered)).order
+    survey = await db.outbox.find_key(demo.id, f"satisfaction:{order.id}")
+    assert survey is not None
+    clock.now = survey.due_at
+    sender = Notifier(service.desk, {"console": ConsoleChannel()}, clock, stores=db)
+    assert await sender.send_now(survey.id, shop_id=demo.id)
+    lines = iter(["5"])
+    printed: list[str] = []
+
+    async def read() -> str | None:
+        return next(lines, None)
+
+    await chat(
+        service, demo.id, PHONE, stores=db, style="whatsapp", read=read, write=printed.append, clock=clock
+    )
+
+    answered = await db.orders.get(demo.id, order.id)
+    assert answered.satisfaction is not None
+    assert (answered.satisfaction.state, answered.satisfaction.score) == ("answered", 5)
+    assert len(printed) == 1 and "order number" not in printed[0], printed
