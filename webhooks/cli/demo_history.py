@@ -42,11 +42,29 @@ FIRST_EXTERNAL_ID = "demo-h-0001"
 _ROASTERY = Place(country="US", region="NY")
 #: Destination region and the days in transit (least, most) from the roastery in New York.
 _LANES = [("NY", 1, 3), ("NJ", 1, 3), ("PA", 2, 4), ("IL", 3, 5), ("TX", 4, 6), ("FL", 3, 6), ("CA", 5, 8)]
+_FIRST = [
+    "Grace",
+    "Hiro",
+    "Isabel",
+    "Jonas",
+    "Kemi",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Pablo",
+    "Quinn",
+    "Rosa",
+]
+_LAST = ["Hopper", "Tanaka", "Cruz", "Berg", "Bello", "Walsh", "Rossi", "Kim", "Novak"]
+#: Customers of the past: most bought once or twice (phones in the 555-01xx range kept for fiction).
 _PEOPLE = [
-    ("Grace Hopper", "+14155550111"), ("Hiro Tanaka", "+14155550112"), ("Isabel Cruz", "+14155550113"),
-    ("Jonas Berg", "+14155550114"), ("Kemi Bello", "+14155550115"), ("Liam Walsh", "+14155550116"),
-    ("Maya Rossi", "+14155550117"), ("Noah Kim", "+14155550118"),
-]  # fmt: skip
+    (
+        f"{_FIRST[index % len(_FIRST)]} {_LAST[(index + index // len(_FIRST)) % len(_LAST)]}",
+        f"+1415555{120 + index:04d}",
+    )
+    for index in range(72)
+]
 _PRODUCTS = [
     ("Ethiopia Yirgacheffe 250 g", "14.50"),
     ("House Espresso 1 kg", "32.00"),
@@ -155,8 +173,9 @@ async def _ask_and_deliver(
     order = (await service.shop_events.apply_event(shop, "created", asker.data)).order
     await _send_due(db, sender, shop, order)
     clock.at = asker.asks_at
+    asking = ["where is my order?", f"when will {order.number} arrive?"]
     await _talk(
-        service, db, shop, clock, asker.phone, ["where is my order?", f"when will {order.number} arrive?"]
+        service, db, shop, clock, asker.phone, [*asking, "thanks!"] if asker.answer[0] == "5" else asking
     )
     told = await db.promises.for_order(shop.id, order.id)
     if not told:
