@@ -15,6 +15,7 @@ relative to the day the demo starts.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -147,28 +148,23 @@ async def seed_history(
     """The demo shop's past, once: nothing when its first history order exists."""
     if await db.orders.find_external(shop.id, FIRST_EXTERNAL_ID) is not None:
         return
-    clock = DemoClock(now)
-    service = build(clock)
     rows, askers = history(now, shop.timezone)
-    await import_orders(service, shop, [Pending(index, data=data) for index, data in enumerate(rows, 1)])
-    sender = Notifier(
-        service.desk,
-        {ChannelName.CONSOLE.value: ConsoleChannel()},
-        clock,
-        stores=db,
-        promises=service.promises,
+    await import_orders(
+        build(DemoClock(now)), shop, [Pending(index, data=data) for index, data in enumerate(rows, 1)]
     )
-    for asker in askers:
-        await _ask_and_deliver(db, service, sender, shop, clock, asker, now)
-    clock.at = now
+    # each asker on a clock of their own: their orders and customers are apart, so they go side by side
+    await asyncio.gather(*(_ask_and_deliver(db, build, shop, asker, now) for asker in askers))
 
 
 async def _ask_and_deliver(
-    db: Database, service: OrderUseCases, sender: Notifier, shop: Shop, clock: DemoClock, asker: Asker,
-    now: datetime,
-) -> None:  # fmt: skip
+    db: Database, build: Callable[[DemoClock], OrderUseCases], shop: Shop, asker: Asker, now: datetime
+) -> None:
     """One asker's order: shipped, asked about in the chat, delivered on the day told (or later), and the
     satisfaction request answered; each at its own time, each message sent when it was due."""
+    clock = DemoClock(now)
+    service = build(clock)
+    channels = {ChannelName.CONSOLE.value: ConsoleChannel()}
+    sender = Notifier(service.desk, channels, clock, stores=db, promises=service.promises)
     clock.at = asker.data.updated_at or now
     order = (await service.shop_events.apply_event(shop, "created", asker.data)).order
     await _send_due(db, sender, shop, order)
