@@ -24,6 +24,7 @@ from orders.model import (
     Message,
     MessageId,
     NotifyPolicy,
+    Order,
     OrderData,
     OutboxKind,
     Shop,
@@ -174,11 +175,9 @@ async def test_a_date_chat_tells_goes_into_the_promise_ledger(
     assert [(p.channel, p.outcome.value) for p in told] == [("console", "open")]
 
 
-async def test_chat_takes_a_score_as_the_answer_to_the_satisfaction_request(
-    client: TestClient[Any, Any], db: Database, clock: Clock
-) -> None:
-    """A customer told their order was delivered gets the satisfaction request; their "5" in ``orderbot chat``
-    answers it (recorded on the order and thanked), as it would on any other channel."""
+async def delivered_to_ana(db: Database, clock: Clock) -> tuple[Shop, OrderUseCases, Order]:
+    """A simulator shop's order to Ana, shipped and then delivered by the shop's events at her midday: its
+    satisfaction request is queued, due an hour later."""
     demo = new_shop(
         "Demo", clock(), timezone="America/New_York", simulator=True,
         notify=NotifyPolicy(quiet_start="00:00", quiet_end="00:00"),
@@ -192,7 +191,28 @@ async def test_chat_takes_a_score_as_the_answer_to_the_satisfaction_request(
     )  # fmt: skip
     await service.shop_events.apply_event(demo, "created", shipped)
     delivered = shipped.model_copy(update={"status": Status.FULFILLED, "updated_at": clock()})
-    order = (await service.shop_events.apply_event(demo, "updated", delivered)).order
+    return demo, service, (await service.shop_events.apply_event(demo, "updated", delivered)).order
+
+
+async def test_a_satisfaction_request_not_sent_yet_is_shown_as_one_in_the_conversation(
+    client: TestClient[Any, Any], db: Database, clock: Clock
+) -> None:
+    """Its words are made when it goes; meanwhile the conversation names it, not "satisfaction: fulfilled"."""
+    demo, service, _ = await delivered_to_ana(db, clock)
+    customer = await db.customers.find_or_create(demo.id, now=clock(), phone=PHONE)
+
+    items, _ = await service.conversations.messages(demo, customer.id, cursor=None, limit=20)
+
+    queued = [(item.text, item.state) for item in items if item.state == "queued"]
+    assert ("satisfaction request (how was your order?)", "queued") in queued, queued
+
+
+async def test_chat_takes_a_score_as_the_answer_to_the_satisfaction_request(
+    client: TestClient[Any, Any], db: Database, clock: Clock
+) -> None:
+    """A customer told their order was delivered gets the satisfaction request; their "5" in ``orderbot chat``
+    answers it (recorded on the order and thanked), as it would on any other channel."""
+    demo, service, order = await delivered_to_ana(db, clock)
     survey = await db.outbox.find_key(demo.id, f"satisfaction:{order.id}")
     assert survey is not None
     clock.now = survey.due_at
