@@ -9,8 +9,8 @@ goes through the same paths a shop's history would, on a clock it moves through 
   those customers asks in the chat when theirs will arrive (a date is told and recorded), is told it was
   delivered, gets the satisfaction request a day later and answers it.
 
-Everything is seeded at once when the demo shop is first made; the history is fixed by a seed, its days
-relative to the day the demo starts.
+It is seeded once per data dir (nothing when its first order is there), the askers side by side, each on a
+clock of their own; the history is fixed by a seed, its days relative to the day the demo starts.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from orders.model import Customer, Item, Order, OrderData, OutboxState, Place, S
 from orders.satisfaction import idempotency_key as survey_key
 from orders.store import Database
 from orders.usecases import OrderUseCases
+from webhooks.cli.demo import PRODUCTS
 
 #: The weeks of history: the analytics page's 30 days and the 90-day view both have something to show.
 HISTORY_DAYS = 75
@@ -43,20 +44,7 @@ FIRST_EXTERNAL_ID = "demo-h-0001"
 _ROASTERY = Place(country="US", region="NY")
 #: Destination region and the days in transit (least, most) from the roastery in New York.
 _LANES = [("NY", 1, 3), ("NJ", 1, 3), ("PA", 2, 4), ("IL", 3, 5), ("TX", 4, 6), ("FL", 3, 6), ("CA", 5, 8)]
-_FIRST = [
-    "Grace",
-    "Hiro",
-    "Isabel",
-    "Jonas",
-    "Kemi",
-    "Liam",
-    "Maya",
-    "Noah",
-    "Olga",
-    "Pablo",
-    "Quinn",
-    "Rosa",
-]
+_FIRST = ["Grace", "Hiro", "Isabel", "Jonas", "Kemi", "Liam", "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa"]  # fmt: skip
 _LAST = ["Hopper", "Tanaka", "Cruz", "Berg", "Bello", "Walsh", "Rossi", "Kim", "Novak"]
 #: Customers of the past: most bought once or twice (phones in the 555-01xx range kept for fiction).
 _PEOPLE = [
@@ -65,11 +53,6 @@ _PEOPLE = [
         f"+1415555{120 + index:04d}",
     )
     for index in range(72)
-]
-_PRODUCTS = [
-    ("Ethiopia Yirgacheffe 250 g", "14.50"),
-    ("House Espresso 1 kg", "32.00"),
-    ("Pour-over kit", "45.90"),
 ]
 #: The customers who ask about their order: days ago it shipped, the hour they ask (shop time), their
 #: satisfaction answer, and whether the order comes later than the day they were told.
@@ -114,7 +97,7 @@ def history(now: datetime, timezone: str) -> tuple[list[ImportRow], list[Asker]]
     askers: list[Asker] = []
     for index, (created, asking) in enumerate(placed):
         number, (name, phone) = str(1001 - len(placed) + index), _PEOPLE[index % len(_PEOPLE)]
-        title, price = _PRODUCTS[index % len(_PRODUCTS)]
+        title, price = PRODUCTS[index % len(PRODUCTS)]
         region, fastest, slowest = _LANES[index % len(_LANES)]
         shipped = created + timedelta(hours=rng.uniform(14, 50))
         delivered = shipped + timedelta(days=rng.uniform(fastest, slowest))
