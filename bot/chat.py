@@ -16,6 +16,7 @@ from datetime import datetime
 from bot.conversation import Conversation
 from bot.inbox import FloodLimit, Inbox
 from bot.notifier import Notifier
+from bot.satisfaction_answers import SurveyAnswers
 from bot.stores import ChatStores, NotifierStores
 from channels.base import ChannelName
 from channels.console import ConsoleChannel
@@ -43,10 +44,15 @@ async def chat(
     """Read lines as the customer ``phone`` until ``read`` gives None; print each reply once it is sent."""
     shop = await stores.shops.get(ShopId(shop_id))
     conversation = Conversation(
-        service.desk, clock, console_style=style, stores=stores, estimates=service.estimates
-    )
+        service.desk, clock, console_style=style, stores=stores, estimates=service.estimates,
+        survey_answers=SurveyAnswers(service.desk, clock, stores=stores),
+    )  # fmt: skip
     inbox = Inbox(stores, clock, conversation, FloodLimit(messages=1000))
-    notifier = Notifier(service.desk, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock, stores=stores)
+    # with the ledger, as every sender has it: a dated reply sent here is a promise like one sent by ``serve``
+    notifier = Notifier(
+        service.desk, {ChannelName.CONSOLE.value: ConsoleChannel()}, clock, stores=stores,
+        promises=service.promises,
+    )  # fmt: skip
     try:
         while (line := await read()) is not None:
             if not line.strip():

@@ -133,9 +133,10 @@ def _item(message: Message, entry: OutboxEntry | None) -> ConversationItem:
 
 
 def _unsent_item(entry: OutboxEntry) -> ConversationItem:
-    text = entry.message or f"{entry.kind.value.replace('_', ' ')}" + (
-        f": {entry.status}" if entry.status else ""
-    )
+    text = entry.message or (  # its words are made when it goes: what it is meanwhile
+        "satisfaction request (how was your order?)" if entry.kind == OutboxKind.SATISFACTION
+        else entry.kind.value.replace("_", " ") + (f": {entry.status}" if entry.status else "")
+    )  # fmt: skip
     return ConversationItem(
         item_id=entry.id, direction="out", channel=entry.channel, text=text, at=entry.created_at,
         state=_ENTRY_STATES.get(entry.state, "queued"), why=entry.error or entry.held, author=_author(entry),

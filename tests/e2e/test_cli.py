@@ -125,12 +125,14 @@ def test_serve_demo_signed_webhook_and_restart(data_dir: Path) -> None:
             assert page.status == 200 and b"<html" in page.read().lower()
         status, stats = _request(f"{server.base}/api/v1/orders/stats", headers=auth)
         assert status == 200
-        assert stats["total"] == 30
+        # 30 current orders and the past (delivered or cancelled, and six askers' shipped or delivered; its
+        # size depends on the day: tests/integration/test_demo_history.py holds that it is made once)
+        total = stats["total"]
+        assert total > 100
         # auto-progression is on in the demo: the 3 pending orders over 24 h moved to processing, and the
         # 3 processing orders with a tracking number to shipped
-        assert stats["by_status"] == {
-            "pending": 3, "processing": 6, "shipped": 9, "fulfilled": 6, "cancelled": 6
-        }  # fmt: skip
+        assert (stats["by_status"]["pending"], stats["by_status"]["processing"]) == (3, 6)
+        assert stats["by_status"]["shipped"] >= 9
 
         body = json.dumps({"event": "order.created", "order": {"id": "A-1", "number": "5001"}}).encode()
         headers = {
@@ -142,7 +144,7 @@ def test_serve_demo_signed_webhook_and_restart(data_dir: Path) -> None:
         assert (status, accepted["status"], accepted["duplicate"]) == (200, "pending", False)
         status, again = _request(f"{server.base}/webhooks/orders/{shop_id.group(1)}", body, headers)
         assert (status, again["duplicate"], again["order_id"]) == (200, True, accepted["order_id"])
-        assert _request(f"{server.base}/api/v1/orders/stats", headers=auth)[1]["total"] == 31
+        assert _request(f"{server.base}/api/v1/orders/stats", headers=auth)[1]["total"] == total + 1
 
         # Other commands use the running server and print JSON or the token alone.
         listed = _run(data_dir, "shop", "list")

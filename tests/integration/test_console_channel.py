@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -11,7 +12,25 @@ from aiohttp.test_utils import TestClient
 from bot.chat import chat
 from bot.conversation import Conversation
 from bot.notifier import Notifier
-from orders.model import CustomerId, CustomerRecord, Direction, Message, MessageId, OutboxKind, Shop, new_id
+from channels.console import ConsoleChannel
+from orders.import_history import row
+from orders.importing import Pending, import_orders
+from orders.lifecycle import Status
+from orders.model import (
+    Customer,
+    CustomerId,
+    CustomerRecord,
+    Direction,
+    Message,
+    MessageId,
+    NotifyPolicy,
+    Order,
+    OrderData,
+    OutboxKind,
+    Shop,
+    new_id,
+)
+from orders.shops import new_shop
 from orders.store import Database
 from orders.usecases import OrderUseCases
 from tests.conftest import Clock
@@ -115,3 +134,101 @@ async def test_a_process_without_the_console_leaves_its_entries_to_one_that_has_
     entry = await db.outbox.find_key(shop.id, f"reply:{question.id}")
     assert entry is not None and entry.state == "delivered"
     assert "notifications.failed" not in await db.stats.get(shop.id)
+
+
+async def test_a_date_chat_tells_goes_into_the_promise_ledger(
+    client: TestClient[Any, Any], db: Database, shop: Shop, clock: Clock
+) -> None:
+    """``orderbot chat`` sends its own dated reply (no dispatcher beside it): the date it told is recorded
+    in the promise ledger, as the service's own sends record theirs. Its store is not the app's, as for a
+    separate process, so the app's prompt sends never see the reply."""
+    service = OrderUseCases.build(db, clock)
+    past = [
+        row(
+            external_id=f"H-{index}", number=str(900 + index), created_at=clock() - timedelta(days=20, hours=index),
+            shipped_at=clock() - timedelta(days=19, hours=index),
+            delivered_at=clock() - timedelta(days=16, hours=index),
+        )
+        for index in range(40)
+    ]  # fmt: skip
+    shipped = row(
+        external_id="A-1042", number="1042", created_at=clock() - timedelta(days=1),
+        shipped_at=clock() - timedelta(hours=20), customer=Customer(name="Ana Lima", phone=PHONE),
+    )  # fmt: skip
+    rows = [Pending(index, data=data) for index, data in enumerate([*past, shipped], 1)]
+    assert {r.outcome for r in await import_orders(service, shop, rows)} == {"created"}
+    lines = iter(["when will order 1042 arrive?"])
+    printed: list[str] = []
+
+    async def read() -> str | None:
+        return next(lines, None)
+
+    await chat(
+        service, shop.id, PHONE, stores=db, style="sms", read=read, write=printed.append,
+        clock=clock,
+    )  # fmt: skip
+
+    assert len(printed) == 1 and "by " in printed[0], printed
+    order = await db.orders.find_external(shop.id, "A-1042")
+    assert order is not None
+    told = await db.promises.for_order(shop.id, order.id)
+    assert [(p.channel, p.outcome.value) for p in told] == [("console", "open")]
+
+
+async def delivered_to_ana(db: Database, clock: Clock) -> tuple[Shop, OrderUseCases, Order]:
+    """A simulator shop's order to Ana, shipped and then delivered by the shop's events at her midday: its
+    satisfaction request is queued, due an hour later."""
+    demo = new_shop(
+        "Demo", clock(), timezone="America/New_York", simulator=True,
+        notify=NotifyPolicy(quiet_start="00:00", quiet_end="00:00"),
+    )  # fmt: skip
+    await db.shops.add(demo)
+    clock.now = clock.now.replace(hour=19)  # midday for a +1 415 customer: the request waits for no morning
+    service = OrderUseCases.build(db, clock, survey_hours=1)
+    shipped = OrderData(
+        external_id="A-1042", number="1042", status=Status.SHIPPED, created_at=clock() - timedelta(days=2),
+        updated_at=clock() - timedelta(days=1), customer=Customer(name="Ana Lima", phone=PHONE), channel="whatsapp",
+    )  # fmt: skip
+    await service.shop_events.apply_event(demo, "created", shipped)
+    delivered = shipped.model_copy(update={"status": Status.FULFILLED, "updated_at": clock()})
+    return demo, service, (await service.shop_events.apply_event(demo, "updated", delivered)).order
+
+
+async def test_a_satisfaction_request_not_sent_yet_is_shown_as_one_in_the_conversation(
+    client: TestClient[Any, Any], db: Database, clock: Clock
+) -> None:
+    """Its words are made when it goes; meanwhile the conversation names it, not "satisfaction: fulfilled"."""
+    demo, service, _ = await delivered_to_ana(db, clock)
+    customer = await db.customers.find_or_create(demo.id, now=clock(), phone=PHONE)
+
+    items, _ = await service.conversations.messages(demo, customer.id, cursor=None, limit=20)
+
+    queued = [(item.text, item.state) for item in items if item.state == "queued"]
+    assert ("satisfaction request (how was your order?)", "queued") in queued, queued
+
+
+async def test_chat_takes_a_score_as_the_answer_to_the_satisfaction_request(
+    client: TestClient[Any, Any], db: Database, clock: Clock
+) -> None:
+    """A customer told their order was delivered gets the satisfaction request; their "5" in ``orderbot chat``
+    answers it (recorded on the order and thanked), as it would on any other channel."""
+    demo, service, order = await delivered_to_ana(db, clock)
+    survey = await db.outbox.find_key(demo.id, f"satisfaction:{order.id}")
+    assert survey is not None
+    clock.now = survey.due_at
+    sender = Notifier(service.desk, {"console": ConsoleChannel()}, clock, stores=db)
+    assert await sender.send_now(survey.id, shop_id=demo.id)
+    lines = iter(["5"])
+    printed: list[str] = []
+
+    async def read() -> str | None:
+        return next(lines, None)
+
+    await chat(
+        service, demo.id, PHONE, stores=db, style="whatsapp", read=read, write=printed.append, clock=clock
+    )
+
+    answered = await db.orders.get(demo.id, order.id)
+    assert answered.satisfaction is not None
+    assert (answered.satisfaction.state, answered.satisfaction.score) == ("answered", 5)
+    assert len(printed) == 1 and "order number" not in printed[0], printed

@@ -32,6 +32,7 @@ from webhooks.cli import keys as key_commands
 from webhooks.cli import shops as shop_commands
 from webhooks.cli import templates as template_commands
 from webhooks.cli.demo import ensure_demo_shop
+from webhooks.cli.demo_history import seed_history
 from webhooks.cli.output import say
 from webhooks.ops import logs
 from webhooks.ops.connections import serve
@@ -88,12 +89,7 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
     )
     app = web_process_app(settings, with_worker=with_worker)
     if getattr(args, "demo", False):
-        shop = asyncio.run(
-            _with_database(
-                settings,
-                lambda db: ensure_demo_shop(build_service(db, utc_now), db.shops, db.orders, utc_now()),
-            )
-        )
+        shop = asyncio.run(_with_database(settings, lambda db: _demo(db, settings)))
         token = issue_token(resolve_secret_key(settings), shop.id, now=utc_now(), role="admin", days=30)
         print(
             f"orderbot demo\n  base URL:       {settings.base_url}\n  shop id:        {shop.id}\n"
@@ -102,6 +98,16 @@ def _serve(settings: Settings, args: argparse.Namespace, *, with_worker: bool) -
             flush=True,
         )
     _until_signalled(lambda: serve(app, settings, access_log_class=logs.AccessLog))
+
+
+async def _demo(db: Database, settings: Settings) -> Shop:
+    """The demo shop, its live orders and its past (as a running service would have made them)."""
+    now = utc_now()
+    shop = await ensure_demo_shop(build_service(db, utc_now), db.shops, db.orders, now)
+    await seed_history(
+        db, shop, now, lambda clock: build_service(db, clock, survey_hours=settings.csat_delay_hours)
+    )
+    return shop
 
 
 def _until_signalled(run: Callable[[], Awaitable[None]]) -> None:

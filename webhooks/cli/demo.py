@@ -26,7 +26,8 @@ _CUSTOMERS = [
     ("Emma Schulz", "+4915123456705"),
     ("Femi Adeyemi", "+2348012345606"),
 ]
-_PRODUCTS = [
+#: What the demo roastery sells (its past orders too: ``webhooks.cli.demo_history``).
+PRODUCTS = [
     ("Ethiopia Yirgacheffe 250 g", "14.50"),
     ("House Espresso 1 kg", "32.00"),
     ("Pour-over kit", "45.90"),
@@ -59,7 +60,7 @@ async def ensure_demo_shop(
         await shops.save(shop)
     for index, (status, placed_hours, status_hours) in enumerate(_PLAN):
         name, phone = _CUSTOMERS[index % len(_CUSTOMERS)]
-        title, price = _PRODUCTS[index % len(_PRODUCTS)]
+        title, price = PRODUCTS[index % len(PRODUCTS)]
         quantity = 1 + index % 3
         number = str(1001 + index)
         if await orders.find_external(shop.id, f"demo-{number}") is not None:
