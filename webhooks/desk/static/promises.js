@@ -22,14 +22,14 @@ function FiguresRow({ name, figures }) {
 
 function FiguresTable({ caption, rows }) {
   return html`
-    <table class="promises-table">
+    <div class="table-scroll"><table class="promises-table data-table">
       <caption>${caption}</caption>
       <thead>
-        <tr><th scope="col"></th><th scope="col">Kept</th><th scope="col">Mean promised</th>
+        <tr><th scope="col"></th><th scope="col">Share kept</th><th scope="col">Mean promised</th>
           <th scope="col">Kept</th><th scope="col">Broken</th><th scope="col">Open</th></tr>
       </thead>
       <tbody>${rows.map(([name, figures]) => html`<${FiguresRow} key=${name} name=${name} figures=${figures} />`)}</tbody>
-    </table>
+    </table></div>
   `;
 }
 
