@@ -39,7 +39,9 @@ def test_the_promises_panel_shows_the_share_kept_by_lane_and_month(page: Page, d
     expect(panel.locator(".promises-summary")).to_contain_text("1 still open")
     by_lane = panel.get_by_role("table", name="By lane")
     expect(by_lane.get_by_role("row", name=re.compile("DE-BE → DE-BY"))).to_contain_text("50 %")
-    expect(by_lane.locator("thead th")).to_have_text(["", "Share kept", "Mean promised", "Kept", "Broken", "Open"])
+    expect(by_lane.locator("thead th")).to_have_text(
+        ["", "Share kept", "Mean promised", "Kept", "Broken", "Open"]
+    )
     by_month = panel.get_by_role("table", name="By month")
     expect(by_month.get_by_role("row", name=re.compile("2026-10"))).to_contain_text("50 %")
 
