@@ -107,3 +107,16 @@ async def test_chat_follows_the_order_it_answered_about(
     assert "#1013" in first
     assert "#1013" in follow_up and "1014" not in follow_up
     assert "1013" in later and "1014" in later
+
+
+async def test_a_request_without_a_number_goes_to_staff_about_the_order_just_answered(
+    make_world: WorldMaker,
+) -> None:
+    world = await ana_with_two_orders(make_world)
+    assert "#1013" in await ask(world, "where is order 1013?")
+
+    await ask(world, "please cancel it")
+
+    assert [alert for alert in world.staff_alerts() if "cancel" in alert.lower()] == [
+        "❌ Cancel request for order #1013 on whatsapp."
+    ]
