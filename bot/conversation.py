@@ -18,14 +18,17 @@ from typing import Protocol
 
 from bot import composer, linking
 from bot.composer import Composed, Voice
+from bot.focus import order_in_focus
 from bot.intents import Intent, Parsed, is_carrier_keyword, parse
 from bot.languages.detect import language_after
 from bot.linking import Linking
-from bot.order_answers import Answer, OrderAnswers
+from bot.order_answers import Answer, OrderAnswers, needs_focus
 from bot.speaking import shop_voice
 from bot.stores import LinkingStores
 from orders.eta import Estimate
+from orders.lifecycle import ACTIVE
 from orders.model import (
+    CustomerId,
     CustomerRecord,
     Message,
     NotificationId,
@@ -201,7 +204,12 @@ class Conversation:
                 return Answer(say("other", topic=parsed.detail or "that"))
         if channel == "instagram" and self._needs_proof(customer, parsed, orders):
             return await self._link(shop, customer, parsed, say)
-        return await self.about_orders.answer(shop, customer, channel, parsed, orders, voice, style, say)
+        focus = None
+        if needs_focus(parsed, [o for o in orders if o.status in ACTIVE]):
+            focus = await order_in_focus(self.stores, shop.id, CustomerId(customer.id), self.clock())
+        return await self.about_orders.answer(
+            shop, customer, channel, parsed, orders, voice, style, say, focus=focus
+        )
 
     @staticmethod
     def _needs_proof(customer: CustomerRecord, parsed: Parsed, orders: list[Order]) -> bool:

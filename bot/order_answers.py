@@ -19,7 +19,7 @@ from bot.speaking import facts
 from orders.eta import Answer as DateAnswer
 from orders.eta import Estimate
 from orders.lifecycle import ACTIVE, TERMINAL
-from orders.model import CustomerRecord, Order, Shop
+from orders.model import CustomerRecord, Order, OrderId, Shop
 from orders.rules import Reason
 from orders.usecases import DeliveryEstimates, DeskCommands
 
@@ -37,6 +37,12 @@ class Answer:
     dates: Estimate | None = None
     #: What the bot understood the message to ask (after the classifier, when it was asked).
     understood: Parsed | None = None
+
+
+def needs_focus(parsed: Parsed, active: list[Order]) -> bool:
+    """Whether the message leaves open which order it is about: it names none, does not ask for them all,
+    and the customer has several active orders to choose from."""
+    return not parsed.order_number and parsed.intent != Intent.LIST_ORDERS and len(active) > 1
 
 
 @dataclass(frozen=True)
@@ -57,15 +63,19 @@ class OrderAnswers:
         voice: Voice,
         style: str,
         say: Callable[..., Composed],
+        focus: OrderId | None = None,
     ) -> Answer:
         """The answer to ``parsed``, a question or request about ``orders`` (the customer's, newest first),
-        written on ``channel`` and answered in ``style``."""
+        written on ``channel`` and answered in ``style``. ``focus``: the order the conversation was last about
+        (``bot.focus``), meant when the message names none and it is one of several active orders."""
         order = None
         if parsed.order_number:
             order = next((o for o in orders if o.number.upper() == parsed.order_number.upper()), None)
             if order is None:
                 return Answer(say("unknown_order", number=parsed.order_number))
         active = [o for o in orders if o.status in ACTIVE]
+        if order is None and focus is not None and needs_focus(parsed, active):
+            order = next((o for o in active if o.id == focus), None)
         who = customer.name or next((o.customer.name for o in orders if o.customer.name), "A customer")
         if parsed.intent in handover.HANDED_OVER:
             target = order or next(iter(active or orders), None)
@@ -112,4 +122,4 @@ class OrderAnswers:
         return await self.estimates.for_order(shop, order)
 
 
-__all__ = ["Answer", "OrderAnswers"]
+__all__ = ["Answer", "OrderAnswers", "needs_focus"]

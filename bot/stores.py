@@ -13,6 +13,7 @@ from orders.store import (
     AlertStore,
     AnalyticsStore,
     AttemptCounter,
+    ConversationStore,
     CustomerStore,
     InboxStore,
     LinkCodeStore,
@@ -73,7 +74,8 @@ class NotifierStores(PlannerStores, Protocol):
 
 
 class LinkingStores(Protocol):
-    """``bot.linking`` and ``bot.conversation``: the customer's proofs and links, orders, replies."""
+    """``bot.linking`` and ``bot.conversation``: the customer's proofs and links, orders, replies, and the
+    latest messages of the conversation (the order it is about, ``bot.focus``)."""
 
     @property
     def customers(self) -> CustomerStore: ...
@@ -85,6 +87,8 @@ class LinkingStores(Protocol):
     def link_codes(self) -> LinkCodeStore: ...
     @property
     def proof_attempts(self) -> AttemptCounter: ...
+    @property
+    def conversations(self) -> ConversationStore: ...
 
 
 class StaffAlertStores(Protocol):
