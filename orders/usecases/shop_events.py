@@ -9,17 +9,18 @@ the order is decided by the pure ``orders.event_decisions.decide_event``; here i
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from orders.event_decisions import EventKind, OnBackwards, decide_event
 from orders.lifecycle import InvalidTransition
 from orders.model import Order, OrderData, OrderId, Shop, new_id
-from orders.numbering import DuplicateNumber
+from orders.numbering import DuplicateNumber, refuse_taken_number
 from orders.promises import latest
 from orders.store import AlreadyExists, Conflict, Database
-from orders.usecases.idempotency import CLAIM_TIMEOUT, run_once
+from orders.usecases.idempotency import CLAIM_TIMEOUT, DeliveryInProgress, run_once
 from orders.usecases.progression import Progression
 from orders.usecases.promises import delay_entry
 from orders.usecases.unit_of_work import RETRIES, Clock, UnitOfWork, status_update
@@ -32,6 +33,29 @@ class EventOutcome:
     order: Order
     duplicate: bool = False
     ignored: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event this process claimed and answered (``ShopEvents.accept_answered``), to apply next."""
+
+    source: str
+    event_id: str
+    received_at: datetime
+    payload: Mapping[str, Any]
+    data: OrderData
+    #: The order as read when the event was accepted (``(None,)``: there was none).
+    read: tuple[Order | None]
+    #: Claimed as started (False: a claim taken over from a crashed process, started before applying).
+    started: bool = True
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What a webhook answers, and the event to apply after the answer (None: a delivery seen before)."""
+
+    outcome: EventOutcome
+    pending: PendingEvent | None = None
 
 
 def event_payload(
@@ -143,11 +167,97 @@ class ShopEvents:
         if not await self.db.events.start(scope, event_id, claimed_at, now):
             return None  # another run started it first
         payload = claim["payload"]
+        return await self._apply_claimed(
+            shop, source, event_id, payload, OrderData.model_validate(payload["data"])
+        )
+
+    async def accept_answered(
+        self, shop: Shop, source: str, event_id: str, kind: EventKind, data: OrderData
+    ) -> Accepted:
+        """Record an event in one write and say what it does, for a webhook whose answer names the order.
+
+        The order is read and the event decided (``decide_event``) before anything is written: a move
+        backwards raises InvalidTransition, and a number another order holds raises DuplicateNumber, so a
+        refused delivery is not recorded and its retry is refused again. The decision is the answer; the
+        event is applied afterwards (``apply_accepted``), by the same pure decision against the order as it
+        is then (a change in between wins as it would have, and a move that became backwards meanwhile
+        is ignored). A delivery seen before answers with its order, ``duplicate``.
+        """
+        now = self.clock()
+        before = await self.db.orders.find_external(shop.id, data.external_id)
+        decision = decide_event(
+            before, kind, data, now, shop_id=shop.id, new_order_id=OrderId(new_id("ord")),
+            on_backwards="raise", timezone=shop.timezone,
+        )  # fmt: skip
+        order = decision.order
+        if decision.ignored is None and (before is None or before.number != order.number):
+            await refuse_taken_number(self.db, order, now)
+        payload = {**event_payload(shop, source, kind, data, "ignore"), "order_id": order.id}
+        scope = f"{source}:{shop.id}"
+        earlier = await self.db.events.claim(scope, event_id, now, payload, started=True)
+        outcome = EventOutcome(order=order, ignored=decision.ignored)
+        if earlier is None:
+            return Accepted(outcome, PendingEvent(source, event_id, now, payload, data, (before,)))
+        if earlier["state"] == "processing" and "payload" not in earlier:
+            if now - earlier["received_at"] < CLAIM_TIMEOUT:
+                raise DeliveryInProgress(f"delivery {event_id} is being processed")
+            # left by a process that crashed inside receive_event: never answered, so this retry is ours
+            if not await self.db.events.take_over(scope, event_id, earlier["received_at"], now, payload):
+                raise DeliveryInProgress(f"delivery {event_id} is being processed")
+            taken = PendingEvent(source, event_id, now, payload, data, (before,), started=False)
+            return Accepted(outcome, taken)
+        return Accepted(await self._answered_before(shop, earlier))
+
+    async def _answered_before(self, shop: Shop, earlier: Mapping[str, Any]) -> EventOutcome:
+        """The answer to a delivery seen before: its order as stored, or, while it waits to be applied, as
+        its recorded event will leave the order stored now."""
+        if earlier["state"] == "done":
+            order_id = earlier.get("result", {}).get("order_id")
+            return EventOutcome(order=await self.db.orders.get(shop.id, order_id), duplicate=True)
+        payload = earlier["payload"]
         data = OrderData.model_validate(payload["data"])
+        before = await self.db.orders.find_external(shop.id, data.external_id)
+        new_id_ = OrderId(payload.get("order_id") or new_id("ord"))
+        decision = decide_event(
+            before, payload["kind"], data, self.clock(), shop_id=shop.id, new_order_id=new_id_,
+            on_backwards="ignore", timezone=shop.timezone,
+        )  # fmt: skip
+        return EventOutcome(order=decision.order, duplicate=True)
+
+    async def apply_accepted(self, shop: Shop, pending: PendingEvent) -> EventOutcome | None:
+        """Apply an event this process just accepted, without reading its claim back: it was claimed as
+        started, so another process's recovery leaves it alone for ``CLAIM_TIMEOUT``. One that waited
+        half of that here is started with the compare-and-set ``process_event`` uses (None: another run
+        has it); so is one taken over from a crashed process."""
+        scope = f"{pending.source}:{shop.id}"
+        now = self.clock()
+        if not pending.started or now - pending.received_at >= CLAIM_TIMEOUT / 2:
+            if not await self.db.events.start(scope, pending.event_id, pending.received_at, now):
+                return None
+            return await self._apply_claimed(
+                shop, pending.source, pending.event_id, pending.payload, pending.data
+            )
+        return await self._apply_claimed(
+            shop, pending.source, pending.event_id, pending.payload, pending.data, pending.read
+        )
+
+    async def _apply_claimed(
+        self,
+        shop: Shop,
+        source: str,
+        event_id: str,
+        payload: Mapping[str, Any],
+        data: OrderData,
+        read: tuple[Order | None] | None = None,
+    ) -> EventOutcome:
+        """Apply a claimed event's payload, mark it done, and auto-progress the order when due."""
+        scope = f"{source}:{shop.id}"
+        order_id = payload.get("order_id")
         try:
             outcome = await self.apply_event(
-                shop, payload["kind"], data, on_backwards=payload["on_backwards"]
-            )
+                shop, payload["kind"], data, on_backwards=payload["on_backwards"],
+                new_order_id=OrderId(order_id) if order_id else None, read=read,
+            )  # fmt: skip
         except InvalidTransition:
             await self.db.events.release(scope, event_id)
             raise
@@ -167,20 +277,33 @@ class ShopEvents:
         return outcome
 
     async def apply_event(
-        self, shop: Shop, kind: EventKind, data: OrderData, *, on_backwards: OnBackwards = "raise"
+        self,
+        shop: Shop,
+        kind: EventKind,
+        data: OrderData,
+        *,
+        on_backwards: OnBackwards = "raise",
+        new_order_id: OrderId | None = None,
+        read: tuple[Order | None] | None = None,
     ) -> EventOutcome:
         """Create or update the order a source describes; events older than what is stored are ignored.
 
         A move the lifecycle refuses as backwards raises InvalidTransition with ``on_backwards="raise"``;
         with ``"ignore"`` it changes nothing and the outcome is the stored order, ``ignored="backwards"``.
+        A new order takes ``new_order_id`` (the one its webhook answered with) when given. ``read`` is the
+        order as read a moment ago (``(None,)``: there was none), used instead of reading it again: the
+        write's version check (or the insert's unique key) finds it changed, and the next attempt reads.
         """
-        for _ in range(RETRIES):
+        for attempt in range(RETRIES):
             now = self.clock()
-            before = await self.db.orders.find_external(shop.id, data.external_id)
+            if attempt == 0 and read is not None:
+                before = read[0]
+            else:
+                before = await self.db.orders.find_external(shop.id, data.external_id)
             decision = decide_event(
                 before, kind, data, now,
-                shop_id=shop.id, new_order_id=OrderId(new_id("ord")), on_backwards=on_backwards,
-                timezone=shop.timezone,
+                shop_id=shop.id, new_order_id=new_order_id or OrderId(new_id("ord")),
+                on_backwards=on_backwards, timezone=shop.timezone,
             )  # fmt: skip
             if decision.ignored is not None:
                 return EventOutcome(order=decision.order, ignored=decision.ignored)
