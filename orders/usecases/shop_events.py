@@ -1,8 +1,9 @@
 """Order events from shops (Shopify, WooCommerce, the generic order webhook): received, applied once.
 
-``receive_event`` applies an event before the sender is answered. ``accept_event`` only records it (one
-write) so a webhook can answer at once; ``process_event`` applies it afterwards, and
-``Recovery.recover_events`` applies what a crash or a full work queue left unapplied. What an event does to
+``accept_event`` only records an event (one write) so a webhook can answer at once; ``accept_answered`` does
+too, after deciding what it does, for the generic webhook whose answer names the order. ``process_event``
+and ``apply_accepted`` apply it afterwards, and ``Recovery.recover_events`` applies what a crash or a full
+work queue left unapplied. What an event does to
 the order is decided by the pure ``orders.event_decisions.decide_event``; here it is loaded and committed.
 """
 
@@ -20,7 +21,7 @@ from orders.model import Order, OrderData, OrderId, Shop, new_id
 from orders.numbering import DuplicateNumber, refuse_taken_number
 from orders.promises import latest
 from orders.store import AlreadyExists, Conflict, Database
-from orders.usecases.idempotency import CLAIM_TIMEOUT, DeliveryInProgress, run_once
+from orders.usecases.idempotency import CLAIM_TIMEOUT, DeliveryInProgress
 from orders.usecases.progression import Progression
 from orders.usecases.promises import delay_entry
 from orders.usecases.unit_of_work import RETRIES, Clock, UnitOfWork, status_update
@@ -89,33 +90,6 @@ class ShopEvents:
     def clock(self) -> Clock:
         return self.uow.clock
 
-    async def receive_event(
-        self,
-        shop: Shop,
-        source: str,
-        event_id: str,
-        kind: EventKind,
-        data: OrderData,
-        *,
-        on_backwards: OnBackwards = "raise",
-    ) -> EventOutcome:
-        """Apply a shop's order event once, however often it is delivered.
-
-        ``on_backwards`` is as for ``apply_event``. A refused move (raised) leaves the delivery unrecorded,
-        so a retry is refused again; an ignored one is recorded, so a retry is a duplicate.
-        """
-        applied: list[EventOutcome] = []
-
-        async def apply() -> dict[str, Any]:
-            applied.append(await self.apply_event(shop, kind, data, on_backwards=on_backwards))
-            return _result(applied[0])
-
-        duplicate, result = await run_once(self.db.events, self.clock, f"{source}:{shop.id}", event_id, apply)
-        if duplicate:
-            return EventOutcome(order=await self.db.orders.get(shop.id, result["order_id"]), duplicate=True)
-        await self.progression.progress_if_due(shop, applied[0].order)
-        return applied[0]
-
     async def accept_event(
         self,
         shop: Shop,
@@ -143,18 +117,18 @@ class ShopEvents:
             and "payload" not in earlier
             and now - earlier["received_at"] >= CLAIM_TIMEOUT
         ):
-            # a claim without a payload, left by a process that crashed inside receive_event: the sender
-            # was never answered, so this retry is the event, and it is ours to apply
+            # a claim without a payload, left by a process of an earlier version that crashed while applying
+            # the event before answering: the sender was never answered, so this retry is ours to apply
             return await self.db.events.take_over(scope, event_id, earlier["received_at"], now, payload)
         return False
 
     async def process_event(self, shop: Shop, source: str, event_id: str) -> EventOutcome | None:
-        """Apply an event ``accept_event`` recorded, as ``receive_event`` would, and mark it done.
+        """Apply an event ``accept_event`` recorded, and mark it done.
 
         Safe to run more than once and from several processes: None when the event is done, unknown, or
         being applied by another run (each run starts by moving the claim with a compare-and-set). When
         applying fails the claim stays for ``recover_events``; a backwards move refused by
-        ``on_backwards="raise"`` releases it, as ``receive_event`` does.
+        ``on_backwards="raise"`` releases it, so a retry is refused again.
         """
         scope = f"{source}:{shop.id}"
         claim = await self.db.events.get(scope, event_id)
@@ -184,16 +158,23 @@ class ShopEvents:
         is ignored). A delivery seen before answers with its order, ``duplicate``.
         """
         now = self.clock()
-        before = await self.db.orders.find_external(shop.id, data.external_id)
-        decision = decide_event(
-            before, kind, data, now, shop_id=shop.id, new_order_id=OrderId(new_id("ord")),
-            on_backwards="raise", timezone=shop.timezone,
-        )  # fmt: skip
-        order = decision.order
-        if decision.ignored is None and (before is None or before.number != order.number):
-            await refuse_taken_number(self.db, order, now)
-        payload = {**event_payload(shop, source, kind, data, "ignore"), "order_id": order.id}
         scope = f"{source}:{shop.id}"
+        before = await self.db.orders.find_external(shop.id, data.external_id)
+        try:
+            decision = decide_event(
+                before, kind, data, now, shop_id=shop.id, new_order_id=OrderId(new_id("ord")),
+                on_backwards="raise", timezone=shop.timezone,
+            )  # fmt: skip
+            if decision.ignored is None and (before is None or before.number != decision.order.number):
+                await refuse_taken_number(self.db, decision.order, now)
+        except (InvalidTransition, DuplicateNumber):
+            # refused as things stand now; a retry of a delivery accepted before (and applied since) is not
+            earlier = await self.db.events.get(scope, event_id)
+            if earlier is None or (earlier["state"] == "processing" and "payload" not in earlier):
+                raise
+            return Accepted(await self._answered_before(shop, earlier))
+        order = decision.order
+        payload = {**event_payload(shop, source, kind, data, "ignore"), "order_id": order.id}
         earlier = await self.db.events.claim(scope, event_id, now, payload, started=True)
         outcome = EventOutcome(order=order, ignored=decision.ignored)
         if earlier is None:
@@ -201,7 +182,7 @@ class ShopEvents:
         if earlier["state"] == "processing" and "payload" not in earlier:
             if now - earlier["received_at"] < CLAIM_TIMEOUT:
                 raise DeliveryInProgress(f"delivery {event_id} is being processed")
-            # left by a process that crashed inside receive_event: never answered, so this retry is ours
+            # left by an earlier version's process that crashed before answering: this retry is ours
             if not await self.db.events.take_over(scope, event_id, earlier["received_at"], now, payload):
                 raise DeliveryInProgress(f"delivery {event_id} is being processed")
             taken = PendingEvent(source, event_id, now, payload, data, (before,), started=False)
