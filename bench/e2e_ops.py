@@ -9,6 +9,7 @@ database whose client carries a command monitor, with the Twilio stand-in; one m
 from another customer who has an order, and each step waits until everything it caused is done:
 
 - a signed WhatsApp question, until its reply reached the stand-in (the webhook, handling, the send);
+- a second question from the same customer, now known (after the first one's callback);
 - the reply's delivery callback (``delivered``);
 - a signed order event moving an order to ``shipped``, until its SMS notification reached the stand-in;
 - that notification's delivery callback;
@@ -183,7 +184,8 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
         await server.start_server()
         base = str(server.make_url("")).rstrip("/")
         steps = {key: Step(label) for key, label in (
-            ("question", "question -> reply sent"), ("reply_cb", "reply's delivery callback"),
+            ("question", "question -> reply sent"), ("known", "again, a known customer"),
+            ("reply_cb", "reply's delivery callback"),
             ("event", "order event -> notification"), ("event_cb", "notification's callback"),
             ("cleanup", "outbox copies cleared, per order"), ("poll", "an idle dispatcher's pass"),
         )}  # fmt: skip
@@ -201,6 +203,9 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
                     before = commands.counts.copy()
                     await callback(session, base, messages, customer, whatsapp=True)
                     steps["reply_cb"].add(before, commands.counts.copy())
+                    before = commands.counts.copy()
+                    await _one_question(target, run, app, standin, shop, n, again=True)
+                    steps["known"].add(before, commands.counts.copy())
                 for n in range(args.messages, 2 * args.messages):
                     customer, sent = phone(1, n), len(standin.created)
                     before = commands.counts.copy()
@@ -229,10 +234,10 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
 
 
 async def _one_question(
-    target: Target, run: Run, app: Any, standin: TwilioStandIn, shop: Shop, n: int
+    target: Target, run: Run, app: Any, standin: TwilioStandIn, shop: Shop, n: int, *, again: bool = False
 ) -> None:
     sent = len(standin.created)
-    await target.question(run, shop, phone(1, n), f"SM{n:032x}")
+    await target.question(run, shop, phone(1, n), f"SM{n + (1 << 64) * again:032x}")
     await until(lambda: len(standin.created) > sent, "the reply")
     await finish_background(app)
 

@@ -45,8 +45,8 @@ class PendingEvent:
     received_at: datetime
     payload: Mapping[str, Any]
     data: OrderData
-    #: The order as read when the event was accepted (``(None,)``: there was none).
-    read: tuple[Order | None]
+    #: The order as read when the event was accepted (``(None,)``: there was none; None: not read).
+    read: tuple[Order | None] | None = None
     #: Claimed as started (False: a claim taken over from a crashed process, started before applying).
     started: bool = True
 
@@ -99,28 +99,31 @@ class ShopEvents:
         data: OrderData,
         *,
         on_backwards: OnBackwards = "ignore",
-    ) -> bool:
-        """Record a shop's order event to apply later, in one write; False when it was delivered before.
+        read: tuple[Order | None] | None = None,
+    ) -> PendingEvent | None:
+        """Record a shop's order event to apply later, in one write; None when it was delivered before.
 
-        A webhook answers once this returns: ``process_event`` applies the event, and ``recover_events``
-        applies what a crash or a full work queue left unapplied. A delivery seen before (applied, or still
-        waiting to be) is a duplicate and changes nothing.
+        A webhook answers once this returns, and ``apply_accepted`` starts and applies what it returns
+        without reading the claim back (``read``: the order as the caller just read it, the first attempt's);
+        ``recover_events`` applies what a crash or a full work queue left unapplied. A delivery seen before
+        (applied, or still waiting to be) is a duplicate and changes nothing.
         """
         scope = f"{source}:{shop.id}"
         now = self.clock()
         payload = event_payload(shop, source, kind, data, on_backwards)
         earlier = await self.db.events.claim(scope, event_id, now, payload)
         if earlier is None:
-            return True
+            return PendingEvent(source, event_id, now, payload, data, read, started=False)
         if (
             earlier["state"] == "processing"
             and "payload" not in earlier
             and now - earlier["received_at"] >= CLAIM_TIMEOUT
+            and await self.db.events.take_over(scope, event_id, earlier["received_at"], now, payload)
         ):
             # a claim without a payload, left by a process of an earlier version that crashed while applying
             # the event before answering: the sender was never answered, so this retry is ours to apply
-            return await self.db.events.take_over(scope, event_id, earlier["received_at"], now, payload)
-        return False
+            return PendingEvent(source, event_id, now, payload, data, read, started=False)
+        return None
 
     async def process_event(self, shop: Shop, source: str, event_id: str) -> EventOutcome | None:
         """Apply an event ``accept_event`` recorded, and mark it done.
@@ -206,18 +209,16 @@ class ShopEvents:
         return EventOutcome(order=decision.order, duplicate=True)
 
     async def apply_accepted(self, shop: Shop, pending: PendingEvent) -> EventOutcome | None:
-        """Apply an event this process just accepted, without reading its claim back: it was claimed as
-        started, so another process's recovery leaves it alone for ``CLAIM_TIMEOUT``. One that waited
-        half of that here is started with the compare-and-set ``process_event`` uses (None: another run
-        has it); so is one taken over from a crashed process."""
-        scope = f"{pending.source}:{shop.id}"
+        """Apply an event this process just accepted, without reading its claim back (None: another run has
+        it). One claimed as started (``accept_answered``) is left alone by other processes' recovery for
+        ``CLAIM_TIMEOUT``, so it is applied at once unless it waited half of that here; any other is first
+        started with the compare-and-set ``process_event`` uses. The order read when it was accepted, if
+        any, is the first attempt's (the write's version check finds it changed)."""
         now = self.clock()
         if not pending.started or now - pending.received_at >= CLAIM_TIMEOUT / 2:
+            scope = f"{pending.source}:{shop.id}"
             if not await self.db.events.start(scope, pending.event_id, pending.received_at, now):
                 return None
-            return await self._apply_claimed(
-                shop, pending.source, pending.event_id, pending.payload, pending.data
-            )
         return await self._apply_claimed(
             shop, pending.source, pending.event_id, pending.payload, pending.data, pending.read
         )

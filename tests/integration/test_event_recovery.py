@@ -154,7 +154,7 @@ async def test_an_accepted_event_is_applied_like_a_received_one(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
     service = OrderUseCases.build(db, clock)
-    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is True
+    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is not None
     assert await db.orders.find_external(shop.id, "shopify:1001") is None  # stored, not applied
 
     outcome = await service.shop_events.process_event(shop, "shopify", "evt-1")
@@ -175,7 +175,7 @@ async def test_processing_an_event_twice_applies_it_once(db: Database, shop: Sho
     service = OrderUseCases.build(db, clock)
     assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
     assert (
-        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is None
     )  # waiting
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is not None
     order = await stored(db, shop)
@@ -184,7 +184,7 @@ async def test_processing_an_event_twice_applies_it_once(db: Database, shop: Sho
     clock.advance(minutes=5)
     assert await service.recovery.recover_events() == 0
     assert (
-        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is None
     )  # done
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is None
     assert await stored(db, shop) == order
@@ -263,7 +263,7 @@ async def test_stale_and_backwards_events_change_nothing_and_are_done(
     assert (stale.order, stale.ignored) == (shipped, "stale")
     assert (back.order, back.ignored) == (shipped, "backwards")
     assert await stored(db, shop) == shipped
-    assert await service.shop_events.accept_event(shop, "shopify", "back", "updated", newer_but_back) is False
+    assert await service.shop_events.accept_event(shop, "shopify", "back", "updated", newer_but_back) is None
 
     # asked to refuse a backwards move, the event is refused and released: its retry is new again
     assert await service.shop_events.accept_event(
