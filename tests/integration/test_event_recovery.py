@@ -154,7 +154,9 @@ async def test_an_accepted_event_is_applied_like_a_received_one(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
     service = OrderUseCases.build(db, clock)
-    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is not None
+    assert (
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is not None
+    )
     assert await db.orders.find_external(shop.id, "shopify:1001") is None  # stored, not applied
 
     outcome = await service.shop_events.process_event(shop, "shopify", "evt-1")
