@@ -274,7 +274,8 @@ class ShopEvents:
         with ``"ignore"`` it changes nothing and the outcome is the stored order, ``ignored="backwards"``.
         A new order takes ``new_order_id`` (the one its webhook answered with) when given. ``read`` is the
         order as read a moment ago (``(None,)``: there was none), used instead of reading it again: the
-        write's version check (or the insert's unique key) finds it changed, and the next attempt reads.
+        write's version check (or the insert's unique key) finds it changed, and the next attempt reads;
+        an event it would ignore is decided again on the order read afresh.
         """
         for attempt in range(RETRIES):
             now = self.clock()
@@ -288,6 +289,8 @@ class ShopEvents:
                 on_backwards=on_backwards, timezone=shop.timezone,
             )  # fmt: skip
             if decision.ignored is not None:
+                if attempt == 0 and read is not None:
+                    continue  # ignored as the order was: read it as it is before ignoring the event
                 return EventOutcome(order=decision.order, ignored=decision.ignored)
             after = decision.order
             pending = [status_update(after, now, urgent=decision.urgent)] if decision.tell_customer else []
