@@ -87,7 +87,7 @@ class Planner:
 
     async def plan(self, entry: OutboxEntry) -> Plan:
         shop = await self._shop(entry.shop_id)
-        order = await self.stores.orders.get(shop.id, entry.order_id) if entry.order_id else None
+        order = await self.stores.orders.recent(shop.id, entry.order_id) if entry.order_id else None
         coalesce = entry.kind == OutboxKind.STATUS_UPDATE and order is not None and entry.sequence is not None
         if coalesce and order is not None and entry.sequence is not None:
             siblings = await self.stores.outbox.siblings(shop.id, order.id, entry.sequence)
