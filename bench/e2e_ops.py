@@ -24,21 +24,22 @@ is main at 24ac68e (which also writes the live feed: ``feed:w1`` per change and 
 is this version::
 
     step                               before          after
-    question -> reply sent             7 r + 15 w      6 r + 14 w     (22 -> 20)
-    again, a known customer            7 r + 13 w      7 r + 13 w     (20)
+    question -> reply sent             7 r + 15 w      5 r + 14 w     (22 -> 19)
+    again, a known customer            7 r + 13 w      6 r + 13 w     (20 -> 19)
     reply's delivery callback          1 r +  4 w      1 r +  4 w
-    order event -> notification        5.2 r + 13.1 w  4.2 r + 13.1 w (18.3 -> 17.3)
+    order event -> notification        5.2 r + 13.1 w  3.2 r + 13.1 w (18.3 -> 16.3)
     notification's callback            1 r +  4 w      1 r +  4 w
     an idle dispatcher's pass          1 r             1 r            (two passes a second per worker)
 
 A question from a new customer: the inbox (insert, delete), the dedupe read and the two messages (in,
 out), the customer (read, then inserted with the window open; read by the planner; the language set
 once), the sender's flood window and sending bucket, the customer's orders (a key read and an order read,
-and the planner's order read), the outbox (insert, claim, finish; a known customer's parked entries are
+which the planner uses again), the outbox (insert, claim, finish; a known customer's parked entries are
 read too, a new one has none), the shop's sent counter and two live-feed writes. An order event: the
 order read for the answer and the event's claim (the acknowledgement), then, after the answer, the order's
 write, its outbox entry and counters, the claim marked done; the send reads the order, its other status
-updates (once) and the customer (created for a first notification), and writes the sending bucket, the
+updates (once; the order it uses as its change just wrote it) and the customer (created for a first
+notification), and writes the sending bucket, the
 message, the entry's outcome, the counter and the feed.
 """
 
