@@ -64,7 +64,7 @@ async def test_a_delivery_answered_but_never_processed_is_applied_by_recovery_af
     aiohttp_client: AppClient, settings: Settings, clock: Clock, db: Database, shop: Shop
 ) -> None:
     # no event workers: the delivery is answered and stored, and nothing applies it
-    client = await aiohttp_client(build_app(settings.model_copy(update={"inbox_workers": 0}), clock=clock))
+    client = await aiohttp_client(build_app(settings.model_copy(update={"event_workers": 0}), clock=clock))
     api = Api(client, token_for(shop))
     body = raw("shopify", PAID)
     response = await post_shopify(client, shop.id, body, secret=shop.webhook_secret, event_id="evt-1")
@@ -103,7 +103,7 @@ async def test_the_order_webhook_answers_with_the_order_it_will_create_before_cr
 ) -> None:
     """The generic webhook's answer names the order and its status after one write; recovery, not the
     request, creates it (no event workers here), under the id the answer gave."""
-    client = await aiohttp_client(build_app(settings.model_copy(update={"inbox_workers": 0}), clock=clock))
+    client = await aiohttp_client(build_app(settings.model_copy(update={"event_workers": 0}), clock=clock))
     api = Api(client, token_for(shop))
     body = json.dumps({"event": "order.created", "order": {"id": "own-7", "number": "7007", "status": "processing",
                        "customer": {"name": "Ana Lima", "phone": "+14155550100"}}}).encode()  # fmt: skip
