@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from orders.numbering import DuplicateNumber, refuse_taken_number
 from orders.promises import latest
 from orders.store import AlreadyExists, Conflict, Database
 from orders.usecases.idempotency import CLAIM_TIMEOUT, DeliveryInProgress
+from orders.usecases.order_turns import OrderTurns
 from orders.usecases.progression import Progression
 from orders.usecases.promises import delay_entry
 from orders.usecases.unit_of_work import RETRIES, Clock, UnitOfWork, status_update
@@ -81,6 +82,8 @@ def _result(outcome: EventOutcome) -> dict[str, Any]:
 class ShopEvents:
     uow: UnitOfWork
     progression: Progression
+    #: Accepted events of one order are applied one after another, as they were accepted.
+    turns: OrderTurns = field(default_factory=OrderTurns)
 
     @property
     def db(self) -> Database:
@@ -210,18 +213,20 @@ class ShopEvents:
 
     async def apply_accepted(self, shop: Shop, pending: PendingEvent) -> EventOutcome | None:
         """Apply an event this process just accepted, without reading its claim back (None: another run has
-        it). One claimed as started (``accept_answered``) is left alone by other processes' recovery for
+        it), after the events of the same order this process accepted before it. One claimed as started
+        (``accept_answered``) is left alone by other processes' recovery for
         ``CLAIM_TIMEOUT``, so it is applied at once unless it waited half of that here; any other is first
         started with the compare-and-set ``process_event`` uses. The order read when it was accepted, if
         any, is the first attempt's (the write's version check finds it changed)."""
-        now = self.clock()
-        if not pending.started or now - pending.received_at >= CLAIM_TIMEOUT / 2:
-            scope = f"{pending.source}:{shop.id}"
-            if not await self.db.events.start(scope, pending.event_id, pending.received_at, now):
-                return None
-        return await self._apply_claimed(
-            shop, pending.source, pending.event_id, pending.payload, pending.data, pending.read
-        )
+        async with self.turns.turn((shop.id, pending.data.external_id)):
+            now = self.clock()
+            if not pending.started or now - pending.received_at >= CLAIM_TIMEOUT / 2:
+                scope = f"{pending.source}:{shop.id}"
+                if not await self.db.events.start(scope, pending.event_id, pending.received_at, now):
+                    return None
+            return await self._apply_claimed(
+                shop, pending.source, pending.event_id, pending.payload, pending.data, pending.read
+            )
 
     async def _apply_claimed(
         self,

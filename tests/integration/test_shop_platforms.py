@@ -7,6 +7,7 @@ finish (``EVENT_WORK.drain``) and read what was stored back through REST API v1 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import Awaitable
@@ -23,7 +24,7 @@ from orders.lifecycle import InvalidTransition, Status
 from orders.model import OrderData, Shop
 from orders.shops import new_shop
 from orders.store import Database
-from orders.usecases import OrderUseCases
+from orders.usecases import EventKind, OrderUseCases
 from tests.conftest import Api, Clock, token_for
 from webhooks.keys import EVENT_WORK
 from webhooks.shop_platforms import generic as orders_webhook
@@ -838,3 +839,27 @@ async def test_an_answered_event_that_a_change_in_between_makes_backwards_is_ign
     assert (await db.orders.get(shop.id, stored.id)).status == Status.FULFILLED
     again = await service.accept_answered(shop, "orders", "evt-ship", "updated", shipped)
     assert (again.pending, again.outcome.duplicate, again.outcome.order) == (None, True, moved)
+
+
+async def test_answered_events_of_one_order_are_applied_in_the_order_they_were_accepted(
+    db: Database, shop: Shop, clock: Clock
+) -> None:
+    """The event workers apply several events at once, but one order's one after another, as accepted
+    (these carry no timestamp that would order them otherwise)."""
+    service = OrderUseCases.build(db, clock).shop_events
+    pending = []
+    for n in range(5):
+        for status in (Status.PENDING, Status.SHIPPED):
+            data = OrderData(external_id=f"own:{n}", number=f"{n}00", status=status)
+            kind: EventKind = "created" if status == Status.PENDING else "updated"
+            accepted = await service.accept_answered(shop, "orders", f"{n}-{status.value}", kind, data)
+            assert accepted.pending is not None
+            pending.append(accepted.pending)
+    await asyncio.gather(*(service.apply_accepted(shop, event) for event in pending))
+    for n in range(5):
+        order = await db.orders.find_external(shop.id, f"own:{n}")
+        assert order is not None
+        assert [event.status for event in order.timeline] == [Status.PENDING, Status.SHIPPED]
+        assert [entry.status for entry in await db.outbox.for_order(shop.id, order.id)] == [
+            Status.PENDING, Status.SHIPPED,
+        ]  # fmt: skip
