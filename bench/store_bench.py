@@ -69,8 +69,12 @@ async def run(uri: str, name: str, orders: int) -> None:
             shop.id, Status.SHIPPED, now - timedelta(days=10), 50
         ))  # fmt: skip
         await timed("outbox.for_order", lambda: db.outbox.for_order(shop.id, order.id))
-        await timed("outbox.has_newer", lambda: db.outbox.has_newer(shop.id, order.id, 3))
-        await timed("outbox.supersede", lambda: db.outbox.supersede(shop.id, order.id, 0))
+        await timed("outbox.siblings", lambda: db.outbox.siblings(shop.id, order.id, 3))
+
+        async def supersede() -> int:  # as the planner does: one look, then the older ones still waiting
+            return await db.outbox.skip_superseded(await db.outbox.siblings(shop.id, order.id, 0))
+
+        await timed("outbox.siblings + skip_superseded", supersede)
         await timed("outbox.queued_for", lambda: db.outbox.queued_for(shop.id, customer, "sms"))
         await timed("outbox.release_parked", lambda: db.outbox.release_parked(shop.id, customer, "sms", now))
         await timed("outbox.claim_due", lambda: db.outbox.claim_due(now - timedelta(days=3650), now, 5))

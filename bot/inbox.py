@@ -125,16 +125,17 @@ class Inbox:
             return
         now = self.clock()
         by_phone = message.channel in PHONE_CHANNELS
-        customer = await self.stores.customers.find_or_create(
+        customer, new = await self.stores.customers.wrote(
             shop.id,
+            message.channel,
+            message.created_at,
             now=now,
             phone=message.sender if by_phone else None,
             instagram_id=None if by_phone else message.sender,
         )
         message = message.model_copy(update={"customer_id": customer.id})
-        await self.stores.customers.record_inbound(shop.id, customer.id, message.channel, message.created_at)
-        # the window is open again: what waited behind a WhatsApp nudge goes out now
-        await self.stores.outbox.release_parked(shop.id, customer.id, message.channel, now)
+        if not new:  # the window is open again: what waited behind a WhatsApp nudge goes out now
+            await self.stores.outbox.release_parked(shop.id, customer.id, message.channel, now)
         flood_key = f"inbound:{shop.id}:{message.channel}:{message.sender}"
         if not await self.stores.rate_limits.allow(
             flood_key, now, limit=self.flood.messages, window_seconds=self.flood.window_seconds

@@ -79,14 +79,15 @@ class Planner:
 
     async def plan(self, entry: OutboxEntry) -> Plan:
         shop = await self._shop(entry.shop_id)
-        order = await self.stores.orders.get(shop.id, entry.order_id) if entry.order_id else None
+        order = await self.stores.orders.recent(shop.id, entry.order_id) if entry.order_id else None
         coalesce = entry.kind == OutboxKind.STATUS_UPDATE and order is not None and entry.sequence is not None
         if coalesce and order is not None and entry.sequence is not None:
-            if await self.stores.outbox.has_newer(shop.id, order.id, entry.sequence):
+            siblings = await self.stores.outbox.siblings(shop.id, order.id, entry.sequence)
+            if siblings.newer:
                 raise Skip("superseded")
             plan = await self._plan(shop, entry, order)
             # after the plan, so that a parked older update still counts as "nudged" for this one
-            await self.stores.outbox.supersede(shop.id, order.id, entry.sequence)
+            await self.stores.outbox.skip_superseded(siblings)
             return plan
         return await self._plan(shop, entry, order)
 

@@ -53,6 +53,17 @@ async def claim_number(
         await _take_over(db, shop_id, number, held, order_id, external_id, now=now)
 
 
+async def refuse_taken_number(db: NumberedOrders, order: Order, now: datetime) -> None:
+    """DuplicateNumber when another order holds ``order``'s number, by reads only: what ``claim_number``
+    would refuse, said before anything is written (a claim made in between is refused when it is made)."""
+    held = (await db.numbers.holders(order.shop_id, [order.number])).get(order.number)
+    if held is None or held["order_id"] == order.id or held.get("external_id") == order.external_id:
+        return
+    holder = OrderId(held["order_id"])
+    if now - held["claimed_at"] < STALE_CLAIM or await _holds(db, order.shop_id, holder, order.number):
+        raise DuplicateNumber(order.number, holder)
+
+
 async def claim_numbers(
     db: NumberedOrders, shop_id: ShopId, numbers: Mapping[str, tuple[OrderId, str]], now: datetime
 ) -> dict[str, Exception]:

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     #: Trusted proxies are exempt. 0: off.
     connections_per_address: int = Field(128, validation_alias="ORDERBOT_CONNECTIONS_PER_ADDRESS", ge=0)
     inbox_workers: int = Field(2, validation_alias="ORDERBOT_INBOX_WORKERS", ge=0, le=256)
+    #: Shop order events a process applies at once after their webhooks answered (0: only recovery
+    #: applies them). More than the inbox's: an event's few writes wait on the database, not on this process.
+    event_workers: int = Field(8, validation_alias="ORDERBOT_EVENT_WORKERS", ge=0, le=256)
     # The worker serves /healthz, /readyz and /metrics on this port when set (it has no HTTP otherwise).
     worker_metrics_port: int | None = Field(
         None, validation_alias="ORDERBOT_WORKER_METRICS_PORT", ge=0, le=65535

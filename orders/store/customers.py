@@ -66,19 +66,51 @@ class CustomerStore:
         self, shop_id: ShopId, *, now: datetime, phone: str | None = None, instagram_id: str | None = None
     ) -> CustomerRecord:
         """The customer with this phone (E.164) or Instagram id, created on first contact."""
+        customer, _ = await self._find_or_insert(shop_id, now, phone, instagram_id, {})
+        return customer
+
+    async def wrote(
+        self,
+        shop_id: ShopId,
+        channel: str,
+        at: datetime,
+        *,
+        now: datetime,
+        phone: str | None = None,
+        instagram_id: str | None = None,
+    ) -> tuple[CustomerRecord, bool]:
+        """The customer who wrote on ``channel`` at ``at`` (``find_or_create``) with their window opened as
+        ``record_inbound`` opens it, and whether they are new. One known already is read, then updated; a
+        new one is inserted with the window open (one write). The record is as it was read, or inserted."""
+        opened = {"last_inbound": {channel: at}, "preferred_channel": channel, "active_at": at, "unread": 1}
+        customer, created = await self._find_or_insert(shop_id, now, phone, instagram_id, opened)
+        if not created:
+            await self.record_inbound(shop_id, customer.id, channel, at)
+        return customer, created
+
+    async def _find_or_insert(
+        self,
+        shop_id: ShopId,
+        now: datetime,
+        phone: str | None,
+        instagram_id: str | None,
+        fields: dict[str, Any],
+    ) -> tuple[CustomerRecord, bool]:
+        """The customer with this address, or a new one with ``fields``; whether it is new."""
         if (phone is None) == (instagram_id is None):
             raise ValueError("give exactly one of phone or instagram_id")
         key = _address_key(shop_id, phone=phone, instagram_id=instagram_id)
         for _ in range(3):
             doc = await self._customers.find_one({"address_key": key, "shop_id": shop_id})
             if doc is not None:
-                return _customer_from_doc(doc)
+                return _customer_from_doc(doc), False
             record = CustomerRecord(
                 id=CustomerId(new_id("cus")),
                 shop_id=shop_id,
                 phones=[phone] if phone else [],
                 instagram_id=instagram_id,
                 created_at=now,
+                **fields,
             )
             doc = to_doc(record)
             if not record.phones:
@@ -89,7 +121,7 @@ class CustomerStore:
                 await self._customers.insert_one(doc)
             except DuplicateKeyError:
                 continue  # created by a concurrent message from the same sender
-            return record
+            return record, True
         raise Conflict("customer keeps changing")
 
     async def add_address_keys(self) -> int:

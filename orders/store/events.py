@@ -28,9 +28,19 @@ class EventStore:
         self._claims = InsertBatcher(collection)
 
     async def claim(
-        self, source: str, event_id: str, now: datetime, payload: Mapping[str, Any] | None = None
+        self,
+        source: str,
+        event_id: str,
+        now: datetime,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        started: bool = False,
     ) -> Doc | None:
-        """Claim a delivery (one insert); None if it is ours now, else the earlier record."""
+        """Claim a delivery (one insert); None if it is ours now, else the earlier record.
+
+        ``started`` claims it as being applied already (as ``start`` would), for a process that applies it
+        right after the claim: another process's run leaves it alone until the claim is stale.
+        """
         key = f"{source}|{event_id}"
         record: Doc = {
             "_id": key,
@@ -41,6 +51,8 @@ class EventStore:
         }
         if payload is not None:
             record["payload"] = dict(payload)
+        if started:
+            record["attempts"] = 1
         for _ in range(3):
             try:
                 await self._claims.insert(dict(record))

@@ -3,7 +3,8 @@ reads of the attention queue and the outbox recovery."""
 
 from __future__ import annotations
 
-from collections import Counter
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -22,6 +23,11 @@ from orders.store.order_pages import OrderPages
 from orders.store.outbox import entry_from_doc, entry_to_doc
 from orders.waiting import waiting_keys
 
+#: How long an order this process just read or wrote stands in for reading it again (``OrderStore.recent``).
+RECENT_SECONDS = 1.0
+#: How many such orders are kept, the oldest forgotten first.
+RECENT_KEPT = 2048
+
 
 class OrderStore:
     """Orders, and their search keys in ``order_keys`` (``orders.store``, 5).
@@ -35,13 +41,38 @@ class OrderStore:
         self._orders = collection
         self._keys = keys
         self._pages = OrderPages(collection, keys)
+        self._recent: OrderedDict[str, tuple[float, Order]] = OrderedDict()
+
+    def _remember(self, orders: Iterable[Order]) -> None:
+        now = time.monotonic()
+        for order in orders:
+            self._recent[order.id] = (now, order)
+            self._recent.move_to_end(order.id)
+        while len(self._recent) > RECENT_KEPT:
+            self._recent.popitem(last=False)
+
+    async def recent(self, shop_id: ShopId, order_id: str) -> Order:
+        """The order as this process read or wrote it last, if that was less than ``RECENT_SECONDS`` ago;
+        else as ``get`` reads it.
+
+        For the sender of a message about an order this process handled a moment ago (the change that queued
+        a status update, the orders a reply was written from): the copy is as fresh as a read made then,
+        which another process's change could as well have followed. A status update checks for a newer one
+        of the same order by its own read.
+        """
+        kept = self._recent.get(order_id)
+        if kept is not None and time.monotonic() - kept[0] < RECENT_SECONDS and kept[1].shop_id == shop_id:
+            return kept[1]
+        return await self.get(shop_id, order_id)
 
     async def get(self, shop_id: ShopId, order_id: str) -> Order:
         # by _id alone, the shop checked after (``orders.store``, 1)
         doc = await self._orders.find_one({"_id": order_id})
         if doc is None or doc.get("shop_id") != shop_id:
             raise NotFound(f"unknown order {order_id}")
-        return order_from_doc(doc)
+        order = order_from_doc(doc)
+        self._remember([order])
+        return order
 
     async def find_external(self, shop_id: ShopId, external_id: str) -> Order | None:
         doc = await self._orders.find_one({"shop_id": shop_id, "external_id": external_id})
@@ -76,12 +107,14 @@ class OrderStore:
         if not phones and not emails:
             return []
         wanted = [*phones, *{email.lower() for email in emails}]
-        return await self._pages.newest(
+        found = await self._pages.newest(
             shop_id,
             {"keys": {"$in": wanted}},
             lambda order: order.customer.phone in phones or order.customer.email in emails,
             limit=limit,
         )
+        self._remember(found)
+        return found
 
     async def add_missing_keys(self, batch: int = 1000) -> int:
         """Write the ``order_keys`` entry of every order that has none (orders in the older layout).
@@ -119,6 +152,7 @@ class OrderStore:
         except DuplicateKeyError as exc:
             await self._keys.delete_one({"_id": order.id})
             raise AlreadyExists(f"order {order.external_id} exists") from exc
+        self._remember([order])
 
     async def add_many(self, orders: list[Order]) -> set[OrderId]:
         """Insert new orders in one write (and their keys in one before it), as ``add`` does one at a time.
@@ -167,6 +201,7 @@ class OrderStore:
         result = await self._orders.update_one({"_id": before.id, "version": before.version}, change)
         if result.matched_count == 0:
             raise Conflict(f"order {before.id} changed meanwhile")
+        self._remember([saved])
         if old_keys != new_keys:
             await self._keys.update_one({"_id": before.id}, {"$set": {"keys": new_keys}})
         return saved

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -23,6 +24,18 @@ OUTBOX_LANES = 16
 
 #: How an entry can end without a message sent: the live feed is told (a message sent is on it already).
 UNSENT_STATES = frozenset({"failed", "skipped", "dead", "review"})
+
+
+#: The states of a status update a newer one of the same order makes pointless to send.
+SUPERSEDABLE = ("queued", "parked")
+
+
+@dataclass(frozen=True)
+class Siblings:
+    """An order's other status updates, as one of them sees them (``OutboxStore.siblings``)."""
+
+    newer: bool
+    older_waiting: tuple[str, ...]
 
 
 def outbox_lane(entry_id: str) -> int:
@@ -224,36 +237,33 @@ class OutboxStore:
         cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}).sort("created_at", ASCENDING)
         return [entry_from_doc(doc) async for doc in cursor]
 
-    async def supersede(self, shop_id: ShopId, order_id: OrderId, sequence: int) -> int:
-        """Skip the order's older status updates still waiting (queued or parked); returns how many.
+    async def siblings(self, shop_id: ShopId, order_id: OrderId, sequence: int) -> Siblings:
+        """The order's other status updates as seen from the one numbered ``sequence``: whether a newer one
+        exists, and the older ones still waiting, for ``skip_superseded``. One read by the (shop_id,
+        order_id) index alone, the kind checked here: an order has few entries (``orders.store``, 1)."""
+        found = self._outbox.find({"shop_id": shop_id, "order_id": order_id}, ["kind", "state", "sequence"])
+        updates = [doc async for doc in found if doc.get("kind") == "status_update"]
+        return Siblings(
+            newer=any((doc.get("sequence") or 0) > sequence for doc in updates),
+            older_waiting=tuple(
+                doc["_id"] for doc in updates
+                if doc["state"] in SUPERSEDABLE and (doc.get("sequence") or 0) < sequence
+            ),
+        )  # fmt: skip
 
-        A compare-and-set on the state: an entry a sender has claimed is left to it (it checks
-        ``has_newer`` before it sends).
+    async def skip_superseded(self, siblings: Siblings) -> int:
+        """Skip the older status updates ``siblings`` found waiting (queued or parked); returns how many.
+
+        A compare-and-set on the state: an entry a sender has claimed since is left to it (it looks at its
+        own ``siblings`` before it sends, and finds this newer one).
         """
-        waiting = ("queued", "parked")
-        older = [
-            doc["_id"] for doc in await self._status_updates(shop_id, order_id)
-            if doc["state"] in waiting and (doc.get("sequence") or 0) < sequence
-        ]  # fmt: skip
-        if not older:
+        if not siblings.older_waiting:
             return 0
         result = await self._outbox.update_many(
-            {"_id": {"$in": older}, "state": {"$in": list(waiting)}},
+            {"_id": {"$in": list(siblings.older_waiting)}, "state": {"$in": list(SUPERSEDABLE)}},
             {"$set": {"state": "skipped", "error": "superseded", "lease_until": None}},
         )
         return result.modified_count
-
-    async def has_newer(self, shop_id: ShopId, order_id: OrderId, sequence: int) -> bool:
-        """Whether a newer status update of the order exists (whatever became of it)."""
-        return any(
-            (doc.get("sequence") or 0) > sequence for doc in await self._status_updates(shop_id, order_id)
-        )
-
-    async def _status_updates(self, shop_id: ShopId, order_id: OrderId) -> list[Doc]:
-        """The order's status updates (id, state, sequence), read by the (shop_id, order_id) index alone
-        and the kind checked here: an order has few entries (``orders.store``, 1)."""
-        cursor = self._outbox.find({"shop_id": shop_id, "order_id": order_id}, ["kind", "state", "sequence"])
-        return [doc async for doc in cursor if doc.get("kind") == "status_update"]
 
     async def parked_until(self, shop_id: ShopId, customer_id: str) -> datetime | None:
         """When the customer's earliest parked entry stops waiting for a reply; None when none is parked.

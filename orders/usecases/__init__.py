@@ -39,7 +39,7 @@ from orders.usecases.progression import AutoProgressResult, Progression, Progres
 from orders.usecases.promises import PROMISE_AT_RISK_FLAG, PromiseLedger, Report, delay_entry
 from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
 from orders.usecases.recovery import Recovery
-from orders.usecases.shop_events import EventOutcome, ShopEvents, event_payload
+from orders.usecases.shop_events import Accepted, EventOutcome, PendingEvent, ShopEvents, event_payload
 from orders.usecases.surveys import Surveys
 from orders.usecases.unit_of_work import Clock, UnitOfWork
 
@@ -108,6 +108,7 @@ __all__ = [
     "BULK_CONCURRENCY",
     "BULK_CONCURRENCY_PER_SHOP",
     "PROMISE_AT_RISK_FLAG",
+    "Accepted",
     "Analytics",
     "Answer",
     "Answers",
@@ -134,6 +135,7 @@ __all__ = [
     "OrderPage",
     "OrderQueries",
     "OrderUseCases",
+    "PendingEvent",
     "PhotoCommands",
     "ProgressView",
     "Progression",

@@ -29,7 +29,7 @@ from orders.model import Customer, Item, Order, OrderData, Shop, Tracking
 from orders.shops import new_shop
 from orders.store import Database
 from orders.usecases import OrderUseCases
-from tests.conftest import SECRET_KEY, Clock, token_for
+from tests.conftest import SECRET_KEY, Clock, finish_background, token_for
 from webhooks.app import build_app
 from webhooks.keys import SERVICE
 from webhooks.settings import Settings
@@ -201,7 +201,9 @@ class Desk:
             },
         )
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+            answer = json.loads(response.read())
+        self.live.run(finish_background(self.live.app))  # the event is applied after the answer
+        return answer
 
 
 def make_desk(

@@ -62,9 +62,7 @@ def test_the_order_view_shows_where_the_carrier_last_saw_the_parcel_and_its_esti
     )  # fmt: skip
     data = OrderData(external_id=order.external_id, tracking=report)
     events = desk.live.service.shop_events
-    desk.live.run(
-        events.receive_event(desk.shop, "aftership", "as-1", "updated", data, on_backwards="ignore")
-    )
+    desk.live.run(events.apply_event(desk.shop, "updated", data, on_backwards="ignore"))
     signed_in(page, desk)
     page.locator('table.orders tr[data-order="1006"]').get_by_role("button", name="Open order #1006").click()
     dialog = order_dialog(page)

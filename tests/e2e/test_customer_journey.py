@@ -22,7 +22,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from orders.model import Shop
 from orders.shops import new_shop
 from orders.store import Database
-from tests.conftest import Clock, Sends, token_for
+from tests.conftest import Clock, Sends, finish_background, token_for
 from tests.standins.telegram import TelegramStandin
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
@@ -79,6 +79,7 @@ class World:
         )
         assert response.status == 200, await response.text()
         answer: dict[str, Any] = await response.json()
+        await finish_background(self.client.app)  # the event is applied after the answer
         return answer
 
     async def dispatch(self) -> int:

@@ -92,9 +92,15 @@ class Ledger:
 
 
 async def stored(raw: Any) -> tuple[Counter[str], Counter[str]]:
-    """What the database holds: orders by external id and inbound messages by provider id (with counts,
-    so a duplicate shows as a 2), handled (in ``messages``) or still waiting in the inbox."""
+    """What the database holds: orders by external id, applied or still waiting as an accepted event, and
+    inbound messages by provider id, handled (in ``messages``) or still waiting in the inbox (with counts, so
+    a duplicate shows as a 2)."""
+    # An order event is applied after its answer: one still waiting is there as its claim. The claims
+    # first, for the same reason as the inbox below (a claim is marked done after its order is written).
+    claims = raw["events"].find({"state": "processing", "payload": {"$exists": True}}, {"payload.data": 1})
+    accepted = {doc["payload"]["data"]["external_id"] async for doc in claims}
     orders = Counter([doc["external_id"] async for doc in raw["orders"].find({}, {"external_id": 1})])
+    orders.update(accepted - orders.keys())
     # The inbox first: a message is added to ``messages`` before it leaves the inbox, so one that moves
     # while this reads is seen in one or the other, never in neither.
     waiting = {doc["message"]["provider_id"] async for doc in raw["inbox"].find({})}

@@ -17,7 +17,7 @@ from pytest_aiohttp import AiohttpClient
 
 from orders.model import Shop
 from orders.store import Database
-from tests.conftest import SECRET_KEY, Clock, token_for
+from tests.conftest import SECRET_KEY, Clock, finish_background, token_for
 from webhooks.access.auth import verify_token
 from webhooks.app import build_app
 from webhooks.settings import Settings
@@ -53,12 +53,14 @@ async def _order_event(
     client: TestClient[Any, Any], shop: Shop, secret: str, event_id: str, **headers: str
 ) -> Any:
     body = json.dumps({"event": "order.created", "order": {"id": event_id, "number": event_id}}).encode()
-    return await client.post(
+    response = await client.post(
         f"/webhooks/orders/{shop.id}",
         data=body,
         headers={"Content-Type": "application/json", "X-Orderbot-Signature": sign(secret, body),
                  "X-Orderbot-Event-Id": event_id, **headers},
     )  # fmt: skip
+    await finish_background(client.app)  # the event is applied after the answer
+    return response
 
 
 async def _orders(db: Database, settings: Settings) -> int:

@@ -7,6 +7,7 @@ workers or again from ``recover_events`` after a crash, a full queue or a failur
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -27,6 +28,7 @@ from webhooks.app import build_app
 from webhooks.keys import EVENT_WORK, SERVICE
 from webhooks.settings import Settings
 from webhooks.shop_platforms import shopify_orders
+from webhooks.shop_platforms.generic import sign
 
 AppClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
@@ -62,7 +64,7 @@ async def test_a_delivery_answered_but_never_processed_is_applied_by_recovery_af
     aiohttp_client: AppClient, settings: Settings, clock: Clock, db: Database, shop: Shop
 ) -> None:
     # no event workers: the delivery is answered and stored, and nothing applies it
-    client = await aiohttp_client(build_app(settings.model_copy(update={"inbox_workers": 0}), clock=clock))
+    client = await aiohttp_client(build_app(settings.model_copy(update={"event_workers": 0}), clock=clock))
     api = Api(client, token_for(shop))
     body = raw("shopify", PAID)
     response = await post_shopify(client, shop.id, body, secret=shop.webhook_secret, event_id="evt-1")
@@ -96,6 +98,37 @@ async def test_a_delivery_answered_but_never_processed_is_applied_by_recovery_af
     assert await orders_of(api) == [order]
 
 
+async def test_the_order_webhook_answers_with_the_order_it_will_create_before_creating_it(
+    aiohttp_client: AppClient, settings: Settings, clock: Clock, shop: Shop
+) -> None:
+    """The generic webhook's answer names the order and its status after one write; recovery, not the
+    request, creates it (no event workers here), under the id the answer gave."""
+    client = await aiohttp_client(build_app(settings.model_copy(update={"event_workers": 0}), clock=clock))
+    api = Api(client, token_for(shop))
+    body = json.dumps({"event": "order.created", "order": {"id": "own-7", "number": "7007", "status": "processing",
+                       "customer": {"name": "Ana Lima", "phone": "+14155550100"}}}).encode()  # fmt: skip
+    headers = {"Content-Type": "application/json", "X-Orderbot-Event-Id": "own-evt-7",
+               "X-Orderbot-Signature": sign(shop.webhook_secret, body)}  # fmt: skip
+    answer = await (await client.post(f"/webhooks/orders/{shop.id}", data=body, headers=headers)).json()
+    assert (answer["status"], answer["duplicate"], answer["ignored"]) == ("processing", False, None)
+    await client.app[EVENT_WORK].drain()
+    assert await orders_of(api) == []
+    again = await (await client.post(f"/webhooks/orders/{shop.id}", data=body, headers=headers)).json()
+    assert again == {**answer, "duplicate": True}
+
+    service = client.app[SERVICE]
+    clock.advance(seconds=31)  # claimed as started by the answering process: recovery waits for it longer
+    assert await service.recovery.recover_events() == 0
+    clock.advance(seconds=30)
+    assert await service.recovery.recover_events() == 1
+    [order] = await orders_of(api)
+    assert (order["order_id"], order["number"], order["status"]) == (answer["order_id"], "7007", "processing")
+    view = await api.get(f"/orders/{order['order_id']}/progress")
+    assert [n["status"] for n in view["notifications"]] == ["processing"]
+    last = await (await client.post(f"/webhooks/orders/{shop.id}", data=body, headers=headers)).json()
+    assert last == {**answer, "duplicate": True}
+
+
 async def test_the_web_app_applies_what_a_crash_left_when_it_starts(
     aiohttp_client: AppClient, settings: Settings, clock: Clock, db: Database, shop: Shop
 ) -> None:
@@ -121,7 +154,9 @@ async def test_an_accepted_event_is_applied_like_a_received_one(
     db: Database, shop: Shop, clock: Clock
 ) -> None:
     service = OrderUseCases.build(db, clock)
-    assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is True
+    assert (
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is not None
+    )
     assert await db.orders.find_external(shop.id, "shopify:1001") is None  # stored, not applied
 
     outcome = await service.shop_events.process_event(shop, "shopify", "evt-1")
@@ -142,7 +177,7 @@ async def test_processing_an_event_twice_applies_it_once(db: Database, shop: Sho
     service = OrderUseCases.build(db, clock)
     assert await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock))
     assert (
-        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is None
     )  # waiting
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is not None
     order = await stored(db, shop)
@@ -151,7 +186,7 @@ async def test_processing_an_event_twice_applies_it_once(db: Database, shop: Sho
     clock.advance(minutes=5)
     assert await service.recovery.recover_events() == 0
     assert (
-        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is False
+        await service.shop_events.accept_event(shop, "shopify", "evt-1", "created", paid(clock)) is None
     )  # done
     assert await service.shop_events.process_event(shop, "shopify", "evt-1") is None
     assert await stored(db, shop) == order
@@ -230,7 +265,7 @@ async def test_stale_and_backwards_events_change_nothing_and_are_done(
     assert (stale.order, stale.ignored) == (shipped, "stale")
     assert (back.order, back.ignored) == (shipped, "backwards")
     assert await stored(db, shop) == shipped
-    assert await service.shop_events.accept_event(shop, "shopify", "back", "updated", newer_but_back) is False
+    assert await service.shop_events.accept_event(shop, "shopify", "back", "updated", newer_but_back) is None
 
     # asked to refuse a backwards move, the event is refused and released: its retry is new again
     assert await service.shop_events.accept_event(

@@ -14,7 +14,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from orders.model import Shop
-from tests.conftest import Api, Clock, token_for
+from tests.conftest import Api, Clock, finish_background, token_for
 from webhooks.shop_platforms.generic import sign
 
 # -- helpers ------------------------------------------------------------------------------------------
@@ -37,7 +37,8 @@ async def post(
     event_id: str | None = None,
     signature: str | None = None,
 ) -> ClientResponse:
-    """Deliver ``payload``; signed with ``secret`` unless a ``signature`` is given (or ``secret`` is None)."""
+    """Deliver ``payload``; signed with ``secret`` unless a ``signature`` is given (or ``secret`` is None),
+    and wait for what the app does after it answered (the event is applied after the answer)."""
     body = encode(payload)
     headers = {"Content-Type": "application/json"}
     if signature is not None:
@@ -46,7 +47,9 @@ async def post(
         headers["X-Orderbot-Signature"] = sign(secret, body)
     if event_id is not None:
         headers["X-Orderbot-Event-Id"] = event_id
-    return await client.post(f"/webhooks/orders/{shop_id}", data=body, headers=headers)
+    response = await client.post(f"/webhooks/orders/{shop_id}", data=body, headers=headers)
+    await finish_background(client.app)
+    return response
 
 
 async def deliver(

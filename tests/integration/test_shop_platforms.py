@@ -7,6 +7,7 @@ finish (``EVENT_WORK.drain``) and read what was stored back through REST API v1 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import Awaitable
@@ -23,7 +24,7 @@ from orders.lifecycle import InvalidTransition, Status
 from orders.model import OrderData, Shop
 from orders.shops import new_shop
 from orders.store import Database
-from orders.usecases import OnBackwards, OrderUseCases
+from orders.usecases import EventKind, OrderUseCases
 from tests.conftest import Api, Clock, token_for
 from webhooks.keys import EVENT_WORK
 from webhooks.shop_platforms import generic as orders_webhook
@@ -805,23 +806,60 @@ async def test_the_service_ignores_a_backwards_event_only_when_asked(
         total=Decimal("99"),
     )  # fmt: skip
 
-    for _ in range(2):  # refused, and so not recorded: the same delivery is refused again
+    for _ in range(2):  # refused before anything is written: the same delivery is refused again
         with pytest.raises(InvalidTransition):
-            await service.shop_events.receive_event(shop, "woocommerce", "evt-1", "updated", back)
+            await service.shop_events.accept_answered(shop, "woocommerce", "evt-1", "updated", back)
+    assert await db.events.get(f"woocommerce:{shop.id}", "evt-1") is None
     with pytest.raises(InvalidTransition):
         await service.shop_events.apply_event(shop, "updated", back, on_backwards="raise")
 
     ignored = await service.shop_events.apply_event(shop, "updated", back, on_backwards="ignore")
     assert (ignored.order, ignored.duplicate, ignored.ignored) == (stored, False, "backwards")
-    received = await service.shop_events.receive_event(
-        shop, "woocommerce", "evt-1", "updated", back, on_backwards="ignore"
-    )
-    assert (received.order, received.duplicate, received.ignored) == (stored, False, "backwards")
-    # recorded as done: a retry is a duplicate, whatever it asks for
-    modes: tuple[OnBackwards, ...] = ("ignore", "raise")
-    for on_backwards in modes:
-        again = await service.shop_events.receive_event(
-            shop, "woocommerce", "evt-1", "updated", back, on_backwards=on_backwards
-        )
-        assert (again.order, again.duplicate) == (stored, True)
     assert await db.orders.get(shop.id, stored.id) == stored
+
+
+async def test_an_answered_event_that_a_change_in_between_makes_backwards_is_ignored_and_done(
+    db: Database, shop: Shop, clock: Clock
+) -> None:
+    """The generic webhook answers from the order as read, then applies the event: a change that lands in
+    between wins, and the event is recorded as done (its retry is a duplicate), not refused."""
+    service = OrderUseCases.build(db, clock).shop_events
+    t0 = clock() - timedelta(hours=3)
+    processing = OrderData(external_id="own:1", status=Status.PROCESSING, updated_at=t0)
+    stored = (await service.apply_event(shop, "created", processing)).order
+    shipped = OrderData(external_id="own:1", status=Status.SHIPPED, updated_at=t0 + timedelta(hours=2))
+    accepted = await service.accept_answered(shop, "orders", "evt-ship", "updated", shipped)
+    assert (accepted.outcome.order.id, accepted.outcome.order.status) == (stored.id, Status.SHIPPED)
+    assert accepted.pending is not None
+    fulfilled = OrderData(external_id="own:1", status=Status.FULFILLED, updated_at=t0 + timedelta(hours=1))
+    moved = (await service.apply_event(shop, "updated", fulfilled)).order  # lands before the answered one
+
+    outcome = await service.apply_accepted(shop, accepted.pending)
+    assert outcome is not None and (outcome.order, outcome.ignored) == (moved, "backwards")
+    assert (await db.orders.get(shop.id, stored.id)).status == Status.FULFILLED
+    again = await service.accept_answered(shop, "orders", "evt-ship", "updated", shipped)
+    assert (again.pending, again.outcome.duplicate, again.outcome.order) == (None, True, moved)
+
+
+async def test_answered_events_of_one_order_are_applied_in_the_order_they_were_accepted(
+    db: Database, shop: Shop, clock: Clock
+) -> None:
+    """The event workers apply several events at once, but one order's one after another, as accepted
+    (these carry no timestamp that would order them otherwise)."""
+    service = OrderUseCases.build(db, clock).shop_events
+    pending = []
+    for n in range(5):
+        for status in (Status.PENDING, Status.SHIPPED):
+            data = OrderData(external_id=f"own:{n}", number=f"{n}00", status=status)
+            kind: EventKind = "created" if status == Status.PENDING else "updated"
+            accepted = await service.accept_answered(shop, "orders", f"{n}-{status.value}", kind, data)
+            assert accepted.pending is not None
+            pending.append(accepted.pending)
+    await asyncio.gather(*(service.apply_accepted(shop, event) for event in pending))
+    for n in range(5):
+        order = await db.orders.find_external(shop.id, f"own:{n}")
+        assert order is not None
+        assert [event.status for event in order.timeline] == [Status.PENDING, Status.SHIPPED]
+        assert [entry.status for entry in await db.outbox.for_order(shop.id, order.id)] == [
+            Status.PENDING, Status.SHIPPED,
+        ]  # fmt: skip

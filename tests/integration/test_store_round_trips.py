@@ -1,5 +1,7 @@
 """What the hot paths of a message cost the database, in round trips, and that the fewer trips stay exact:
-a sender's flood window counts in one write, an idle dispatcher's pass reads the due queue alone."""
+a sender's flood window counts in one write, an idle dispatcher's pass reads the due queue alone, the sender
+of an order this process just wrote does not read it again, and a status update looks at its order's other
+updates once."""
 
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ import pytest
 from pymongo import AsyncMongoClient, monitoring
 
 from bot.notifier import Notifier
-from orders.model import ShopId
-from orders.store import Database
+from bot.planner import Planner, Send
+from orders.lifecycle import Status
+from orders.model import Customer, NotifyPolicy, Order, OrderData, Shop, ShopId
+from orders.shops import new_shop
+from orders.store import Database, NotFound
 from orders.usecases import OrderUseCases
 from tests.conftest import SECRET_KEY, Clock
 from webhooks.settings import Settings
@@ -79,3 +84,53 @@ async def test_an_idle_dispatchers_pass_reads_the_due_queue_alone(
     before = trips.sent.copy()
     await notifier.run_once()
     assert trips.since(before) == 1
+
+
+async def _shipped(db: Database, shop: Shop, clock: Clock) -> Order:
+    """An order created, then moved to shipped by its shop's events (two status updates queued)."""
+    events = OrderUseCases.build(db, clock).shop_events
+    customer = Customer(name="Ana Lima", phone="+14155550100")
+    created = OrderData(external_id="ext-1", number="1001", status=Status.PROCESSING, customer=customer)
+    await events.apply_event(shop, "created", created)
+    shipped = OrderData(external_id="ext-1", status=Status.SHIPPED, updated_at=clock())
+    return (await events.apply_event(shop, "updated", shipped)).order
+
+
+async def test_the_sender_of_an_order_this_process_just_wrote_does_not_read_it_again(
+    counted: tuple[Database, Trips], settings: Settings, clock: Clock
+) -> None:
+    db, trips = counted
+    shop = new_shop("Acme", clock(), sms_number="+14155550001")
+    await db.shops.add(shop)
+    order = await _shipped(db, shop, clock)
+    await db.feed.drain()
+    before = trips.sent.copy()
+    assert await db.orders.recent(shop.id, order.id) == order
+    assert trips.since(before) == 0
+    elsewhere = Database(
+        db.client, settings.mongodb_db, secret_keys=[SECRET_KEY]
+    )  # another process's store reads it
+    assert await elsewhere.orders.recent(shop.id, order.id) == order
+    assert trips.since(before) == 1
+    with pytest.raises(NotFound):  # only for its own shop
+        await db.orders.recent(ShopId("shop_other"), order.id)
+
+
+async def test_a_status_update_looks_at_its_orders_other_updates_once(
+    counted: tuple[Database, Trips], clock: Clock
+) -> None:
+    db, trips = counted
+    shop = new_shop(
+        "Acme",
+        clock(),
+        sms_number="+14155550001",
+        notify=NotifyPolicy(quiet_start="00:00", quiet_end="00:00"),
+    )
+    await db.shops.add(shop)
+    order = await _shipped(db, shop, clock)
+    older, newer = await db.outbox.for_order(shop.id, order.id)
+    before = trips.sent.copy()
+    assert isinstance(await Planner(db, clock).plan(newer), Send)
+    assert (trips.sent - before)[("find", "outbox")] == 1
+    assert [entry.state for entry in await db.outbox.for_order(shop.id, order.id)] == ["skipped", "queued"]
+    assert older.status == Status.PROCESSING

@@ -202,7 +202,7 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
             survey_answers=survey_answers, estimates=service.estimates,
         )  # fmt: skip
         app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
-        app[EVENT_WORK] = events = WorkQueue("events", settings.inbox_workers)
+        app[EVENT_WORK] = events = WorkQueue("events", settings.event_workers)
         recoveries = [
             started(inbox.recover(), "inbox recovery"),
             started(service.recovery.recover_events(), "event recovery"),

@@ -26,7 +26,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from orders.model import OrderData, Shop
-from orders.usecases import ShopEvents
+from orders.usecases import PendingEvent, ShopEvents
 from webhooks.api import schemas
 from webhooks.carriers import aftership, easypost
 from webhooks.carriers.reports import CarrierReport
@@ -93,17 +93,19 @@ async def _take(request: web.Request, source: str, shop: Shop, report: CarrierRe
         return _no_order(request, source, "unknown_tracking")
     data = OrderData(external_id=order.external_id, tracking=report.tracking(order.tracking))
     service, metrics = config[SERVICE].shop_events, config[METRICS]
-    new = await service.accept_event(shop, source, report.event_id, "updated", data, on_backwards="ignore")
-    if new:
-        config[EVENT_WORK].submit(lambda: _process(service, metrics, shop, source, report.event_id), shop.id)
-    deliveries.count(request, source, "accepted" if new else "duplicate")
-    return deliveries.answer(schemas.WebhookAccepted(order_id=order.id, duplicate=not new))
+    pending = await service.accept_event(
+        shop, source, report.event_id, "updated", data, on_backwards="ignore", read=(order,)
+    )
+    if pending is not None:
+        config[EVENT_WORK].submit(lambda: _process(service, metrics, shop, pending), shop.id)
+    deliveries.count(request, source, "duplicate" if pending is None else "accepted")
+    return deliveries.answer(schemas.WebhookAccepted(order_id=order.id, duplicate=pending is None))
 
 
-async def _process(service: ShopEvents, metrics: Metrics, shop: Shop, source: str, event_id: str) -> None:
-    outcome = await service.process_event(shop, source, event_id)
+async def _process(service: ShopEvents, metrics: Metrics, shop: Shop, pending: PendingEvent) -> None:
+    outcome = await service.apply_accepted(shop, pending)
     if outcome is not None and outcome.ignored is not None:
-        metrics.webhooks.labels(source, outcome.ignored).inc()
+        metrics.webhooks.labels(pending.source, outcome.ignored).inc()
 
 
 def _no_order(request: web.Request, source: str, reason: str) -> web.Response:

@@ -1,4 +1,11 @@
-"""``POST /webhooks/orders/{shop_id}``: a shop's own order events, signed with its webhook secret."""
+"""``POST /webhooks/orders/{shop_id}``: a shop's own order events, signed with its webhook secret.
+
+Verify, parse, decide, record, answer: the answer names the order and the status the event leaves it in,
+and refuses a move backwards or a number another order holds (409, nothing written), as decided from the
+order as it is read (``ShopEvents.accept_answered``); the event is recorded in one write and applied
+after the answer by the ``EVENT_WORK`` queue's workers, fair between shops. What a crash or a full queue
+leaves unapplied is applied by ``Recovery.recover_events``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,11 @@ import hashlib
 from aiohttp import web
 
 from channels import signatures
+from orders.model import Shop
+from orders.usecases import PendingEvent, ShopEvents
 from webhooks.api import schemas
-from webhooks.carriers.follow import follow_parcel
-from webhooks.keys import SERVICE, SHOPS
+from webhooks.carriers.trackers import Trackers
+from webhooks.keys import EVENT_WORK, SERVICE, SHOPS, TRACKERS
 from webhooks.middleware import ApiError
 from webhooks.providers.inbound import header_text
 from webhooks.shop_platforms import deliveries
@@ -40,11 +49,20 @@ async def order_event(request: web.Request) -> web.Response:
     payload = deliveries.parse(request, "orders", schemas.OrderWebhook, body, context)
     data = payload.order.to_data(payload.order.id)
     deliveries.refuse_future(request, "orders", data, "order.")
-    outcome = await request.config_dict[SERVICE].shop_events.receive_event(
-        shop, "orders", event_id, payload.kind, data
-    )
-    if not outcome.duplicate:
-        follow_parcel(request, shop, outcome.order)
+    service = request.config_dict[SERVICE].shop_events
+    accepted = await service.accept_answered(shop, "orders", event_id, payload.kind, data)
+    if (pending := accepted.pending) is not None:
+        trackers = request.config_dict[TRACKERS]
+        # False when the queue is full or has no workers: recovery applies the event later
+        request.config_dict[EVENT_WORK].submit(lambda: _apply(service, trackers, shop, pending), shop.id)
+    outcome = accepted.outcome
     result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
     deliveries.count(request, "orders", result)
     return deliveries.answer(schemas.WebhookAccepted.of(outcome))
+
+
+async def _apply(service: ShopEvents, trackers: Trackers, shop: Shop, pending: PendingEvent) -> None:
+    """Apply an answered event, then have the aggregators follow its parcel (once it has a number)."""
+    outcome = await service.apply_accepted(shop, pending)
+    if outcome is not None:
+        await trackers.register(shop, outcome.order)

@@ -4,7 +4,7 @@ Verify, parse, store, answer: find the shop, check the signature before reading 
 every shop-platform webhook shares are ``deliveries``), parse and map with the platform's adapter
 (``shopify`` and ``shopify_orders``, ``woocommerce``), record the event with ``ShopEvents.accept_event``
 (one write), and answer 200 once it is stored. The event is applied after the
-answer, by the ``EVENT_WORK`` queue's workers (``ShopEvents.process_event``); what a crash or a full queue
+answer, by the ``EVENT_WORK`` queue's workers (``ShopEvents.apply_accepted``); what a crash or a full queue
 leaves unapplied is applied by ``Recovery.recover_events`` (at start-up and periodically by the worker).
 
 Every answer is a 200 in the generic webhook's shape with ``order_id`` and ``status`` null, since the order
@@ -26,7 +26,7 @@ import logging
 from aiohttp import web
 
 from orders.model import OrderData, Shop
-from orders.usecases import EventKind, ShopEvents
+from orders.usecases import EventKind, PendingEvent, ShopEvents
 from webhooks.api import schemas
 from webhooks.carriers.trackers import Trackers
 from webhooks.keys import CLOCK, DATABASE, EVENT_WORK, METRICS, SERVICE, SHOPS, TRACKERS
@@ -107,23 +107,24 @@ async def _accept(
     """Store the event (one write), hand its processing to the event workers, answer."""
     deliveries.refuse_future(request, source, data)
     service = request.config_dict[SERVICE].shop_events
-    new = await service.accept_event(shop, source, event_id, kind, data, on_backwards="ignore")
-    if new:
+    pending = await service.accept_event(shop, source, event_id, kind, data, on_backwards="ignore")
+    if pending is not None:
         metrics = request.config_dict[METRICS]
         # False when the queue is full or has no workers: recovery applies the event later
         trackers = request.config_dict[TRACKERS]
         request.config_dict[EVENT_WORK].submit(
-            lambda: _process(service, metrics, trackers, shop, source, event_id), shop.id
+            lambda: _process(service, metrics, trackers, shop, pending), shop.id
         )
-    deliveries.count(request, source, "accepted" if new else "duplicate")
-    return deliveries.answer(schemas.WebhookAccepted(duplicate=not new))
+    deliveries.count(request, source, "duplicate" if pending is None else "accepted")
+    return deliveries.answer(schemas.WebhookAccepted(duplicate=pending is None))
 
 
 async def _process(
-    service: ShopEvents, metrics: Metrics, trackers: Trackers, shop: Shop, source: str, event_id: str
+    service: ShopEvents, metrics: Metrics, trackers: Trackers, shop: Shop, pending: PendingEvent
 ) -> None:
     """Apply a stored event once the answer is gone; what it ignored is counted (no request to count on)."""
-    outcome = await service.process_event(shop, source, event_id)
+    source = pending.source
+    outcome = await service.apply_accepted(shop, pending)
     if outcome is not None:
         await trackers.register(shop, outcome.order)
     if outcome is None or outcome.ignored is None:
