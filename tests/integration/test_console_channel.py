@@ -237,3 +237,17 @@ async def test_chat_takes_a_score_as_the_answer_to_the_satisfaction_request(
     assert answered.satisfaction is not None
     assert (answered.satisfaction.state, answered.satisfaction.score) == ("answered", 5)
     assert len(printed) == 1 and "order number" not in printed[0], printed
+
+
+async def test_a_simulated_message_counts_as_sent_and_delivered_on_the_channel_it_went_on(
+    client: TestClient[Any, Any], db: Database, clock: Clock
+) -> None:
+    """A simulator shop's status updates go to the console in WhatsApp's style: the analytics page counts
+    them sent and delivered on the console, so the delivery rate is delivered out of sent on one channel
+    (sent on WhatsApp and delivered on the console showed WhatsApp at 0 % and the console far past 100 %)."""
+    demo, service, _ = await delivered_to_ana(db, clock)
+    assert await client.app[NOTIFIER].run_once() >= 1
+    day = clock().date()
+    channels = (await service.analytics.report(demo, day - timedelta(days=2), day)).notifications
+    assert channels["console"].sent == channels["console"].delivered >= 1
+    assert channels["whatsapp"].sent == 0
