@@ -6,7 +6,7 @@ concurrent changes never both win silently.
 
 One module per store: ``orders`` (with ``order_pages``, ``order_documents`` and ``waiting_orders``),
 ``outbox``, ``shops``, ``events``, ``feed`` (each shop's latest changes, for the desk's live stream),
-``desk_alerts`` (every staff alert, as the desk shows it), ``stats``, ``customers`` (and their messages),
+``desk_alerts`` (every staff alert, as the desk shows it), ``stats``, ``customers``, ``messages``,
 ``conversations`` (the conversations desk's pages of customers and of one customer's messages), ``inbox`` (messages
 acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token
 buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts
@@ -50,7 +50,7 @@ call methods named after what they return and do not see the detours.
 
 from orders.store.analytics import AnalyticsStore
 from orders.store.conversations import ConversationStore, MessageKey, message_key
-from orders.store.customers import CustomerStore, MessageStore
+from orders.store.customers import CustomerStore
 from orders.store.database import Database, open_database
 from orders.store.desk_alerts import DeskAlert, DeskAlertStore
 from orders.store.documents import Doc
@@ -60,6 +60,7 @@ from orders.store.feed import FeedEvent, FeedPage, FeedStore, FeedWindow
 from orders.store.inbox import InboxStore
 from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore, window_start
+from orders.store.messages import MessageStore
 from orders.store.order_documents import decode_cursor, encode_cursor, search_key
 from orders.store.orders import OrderStore
 from orders.store.outbox import OUTBOX_LANES, OutboxStore, outbox_lane

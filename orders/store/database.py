@@ -17,7 +17,7 @@ from orders.model import CustomerId, DeliveryState, Message, OutboxKind, ShopId
 from orders.store.analytics import AnalyticsStore
 from orders.store.analytics_sources import AnalyticsSources
 from orders.store.conversations import ConversationStore
-from orders.store.customers import CustomerStore, MessageStore
+from orders.store.customers import CustomerStore
 from orders.store.desk_alerts import DeskAlertStore
 from orders.store.documents import CODEC_OPTIONS, Doc, from_doc
 from orders.store.errors import INDEX_NOT_FOUND
@@ -26,6 +26,7 @@ from orders.store.feed import FeedStore
 from orders.store.inbox import InboxStore
 from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore
+from orders.store.messages import MessageStore
 from orders.store.numbers import NumberStore, claim_doc
 from orders.store.orders import OrderStore
 from orders.store.outbox import OutboxStore
