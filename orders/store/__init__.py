@@ -5,12 +5,12 @@ the shop id as its first argument. Orders carry a ``version`` and are saved with
 concurrent changes never both win silently.
 
 One module per store: ``orders`` (with ``order_pages``, ``order_documents`` and ``waiting_orders``),
-``outbox``, ``shops``, ``events``, ``feed`` (each shop's latest changes, for the desk's live stream),
-``desk_alerts`` (every staff alert, as the desk shows it), ``stats``, ``customers``, ``messages``,
-``conversations`` (the conversations desk's pages of customers and of one customer's messages), ``inbox`` (messages
-acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token
-buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts
-sent, job leases), ``analytics`` (per shop and local day counters of the analytics page) and
+``outbox`` (with ``outbox_documents``), ``shops``, ``events``, ``feed`` (each shop's latest changes, for the
+desk's live stream), ``desk_alerts`` (every staff alert, as the desk shows it), ``stats``, ``customers``,
+``messages``, ``conversations`` (the conversations desk's pages of customers and of one customer's messages),
+``inbox`` (messages acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate
+counters, token buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes),
+``jobs`` (alerts sent, job leases), ``analytics`` (per shop and local day counters of the analytics page) and
 ``analytics_sources`` (what a recount of them reads); ``database`` holds them together over one connection
 pool with the indexes they need, and brings data in an older layout to the current one at start.
 
@@ -63,7 +63,8 @@ from orders.store.limits import RateLimitStore, RevocationStore, window_start
 from orders.store.messages import MessageStore
 from orders.store.order_documents import decode_cursor, encode_cursor, search_key
 from orders.store.orders import OrderStore
-from orders.store.outbox import OUTBOX_LANES, OutboxStore, outbox_lane
+from orders.store.outbox import OutboxStore
+from orders.store.outbox_documents import OUTBOX_LANES, outbox_lane
 from orders.store.photos import PhotoStore
 from orders.store.promises import PromiseStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore
