@@ -12,7 +12,7 @@ desk's live stream), ``desk_alerts`` (every staff alert, as the desk shows it), 
 counters, token buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes),
 ``jobs`` (alerts sent, job leases), ``analytics`` (per shop and local day counters of the analytics page) and
 ``analytics_sources`` (what a recount of them reads); ``database`` holds them together over one connection
-pool with the indexes they need, and brings data in an older layout to the current one at start.
+pool with the indexes they need (``indexes``), and brings data in an older layout to the current one at start.
 
 What the embedded server cannot do, and how the stores route around it
 -----------------------------------------------------------------------
