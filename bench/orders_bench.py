@@ -54,7 +54,7 @@ from orders.model import (
 from orders.shops import new_shop
 from orders.store import Database
 from orders.store.order_documents import keys_to_doc, order_to_doc
-from orders.store.outbox import entry_to_doc
+from orders.store.outbox_documents import entry_to_doc
 from webhooks.access.auth import issue_token
 from webhooks.app import build_app
 from webhooks.settings import Settings

@@ -5,14 +5,14 @@ the shop id as its first argument. Orders carry a ``version`` and are saved with
 concurrent changes never both win silently.
 
 One module per store: ``orders`` (with ``order_pages``, ``order_documents`` and ``waiting_orders``),
-``outbox``, ``shops``, ``events``, ``feed`` (each shop's latest changes, for the desk's live stream),
-``desk_alerts`` (every staff alert, as the desk shows it), ``stats``, ``customers`` (and their messages),
-``conversations`` (the conversations desk's pages of customers and of one customer's messages), ``inbox`` (messages
-acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate counters, token
-buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes), ``jobs`` (alerts
-sent, job leases), ``analytics`` (per shop and local day counters of the analytics page) and
+``outbox`` (with ``outbox_documents``), ``shops``, ``events``, ``feed`` (each shop's latest changes, for the
+desk's live stream), ``desk_alerts`` (every staff alert, as the desk shows it), ``stats``, ``customers``,
+``messages``, ``conversations`` (the conversations desk's pages of customers and of one customer's messages),
+``inbox`` (messages acknowledged, not handled yet), ``numbers`` (order numbers claimed), ``limits`` (rate
+counters, token buckets, revocations), ``proofs`` (failed Instagram linking proofs, one-time link codes),
+``jobs`` (alerts sent, job leases), ``analytics`` (per shop and local day counters of the analytics page) and
 ``analytics_sources`` (what a recount of them reads); ``database`` holds them together over one connection
-pool with the indexes they need, and brings data in an older layout to the current one at start.
+pool with the indexes they need (``indexes``), and brings data in an older layout to the current one at start.
 
 What the embedded server cannot do, and how the stores route around it
 -----------------------------------------------------------------------
@@ -50,7 +50,7 @@ call methods named after what they return and do not see the detours.
 
 from orders.store.analytics import AnalyticsStore
 from orders.store.conversations import ConversationStore, MessageKey, message_key
-from orders.store.customers import CustomerStore, MessageStore
+from orders.store.customers import CustomerStore
 from orders.store.database import Database, open_database
 from orders.store.desk_alerts import DeskAlert, DeskAlertStore
 from orders.store.documents import Doc
@@ -60,9 +60,11 @@ from orders.store.feed import FeedEvent, FeedPage, FeedStore, FeedWindow
 from orders.store.inbox import InboxStore
 from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore, window_start
+from orders.store.messages import MessageStore
 from orders.store.order_documents import decode_cursor, encode_cursor, search_key
 from orders.store.orders import OrderStore
-from orders.store.outbox import OUTBOX_LANES, OutboxStore, outbox_lane
+from orders.store.outbox import OutboxStore
+from orders.store.outbox_documents import OUTBOX_LANES, outbox_lane
 from orders.store.photos import PhotoStore
 from orders.store.promises import PromiseStore
 from orders.store.proofs import AttemptCounter, LinkCodeStore

@@ -15,7 +15,7 @@ from orders.analytics_recount import Recount
 from orders.model import Message, Order, OutboxEntry, Promise, ShopId
 from orders.store.documents import Doc, from_doc
 from orders.store.order_documents import order_from_doc
-from orders.store.outbox import entry_from_doc
+from orders.store.outbox_documents import entry_from_doc
 
 
 class AnalyticsSources:

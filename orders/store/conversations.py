@@ -20,7 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from orders.model import CustomerId, CustomerRecord, Message, OutboxEntry, OutboxKind, OutboxState, ShopId
 from orders.store.customers import LEGACY_LINK_FIELDS
 from orders.store.documents import Doc, from_doc
-from orders.store.outbox import entry_from_doc
+from orders.store.outbox_documents import entry_from_doc
 
 _FIRST_WINDOW = timedelta(days=1)
 _LAST_WINDOW = timedelta(days=3 * 365)

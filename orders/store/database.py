@@ -1,4 +1,5 @@
-"""One connection pool, the stores over it, and the indexes they need."""
+"""One connection pool, the stores over it, and what brings data in an older layout to the current one
+at start (the indexes they need: ``orders.store.indexes``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import pymongo
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
@@ -17,15 +18,23 @@ from orders.model import CustomerId, DeliveryState, Message, OutboxKind, ShopId
 from orders.store.analytics import AnalyticsStore
 from orders.store.analytics_sources import AnalyticsSources
 from orders.store.conversations import ConversationStore
-from orders.store.customers import CustomerStore, MessageStore
+from orders.store.customers import CustomerStore
 from orders.store.desk_alerts import DeskAlertStore
 from orders.store.documents import CODEC_OPTIONS, Doc, from_doc
 from orders.store.errors import INDEX_NOT_FOUND
 from orders.store.events import EventStore
 from orders.store.feed import FeedStore
 from orders.store.inbox import InboxStore
+from orders.store.indexes import (
+    EVENTS_BY_ARRIVAL_INDEX,
+    INDEXES,
+    ORDER_SEARCH_INDEX,
+    RETIRED_INDEXES,
+    UNHANDLED_MESSAGES_INDEX,
+)
 from orders.store.jobs import AlertStore, LockStore
 from orders.store.limits import RateLimitStore, RevocationStore
+from orders.store.messages import MessageStore
 from orders.store.numbers import NumberStore, claim_doc
 from orders.store.orders import OrderStore
 from orders.store.outbox import OutboxStore
@@ -41,111 +50,6 @@ log = logging.getLogger(__name__)
 #: The most orders a shop may have for its analytics days to be counted at start (a recount reads a few
 #: thousand orders a second on the embedded server); a larger shop is left to ``orderbot analytics rebuild``.
 STARTUP_RECOUNT_MAX_ORDERS = 10_000
-
-#: How long an applied webhook delivery is kept, so that its retries are still recognised.
-EVENTS_KEPT_SECONDS = 30 * 24 * 3600
-
-_INDEXES: dict[str, list[IndexModel]] = {
-    "shops": [
-        IndexModel("staff_telegram_ids"),
-        IndexModel("sms_number", unique=True, sparse=True),
-        IndexModel("whatsapp_number", unique=True, sparse=True),
-        IndexModel("instagram_id", unique=True, sparse=True),
-    ],
-    "orders": [
-        IndexModel([("shop_id", ASCENDING), ("external_id", ASCENDING)], unique=True),
-        IndexModel([("shop_id", ASCENDING), ("status", ASCENDING), ("status_since", ASCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("awaiting_contact", ASCENDING), ("created_at", ASCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("flags", ASCENDING), ("status_since", ASCENDING)]),
-        IndexModel("outbox_pending_since", sparse=True),
-        IndexModel([("shop_id", ASCENDING), ("tracking.number", ASCENDING)]),
-    ],
-    # number, name, phone and email lookups (``OrderStore``): apart, so that a status change rewrites none
-    "order_keys": [
-        IndexModel([("shop_id", ASCENDING), ("keys", ASCENDING)]),
-    ],
-    "outbox": [
-        IndexModel("idempotency_key", unique=True),
-        IndexModel([("state", ASCENDING), ("due_at", ASCENDING)]),
-        IndexModel([("state", ASCENDING), ("lane", ASCENDING), ("due_at", ASCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("order_id", ASCENDING), ("created_at", ASCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("customer_id", ASCENDING), ("state", ASCENDING)]),
-        IndexModel("provider_id", sparse=True),
-    ],
-    "events": [
-        # sparse, on a field set when the delivery is applied: only applied deliveries expire, and a new
-        # claim writes no entry in it
-        IndexModel("done_at", expireAfterSeconds=EVENTS_KEPT_SECONDS, sparse=True),
-        IndexModel([("state", ASCENDING), ("received_at", ASCENDING)]),
-    ],
-    "customers": [
-        # sparse: customers stored without one get theirs at start (``add_address_keys``)
-        IndexModel("address_key", unique=True, sparse=True),
-        # the conversations desk: who waits for a person, and the most recently active (``conversations``)
-        IndexModel([("shop_id", ASCENDING), ("waiting", ASCENDING), ("active_at", DESCENDING)]),
-    ],
-    "messages": [
-        IndexModel([("channel", ASCENDING), ("provider_id", ASCENDING)], unique=True),
-        IndexModel([("shop_id", ASCENDING), ("customer_id", ASCENDING), ("created_at", DESCENDING)]),
-    ],
-    "rate_limits": [
-        IndexModel("expires_at", expireAfterSeconds=0),
-    ],
-    "alerts": [
-        IndexModel("shop_id"),
-    ],
-    "desk_alerts": [
-        IndexModel([("shop_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
-        IndexModel("expires_at", expireAfterSeconds=0),
-    ],
-    "revocations": [
-        IndexModel("expires_at", expireAfterSeconds=0),
-    ],
-    "promises": [
-        IndexModel([("shop_id", ASCENDING), ("order_id", ASCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("outcome", ASCENDING), ("promised_day", ASCENDING)]),
-        IndexModel([("shop_id", ASCENDING), ("promised_day", ASCENDING)]),
-    ],
-    "media_tokens": [
-        IndexModel("expires_at", expireAfterSeconds=0),
-    ],
-    "photos.chunks": [
-        IndexModel([("files_id", ASCENDING), ("n", ASCENDING)], unique=True),
-    ],
-    "link_codes": [
-        IndexModel([("shop_id", ASCENDING), ("code", ASCENDING)], unique=True),
-        IndexModel("expires_at", expireAfterSeconds=0),
-    ],
-}
-
-
-_UNHANDLED_MESSAGES_INDEX = "state_1_created_at_1"
-_EVENTS_BY_ARRIVAL_INDEX = "received_at_1"
-_ORDER_SEARCH_INDEX = "shop_id_1_search_keys_1"
-
-
-#: Indexes of older layouts; ``ensure_indexes`` drops them (each one slows every write).
-_RETIRED_INDEXES: dict[str, frozenset[str]] = {
-    "outbox": frozenset({"state_1_lease_until_1"}),
-    # flagged orders are read up to a point in time now; lookups by number, name, phone and email moved to
-    # ``order_keys``
-    "orders": frozenset(
-        {
-            "shop_id_1_flags_1",
-            _ORDER_SEARCH_INDEX,
-            "shop_id_1_number_1",
-            "shop_id_1_customer.phone_1_created_at_-1",
-            "shop_id_1_customer.email_1_created_at_-1",
-        }
-    ),
-    "customers": frozenset({"shop_id_1_phones_1", "shop_id_1_instagram_id_1"}),
-    # unhandled messages waited in ``messages`` as ``received``; they wait in ``inbox`` now
-    "messages": frozenset({_UNHANDLED_MESSAGES_INDEX}),
-    # deliveries expired 30 days after they arrived; now 30 days after they were applied (``done_at``)
-    "events": frozenset({_EVENTS_BY_ARRIVAL_INDEX}),
-}
 
 
 class Database:
@@ -180,7 +84,7 @@ class Database:
 
     async def ensure_indexes(self) -> None:
         """Create every index; bring data in an older layout up to date and drop the indexes it used."""
-        for name, indexes in _INDEXES.items():
+        for name, indexes in INDEXES.items():
             await self._db[name].create_indexes(indexes)
         await self.customers.add_address_keys()
         await self.conversations.add_conversation_fields()
@@ -190,14 +94,14 @@ class Database:
         await self._claim_existing_numbers()
         # what data in an older layout needs before the index it is found by goes (run once, as it goes)
         upgrades: dict[tuple[str, str], Callable[[], Awaitable[object]]] = {
-            ("messages", _UNHANDLED_MESSAGES_INDEX): self._move_unhandled_messages,
-            ("events", _EVENTS_BY_ARRIVAL_INDEX): self._date_applied_events,
-            ("orders", _ORDER_SEARCH_INDEX): self.orders.add_missing_keys,
+            ("messages", UNHANDLED_MESSAGES_INDEX): self._move_unhandled_messages,
+            ("events", EVENTS_BY_ARRIVAL_INDEX): self._date_applied_events,
+            ("orders", ORDER_SEARCH_INDEX): self.orders.add_missing_keys,
         }
         # and what is cleared once it has gone, so that clearing a field does not also rewrite its index; a
         # crash before it leaves a field that reads ignore
-        cleanups = {("orders", _ORDER_SEARCH_INDEX): self._clear_search_keys}
-        for name, retired in _RETIRED_INDEXES.items():
+        cleanups = {("orders", ORDER_SEARCH_INDEX): self._clear_search_keys}
+        for name, retired in RETIRED_INDEXES.items():
             existing = await self._db[name].index_information()
             for index in retired & existing.keys():
                 if (upgrade := upgrades.get((name, index))) is not None:

@@ -11,7 +11,7 @@ from typing import Any
 from orders.lifecycle import ACTIVE
 from orders.model import Order, OutboxEntry
 from orders.store.documents import Doc, from_doc
-from orders.store.outbox import entry_to_doc
+from orders.store.outbox_documents import entry_to_doc
 
 
 def search_keys(order: Order) -> list[str]:

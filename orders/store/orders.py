@@ -20,7 +20,7 @@ from orders.store.documents import Doc
 from orders.store.errors import DUPLICATE_KEY, AlreadyExists, Conflict, NotFound
 from orders.store.order_documents import changes, keys_to_doc, order_from_doc, order_to_doc, search_keys
 from orders.store.order_pages import OrderPages
-from orders.store.outbox import entry_from_doc, entry_to_doc
+from orders.store.outbox_documents import entry_from_doc, entry_to_doc
 from orders.waiting import waiting_keys
 
 #: How long an order this process just read or wrote stands in for reading it again (``OrderStore.recent``).

@@ -1,10 +1,10 @@
-"""The outbox: entries queued once per idempotency key, claimed with leases, spread over lanes."""
+"""The outbox: entries queued once per idempotency key, claimed with leases, spread over lanes
+(``orders.store.outbox_documents``)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -14,13 +14,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from orders.model import OrderId, OutboxEntry, OutboxKind, ShopId
-from orders.store.documents import Doc, from_doc, to_doc
+from orders.store.documents import Doc
 from orders.store.feed import FeedStore
-
-#: Outbox entries are spread over lanes by id, so that a claim under a backlog reads one lane's due
-#: entries rather than all of them (``orders.store``, 2).
-OUTBOX_LANES = 16
-
+from orders.store.outbox_documents import OUTBOX_LANES, entry_from_doc, entry_to_doc
 
 #: How an entry can end without a message sent: the live feed is told (a message sent is on it already).
 UNSENT_STATES = frozenset({"failed", "skipped", "dead", "review"})
@@ -36,20 +32,6 @@ class Siblings:
 
     newer: bool
     older_waiting: tuple[str, ...]
-
-
-def outbox_lane(entry_id: str) -> int:
-    return int(hashlib.sha256(entry_id.encode()).hexdigest()[:8], 16) % OUTBOX_LANES
-
-
-def entry_to_doc(entry: OutboxEntry) -> Doc:
-    doc = to_doc(entry, keep_none=True)  # lease and error fields are matched on, null included
-    doc["lane"] = outbox_lane(entry.id)
-    return doc
-
-
-def entry_from_doc(doc: Mapping[str, Any]) -> OutboxEntry:
-    return from_doc(OutboxEntry, doc, frozenset({"lane"}))
 
 
 class OutboxStore:

@@ -39,7 +39,8 @@ from orders.usecases.progression import AutoProgressResult, Progression, Progres
 from orders.usecases.promises import PROMISE_AT_RISK_FLAG, PromiseLedger, Report, delay_entry
 from orders.usecases.queries import OrderPage, OrderQueries, ProgressView, Stats
 from orders.usecases.recovery import Recovery
-from orders.usecases.shop_events import Accepted, EventOutcome, PendingEvent, ShopEvents, event_payload
+from orders.usecases.shop_event_records import Accepted, EventOutcome, PendingEvent, event_payload
+from orders.usecases.shop_events import ShopEvents
 from orders.usecases.surveys import Surveys
 from orders.usecases.unit_of_work import Clock, UnitOfWork
 

@@ -1,10 +1,11 @@
 """Order events from shops (Shopify, WooCommerce, the generic order webhook): received, applied once.
 
 ``accept_event`` only records an event (one write) so a webhook can answer at once; ``accept_answered`` does
-too, after deciding what it does, for the generic webhook whose answer names the order. ``process_event``
-and ``apply_accepted`` apply it afterwards, and ``Recovery.recover_events`` applies what a crash or a full
-work queue left unapplied. What an event does to
-the order is decided by the pure ``orders.event_decisions.decide_event``; here it is loaded and committed.
+too, after deciding what it does, for the generic webhook whose answer names the order. ``process_event`` and
+``apply_accepted`` apply it afterwards, and ``Recovery.recover_events`` applies what a crash or a full work
+queue left unapplied. What an event does to the order is decided by the pure
+``orders.event_decisions.decide_event``; here it is loaded and committed. What the use cases answer with and
+what a claim keeps are in ``shop_event_records``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from orders.event_decisions import EventKind, OnBackwards, decide_event
@@ -25,57 +26,16 @@ from orders.usecases.idempotency import CLAIM_TIMEOUT, DeliveryInProgress
 from orders.usecases.order_turns import OrderTurns
 from orders.usecases.progression import Progression
 from orders.usecases.promises import delay_entry
+from orders.usecases.shop_event_records import (
+    Accepted,
+    EventOutcome,
+    PendingEvent,
+    event_payload,
+    event_result,
+)
 from orders.usecases.unit_of_work import RETRIES, Clock, UnitOfWork, status_update
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EventOutcome:
-    order: Order
-    duplicate: bool = False
-    ignored: str | None = None
-
-
-@dataclass(frozen=True)
-class PendingEvent:
-    """An event this process claimed and answered (``ShopEvents.accept_answered``), to apply next."""
-
-    source: str
-    event_id: str
-    received_at: datetime
-    payload: Mapping[str, Any]
-    data: OrderData
-    #: The order as read when the event was accepted (``(None,)``: there was none; None: not read).
-    read: tuple[Order | None] | None = None
-    #: Claimed as started (False: a claim taken over from a crashed process, started before applying).
-    started: bool = True
-
-
-@dataclass(frozen=True)
-class Accepted:
-    """What a webhook answers, and the event to apply after the answer (None: a delivery seen before)."""
-
-    outcome: EventOutcome
-    pending: PendingEvent | None = None
-
-
-def event_payload(
-    shop: Shop, source: str, kind: EventKind, data: OrderData, on_backwards: OnBackwards
-) -> dict[str, Any]:
-    """What ``ShopEvents.accept_event`` keeps with a delivery's claim, for ``process_event`` to apply."""
-    return {
-        "shop_id": shop.id,
-        "source": source,
-        "kind": kind,
-        "data": data.model_dump(mode="json"),
-        "on_backwards": on_backwards,
-    }
-
-
-def _result(outcome: EventOutcome) -> dict[str, Any]:
-    """What a completed event record keeps: the order, and why it changed nothing when it did not."""
-    return {"order_id": outcome.order.id, **({"ignored": outcome.ignored} if outcome.ignored else {})}
 
 
 @dataclass(frozen=True)
@@ -259,7 +219,7 @@ class ShopEvents:
             outcome = EventOutcome(
                 order=await self.db.orders.get(shop.id, exc.holder), ignored="duplicate_number"
             )
-        await self.db.events.complete(scope, event_id, _result(outcome), self.clock())
+        await self.db.events.complete(scope, event_id, event_result(outcome), self.clock())
         await self.progression.progress_if_due(shop, outcome.order)
         return outcome
 

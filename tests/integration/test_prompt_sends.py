@@ -33,7 +33,7 @@ from orders.model import (
 )
 from orders.shops import new_shop
 from orders.store import Database
-from orders.store.outbox import entry_from_doc
+from orders.store.outbox_documents import entry_from_doc
 from orders.usecases import OrderUseCases
 from tests.conftest import Clock, finish_background
 from tests.integration import test_twilio as tw
