@@ -98,23 +98,37 @@ async def test_a_delivery_answered_but_never_processed_is_applied_by_recovery_af
     assert await orders_of(api) == [order]
 
 
-async def test_the_order_webhook_answers_with_the_order_it_will_create_before_creating_it(
+async def test_the_order_webhook_stores_a_new_order_before_answering_and_answers_updates_after_one_write(
     aiohttp_client: AppClient, settings: Settings, clock: Clock, shop: Shop
 ) -> None:
-    """The generic webhook's answer names the order and its status after one write; recovery, not the
-    request, creates it (no event workers here), under the id the answer gave."""
+    """A new order is stored under the id its answer names, so an update sent right after finds it; an
+    update is answered after one write and applied afterwards (here by recovery: no event workers)."""
     client = await aiohttp_client(build_app(settings.model_copy(update={"event_workers": 0}), clock=clock))
     api = Api(client, token_for(shop))
-    body = json.dumps({"event": "order.created", "order": {"id": "own-7", "number": "7007", "status": "processing",
-                       "customer": {"name": "Ana Lima", "phone": "+14155550100"}}}).encode()  # fmt: skip
-    headers = {"Content-Type": "application/json", "X-Orderbot-Event-Id": "own-evt-7",
-               "X-Orderbot-Signature": sign(shop.webhook_secret, body)}  # fmt: skip
-    answer = await (await client.post(f"/webhooks/orders/{shop.id}", data=body, headers=headers)).json()
-    assert (answer["status"], answer["duplicate"], answer["ignored"]) == ("processing", False, None)
+
+    async def send(event: str, status: str, event_id: str) -> dict[str, Any]:
+        body = json.dumps({"event": event, "order": {"id": "own-7", "number": "7007", "status": status,
+                           "customer": {"name": "Ana Lima", "phone": "+14155550100"}}}).encode()  # fmt: skip
+        headers = {"Content-Type": "application/json", "X-Orderbot-Event-Id": event_id,
+                   "X-Orderbot-Signature": sign(shop.webhook_secret, body)}  # fmt: skip
+        answer: dict[str, Any] = await (
+            await client.post(f"/webhooks/orders/{shop.id}", data=body, headers=headers)
+        ).json()
+        return answer
+
+    created = await send("order.created", "processing", "own-evt-7")
+    [order] = await orders_of(api)
+    assert (order["order_id"], order["status"]) == (created["order_id"], "processing")
+    assert await send("order.created", "processing", "own-evt-7") == {**created, "duplicate": True}
+
+    shipped = await send("order.updated", "shipped", "own-evt-8")
+    assert (shipped["order_id"], shipped["status"], shipped["duplicate"]) == (
+        created["order_id"],
+        "shipped",
+        False,
+    )
     await client.app[EVENT_WORK].drain()
-    assert await orders_of(api) == []
-    again = await (await client.post(f"/webhooks/orders/{shop.id}", data=body, headers=headers)).json()
-    assert again == {**answer, "duplicate": True}
+    assert [o["status"] for o in await orders_of(api)] == ["processing"]
 
     service = client.app[SERVICE]
     clock.advance(seconds=31)  # claimed as started by the answering process: recovery waits for it longer
@@ -122,11 +136,8 @@ async def test_the_order_webhook_answers_with_the_order_it_will_create_before_cr
     clock.advance(seconds=30)
     assert await service.recovery.recover_events() == 1
     [order] = await orders_of(api)
-    assert (order["order_id"], order["number"], order["status"]) == (answer["order_id"], "7007", "processing")
-    view = await api.get(f"/orders/{order['order_id']}/progress")
-    assert [n["status"] for n in view["notifications"]] == ["processing"]
-    last = await (await client.post(f"/webhooks/orders/{shop.id}", data=body, headers=headers)).json()
-    assert last == {**answer, "duplicate": True}
+    assert (order["order_id"], order["number"], order["status"]) == (created["order_id"], "7007", "shipped")
+    assert await send("order.updated", "shipped", "own-evt-8") == {**shipped, "duplicate": True}
 
 
 async def test_the_web_app_applies_what_a_crash_left_when_it_starts(

@@ -53,8 +53,13 @@ async def order_event(request: web.Request) -> web.Response:
     accepted = await service.accept_answered(shop, "orders", event_id, payload.kind, data)
     if (pending := accepted.pending) is not None:
         trackers = request.config_dict[TRACKERS]
-        # False when the queue is full or has no workers: recovery applies the event later
-        request.config_dict[EVENT_WORK].submit(lambda: _apply(service, trackers, shop, pending), shop.id)
+        if pending.read == (None,):
+            # A new order is stored before the answer names it: a shop that sends "created", hears 200 and
+            # sends "updated" at once must find the order the answer named, not be given a second one.
+            await _apply(service, trackers, shop, pending)
+        else:
+            # False when the queue is full or has no workers: recovery applies the event later
+            request.config_dict[EVENT_WORK].submit(lambda: _apply(service, trackers, shop, pending), shop.id)
     outcome = accepted.outcome
     result = "duplicate" if outcome.duplicate else outcome.ignored or "accepted"
     deliveries.count(request, "orders", result)
