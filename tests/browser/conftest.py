@@ -13,6 +13,7 @@ import secrets
 import threading
 import urllib.request
 from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 import pytest
 from aiohttp import web
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from pydantic import SecretStr
 from pymongo.errors import AutoReconnect
 
 from orders.lifecycle import Status
@@ -30,6 +32,7 @@ from orders.shops import new_shop
 from orders.store import Database
 from orders.usecases import OrderUseCases
 from tests.conftest import SECRET_KEY, Clock, finish_background, token_for
+from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
 from webhooks.keys import SERVICE
 from webhooks.settings import Settings
@@ -93,17 +96,82 @@ class LiveApp:
         self.loop.close()
 
 
+@contextmanager
+def live_app(
+    mongodb_uri: str, data_dir: Path, *, name: str = "browser", now: datetime = NOW, **settings: Any
+) -> Iterator[LiveApp]:
+    """An app of its own on the suite's database (a fresh database ``test_<name>_…``), with ``settings``
+    on top of what every live app needs; dropped and stopped after."""
+    app = LiveApp(
+        Settings(
+            MONGODB_URI=mongodb_uri,
+            MONGODB_DB=f"test_{name}_{secrets.token_hex(6)}",
+            ORDERBOT_SECRET_KEY=SECRET_KEY,
+            ORDERBOT_DATA_DIR=data_dir,
+            **settings,
+        ),
+        Clock(now),
+    )
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+class Served:
+    """An aiohttp app on a loopback port, in its own thread and loop (a stand-in the live app sends to)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="standin", daemon=True)
+        self.thread.start()
+        self.runner = web.AppRunner(app)
+        asyncio.run_coroutine_threadsafe(self.runner.setup(), self.loop).result(10)
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        asyncio.run_coroutine_threadsafe(site.start(), self.loop).result(10)
+        host, port = self.runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@dataclass
+class ServedTwilio:
+    """The Twilio stand-in on a real port, and the settings that point a live app's Twilio at it."""
+
+    standin: TwilioStandIn
+    url: str
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "TWILIO_ACCOUNT_SID": self.standin.account_sid,
+            "TWILIO_AUTH_TOKEN": SecretStr(self.standin.auth_token),
+            "ORDERBOT_TWILIO_BASE_URL": self.url,
+        }
+
+
+@contextmanager
+def served_twilio(
+    account_sid: str, auth_token: str, *, approved: tuple[str, ...] = ()
+) -> Iterator[ServedTwilio]:
+    """The Twilio stand-in for ``account_sid``, with the WhatsApp templates ``approved``, served while in use."""
+    standin = TwilioStandIn(account_sid, auth_token)
+    standin.approve(*approved)
+    served = Served(standin.app())
+    try:
+        yield ServedTwilio(standin, served.url)
+    finally:
+        served.close()
+
+
 @pytest.fixture(scope="session")
 def live(mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    settings = Settings(
-        MONGODB_URI=mongodb_uri,
-        MONGODB_DB=f"test_browser_{secrets.token_hex(6)}",
-        ORDERBOT_SECRET_KEY=SECRET_KEY,
-        ORDERBOT_DATA_DIR=tmp_path_factory.mktemp("browser-var"),
-    )
-    app = LiveApp(settings, Clock(NOW))
-    yield app
-    app.close()
+    with live_app(mongodb_uri, tmp_path_factory.mktemp("browser-var")) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

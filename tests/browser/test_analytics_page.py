@@ -25,20 +25,16 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from pydantic import SecretStr
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from orders.lifecycle import Status
 from orders.model import Promise, PromiseOutcome, Shop
 from orders.promises import day_end
 from orders.shops import new_shop
-from tests.browser.conftest import SCREENSHOTS, LiveApp, PageWatch
-from tests.browser.test_conversations_desk import Served
-from tests.conftest import SECRET_KEY, Clock, finish_background, token_for
+from tests.browser.conftest import SCREENSHOTS, LiveApp, PageWatch, live_app, served_twilio
+from tests.conftest import finish_background, token_for
 from tests.integration.test_carrier_webhooks import aftership_update
-from tests.standins.twilio import TwilioStandIn
 from webhooks.carriers import aftership
-from webhooks.settings import Settings
 from webhooks.shop_platforms.generic import sign
 
 ACCOUNT_SID = "AC" + "7" * 32
@@ -50,30 +46,15 @@ ANA, BEN, CHLOE = "+4915112000001", "+4915112000002", "+4915112000003"
 
 
 @pytest.fixture(scope="module")
-def twilio() -> Iterator[tuple[TwilioStandIn, str]]:
-    standin = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
-    served = Served(standin.app())
-    yield standin, served.url
-    served.close()
-
-
-@pytest.fixture(scope="module")
-def live(
-    mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory, twilio: tuple[TwilioStandIn, str]
-) -> Iterator[LiveApp]:
-    settings = Settings(
-        MONGODB_URI=mongodb_uri,
-        MONGODB_DB=f"test_browser_{secrets.token_hex(6)}",
-        ORDERBOT_SECRET_KEY=SECRET_KEY,
-        ORDERBOT_DATA_DIR=tmp_path_factory.mktemp("analytics-var"),
-        ORDERBOT_PUBLIC_URL=PUBLIC_URL,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=SecretStr(AUTH_TOKEN),
-        ORDERBOT_TWILIO_BASE_URL=twilio[1],
-    )
-    app = LiveApp(settings, Clock(TODAY))
-    yield app
-    app.close()
+def live(mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    with (
+        served_twilio(ACCOUNT_SID, AUTH_TOKEN) as twilio,
+        live_app(
+            mongodb_uri, tmp_path_factory.mktemp("analytics-var"), now=TODAY,
+            ORDERBOT_PUBLIC_URL=PUBLIC_URL, **twilio.settings(),
+        ) as app,
+    ):  # fmt: skip
+        yield app
 
 
 class PlayedShop:

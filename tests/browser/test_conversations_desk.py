@@ -5,19 +5,15 @@ warning shows before sending, and a hostile customer text is shown as text.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiohttp import web
 from playwright.sync_api import Page, expect
-from pydantic import SecretStr
 
 from orders.lifecycle import Status
 from orders.model import (
@@ -32,10 +28,8 @@ from orders.model import (
     new_id,
 )
 from orders.shops import new_shop
-from tests.browser.conftest import NOW, SCREENSHOTS, LiveApp, PageWatch
-from tests.conftest import SECRET_KEY, Clock, token_for
-from tests.standins.twilio import TwilioStandIn
-from webhooks.settings import Settings
+from tests.browser.conftest import NOW, SCREENSHOTS, LiveApp, PageWatch, ServedTwilio, live_app, served_twilio
+from tests.conftest import token_for
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "6" * 32
@@ -43,52 +37,18 @@ NUDGE_SID = "HX" + "d" * 32
 HOSTILE = "<img src=x onerror=alert(1)> where is it?"
 
 
-class Served:
-    """An aiohttp app on a loopback port, in its own thread and loop (the stand-in the app sends to)."""
-
-    def __init__(self, app: web.Application) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="standin", daemon=True)
-        self.thread.start()
-        self.runner = web.AppRunner(app)
-        asyncio.run_coroutine_threadsafe(self.runner.setup(), self.loop).result(10)
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        asyncio.run_coroutine_threadsafe(site.start(), self.loop).result(10)
-        host, port = self.runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
-def twilio() -> Iterator[tuple[TwilioStandIn, str]]:
-    standin = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
-    standin.approve(NUDGE_SID)
-    served = Served(standin.app())
-    yield standin, served.url
-    served.close()
+def twilio() -> Iterator[ServedTwilio]:
+    with served_twilio(ACCOUNT_SID, AUTH_TOKEN, approved=(NUDGE_SID,)) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def live_twilio(
-    mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory, twilio: tuple[TwilioStandIn, str]
+    mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory, twilio: ServedTwilio
 ) -> Iterator[LiveApp]:
-    settings = Settings(
-        MONGODB_URI=mongodb_uri,
-        MONGODB_DB=f"test_browser_{secrets.token_hex(6)}",
-        ORDERBOT_SECRET_KEY=SECRET_KEY,
-        ORDERBOT_DATA_DIR=tmp_path_factory.mktemp("conversations-var"),
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=SecretStr(AUTH_TOKEN),
-        ORDERBOT_TWILIO_BASE_URL=twilio[1],
-    )
-    app = LiveApp(settings, Clock(NOW))
-    yield app
-    app.close()
+    with live_app(mongodb_uri, tmp_path_factory.mktemp("conversations-var"), **twilio.settings()) as app:
+        yield app
 
 
 def seed(live: LiveApp, *, name: str, phone: str, wrote: timedelta, text: str, number: str) -> Shop:
@@ -131,7 +91,7 @@ def open_conversation(page: Page, live: LiveApp, shop: Shop, name: str) -> Any:
 
 
 def test_a_staff_answer_from_the_desk_reaches_the_customer_on_whatsapp(
-    page: Page, live_twilio: LiveApp, twilio: tuple[TwilioStandIn, str], watch: PageWatch
+    page: Page, live_twilio: LiveApp, twilio: ServedTwilio, watch: PageWatch
 ) -> None:
     phone = "+4915112340001"
     shop = seed(
@@ -142,7 +102,7 @@ def test_a_staff_answer_from_the_desk_reaches_the_customer_on_whatsapp(
         text="Where is my parcel?",
         number="2001",
     )
-    twilio[0].customer_wrote(phone)
+    twilio.standin.customer_wrote(phone)
     dialog = open_conversation(page, live_twilio, shop, "Lena Roth")
 
     expect(dialog.locator(".message-in .message-text")).to_have_text("Where is my parcel?")
@@ -155,10 +115,10 @@ def test_a_staff_answer_from_the_desk_reaches_the_customer_on_whatsapp(
     expect(dialog.get_by_text(re.compile("^Answer queued"))).to_be_visible()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not [
-        r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"
+        r for r in twilio.standin.created if r["To"] == f"whatsapp:{phone}"
     ]:
         time.sleep(0.05)
-    [sent] = [r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"]
+    [sent] = [r for r in twilio.standin.created if r["To"] == f"whatsapp:{phone}"]
     assert sent["Body"] == "It left our roastery this morning!"
     expect(dialog.locator(".message-out .message-text").last).to_have_text(
         "It left our roastery this morning!"
@@ -169,7 +129,7 @@ def test_a_staff_answer_from_the_desk_reaches_the_customer_on_whatsapp(
 
 
 def test_outside_the_window_the_desk_warns_before_sending(
-    page: Page, live_twilio: LiveApp, twilio: tuple[TwilioStandIn, str]
+    page: Page, live_twilio: LiveApp, twilio: ServedTwilio
 ) -> None:
     phone = "+4915112340002"
     shop = seed(
@@ -189,10 +149,10 @@ def test_outside_the_window_the_desk_warns_before_sending(
     )
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not [
-        r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"
+        r for r in twilio.standin.created if r["To"] == f"whatsapp:{phone}"
     ]:
         time.sleep(0.05)
-    [nudge] = [r for r in twilio[0].created if r["To"] == f"whatsapp:{phone}"]
+    [nudge] = [r for r in twilio.standin.created if r["To"] == f"whatsapp:{phone}"]
     assert nudge["ContentSid"] == NUDGE_SID  # the template went; the text waits for their reply
 
 

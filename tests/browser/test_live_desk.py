@@ -2,14 +2,12 @@
 open desk within a second, from the event stream, with no polling.
 
 Its own app (with Twilio pointed at the stand-in) on the suite's database, served from a background thread
-as ``tests/browser/conftest.py`` serves the desk's.
+as ``tests/browser/conftest.py`` serves the desk's, with the Twilio stand-in served beside it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -17,67 +15,33 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from aiohttp import web
 from playwright.sync_api import Page, Request, expect
-from pydantic import SecretStr
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bot.languages.detect import language_after
 from orders.lifecycle import Status
 from orders.model import Customer, Item, OrderData, Shop
 from orders.shops import new_shop
-from tests.browser.conftest import NOW, SCREENSHOTS, LiveApp, PageWatch
-from tests.conftest import SECRET_KEY, Clock, token_for
+from tests.browser.conftest import NOW, SCREENSHOTS, LiveApp, PageWatch, live_app, served_twilio
+from tests.conftest import token_for
 from tests.integration.test_twilio import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER_WHATSAPP, SHOP_WHATSAPP, fixture
-from tests.standins.twilio import TwilioStandIn
-from webhooks.settings import Settings
 
 PUBLIC_URL = "https://orderbot.example.com"
 
 
-class StandIn:
-    """The Twilio stand-in on a real port, in its own thread and loop."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="twilio-standin", daemon=True)
-        self.thread.start()
-        self.runner = web.AppRunner(TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN).app())
-        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
-        host, port = self.runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-
-    async def _start(self) -> None:
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
 def live_twilio(mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    standin = StandIn()
-    settings = Settings(
-        MONGODB_URI=mongodb_uri,
-        MONGODB_DB=f"test_live_desk_{secrets.token_hex(6)}",
-        ORDERBOT_SECRET_KEY=SECRET_KEY,
-        ORDERBOT_DATA_DIR=tmp_path_factory.mktemp("live-desk-var"),
-        ORDERBOT_PUBLIC_URL=PUBLIC_URL,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=SecretStr(AUTH_TOKEN),
-        ORDERBOT_TWILIO_BASE_URL=standin.url,
-    )
-    app = LiveApp(settings, Clock(NOW))
-    language_after(
-        None, "Hello, where is my order?"
-    )  # loads the language models once, as a running server has
-    yield app
-    app.close()
-    standin.close()
+    with (
+        served_twilio(ACCOUNT_SID, AUTH_TOKEN) as twilio,
+        live_app(
+            mongodb_uri, tmp_path_factory.mktemp("live-desk-var"), name="live_desk",
+            ORDERBOT_PUBLIC_URL=PUBLIC_URL, **twilio.settings(),
+        ) as app,
+    ):  # fmt: skip
+        language_after(
+            None, "Hello, where is my order?"
+        )  # loads the language models once, as a running server has
+        yield app
 
 
 @pytest.fixture

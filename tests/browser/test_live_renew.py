@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, Route, expect
 
-from tests.browser.conftest import NOW, Desk, LiveApp, PageWatch, make_desk
-from tests.conftest import SECRET_KEY, Clock, finish_background
-from webhooks.settings import Settings
+from tests.browser.conftest import NOW, Desk, LiveApp, PageWatch, live_app, make_desk
+from tests.conftest import finish_background
 
 #: Long enough for the desk to load between renewals, short enough that the test sees several.
 STREAM_SECONDS = 2.0
@@ -43,16 +42,11 @@ new MutationObserver(() => {
 
 @pytest.fixture(scope="module")
 def short_streams(mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    settings = Settings(
-        MONGODB_URI=mongodb_uri,
-        MONGODB_DB=f"test_live_renew_{secrets.token_hex(6)}",
-        ORDERBOT_SECRET_KEY=SECRET_KEY,
-        ORDERBOT_DATA_DIR=tmp_path_factory.mktemp("live-renew-var"),
+    with live_app(
+        mongodb_uri, tmp_path_factory.mktemp("live-renew-var"), name="live_renew",
         ORDERBOT_LIVE_STREAM_SECONDS=STREAM_SECONDS,
-    )
-    app = LiveApp(settings, Clock(NOW))
-    yield app
-    app.close()
+    ) as app:  # fmt: skip
+        yield app
 
 
 class Traffic:

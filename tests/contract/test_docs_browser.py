@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +12,10 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
 from orders.shops import new_shop
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, NOW, SCREENSHOTS, LiveApp
-from tests.conftest import SECRET_KEY, Clock, token_for
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, NOW, SCREENSHOTS, LiveApp, live_app
+from tests.conftest import token_for
 from webhooks.api.openapi import DOCUMENT_PATH
 from webhooks.api.routes import routes
-from webhooks.settings import Settings
 
 #: Generous: a loaded CI machine takes seconds to parse Swagger UI's 1.7 MB bundle.
 WAIT = 30_000
@@ -25,15 +23,8 @@ WAIT = 30_000
 
 @pytest.fixture
 def docs_app(mongodb_uri: str, tmp_path: Path) -> Iterator[LiveApp]:
-    settings = Settings(
-        MONGODB_URI=mongodb_uri,
-        MONGODB_DB=f"test_docs_{secrets.token_hex(6)}",
-        ORDERBOT_SECRET_KEY=SECRET_KEY,
-        ORDERBOT_DATA_DIR=tmp_path / "var",
-    )
-    app = LiveApp(settings, Clock(NOW))
-    yield app
-    app.close()
+    with live_app(mongodb_uri, tmp_path / "var", name="docs") as app:
+        yield app
 
 
 @pytest.fixture
