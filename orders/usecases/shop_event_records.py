@@ -44,6 +44,16 @@ class Accepted:
     outcome: EventOutcome
     pending: PendingEvent | None = None
 
+    @property
+    def creates(self) -> bool:
+        """Whether the event to apply makes a new order, which must be stored before the answer names it.
+
+        A shop that sends "created", hears the order's id and sends "updated" at once must find the order
+        the answer named; applied after the answer, the update could read no order and be given another.
+        Changes to a stored order have no such reader, so they are applied after the answer.
+        """
+        return self.pending is not None and self.pending.read == (None,)
+
 
 def event_payload(
     shop: Shop, source: str, kind: EventKind, data: OrderData, on_backwards: OnBackwards

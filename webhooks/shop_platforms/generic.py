@@ -2,9 +2,10 @@
 
 Verify, parse, decide, record, answer: the answer names the order and the status the event leaves it in,
 and refuses a move backwards or a number another order holds (409, nothing written), as decided from the
-order as it is read (``ShopEvents.accept_answered``); the event is recorded in one write and applied
-after the answer by the ``EVENT_WORK`` queue's workers, fair between shops. What a crash or a full queue
-leaves unapplied is applied by ``Recovery.recover_events``.
+order as it is read (``ShopEvents.accept_answered``). The event is recorded in one write; a new order is
+stored before the answer (``Accepted.creates``), a change to a stored order is applied after it by the
+``EVENT_WORK`` queue's workers, fair between shops. What a crash or a full queue leaves unapplied is
+applied by ``Recovery.recover_events``.
 """
 
 from __future__ import annotations
@@ -53,9 +54,7 @@ async def order_event(request: web.Request) -> web.Response:
     accepted = await service.accept_answered(shop, "orders", event_id, payload.kind, data)
     if (pending := accepted.pending) is not None:
         trackers = request.config_dict[TRACKERS]
-        if pending.read == (None,):
-            # A new order is stored before the answer names it: a shop that sends "created", hears 200 and
-            # sends "updated" at once must find the order the answer named, not be given a second one.
+        if accepted.creates:
             await _apply(service, trackers, shop, pending)
         else:
             # False when the queue is full or has no workers: recovery applies the event later
