@@ -69,11 +69,10 @@ from orders.clock import utc_now
 from orders.model import NotifyPolicy, Shop
 from orders.shops import new_shop
 from orders.store import Database, open_database
-from tests.conftest import finish_background
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
 from webhooks.bootstrap import Parts
-from webhooks.keys import NOTIFIER, SERVICE
+from webhooks.keys import DATABASE, EVENT_WORK, INBOX, NOTIFIER, PROMPT_SENDS, SERVICE
 from webhooks.ops.embedded import embedded_mongodb
 from webhooks.providers.twilio import STATUS_PATH
 from webhooks.settings import Settings
@@ -180,7 +179,8 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
             ORDERBOT_TWILIO_BASE_URL=str(provider.make_url("")).rstrip("/"),
         )  # fmt: skip
         counted = Database(
-            AsyncMongoClient(uri, tz_aware=True, event_listeners=[commands]), name, secret_keys=[SECRET_KEY]
+            AsyncMongoClient(uri, tz_aware=True, event_listeners=[commands]), name, secret_keys=[SECRET_KEY],
+            counter_flush_seconds=3600,  # written once at the end, counted as its own step
         )
         app = build_app(settings, parts=Parts(database=counted))
         server = TestServer(app)
@@ -191,6 +191,7 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
             ("reply_cb", "reply's delivery callback"),
             ("event", "order event -> notification"), ("event_cb", "notification's callback"),
             ("cleanup", "outbox copies cleared, per order"), ("poll", "an idle dispatcher's pass"),
+            ("counters", "counters written, per interval"),
         )}  # fmt: skip
         try:
             async with aiohttp.ClientSession() as session:
@@ -214,7 +215,7 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
                     before = commands.counts.copy()
                     await target.event(run, shop, customer, f"1-{n}")
                     await until(lambda sent=sent: len(standin.created) > sent, "the notification")
-                    await finish_background(app)
+                    await settled(app)
                     steps["event"].add(before, commands.counts.copy())
                     before = commands.counts.copy()
                     await callback(session, base, messages, customer, whatsapp=False)
@@ -227,6 +228,9 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
                 before = commands.counts.copy()
                 await app[NOTIFIER].run_once()
                 steps["poll"].add(before, commands.counts.copy())
+                before = commands.counts.copy()
+                await counted.counters.flush()  # every count of the steps above, as one interval's write
+                steps["counters"].add(before, commands.counts.copy())
         finally:
             await server.close()
             await provider.close()
@@ -242,7 +246,17 @@ async def _one_question(
     sent = len(standin.created)
     await target.question(run, shop, phone(1, n), f"SM{n + (1 << 64) * again:032x}")
     await until(lambda: len(standin.created) > sent, "the reply")
-    await finish_background(app)
+    await settled(app)
+
+
+async def settled(app: Any) -> None:
+    """Wait for what ``app`` does after it answered (as ``tests.conftest.finish_background``), except the
+    counters' write: that one comes once per interval, whatever the number of messages, and is counted as
+    its own step."""
+    await app[INBOX].drain()
+    await app[EVENT_WORK].drain()
+    await app[PROMPT_SENDS].drain()
+    await app[DATABASE].feed.drain()
 
 
 def main() -> int:

@@ -119,6 +119,7 @@ async def finish_background(app: web.Application) -> None:
     await app[EVENT_WORK].drain()
     await app[PROMPT_SENDS].drain()
     await app[DATABASE].feed.drain()  # the live feed's write follows the change's
+    await app[DATABASE].counters.flush()  # and the counters', for a test reading them through its own client
 
 
 @dataclass
@@ -136,6 +137,7 @@ class Sends:
         passed = await self.app[NOTIFIER].run_once()
         prompt = self.app[PROMPT_SENDS]
         await prompt.drain()
+        await self.app[DATABASE].counters.flush()
         at_once, self.counted = prompt.claimed - self.counted, prompt.claimed
         return at_once + passed
 
