@@ -179,7 +179,9 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
             ORDERBOT_TWILIO_BASE_URL=str(provider.make_url("")).rstrip("/"),
         )  # fmt: skip
         counted = Database(
-            AsyncMongoClient(uri, tz_aware=True, event_listeners=[commands]), name, secret_keys=[SECRET_KEY],
+            AsyncMongoClient(uri, tz_aware=True, event_listeners=[commands]),
+            name,
+            secret_keys=[SECRET_KEY],
             counter_flush_seconds=3600,  # written once at the end, counted as its own step
         )
         app = build_app(settings, parts=Parts(database=counted))

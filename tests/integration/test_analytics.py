@@ -18,7 +18,7 @@ from orders.model import Direction, NotificationId, OrderId, OutboxEntry, Outbox
 from orders.shops import new_shop
 from orders.store import Database
 from orders.store.analytics import nested
-from tests.conftest import Api, Clock, token_for
+from tests.conftest import Api, Clock, flush_counters, token_for
 from tests.integration import test_carrier_webhooks as carriers
 from tests.integration.satisfaction_world import (
     ACCOUNT_SID,
@@ -31,7 +31,7 @@ from tests.integration.satisfaction_world import (
     make_world,
     smtp,
 )
-from webhooks.keys import DATABASE, SERVICE
+from webhooks.keys import SERVICE
 
 __all__ = ["make_world", "smtp"]  # the fixtures, used by name
 
@@ -84,7 +84,7 @@ async def promise(world: World, number: str, day: datetime) -> None:
 
 
 async def live_and_recount(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
-    await world.app[DATABASE].counters.flush()  # counted by the app's client, read through the test's
+    await flush_counters(world.app)  # counted by the app's client, read through the test's
     live = await world.db.analytics.days(
         world.shop.id, datetime(2026, 1, 1).date(), datetime(2026, 12, 31).date()
     )
