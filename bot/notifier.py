@@ -27,6 +27,7 @@ from bot.quiet_hours import URGENT_KINDS
 from bot.stores import NotifierStores
 from bot.work import Alarm, FairSlots
 from channels.base import Channel, SendError
+from orders.analytics import notification_channel
 from orders.correlation import request_id
 from orders.model import (
     OutboxEntry,
@@ -235,7 +236,7 @@ class Notifier(OutboxOutcomes, Sending):
             entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None,
             ai_text=deliveries[0].text if deliveries[0].ai_written else None,
         )  # fmt: skip
-        await self._count(entry, "sent", deliveries[0].channel.value)
+        await self._count(entry, "sent", notification_channel(deliveries[0].channel.value, entry.channel))
         await self._record_promise(entry, plan.channel or deliveries[0].channel.value, deliveries[0].text)
         await self._delivered_locally(entry, deliveries[0].channel)
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)
