@@ -38,6 +38,7 @@ from orders.model import (
 )
 from orders.rules import Reason
 from orders.store import NotFound
+from orders.store.outbox_documents import lease_end
 from orders.usecases import DeskCommands, PromiseLedger, Surveys
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,20 @@ class Notifier(OutboxOutcomes, Sending):
             entry = await self.stores.outbox.claim(entry_id, now, now + self.lease)
             if entry is None:
                 return False
+            await self._send(entry)
+            return True
+
+    async def send_claimed(self, entry: OutboxEntry, *, urgent: bool = False) -> bool:
+        """Send an entry this process stored already claimed (``OutboxStore.send_when_queued``), once a
+        slot is free; a lease half worn while it waited is renewed first, and one that ran out (moved to
+        review) is not sent: False."""
+        async with self._gate.hold(entry.shop_id, urgent=urgent):
+            now = self.clock()
+            if entry.lease_until is None or entry.lease_until - now < self.lease / 2:
+                lease_until = lease_end(now + self.lease)
+                if not await self.stores.outbox.finish(entry, lease_until=lease_until):
+                    return False
+                entry = entry.model_copy(update={"lease_until": lease_until})
             await self._send(entry)
             return True
 
