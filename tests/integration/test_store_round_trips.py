@@ -167,3 +167,26 @@ async def test_messages_handled_together_leave_the_inbox_in_one_write(
     assert trips.since(before) <= 2  # the first alone, the rest together while it is under way
     assert await db.inbox.pending(clock()) == []
     await store.inbox.remove(messages[0])  # gone already: nothing to take out, no error
+
+
+async def test_messages_stored_together_cost_one_write_and_a_retried_one_is_still_refused(
+    counted: tuple[Database, Trips], db: Database, shop: Shop, clock: Clock
+) -> None:
+    store, trips = counted
+    messages = [
+        Message(
+            id=MessageId(f"msg_{n}"), shop_id=shop.id, channel="sms", direction=Direction.INBOUND,
+            provider_id=f"SM{n}", sender="+4915112340001", recipient="+14155550100", body="hi",
+            state=DeliveryState.PROCESSED, created_at=clock(), updated_at=clock(),
+        )
+        for n in range(20)
+    ]  # fmt: skip
+    before = trips.sent.copy()
+    assert all(await asyncio.gather(*(store.messages.add(message) for message in messages)))
+    assert trips.since(before) <= 2  # the first alone, the rest together while it is under way
+    retried = messages[3].model_copy(update={"id": MessageId("msg_again")})
+    assert await asyncio.gather(store.messages.add(retried), store.messages.add(messages[0])) == [
+        False,
+        False,
+    ]
+    assert (await db.messages.by_provider_id("sms", "SM3")) == messages[3]
