@@ -15,6 +15,8 @@ from another customer who has an order, and each step waits until everything it 
 - that notification's delivery callback;
 - the periodic job that clears the outbox copies each order write keeps, per order;
 - a pass of an idle dispatcher, after its first (a worker makes two a second);
+- ``TOGETHER`` questions from new customers at once, then as many order events at once: what is written
+  for many messages together (the inbox's and the messages' group commits, the live feed) per message;
 - every count those steps made, written as one interval's counters (``orders.store.counters``).
 
 It prints, per step, the commands per message by collection (``r`` reads: find, count, aggregate;
@@ -31,6 +33,8 @@ is main at b9676c2, after is this version::
                                        (18.3)             (12.4)
     notification's callback            1 r +  5 w  (6)    1 r +  3 w  (4)
     an idle dispatcher's pass          1 r                1 r
+    20 questions at once               (not counted)      4.1 r + 9.1 w (13.2)
+    20 order events at once            (not counted)      3 r + 7 w (10)
     counters written, per interval     (in the above)     2 w, whatever the number of messages
 
 Where the difference comes from: the stats' and analytics days' increments (three updates a question, four
@@ -39,11 +43,11 @@ collection; the live feed's two writes a question are one (it waits 0.1 s for wh
 notification sent by the process that queues it is stored already claimed (no claim write); the reply's
 plan takes the customer its message found a moment ago (no second read).
 
-This bench sends one message at a time, so what is written for many messages together under load does not
-show here, only in capacity: the counters (one write per shop and day per half second), the live feed (one
-write per shop per 0.1 s: a callback's ``feed:w1`` is shared by everything else of the shop at that time),
-and the inbox's and the messages' inserts and the inbox's removals (one write for all that arrive while one
-is under way).
+The steps of one message at a time cannot show what is written for many messages together, which the
+"at once" steps do: the counters (one write per shop and day per half second), the live feed (one write per
+shop per 0.1 s: a callback's ``feed:w1`` is shared by everything else of the shop at that time), and the
+inbox's and the messages' inserts and the inbox's removals (one write for all that arrive while one is
+under way).
 
 A question from a new customer: the inbox (insert, delete), the dedupe read and the two messages (in,
 out), the customer (read, then inserted with the window open; the language set once), the sender's flood
@@ -94,6 +98,8 @@ READS = {"find": "r", "count": "r", "aggregate": "r", "getMore": "r", "distinct"
 WRITES = {"insert": "w", "update": "w", "delete": "w", "findAndModify": "w"}
 KINDS = {**READS, **WRITES}
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "twilio"
+#: Messages sent together in the steps that show what is written for many at once.
+TOGETHER = 20
 
 
 class Commands(monitoring.CommandListener):
@@ -121,9 +127,11 @@ class Step:
     def __init__(self, name: str) -> None:
         self.name, self.counts, self.messages = name, Counter[tuple[str, str]](), 0
 
-    def add(self, before: Counter[tuple[str, str]], after: Counter[tuple[str, str]]) -> None:
+    def add(
+        self, before: Counter[tuple[str, str]], after: Counter[tuple[str, str]], messages: int = 1
+    ) -> None:
         self.counts.update(after - before)
-        self.messages += 1
+        self.messages += messages
 
     def row(self) -> str:
         n = max(1, self.messages)
@@ -181,7 +189,7 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
             "E2E Ops", now, sms_number="+14155550001", whatsapp_number="+14155550002", notify=fast
         )
         await plain.shops.add(shop)
-        for n in range(2 * args.messages + 1):
+        for n in range(2 * args.messages + 1 + 2 * TOGETHER):
             await plain.orders.add(_order(shop, 1, n, now))
         standin = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
         provider = TestServer(standin.app())
@@ -206,6 +214,7 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
             ("reply_cb", "reply's delivery callback"),
             ("event", "order event -> notification"), ("event_cb", "notification's callback"),
             ("cleanup", "outbox copies cleared, per order"), ("poll", "an idle dispatcher's pass"),
+            ("q_together", f"{TOGETHER} questions at once"), ("e_together", f"{TOGETHER} order events at once"),
             ("counters", "counters written, per interval"),
         )}  # fmt: skip
         try:
@@ -245,6 +254,23 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
                 before = commands.counts.copy()
                 await app[NOTIFIER].run_once()
                 steps["poll"].add(before, commands.counts.copy())
+                first = 2 * args.messages + 1
+                sent, before = len(standin.created), commands.counts.copy()
+                await asyncio.gather(*(
+                    target.question(run, shop, phone(1, n), f"SM{n + (2 << 64):032x}")
+                    for n in range(first, first + TOGETHER)
+                ))  # fmt: skip
+                await until(lambda: len(standin.created) >= sent + TOGETHER, "the replies")
+                await settled(app)
+                steps["q_together"].add(before, commands.counts.copy(), TOGETHER)
+                sent, before = len(standin.created), commands.counts.copy()
+                await asyncio.gather(*(
+                    target.event(run, shop, phone(1, n), f"1-{n}")
+                    for n in range(first + TOGETHER, first + 2 * TOGETHER)
+                ))  # fmt: skip
+                await until(lambda: len(standin.created) >= sent + TOGETHER, "the notifications")
+                await settled(app)
+                steps["e_together"].add(before, commands.counts.copy(), TOGETHER)
                 before = commands.counts.copy()
                 await counted.counters.flush()  # every count of the steps above, as one interval's write
                 steps["counters"].add(before, commands.counts.copy())
