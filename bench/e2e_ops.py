@@ -14,33 +14,50 @@ from another customer who has an order, and each step waits until everything it 
 - a signed order event moving an order to ``shipped``, until its SMS notification reached the stand-in;
 - that notification's delivery callback;
 - the periodic job that clears the outbox copies each order write keeps, per order;
-- a pass of an idle dispatcher, after its first (a worker makes two a second).
+- a pass of an idle dispatcher, after its first (a worker makes two a second);
+- ``TOGETHER`` questions from new customers at once, then as many order events at once: what is written
+  for many messages together (the inbox's and the messages' group commits, the live feed) per message;
+- every count those steps made, written as one interval's counters (``orders.store.counters``).
 
 It prints, per step, the commands per message by collection (``r`` reads: find, count, aggregate;
 ``w`` writes: insert, update, delete, find-and-modify) and the total. A measurement: it exits 0.
 
 What one message costs, round trips per message (reads + writes), counted with ``--messages 10``: before
-is main at 24ac68e (which also writes the live feed: ``feed:w1`` per change and per message sent), after
-is this version::
+is main at b9676c2, after is this version::
 
-    step                               before          after
-    question -> reply sent             7 r + 15 w      5 r + 14 w     (22 -> 19)
-    again, a known customer            7 r + 13 w      6 r + 13 w     (20 -> 19)
-    reply's delivery callback          1 r +  4 w      1 r +  4 w
-    order event -> notification        5.2 r + 13.1 w  3.2 r + 13.1 w (18.3 -> 16.3)
-    notification's callback            1 r +  4 w      1 r +  4 w
-    an idle dispatcher's pass          1 r             1 r            (two passes a second per worker)
+    step                               before             after
+    question -> reply sent             5 r + 16 w (21)    4 r + 11 w (15)
+    again, a known customer            6 r + 15 w (21)    5 r + 10 w (15)
+    reply's delivery callback          1 r +  5 w  (6)    1 r +  3 w  (4)
+    order event -> notification        3.2 r + 15.1 w     3.3 r + 9.1 w
+                                       (18.3)             (12.4)
+    notification's callback            1 r +  5 w  (6)    1 r +  3 w  (4)
+    an idle dispatcher's pass          1 r                1 r
+    20 questions at once               (not counted)      4.1 r + 9.1 w (13.2)
+    20 order events at once            (not counted)      3 r + 7 w (10)
+    counters written, per interval     (in the above)     2 w, whatever the number of messages
+
+Where the difference comes from: the stats' and analytics days' increments (three updates a question, four
+an order event, two a callback) are added up in memory and written every half second as one bulk write per
+collection; the live feed's two writes a question are one (it waits 0.1 s for what follows); a reply or
+notification sent by the process that queues it is stored already claimed (no claim write); the reply's
+plan takes the customer its message found a moment ago (no second read).
+
+The steps of one message at a time cannot show what is written for many messages together, which the
+"at once" steps do: the counters (one write per shop and day per half second), the live feed (one write per
+shop per 0.1 s: a callback's ``feed:w1`` is shared by everything else of the shop at that time), and the
+inbox's and the messages' inserts and the inbox's removals (one write for all that arrive while one is
+under way).
 
 A question from a new customer: the inbox (insert, delete), the dedupe read and the two messages (in,
-out), the customer (read, then inserted with the window open; read by the planner; the language set
-once), the sender's flood window and sending bucket, the customer's orders (a key read and an order read,
-which the planner uses again), the outbox (insert, claim, finish; a known customer's parked entries are
-read too, a new one has none), the shop's sent counter and two live-feed writes. An order event: the
-order read for the answer and the event's claim (the acknowledgement), then, after the answer, the order's
-write, its outbox entry and counters, the claim marked done; the send reads the order, its other status
-updates (once; the order it uses as its change just wrote it) and the customer (created for a first
-notification), and writes the sending bucket, the
-message, the entry's outcome, the counter and the feed.
+out), the customer (read, then inserted with the window open; the language set once), the sender's flood
+window and sending bucket, the customer's orders (a key read and an order read, which the planner uses
+again), the outbox (inserted claimed, finished; a known customer's parked entries are read too, a new one
+has none) and the live feed. An order event: the order read for the answer and the event's claim (the
+acknowledgement), then, after the answer, the order's write and its outbox entry, the claim marked done;
+the send reads the order, its other status updates (once; the order it uses as its change just wrote it)
+and the customer (created for a first notification), and writes the sending bucket, the message, the
+entry's outcome and the feed.
 """
 
 from __future__ import annotations
@@ -61,7 +78,7 @@ from aiohttp.test_utils import TestServer
 from pymongo import AsyncMongoClient, monitoring
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the stand-in, finish_background
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the stand-in
 
 from e2e_bench import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, QUIET_OFF, SECRET_KEY, Run, Target, _order, phone
 
@@ -69,11 +86,10 @@ from orders.clock import utc_now
 from orders.model import NotifyPolicy, Shop
 from orders.shops import new_shop
 from orders.store import Database, open_database
-from tests.conftest import finish_background
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
 from webhooks.bootstrap import Parts
-from webhooks.keys import NOTIFIER, SERVICE
+from webhooks.keys import DATABASE, EVENT_WORK, INBOX, NOTIFIER, PROMPT_SENDS, SERVICE
 from webhooks.ops.embedded import embedded_mongodb
 from webhooks.providers.twilio import STATUS_PATH
 from webhooks.settings import Settings
@@ -82,6 +98,8 @@ READS = {"find": "r", "count": "r", "aggregate": "r", "getMore": "r", "distinct"
 WRITES = {"insert": "w", "update": "w", "delete": "w", "findAndModify": "w"}
 KINDS = {**READS, **WRITES}
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "twilio"
+#: Messages sent together in the steps that show what is written for many at once.
+TOGETHER = 20
 
 
 class Commands(monitoring.CommandListener):
@@ -109,9 +127,11 @@ class Step:
     def __init__(self, name: str) -> None:
         self.name, self.counts, self.messages = name, Counter[tuple[str, str]](), 0
 
-    def add(self, before: Counter[tuple[str, str]], after: Counter[tuple[str, str]]) -> None:
+    def add(
+        self, before: Counter[tuple[str, str]], after: Counter[tuple[str, str]], messages: int = 1
+    ) -> None:
         self.counts.update(after - before)
-        self.messages += 1
+        self.messages += messages
 
     def row(self) -> str:
         n = max(1, self.messages)
@@ -169,7 +189,7 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
             "E2E Ops", now, sms_number="+14155550001", whatsapp_number="+14155550002", notify=fast
         )
         await plain.shops.add(shop)
-        for n in range(2 * args.messages + 1):
+        for n in range(2 * args.messages + 1 + 2 * TOGETHER):
             await plain.orders.add(_order(shop, 1, n, now))
         standin = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
         provider = TestServer(standin.app())
@@ -180,7 +200,10 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
             ORDERBOT_TWILIO_BASE_URL=str(provider.make_url("")).rstrip("/"),
         )  # fmt: skip
         counted = Database(
-            AsyncMongoClient(uri, tz_aware=True, event_listeners=[commands]), name, secret_keys=[SECRET_KEY]
+            AsyncMongoClient(uri, tz_aware=True, event_listeners=[commands]),
+            name,
+            secret_keys=[SECRET_KEY],
+            counter_flush_seconds=3600,  # written once at the end, counted as its own step
         )
         app = build_app(settings, parts=Parts(database=counted))
         server = TestServer(app)
@@ -191,6 +214,8 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
             ("reply_cb", "reply's delivery callback"),
             ("event", "order event -> notification"), ("event_cb", "notification's callback"),
             ("cleanup", "outbox copies cleared, per order"), ("poll", "an idle dispatcher's pass"),
+            ("q_together", f"{TOGETHER} questions at once"), ("e_together", f"{TOGETHER} order events at once"),
+            ("counters", "counters written, per interval"),
         )}  # fmt: skip
         try:
             async with aiohttp.ClientSession() as session:
@@ -205,6 +230,7 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
                     steps["question"].add(before, commands.counts.copy())
                     before = commands.counts.copy()
                     await callback(session, base, messages, customer, whatsapp=True)
+                    await settled(app)
                     steps["reply_cb"].add(before, commands.counts.copy())
                     before = commands.counts.copy()
                     await _one_question(target, run, app, standin, shop, n, again=True)
@@ -214,10 +240,11 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
                     before = commands.counts.copy()
                     await target.event(run, shop, customer, f"1-{n}")
                     await until(lambda sent=sent: len(standin.created) > sent, "the notification")
-                    await finish_background(app)
+                    await settled(app)
                     steps["event"].add(before, commands.counts.copy())
                     before = commands.counts.copy()
                     await callback(session, base, messages, customer, whatsapp=False)
+                    await settled(app)
                     steps["event_cb"].add(before, commands.counts.copy())
                 before = commands.counts.copy()
                 await app[SERVICE].recovery.recover_pending_outbox(older_than=timedelta(0))
@@ -227,6 +254,26 @@ async def count(args: argparse.Namespace, tmp: Path) -> None:
                 before = commands.counts.copy()
                 await app[NOTIFIER].run_once()
                 steps["poll"].add(before, commands.counts.copy())
+                first = 2 * args.messages + 1
+                sent, before = len(standin.created), commands.counts.copy()
+                await asyncio.gather(*(
+                    target.question(run, shop, phone(1, n), f"SM{n + (2 << 64):032x}")
+                    for n in range(first, first + TOGETHER)
+                ))  # fmt: skip
+                await until(lambda: len(standin.created) >= sent + TOGETHER, "the replies")
+                await settled(app)
+                steps["q_together"].add(before, commands.counts.copy(), TOGETHER)
+                sent, before = len(standin.created), commands.counts.copy()
+                await asyncio.gather(*(
+                    target.event(run, shop, phone(1, n), f"1-{n}")
+                    for n in range(first + TOGETHER, first + 2 * TOGETHER)
+                ))  # fmt: skip
+                await until(lambda: len(standin.created) >= sent + TOGETHER, "the notifications")
+                await settled(app)
+                steps["e_together"].add(before, commands.counts.copy(), TOGETHER)
+                before = commands.counts.copy()
+                await counted.counters.flush()  # every count of the steps above, as one interval's write
+                steps["counters"].add(before, commands.counts.copy())
         finally:
             await server.close()
             await provider.close()
@@ -242,7 +289,17 @@ async def _one_question(
     sent = len(standin.created)
     await target.question(run, shop, phone(1, n), f"SM{n + (1 << 64) * again:032x}")
     await until(lambda: len(standin.created) > sent, "the reply")
-    await finish_background(app)
+    await settled(app)
+
+
+async def settled(app: Any) -> None:
+    """Wait for what ``app`` does after it answered (as ``tests.conftest.finish_background``), except the
+    counters' write: that one comes once per interval, whatever the number of messages, and is counted as
+    its own step."""
+    await app[INBOX].drain()
+    await app[EVENT_WORK].drain()
+    await app[PROMPT_SENDS].drain()
+    await app[DATABASE].feed.drain()
 
 
 def main() -> int:

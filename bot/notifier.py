@@ -27,6 +27,7 @@ from bot.quiet_hours import URGENT_KINDS
 from bot.stores import NotifierStores
 from bot.work import Alarm, FairSlots
 from channels.base import Channel, SendError
+from orders.analytics import notification_channel
 from orders.correlation import request_id
 from orders.model import (
     OutboxEntry,
@@ -37,6 +38,7 @@ from orders.model import (
 )
 from orders.rules import Reason
 from orders.store import NotFound
+from orders.store.outbox_documents import lease_end
 from orders.usecases import DeskCommands, PromiseLedger, Surveys
 
 log = logging.getLogger(__name__)
@@ -176,6 +178,20 @@ class Notifier(OutboxOutcomes, Sending):
             await self._send(entry)
             return True
 
+    async def send_claimed(self, entry: OutboxEntry, *, urgent: bool = False) -> bool:
+        """Send an entry this process stored already claimed (``OutboxStore.send_when_queued``), once a
+        slot is free; a lease half worn while it waited is renewed first, and one that ran out (moved to
+        review) is not sent: False."""
+        async with self._gate.hold(entry.shop_id, urgent=urgent):
+            now = self.clock()
+            if entry.lease_until is None or entry.lease_until - now < self.lease / 2:
+                lease_until = lease_end(now + self.lease)
+                if not await self.stores.outbox.finish(entry, lease_until=lease_until):
+                    return False
+                entry = entry.model_copy(update={"lease_until": lease_until})
+            await self._send(entry)
+            return True
+
     async def _send_one(self, entry: OutboxEntry) -> None:
         async with self._gate.hold(entry.shop_id, urgent=entry.kind in URGENT_KINDS):
             await self._send(entry)
@@ -235,7 +251,7 @@ class Notifier(OutboxOutcomes, Sending):
             entry, state=OutboxState.SENT.value, provider_id=receipts[0], sent_at=now, error=None,
             ai_text=deliveries[0].text if deliveries[0].ai_written else None,
         )  # fmt: skip
-        await self._count(entry, "sent", deliveries[0].channel.value)
+        await self._count(entry, "sent", notification_channel(deliveries[0].channel.value, entry.channel))
         await self._record_promise(entry, plan.channel or deliveries[0].channel.value, deliveries[0].text)
         await self._delivered_locally(entry, deliveries[0].channel)
         log.info("sent %s %s on %s", entry.kind.value, entry.id, deliveries[0].channel.value)

@@ -21,6 +21,7 @@ from bot.plans import Hold, Park
 from bot.stores import NotifierStores
 from bot.work import Alarm
 from channels.base import SendError
+from orders.analytics import notification_channel
 from orders.model import DeliveryState, Message, OutboxEntry, OutboxKind, OutboxState
 from orders.rules import Reason
 from orders.usecases import DeskCommands, PromiseLedger
@@ -152,7 +153,8 @@ class OutboxOutcomes:
         if state in (DeliveryState.DELIVERED, DeliveryState.READ):
             if await self.stores.outbox.move_state(entry_id, state.value, only_from=("sent",)):
                 at = message.updated_at
-                await count_notification(self.stores, message.shop_id, "delivered", message.channel, at)
+                channel = notification_channel(message.channel, None)
+                await count_notification(self.stores, message.shop_id, "delivered", channel, at)
             elif state == DeliveryState.READ:
                 await self.stores.outbox.move_state(entry_id, state.value, only_from=("delivered",))
         elif state in (DeliveryState.FAILED, DeliveryState.UNDELIVERED):
@@ -160,8 +162,9 @@ class OutboxOutcomes:
             if entry is not None and await self.stores.outbox.move_state(
                 entry_id, "failed", only_from=("sent",)
             ):
+                channel = notification_channel(message.channel, entry.channel)
                 await count_notification(
-                    self.stores, message.shop_id, "failed", message.channel, message.updated_at, entry.kind
+                    self.stores, message.shop_id, "failed", channel, message.updated_at, entry.kind
                 )
                 await self._flag(entry, Reason.NOTIFICATION_FAILED)
 

@@ -19,6 +19,7 @@ from bot.stores import NotifierStores
 from channels.base import Channel, ChannelName, OutboundMessage, SendError
 from channels.email import EmailChannel
 from channels.telegram import Button, TelegramChannel
+from orders.analytics import notification_channel
 from orders.model import (
     Attachment,
     DeliveryState,
@@ -115,4 +116,5 @@ class Sending:
             entry.id, OutboxState.DELIVERED.value, only_from=(OutboxState.SENT.value,)
         ):
             now = self.clock()
-            await count_notification(self.stores, entry.shop_id, "delivered", channel.value, now, entry.kind)
+            counted_on = notification_channel(channel.value, entry.channel)
+            await count_notification(self.stores, entry.shop_id, "delivered", counted_on, now, entry.kind)

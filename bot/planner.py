@@ -189,8 +189,8 @@ class Planner:
         )
 
     async def _customer(self, shop: Shop, entry: OutboxEntry, order: Order | None) -> CustomerRecord | None:
-        if entry.customer_id:
-            return await self.stores.customers.get(shop.id, entry.customer_id)
+        if entry.customer_id:  # often the one whose message this answers, found a moment ago
+            return await self.stores.customers.recent(shop.id, entry.customer_id)
         if order is not None and order.customer.phone:
             return await self.stores.customers.find_or_create(
                 shop.id, now=self.clock(), phone=order.customer.phone

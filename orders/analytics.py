@@ -120,6 +120,14 @@ def satisfaction_tallies(before: Order | None, after: Order) -> list[Tally]:
     return tallies
 
 
+def notification_channel(sent_on: str | None, entry_channel: str | None) -> str:
+    """The channel a customer notification counts on, whatever its outcome: the one its message went out on
+    (``sent_on``, the outbound message's channel); for one never sent, the channel its entry names, and
+    ``unknown`` without either. The counts as things happen and a recount both file it here, so a channel's
+    delivery rate is delivered out of sent on that one channel."""
+    return sent_on or entry_channel or "unknown"
+
+
 def notification_tally(channel: str, outcome: str, at: datetime) -> Tally:
     """A customer notification ``sent``, ``delivered`` or ``failed`` on ``channel`` at ``at``."""
     return Tally(at, f"notifications.{field(channel)}.{outcome}")
@@ -173,6 +181,7 @@ __all__ = [
     "field",
     "merge",
     "message_tallies",
+    "notification_channel",
     "notification_tally",
     "order_tallies",
     "promise_tallies",

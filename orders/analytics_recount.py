@@ -20,6 +20,7 @@ from orders.analytics import (
     by_day,
     merge,
     message_tallies,
+    notification_channel,
     notification_tally,
     order_tallies,
     promise_tallies,
@@ -42,7 +43,7 @@ def notification_tallies(entry: OutboxEntry, message: Message | None) -> list[Ta
     """
     if not counts_as_notification(entry):
         return []
-    channel = (message.channel if message is not None else None) or entry.channel or "unknown"
+    channel = notification_channel(message.channel if message is not None else None, entry.channel)
     tallies = []
     if entry.sent_at is not None:
         tallies.append(notification_tally(channel, "sent", entry.sent_at))

@@ -119,6 +119,15 @@ async def finish_background(app: web.Application) -> None:
     await app[EVENT_WORK].drain()
     await app[PROMPT_SENDS].drain()
     await app[DATABASE].feed.drain()  # the live feed's write follows the change's
+    await flush_counters(app)  # and the counters', for a test reading them through its own client
+
+
+async def flush_counters(app: web.Application) -> None:
+    """Write the counts ``app`` holds in memory (``orders.store.counters``), for a test that reads them
+    through its own client, as another process would see them an interval later."""
+    database = app[DATABASE]
+    assert isinstance(database, Database)
+    await database.counters.flush()
 
 
 @dataclass
@@ -136,6 +145,7 @@ class Sends:
         passed = await self.app[NOTIFIER].run_once()
         prompt = self.app[PROMPT_SENDS]
         await prompt.drain()
+        await flush_counters(self.app)
         at_once, self.counted = prompt.claimed - self.counted, prompt.claimed
         return at_once + passed
 

@@ -2,7 +2,8 @@
 
 A day's ``_id`` is ``<shop_id>:<YYYY-MM-DD>`` (the shop's local day), so a range of days is one read by the
 ``_id`` index, at most 366 documents whatever the number of orders. A change adds its tallies
-(``orders.analytics``) with one upsert per day it touches, in one round trip. The day a tally falls on is
+(``orders.analytics``) to each day it touches, written with this process's other counts
+(``orders.store.counters``); every read here writes what this process counted first. The day a tally falls on is
 found in the shop's time zone, which is read once and kept for ``ZONE_SECONDS``.
 """
 
@@ -13,11 +14,12 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from orders.analytics import DayCounts, Tally, by_day
 from orders.model import ShopId
+from orders.store.counters import CounterBuffer
 from orders.store.documents import Doc
 
 #: How long a shop's time zone is kept before it is read again: a change of zone moves where new counts
@@ -46,8 +48,9 @@ def nested(counts: Mapping[str, float]) -> Doc:
 class AnalyticsStore:
     """Per shop and local day counters for the analytics page (``orders.analytics``)."""
 
-    def __init__(self, collection: AsyncCollection[Doc], zone_of: ZoneOf) -> None:
+    def __init__(self, collection: AsyncCollection[Doc], zone_of: ZoneOf, counters: CounterBuffer) -> None:
         self._days = collection
+        self._counters = counters
         self._zone_of = zone_of
         self._zones: dict[ShopId, tuple[str, float]] = {}
 
@@ -68,24 +71,15 @@ class AnalyticsStore:
         await self.add_days(shop_id, by_day(tallies, timezone or await self.zone(shop_id)))
 
     async def add_days(self, shop_id: ShopId, days: Mapping[str, DayCounts]) -> None:
-        """Increment each day's counters: one upsert per day, all in one round trip."""
-        changes = [
-            (
-                {"_id": day_id(shop_id, day)},
-                {"$inc": dict(counts), "$setOnInsert": {"shop_id": shop_id, "day": day}},
-            )
-            for day, counts in days.items()
-            if counts
-        ]
-        if len(changes) == 1:
-            await self._days.update_one(*changes[0], upsert=True)
-        elif changes:
-            writes = [UpdateOne(query, change, upsert=True) for query, change in changes]
-            await self._days.bulk_write(writes, ordered=False)
+        """Add to each day's counters (at the next flush of this process's counts)."""
+        for day, counts in days.items():
+            if counts:
+                self._counters.add(self._days, day_id(shop_id, day), counts, {"shop_id": shop_id, "day": day})
 
     async def days(self, shop_id: ShopId, first: date, last: date) -> dict[str, dict[str, Any]]:
         """The counters of each counted day from ``first`` to ``last``, by ``YYYY-MM-DD``: one read by
         ``_id`` (the shop is checked on what it returns, ``orders.store`` 1)."""
+        await self._counters.flush()
         ids = {"$gte": day_id(shop_id, first.isoformat()), "$lte": day_id(shop_id, last.isoformat())}
         cursor = self._days.find({"_id": ids})
         return {
@@ -96,6 +90,7 @@ class AnalyticsStore:
 
     async def counted(self, shop_id: ShopId) -> bool:
         """Whether the shop has any day counted."""
+        await self._counters.flush()
         ids = {"$gte": day_id(shop_id, ""), "$lt": f"{shop_id};"}
         return await self._days.find_one({"_id": ids}, {"_id": 1}) is not None
 
@@ -105,6 +100,7 @@ class AnalyticsStore:
         Replacing (not incrementing) makes a recount that runs twice, or in two processes, give the same
         counters. Changes counted while it runs may be lost or counted twice.
         """
+        await self._counters.flush()
         writes = [
             ReplaceOne(
                 {"_id": day_id(shop_id, day)},

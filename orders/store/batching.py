@@ -1,4 +1,5 @@
-"""Group commit: single-document inserts that arrive together go to the server as one ``insert_many``.
+"""Group commit: single-document inserts that arrive together go to the server as one ``insert_many``, and
+deletes by ``_id`` as one ``delete_many``.
 
 A webhook's one write is an insert keyed by its delivery id. Under load many arrive at once, and a
 server spends more on each command than on each document (``orders.store``, 5), so sending them one
@@ -71,3 +72,44 @@ class InsertBatcher:
 def _write_error(error: dict[str, Any]) -> WriteError:
     cls = DuplicateKeyError if error.get("code") == DUPLICATE_KEY else WriteError
     return cls(error.get("errmsg", "write failed"), error.get("code"), error)
+
+
+class DeleteBatcher:
+    """Deletes by ``_id`` that arrive together, as one ``delete_many``; each caller returns once its own
+    document is gone (a failure raises for every caller of that flush). As with inserts, a lone delete
+    waits for no timer."""
+
+    def __init__(self, collection: AsyncCollection[Doc]) -> None:
+        self._collection = collection
+        self._queued: list[tuple[Any, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def delete(self, doc_id: Any) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued.append((doc_id, done))
+        if self._flushing is None:
+            self._flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        try:
+            while self._queued:
+                batch, self._queued = self._queued[:MAX_BATCH], self._queued[MAX_BATCH:]
+                failure: BaseException | None = None
+                try:
+                    await self._collection.delete_many({"_id": {"$in": [doc_id for doc_id, _ in batch]}})
+                except Exception as exc:
+                    failure = exc
+                except BaseException:
+                    for _, done in batch:
+                        done.cancel()
+                    raise
+                for _, done in batch:
+                    if done.done():
+                        continue  # its caller was cancelled
+                    if failure is None:
+                        done.set_result(None)
+                    else:
+                        done.set_exception(failure)
+        finally:
+            self._flushing = None

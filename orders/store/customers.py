@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,13 @@ _DERIVED_CUSTOMER_FIELDS = frozenset({"address_key", "waiting"})
 LEGACY_LINK_FIELDS = ("verified_phones", "email")
 
 
+#: How long the customer a message just came from is taken as this process left them (``recent``): the
+#: moment between a message and the plan of its reply, which so needs no second read of them.
+RECENT_SECONDS = 2.0
+#: Customers remembered at most; past it the older half is forgotten (each is read again, as before).
+RECENT_MAX = 2000
+
+
 def _customer_from_doc(doc: Mapping[str, Any]) -> CustomerRecord:
     return from_doc(CustomerRecord, doc, _DERIVED_CUSTOMER_FIELDS.union(LEGACY_LINK_FIELDS))
 
@@ -36,12 +44,33 @@ class CustomerStore:
 
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._customers = collection
+        self._recent: dict[str, tuple[CustomerRecord, float]] = {}
 
     async def get(self, shop_id: ShopId, customer_id: str) -> CustomerRecord:
         doc = await self._customers.find_one({"_id": customer_id, "shop_id": shop_id})
         if doc is None:
             raise NotFound(f"unknown customer {customer_id}")
         return _customer_from_doc(doc)
+
+    async def recent(self, shop_id: ShopId, customer_id: str) -> CustomerRecord:
+        """The customer as this process left them within ``RECENT_SECONDS`` (a message of theirs found them,
+        ``wrote``; their language was set), else as read (``get``).
+
+        For the plan of a reply, made a moment after its message found the customer: what this process
+        changed since is applied, or forgets them (an opt-out, a linked phone); a change another process
+        made in those seconds is seen from the next message on.
+        """
+        known = self._recent.get(customer_id)
+        if known is not None and known[0].shop_id == shop_id and time.monotonic() - known[1] < RECENT_SECONDS:
+            return known[0]
+        return await self.get(shop_id, customer_id)
+
+    def _remember(self, record: CustomerRecord) -> None:
+        if len(self._recent) >= RECENT_MAX:
+            oldest = sorted(self._recent.items(), key=lambda item: item[1][1])[: RECENT_MAX // 2]
+            for customer_id, _ in oldest:
+                del self._recent[customer_id]
+        self._recent[record.id] = (record, time.monotonic())
 
     async def find(
         self, shop_id: ShopId, *, phone: str | None = None, instagram_id: str | None = None
@@ -73,8 +102,20 @@ class CustomerStore:
         new one is inserted with the window open (one write). The record is as it was read, or inserted."""
         opened = {"last_inbound": {channel: at}, "preferred_channel": channel, "active_at": at, "unread": 1}
         customer, created = await self._find_or_insert(shop_id, now, phone, instagram_id, opened)
-        if not created:
+        if created:
+            self._remember(customer)
+        else:
             await self.record_inbound(shop_id, customer.id, channel, at)
+            last = customer.last_inbound.get(channel)
+            self._remember(
+                customer.model_copy(
+                    update={
+                        "last_inbound": {**customer.last_inbound, channel: max(last, at) if last else at},
+                        "active_at": max(customer.active_at, at) if customer.active_at else at,
+                        "preferred_channel": channel, "unread": customer.unread + 1,
+                    }
+                )
+            )  # fmt: skip
         return customer, created
 
     async def _find_or_insert(
@@ -139,6 +180,7 @@ class CustomerStore:
     ) -> None:
         """Remember when the customer last wrote on ``channel`` (opens the 24-hour window); the conversation
         moves and has one more unread message, in the same write."""
+        self._recent.pop(customer_id, None)  # what ``recent`` gives is read again
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id},
             {
@@ -150,12 +192,14 @@ class CustomerStore:
 
     async def prove_order(self, shop_id: ShopId, customer_id: CustomerId, order_id: str) -> None:
         """Let a customer (an Instagram account) see the one order it proved is theirs."""
+        self._recent.pop(customer_id, None)  # what ``recent`` gives is read again
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id}, {"$addToSet": {"proven_orders": order_id}}
         )
 
     async def link_phone(self, shop_id: ShopId, customer_id: CustomerId, phone: str) -> None:
         """Let a customer see the orders of a phone it showed it holds (that phone's one-time code)."""
+        self._recent.pop(customer_id, None)  # what ``recent`` gives is read again
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id}, {"$addToSet": {"linked_phones": phone}}
         )
@@ -187,6 +231,7 @@ class CustomerStore:
     async def set_opt_out(
         self, shop_id: ShopId, customer_id: CustomerId, channel: str, opted_out: bool
     ) -> None:
+        self._recent.pop(customer_id, None)  # what ``recent`` gives is read again
         change = "$addToSet" if opted_out else "$pull"
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id}, {change: {"opted_out": channel}}
@@ -196,6 +241,7 @@ class CustomerStore:
         self, shop_id: ShopId, customer_id: str, order_id: str, keep: int = 5
     ) -> None:
         """The customer was asked about ``order_id``: their answer is awaited (the latest ``keep`` orders)."""
+        self._recent.pop(customer_id, None)  # what ``recent`` gives is read again
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id},
             {"$push": {"satisfaction_asked": {"$each": [order_id], "$slice": -keep}}},
@@ -206,6 +252,7 @@ class CustomerStore:
     ) -> None:
         """Keep a satisfaction answer on the customer (their latest ``keep``), beside the order's own; its
         order no longer awaits one."""
+        self._recent.pop(customer_id, None)  # what ``recent`` gives is read again
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id},
             {
@@ -217,6 +264,7 @@ class CustomerStore:
     async def set_waiting(self, shop_id: ShopId, customer_id: CustomerId, at: datetime) -> None:
         """The customer waits for a person from ``at``, unless they were waiting already (the earlier time
         stays: the longest waiting are answered first)."""
+        self._recent.pop(customer_id, None)  # what ``recent`` gives is read again
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id, "waiting": {"$ne": True}},
             {"$set": {"waiting": True, "waiting_since": at}},
@@ -224,6 +272,7 @@ class CustomerStore:
 
     async def answered(self, shop_id: ShopId, customer_id: CustomerId, at: datetime) -> None:
         """A person answered the customer: nobody owes them an answer now, and the conversation moved."""
+        self._recent.pop(customer_id, None)  # what ``recent`` gives is read again
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id},
             {"$set": {"waiting": False}, "$unset": {"waiting_since": ""}, "$max": {"active_at": at}},
@@ -231,6 +280,7 @@ class CustomerStore:
 
     async def mark_read(self, shop_id: ShopId, customer_id: CustomerId, at: datetime) -> bool:
         """Staff read the conversation: no unread messages; False for an unknown customer."""
+        self._recent.pop(customer_id, None)  # what ``recent`` gives is read again
         result = await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id}, {"$set": {"unread": 0, "read_at": at}}
         )
@@ -240,3 +290,5 @@ class CustomerStore:
         await self._customers.update_one(
             {"_id": customer_id, "shop_id": shop_id}, {"$set": {"language": language}}
         )
+        if (known := self._recent.get(customer_id)) is not None:
+            self._recent[customer_id] = (known[0].model_copy(update={"language": language}), known[1])

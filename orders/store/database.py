@@ -18,6 +18,7 @@ from orders.model import CustomerId, DeliveryState, Message, OutboxKind, ShopId
 from orders.store.analytics import AnalyticsStore
 from orders.store.analytics_sources import AnalyticsSources
 from orders.store.conversations import ConversationStore
+from orders.store.counters import FLUSH_SECONDS, CounterBuffer
 from orders.store.customers import CustomerStore
 from orders.store.desk_alerts import DeskAlertStore
 from orders.store.documents import CODEC_OPTIONS, Doc, from_doc
@@ -53,10 +54,18 @@ STARTUP_RECOUNT_MAX_ORDERS = 10_000
 
 
 class Database:
-    """One connection pool and the stores over it."""
+    """One connection pool and the stores over it.
 
-    def __init__(self, client: AsyncMongoClient[Doc], name: str, *, secret_keys: Sequence[str]) -> None:
+    ``counter_flush_seconds``: how long the stats' and analytics days' increments wait in memory before
+    they are written together (``orders.store.counters``).
+    """
+
+    def __init__(
+        self, client: AsyncMongoClient[Doc], name: str, *, secret_keys: Sequence[str],
+        counter_flush_seconds: float = FLUSH_SECONDS,
+    ) -> None:  # fmt: skip
         self.client = client
+        self.counters = CounterBuffer(counter_flush_seconds)
         self._db: AsyncDatabase[Doc] = client.get_database(name, codec_options=CODEC_OPTIONS)
         self.shops = ShopStore(self._db.shops, SecretBox(secret_keys))
         self.orders = OrderStore(self._db.orders, self._db.order_keys)
@@ -65,7 +74,7 @@ class Database:
         self.desk_alerts = DeskAlertStore(self._db.desk_alerts, self.feed)
         self.outbox = OutboxStore(self._db.outbox, on_alert=self.desk_alerts.record, feed=self.feed)
         self.events = EventStore(self._db.events)
-        self.stats = StatsStore(self._db.stats)
+        self.stats = StatsStore(self._db.stats, self.counters)
         self.waiting_orders = WaitingOrders(self.orders, self.stats)
         self.customers = CustomerStore(self._db.customers)
         self.messages = MessageStore(self._db.messages, self.feed)
@@ -79,7 +88,7 @@ class Database:
         self.alerts = AlertStore(self._db.alerts)
         self.promises = PromiseStore(self._db.promises)
         self.photos = PhotoStore(self._db, self._db.media_tokens)
-        self.analytics = AnalyticsStore(self._db.analytics_days, self._timezone_of)
+        self.analytics = AnalyticsStore(self._db.analytics_days, self._timezone_of, self.counters)
         self.analytics_sources = AnalyticsSources(self._db)
 
     async def ensure_indexes(self) -> None:
@@ -139,6 +148,7 @@ class Database:
         (``AnalyticsStore.replace``), so two processes starting at once give the same days; a change made
         meanwhile may be counted twice or not at all, as with ``waiting``.
         """
+        await self.counters.flush()
         async for doc in self._db.stats.find({}, {"_id": 1, "total": 1}):
             shop_id = ShopId(doc["_id"])
             if await self.analytics.counted(shop_id):
@@ -231,10 +241,12 @@ class Database:
 
     async def drop(self) -> None:
         await self.feed.drain()
+        self.counters.discard()
         await self.client.drop_database(self._db.name)
 
     async def close(self) -> None:
         await self.feed.drain()
+        await self.counters.close()
         await self.client.close()
 
 

@@ -4,6 +4,8 @@ The collection holds only what is still to be handled, keyed by channel and prov
 but ``_id``, so storing a delivery costs the least a write can (``orders.store``, 5). Once handled, a
 message moves to
 ``messages`` (``MessageStore.add``) and its entry here is removed; ``pending`` finds what a crash left.
+Under load both the stores and the removals of messages arriving together go out as one write each
+(``orders.store.batching``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from orders.model import Message
-from orders.store.batching import InsertBatcher
+from orders.store.batching import DeleteBatcher, InsertBatcher
 from orders.store.documents import Doc, from_doc, to_doc
 
 
@@ -27,6 +29,7 @@ class InboxStore:
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._inbox = collection
         self._inserts = InsertBatcher(collection)
+        self._deletes = DeleteBatcher(collection)
 
     async def add(self, message: Message) -> bool:
         """Keep the message until it is handled; False when this delivery is waiting already."""
@@ -47,4 +50,5 @@ class InboxStore:
         return [from_doc(Message, doc["message"]) async for doc in cursor.limit(limit)]
 
     async def remove(self, message: Message) -> None:
-        await self._inbox.delete_one({"_id": _key(message)})
+        """Take the handled message out (messages handled together are taken out in one write)."""
+        await self._deletes.delete(_key(message))

@@ -13,6 +13,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from orders.model import DELIVERY_RANK, CustomerId, DeliveryState, Direction, Message, ShopId
+from orders.store.batching import InsertBatcher
 from orders.store.documents import Doc, from_doc, to_doc
 from orders.store.errors import NotFound
 from orders.store.feed import FeedStore
@@ -27,11 +28,13 @@ class MessageStore:
     def __init__(self, collection: AsyncCollection[Doc], feed: FeedStore) -> None:
         self._messages = collection
         self._feed = feed
+        self._inserts = InsertBatcher(collection)
 
     async def add(self, message: Message) -> bool:
-        """Store the message; False when this provider id was stored before."""
+        """Store the message; False when this provider id was stored before. Messages stored at the same
+        moment (under load: many customers' messages and replies) go out as one write (``batching``)."""
         try:
-            await self._messages.insert_one(to_doc(message))
+            await self._inserts.insert(to_doc(message))
         except DuplicateKeyError:
             return False
         self._feed.publish(

@@ -13,10 +13,13 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from orders.model import OrderId, OutboxEntry, OutboxKind, ShopId
+from orders.model import OrderId, OutboxEntry, OutboxKind, OutboxState, ShopId
 from orders.store.documents import Doc
 from orders.store.feed import FeedStore
-from orders.store.outbox_documents import OUTBOX_LANES, entry_from_doc, entry_to_doc
+from orders.store.outbox_documents import OUTBOX_LANES, claimed, entry_from_doc, entry_to_doc
+
+#: Asked of an entry before it is stored: when this process will send it at once, the end of its lease.
+Sender = Callable[[OutboxEntry], datetime | None]
 
 #: How an entry can end without a message sent: the live feed is told (a message sent is on it already).
 UNSENT_STATES = frozenset({"failed", "skipped", "dead", "review"})
@@ -49,6 +52,14 @@ class OutboxStore:
         self._feed = feed
         self._backlog = False  # whether the last look at the due queue found more than it could take
         self._listeners: list[Callable[[OutboxEntry], None]] = []
+        self._sender: Sender | None = None
+
+    def send_when_queued(self, sender: Sender) -> None:
+        """Store the entries ``sender`` will send at once already claimed by it (sending, under the lease it
+        gives): the claim costs no write of its own. Such an entry is durable before anything depends on
+        it, as a queued one is; if its sender dies before finishing it, its lease runs out and it goes to
+        review, as an entry claimed the usual way does (never sent twice)."""
+        self._sender = sender
 
     def listen(self, listener: Callable[[OutboxEntry], None]) -> None:
         """Call ``listener`` with every entry this process queues, once it is stored (a sender wakes on it),
@@ -60,17 +71,20 @@ class OutboxStore:
             listener(entry)
 
     async def add(self, entry: OutboxEntry) -> OutboxEntry:
-        """Queue ``entry`` once per idempotency key; return the entry that holds the key."""
+        """Queue ``entry`` once per idempotency key; return the entry that holds the key (``entry`` as
+        given when it is new: this process's sender may be sending it already, ``send_when_queued``)."""
         if entry.kind == OutboxKind.STAFF_ALERT and self._on_alert is not None:
             await self._on_alert(entry)
+        lease = self._sender(entry) if self._sender and entry.state == OutboxState.QUEUED else None
+        stored = entry if lease is None else claimed(entry, lease)
         try:
-            await self._outbox.insert_one(entry_to_doc(entry))
+            await self._outbox.insert_one(entry_to_doc(stored))
         except DuplicateKeyError:
             existing = await self._outbox.find_one({"idempotency_key": entry.idempotency_key})
             if existing is None:
                 raise
             return entry_from_doc(existing)
-        self._announce(entry)
+        self._announce(stored)
         return entry
 
     async def stored(self, entry_ids: list[str]) -> set[str]:
@@ -98,13 +112,6 @@ class OutboxStore:
         }  # the channel checked after
         cursor = self._outbox.find(query).sort("created_at", ASCENDING)
         return [entry_from_doc(doc) async for doc in cursor if doc.get("channel") == channel]
-
-    async def set_state(self, shop_id: ShopId, entry_id: str, state: str, *, expected: str) -> bool:
-        """Move an entry from ``expected`` to ``state``; False if someone else moved it first."""
-        result = await self._outbox.update_one(
-            {"_id": entry_id, "shop_id": shop_id, "state": expected}, {"$set": {"state": state}}
-        )
-        return result.modified_count == 1
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxEntry]:
         """Claim up to ``limit`` due entries for one sender, oldest due first: queued to sending.

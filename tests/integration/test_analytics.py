@@ -18,7 +18,7 @@ from orders.model import Direction, NotificationId, OrderId, OutboxEntry, Outbox
 from orders.shops import new_shop
 from orders.store import Database
 from orders.store.analytics import nested
-from tests.conftest import Api, Clock, token_for
+from tests.conftest import Api, Clock, flush_counters, token_for
 from tests.integration import test_carrier_webhooks as carriers
 from tests.integration.satisfaction_world import (
     ACCOUNT_SID,
@@ -84,6 +84,7 @@ async def promise(world: World, number: str, day: datetime) -> None:
 
 
 async def live_and_recount(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
+    await flush_counters(world.app)  # counted by the app's client, read through the test's
     live = await world.db.analytics.days(
         world.shop.id, datetime(2026, 1, 1).date(), datetime(2026, 12, 31).date()
     )

@@ -16,7 +16,18 @@ from pymongo import AsyncMongoClient, monitoring
 from bot.notifier import Notifier
 from bot.planner import Planner, Send
 from orders.lifecycle import Status
-from orders.model import Customer, NotifyPolicy, Order, OrderData, Shop, ShopId
+from orders.model import (
+    Customer,
+    DeliveryState,
+    Direction,
+    Message,
+    MessageId,
+    NotifyPolicy,
+    Order,
+    OrderData,
+    Shop,
+    ShopId,
+)
 from orders.shops import new_shop
 from orders.store import Database, NotFound
 from orders.usecases import OrderUseCases
@@ -134,3 +145,46 @@ async def test_a_status_update_looks_at_its_orders_other_updates_once(
     assert (trips.sent - before)[("find", "outbox")] == 1
     assert [entry.state for entry in await db.outbox.for_order(shop.id, order.id)] == ["skipped", "queued"]
     assert older.status == Status.PROCESSING
+
+
+async def test_messages_handled_together_leave_the_inbox_in_one_write(
+    counted: tuple[Database, Trips], db: Database, shop: Shop, clock: Clock
+) -> None:
+    store, trips = counted
+    messages = [
+        Message(
+            id=MessageId(f"msg_{n}"), shop_id=shop.id, channel="sms", direction=Direction.INBOUND,
+            provider_id=f"SM{n}", sender="+4915112340001", recipient="+14155550100", body="hi",
+            state=DeliveryState.RECEIVED,
+            created_at=clock(), updated_at=clock(),
+        )
+        for n in range(20)
+    ]  # fmt: skip
+    for message in messages:
+        assert await store.inbox.add(message)
+    before = trips.sent.copy()
+    await asyncio.gather(*(store.inbox.remove(message) for message in messages))
+    assert trips.since(before) <= 2  # the first alone, the rest together while it is under way
+    assert await db.inbox.pending(clock()) == []
+    await store.inbox.remove(messages[0])  # gone already: nothing to take out, no error
+
+
+async def test_messages_stored_together_cost_one_write_and_a_retried_one_is_still_refused(
+    counted: tuple[Database, Trips], db: Database, shop: Shop, clock: Clock
+) -> None:
+    store, trips = counted
+    messages = [
+        Message(
+            id=MessageId(f"msg_{n}"), shop_id=shop.id, channel="sms", direction=Direction.INBOUND,
+            provider_id=f"SM{n}", sender="+4915112340001", recipient="+14155550100", body="hi",
+            state=DeliveryState.PROCESSED, created_at=clock(), updated_at=clock(),
+        )
+        for n in range(20)
+    ]  # fmt: skip
+    before = trips.sent.copy()
+    assert all(await asyncio.gather(*(store.messages.add(message) for message in messages)))
+    assert trips.since(before) <= 2  # the first alone, the rest together while it is under way
+    retried = messages[3].model_copy(update={"id": MessageId("msg_again")})
+    refused = await asyncio.gather(store.messages.add(retried), store.messages.add(messages[0]))
+    assert list(refused) == [False, False]
+    assert (await db.messages.by_provider_id("sms", "SM3")) == messages[3]

@@ -179,6 +179,7 @@ async def test_stats_reply_matches_the_api(desk: Harness, db: Database) -> None:
     await db.stats.add(
         desk.shop.id, {"notifications.sent": 8, "notifications.delivered": 6, "notifications.failed": 1}
     )
+    await db.counters.flush()  # the desk's app reads them through its own client
 
     answer = await desk.deliver(fixture("command_stats"))
 

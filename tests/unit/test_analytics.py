@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from orders import analytics, domain
-from orders.analytics import Tally, bucket, by_day, order_tallies
+from orders.analytics import Tally, bucket, by_day, notification_channel, order_tallies
 from orders.analytics_recount import notification_tallies
 from orders.analytics_report import report
 from orders.lifecycle import Status
@@ -188,3 +188,10 @@ def test_the_report_fills_every_day_and_key_and_leaves_ratios_null_without_a_den
     assert figures.satisfaction["sms"].average == 5.0 and figures.satisfaction["sms"].response_rate == 0.5
     assert figures.messages_by_hour[9] == 4 and len(figures.messages_by_hour) == 24
     assert figures.intents == {"tracking": 4}
+
+
+def test_a_notification_counts_on_the_channel_its_message_went_on_else_its_entrys() -> None:
+    """One rule for the live counts (sent, delivered locally, a provider's report) and the recount."""
+    assert notification_channel("console", "whatsapp") == "console"  # a simulator's WhatsApp-style update
+    assert notification_channel(None, "sms") == "sms"  # failed before any message went out
+    assert notification_channel(None, None) == "unknown"

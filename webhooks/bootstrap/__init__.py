@@ -240,6 +240,7 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: Opened) ->
         app[DELIVERY_LISTENER] = parts.delivery_listener or sender
         app[PROMPT_SENDS] = prompt = PromptSends(sender, clock)
         db.outbox.listen(prompt.queued)
+        db.outbox.send_when_queued(prompt.lease)
         yield
         await prompt.close()
 
