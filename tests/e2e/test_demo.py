@@ -133,7 +133,12 @@ def test_the_readme_curl_examples_create_a_complete_order_then_update_it(
     assert [a["duplicate"] for a in answers] == [False, False]
 
     token = printed["API token"]
-    order = _api(server, token, f"/orders/{answers[0]['order_id']}")
+    # the update is applied just after its answer (README): read until it shows, within a bound
+    deadline = time.monotonic() + 10
+    while (order := _api(server, token, f"/orders/{answers[0]['order_id']}"))["status"] != "shipped":
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert (order["number"], order["status"]) == ("1042", "shipped")
     assert order["customer"]["name"] == "Ana Lima" and order["customer"]["phone"] == "+14155550101"
     assert [item["title"] for item in order["items"]] == ["House Espresso 1 kg"]
