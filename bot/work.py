@@ -11,6 +11,12 @@ the whole burst's pace. So a key holds at most ``per_key`` workers while another
 key alone may use them all (nothing else wants them), and the worker its job frees goes to the waiting key
 instead of back to it. The workers take the keys in turn; within a key, urgent jobs (a customer's reply) go
 before the rest (a bulk of notifications), and otherwise the oldest first.
+
+Several queues of one process may share a ``FairSlots`` (``WorkQueue(gate=...)``): each job runs only once it
+holds one of its slots. The database is the resource their jobs share, and every job in flight puts its
+calls in the database's queue, where a webhook's acknowledgement then waits behind them; so the process
+bounds its background work in flight as a whole, fair between shops across the queues, while each queue
+keeps its own workers and backlog.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Any, Generic, TypeVar
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
-Queued = tuple[Job, contextvars.Context]
+Queued = tuple[Job, contextvars.Context, bool]  # the job, its submitter's context, urgent
 T = TypeVar("T")
 
 
@@ -120,10 +126,11 @@ class FairTurns(Generic[T]):
 
 
 class WorkQueue:
-    def __init__(self, name: str, workers: int, backlog: int = 5000) -> None:
+    def __init__(self, name: str, workers: int, backlog: int = 5000, gate: FairSlots | None = None) -> None:
         self.name = name
         self.workers = workers
         self.backlog = backlog
+        self.gate = gate  # slots shared with other queues: a job runs once it holds one
         # Queued jobs keep the submitter's context, so the request id that caused a job follows it.
         self._turns: FairTurns[Queued] = FairTurns(workers)
         self.per_key = self._turns.per_key
@@ -141,7 +148,7 @@ class WorkQueue:
                 log.warning("%s backlog full: what arrives is left for recovery until it has room", self.name)
             self.overflowed += 1
             return False
-        self._turns.add(key, (job, contextvars.copy_context()), urgent=urgent)
+        self._turns.add(key, (job, contextvars.copy_context(), urgent), urgent=urgent)
         if self.overflowed:
             log.warning("%s backlog has room again; %d left for recovery", self.name, self.overflowed)
             self.overflowed = 0
@@ -150,12 +157,16 @@ class WorkQueue:
 
     def _start(self, freed_by: str | None) -> None:
         while len(self._running) < self.workers and (taken := self._turns.take(freed_by)) is not None:
-            key, (job, context) = taken
-            self._running.add(asyncio.create_task(self._run(key, job), context=context))
+            key, (job, context, urgent) = taken
+            self._running.add(asyncio.create_task(self._run(key, job, urgent), context=context))
 
-    async def _run(self, key: str, job: Job) -> None:
+    async def _run(self, key: str, job: Job, urgent: bool) -> None:
         try:
-            await job()
+            if self.gate is None:
+                await job()
+            else:
+                async with self.gate.hold(key, urgent=urgent):
+                    await job()
         except Exception:
             log.exception("%s job failed; recovery will retry it", self.name)
         finally:
