@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     #: Background jobs (handling a message, applying an event, an outbox entry's reads and writes around
     #: its send) a process runs against the database at once, fair between shops; webhooks never wait for
     #: them. Each job in flight queues its calls at the database ahead of an acknowledgement's.
-    database_slots: int = Field(6, validation_alias="ORDERBOT_DATABASE_SLOTS", ge=1, le=256)
+    database_slots: int = Field(4, validation_alias="ORDERBOT_DATABASE_SLOTS", ge=1, le=256)
     # The worker serves /healthz, /readyz and /metrics on this port when set (it has no HTTP otherwise).
     worker_metrics_port: int | None = Field(
         None, validation_alias="ORDERBOT_WORKER_METRICS_PORT", ge=0, le=65535
