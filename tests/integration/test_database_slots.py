@@ -15,15 +15,20 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
+from bot.notifier import Notifier
+from bot.work import FairSlots
 from orders.lifecycle import Status
+from orders.model import OutboxKind
 from orders.shops import new_shop
 from orders.store import Database
+from orders.usecases import OrderUseCases
 from tests.conftest import Clock, finish_background
 from tests.integration import test_twilio as tw
 from tests.integration.test_prompt_sends import sms, until
+from tests.integration.test_send_scheduling import SHOP_A_WHATSAPP, entry_for, whatsapp_shop
 from tests.standins.twilio import TwilioStandIn
 from webhooks.app import build_app
-from webhooks.keys import DATABASE_SLOTS
+from webhooks.keys import DATABASE_SLOTS, TWILIO
 from webhooks.settings import Settings
 from webhooks.shop_platforms.generic import sign
 
@@ -76,3 +81,36 @@ async def test_webhooks_answer_while_the_work_they_leave_waits_for_a_database_sl
     assert [request["To"] for request in standin.created] == [tw.CUSTOMER_SMS]
     assert await raw["inbox"].count_documents({}) == 0
     assert (await db.orders.find_external(shop.id, "ext-1")).status == Status.SHIPPED  # type: ignore[union-attr]
+
+
+async def test_a_send_takes_its_turns_at_the_slots_but_leaves_them_while_the_provider_answers(
+    aiohttp_client: AiohttpClient, twilio_settings: Settings, standin_url: tuple[TwilioStandIn, str],
+    db: Database, clock: Clock,
+) -> None:  # fmt: skip
+    app = build_app(twilio_settings, clock=clock)
+    await aiohttp_client(app)
+    standin = standin_url[0]
+    standin.latency = 0.5  # every answer: while the first waits for it, the second send may take the slot
+    slots = FairSlots(1)
+    notifier = Notifier(
+        OrderUseCases.build(db, clock).desk, {"whatsapp": app[TWILIO].whatsapp}, clock, stores=db,
+        database_slots=slots,
+    )  # fmt: skip
+    shop = await whatsapp_shop(db, clock(), "Acme Coffee", SHOP_A_WHATSAPP)
+    entries = [
+        await db.outbox.add(
+            await entry_for(db, shop, f"+491511234{n:04d}", OutboxKind.MANUAL, f"m{n}", clock())
+        )
+        for n in range(2)
+    ]
+    async with slots.hold("another-shop"):
+        first = asyncio.create_task(notifier.send_now(entries[0].id, shop_id=shop.id))
+        await asyncio.sleep(0.2)  # time enough to claim and send it, were it not waiting for the slot
+        assert not standin.requests and slots.waiting == 1
+
+    await until(lambda: len(standin.requests) == 1)
+    second = asyncio.create_task(notifier.send_now(entries[1].id, shop_id=shop.id))
+    await until(lambda: len(standin.requests) == 2)
+    assert not first.done()  # the second went to the provider while the first still waited for its answer
+    assert await first and await second
+    assert {request["Body"] for request in standin.requests} == {"m0", "m1"}
