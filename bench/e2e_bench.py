@@ -18,7 +18,9 @@ Every shop's quiet hours are off, so nothing is held for the night.
 - ``burst``: 1,000 signed SMS to shop A as fast as 50 connections send them, while shop B's customers write
   at 2/s; both shops keep the default SMS sending rate (1 a second per number) unless ``--burst-b-sms-rate``
   lifts shop B's. Shop B's answers are what count; at the default rate B's own writing outpaces B's number,
-  so its answers queue behind each other whatever A does.
+  so its answers queue behind each other whatever A does: the line after B's row gives the latencies B's
+  own sending rate alone sets (each answer sent the moment its question arrives and B's bucket has a
+  token), so what A's burst costs B is the difference.
 
 For each run it prints the load average at its start, acknowledgement p50/p99, answer latency
 p50/p90/p99/max, the share answered within 2 s, and how many were still unanswered ``--drain`` seconds
@@ -46,6 +48,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-in and process helpers in tests/
 
+from bot.planner import DEFAULT_RATES
 from orders.lifecycle import Status
 from orders.model import Customer, NotifyPolicy, Order, OrderId, Shop, Source, TimelineEvent, new_id
 from orders.shops import new_shop
@@ -130,6 +133,23 @@ HEADER = (
 
 def _pct(values: list[float], share: float) -> float:
     return values[min(len(values) - 1, int(share * len(values)))] * 1000 if values else float("nan")
+
+
+def rate_floor(arrivals: list[float], rate: float, burst: int) -> list[float]:
+    """The least latency of each answer when answers leave through a token bucket of ``burst`` tokens
+    refilled at ``rate`` a second (full at the first arrival): each goes once its question has arrived and
+    a token is there, in the order the questions arrived."""
+    floors: list[float] = []
+    tokens, at = float(burst), arrivals[0] if arrivals else 0.0
+    for arrived in sorted(arrivals):
+        leave = max(arrived, at)
+        tokens = min(float(burst), tokens + (leave - at) * rate)
+        if tokens < 1.0:
+            leave += (1.0 - tokens) / rate
+            tokens = 1.0
+        tokens, at = tokens - 1.0, leave
+        floors.append(leave - arrived)
+    return sorted(floors)
 
 
 def _load() -> str:
@@ -314,6 +334,17 @@ async def burst(target: Target, world: World, seconds: float) -> list[Run]:
     return [a, b]
 
 
+def _floor_row(b: Run, b_sms_rate: float | None) -> str:
+    """Shop B's answers as its own sending rate alone would let them go (the planner's bucket for B)."""
+    rate, burst = (b_sms_rate, max(1, int(b_sms_rate))) if b_sms_rate else DEFAULT_RATES["sms"]
+    floors = rate_floor(list(b.sent.values()), rate, burst)
+    return (
+        f"{'  B at its own rate alone':24} {'':>5} {len(floors):>5} {'':>7} {'':>7} {_pct(floors, 0.5):>7.0f}"
+        f" {_pct(floors, 0.9):>7.0f} {_pct(floors, 0.99):>7.0f} {_pct(floors, 1.0):>7.0f}"
+        f" {sum(1 for f in floors if f <= 2.0) / max(1, len(floors)):>6.0%}"
+    )
+
+
 def _processes(mode: str, env: dict[str, str], data_dir: Path) -> list[Orderbot]:
     if mode == "serve":
         return [Orderbot("serve", env, data_dir / "serve.log", port=free_port())]
@@ -357,6 +388,8 @@ async def bench_mode(mode: str, uri: str, args: argparse.Namespace, stand_in: in
                 for run in batch:
                     run.name = f"{mode}: {run.name}"
                     print(run.row(), flush=True)
+                if kind == "burst":
+                    print(_floor_row(batch[-1], args.burst_b_sms_rate), flush=True)
                 runs += batch
                 await asyncio.sleep(3)
     finally:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.stores import InboxStores
-from bot.work import WorkQueue
+from bot.work import FairSlots, WorkQueue
 from channels.base import PHONE_CHANNELS, InboundMessage
 from orders.analytics import message_tallies
 from orders.model import (
@@ -82,8 +82,10 @@ class Inbox:
     """Stores inbound messages on the webhook's path (one write) and hands them to ``concurrency``
     background workers through a bounded queue.
 
-    The workers are few on purpose: under a burst the acknowledgements keep the database's attention and
-    the answers follow at their own pace. What overflows the queue waits in the inbox for ``recover``.
+    A worker handles its message once it holds one of the process's database slots (``gate``, shared with
+    the other background work, a customer's message before the shop's notifications), so that under a
+    burst the acknowledgements do not queue at the database behind the handling. What overflows the queue
+    waits in the inbox for ``recover``.
     """
 
     def __init__(
@@ -94,12 +96,13 @@ class Inbox:
         flood: FloodLimit | None = None,
         concurrency: int = 8,
         backlog: int = 5000,
+        gate: FairSlots | None = None,
     ) -> None:
         self.stores = stores
         self.clock = clock
         self.handler = handler
         self.flood = flood or FloodLimit()
-        self.work = WorkQueue("inbox", concurrency, backlog)
+        self.work = WorkQueue("inbox", concurrency, backlog, gate)
 
     async def accept(self, shop: Shop, inbound: InboundMessage) -> Message | None:
         """Store a customer's message once (one write); None when the same delivery is waiting already."""
@@ -110,7 +113,7 @@ class Inbox:
         return message
 
     def _enqueue(self, shop: Shop, message: Message) -> None:
-        self.work.submit(lambda: self.process(shop, message), shop.id)
+        self.work.submit(lambda: self.process(shop, message), shop.id, urgent=True)
 
     async def process(self, shop: Shop, message: Message) -> None:
         """Find the sender's customer (created on first contact), open their window, apply the flood limit,

@@ -8,18 +8,26 @@ hold it for quiet hours, a rate or a debounce, park it behind a WhatsApp nudge, 
 decided by ``bot.planner``; a customer's reply releases their parked entries (``release_parked``). How an
 entry ends when it is not simply sent (retry, failure, review, hold) is ``bot.outbox_outcomes``; building
 the message for its channel and recording it as sent is ``bot.outgoing``.
+
+An entry's reads and writes before its send (claim, plan) and after it (finish, counts, the order's contact)
+each run in a turn of the process's database slots (``database_slots``), shared with the inbox's and the
+shop events' workers, so that the sends in flight do not fill the database's queue ahead of a webhook's
+acknowledgement; the provider's call itself holds a sending slot only, as a slow provider must not hold the
+database's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 from bot.outbox_outcomes import NoMetrics, OutboxMetrics, OutboxOutcomes, RetryPolicy
-from bot.outgoing import AlertButtons, Sending, shop_email_channel
+from bot.outgoing import AlertButtons, Outgoing, Sending, shop_email_channel
 from bot.photo_media import PhotoMedia
 from bot.planner import Planner
 from bot.plans import Send, Skip
@@ -69,6 +77,7 @@ class Notifier(OutboxOutcomes, Sending):
         alert_buttons: AlertButtons | None = None,
         promises: PromiseLedger | None = None,
         media: PhotoMedia | None = None,
+        database_slots: FairSlots | None = None,
     ) -> None:
         self.media = media
         self.email_channel = email_channel or shop_email_channel
@@ -88,6 +97,7 @@ class Notifier(OutboxOutcomes, Sending):
         self.retry = retry or RetryPolicy()
         self.concurrency = concurrency
         self._gate = FairSlots(concurrency)  # fair between shops, a reply before a run of notifications
+        self.database_slots = database_slots  # shared with the process's other background work
         self.alarm = Alarm(clock)  # rung by this process's queued and held entries (``run_forever``)
 
     async def run_once(self, batch: int = 50) -> int:
@@ -171,8 +181,9 @@ class Notifier(OutboxOutcomes, Sending):
         never waits for a slot while its lease runs.
         """
         async with self._gate.hold(shop_id, urgent=urgent):
-            now = self.clock()
-            entry = await self.stores.outbox.claim(entry_id, now, now + self.lease)
+            async with self._database_turn(shop_id, urgent=urgent):
+                now = self.clock()
+                entry = await self.stores.outbox.claim(entry_id, now, now + self.lease)
             if entry is None:
                 return False
             await self._send(entry)
@@ -186,44 +197,36 @@ class Notifier(OutboxOutcomes, Sending):
             now = self.clock()
             if entry.lease_until is None or entry.lease_until - now < self.lease / 2:
                 lease_until = lease_end(now + self.lease)
-                if not await self.stores.outbox.finish(entry, lease_until=lease_until):
+                async with self._database_turn(entry.shop_id, urgent=urgent):
+                    renewed = await self.stores.outbox.finish(entry, lease_until=lease_until)
+                if not renewed:
                     return False
                 entry = entry.model_copy(update={"lease_until": lease_until})
             await self._send(entry)
             return True
+
+    def _database_turn(self, shop_id: str, *, urgent: bool) -> AbstractAsyncContextManager[None]:
+        """One of the process's database slots for a step's reads and writes (none without slots)."""
+        if self.database_slots is None:
+            return contextlib.nullcontext()
+        return self.database_slots.hold(shop_id, urgent=urgent)
 
     async def _send_one(self, entry: OutboxEntry) -> None:
         async with self._gate.hold(entry.shop_id, urgent=entry.kind in URGENT_KINDS):
             await self._send(entry)
 
     async def _send(self, entry: OutboxEntry) -> None:
+        """Plan and build the message, send it, record how it went: the provider's call between two turns
+        at the database slots. A claimed entry's turns go before its shop's new work (its lease runs, and
+        its sending slot and its customer wait for it to finish)."""
         request_id.set(entry.request_id)  # this task's log lines name the request that caused the entry
-        try:
-            plan = await self.planner.plan(entry)
-        except Skip as why:
-            await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
-            await self.stores.stats.touch(entry.shop_id)
-            if entry.kind == OutboxKind.SATISFACTION and entry.order_id:  # why, on the order's timeline
-                await self.surveys.skipped(entry.shop_id, entry.order_id, str(why))
+        urgent = True
+        async with self._database_turn(entry.shop_id, urgent=urgent):
+            prepared = await self._prepared(entry)
+        if prepared is None:
             return
-        except NotFound as exc:
-            await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
-            return
-        except Exception as exc:  # nothing was sent: queue it again rather than leave it for review
-            await self._unplanned(entry, exc)
-            return
-        if not isinstance(plan, Send):
-            await self._wait(entry, plan)
-            return
-        shop, deliveries = plan.shop, plan.deliveries
-        try:
-            outgoing = [await self._outgoing(entry, delivery, shop) for delivery in deliveries]
-        except SendError as exc:
-            await self._failed(entry, exc, deliveries[0].channel.value)
-            return
-        except Exception as exc:
-            await self._unplanned(entry, exc)
-            return
+        plan, outgoing = prepared
+        deliveries = plan.deliveries
         try:  # from here on an unexpected error leaves the entry to its lease, and so to review
             receipts = []
             # the customer the planner found (a status update is queued by order, before anyone looks them up)
@@ -235,9 +238,47 @@ class Notifier(OutboxOutcomes, Sending):
                 if len(outgoing) > 1:  # a retry after a later chat failed must not repeat this one
                     await self.stores.outbox.reached(entry, out.message.to)
         except SendError as exc:
-            await self._failed(entry, exc, deliveries[0].channel.value)
+            async with self._database_turn(entry.shop_id, urgent=urgent):
+                await self._failed(entry, exc, deliveries[0].channel.value)
             return
-        now = self.clock()
+        sent_at = self.clock()
+        async with self._database_turn(entry.shop_id, urgent=urgent):
+            await self._sent(entry, plan, receipts, sent_at)
+
+    async def _prepared(self, entry: OutboxEntry) -> tuple[Send, list[Outgoing]] | None:
+        """What to send for ``entry`` and how; None when it ended here (skipped, held, parked, failed)."""
+        try:
+            plan = await self.planner.plan(entry)
+        except Skip as why:
+            await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(why))
+            await self.stores.stats.touch(entry.shop_id)
+            if entry.kind == OutboxKind.SATISFACTION and entry.order_id:  # why, on the order's timeline
+                await self.surveys.skipped(entry.shop_id, entry.order_id, str(why))
+            return None
+        except NotFound as exc:
+            await self.stores.outbox.finish(entry, state=OutboxState.SKIPPED.value, error=str(exc))
+            return None
+        except Exception as exc:  # nothing was sent: queue it again rather than leave it for review
+            await self._unplanned(entry, exc)
+            return None
+        if not isinstance(plan, Send):
+            await self._wait(entry, plan)
+            return None
+        shop, deliveries = plan.shop, plan.deliveries
+        try:
+            outgoing = [await self._outgoing(entry, delivery, shop) for delivery in deliveries]
+        except SendError as exc:
+            await self._failed(entry, exc, deliveries[0].channel.value)
+            return None
+        except Exception as exc:
+            await self._unplanned(entry, exc)
+            return None
+        return plan, outgoing
+
+    async def _sent(self, entry: OutboxEntry, plan: Send, receipts: list[str], now: datetime) -> None:
+        """Record an entry sent at ``now``: parked behind its nudge, or sent, counted, its promise and the
+        order's contact noted."""
+        shop, deliveries = plan.shop, plan.deliveries
         self.metrics.outcome(deliveries[0].channel.value, "nudged" if plan.park else "sent")
         if plan.park:  # due_at of a parked entry: when the nudge expires (``_expire_parked``)
             await self.stores.outbox.finish(

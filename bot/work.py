@@ -1,6 +1,7 @@
 """Work shared fairly between keys (shops): a bounded queue of background jobs with a fixed number of
 workers (``WorkQueue``), and a gate of a fixed number of slots (``FairSlots``), both ordered by the same
-pure bookkeeping (``FairTurns``); and the ``Alarm`` that wakes a polling loop when work is known to be due.
+pure bookkeeping (``FairTurns``); the ``Alarm`` that wakes a polling loop when work is known to be due lives
+in ``bot.alarm`` and is named here too.
 
 Webhooks acknowledge once a delivery is durably stored and leave the rest to the queue's workers. What
 overflows the queue is still stored, and the periodic recovery picks it up.
@@ -11,6 +12,12 @@ the whole burst's pace. So a key holds at most ``per_key`` workers while another
 key alone may use them all (nothing else wants them), and the worker its job frees goes to the waiting key
 instead of back to it. The workers take the keys in turn; within a key, urgent jobs (a customer's reply) go
 before the rest (a bulk of notifications), and otherwise the oldest first.
+
+Several queues of one process may share a ``FairSlots`` (``WorkQueue(gate=...)``): each job runs only once it
+holds one of its slots. The database is the resource their jobs share, and every job in flight puts its
+calls in the database's queue, where a webhook's acknowledgement then waits behind them; so the process
+bounds its background work in flight as a whole, fair between shops across the queues, while each queue
+keeps its own workers and backlog.
 """
 
 from __future__ import annotations
@@ -18,17 +25,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import heapq
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Generic, TypeVar
+
+from bot.alarm import Alarm
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
-Queued = tuple[Job, contextvars.Context]
+Queued = tuple[Job, contextvars.Context, bool]  # the job, its submitter's context, urgent
 T = TypeVar("T")
 
 
@@ -120,10 +127,11 @@ class FairTurns(Generic[T]):
 
 
 class WorkQueue:
-    def __init__(self, name: str, workers: int, backlog: int = 5000) -> None:
+    def __init__(self, name: str, workers: int, backlog: int = 5000, gate: FairSlots | None = None) -> None:
         self.name = name
         self.workers = workers
         self.backlog = backlog
+        self.gate = gate  # slots shared with other queues: a job runs once it holds one
         # Queued jobs keep the submitter's context, so the request id that caused a job follows it.
         self._turns: FairTurns[Queued] = FairTurns(workers)
         self.per_key = self._turns.per_key
@@ -141,7 +149,7 @@ class WorkQueue:
                 log.warning("%s backlog full: what arrives is left for recovery until it has room", self.name)
             self.overflowed += 1
             return False
-        self._turns.add(key, (job, contextvars.copy_context()), urgent=urgent)
+        self._turns.add(key, (job, contextvars.copy_context(), urgent), urgent=urgent)
         if self.overflowed:
             log.warning("%s backlog has room again; %d left for recovery", self.name, self.overflowed)
             self.overflowed = 0
@@ -150,12 +158,16 @@ class WorkQueue:
 
     def _start(self, freed_by: str | None) -> None:
         while len(self._running) < self.workers and (taken := self._turns.take(freed_by)) is not None:
-            key, (job, context) = taken
-            self._running.add(asyncio.create_task(self._run(key, job), context=context))
+            key, (job, context, urgent) = taken
+            self._running.add(asyncio.create_task(self._run(key, job, urgent), context=context))
 
-    async def _run(self, key: str, job: Job) -> None:
+    async def _run(self, key: str, job: Job, urgent: bool) -> None:
         try:
-            await job()
+            if self.gate is None:
+                await job()
+            else:
+                async with self.gate.hold(key, urgent=urgent):
+                    await job()
         except Exception:
             log.exception("%s job failed; recovery will retry it", self.name)
         finally:
@@ -235,73 +247,4 @@ class FairSlots:
         self._grant(freed_by=None)  # otherwise this key's own next one
 
 
-class Alarm:
-    """Wakes a loop that otherwise looks for work every so often: at once (``ring``), or when something
-    this process knows of falls due (``at``), so that the loop's pause is only a safety net.
-
-    Due times are kept only while a loop waits on the alarm (a process without one keeps nothing), and at
-    most ``limit`` of them: past that, the later ones are left to the pause. A due time later than the
-    next one only joins the list; the loop wakes for the earliest alone, and looks once per due time.
-    """
-
-    def __init__(self, clock: Callable[[], datetime], limit: int = 10_000) -> None:
-        self.clock = clock
-        self.limit = limit
-        self._now = False  # work is due now: the loop looks at once
-        self._changed = asyncio.Event()  # rung, or the next due time came sooner
-        self._due: list[datetime] = []
-        self._watched = False
-
-    def ring(self) -> None:
-        """Something is due now."""
-        self._now = True
-        self._changed.set()
-
-    def at(self, due: datetime) -> None:
-        """Something falls due at ``due``."""
-        if not self._watched:
-            return
-        if due <= self.clock():
-            self.ring()
-        elif len(self._due) < self.limit:
-            sooner = not self._due or due < self._due[0]
-            heapq.heappush(self._due, due)
-            if sooner:
-                self._changed.set()  # the pause under way ends earlier
-
-    def pause(self, longest: float) -> float:
-        """Seconds until the next known due time, at most ``longest``; 0.0 when one has come (it is
-        forgotten then: the loop looks now)."""
-        now = self.clock()
-        came = False
-        while self._due and self._due[0] <= now:
-            heapq.heappop(self._due)
-            came = True
-        if came:
-            return 0.0
-        if not self._due:
-            return longest
-        return min(longest, (self._due[0] - now).total_seconds())
-
-    async def wait(self, longest: float, also: Iterable[asyncio.Future[Any]] = ()) -> None:
-        """Until rung, a known due time comes, one of ``also`` ends, or ``longest`` seconds pass."""
-        self._watched = True
-        loop = asyncio.get_running_loop()
-        end = loop.time() + longest
-        while True:
-            pause = self.pause(end - loop.time())
-            if self._now or pause <= 0:
-                self._now = False
-                self._changed.clear()
-                return
-            self._changed.clear()
-            changed = asyncio.ensure_future(self._changed.wait())
-            ended: set[asyncio.Future[Any]] = set(also)
-            try:
-                done, _ = await asyncio.wait(
-                    {changed, *ended}, timeout=pause, return_when=asyncio.FIRST_COMPLETED
-                )
-            finally:
-                changed.cancel()
-            if done & ended:
-                return
+__all__ = ["Alarm", "FairSlots", "FairTurns", "Job", "WorkQueue", "fair_share"]

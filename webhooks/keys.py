@@ -15,7 +15,7 @@ from bot.prompt_sends import PromptSends
 from bot.satisfaction_answers import SurveyAnswers
 from bot.staff import StaffApplication
 from bot.staff_alerts import StaffAlerts
-from bot.work import WorkQueue
+from bot.work import FairSlots, WorkQueue
 from channels.instagram import InstagramChannel
 from channels.telegram import TelegramChannel
 from channels.twilio import TwilioChannels
@@ -89,6 +89,9 @@ AI_WRITER: web.AppKey[AiWriter | None] = web.AppKey("ai_writer")
 PRINCIPAL = web.RequestKey("principal", Principal)
 #: Applies the shop platforms' order events after their webhooks answered (``ShopEvents.process_event``).
 EVENT_WORK = web.AppKey("event_work", WorkQueue)
+#: The background work's turns at the database (``ORDERBOT_DATABASE_SLOTS``): the inbox's and the events'
+#: jobs and the sends' reads and writes share them, so that acknowledgements do not queue behind them.
+DATABASE_SLOTS = web.AppKey("database_slots", FairSlots)
 #: Registers orders' parcels with their shops' tracking aggregators (``webhooks.carriers.trackers``).
 TRACKERS = web.AppKey("trackers", Trackers)
 

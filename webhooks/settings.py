@@ -67,10 +67,14 @@ class Settings(BaseSettings):
     #: Open connections one client address (an IPv6 /64) may hold; more are answered 429 and closed.
     #: Trusted proxies are exempt. 0: off.
     connections_per_address: int = Field(128, validation_alias="ORDERBOT_CONNECTIONS_PER_ADDRESS", ge=0)
-    inbox_workers: int = Field(2, validation_alias="ORDERBOT_INBOX_WORKERS", ge=0, le=256)
+    inbox_workers: int = Field(8, validation_alias="ORDERBOT_INBOX_WORKERS", ge=0, le=256)
     #: Shop order events a process applies at once after their webhooks answered (0: only recovery
     #: applies them). More than the inbox's: an event's few writes wait on the database, not on this process.
     event_workers: int = Field(8, validation_alias="ORDERBOT_EVENT_WORKERS", ge=0, le=256)
+    #: Background jobs (handling a message, applying an event, an outbox entry's reads and writes around
+    #: its send) a process runs against the database at once, fair between shops; webhooks never wait for
+    #: them. Each job in flight queues its calls at the database ahead of an acknowledgement's.
+    database_slots: int = Field(4, validation_alias="ORDERBOT_DATABASE_SLOTS", ge=1, le=256)
     # The worker serves /healthz, /readyz and /metrics on this port when set (it has no HTTP otherwise).
     worker_metrics_port: int | None = Field(
         None, validation_alias="ORDERBOT_WORKER_METRICS_PORT", ge=0, le=65535

@@ -389,3 +389,39 @@ async def test_what_falls_due_later_wakes_the_loop_then_not_now() -> None:
     alarm.ring()
     await asyncio.wait_for(waiting, 10)
     assert alarm.pause(3600) > 50  # the turns are kept for the next pauses
+
+
+# -- queues sharing one gate ------------------------------------------------------------------------------
+
+
+async def test_queues_sharing_a_gate_run_no_more_jobs_than_its_slots_and_take_turns_between_keys() -> None:
+    """Two queues of two workers each over a gate of one slot: one job runs at a time across both, and the
+    slot a key's job frees goes to the other key's job, in the other queue, before the same key's next."""
+    gate, order, release = FairSlots(1), list[str](), {name: asyncio.Event() for name in ("a1", "a2", "b1")}
+    inbox, events = WorkQueue("inbox", 2, gate=gate), WorkQueue("events", 2, gate=gate)
+
+    def job(name: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            order.append(name)
+            await release[name].wait()
+
+        return run
+
+    events.submit(job("a1"), "a")
+    events.submit(job("a2"), "a")
+    await asyncio.sleep(0)
+    inbox.submit(job("b1"), "b", urgent=True)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert order == ["a1"] and gate.waiting == 2  # a2 and b1 hold a worker each, and wait for the slot
+    release["a1"].set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert order == ["a1", "b1"]  # b's job, from the other queue, before a's next
+    release["b1"].set()
+    release["a2"].set()
+    await inbox.drain()
+    await events.drain()
+    assert order == ["a1", "b1", "a2"] and gate.waiting == 0
+    await inbox.close()
+    await events.close()

@@ -36,7 +36,7 @@ from bot.satisfaction_answers import SurveyAnswers
 from bot.scheduler import Intervals, build_scheduler
 from bot.staff import StaffApplication
 from bot.staff_alerts import StaffAlerts
-from bot.work import WorkQueue
+from bot.work import FairSlots, WorkQueue
 from channels.base import Channel
 from channels.twilio import TwilioChannels
 from orders.model import Shop
@@ -58,6 +58,7 @@ from webhooks.keys import (
     ALERTS,
     CLOCK,
     DATABASE,
+    DATABASE_SLOTS,
     DELIVERY_LISTENER,
     EVENT_WORK,
     INBOX,
@@ -201,8 +202,10 @@ def _engine(settings: Settings, clock: Clock, parts: Parts, opened: Opened) -> C
             service.desk, clock, classifier=ai.classifier if ai else None, stores=db,
             survey_answers=survey_answers, estimates=service.estimates,
         )  # fmt: skip
-        app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers)
-        app[EVENT_WORK] = events = WorkQueue("events", settings.event_workers)
+        # the background work's turns at the database, shared by the inbox, the events and the sends
+        app[DATABASE_SLOTS] = slots = FairSlots(settings.database_slots)
+        app[INBOX] = inbox = Inbox(db, clock, conversation, concurrency=settings.inbox_workers, gate=slots)
+        app[EVENT_WORK] = events = WorkQueue("events", settings.event_workers, gate=slots)
         recoveries = [
             started(inbox.recover(), "inbox recovery"),
             started(service.recovery.recover_events(), "event recovery"),
@@ -236,6 +239,7 @@ def _notifier(settings: Settings, clock: Clock, parts: Parts, opened: Opened) ->
                 survey_link=link_maker(settings.base_url, app[SECRET_KEY], clock),
             ),
             media=PhotoMedia(db.photos, settings.base_url, timedelta(days=settings.media_ttl_days), clock),
+            database_slots=app[DATABASE_SLOTS],
         )  # fmt: skip
         app[DELIVERY_LISTENER] = parts.delivery_listener or sender
         app[PROMPT_SENDS] = prompt = PromptSends(sender, clock)
