@@ -16,11 +16,12 @@ Every shop's quiet hours are off, so nothing is held for the night.
 - ``events``: signed order webhooks moving one order each to ``shipped``, at the same rates; the answer is
   the customer's notification (SMS).
 - ``burst``: 1,000 signed SMS to shop A as fast as 50 connections send them, while shop B's customers write
-  at 2/s; both shops keep the default SMS sending rate (1 a second per number) unless ``--burst-b-sms-rate``
-  lifts shop B's. Shop B's answers are what count; at the default rate B's own writing outpaces B's number,
-  so its answers queue behind each other whatever A does: the line after B's row gives the latencies B's
-  own sending rate alone sets (each answer sent the moment its question arrives and B's bucket has a
-  token), so what A's burst costs B is the difference.
+  at 2/s. Shop A keeps the default SMS sending rate (1 a second: a US long code's, as Twilio releases
+  them); shop B sends at 3 a second (``--burst-b-sms-rate``; a US toll-free number's default, the least
+  a number answering 2 questions a second needs: at 1 a second B's own answers queue behind each other
+  whatever A does). Shop B's answers are what count; the line after B's row gives the latencies B's own
+  sending rate alone sets (each answer sent the moment its question arrives and B's bucket has a token),
+  so what A's burst costs B is the difference.
 
 For each run it prints the load average at its start, acknowledgement p50/p99, answer latency
 p50/p90/p99/max, the share answered within 2 s, and how many were still unanswered ``--drain`` seconds
@@ -423,8 +424,9 @@ def main() -> int:
     parser.add_argument("--kinds", type=lambda s: s.split(","), default=["questions", "events", "burst"])
     parser.add_argument("--drain", type=float, default=30, help="seconds to wait for answers after the load")
     parser.add_argument(
-        "--burst-b-sms-rate", type=float, help="shop B's SMS sending rate per second in the burst (default 1)"
-    )
+        "--burst-b-sms-rate", type=float, default=3.0,
+        help="shop B's SMS sending rate per second in the burst (default 3, a toll-free number's)",
+    )  # fmt: skip
     parser.add_argument("--stand-in-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stand_in_port:
