@@ -42,6 +42,7 @@ def parcel_of(order: Order) -> Parcel:
         destination=_region(order.ship_to),
         carrier=tracking.carrier if tracking else None,
         origin_area=_area(order.ship_from),
+        destination_area=_area(order.ship_to),
     )
 
 
