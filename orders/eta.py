@@ -20,7 +20,9 @@ Which orders count, and how:
   dates a little rather than setting them on a handful of orders; with fewer than ``MIN_SAMPLES`` across
   the whole shop there is no date at all (``TooLittleHistory``) rather than a made-up one;
 - the recent past more than the old (``eta_survival``): orders of the last ``WINDOW_DAYS``, each weighing
-  half as much per ``HALF_LIFE_DAYS`` of age, so a slower (or faster) season shows in the dates within weeks;
+  half as much per ``HALF_LIFE_DAYS`` of age, and the dates carried to the pace of the parcels sent in the
+  last weeks (``eta_pace``), so a slower (or faster) spell shows in the dates within days of showing in
+  the parcels on their way;
 - once the parcel has been on its way a while, only what took at least as long: a parcel five days in
   transit is not going to arrive in two.
 
@@ -31,12 +33,13 @@ any time that day arrived by it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orders.eta_lanes import HANDOVER_LANES, LANES, Lane, area_key, region_key
-from orders.eta_learning import MIN_SAMPLES, Clock, Learned
+from orders.eta_learning import MIN_SAMPLES, Clock, Key, Learned
+from orders.eta_pace import at_pace
 from orders.eta_survival import (
     DAY,
     HALF_LIFE_DAYS,
@@ -132,16 +135,22 @@ class History:
             if end is not None and end < item.created_at:
                 continue  # a record that contradicts itself teaches nothing
             self.size += 1
-            self._total.add(_keys(LANES, item), item.created_at, end)
+            self._total.add(
+                _keys(LANES, item), item.created_at, end, _paced_on("destination", item.destination)
+            )
             shipped = item.shipped_at
             if shipped is not None and (shipped < item.created_at or (end is not None and end < shipped)):
                 shipped = None  # a handover time that contradicts the order's own is no handover time
             # without a handover time, the delivery is the latest the handover can have been: such an
             # order counts as not handed over until then, as it looked before its delivery
             handed = shipped if shipped is not None else end
-            self._handover.add(_keys(HANDOVER_LANES, item), item.created_at, handed)
+            self._handover.add(
+                _keys(HANDOVER_LANES, item), item.created_at, handed, _paced_on("origin", item.origin)
+            )
             if shipped is not None:
-                self._transit.add(_keys(LANES, item), shipped, end)
+                self._transit.add(
+                    _keys(LANES, item), shipped, end, _paced_on("destination", item.destination)
+                )
         for clock in (self._total, self._handover, self._transit):
             clock.ready()
 
@@ -202,8 +211,11 @@ def _keys(lanes: tuple[Lane, ...], item: Shipment) -> list[tuple[str, tuple[str,
 def _learn(
     clock: Clock, lanes: tuple[Lane, ...], parcel: Parcel, cut: float, after: float, level: float
 ) -> Learned | int:
-    """``clock.learn`` on ``parcel``'s lanes."""
-    return clock.learn(_chain(lanes, parcel), parcel, cut, after, level)
+    """``clock.learn`` on ``parcel``'s lanes, carried to the pace of the last weeks (``eta_pace``)."""
+    learned = clock.learn(_chain(lanes, parcel), parcel, cut, after, level)
+    if isinstance(learned, int):
+        return learned
+    return replace(learned, found=at_pace(learned.found, clock.pace(cut)))
 
 
 def _chain(lanes: tuple[Lane, ...], parcel: Parcel) -> list[Lane]:
@@ -213,6 +225,12 @@ def _chain(lanes: tuple[Lane, ...], parcel: Parcel) -> list[Lane]:
     if any(lane.name == "destination" for lane in chain):
         chain = [lane for lane in chain if lane.name != "origin"]
     return chain
+
+
+def _paced_on(lane: str, region: str | None) -> Key:
+    """The lane an order's pace is read against: its region's (``lane``: where it goes for transit, where
+    it leaves from for a handover), else the shop's."""
+    return ("shop", ()) if region is None else (lane, (region,))
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -4,17 +4,21 @@ lane, and what a parcel's lanes know of how long it will take (``orders.eta``): 
 A parcel's lanes run from the narrowest (the route to the receiver's postal area) to the whole shop
 (``eta_lanes``). Each lane's distribution is mixed with what the broader ones make of it in proportion to
 its own deliveries against ``PRIOR_SAMPLES`` (``Clock.learn``): a lane of a few orders moves the broader
-lane's dates a little, one of many sets its own.
+lane's dates a little, one of many sets its own. And the lanes' parcels of the last weeks tell whether
+everything moves slower or quicker lately than the lanes say (``Clock.pace``, ``eta_pace``).
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from orders.eta_lanes import Lane, Placed, lane_label
-from orders.eta_survival import DAY, Distribution, Samples, arrivals, mixture, stepped
+from orders.eta_pace import PACE_WINDOW_DAYS, pace
+from orders.eta_survival import DAY, STEP_DAYS, Distribution, Samples, arrivals, mixture, stepped
 
 #: Fewest past deliveries a lane needs to answer on its own, and the whole shop to answer at all: at 30,
 #: three orders lie beyond its 0.9 quantile; fewer would let one late parcel set the date.
@@ -40,21 +44,28 @@ class Learned:
 
 
 class Clock:
-    """One clock's orders by lane (``add``, then ``ready``)."""
+    """One clock's orders by lane, and by when they started for the pace (``add``, then ``ready``)."""
 
     def __init__(self) -> None:
         self.lanes: dict[Key, Samples] = defaultdict(Samples)
+        self._sent: list[tuple[float, float, Key]] = []  # start, end (inf: running), lane that paces it
+        self._starts: list[float] = []
         self._kept: dict[tuple[int, float], _Read] = {}
+        self._paces: dict[float, float] = {}
 
-    def add(self, keys: list[Key], start: datetime, end: datetime | None) -> None:
-        """An order on ``keys``, its clock running from ``start`` to ``end`` (None: still running)."""
+    def add(self, keys: list[Key], start: datetime, end: datetime | None, paced_on: Key) -> None:
+        """An order on ``keys``, its clock running from ``start`` to ``end`` (None: still running), its
+        pace read on ``paced_on``."""
         for key in keys:
             self.lanes[key].add(start, end)
+        self._sent.append((start.timestamp(), end.timestamp() if end is not None else math.inf, paced_on))
 
     def ready(self) -> None:
         """Put every lane's orders in order of start (handed over in another order than made)."""
         for samples in self.lanes.values():
             samples.sort()
+        self._sent.sort()
+        self._starts = [start for start, _, _ in self._sent]
 
     def learn(
         self, chain: list[Lane], parcel: Placed, cut: float, after: float, level: float
@@ -83,6 +94,25 @@ class Clock:
                 return learned
             del read[0]
         return most
+
+    def pace(self, cut: float) -> float:
+        """How much quicker (above 1) or slower the orders started in the ``PACE_WINDOW_DAYS`` before
+        ``cut``'s day moved than their lanes said, as known at the start of that day."""
+        day = cut // DAY * DAY
+        if day not in self._paces:
+            low = bisect.bisect_left(self._starts, day - PACE_WINDOW_DAYS * DAY)
+            high = bisect.bisect_left(self._starts, day)
+            parcels = []
+            for start, end, key in self._sent[low:high]:
+                samples = self.lanes.get(key) or self.lanes.get(("shop", ()))
+                if samples is None:
+                    continue
+                found, _, ended = self._day_read(samples, day)
+                if ended >= MIN_SAMPLES:
+                    out = math.ceil((min(end, day) - start) / DAY / STEP_DAYS - 1e-9) * STEP_DAYS
+                    parcels.append((out, end < day, found))  # in the lane's quarter-day steps
+            self._paces[day] = pace(parcels)
+        return self._paces[day]
 
     def _day_read(self, samples: Samples, cut: float) -> _Read:
         day = cut // DAY * DAY

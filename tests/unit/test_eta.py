@@ -278,3 +278,19 @@ def test_the_receivers_postal_area_narrows_the_route() -> None:
     assert far.lane == "BR-SP → BR-RJ-280" and days_after(far.arrives_by) == 8
     region = dated(history.estimate(parcel(), NOW, 0.9))  # no postal code: the route's mix
     assert region.lane == "BR-SP → BR-RJ" and days_after(region.arrives_by) == 8
+
+
+def test_parcels_late_on_their_way_move_the_dates_later_within_days() -> None:
+    """Months of 1 to 10 days, then forty parcels sent four to eight days ago that have not arrived: their
+    lane expected about half of them, so the shop runs slower and a new order's date moves later than
+    the months alone (and the forty at risk) say."""
+    months = shipments(200, [float(day) for day in range(1, 11)], ended_days_ago=60, handover=0)
+    late = [
+        Shipment(created_at=NOW - timedelta(days=4 + index / 10), shipped_at=NOW - timedelta(days=4 + index / 10),
+                 origin=SP, destination=RJ)
+        for index in range(40)
+    ]  # fmt: skip
+    usual = dated(History(months).estimate(parcel(), NOW, 0.5))
+    slowed = dated(History(months + late).estimate(parcel(), NOW, 0.5))
+    assert days_after(usual.arrives_by) == 5
+    assert days_after(slowed.arrives_by) == 8
