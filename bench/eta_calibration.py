@@ -78,6 +78,9 @@ def shipments(path: Path) -> list[Shipment]:
                 origin=region_key(sender["country"], sender["region"]),
                 destination=region_key(receiver["country"], receiver["region"]),
                 origin_area=area_key(sender["country"], sender["region"], sender.get("postal_code")),
+                destination_area=area_key(
+                    receiver["country"], receiver["region"], receiver.get("postal_code")
+                ),
             )
         )
     return found
@@ -101,7 +104,7 @@ def main() -> None:
         if order.created_at < since or order.delivered_at is None:
             continue
         parcel = Parcel(created_at=order.created_at, origin=order.origin, destination=order.destination,
-                        origin_area=order.origin_area)  # fmt: skip
+                        origin_area=order.origin_area, destination_area=order.destination_area)  # fmt: skip
         answer = history.estimate(parcel, order.created_at, args.level, TIMEZONE)
         if not isinstance(answer, Estimate):
             continue

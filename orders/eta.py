@@ -15,11 +15,14 @@ Which orders count, and how:
   counts them at risk until then). So a date asked "as of" a moment in the past (a backtest) never sees
   what came after, and a parcel still on its way counts too: when deliveries slow down, the parcels that
   are late show it before they arrive, where a read of delivered orders alone would see only the quick ones;
-- those of the same lane (``eta_lanes``), widening to broader lanes while a lane has fewer than
-  ``MIN_SAMPLES``, and with fewer across the whole shop there is no date at all (``TooLittleHistory``)
-  rather than a made-up one;
+- those of the same lane (``eta_lanes``), down to the receiver's postal area, each lane shrunk toward the
+  broader ones in proportion to its deliveries (``eta_learning``), so a thin lane moves its broader lane's
+  dates a little rather than setting them on a handful of orders; with fewer than ``MIN_SAMPLES`` across
+  the whole shop there is no date at all (``TooLittleHistory``) rather than a made-up one;
 - the recent past more than the old (``eta_survival``): orders of the last ``WINDOW_DAYS``, each weighing
-  half as much per ``HALF_LIFE_DAYS`` of age, so a slower (or faster) season shows in the dates within weeks;
+  half as much per ``HALF_LIFE_DAYS`` of age, and the dates carried to the pace of the parcels sent in the
+  last weeks (``eta_pace``), so a slower (or faster) spell shows in the dates within days of showing in
+  the parcels on their way;
 - once the parcel has been on its way a while, only what took at least as long: a parcel five days in
   transit is not going to arrive in two.
 
@@ -29,19 +32,19 @@ any time that day arrived by it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from orders.eta_lanes import HANDOVER_LANES, LANES, Lane, area_key, lane_label, region_key
+from orders.eta_allocation import Hull, coverage_by_day, hull, price_for, promised_day
+from orders.eta_lanes import HANDOVER_LANES, LANES, Lane, area_key, region_key
+from orders.eta_learning import MIN_SAMPLES, Clock, Key, Learned
+from orders.eta_pace import at_pace
 from orders.eta_survival import (
     DAY,
     HALF_LIFE_DAYS,
-    Distribution,
-    Samples,
-    arrivals,
     convolve,
     likeliest,
     quantiles,
@@ -67,9 +70,8 @@ __all__ = [
 
 #: The share of orders that arrive by the "arrives by" date unless a shop sets its own.
 DEFAULT_LEVEL = 0.9
-#: Fewest past deliveries a lane needs to answer: at 30, three orders lie beyond its 0.9 quantile; fewer
-#: would let one late parcel set the date.
-MIN_SAMPLES = 30
+#: Recent orders the value of a promise day is learned from (``History._price``): a level's last 5% on 10.
+POOL_SIZE = 200
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class Shipment:
     destination: str | None = None  # region it went to
     carrier: str | None = None
     origin_area: str | None = None  # the sender's area within its region, e.g. ``BR/SP/010``
+    destination_area: str | None = None  # the receiver's area within its region
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class Parcel:
     destination: str | None = None
     carrier: str | None = None
     origin_area: str | None = None
+    destination_area: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,45 +124,46 @@ class TooLittleHistory:
 
 
 Answer = Estimate | TooLittleHistory
-_Index = dict[tuple[str, tuple[str, ...]], Samples]
-
-
-@dataclass(frozen=True)
-class _Learned:
-    """How long what remains may take, and the lane it was learned on."""
-
-    found: Distribution
-    lane: str
-    samples: int
 
 
 class History:
     """A shop's orders, indexed by lane and clock so that one estimate reads only its lane's recent part."""
 
     def __init__(self, shipments: Iterable[Shipment]) -> None:
-        self._total: _Index = defaultdict(Samples)
-        self._handover: _Index = defaultdict(Samples)
-        self._transit: _Index = defaultdict(Samples)
+        self._total = Clock()
+        self._handover = Clock()
+        self._transit = Clock()
         self.size = 0
+        self._made: list[float] = []  # when each order was made, and it as it was then (``_price``)
+        self._placed: list[Parcel] = []
+        self._prices: dict[tuple[float, str, int], float | None] = {}
         for item in sorted(shipments, key=lambda item: item.created_at):
             end = item.delivered_at
             if end is not None and end < item.created_at:
                 continue  # a record that contradicts itself teaches nothing
             self.size += 1
-            for lane_key in _keys(LANES, item):
-                self._total[lane_key].add(item.created_at, end)
+            self._made.append(item.created_at.timestamp())
+            self._placed.append(Parcel(item.created_at, origin=item.origin, destination=item.destination,
+                                       origin_area=item.origin_area,
+                                       destination_area=item.destination_area))  # fmt: skip
+            self._total.add(
+                _keys(LANES, item), item.created_at, end, _paced_on("destination", item.destination)
+            )
             shipped = item.shipped_at
             if shipped is not None and (shipped < item.created_at or (end is not None and end < shipped)):
                 shipped = None  # a handover time that contradicts the order's own is no handover time
             # without a handover time, the delivery is the latest the handover can have been: such an
             # order counts as not handed over until then, as it looked before its delivery
-            for lane_key in _keys(HANDOVER_LANES, item):
-                self._handover[lane_key].add(item.created_at, shipped if shipped is not None else end)
+            handed = shipped if shipped is not None else end
+            self._handover.add(
+                _keys(HANDOVER_LANES, item), item.created_at, handed, _paced_on("origin", item.origin)
+            )
             if shipped is not None:
-                for lane_key in _keys(LANES, item):
-                    self._transit[lane_key].add(shipped, end)
-        for samples in self._transit.values():
-            samples.sort()
+                self._transit.add(
+                    _keys(LANES, item), shipped, end, _paced_on("destination", item.destination)
+                )
+        for clock in (self._total, self._handover, self._transit):
+            clock.ready()
 
     def estimate(self, parcel: Parcel, as_of: datetime, level: float, timezone: str = "UTC") -> Answer:
         """The dates for ``parcel`` as of ``as_of`` at ``level``, from what was known at ``as_of``."""
@@ -173,17 +178,17 @@ class History:
         start = parcel.shipped_at if handed_over and parcel.shipped_at else parcel.created_at
         elapsed = max(0.0, (as_of - start).total_seconds() / DAY)
         cut = as_of.timestamp()
-        if handed_over:
-            learned = _learn(self._transit, LANES, parcel, cut, elapsed, level)
-        else:
-            learned = self._handover_then_transit(parcel, cut, elapsed, level) or _learn(
-                self._total, LANES, parcel, cut, elapsed, level
-            )
+        learned = self._learned(parcel, handed_over, cut, elapsed, level)
         if isinstance(learned, int):
             return TooLittleHistory(learned)
         median, by = quantiles(learned.found, (0.5, level))
         if median is None or by is None:
             return TooLittleHistory(learned.samples)
+        price = self._price(level, cut, zone)
+        if price is not None:
+            first_day_ends = (_end_of_day(start, zone) - start).total_seconds() / DAY
+            days = promised_day(hull(coverage_by_day(learned.found, first_day_ends)), price)
+            by = max(0.0, first_day_ends + days - 0.5)  # within that day, clear of its ends
         likely = min(likeliest(learned.found, median), by)
         today = _end_of_day(as_of, zone)
         return Estimate(
@@ -194,9 +199,38 @@ class History:
             samples=learned.samples,
         )
 
+    def _learned(
+        self, parcel: Parcel, handed_over: bool, cut: float, elapsed: float, level: float
+    ) -> Learned | int:
+        """How long what remains of ``parcel`` may take, as known at ``cut``, ``elapsed`` days on."""
+        if handed_over:
+            return _learn(self._transit, LANES, parcel, cut, elapsed, level)
+        return self._handover_then_transit(parcel, cut, elapsed, level) or _learn(
+            self._total, LANES, parcel, cut, elapsed, level
+        )
+
+    def _price(self, level: float, cut: float, zone: ZoneInfo) -> float | None:
+        """The value of a promise day at ``level`` (``eta_allocation``), learned once a week from the last
+        ``POOL_SIZE`` orders made before it began, each dated as a new order on its lanes was then."""
+        week = int(cut // (7 * DAY))
+        key = (level, zone.key, week)
+        if key not in self._prices:
+            began = week * 7 * DAY
+            high = bisect.bisect_left(self._made, began)
+            pool: list[Hull] = []
+            for placed in self._placed[max(0, high - POOL_SIZE) : high]:
+                learned = self._learned(placed, False, began, 0.0, level)
+                if not isinstance(learned, int):
+                    first_day_ends = (
+                        _end_of_day(placed.created_at, zone) - placed.created_at
+                    ).total_seconds()
+                    pool.append(hull(coverage_by_day(learned.found, first_day_ends / DAY)))
+            self._prices[key] = price_for(pool, level) if len(pool) >= MIN_SAMPLES else None
+        return self._prices[key]
+
     def _handover_then_transit(
         self, parcel: Parcel, cut: float, elapsed: float, level: float
-    ) -> _Learned | None:
+    ) -> Learned | None:
         """An order not handed over yet: its time to handover (of those not handed over after
         ``elapsed``), then a transit, the two learned each on its own lanes and added (``convolve``);
         None when either lacks the history or the sum does not reach ``level``."""
@@ -207,7 +241,7 @@ class History:
         found = convolve(handover.found, transit.found)
         if sum(share for _, share in found) < level - 1e-9:
             return None
-        return _Learned(found, transit.lane, transit.samples)
+        return Learned(found, transit.lane, transit.samples)
 
 
 def _keys(lanes: tuple[Lane, ...], item: Shipment) -> list[tuple[str, tuple[str, ...]]]:
@@ -215,25 +249,28 @@ def _keys(lanes: tuple[Lane, ...], item: Shipment) -> list[tuple[str, tuple[str,
 
 
 def _learn(
-    index: _Index, lanes: tuple[Lane, ...], parcel: Parcel, cut: float, after: float, level: float
-) -> _Learned | int:
-    """The narrowest lane of ``parcel`` with ``MIN_SAMPLES`` ended by ``cut`` whose distribution reaches
-    ``level`` (not too much of it still on its way); else the most any lane had (too little history)."""
-    most = 0
-    for lane in lanes:
-        key = lane.key(parcel)
-        samples = index.get((lane.name, key)) if key is not None else None
-        if samples is None:
-            continue
-        seen, ended = samples.known(cut)
-        most = max(most, ended)
-        if ended < MIN_SAMPLES:
-            continue
-        found = arrivals(seen, after=after)
-        if sum(share for _, share in found) < level - 1e-9:
-            continue  # too much of the lane is still on its way to tell
-        return _Learned(found, lane_label(lane.name, parcel), ended)
-    return most
+    clock: Clock, lanes: tuple[Lane, ...], parcel: Parcel, cut: float, after: float, level: float
+) -> Learned | int:
+    """``clock.learn`` on ``parcel``'s lanes, carried to the pace of the last weeks (``eta_pace``)."""
+    learned = clock.learn(_chain(lanes, parcel), parcel, cut, after, level)
+    if isinstance(learned, int):
+        return learned
+    return replace(learned, found=at_pace(learned.found, clock.pace(cut)))
+
+
+def _chain(lanes: tuple[Lane, ...], parcel: Parcel) -> list[Lane]:
+    """``parcel``'s lanes from the narrowest to the whole shop; "from its origin to anywhere" only when
+    its destination is unknown, as a route's time says more about where it goes than where it left."""
+    chain = [lane for lane in lanes if lane.key(parcel) is not None]
+    if any(lane.name == "destination" for lane in chain):
+        chain = [lane for lane in chain if lane.name != "origin"]
+    return chain
+
+
+def _paced_on(lane: str, region: str | None) -> Key:
+    """The lane an order's pace is read against: its region's (``lane``: where it goes for transit, where
+    it leaves from for a handover), else the shop's."""
+    return ("shop", ()) if region is None else (lane, (region,))
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -47,6 +47,7 @@ def replay(
             origin=order.origin,
             destination=order.destination,
             origin_area=order.origin_area,
+            destination_area=order.destination_area,
         )
         answer = history.estimate(parcel, order.created_at, level, timezone)
         if not isinstance(answer, Estimate):

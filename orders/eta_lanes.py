@@ -1,8 +1,9 @@
 """The lanes a delivery date is learned on (``orders.eta``), from the narrowest to the whole shop.
 
 Handing over to the carrier depends on who sends (a seller's area: its region and postal prefix), transit
-on the route (origin region to destination region, carrier where known). A lane answers once it has
-``MIN_SAMPLES`` orders; until then the next, broader one does.
+on the route (origin region to the receiver's postal area, else its region; carrier where known). Each
+lane is read shrunk toward the broader ones (``eta_learning``): it weighs as much as they do once it has
+``MIN_SAMPLES`` orders.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class Placed(Protocol):
     def origin_area(self) -> str | None: ...
     @property
     def destination(self) -> str | None: ...
+    @property
+    def destination_area(self) -> str | None: ...
     @property
     def carrier(self) -> str | None: ...
 
@@ -46,8 +49,17 @@ def _origin(item: Placed) -> tuple[str, ...] | None:
     return (item.origin,) if item.origin else None
 
 
-#: Creation (or handover) to delivery: from the narrowest lane to the whole shop.
+def _to_area(item: Placed) -> tuple[str, ...] | None:
+    """The route to the receiver's postal area: a state's capital and its interior lie days apart."""
+    if item.origin and item.destination_area:
+        return ((item.carrier or "").lower(), item.origin, item.destination_area)
+    return None
+
+
+#: Creation (or handover) to delivery: from the narrowest lane to the whole shop (the route to the
+#: receiver's area goes by the carrier too when known).
 LANES: tuple[Lane, ...] = (
+    Lane("to area", _to_area),
     Lane("carrier", _carried),
     Lane("route", _both),
     Lane("destination", lambda item: (item.destination,) if item.destination else None),
@@ -65,11 +77,14 @@ HANDOVER_LANES: tuple[Lane, ...] = (
 
 def lane_label(lane: str, item: Placed) -> str:
     """The lane a date rests on, for people, written as the promise ledger writes lanes
-    (``orders.promises.lane_of``): ``BR-SP → BR-RJ (correios)``, ``BR-SP → BR-RJ``, then, widened, ``* → BR-RJ``
+    (``orders.promises.lane_of``), the receiver's postal area where the date rests on it (``BR-SP →
+    BR-RJ-200``): ``BR-SP → BR-RJ (correios)``, ``BR-SP → BR-RJ``, then, widened, ``* → BR-RJ``
     (any origin), ``BR-SP → *`` (any destination) or ``shop``."""
     origin, destination = _place(item.origin), _place(item.destination)
+    carrier = (item.carrier or "").strip().lower()
     return {
-        "carrier": f"{origin} → {destination} ({(item.carrier or '').strip().lower()})",
+        "to area": f"{origin} → {_place(item.destination_area)}" + (f" ({carrier})" if carrier else ""),
+        "carrier": f"{origin} → {destination} ({carrier})",
         "route": f"{origin} → {destination}",
         "destination": f"* → {destination}",
         "origin": f"{origin} → *",

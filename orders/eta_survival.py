@@ -134,6 +134,20 @@ def convolve(first: Distribution, then: Distribution) -> Distribution:
     return [(step * STEP_DAYS, summed[step]) for step in sorted(summed)]
 
 
+def mixture(first: Distribution, second: Distribution, weight: float) -> Distribution:
+    """``first`` with ``weight`` of the shares and ``second`` with the rest, as one distribution."""
+    mixed = [(days, share * weight) for days, share in first]
+    mixed += [(days, share * (1.0 - weight)) for days, share in second]
+    mixed.sort()
+    return mixed
+
+
+def stepped(found: Distribution) -> Distribution:
+    """``found`` with each duration rounded up to its ``STEP_DAYS`` step: fewer durations to add up, none
+    shorter than it was."""
+    return [(step * STEP_DAYS, share) for step, share in sorted(_steps(found).items())]
+
+
 def _steps(found: Distribution) -> dict[int, float]:
     steps: dict[int, float] = {}
     for days, share in found:

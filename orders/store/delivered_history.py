@@ -3,8 +3,8 @@ ones and those still on their way; cancelled ones teach nothing about delivery.
 
 Read status by status on the ``(shop_id, status, status_since)`` index by its two leading fields
 (``orders.store``, 1), and only the fields a date needs: when the order was made, handed over (its move to
-``shipped``) and delivered (its move to ``fulfilled``, ``status_since``), where it went from (region and
-postal area) and to, and its carrier.
+``shipped``) and delivered (its move to ``fulfilled``, ``status_since``), where it went from and to (region
+and postal area), and its carrier.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ _FIELDS = {
     "timeline.at": 1,
     "ship_to.country": 1,
     "ship_to.region": 1,
+    "ship_to.postal_code": 1,
     "ship_from.country": 1,
     "ship_from.region": 1,
     "ship_from.postal_code": 1,
@@ -58,6 +59,7 @@ def _shipment(doc: Doc) -> Shipment | None:
         destination=_region(doc.get("ship_to")),
         carrier=tracking.get("carrier") if isinstance(tracking, Mapping) else None,
         origin_area=_area(doc.get("ship_from")),
+        destination_area=_area(doc.get("ship_to")),
     )
 
 

@@ -42,6 +42,7 @@ def parcel_of(order: Order) -> Parcel:
         destination=_region(order.ship_to),
         carrier=tracking.carrier if tracking else None,
         origin_area=_area(order.ship_from),
+        destination_area=_area(order.ship_to),
     )
 
 
@@ -113,7 +114,10 @@ class DeliveryEstimates:
     ) -> Answer:
         """The dates of ``order`` as of ``as_of`` (now) at ``level`` (the shop's promise level)."""
         history = await self.history(shop.id)
-        return history.estimate(
+        # in a thread: the first date of a week at a level learns the value of a promise day by dating
+        # the shop's last orders (``History._price``), which must not hold up every other answer
+        return await asyncio.to_thread(
+            history.estimate,
             parcel_of(order),
             as_of if as_of is not None else self.clock(),
             level if level is not None else shop.rules.promise_level,

@@ -54,8 +54,9 @@ def test_the_backtest_prints_the_share_kept_the_mean_promise_and_the_likely_date
     )
     assert figures["orders"] == figures["dated"] == made_since and figures["too_little_history"] == 0
     assert figures["level"] == 0.9
-    # durations of 3 to 6 days, a quarter each: "arrives by" at 0.9 is the sixth day, kept by all
-    assert figures["delivered_by_share"] == 1.0 and figures["mean_promised_days"] == 6.0
+    # durations of 3 to 6 days, a quarter each: each order's own 0.9 day is the sixth (kept by all); the
+    # shop's 0.9 over its orders as a whole is met with the fifth for some of them
+    assert 0.8 < figures["delivered_by_share"] < 1.0 and 5.0 < figures["mean_promised_days"] < 6.0
     assert 0.4 < figures["likely_within_1_day"] < figures["likely_within_2_days"] <= 1.0
     assert "delivered by 'arrives by'" in said
 

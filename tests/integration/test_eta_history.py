@@ -39,8 +39,9 @@ async def test_the_store_reads_delivered_orders_and_those_on_their_way_not_cance
     service = build_service(db, clock)
     await delivered(service, shop, 3)
     sender = Place(country="BR", region="SP", postal_code="01310-100")
+    receiver = Place(country="BR", region="RJ", postal_code="22041-001")
     moving = row(external_id="W-1", number=None, created_at=now - timedelta(days=2),
-                 shipped_at=now - timedelta(days=1), ship_from=sender, ship_to=RJ)  # fmt: skip
+                 shipped_at=now - timedelta(days=1), ship_from=sender, ship_to=receiver)  # fmt: skip
     cancelled = row(external_id="C-1", number=None, created_at=now - timedelta(days=2),
                     cancelled_at=now - timedelta(days=1))  # fmt: skip
     await import_orders(service, shop, [Pending(0, moving), Pending(1, cancelled)])
@@ -49,6 +50,7 @@ async def test_the_store_reads_delivered_orders_and_those_on_their_way_not_cance
     [on_way] = [item for item in read if item.delivered_at is None]
     assert on_way.shipped_at == now - timedelta(days=1) and on_way.destination == "BR/RJ"
     assert on_way.origin_area == "BR/SP/013"  # the sender's postal area: its handovers are learned there
+    assert on_way.destination_area == "BR/RJ/220"  # the receiver's: its transit is learned there too
     done = [item for item in read if item.delivered_at is not None]
     assert {item.delivered_at - item.created_at for item in done if item.delivered_at} == {timedelta(days=3)}
     assert {(item.origin, item.origin_area, item.shipped_at is not None) for item in done} == {

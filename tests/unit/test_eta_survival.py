@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orders.eta_lanes import area_key
-from orders.eta_survival import STEP_DAYS, convolve, quantiles
+from orders.eta_survival import STEP_DAYS, convolve, mixture, quantiles, stepped
 
 
 def test_two_steps_add_up_as_distributions_not_as_quantiles() -> None:
@@ -29,3 +29,12 @@ def test_a_senders_area_is_its_region_and_postal_prefix() -> None:
     assert area_key("GB", "London", "SW1A 1AA") == "GB/LONDON/SW1"
     assert area_key("BR", "SP", "01") is None  # too short to name an area
     assert area_key("BR", None, "01310") is None and area_key("BR", "SP", None) is None
+
+
+def test_a_mixture_weighs_each_distribution_and_keeps_days_in_order() -> None:
+    mixed = mixture([(2.0, 1.0)], [(1.0, 0.5), (9.0, 0.5)], 0.75)
+    assert mixed == [(1.0, 0.125), (2.0, 0.75), (9.0, 0.125)]
+
+
+def test_stepped_rounds_each_duration_up_to_its_step() -> None:
+    assert stepped([(0.1, 0.25), (0.2, 0.25), (1.0, 0.5)]) == [(STEP_DAYS, 0.5), (1.0, 0.5)]
