@@ -14,7 +14,7 @@ one stored earlier in the same batch); any other failure raises for the document
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
@@ -22,20 +22,24 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 from orders.store.documents import Doc
 from orders.store.errors import DUPLICATE_KEY
 
+T = TypeVar("T")
+
 #: The most documents one flush sends; pymongo splits a flush further to fit the server's message limit.
 MAX_BATCH = 500
 
 
-class InsertBatcher:
+class _GroupCommit(Generic[T]):
+    """The queue both batchers share: items wait while a flush runs, the next flush sends all that waited,
+    and each caller hears its own item's outcome (``_write`` says which items failed, by index)."""
+
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
         self._collection = collection
-        self._queued: list[tuple[Doc, asyncio.Future[None]]] = []
+        self._queued: list[tuple[T, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
-    async def insert(self, doc: Doc) -> None:
-        """Insert ``doc``; ``DuplicateKeyError`` when its ``_id`` is stored already."""
+    async def _submit(self, item: T) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queued.append((doc, done))
+        self._queued.append((item, done))
         if self._flushing is None:
             self._flushing = asyncio.create_task(self._flush())
         await done
@@ -48,12 +52,9 @@ class InsertBatcher:
         finally:
             self._flushing = None
 
-    async def _send(self, batch: list[tuple[Doc, asyncio.Future[None]]]) -> None:
-        failures: dict[int, Exception] = {}
+    async def _send(self, batch: list[tuple[T, asyncio.Future[None]]]) -> None:
         try:
-            await self._collection.insert_many([doc for doc, _ in batch], ordered=False)
-        except BulkWriteError as exc:
-            failures = {error["index"]: _write_error(error) for error in exc.details.get("writeErrors", [])}
+            failures = await self._write([item for item, _ in batch])
         except Exception as exc:  # the whole command failed: every caller hears of it
             failures = dict.fromkeys(range(len(batch)), exc)
         except BaseException:  # the flush itself was cancelled: so are its callers
@@ -68,48 +69,37 @@ class InsertBatcher:
             else:
                 done.set_result(None)
 
+    async def _write(self, items: list[T]) -> dict[int, Exception]:
+        """Send ``items`` as one command; the failures of single items, by their index."""
+        raise NotImplementedError
+
+
+class InsertBatcher(_GroupCommit[Doc]):
+    async def insert(self, doc: Doc) -> None:
+        """Insert ``doc``; ``DuplicateKeyError`` when its ``_id`` is stored already."""
+        await self._submit(doc)
+
+    async def _write(self, items: list[Doc]) -> dict[int, Exception]:
+        try:
+            await self._collection.insert_many(items, ordered=False)
+        except BulkWriteError as exc:
+            return {error["index"]: _write_error(error) for error in exc.details.get("writeErrors", [])}
+        return {}
+
 
 def _write_error(error: dict[str, Any]) -> WriteError:
     cls = DuplicateKeyError if error.get("code") == DUPLICATE_KEY else WriteError
     return cls(error.get("errmsg", "write failed"), error.get("code"), error)
 
 
-class DeleteBatcher:
+class DeleteBatcher(_GroupCommit[Any]):
     """Deletes by ``_id`` that arrive together, as one ``delete_many``; each caller returns once its own
     document is gone (a failure raises for every caller of that flush). As with inserts, a lone delete
     waits for no timer."""
 
-    def __init__(self, collection: AsyncCollection[Doc]) -> None:
-        self._collection = collection
-        self._queued: list[tuple[Any, asyncio.Future[None]]] = []
-        self._flushing: asyncio.Task[None] | None = None
-
     async def delete(self, doc_id: Any) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queued.append((doc_id, done))
-        if self._flushing is None:
-            self._flushing = asyncio.create_task(self._flush())
-        await done
+        await self._submit(doc_id)
 
-    async def _flush(self) -> None:
-        try:
-            while self._queued:
-                batch, self._queued = self._queued[:MAX_BATCH], self._queued[MAX_BATCH:]
-                failure: BaseException | None = None
-                try:
-                    await self._collection.delete_many({"_id": {"$in": [doc_id for doc_id, _ in batch]}})
-                except Exception as exc:
-                    failure = exc
-                except BaseException:
-                    for _, done in batch:
-                        done.cancel()
-                    raise
-                for _, done in batch:
-                    if done.done():
-                        continue  # its caller was cancelled
-                    if failure is None:
-                        done.set_result(None)
-                    else:
-                        done.set_exception(failure)
-        finally:
-            self._flushing = None
+    async def _write(self, items: list[Any]) -> dict[int, Exception]:
+        await self._collection.delete_many({"_id": {"$in": items}})
+        return {}
