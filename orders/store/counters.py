@@ -84,8 +84,7 @@ class CounterBuffer:
         self._collections[collection.name] = collection
         key = (collection.name, doc_id)
         self._pending.setdefault(key, _Pending()).merge(inc, on_insert or {})
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().create_task(self._flush_later())
+        self._wake()
 
     @property
     def pending(self) -> int:
@@ -155,6 +154,10 @@ class CounterBuffer:
         """Put increments that were not written back, in front of what was added meanwhile."""
         for doc_id, pending in docs:
             self._pending.setdefault((name, doc_id), _Pending()).merge(pending.inc, pending.on_insert)
+        self._wake()
+
+    def _wake(self) -> None:
+        """Start the timer that writes what waits, unless it runs already."""
         if self._pending and self._timer is None:
             self._timer = asyncio.get_running_loop().create_task(self._flush_later())
 
